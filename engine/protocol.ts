@@ -1,0 +1,104 @@
+/**
+ * Messages between the gateway (src/engine-client) and the engine child (engine/worker.ts).
+ * Plain data only: they cross a process boundary with `serialization: 'advanced'`
+ * (structured clone), so Uint8Array and bigint survive, classes do not.
+ */
+
+export type OutputFormat = 'png' | 'jpeg' | 'webp';
+
+/** The engine's own job type. Mapped from a CommonRequest in exactly one place (src/tasks/to-engine-job.ts). */
+export interface EngineJob {
+  jobId: string;
+  /** Checkpoint folder name under models/checkpoints. */
+  model: string;
+  prompt: string;
+  negativePrompt: string;
+  /** Style names as sent (applied by the engine; v0 ignores unknown templates). */
+  styles: string[];
+  width: number;
+  height: number;
+  imageNumber: number;
+  /** Exact int64 seed of the first image. */
+  seed: bigint;
+  disableSeedIncrement: boolean;
+  steps: number;
+  sampler: string;
+  scheduler: string;
+  guidanceScale: number;
+  sharpness: number;
+  clipSkip: number;
+  admScalerPositive: number;
+  admScalerNegative: number;
+  admScalerEnd: number;
+  adaptiveCfg: number;
+  outputFormat: OutputFormat;
+  saveMetadata: boolean;
+  metadataScheme: 'fooocus' | 'a1111';
+  isPreviewDisabled: boolean;
+}
+
+export type EngineErrorKind = 'model-missing' | 'invalid-input' | 'cancelled' | 'runtime-failure' | 'crashed';
+
+export interface EngineErrorData {
+  kind: EngineErrorKind;
+  message: string;
+  field?: string;
+}
+
+export interface EngineInfo {
+  /** Execution provider actually in use: 'cuda' | 'webgpu' | 'cpu'. */
+  provider: string;
+  threads: number;
+}
+
+// ---- gateway -> engine ----
+export type GatewayToEngine =
+  | { type: 'run'; job: EngineJob }
+  | { type: 'control'; jobId: string; action: 'stop' | 'skip' }
+  | { type: 'shutdown' };
+
+// ---- engine -> gateway ----
+export interface EngineProgressMessage {
+  type: 'progress';
+  jobId: string;
+  /** Integer percent 0..100, as Fooocus reports it. */
+  percent: number;
+  message: string;
+  /** Small PNG preview of the current latent (sampling steps only). */
+  preview?: Uint8Array;
+}
+
+export interface EngineImageMessage {
+  type: 'image';
+  jobId: string;
+  index: number;
+  seed: bigint;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  /** The encoded file, ready to be written as-is. */
+  bytes: Uint8Array;
+}
+
+export interface EngineDoneMessage {
+  type: 'done';
+  jobId: string;
+  /** 'stopped' when a stop ended the job early (images so far were sent). */
+  outcome: 'finished' | 'stopped';
+  /** Wall time the engine spent on the job, ms. */
+  engineMs: number;
+  warnings: string[];
+}
+
+export interface EngineFailedMessage {
+  type: 'failed';
+  jobId: string;
+  error: EngineErrorData;
+}
+
+export type EngineToGateway =
+  | { type: 'ready'; info: EngineInfo }
+  | EngineProgressMessage
+  | EngineImageMessage
+  | EngineDoneMessage
+  | EngineFailedMessage;
