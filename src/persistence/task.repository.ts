@@ -1,0 +1,151 @@
+/**
+ * TaskRepository on the `tasks` table. Entities stay in this folder: every method returns TaskRecord.
+ *
+ * Concurrency: TypeORM's sqlite driver has ONE connection, and node-sqlite3 runs its statements one
+ * after another. Every write here is therefore a single statement with no explicit transaction:
+ * interleaved BEGINs from concurrent callers would collide on that one connection, and a statement
+ * that fails outside a transaction leaves nothing open, so the next call runs normally.
+ */
+import type { DataSource, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
+import { NotFoundError } from '../errors.ts';
+import type { NewTask, TaskQuery, TaskRecord, TaskRepository, TaskResultFile, TaskStatus } from '../tasks/task.types.ts';
+import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
+import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
+
+/** Well under sqlite's host-parameter limit (32766 since 3.32; 999 before). */
+const IDS_PER_STATEMENT = 500;
+const UNFINISHED: TaskStatus[] = ['pending', 'running'];
+
+export class SqliteTaskRepository implements TaskRepository {
+  private readonly rows: Repository<TaskRow>;
+
+  constructor(dataSource: DataSource) {
+    this.rows = dataSource.getRepository(TaskEntity);
+  }
+
+  async insert(task: NewTask): Promise<TaskRecord> {
+    let id: number;
+    try {
+      const inserted = await this.rows
+        .createQueryBuilder()
+        .insert()
+        .into(TaskEntity)
+        .values({
+          taskId: task.taskId,
+          dialect: task.dialect,
+          mode: task.mode,
+          responseMode: task.responseMode,
+          request: encodeJson(task.request),
+          webhookUrl: task.webhookUrl,
+          status: 'pending',
+          inQueueMills: task.inQueueMills,
+          startMills: null,
+          finishMills: null,
+          progress: 0,
+          result: '[]',
+          error: null,
+          warnings: encodeJson(task.warnings),
+          attempts: 0,
+        })
+        // No re-select by TypeORM: the sqlite driver reports the new rowid as `raw`.
+        .updateEntity(false)
+        .execute();
+      id = Number(inserted.raw);
+    } catch (error) {
+      if (String(error).includes('UNIQUE constraint failed')) {
+        throw new Error(`task id '${task.taskId}' already exists`, { cause: error });
+      }
+      throw error;
+    }
+    return this.mustGet('id', id, task.taskId);
+  }
+
+  async markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
+    await this.updateOne(taskId, { status: 'running', startMills, progress: 0, attempts: () => 'attempts + 1' });
+    return this.mustGet('taskId', taskId, taskId);
+  }
+
+  async markFinished(
+    taskId: string,
+    update: { status: TaskStatus; finishMills: number; result: TaskResultFile[]; error: string | null; warnings: string[] },
+  ): Promise<TaskRecord> {
+    await this.updateOne(taskId, {
+      status: update.status,
+      finishMills: update.finishMills,
+      progress: 100,
+      result: encodeJson(update.result),
+      error: update.error,
+      warnings: encodeJson(update.warnings),
+    });
+    return this.mustGet('taskId', taskId, taskId);
+  }
+
+  async findByTaskId(taskId: string): Promise<TaskRecord | null> {
+    const row = await this.rows.findOneBy({ taskId });
+    return row ? toTaskRecord(row) : null;
+  }
+
+  async find(query: TaskQuery): Promise<TaskRecord[]> {
+    const builder = this.filtered(query).orderBy('t.id', query.newestFirst ? 'DESC' : 'ASC');
+    if (query.limit !== undefined) builder.limit(query.limit);
+    if (query.offset !== undefined) builder.offset(query.offset);
+    return (await builder.getMany()).map(toTaskRecord);
+  }
+
+  /** Rows matching the filters; limit and offset are ignored (this is the total for paging). */
+  async count(query: TaskQuery): Promise<number> {
+    return this.filtered(query).getCount();
+  }
+
+  async findUnfinished(): Promise<TaskRecord[]> {
+    return this.find({ statuses: UNFINISHED });
+  }
+
+  async deleteByTaskIds(taskIds: string[]): Promise<void> {
+    for (let i = 0; i < taskIds.length; i += IDS_PER_STATEMENT) {
+      const ids = taskIds.slice(i, i + IDS_PER_STATEMENT);
+      await this.rows.createQueryBuilder().delete().from(TaskEntity).where('task_id IN (:...ids)', { ids }).execute();
+    }
+  }
+
+  async isFileReferenced(file: string, exceptTaskIds: string[]): Promise<boolean> {
+    // LIKE narrows the scan to rows whose JSON text contains the path (as JSON spells it); it is
+    // case-insensitive and blind to JSON structure, so the exact match is decided on parsed JSON.
+    const needle = JSON.stringify(file).slice(1, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const candidates = await this.rows
+      .createQueryBuilder('t')
+      .select(['t.taskId', 't.result'])
+      .where(`t.result LIKE :pattern ESCAPE '\\'`, { pattern: `%${needle}%` })
+      .getMany();
+    const excluded = new Set(exceptTaskIds);
+    return candidates.some((row) => !excluded.has(row.taskId) && decodeResultFiles(row.taskId, row.result).includes(file));
+  }
+
+  private filtered(query: TaskQuery): SelectQueryBuilder<TaskRow> {
+    const builder = this.rows.createQueryBuilder('t');
+    if (query.range) {
+      builder.andWhere('t.inQueueMills BETWEEN :startMills AND :endMills', query.range);
+    }
+    if (query.statuses) {
+      // An empty list matches nothing (IN () is not valid SQL).
+      if (query.statuses.length === 0) builder.andWhere('1 = 0');
+      else builder.andWhere('t.status IN (:...statuses)', { statuses: query.statuses });
+    }
+    return builder;
+  }
+
+  private async updateOne(taskId: string, set: QueryDeepPartialEntity<TaskRow>): Promise<void> {
+    const updated = await this.rows.createQueryBuilder().update(TaskEntity).set(set).where('task_id = :taskId', { taskId }).execute();
+    if (updated.affected === 0) throw new NotFoundError(`task '${taskId}' not found`);
+  }
+
+  /**
+   * Re-reads a row just written. Another write to the same task may land in between; the caller
+   * then sees that newer state, which is what a re-read at any later moment would show anyway.
+   */
+  private async mustGet(key: 'id' | 'taskId', value: number | string, taskId: string): Promise<TaskRecord> {
+    const row = await this.rows.findOneBy({ [key]: value });
+    if (!row) throw new NotFoundError(`task '${taskId}' not found`);
+    return toTaskRecord(row);
+  }
+}

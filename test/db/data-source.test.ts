@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { afterEach, describe, it } from 'node:test';
+import { closeDatabase, openDatabase } from '../../src/persistence/data-source.ts';
+import { SqliteTaskRepository } from '../../src/persistence/task.repository.ts';
+import { newTask, openTempDatabase, type TempDatabase } from './db-fixtures.ts';
+
+const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id'];
+
+async function schemaObjects(db: TempDatabase): Promise<string[]> {
+  const rows: Array<{ name: string }> = await db.dataSource.query(
+    `SELECT name FROM sqlite_master WHERE tbl_name = 'tasks' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+  );
+  return rows.map((r) => r.name);
+}
+
+describe('openDatabase', () => {
+  let db: TempDatabase | undefined;
+  afterEach(async () => {
+    await db?.cleanup();
+    db = undefined;
+  });
+
+  it('creates the missing parent folder and the tasks table with its named indexes by running the migrations', async () => {
+    db = await openTempDatabase();
+    assert.ok(existsSync(db.file));
+    assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
+    const applied: Array<{ name: string }> = await db.dataSource.query('SELECT name FROM migrations');
+    assert.deepEqual(applied.map((m) => m.name), ['CreateTasks1795434210937']);
+  });
+
+  it('turns on WAL journaling and a busy timeout', async () => {
+    db = await openTempDatabase();
+    assert.deepEqual(await db.dataSource.query('PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
+    assert.deepEqual(await db.dataSource.query('PRAGMA busy_timeout'), [{ timeout: 5000 }]);
+  });
+
+  it('keeps rows across close and reopen, and does not re-run applied migrations', async () => {
+    db = await openTempDatabase();
+    const repo = new SqliteTaskRepository(db.dataSource);
+    await repo.insert(newTask('kept-1'));
+    await repo.markStarted('kept-1', 5);
+    await repo.insert(newTask('kept-2', { request: { ...newTask('x').request, image_seed: 2n ** 63n - 1n } }));
+    await closeDatabase(db.dataSource);
+
+    const reopened = await openDatabase(db.file);
+    db.dataSource = reopened;
+    const again = new SqliteTaskRepository(reopened);
+    const rows = await again.find({});
+    assert.deepEqual(rows.map((r) => [r.taskId, r.status, r.attempts]), [['kept-1', 'running', 1], ['kept-2', 'pending', 0]]);
+    assert.equal(rows[1].request.image_seed, 9223372036854775807n);
+    const applied: unknown[] = await reopened.query('SELECT name FROM migrations');
+    assert.equal(applied.length, 1);
+  });
+
+  it('closeDatabase is safe to call twice', async () => {
+    db = await openTempDatabase();
+    await closeDatabase(db.dataSource);
+    await closeDatabase(db.dataSource);
+    assert.equal(db.dataSource.isInitialized, false);
+  });
+});
+
+describe('migration CreateTasks', () => {
+  let db: TempDatabase | undefined;
+  afterEach(async () => {
+    await db?.cleanup();
+    db = undefined;
+  });
+
+  it('reverts on a table holding rows and re-applies to a working, empty table', async () => {
+    db = await openTempDatabase();
+    const repo = new SqliteTaskRepository(db.dataSource);
+    await repo.insert(newTask('before-1'));
+    await repo.insert(newTask('before-2'));
+
+    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    assert.deepEqual(await schemaObjects(db), []);
+    assert.deepEqual(await db.dataSource.query('SELECT name FROM migrations'), []);
+
+    await db.dataSource.runMigrations({ transaction: 'each' });
+    assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
+    assert.equal(await repo.count({}), 0);
+    const record = await repo.insert(newTask('after'));
+    assert.equal(record.status, 'pending');
+    await assert.rejects(repo.insert(newTask('after')), /already exists/, 'unique index on task_id is back');
+  });
+
+  it('never reuses a row id after deletes (AUTOINCREMENT keeps submission order)', async () => {
+    db = await openTempDatabase();
+    const repo = new SqliteTaskRepository(db.dataSource);
+    const first = await repo.insert(newTask('one'));
+    const second = await repo.insert(newTask('two'));
+    await repo.deleteByTaskIds(['two']);
+    const third = await repo.insert(newTask('three'));
+    assert.ok(third.id > second.id && second.id > first.id);
+  });
+});
