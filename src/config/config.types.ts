@@ -1,0 +1,52 @@
+/** The one frozen settings object main.ts hands to every part of the server. */
+
+export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+export type WebhookFormat = 'string' | 'object';
+export type LegacyBase64Form = 'raw' | 'data-uri';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export const DEVICES: readonly Device[] = ['auto', 'cuda', 'webgpu', 'cpu'];
+export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['string', 'object'];
+export const LEGACY_BASE64_FORMS: readonly LegacyBase64Form[] = ['raw', 'data-uri'];
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+export interface Config {
+  /** Bind address (`--host` or `--listen`). */
+  readonly host: string;
+  /** Main port; 0 only from configFromEnvForTests (the OS picks one). */
+  readonly port: number;
+  /** Extra ports serving the same app, queue and history. */
+  readonly alsoListen: readonly number[];
+  /** Empty = no authentication. */
+  readonly apiKeys: readonly string[];
+  /** Public URL prefix for results and webhooks, no trailing slash (DECISIONS §3). */
+  readonly baseUrl: string;
+  /** Operator's fallback webhook; '' = none. Trusted: not subject to the SSRF guard. */
+  readonly webhookUrl: string;
+  /** '' = webhooks are not signed. */
+  readonly webhookSecret: string;
+  readonly webhookFormat: WebhookFormat;
+  /** Most tasks waiting + running; 0 = unlimited. */
+  readonly queueSize: number;
+  /** Finished tasks kept; 0 = all. */
+  readonly queueHistory: number;
+  /** Absolute; holds db.sqlite3, the dated output folders and inputs/. */
+  readonly dataDir: string;
+  /** Absolute paths from here on. */
+  readonly modelsDir: string;
+  readonly stylesDir: string;
+  readonly presetsDir: string;
+  readonly wildcardsDir: string;
+  readonly device: Device;
+  readonly defaultModel: string | null;
+  readonly preset: string | null;
+  readonly isStrict: boolean;
+  readonly allowPrivateUrls: boolean;
+  readonly isDemoModelEnabled: boolean;
+  /** `--protect-files`: /files, /outputs and /inputs require the API key. */
+  readonly isFileAccessProtected: boolean;
+  readonly legacyBase64: LegacyBase64Form;
+  readonly logLevel: LogLevel;
+  /** One line each, for main.ts to log once the logger exists (e.g. no-op flags of the originals). */
+  readonly startupWarnings: readonly string[];
+}

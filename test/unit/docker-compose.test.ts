@@ -1,0 +1,100 @@
+// No Docker engine runs on the build machines (DECISIONS §6), so the deployment files are checked by
+// parsing them, and their command lines by running them through our own config parser.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config/config.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const read = (name: string): string => readFileSync(`${root}${name}`, 'utf8');
+
+interface ComposeService {
+  build: { context: string; args: Record<string, string> };
+  environment: Record<string, string>;
+  command: string[];
+  ports: string[];
+  volumes: string[];
+  restart: string;
+  deploy: { resources: { reservations: { devices: Array<{ driver: string; count: string | number; capabilities: string[] }> } } };
+}
+
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+const service = compose.services['fooocus-gateway'];
+
+/** The gateway flags of an `npm start -- ...` command line. */
+function gatewayArgs(command: readonly string[]): string[] {
+  assert.deepEqual(command.slice(0, 3), ['npm', 'start', '--']);
+  return command.slice(3);
+}
+
+describe('docker-compose.yml', () => {
+  it('defines the fooocus-gateway service built from the Dockerfile with the CUDA 12 install flag', () => {
+    assert.ok(service, 'service fooocus-gateway missing');
+    assert.equal(service.build.context, '.');
+    assert.equal(service.build.args.ONNXRUNTIME_NODE_INSTALL, 'cuda12');
+    assert.equal(service.environment.ONNXRUNTIME_NODE_INSTALL, 'cuda12');
+  });
+
+  it('reserves all NVIDIA GPUs', () => {
+    assert.deepEqual(service.deploy.resources.reservations.devices, [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }]);
+  });
+
+  it('publishes 8888 and 7866 and mounts models and outputs', () => {
+    assert.ok(service.ports.includes('8888:8888'));
+    assert.ok(service.ports.includes('7866:7866'));
+    assert.ok(service.volumes.includes('./models:/app/models'));
+    assert.ok(service.volumes.includes('./outputs:/app/outputs'));
+    assert.match(service.restart, /^(always|unless-stopped|on-failure)/);
+  });
+
+  it('runs a command our parser accepts: CUDA, all interfaces, port 8888 plus 7866', () => {
+    const result = parseConfig(gatewayArgs(service.command), {}, '/app');
+    assert.ok('config' in result);
+    assert.equal(result.config.device, 'cuda');
+    assert.equal(result.config.host, '0.0.0.0');
+    assert.equal(result.config.port, 8888);
+    assert.deepEqual(result.config.alsoListen, [7866]);
+    assert.equal(result.config.dataDir, '/app/outputs');
+    assert.equal(result.config.modelsDir, '/app/models');
+    assert.deepEqual(result.config.startupWarnings, []);
+  });
+});
+
+describe('Dockerfile', () => {
+  const lines = read('Dockerfile').split('\n').map((line) => line.trim());
+  const indexOf = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+
+  it('builds on node:20-bookworm-slim with the tools sqlite3 needs', () => {
+    assert.ok(lines.some((line) => line === 'ARG NODE_IMAGE=node:20-bookworm-slim' || line.startsWith('FROM node:20-bookworm-slim')));
+    const install = lines.find((line) => /apt-get install/.test(line) && /python3/.test(line));
+    assert.ok(install && /\bmake\b/.test(install) && /\bg\+\+/.test(install), 'python3 make g++ not installed');
+  });
+
+  it('sets ONNXRUNTIME_NODE_INSTALL=cuda12 before npm ci', () => {
+    const npmCi = indexOf(/^RUN npm ci\b/);
+    const argDefault = indexOf(/^ARG ONNXRUNTIME_NODE_INSTALL=cuda12$/);
+    const env = indexOf(/^ENV ONNXRUNTIME_NODE_INSTALL=(cuda12|\$\{ONNXRUNTIME_NODE_INSTALL\})$/);
+    assert.ok(npmCi > 0, 'no RUN npm ci');
+    assert.ok(argDefault >= 0 && argDefault < npmCi, 'ARG default cuda12 must precede npm ci');
+    assert.ok(env > argDefault && env < npmCi, 'ENV must precede npm ci');
+  });
+
+  it('runs as a non-root user with an npm start command our parser accepts', () => {
+    const user = lines.filter((line) => line.startsWith('USER ')).at(-1);
+    assert.ok(user && user !== 'USER root' && user !== 'USER 0', 'image must not run as root');
+    const cmd = lines.find((line) => line.startsWith('CMD '));
+    assert.ok(cmd, 'no CMD');
+    const result = parseConfig(gatewayArgs(JSON.parse(cmd.slice(4)) as string[]), {}, '/app');
+    assert.ok('config' in result);
+    assert.equal(result.config.host, '0.0.0.0');
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps host node_modules, models and outputs out of the build context', () => {
+    const entries = read('.dockerignore').split('\n').map((line) => line.trim());
+    for (const entry of ['node_modules', 'models', 'outputs']) assert.ok(entries.includes(entry), entry);
+  });
+});
