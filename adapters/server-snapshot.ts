@@ -1,0 +1,33 @@
+import type { CommonRequest } from './common-request.ts';
+
+/**
+ * What the adapters need to know about the server, passed in so they stay pure (DECISIONS §2).
+ * Built per request by src/ from the model registry, presets and config.
+ */
+export interface ServerSnapshot {
+  /** Installed checkpoint names (folder names). */
+  models: readonly string[];
+  defaultModel: string;
+  /** Installed LoRA file names, e.g. `sd_xl_offset_example-lora_1.0.safetensors`. */
+  loras: readonly string[];
+  styles: readonly string[];
+  /** Preset name → values already mapped onto CommonRequest fields. */
+  presets: Readonly<Record<string, Partial<CommonRequest>>>;
+  /** `--preset`: applied as defaults before the request's own values. */
+  serverPreset: Partial<CommonRequest> | null;
+  isStrict: boolean;
+}
+
+/** Values an adapter must not invent itself (clock, randomness). */
+export interface AdaptContext {
+  /** Used when the request's seed is -1 or out of range. */
+  randomSeed: bigint;
+}
+
+export interface AdaptResult {
+  request: CommonRequest;
+  /** Substitutions and ignored settings, reported in X-Fooocus-Warnings and the task's warnings. */
+  warnings: string[];
+  /** Unknown top-level keys, reported in X-Ignored-Fields. */
+  ignoredFields: string[];
+}

@@ -1,0 +1,146 @@
+/**
+ * Spawns and supervises the engine child (DECISIONS §2): inference never runs on the gateway's
+ * event loop; a crash rejects the job in flight with kind 'crashed' and a fresh child is started;
+ * the child exits by itself when this process's IPC channel closes (no orphans after kill -9).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { EngineInfo, EngineJob, EngineToGateway, GatewayToEngine } from '../../engine/protocol.ts';
+import type { Logger } from '../logging/logger.ts';
+import { EngineJobError, type EngineClient, type EngineRunHandlers, type EngineRunOutcome } from '../tasks/ports.ts';
+
+export interface ChildEngineOptions {
+  modelsDir: string;
+  device: string;
+  threads?: number;
+  logger: Logger;
+  /** Defaults to engine/worker.ts next to this source tree (or worker.js in a build). */
+  workerPath?: string;
+}
+
+interface InFlight {
+  jobId: string;
+  handlers: EngineRunHandlers;
+  resolve(outcome: EngineRunOutcome): void;
+  reject(error: Error): void;
+  /** Image writes, in message order. */
+  chain: Promise<void>;
+}
+
+const CHILD_NICENESS = 10;
+
+export class ChildEngineClient implements EngineClient {
+  private child: ChildProcess | null = null;
+  private inFlight: InFlight | null = null;
+  private engineInfo: EngineInfo | null = null;
+  private isClosing = false;
+  private restarts = 0;
+
+  constructor(private readonly options: ChildEngineOptions) {}
+
+  start(): void {
+    if (this.child || this.isClosing) return;
+    const self = fileURLToPath(import.meta.url);
+    const isSource = self.endsWith('.ts');
+    const workerPath = this.options.workerPath ?? fileURLToPath(new URL(`../../engine/worker.${isSource ? 'ts' : 'js'}`, import.meta.url));
+    const child = fork(workerPath, [], {
+      execArgv: isSource ? ['--import', 'tsx'] : [],
+      serialization: 'advanced',
+      env: {
+        ...process.env,
+        FOOOCUS_MODELS_DIR: this.options.modelsDir,
+        FOOOCUS_DEVICE: this.options.device,
+        ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child = child;
+    try {
+      if (child.pid) setPriority(child.pid, CHILD_NICENESS);
+    } catch {
+      // Not permitted everywhere; the child also lowers its own priority.
+    }
+    child.on('message', (message: EngineToGateway) => this.onMessage(message));
+    child.on('error', (error) => this.options.logger.error('engine process error', error));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+  }
+
+  /** The child's process id (tests kill it to prove supervision). */
+  pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  info(): EngineInfo | null {
+    return this.engineInfo;
+  }
+
+  run(job: EngineJob, handlers: EngineRunHandlers): Promise<EngineRunOutcome> {
+    if (this.inFlight) return Promise.reject(new Error('engine is busy: the runner must send one job at a time'));
+    this.start();
+    return new Promise((resolve, reject) => {
+      this.inFlight = { jobId: job.jobId, handlers, resolve, reject, chain: Promise.resolve() };
+      this.send({ type: 'run', job });
+    });
+  }
+
+  control(jobId: string, action: 'stop' | 'skip'): void {
+    if (this.inFlight?.jobId === jobId) this.send({ type: 'control', jobId, action });
+  }
+
+  async close(): Promise<void> {
+    this.isClosing = true;
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.connected) child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private send(message: GatewayToEngine): void {
+    if (this.child?.connected) this.child.send(message);
+  }
+
+  private onMessage(message: EngineToGateway): void {
+    if (message.type === 'ready') {
+      this.engineInfo = message.info;
+      this.restarts = 0;
+      this.options.logger.info(`engine ready: provider ${message.info.provider}, ${message.info.threads} threads`);
+      return;
+    }
+    const job = this.inFlight;
+    if (!job || message.jobId !== job.jobId) return;
+    switch (message.type) {
+      case 'progress':
+        job.handlers.onProgress(message);
+        break;
+      case 'image':
+        job.chain = job.chain.then(() => job.handlers.onImage(message));
+        break;
+      case 'done':
+        this.settle(job, () => job.resolve({ outcome: message.outcome, engineMs: message.engineMs, warnings: message.warnings }));
+        break;
+      case 'failed':
+        this.settle(job, () => job.reject(new EngineJobError(message.error.kind, message.error.message, message.error.field)));
+        break;
+    }
+  }
+
+  private settle(job: InFlight, finish: () => void): void {
+    this.inFlight = null;
+    job.chain.then(finish, (error: Error) => job.reject(error));
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) this.child = null;
+    const job = this.inFlight;
+    if (job) this.settle(job, () => job.reject(new EngineJobError('crashed', `the engine process exited (${signal ?? `code ${code}`}) during the job`)));
+    if (this.isClosing) return;
+    this.options.logger.warn(`engine process exited (${signal ?? `code ${code}`}); restarting it`);
+    const delay = Math.min(10_000, 200 * 2 ** this.restarts);
+    this.restarts += 1;
+    setTimeout(() => this.start(), delay).unref();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The normalising step of DECISIONS §2, run before the validator: JSON bodies are read whatever
+ * their Content-Type (FooocusAPI's own examples post `data=json.dumps(...)` with none), parsed
+ * losslessly (int64 seeds), and lax-coerced against the operation's body schema.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import { parseJson } from '../json/big-json.ts';
+import { RequestValidationError } from './validation-error.ts';
+import { coerceLax, type JsonSchema, type SchemaResolver } from './lax-coercion.ts';
+
+const FORM_TYPES = /^(multipart\/form-data|application\/x-www-form-urlencoded)/i;
+
+export interface BodySchemaIndex {
+  /** Schema of the JSON request body of `METHOD path`, if the operation has one. */
+  find(method: string, path: string): JsonSchema | undefined;
+  resolve: SchemaResolver;
+}
+
+const readText = express.text({ type: () => true, limit: '64mb' });
+
+function positionOf(error: unknown): number {
+  const match = /position (\d+)/.exec(error instanceof Error ? error.message : '');
+  return match ? Number(match[1]) : 0;
+}
+
+export function jsonBody(index: BodySchemaIndex) {
+  return [
+    (req: Request, res: Response, next: NextFunction) => {
+      const type = req.headers['content-type'] ?? '';
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || FORM_TYPES.test(type)) return next();
+      if (!index.find(req.method, req.path)) return next();
+      readText(req, res, next);
+    },
+    (req: Request, res: Response, next: NextFunction) => {
+      const schema = index.find(req.method, req.path);
+      if (!schema || typeof req.body !== 'string') return next();
+      const text = req.body;
+      if (text.trim() === '') {
+        req.body = undefined;
+        return next(new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]));
+      }
+      let parsed: unknown;
+      try {
+        parsed = parseJson(text);
+      } catch (error) {
+        return next(
+          new RequestValidationError([
+            { type: 'json_invalid', loc: ['body', positionOf(error)], msg: 'JSON decode error', input: {}, ctx: { error: 'Invalid JSON' } },
+          ]),
+        );
+      }
+      req.body = coerceLax(parsed, schema, index.resolve);
+      // The validator fills in defaults; adapters must know what the client really sent (presets, --strict).
+      res.locals.sentBody = structuredClone(req.body);
+      // The validator only accepts declared media types; what we parsed *is* JSON now.
+      req.headers['content-type'] = 'application/json';
+      next();
+    },
+  ];
+}
+
+/** Builds the index from the bundled OpenAPI document (static paths only: no JSON route has path parameters). */
+export function buildBodySchemaIndex(doc: Record<string, unknown>): BodySchemaIndex {
+  const schemas = ((doc.components as Record<string, unknown> | undefined)?.schemas ?? {}) as Record<string, JsonSchema>;
+  const resolve: SchemaResolver = (ref) => (ref.startsWith('#/components/schemas/') ? schemas[ref.slice(21)] : undefined);
+  const byKey = new Map<string, JsonSchema>();
+  for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, unknown>>)) {
+    for (const [method, op] of Object.entries(item)) {
+      const content = (op as { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } })?.requestBody?.content;
+      const schema = content?.['application/json']?.schema;
+      if (schema) byKey.set(`${method.toUpperCase()} ${path}`, schema);
+    }
+  }
+  return { find: (method, path) => byKey.get(`${method.toUpperCase()} ${path}`), resolve };
+}

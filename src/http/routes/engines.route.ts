@@ -1,0 +1,50 @@
+/** GET /v1/engines/all-models, GET /v1/engines/styles, POST /v1/engine/control, GET /health, GET /. */
+import type { Request, Response } from 'express';
+import { FeatureUnavailableError } from '../../errors.ts';
+import type { RouteDeps } from '../route-deps.ts';
+import { sendJson } from '../send-json.ts';
+
+export function allModelsRoute(deps: RouteDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const { models, loras } = await deps.listModels();
+    sendJson(res, 200, { model_filenames: models, lora_filenames: loras });
+  };
+}
+
+export function stylesRoute(deps: RouteDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    sendJson(res, 200, (await deps.snapshot()).styles);
+  };
+}
+
+export function controlRoute(deps: RouteDeps) {
+  return (req: Request, res: Response): void => {
+    sendJson(res, 200, { message: deps.service.control(String(req.query.action ?? '')) });
+  };
+}
+
+export function healthRoute(deps: RouteDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const info = deps.engineInfo();
+    sendJson(res, 200, {
+      status: 'ok',
+      provider: info?.provider ?? 'starting',
+      threads: info?.threads ?? null,
+      queue: deps.queueDepth(),
+      models: (await deps.listModels()).models,
+    });
+  };
+}
+
+export function homeRoute() {
+  return (_req: Request, res: Response): void => {
+    res.redirect(307, '/docs');
+  };
+}
+
+/** Tools whose output would be fake without their model (DECISIONS §3): 503 naming the folder. */
+export function missingModelRoute(folder: string, what: string) {
+  return (): never => {
+    throw new FeatureUnavailableError(`${what} needs a model that is not installed: put an ONNX export under models/${folder}/ and restart`);
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The named second step after adaptation (DECISIONS §2): every classified image of a
+ * CommonRequest is fetched or decoded, re-encoded as PNG in the codec worker (never on the gateway
+ * loop) and stored as `inputs/<sha256>.png`. A bad image is a 422 naming the field, before any task
+ * row exists. Our own `/outputs`, `/files` and `/inputs` URLs are read from disk, not fetched.
+ */
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommonRequest, ImageInput } from '../../adapters/common-request.ts';
+import { IMAGE_FIELDS } from '../../adapters/common-request.ts';
+import { InvalidFieldError } from '../errors.ts';
+import type { ImageCodec } from '../images/image-codec.ts';
+import type { UrlFetcher } from '../net/url-fetcher.ts';
+import { isPlainOutputName } from '../storage/output-store.ts';
+
+export interface InputResolverOptions {
+  dataDir: string;
+  baseUrl: string;
+  codec: ImageCodec;
+  fetcher: UrlFetcher;
+}
+
+const INPUT_NAME = /^[A-Za-z0-9._-]+$/;
+
+export class InputResolver {
+  constructor(private readonly options: InputResolverOptions) {}
+
+  get inputsDir(): string {
+    return join(this.options.dataDir, 'inputs');
+  }
+
+  async resolve(request: CommonRequest): Promise<CommonRequest> {
+    const resolved: CommonRequest = { ...request };
+    for (const field of IMAGE_FIELDS) resolved[field] = await this.resolveImage(field, request[field]);
+    resolved.controlnet_image = await Promise.all(
+      request.controlnet_image.map(async (slot, i) => ({ ...slot, cn_img: await this.resolveImage(`controlnet_image.${i}.cn_img`, slot.cn_img) })),
+    );
+    return resolved;
+  }
+
+  private async resolveImage(field: string, input: ImageInput): Promise<ImageInput> {
+    if (input.kind === 'none' || input.kind === 'stored') return input;
+    const bytes = await this.readBytes(field, input);
+    const { png, width, height } = await this.options.codec.toPng(bytes, field);
+    const file = `${createHash('sha256').update(png).digest('hex')}.png`;
+    const path = join(this.inputsDir, file);
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      await mkdir(this.inputsDir, { recursive: true });
+      await writeFile(path, png);
+    }
+    return { kind: 'stored', file, width, height };
+  }
+
+  private async readBytes(field: string, input: Exclude<ImageInput, { kind: 'none' | 'stored' }>): Promise<Uint8Array> {
+    if (input.kind === 'base64' || input.kind === 'data-uri') return Buffer.from(input.data, 'base64');
+    const own = this.ownFile(input.url);
+    if (own === undefined) return this.options.fetcher.fetchBytes(input.url, field);
+    if (own === null) throw new InvalidFieldError(field, `${field}: ${input.url} does not name a file of this server`, { input: input.url });
+    return readFile(own).catch(() => {
+      throw new InvalidFieldError(field, `${field}: ${input.url} does not exist on this server`, { input: input.url });
+    });
+  }
+
+  /** Path of a URL under our own base URL (undefined: not ours; null: ours but not a servable name). */
+  private ownFile(url: string): string | null | undefined {
+    const base = this.options.baseUrl;
+    if (!url.startsWith(`${base}/`)) return undefined;
+    const rest = decodeURIComponent(url.slice(base.length + 1).split(/[?#]/)[0]);
+    const [root, ...tail] = rest.split('/');
+    const name = tail.join('/');
+    if (root === 'outputs' || root === 'files') return isPlainOutputName(name) ? join(this.options.dataDir, name) : null;
+    if (root === 'inputs') return INPUT_NAME.test(name) ? join(this.inputsDir, name) : null;
+    return undefined;
+  }
+}

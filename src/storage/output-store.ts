@@ -1,0 +1,75 @@
+/**
+ * Output files under `<data-dir>/<YYYY-MM-DD>/` (DECISIONS §3 "Output files"): named by the
+ * creating dialect's rule, with a collision-free counter (exclusive create) instead of the
+ * originals' random suffix, so two tasks can never overwrite each other's images.
+ */
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { OutputStore, SavedOutput } from '../tasks/ports.ts';
+import type { Dialect } from '../tasks/task.types.ts';
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** Local time, as the originals name their folders. */
+export function dateFolder(now: Date): string {
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+function timestamp(now: Date): string {
+  return `${dateFolder(now)}_${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
+}
+
+/** A stored output is always exactly `<folder>/<file>`: nothing else may be read or deleted. */
+export function isPlainOutputName(file: string): boolean {
+  const parts = file.split('/');
+  return parts.length === 2 && parts.every((p) => p !== '' && p !== '.' && p !== '..' && !p.includes('\\') && !p.includes('\0'));
+}
+
+export class FsOutputStore implements OutputStore {
+  constructor(private readonly dataDir: string) {}
+
+  async save(
+    bytes: Uint8Array,
+    options: { ext: string; dialect: Dialect; taskId: string; index: number; saveName: string | null; now: Date },
+  ): Promise<SavedOutput> {
+    const date = dateFolder(options.now);
+    const candidates = this.candidates(options);
+    for (let attempt = 0; attempt < 100000; attempt++) {
+      const stem = candidates(attempt);
+      const file = posix.normalize(`${date}/${stem}.${options.ext}`);
+      if (!isPlainOutputName(file)) throw new Error(`refusing to write outside the data dir: ${file}`);
+      await mkdir(join(this.dataDir, posix.dirname(file)), { recursive: true });
+      try {
+        await writeFile(join(this.dataDir, file), bytes, { flag: 'wx' });
+        return { file };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    throw new Error('no free output file name');
+  }
+
+  private candidates(options: { dialect: Dialect; taskId: string; index: number; saveName: string | null; now: Date }): (attempt: number) => string {
+    if (options.saveName) {
+      // `{save_name}-{i}`; reused names get a counter instead of overwriting (DECISIONS §3).
+      return (attempt) => `${options.saveName}-${options.index}${attempt === 0 ? '' : `-${attempt}`}`;
+    }
+    if (options.dialect === 'legacy') {
+      return (attempt) => `${options.taskId}-${options.index}${attempt === 0 ? '' : `-${attempt}`}`;
+    }
+    const stamp = timestamp(options.now);
+    return (attempt) => `${stamp}_${pad(attempt, 4)}`;
+  }
+
+  async remove(file: string): Promise<void> {
+    const path = this.pathOf(file);
+    if (!path) return;
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  pathOf(file: string): string | null {
+    return isPlainOutputName(file) ? join(this.dataDir, file) : null;
+  }
+}

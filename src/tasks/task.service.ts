@@ -1,0 +1,143 @@
+/**
+ * Accepting, finding, waiting for and cancelling tasks — what routes call. Status changes after
+ * acceptance belong to the runner.
+ */
+import type { CommonRequest } from '../../adapters/common-request.ts';
+import { deriveTaskMode } from '../../adapters/current-tab.ts';
+import { NotFoundError, QueueFullError } from '../errors.ts';
+import type { Clock, IdSource, OutputStore } from './ports.ts';
+import type { TaskEventHub } from './task-events.ts';
+import type { TaskRunner } from './task.runner.ts';
+import type { Dialect, ResponseMode, TaskQuery, TaskRecord, TaskRepository } from './task.types.ts';
+import { assertSupported } from './supported-features.ts';
+import { toEngineJob } from './to-engine-job.ts';
+
+export interface AcceptRequest {
+  request: CommonRequest;
+  dialect: Dialect;
+  responseMode: ResponseMode;
+  warnings: string[];
+}
+
+export interface TaskServiceOptions {
+  /** Waiting + running, both dialects; 0 = unlimited. */
+  queueSize: number;
+  /** `--webhook-url`: used when a request names none. */
+  globalWebhookUrl: string;
+  installedLoras(): readonly string[];
+  /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
+  demoModelName: string | null;
+}
+
+/** 32-hex and dashed uuid4 forms of the same id (DECISIONS §3: every route accepts both). */
+export function alternateIdForm(taskId: string): string | null {
+  const hex = taskId.toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(hex)) return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(hex)) return hex.replace(/-/g, '');
+  return null;
+}
+
+export class TaskService {
+  constructor(
+    private readonly repo: TaskRepository,
+    private readonly runner: TaskRunner,
+    private readonly hub: TaskEventHub,
+    private readonly clock: Clock,
+    private readonly ids: IdSource,
+    private readonly outputs: OutputStore,
+    private readonly options: TaskServiceOptions,
+  ) {}
+
+  /** Writes the task row, then queues it. Throws QueueFullError / typed errors before writing anything. */
+  async accept(accept: AcceptRequest): Promise<TaskRecord> {
+    assertSupported(accept.request);
+    if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError();
+    // Substitutions the engine mapping makes are known now: the client hears of them in the reply headers.
+    const warnings = [...accept.warnings, ...toEngineJob('', accept.request, this.options.installedLoras()).warnings];
+    if (accept.request.base_model_name === this.options.demoModelName) {
+      warnings.push(`'${this.options.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
+    }
+    const task = await this.repo.insert({
+      taskId: this.ids.taskId(accept.dialect),
+      dialect: accept.dialect,
+      mode: deriveTaskMode(accept.request),
+      responseMode: accept.responseMode,
+      request: accept.request,
+      webhookUrl: accept.request.webhook_url || this.options.globalWebhookUrl,
+      inQueueMills: this.clock.now(),
+      warnings,
+    });
+    this.runner.enqueue(task.taskId);
+    return task;
+  }
+
+  async find(taskId: string): Promise<TaskRecord | null> {
+    const task = await this.repo.findByTaskId(taskId);
+    if (task) return task;
+    const other = alternateIdForm(taskId);
+    return other ? this.repo.findByTaskId(other) : null;
+  }
+
+  async get(taskId: string): Promise<TaskRecord> {
+    const task = await this.find(taskId);
+    if (!task) throw new NotFoundError('Task not found');
+    return task;
+  }
+
+  list(query: TaskQuery): Promise<TaskRecord[]> {
+    return this.repo.find(query);
+  }
+
+  count(query: TaskQuery): Promise<number> {
+    return this.repo.count(query);
+  }
+
+  current(): TaskRecord | null {
+    return this.hub.current();
+  }
+
+  /** Resolves with the final record (immediately if it has already ended). */
+  waitForFinish(taskId: string): Promise<TaskRecord> {
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.hub.subscribe(taskId, (event) => {
+        if (event.type !== 'finished') return;
+        unsubscribe();
+        resolve(event.task);
+      });
+      // The task may have finished between acceptance and subscription.
+      this.repo.findByTaskId(taskId).then((task) => {
+        if (task && task.status !== 'pending' && task.status !== 'running') {
+          unsubscribe();
+          resolve(task);
+        }
+      }, reject);
+    });
+  }
+
+  async cancel(taskId: string): Promise<{ task: TaskRecord; isCancelled: boolean }> {
+    const task = await this.get(taskId);
+    return { task, isCancelled: await this.runner.cancel(task) };
+  }
+
+  /** `/v1/engine/control`: the original's replies, misspellings included (fooocusapi-new.md §14). */
+  control(action: string): string {
+    if (action !== 'stop' && action !== 'skip') return 'Invalid control action';
+    if (!this.hub.current()) return 'No task running';
+    if (action === 'stop') {
+      this.runner.stopCurrent();
+      return 'task stoped';
+    }
+    this.runner.skipCurrent();
+    return 'task skiped';
+  }
+
+  /** Deletes finished tasks and their files; a file another task still lists is kept (DECISIONS §3). */
+  async deleteTasks(tasks: TaskRecord[]): Promise<void> {
+    const done = tasks.filter((t) => t.status !== 'pending' && t.status !== 'running');
+    const ids = done.map((t) => t.taskId);
+    for (const file of new Set(done.flatMap((t) => t.result.map((r) => r.file)))) {
+      if (!(await this.repo.isFileReferenced(file, ids))) await this.outputs.remove(file);
+    }
+    await this.repo.deleteByTaskIds(ids);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
+ * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
+ */
+import type { EngineJob, OutputFormat } from '../../engine/protocol.ts';
+import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
+import type { CommonRequest, PerformanceSelection } from '../../adapters/common-request.ts';
+
+interface PerformanceMode {
+  steps: number;
+  /** Forced settings of the "restricted" modes (fooocus-semantics.md §1). */
+  forced?: { sampler: string; scheduler: string; lora: string };
+}
+
+export const PERFORMANCE_MODES: Record<PerformanceSelection, PerformanceMode> = {
+  Quality: { steps: 60 },
+  Speed: { steps: 30 },
+  'Extreme Speed': { steps: 8, forced: { sampler: 'lcm', scheduler: 'lcm', lora: 'sdxl_lcm_lora.safetensors' } },
+  Lightning: { steps: 4, forced: { sampler: 'euler', scheduler: 'sgm_uniform', lora: 'sdxl_lightning_4step_lora.safetensors' } },
+  'Hyper-SD': { steps: 4, forced: { sampler: 'dpmpp_sde_gpu', scheduler: 'karras', lora: 'sdxl_hyper_sd_4step_lora.safetensors' } },
+};
+
+const OUTPUT_FORMATS: Record<string, OutputFormat> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' };
+
+export interface EngineJobMapping {
+  job: EngineJob;
+  warnings: string[];
+}
+
+export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[]): EngineJobMapping {
+  const warnings: string[] = [];
+  const mode = PERFORMANCE_MODES[request.performance_selection];
+  const size = parseAspectRatio(request.aspect_ratios_selection);
+  const width = request.overwrite_width > 0 ? request.overwrite_width - (request.overwrite_width % 8) : size.width;
+  const height = request.overwrite_height > 0 ? request.overwrite_height - (request.overwrite_height % 8) : size.height;
+  const forced = mode.forced;
+  if (forced && !installedLoras.includes(forced.lora)) {
+    warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
+  }
+  const job: EngineJob = {
+    jobId,
+    model: request.base_model_name,
+    prompt: request.prompt,
+    negativePrompt: request.negative_prompt,
+    styles: request.style_selections,
+    width,
+    height,
+    imageNumber: request.image_number,
+    seed: request.image_seed,
+    disableSeedIncrement: request.disable_seed_increment,
+    steps: request.overwrite_step > 0 ? request.overwrite_step : mode.steps,
+    sampler: forced?.sampler ?? request.sampler_name,
+    scheduler: forced?.scheduler ?? request.scheduler_name,
+    guidanceScale: forced ? 1 : request.guidance_scale,
+    sharpness: forced ? 0 : request.sharpness,
+    clipSkip: request.clip_skip,
+    admScalerPositive: forced ? 1 : request.adm_scaler_positive,
+    admScalerNegative: forced ? 1 : request.adm_scaler_negative,
+    admScalerEnd: forced ? 0 : request.adm_scaler_end,
+    adaptiveCfg: forced ? 1 : request.adaptive_cfg,
+    outputFormat: OUTPUT_FORMATS[request.output_format] ?? 'png',
+    saveMetadata: request.save_metadata_to_images,
+    metadataScheme: request.metadata_scheme,
+    isPreviewDisabled: request.disable_preview,
+  };
+  return { job, warnings };
+}
