@@ -1,0 +1,73 @@
+/**
+ * Two-evaluation samplers from k-diffusion: heun (trapezoid), dpm_2 (midpoint in log σ) and
+ * dpm_2_ancestral. Each falls back to one Euler step when stepping to σ = 0.
+ */
+import { addScaledInPlace, ancestralStep, copyInto, eulerStepInPlace, eulerStepInto } from './sampler-math.ts';
+import type { SamplerRun } from './types.ts';
+
+/** Heun: trial Euler step to σ_{i+1}, then average the two slopes. */
+export async function sampleHeun(run: SamplerRun): Promise<Float32Array> {
+  const { x, sigmas } = run;
+  const trial = new Float32Array(x.length);
+  let first: Float32Array | undefined;
+  for (let i = 0; i < sigmas.length - 1; i++) {
+    const sigma = sigmas[i];
+    const next = sigmas[i + 1];
+    // Copy: the second model call may reuse the buffer the first one returned.
+    first = copyInto(first, await run.model(x, sigma, i));
+    if (next === 0) {
+      eulerStepInPlace(x, first, sigma, next);
+    } else {
+      eulerStepInto(trial, x, first, sigma, next);
+      const second = await run.model(trial, next, i);
+      const dt = next - sigma;
+      for (let j = 0; j < x.length; j++) {
+        const d1 = (x[j] - first[j]) / sigma;
+        const d2 = (trial[j] - second[j]) / next;
+        x[j] += ((d1 + d2) / 2) * dt;
+      }
+    }
+    await run.step(i, first);
+  }
+  return x;
+}
+
+/** Slope at the log-σ midpoint between σ and `target`, applied over the whole step to `target`. */
+async function midpointStep(run: SamplerRun, trial: Float32Array, first: Float32Array, sigma: number, target: number, i: number): Promise<void> {
+  const { x } = run;
+  const sigmaMid = Math.sqrt(sigma * target);
+  eulerStepInto(trial, x, first, sigma, sigmaMid);
+  const second = await run.model(trial, sigmaMid, i);
+  const dt = target - sigma;
+  for (let j = 0; j < x.length; j++) x[j] += ((trial[j] - second[j]) / sigmaMid) * dt;
+}
+
+/** DPM-Solver-2 (k-diffusion's dpm_2). */
+export async function sampleDpm2(run: SamplerRun): Promise<Float32Array> {
+  const { x, sigmas } = run;
+  const trial = new Float32Array(x.length);
+  let first: Float32Array | undefined;
+  for (let i = 0; i < sigmas.length - 1; i++) {
+    first = copyInto(first, await run.model(x, sigmas[i], i));
+    if (sigmas[i + 1] === 0) eulerStepInPlace(x, first, sigmas[i], 0);
+    else await midpointStep(run, trial, first, sigmas[i], sigmas[i + 1], i);
+    await run.step(i, first);
+  }
+  return x;
+}
+
+/** dpm_2 down to σdown, then noise of scale σup. */
+export async function sampleDpm2Ancestral(run: SamplerRun): Promise<Float32Array> {
+  const { x, sigmas } = run;
+  const trial = new Float32Array(x.length);
+  let first: Float32Array | undefined;
+  for (let i = 0; i < sigmas.length - 1; i++) {
+    first = copyInto(first, await run.model(x, sigmas[i], i));
+    const { sigmaDown, sigmaUp } = ancestralStep(sigmas[i], sigmas[i + 1]);
+    if (sigmaDown === 0) eulerStepInPlace(x, first, sigmas[i], 0);
+    else await midpointStep(run, trial, first, sigmas[i], sigmaDown, i);
+    if (sigmas[i + 1] > 0) addScaledInPlace(x, run.noise(), sigmaUp);
+    await run.step(i, first);
+  }
+  return x;
+}
