@@ -85,3 +85,20 @@ export function resolveStyles(requested: string[], snapshot: ServerSnapshot, war
   });
   return out;
 }
+
+/** A sampler or scheduler we do not offer: the default instead, reported (DECISIONS §3); 422 under --strict. */
+export function resolveOffered(
+  field: 'sampler_name' | 'scheduler_name',
+  requested: string,
+  offered: readonly string[],
+  fallback: string,
+  snapshot: ServerSnapshot,
+  warnings: string[],
+): string {
+  if (offered.includes(requested)) return requested;
+  if (snapshot.isStrict) {
+    throw new InvalidFieldError(field, `${field}: '${requested}' is not offered; available: ${offered.join(', ')}`, { input: requested, allowed: offered });
+  }
+  warnings.push(`${field} '${requested}' is not offered; using '${fallback}'`);
+  return fallback;
+}

@@ -11,6 +11,9 @@ export interface ServerSnapshot {
   /** Installed LoRA file names, e.g. `sd_xl_offset_example-lora_1.0.safetensors`. */
   loras: readonly string[];
   styles: readonly string[];
+  /** Sampler and scheduler names the engine offers. */
+  samplers: readonly string[];
+  schedulers: readonly string[];
   /** Preset name → values already mapped onto CommonRequest fields. */
   presets: Readonly<Record<string, Partial<CommonRequest>>>;
   /** `--preset`: applied as defaults before the request's own values. */

@@ -19,7 +19,7 @@ import {
 } from '../common-request.ts';
 import { deriveCurrentTab } from '../current-tab.ts';
 import { parseSeed } from '../parse-seed.ts';
-import { resolveLoras, resolveModelName, resolveRefinerName, resolveStyles } from '../resolve-names.ts';
+import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles } from '../resolve-names.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
 
 export type AllInOneGenerateRequest = Record<string, unknown>;
@@ -91,6 +91,8 @@ export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerS
     refiner_model_name: resolveRefinerName(pick('refiner_model_name'), snapshot, warnings),
     loras: resolveLoras(loras, snapshot, warnings),
     style_selections: resolveStyles(styles, snapshot, warnings),
+    sampler_name: resolveOffered('sampler_name', pick('sampler_name'), snapshot.samplers, COMMON_REQUEST_DEFAULTS.sampler_name, snapshot, warnings),
+    scheduler_name: resolveOffered('scheduler_name', pick('scheduler_name'), snapshot.schedulers, COMMON_REQUEST_DEFAULTS.scheduler_name, snapshot, warnings),
     input_image_checkbox: true,
     invert_mask_checkbox: false,
     uov_input_image: image('uov_input_image'),

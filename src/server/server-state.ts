@@ -9,6 +9,8 @@ import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import { listCheckpoints, listLoras } from '../../engine/models/registry.ts';
 import { FOOOCUS_STYLE_NAMES } from '../../engine/styles/fooocus-style-names.ts';
+import { SAMPLERS } from '../../engine/samplers/index.ts';
+import { SCHEDULERS } from '../../engine/schedulers/sigmas.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export interface ServerStateOptions {
@@ -50,6 +52,8 @@ export class ServerState {
       defaultModel,
       loras,
       styles: FOOOCUS_STYLE_NAMES,
+      samplers: SAMPLERS,
+      schedulers: SCHEDULERS,
       presets,
       serverPreset: this.options.serverPreset ? (presets[this.options.serverPreset] ?? null) : null,
       isStrict: this.options.isStrict,

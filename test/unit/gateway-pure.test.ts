@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { planTasksQuery } from '../../adapters/all-in-one/tasks-query.ts';
+import { coerceLax } from '../../src/http/lax-coercion.ts';
+import { encodeHeaderList } from '../../src/http/response-headers.ts';
+import { chooseFileFormat, chooseResponseMode } from '../../src/http/response-mode.ts';
+import { fromValidatorErrors, toLoc } from '../../src/http/validation-error.ts';
+import { parseJson, stringifyJson } from '../../src/json/big-json.ts';
+import { pythonJsonDumps } from '../../src/json/python-json.ts';
+import { alternateIdForm } from '../../src/tasks/task.service.ts';
+
+const schema = {
+  type: 'object',
+  properties: {
+    prompt: { type: 'string' },
+    image_number: { type: 'integer' },
+    guidance_scale: { type: 'number' },
+    async_process: { type: 'boolean' },
+    image_seed: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?[0-9]+$' }] },
+    loras: { type: 'array', items: { $ref: '#/components/schemas/Lora' } },
+  },
+};
+const lora = { type: 'object', properties: { enabled: { type: 'boolean' }, weight: { type: 'number' } } };
+const resolve = (ref: string) => (ref === '#/components/schemas/Lora' ? lora : undefined);
+
+test('lax coercion accepts what pydantic accepted and leaves strict strings alone', () => {
+  const out = coerceLax(
+    { prompt: 123, image_number: '2', guidance_scale: '4.5', async_process: 'true', image_seed: 9223372036854775807n, loras: [{ enabled: 'False', weight: '0.5' }], extra: '1' },
+    schema,
+    resolve,
+  );
+  assert.deepEqual(out, {
+    prompt: 123,
+    image_number: 2,
+    guidance_scale: 4.5,
+    async_process: true,
+    image_seed: '9223372036854775807',
+    loras: [{ enabled: false, weight: 0.5 }],
+    extra: '1',
+  });
+  assert.deepEqual(coerceLax({ image_number: 'abc', async_process: 'maybe' }, schema, resolve), { image_number: 'abc', async_process: 'maybe' });
+});
+
+test('JSON keeps integers beyond 2^53 exact both ways', () => {
+  const value = parseJson('{"image_seed": 9223372036854775807, "x": 1.5}') as Record<string, unknown>;
+  assert.equal(value.image_seed, 9223372036854775807n);
+  assert.equal(stringifyJson(value), '{"image_seed":9223372036854775807,"x":1.5}');
+});
+
+test('python-style dumps uses Python separators and escapes non-ASCII like json.dumps', () => {
+  assert.equal(pythonJsonDumps({ progress: 13, preview: null, message: 'Preparing task 1/1 ...', images: [] }), '{"progress": 13, "preview": null, "message": "Preparing task 1/1 ...", "images": []}');
+  assert.equal(pythonJsonDumps('é'), '"\\u00e9"');
+  assert.equal(pythonJsonDumps(pythonJsonDumps({ a: 'é' }, false)), '"{\\"a\\": \\"\\u00e9\\"}"');
+});
+
+test('Accept chooses the response mode with FooocusAPI priority and our image/jpg and missing-Accept fixes', () => {
+  const flags = { stream_output: true, async_process: true };
+  assert.deepEqual(chooseResponseMode('image/webp', flags), { kind: 'binary', format: 'webp' });
+  assert.deepEqual(chooseResponseMode('image/jpg', flags), { kind: 'binary', format: 'jpeg' });
+  assert.deepEqual(chooseResponseMode('image/*', flags), { kind: 'binary', format: 'png' });
+  assert.deepEqual(chooseResponseMode('image/png, */*', flags), { kind: 'stream' });
+  assert.deepEqual(chooseResponseMode(undefined, { stream_output: false, async_process: true }), { kind: 'async' });
+  assert.deepEqual(chooseResponseMode('*/*', { stream_output: false, async_process: false }), { kind: 'sync' });
+  assert.equal(chooseFileFormat('image/jpg'), 'jpeg');
+  assert.equal(chooseFileFormat('*/*'), null);
+});
+
+test('validator errors become pydantic items naming the field, one per field', () => {
+  const items = fromValidatorErrors(
+    [
+      { path: '/body/image_number', message: 'must be <= 32', errorCode: 'maximum.openapi.validation' },
+      { path: '/body/image_seed', message: 'must be integer', errorCode: 'type.openapi.validation' },
+      { path: '/body/image_seed', message: 'must be string', errorCode: 'type.openapi.validation' },
+      { path: '/body/loras/0', message: "must have required property 'model_name'", errorCode: 'required.openapi.validation' },
+    ],
+    { body: { image_number: 40, image_seed: true, loras: [{}] } },
+  );
+  assert.deepEqual(
+    items.map((i) => [i.type, i.loc, i.input]),
+    [
+      ['less_than_equal', ['body', 'image_number'], 40],
+      ['int_parsing', ['body', 'image_seed'], true],
+      ['missing', ['body', 'loras', 0, 'model_name'], null],
+    ],
+  );
+  assert.deepEqual(toLoc('/query/action'), ['query', 'action']);
+});
+
+test('extra headers are percent-encoded and capped at 1 KiB without splitting an escape', () => {
+  assert.equal(encodeHeaderList(['style \'Ünïcode\' is unknown']), "style%20'%C3%9Cn%C3%AFcode'%20is%20unknown");
+  const long = encodeHeaderList(['é'.repeat(2000)]);
+  assert.ok(long.length <= 1024);
+  assert.match(long, /^(%C3%A9)+\.\.\.$/);
+});
+
+test('/tasks query plan: end_at defaults to now, a range needs start < end, malformed end_at names the field', () => {
+  const toEpoch = ([y, mo, d, h, mi, s]: number[]) => Date.UTC(y, mo - 1, d, h, mi, s);
+  const now = Date.UTC(2026, 0, 2);
+  assert.deepEqual(planTasksQuery({ start_at: '2026-01-01T00:00:00.123+02:00' }, now, toEpoch).range, { startMills: Date.UTC(2026, 0, 1), endMills: now });
+  assert.equal(planTasksQuery({ start_at: '2026-01-03T00:00:00' }, now, toEpoch).range, null);
+  assert.equal(planTasksQuery({ start_at: 'garbage' }, now, toEpoch).range, null);
+  assert.throws(() => planTasksQuery({ start_at: '2026-01-01T00:00:00', end_at: 'soon' }, now, toEpoch), /end_at/);
+  assert.equal(planTasksQuery({ action: 'DELETE' }, now, toEpoch).isDelete, true);
+});
+
+test('task ids are found in both the 32-hex and the dashed uuid forms', () => {
+  assert.equal(alternateIdForm('0123456789abcdef0123456789abcdef'), '01234567-89ab-cdef-0123-456789abcdef');
+  assert.equal(alternateIdForm('01234567-89AB-cdef-0123-456789abcdef'), '0123456789abcdef0123456789abcdef');
+  assert.equal(alternateIdForm('nope'), null);
+});
