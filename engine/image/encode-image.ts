@@ -1,0 +1,23 @@
+/**
+ * RGBA → PNG / JPEG / WebP bytes with jimp (pure JS; runs in the engine process, never on the
+ * gateway loop: DECISIONS §2). WebP goes through @jimp/wasm-webp.
+ */
+import { Jimp, JimpMime } from 'jimp';
+import webp from '@jimp/wasm-webp';
+import type { OutputFormat } from '../protocol.ts';
+import type { RgbaImage } from '../vae/vae-decoder.ts';
+import { allowFileUrlFetch } from './wasm-file-fetch.ts';
+
+const JPEG_QUALITY = 95;
+const WEBP_QUALITY = 95;
+
+export async function encodeImage(image: RgbaImage, format: OutputFormat): Promise<Uint8Array> {
+  const bitmap = { width: image.width, height: image.height, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
+  if (format === 'webp') {
+    allowFileUrlFetch();
+    return new Uint8Array(await webp().encode(bitmap, { quality: WEBP_QUALITY }));
+  }
+  const jimp = new Jimp(bitmap);
+  const bytes = format === 'jpeg' ? await jimp.getBuffer(JimpMime.jpeg, { quality: JPEG_QUALITY }) : await jimp.getBuffer(JimpMime.png);
+  return new Uint8Array(bytes);
+}

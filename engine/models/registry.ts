@@ -1,0 +1,65 @@
+/**
+ * What is installed under the models folder. Pure file-system reads, no onnxruntime: the gateway
+ * imports this to list models and resolve names without loading the engine.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export { readCheckpointConfig, SDXL_CONFIG, type CheckpointConfig } from './checkpoint-config.ts';
+
+/** Folder name of the demo checkpoint written when none is installed (DECISIONS §4). */
+export const TINY_DEMO_MODEL_NAME = 'tiny-sdxl-demo';
+
+/** Suffixes Fooocus clients put on checkpoint names (they name .safetensors files). */
+const CLIENT_SUFFIXES = ['.safetensors', '.ckpt', '.pth', '.onnx'];
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function entries(dir: string): Promise<import('node:fs').Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+export function checkpointDir(modelsDir: string, name: string): string {
+  return join(modelsDir, 'checkpoints', name);
+}
+
+/** Folders under checkpoints/ holding unet/model.onnx, sorted by code point (stable across locales). */
+export async function listCheckpoints(modelsDir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await entries(join(modelsDir, 'checkpoints'))) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    if (await isFile(join(modelsDir, 'checkpoints', entry.name, 'unet', 'model.onnx'))) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+/** File names of loras/*.safetensors, sorted. */
+export async function listLoras(modelsDir: string): Promise<string[]> {
+  return (await entries(join(modelsDir, 'loras')))
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.safetensors'))
+    .map((e) => e.name)
+    .sort();
+}
+
+/**
+ * Maps a client-sent checkpoint name to an installed folder: exact match first, then without a
+ * file suffix (`foo.safetensors` → `foo`), then case-insensitively. null when nothing matches.
+ */
+export function resolveCheckpointName(installed: readonly string[], requested: string): string | null {
+  if (installed.includes(requested)) return requested;
+  const suffix = CLIENT_SUFFIXES.find((s) => requested.toLowerCase().endsWith(s));
+  const stem = suffix ? requested.slice(0, -suffix.length) : requested;
+  if (installed.includes(stem)) return stem;
+  const lower = stem.toLowerCase();
+  return installed.find((name) => name.toLowerCase() === lower) ?? null;
+}

@@ -1,0 +1,55 @@
+/**
+ * One image of a job: seeded noise → sampler (checking stop/skip between steps) → VAE decode →
+ * file bytes → ctx.emitImage. Returns what ended it.
+ */
+import { createNormalRng } from '../random/normal-rng.ts';
+import { sample } from '../samplers/index.ts';
+import type { EngineJob } from '../protocol.ts';
+import { encodeImage } from '../image/encode-image.ts';
+import { latentPreviewPng } from '../image/latent-preview.ts';
+import type { DenoiseFn } from '../unet/cfg-denoiser.ts';
+import { decodeLatents } from '../vae/vae-decoder.ts';
+import { Interrupted, type JobContext } from './job-context.ts';
+import type { LoadedCheckpoint } from './loaded-checkpoint.ts';
+import type { ProgressPlan } from './progress-plan.ts';
+import type { SamplingPlan } from './sampling-plan.ts';
+import { samplerNoiseSeed } from './seeds.ts';
+
+export interface ImageTask {
+  job: EngineJob;
+  index: number;
+  seed: bigint;
+  model: LoadedCheckpoint;
+  plan: SamplingPlan;
+  denoise: DenoiseFn;
+  latent: { width: number; height: number; channels: number };
+  progress: ProgressPlan;
+  ctx: JobContext;
+}
+
+export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 'stop'> {
+  const { job, index, seed, model, plan, latent, progress, ctx } = task;
+  const n = job.imageNumber;
+  const x = createNormalRng(seed).fill(new Float32Array(latent.channels * latent.height * latent.width));
+  for (let i = 0; i < x.length; i++) x[i] *= plan.initialNoiseScale;
+  let latents: Float32Array;
+  try {
+    latents = await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas, {
+      seed: samplerNoiseSeed(seed),
+      onStep: async (step, _x, denoised) => {
+        const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width);
+        await ctx.reportProgress(progress.step(index, step), `Sampling step ${step + 1}/${job.steps}, image ${index + 1}/${n} ...`, preview);
+        const control = ctx.controlRequested();
+        if (control) throw new Interrupted(control);
+      },
+    });
+  } catch (error) {
+    if (error instanceof Interrupted) return error.request;
+    throw error;
+  }
+  const image = await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, model.config.scalingFactor);
+  const bytes = await encodeImage(image, job.outputFormat);
+  await ctx.reportProgress(progress.saving(index), `Saving image ${index + 1}/${n} to system ...`);
+  await ctx.emitImage({ index, seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
+  return 'done';
+}

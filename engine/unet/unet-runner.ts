@@ -1,0 +1,66 @@
+/**
+ * Binds one UNet call to whatever the export declares (onnx-sdxl-engine.md §0.1): timestep as
+ * int64 [steps] (rounded), float32 scalar [] or float32 [1]; the single output is read by
+ * position because exporters name it `out_sample`, `sample` or `latent`.
+ */
+import type { OnnxSession } from '../onnx/session.ts';
+import { EngineError } from '../errors.ts';
+
+export interface UnetBatch {
+  /** float32 [B,C,h,w] (C = 4 for SDXL), already scaled by c_in. */
+  sample: Float32Array;
+  batch: number;
+  latentHeight: number;
+  latentWidth: number;
+  timestep: number;
+  /** float32 [B,S,D]. */
+  context: Float32Array;
+  tokens: number;
+  contextWidth: number;
+  /** float32 [B,P]. */
+  textEmbeds: Float32Array;
+  /** float32 [B,6]. */
+  timeIds: Float32Array;
+}
+
+export class UnetRunner {
+  readonly isIntegerTimestep: boolean;
+  private readonly outputName: string;
+
+  constructor(private readonly session: OnnxSession) {
+    const timestep = session.input('timestep');
+    if (!timestep) throw new EngineError('runtime-failure', `${session.label} has no timestep input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);
+    this.isIntegerTimestep = timestep.dtype.startsWith('int');
+    if (session.outputs.length === 0) throw new EngineError('runtime-failure', `${session.label} declares no outputs`);
+    this.outputName = session.outputs[0].name;
+  }
+
+  /** Timestep as the UNet will see it (integer exports round: onnx-sdxl-engine.md §4.2). */
+  fedTimestep(t: number): number {
+    return this.isIntegerTimestep ? Math.round(t) : t;
+  }
+
+  private timestepDims(batch: number): number[] {
+    const shape = this.session.input('timestep')!.shape;
+    if (shape.length === 0) return [];
+    // A fixed [1] gets one value; a dynamic [steps]/[batch] gets one per batch row.
+    return [typeof shape[0] === 'number' ? shape[0] : batch];
+  }
+
+  /** ε̂ float32 [B,4,h,w]. */
+  async predict(b: UnetBatch): Promise<Float32Array> {
+    const dims = this.timestepDims(b.batch);
+    const count = dims.length === 0 ? 1 : dims[0];
+    const out = await this.session.run(
+      {
+        sample: { data: b.sample, dims: [b.batch, b.sample.length / (b.batch * b.latentHeight * b.latentWidth), b.latentHeight, b.latentWidth] },
+        timestep: { data: new Array<number>(count).fill(this.fedTimestep(b.timestep)), dims },
+        encoder_hidden_states: { data: b.context, dims: [b.batch, b.tokens, b.contextWidth] },
+        text_embeds: { data: b.textEmbeds, dims: [b.batch, b.textEmbeds.length / b.batch] },
+        time_ids: { data: b.timeIds, dims: [b.batch, b.timeIds.length / b.batch] },
+      },
+      [this.outputName],
+    );
+    return out[this.outputName].data;
+  }
+}
