@@ -1,10 +1,19 @@
 /** worker_threads entry of WorkerImageCodec: a message loop, one job at a time. */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { CodecReply, CodecRequest } from './codec-protocol.ts';
 import { decodeImage, encodeImage, UndecodableImageError } from './jimp-codec.ts';
 
 if (!parentPort) throw new Error('image-codec.worker.ts must run as a worker thread');
 const port = parentPort;
+
+// On Linux `nice` is per thread and setpriority(0) names the calling thread: this lowers only the
+// codec thread, so a long JPEG encode yields the core to the gateway's event loop (DECISIONS §2).
+try {
+  setPriority(0, 10);
+} catch {
+  // Not permitted on this platform: the encode still runs off the loop.
+}
 
 port.on('message', async (request: CodecRequest) => {
   const reply = await handle(request);

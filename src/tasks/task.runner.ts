@@ -121,6 +121,7 @@ export class TaskRunner {
             },
           });
           warnings.push(...outcome.warnings.filter((w) => !warnings.includes(w)));
+          this.deps.logger.info(`task ${taskId}: engine ${outcome.engineMs} ms for ${files.length} image(s)`);
           status = outcome.outcome === 'stopped' ? 'stopped' : 'finished';
           break;
         } catch (e) {
