@@ -1,4 +1,4 @@
-import { InvalidFieldError } from '../src/errors.ts';
+import { InvalidFieldError } from './invalid-field-error.ts';
 
 export interface ImageSize {
   width: number;

@@ -3,7 +3,7 @@
  * Stricter than the original where it silently corrupted data: a wrong scheme or characters that
  * are not base64 are a 422 naming the field, not a 500 later.
  */
-import { InvalidFieldError } from '../src/errors.ts';
+import { InvalidFieldError } from './invalid-field-error.ts';
 import type { ImageInput } from './common-request.ts';
 
 /** Strings the originals treat as "no image" (`string` is Swagger UI's placeholder). */

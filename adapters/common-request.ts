@@ -26,6 +26,8 @@ export type UovMethod =
 export type OutpaintDirection = 'Left' | 'Right' | 'Top' | 'Bottom';
 export type ControlNetType = 'ImagePrompt' | 'FaceSwap' | 'PyraCanny' | 'CPDS';
 export type CurrentTab = 'uov' | 'ip' | 'inpaint' | 'enhance';
+/** Job type as the legacy dialect names it, fixed when a task is accepted (DECISIONS §3). */
+export type TaskMode = 'Text to Image' | 'Image Upscale or Variation' | 'Image Inpaint or Outpaint' | 'Image Prompt';
 
 export interface LoraSetting {
   enabled: boolean;

@@ -1,5 +1,4 @@
-import type { CommonRequest, CurrentTab } from './common-request.ts';
-import type { TaskMode } from '../src/tasks/task.types.ts';
+import type { CommonRequest, CurrentTab, TaskMode } from './common-request.ts';
 
 /**
  * fooocusapi-new.md §9: first hit wins — enhance image, image prompt in slot 1 only, uov image,

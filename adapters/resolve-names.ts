@@ -3,7 +3,7 @@
  * silently — each substitution becomes a warning; under `--strict` an explicitly sent unknown
  * name is a 422 naming the value and what is available.
  */
-import { InvalidFieldError } from '../src/errors.ts';
+import { InvalidFieldError } from './invalid-field-error.ts';
 import { NO_LORA, type LoraSetting } from './common-request.ts';
 import type { ServerSnapshot } from './server-snapshot.ts';
 

@@ -13,17 +13,8 @@ export class AppError extends Error {
   }
 }
 
-/** A client-sent value is wrong (422). `field` is the dotted path, e.g. `uov_input_image`, `loras.0.weight`. */
-export class InvalidFieldError extends AppError {
-  /** Pydantic-style error type, e.g. `value_error`, `enum`. */
-  readonly type: string;
-  readonly input: unknown;
-  constructor(field: string, message: string, options: { type?: string; input?: unknown; allowed?: readonly string[]; cause?: unknown } = {}) {
-    super(message, { field, allowed: options.allowed, cause: options.cause });
-    this.type = options.type ?? 'value_error';
-    this.input = options.input;
-  }
-}
+/** 422; lives with the pure adapters, which throw it too. */
+export { InvalidFieldError } from '../adapters/invalid-field-error.ts';
 
 export class NotFoundError extends AppError {}
 
@@ -32,6 +23,9 @@ export class ForbiddenError extends AppError {
     super('Forbidden');
   }
 }
+
+/** The request conflicts with the resource's state, e.g. cancelling a task that already ended (409). */
+export class ConflictError extends AppError {}
 
 /** A feature needs a model that is not installed (503): names the folder and the fix. */
 export class FeatureUnavailableError extends AppError {}

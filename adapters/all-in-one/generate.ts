@@ -2,7 +2,7 @@
  * POST /v1/engine/generate/ body (already validated and lax-coerced) → CommonRequest.
  * Pure: the server state arrives as a snapshot, the random seed as a context value.
  */
-import { InvalidFieldError } from '../../src/errors.ts';
+import { InvalidFieldError } from '../invalid-field-error.ts';
 import { formatAspectRatio, parseAspectRatio } from '../aspect-ratio.ts';
 import { classifyImage } from '../classify-image.ts';
 import {

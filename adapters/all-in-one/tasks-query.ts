@@ -2,7 +2,7 @@
  * GET /tasks query → what to list (fooocusapi-new.md §11.6), with DECISIONS §3's fixes: `end_at`
  * defaults to now (not the start time), and a malformed `end_at` is a 422 instead of a 500.
  */
-import { InvalidFieldError } from '../../src/errors.ts';
+import { InvalidFieldError } from '../invalid-field-error.ts';
 
 export interface TasksQueryInput {
   query?: string;

@@ -1,5 +1,7 @@
 /** Plain task types shared by the service, runner, repository and reply adapters. No ORM here. */
-import type { CommonRequest } from '../../adapters/common-request.ts';
+import type { CommonRequest, TaskMode } from '../../adapters/common-request.ts';
+
+export type { TaskMode };
 
 export type Dialect = 'all-in-one' | 'legacy';
 
@@ -12,8 +14,6 @@ export type TaskStatus = 'pending' | 'running' | 'finished' | 'stopped' | 'skipp
 /** How the client asked for the reply; fixed at acceptance. */
 export type ResponseMode = 'sync' | 'async' | 'stream' | 'binary';
 
-/** Job type as the legacy dialect names it, fixed when accepted (DECISIONS §3). */
-export type TaskMode = 'Text to Image' | 'Image Upscale or Variation' | 'Image Inpaint or Outpaint' | 'Image Prompt';
 
 export interface TaskResultFile {
   /** Path relative to the data dir, always `<YYYY-MM-DD>/<file>`. */
