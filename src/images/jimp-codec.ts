@@ -8,7 +8,8 @@ import webp from '@jimp/wasm-webp';
 import { defaultFormats } from 'jimp';
 import type { ImageFormat } from './image-codec.ts';
 import { sniffImage } from './sniff-image.ts';
-import { installWasmFileFetch } from './wasm-file-fetch.ts';
+// One wrapper for the whole project: the engine needs the same fix for its WebP outputs.
+import { allowFileUrlFetch as installWasmFileFetch } from '../../engine/image/wasm-file-fetch.ts';
 
 const Jimp = createJimp({ formats: [...defaultFormats, webp] });
 
