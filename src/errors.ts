@@ -27,6 +27,13 @@ export class ForbiddenError extends AppError {
 /** The request conflicts with the resource's state, e.g. cancelling a task that already ended (409). */
 export class ConflictError extends AppError {}
 
+/** The path exists but not for this method (405); `allowed` lists the methods it has. */
+export class MethodNotAllowedError extends AppError {
+  constructor(allowed: readonly string[]) {
+    super('Method Not Allowed', { allowed });
+  }
+}
+
 /** A feature needs a model that is not installed (503): names the folder and the fix. */
 export class FeatureUnavailableError extends AppError {}
 

@@ -8,7 +8,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import swaggerUi from 'swagger-ui-express';
 import { stringify as toYaml } from 'yaml';
 import type { ApiKeyChecker } from '../auth/api-key.ts';
-import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { cors } from './cors.ts';
 import { errorHandler } from './error-handler.ts';
@@ -47,10 +47,31 @@ function apiKeyGate(operations: OperationInfo[], options: AppOptions): RequestHa
   return (req: Request, _res: Response, next: NextFunction) => {
     if (!options.apiKeys.isEnabled) return next();
     const op = operations.find((o) => o.method === req.method && o.pattern.test(req.path));
-    const isProtected = op ? op.isProtected || (options.isFileAccessProtected && FILE_OPERATIONS.has(op.operationId)) : false;
+    // File routes list the key only as an alternative in the spec: public unless --protect-files.
+    const isProtected = op ? (FILE_OPERATIONS.has(op.operationId) ? options.isFileAccessProtected : op.isProtected) : false;
     if (!isProtected || options.apiKeys.accepts(req.header('x-api-key'))) return next();
     next(new ForbiddenError());
   };
+}
+
+/**
+ * Query values reach us unencoded from real clients (`/tasks?start_at=2024-03-01T10:30:00`, as
+ * FooocusAPI's docs and browsers send it; FastAPI accepts them). The validator refuses reserved
+ * characters such as `:` in a query value unless the parameter says `allowReserved`, so every query
+ * parameter of the validation copy says so.
+ */
+function allowReservedQueryCharacters(document: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(document);
+  const mark = (parameter: unknown) => {
+    const p = parameter as { in?: string; allowReserved?: boolean } | null;
+    if (p && typeof p === 'object' && p.in === 'query') p.allowReserved = true;
+  };
+  for (const item of Object.values((copy.paths ?? {}) as Record<string, Record<string, { parameters?: unknown[] }>>)) {
+    (item.parameters as unknown[] | undefined)?.forEach(mark);
+    for (const op of Object.values(item)) if (op && typeof op === 'object' && Array.isArray(op.parameters)) op.parameters.forEach(mark);
+  }
+  Object.values(((copy.components as Record<string, unknown> | undefined)?.parameters ?? {}) as Record<string, unknown>).forEach(mark);
+  return copy;
 }
 
 export function createApp(options: AppOptions): Express {
@@ -63,7 +84,7 @@ export function createApp(options: AppOptions): Express {
   app.use(apiKeyGate(operations, options));
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: options.document as never,
+      apiSpec: allowReservedQueryCharacters(options.document) as never,
       validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
       validateResponses: false,
       validateSecurity: false,
@@ -81,7 +102,11 @@ export function createApp(options: AppOptions): Express {
   }
   const unused = Object.keys(handlers).filter((id) => !used.has(id));
   if (unused.length > 0) throw new Error(`handlers without a spec operation: ${unused.join(', ')}`);
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(new NotFoundError('Not Found')));
+  // As Starlette: a path we serve, asked with another method, is a 405 (not a 404).
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const allowed = [...new Set(operations.filter((o) => o.pattern.test(req.path)).map((o) => o.method))];
+    next(allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('Not Found'));
+  });
   app.use(errorHandler(options.logger));
   return app;
 }

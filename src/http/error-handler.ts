@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import {
   AppError,
+  ConflictError,
   FeatureUnavailableError,
   ForbiddenError,
   InvalidFieldError,
+  MethodNotAllowedError,
   NotFoundError,
   NotImplementedFeatureError,
   QueueFullError,
@@ -46,6 +48,11 @@ export function errorHandler(logger: Logger) {
     if (err instanceof InvalidFieldError) return sendJson(res, 422, { detail: invalidFieldItems(err) });
     if (err instanceof ForbiddenError) return sendJson(res, 403, { detail: 'Forbidden' });
     if (err instanceof NotFoundError) return sendJson(res, 404, { detail: err.message });
+    if (err instanceof MethodNotAllowedError) {
+      res.setHeader('Allow', (err.allowed ?? []).join(', '));
+      return sendJson(res, 405, { detail: 'Method Not Allowed' });
+    }
+    if (err instanceof ConflictError) return sendJson(res, 409, { detail: err.message });
     if (err instanceof QueueFullError) {
       res.setHeader('Retry-After', String(err.retryAfterSeconds));
       return sendJson(res, 503, { detail: err.message });

@@ -9,7 +9,8 @@ import { parseJson } from '../json/big-json.ts';
 import { RequestValidationError } from './validation-error.ts';
 import { coerceLax, type JsonSchema, type SchemaResolver } from './lax-coercion.ts';
 
-const FORM_TYPES = /^(multipart\/form-data|application\/x-www-form-urlencoded)/i;
+// Multipart bodies belong to the legacy form routes; anything else posted to a JSON route is read as JSON.
+const FORM_TYPES = /^multipart\/form-data/i;
 
 export interface BodySchemaIndex {
   /** Schema of the JSON request body of `METHOD path`, if the operation has one. */

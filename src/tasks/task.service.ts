@@ -57,13 +57,16 @@ export class TaskService {
     if (accept.request.base_model_name === this.options.demoModelName) {
       warnings.push(`'${this.options.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
     }
+    // As FooocusAPI, an empty webhook_url is replaced by --webhook-url before the request is stored,
+    // so req_params shows the URL that will be called (fooocusapi-new.md §4.3, §13).
+    const webhookUrl = accept.request.webhook_url || this.options.globalWebhookUrl;
     const task = await this.repo.insert({
       taskId: this.ids.taskId(accept.dialect),
       dialect: accept.dialect,
       mode: deriveTaskMode(accept.request),
       responseMode: accept.responseMode,
-      request: accept.request,
-      webhookUrl: accept.request.webhook_url || this.options.globalWebhookUrl,
+      request: { ...accept.request, webhook_url: webhookUrl },
+      webhookUrl,
       inQueueMills: this.clock.now(),
       warnings,
     });

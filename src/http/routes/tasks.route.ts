@@ -2,6 +2,7 @@
 import type { Request, Response } from 'express';
 import { toCurrentRecord, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
 import { planTasksQuery, type TasksQueryInput } from '../../../adapters/all-in-one/tasks-query.ts';
+import { ConflictError } from '../../errors.ts';
 import type { TaskRecord } from '../../tasks/task.types.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
@@ -45,10 +46,12 @@ export function getTaskRoute(deps: RouteDeps) {
 export function cancelTaskRoute(deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const { task, isCancelled } = await deps.service.cancel(String(req.params.task_id));
+    // The spec answers a task that has already ended with 409, not a 200 saying nothing happened.
+    if (!isCancelled) throw new ConflictError(`task ${task.taskId} has already ended (${task.status}); only pending or running tasks can be cancelled`);
     sendJson(res, 200, {
       task_id: task.taskId,
-      cancelled: isCancelled,
-      message: isCancelled ? (task.status === 'running' ? 'task is being cancelled' : 'task cancelled') : `task already ended (${task.status})`,
+      cancelled: true,
+      message: task.status === 'running' ? 'task is being cancelled' : 'task cancelled',
     });
   };
 }
