@@ -19,6 +19,7 @@ import {
 } from '../common-request.ts';
 import { deriveCurrentTab } from '../current-tab.ts';
 import { parseSeed } from '../parse-seed.ts';
+import { parseSaveName } from '../save-name.ts';
 import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles } from '../resolve-names.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
 
@@ -102,7 +103,7 @@ export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerS
     controlnet_image: imagePrompts(pick('controlnet_image')),
     enhance_ctrls: enhanceCtrls(pick('enhance_ctrls')),
     outpaint_distance: [...((pick('outpaint_distance') as number[]) ?? []), 0, 0, 0, 0].slice(0, 4) as CommonRequest['outpaint_distance'],
-    save_name: saveName === '' || saveName === 'None' || saveName === 'none' ? null : saveName,
+    save_name: parseSaveName(saveName),
     webhook_url: webhook ?? '',
     output_format: pick('output_format') === 'jpg' ? 'jpeg' : pick('output_format'),
   };

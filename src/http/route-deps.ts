@@ -2,7 +2,8 @@ import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { EngineInfo } from '../../engine/protocol.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
 import type { InputResolver } from '../inputs/input-resolver.ts';
-import type { IdSource, OutputStore } from '../tasks/ports.ts';
+import type { StoredFiles } from '../storage/stored-files.ts';
+import type { IdSource } from '../tasks/ports.ts';
 import type { TaskEventHub } from '../tasks/task-events.ts';
 import type { TaskService } from '../tasks/task.service.ts';
 
@@ -11,11 +12,10 @@ export interface RouteDeps {
   service: TaskService;
   hub: TaskEventHub;
   inputs: InputResolver;
-  outputs: OutputStore;
   codec: ImageCodec;
   ids: IdSource;
   baseUrl: string;
-  dataDir: string;
+  files: StoredFiles;
   snapshot(): Promise<ServerSnapshot>;
   listModels(): Promise<{ models: string[]; loras: string[] }>;
   engineInfo(): EngineInfo | null;

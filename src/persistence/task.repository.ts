@@ -19,11 +19,40 @@ const UNFINISHED: TaskStatus[] = ['pending', 'running'];
 export class SqliteTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
 
+  /** Tail of the write chain. */
+  private writes: Promise<unknown> = Promise.resolve();
+
   constructor(dataSource: DataSource) {
     this.rows = dataSource.getRepository(TaskEntity);
   }
 
-  async insert(task: NewTask): Promise<TaskRecord> {
+  /**
+   * node-sqlite3 may run statements of one connection in any order; writes go through one chain
+   * so ids follow call order (the queue's order after a restart) and a failed write cannot reorder the rest.
+   */
+  private serially<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write, write);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  insert(task: NewTask): Promise<TaskRecord> {
+    return this.serially(() => this.insertNow(task));
+  }
+
+  markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
+    return this.serially(() => this.markStartedNow(taskId, startMills));
+  }
+
+  markFinished(taskId: string, update: { status: TaskStatus; finishMills: number; result: TaskResultFile[]; error: string | null; warnings: string[] }): Promise<TaskRecord> {
+    return this.serially(() => this.markFinishedNow(taskId, update));
+  }
+
+  deleteByTaskIds(taskIds: string[]): Promise<void> {
+    return this.serially(() => this.deleteNow(taskIds));
+  }
+
+  private async insertNow(task: NewTask): Promise<TaskRecord> {
     let id: number;
     try {
       const inserted = await this.rows
@@ -60,12 +89,12 @@ export class SqliteTaskRepository implements TaskRepository {
     return this.mustGet('id', id, task.taskId);
   }
 
-  async markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
+  private async markStartedNow(taskId: string, startMills: number): Promise<TaskRecord> {
     await this.updateOne(taskId, { status: 'running', startMills, progress: 0, attempts: () => 'attempts + 1' });
     return this.mustGet('taskId', taskId, taskId);
   }
 
-  async markFinished(
+  private async markFinishedNow(
     taskId: string,
     update: { status: TaskStatus; finishMills: number; result: TaskResultFile[]; error: string | null; warnings: string[] },
   ): Promise<TaskRecord> {
@@ -101,7 +130,7 @@ export class SqliteTaskRepository implements TaskRepository {
     return this.find({ statuses: UNFINISHED });
   }
 
-  async deleteByTaskIds(taskIds: string[]): Promise<void> {
+  private async deleteNow(taskIds: string[]): Promise<void> {
     for (let i = 0; i < taskIds.length; i += IDS_PER_STATEMENT) {
       const ids = taskIds.slice(i, i + IDS_PER_STATEMENT);
       await this.rows.createQueryBuilder().delete().from(TaskEntity).where('task_id IN (:...ids)', { ids }).execute();

@@ -21,6 +21,7 @@ import { GuardedUrlFetcher } from '../net/url-fetcher.ts';
 import { closeDatabase, openDatabase } from '../persistence/data-source.ts';
 import { SqliteTaskRepository } from '../persistence/task.repository.ts';
 import { FsOutputStore } from '../storage/output-store.ts';
+import { StoredFiles } from '../storage/stored-files.ts';
 import type { EngineClient, IdSource } from '../tasks/ports.ts';
 import { randomIds } from '../tasks/random-ids.ts';
 import { TaskEventHub } from '../tasks/task-events.ts';
@@ -125,11 +126,10 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       service,
       hub,
       inputs,
-      outputs,
       codec,
       ids,
       baseUrl: config.baseUrl,
-      dataDir: config.dataDir,
+      files: new StoredFiles(config.dataDir),
       snapshot,
       listModels: () => state.listModels(),
       engineInfo: () => engine.info(),

@@ -54,6 +54,11 @@ export class TaskEventHub {
     this.emit(taskId, { type: 'progress', live });
   }
 
+  /** Called just before the final row is written, so control never answers for a task that is ending. */
+  releaseCurrent(taskId: string): void {
+    if (this.running?.taskId === taskId) this.running = null;
+  }
+
   finished(task: TaskRecord): void {
     if (this.running?.taskId === task.taskId) this.running = null;
     this.live.delete(task.taskId);

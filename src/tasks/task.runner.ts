@@ -144,6 +144,7 @@ export class TaskRunner {
   }
 
   private async finish(taskId: string, status: TaskStatus, result: TaskResultFile[], error: string | null, warnings: string[]): Promise<void> {
+    this.deps.hub.releaseCurrent(taskId);
     const task = await this.deps.repo.markFinished(taskId, { status, finishMills: this.deps.clock.now(), result, error, warnings });
     this.deps.hub.finished(task);
     this.deps.onFinished(task);

@@ -157,3 +157,11 @@ test('the running task and the async stub have the 11-key record shape', () => {
     task_status: 'pending', progress: -1, preview: '', webhook_url: '', result: [],
   });
 });
+
+test('save_name may name a file or ../<folder>/<name>; anything leaving the outputs folder is a 422', () => {
+  assert.equal(adapt({ save_name: 'job1' }).request.save_name, 'job1');
+  assert.equal(adapt({ save_name: '../custom/job1' }).request.save_name, '../custom/job1');
+  assert.equal(adapt({ save_name: 'None' }).request.save_name, null);
+  for (const bad of ['../../etc/x', 'a/b/c', '/abs', '..', 'a\\b'])
+    assert.throws(() => adapt({ save_name: bad }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'save_name', bad);
+});

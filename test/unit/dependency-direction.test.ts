@@ -77,7 +77,7 @@ test('adapters/ are pure: no I/O modules, clock or randomness; only type imports
 test('routes never touch entities, the engine or the filesystem directly', () => {
   const offenders = sources('src/http/routes').flatMap((file) =>
     importsOf(file)
-      .filter(({ specifier, isTypeOnly }) => !isTypeOnly && /(persistence|engine-client|typeorm|onnxruntime)/.test(specifier))
+      .filter(({ specifier, isTypeOnly }) => !isTypeOnly && /(persistence|engine-client|typeorm|onnxruntime|^node:fs|^fs)/.test(specifier))
       .map(({ specifier }) => `${file} → ${specifier}`),
   );
   assert.deepEqual(offenders, []);

@@ -1,5 +1,4 @@
 /** The four response modes of the generate route (fooocusapi-new.md §10). */
-import { readFile } from 'node:fs/promises';
 import type { Response } from 'express';
 import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
 import type { ImageFormat } from '../../images/image-codec.ts';
@@ -40,12 +39,11 @@ export async function respondBinary(deps: RouteDeps, res: Response, task: TaskRe
   const done = await deps.service.waitForFinish(task.taskId);
   if (done.status === 'failed') return sendJson(res, 500, { detail: done.error ?? 'generation failed' });
   const first = done.result[0];
-  const path = first ? deps.outputs.pathOf(first.file) : null;
-  if (!first || !path) {
+  if (!first) {
     res.status(204).end();
     return;
   }
-  const bytes = await readFile(path);
+  const bytes = await deps.files.readOutput(first.file);
   const body = formatOfFile(first.file) === format ? bytes : await deps.codec.convert(bytes, format);
   res.status(200).type(`image/${format}`).send(body);
 }
