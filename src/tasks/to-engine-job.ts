@@ -37,6 +37,16 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   if (forced && !installedLoras.includes(forced.lora)) {
     warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
   }
+  // Never silently (DECISIONS §3): what engine v0 does not apply yet is said with every task.
+  const styles = request.style_selections.filter((name) => name !== 'Fooocus V2');
+  if (request.style_selections.includes('Fooocus V2')) {
+    warnings.push('Fooocus V2 prompt expansion skipped: no expansion model under models/prompt_expansion/');
+  }
+  const unapplied = [
+    ...(styles.length > 0 ? [`styles (${styles.join(', ')})`] : []),
+    ...((forced ? 0 : request.sharpness) !== 0 ? [`sharpness ${request.sharpness}`] : []),
+  ];
+  if (unapplied.length > 0) warnings.push(`not applied yet by this engine: ${unapplied.join(', ')}`);
   const job: EngineJob = {
     jobId,
     model: request.base_model_name,

@@ -154,9 +154,18 @@ describe('substitutions are reported, never silent', () => {
     assert.equal(row.warnings.filter((w) => w.startsWith('style ')).length, 60, 'the full list is in the task warnings');
   });
 
-  test('a request that needs no substitution sends no warnings header', async () => {
-    const res = await generate(server, {});
+  test('a request that needs no substitution and nothing the engine lacks sends no warnings header', async () => {
+    const res = await generate(server, { style_selections: [], sharpness: 0 });
     assert.equal(res.headers.get('x-fooocus-warnings'), null);
+    await res.json();
+  });
+
+  test('the defaults need no substitution; what engine v0 does not apply yet (V2 expansion, styles, sharpness) is said', async () => {
+    const res = await generate(server, {});
+    const text = warningsOf(res);
+    assert.doesNotMatch(text, /not installed|unknown|not offered/);
+    assert.match(text, /Fooocus V2 prompt expansion skipped/);
+    assert.match(text, /not applied yet by this engine: styles \(Fooocus Enhance, Fooocus Sharp\), sharpness 2/);
     await res.json();
   });
 });
