@@ -3,11 +3,14 @@
  * session creation throws (CUDA libraries absent, no Vulkan adapter for WebGPU) is dropped for
  * the rest of the process with one log line, and the next provider is tried.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { EngineError } from '../errors.ts';
+import { buildProbeModel } from './probe-model.ts';
 import { OnnxSession, type CreateSessionOptions, type Logger } from './session.ts';
 
 export type SessionFactory = (model: string | Uint8Array, options: CreateSessionOptions) => Promise<OnnxSession>;
-import { buildProbeModel } from './probe-model.ts';
 
 export const DEVICES = ['auto', 'cuda', 'webgpu', 'cpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -18,11 +21,27 @@ export function parseDevice(value: string | undefined): Device {
   throw new EngineError('invalid-input', `device '${value}' is unknown; available: ${DEVICES.join(', ')}`, { field: 'device' });
 }
 
+/**
+ * Whether onnxruntime-node was installed with its CUDA provider (`ONNXRUNTIME_NODE_INSTALL=cuda12`).
+ * The default install skips it (.npmrc), and asking for CUDA without it makes onnxruntime print a
+ * native error on every start, so `auto` does not ask.
+ */
+export function isCudaProviderInstalled(): boolean {
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const packageDir = entry.slice(0, entry.lastIndexOf('onnxruntime-node') + 'onnxruntime-node'.length);
+    const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(packageDir, 'bin', 'napi-v6', process.platform, process.arch, file)) || existsSync(join(dirname(entry), file));
+  } catch {
+    return false;
+  }
+}
+
 /** auto tries the accelerators first; an explicit device still ends on CPU so a job never fails for lack of a GPU. */
-export function providerChain(device: Device): string[] {
+export function providerChain(device: Device, hasCuda = isCudaProviderInstalled()): string[] {
   switch (device) {
     case 'auto':
-      return ['cuda', 'webgpu', 'cpu'];
+      return hasCuda ? ['cuda', 'webgpu', 'cpu'] : ['webgpu', 'cpu'];
     case 'cuda':
       return ['cuda', 'cpu'];
     case 'webgpu':
@@ -42,8 +61,9 @@ export class ProviderSelector {
     private readonly log: Logger,
     /** Injectable for tests; the real one asks onnxruntime. */
     private readonly create: SessionFactory = (model, options) => OnnxSession.create(model, options),
+    hasCuda = isCudaProviderInstalled(),
   ) {
-    this.chain = providerChain(device);
+    this.chain = providerChain(device, hasCuda);
   }
 
   /** The provider of the most recently created session ('none' before any). */

@@ -75,8 +75,10 @@ test('rejects a feed whose data does not fill its dims', async () => {
 });
 
 test('maps --device to provider chains and rejects unknown devices naming the field', () => {
-  assert.deepEqual(providerChain(parseDevice('auto')), ['cuda', 'webgpu', 'cpu']);
-  assert.deepEqual(providerChain(parseDevice(undefined)), ['cuda', 'webgpu', 'cpu']);
+  assert.deepEqual(providerChain(parseDevice('auto'), true), ['cuda', 'webgpu', 'cpu']);
+  assert.deepEqual(providerChain(parseDevice(undefined), true), ['cuda', 'webgpu', 'cpu']);
+  // Without the CUDA provider libraries (the default offline install) auto does not ask for CUDA.
+  assert.deepEqual(providerChain(parseDevice('auto'), false), ['webgpu', 'cpu']);
   assert.deepEqual(providerChain(parseDevice('CPU')), ['cpu']);
   assert.deepEqual(providerChain(parseDevice('cuda')), ['cuda', 'cpu']);
   assert.throws(() => parseDevice('tpu'), (e: unknown) => e instanceof EngineError && e.field === 'device' && /available: auto, cuda, webgpu, cpu/.test(e.message));
@@ -89,7 +91,7 @@ test('falls back from a provider whose session creation throws, logs it once and
     attempts.push(options.provider);
     if (options.provider !== 'cpu') throw new Error(`${options.provider} libraries missing\nsecond line`);
     return OnnxSession.create(model, options);
-  });
+  }, true);
   assert.equal(selector.provider, 'none');
   assert.equal(await selector.probe(), 'cpu');
   assert.equal(selector.provider, 'cpu');
