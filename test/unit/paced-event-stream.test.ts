@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import type { Response } from 'express';
+import { frameEvent, PacedEventStream, pingComment } from '../../src/streaming/paced-event-stream.ts';
+
+class FakeResponse extends EventEmitter {
+  readonly writes: { at: number; text: string }[] = [];
+  readonly headers: Record<string, string> = {};
+  ended = false;
+  statusCode = 0;
+  constructor(private readonly clock: () => number) {
+    super();
+  }
+  status(code: number) {
+    this.statusCode = code;
+    return this;
+  }
+  setHeader(name: string, value: string) {
+    this.headers[name.toLowerCase()] = value;
+  }
+  flushHeaders() {}
+  write(text: string) {
+    this.writes.push({ at: this.clock(), text });
+    return true;
+  }
+  end() {
+    this.ended = true;
+    this.emit('close');
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('frames events as FooocusAPI does: data line, empty data line, CRLF', () => {
+  assert.equal(frameEvent('{"a": 1}'), 'data: {"a": 1}\r\ndata: \r\n\r\n');
+  assert.equal(pingComment(new Date(Date.UTC(2024, 6, 26, 8, 29, 10, 123))), ': ping - 2024-07-26 08:29:10.123000+00:00\r\n\r\n');
+});
+
+test('sends at most one event per interval, the newest pending one wins, and the final event gets its own write', async () => {
+  const res = new FakeResponse(() => performance.now());
+  const stream = new PacedEventStream(res as unknown as Response, { intervalMs: 60, pingMs: 10_000 });
+  assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
+  stream.push('1');
+  await sleep(5);
+  stream.push('2');
+  stream.push('3');
+  stream.finish('final');
+  await sleep(250);
+  const texts = res.writes.map((w) => w.text);
+  assert.deepEqual(texts, [frameEvent('1'), frameEvent('3'), frameEvent('final')], '2 was superseded by 3');
+  for (let i = 1; i < res.writes.length; i++) assert.ok(res.writes[i].at - res.writes[i - 1].at >= 55, `write ${i} came ${res.writes[i].at - res.writes[i - 1].at} ms after the previous`);
+  assert.equal(res.ended, true);
+  stream.push('late');
+  assert.equal(res.writes.length, 3, 'nothing is written after the stream ended');
+});
+
+test('sends ping comments while idle and stops them when the client goes away', async () => {
+  const res = new FakeResponse(() => performance.now());
+  new PacedEventStream(res as unknown as Response, { intervalMs: 10, pingMs: 20 });
+  await sleep(70);
+  const pings = res.writes.filter((w) => w.text.startsWith(': ping - '));
+  assert.ok(pings.length >= 2, `${pings.length} pings`);
+  res.emit('close');
+  const count = res.writes.length;
+  await sleep(60);
+  assert.equal(res.writes.length, count);
+});
