@@ -43,6 +43,10 @@ function defaultLoras(snapshot: ServerSnapshot): LoraSetting[] {
   return snapshot.loras.includes(OFFSET_LORA) ? [{ enabled: true, model_name: OFFSET_LORA, weight: 0.1 }] : [];
 }
 
+function withLoraDefaults(lora: Partial<LoraSetting>): LoraSetting {
+  return { enabled: lora.enabled ?? true, model_name: lora.model_name ?? 'None', weight: lora.weight ?? 0.5 };
+}
+
 function imagePrompts(value: unknown): ImagePrompt[] {
   const slots = Array.isArray(value) ? (value as Record<string, unknown>[]) : [];
   return slots.slice(0, CONTROLNET_SLOTS).map((slot, i) => ({
@@ -79,7 +83,8 @@ export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerS
   if (size.isRounded) warnings.push(`aspect_ratios_selection rounded down to ${formatAspectRatio(size)} (sides must be multiples of 8)`);
 
   const requestedModel = isSent('base_model_name') ? (sent.base_model_name as string) : (preset.base_model_name as string | undefined);
-  const loras = isSent('loras') || 'loras' in preset ? (pick('loras') as LoraSetting[]) : defaultLoras(snapshot);
+  // Nested defaults (Lora.weight 0.5) are filled here: the body is what the client sent, before the validator's defaults.
+  const loras = isSent('loras') || 'loras' in preset ? (pick('loras') as Partial<LoraSetting>[]).map(withLoraDefaults) : defaultLoras(snapshot);
   const styles = isSent('style_selections') || 'style_selections' in preset || 'style_selections' in server ? pick('style_selections') : COMMON_REQUEST_DEFAULTS.style_selections;
   const webhook = pick('webhook_url') as string | null;
   const saveName = isSent('save_name') ? (sent.save_name as string) : null;

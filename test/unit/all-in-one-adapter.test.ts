@@ -165,3 +165,7 @@ test('save_name may name a file or ../<folder>/<name>; anything leaving the outp
   for (const bad of ['../../etc/x', 'a/b/c', '/abs', '..', 'a\\b'])
     assert.throws(() => adapt({ save_name: bad }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'save_name', bad);
 });
+
+test('a LoRA sent without a weight gets the contract default 0.5', () => {
+  assert.deepEqual(adapt({ loras: [{ enabled: true, model_name: 'detail.safetensors' }] }).request.loras, [{ enabled: true, model_name: 'detail.safetensors', weight: 0.5 }]);
+});
