@@ -11,6 +11,8 @@ export type ImageInput =
   | { kind: 'url'; url: string }
   | { kind: 'base64'; data: string }
   | { kind: 'data-uri'; data: string }
+  /** A multipart upload (legacy v1 routes); never persisted: resolution stores it first. */
+  | { kind: 'bytes'; bytes: Uint8Array }
   /** Resolved: stored under <data-dir>/inputs/<file>. */
   | { kind: 'stored'; file: string; width: number; height: number };
 

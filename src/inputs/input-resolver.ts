@@ -57,6 +57,7 @@ export class InputResolver {
   }
 
   private async readBytes(field: string, input: Exclude<ImageInput, { kind: 'none' | 'stored' }>): Promise<Uint8Array> {
+    if (input.kind === 'bytes') return input.bytes;
     if (input.kind === 'base64' || input.kind === 'data-uri') return Buffer.from(input.data, 'base64');
     const own = this.ownFile(input.url);
     if (own === undefined) return this.options.fetcher.fetchBytes(input.url, field);

@@ -3,18 +3,20 @@
  * rather than silently rendering plain text-to-image (DECISIONS §3: never a fake result).
  */
 import type { CommonRequest } from '../../adapters/common-request.ts';
-import { InvalidFieldError, NotImplementedFeatureError } from '../errors.ts';
+import { FeatureUnavailableError, InvalidFieldError } from '../errors.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 
 export function assertSupported(request: CommonRequest): void {
   const mode = deriveTaskMode(request);
   if (mode !== 'Text to Image') {
-    throw new NotImplementedFeatureError(`'${mode}' (current_tab '${request.current_tab}') is not supported by this engine yet; only text to image runs`);
+    throw new FeatureUnavailableError(
+      `'${mode}' (current_tab '${request.current_tab}') needs the engine's image modes (VAE-encoded inputs, inpainting, ControlNet/IP-Adapter models under models/controlnet and models/ip_adapter), which this server does not have yet; only text to image runs`,
+    );
   }
   if (request.freeu_enabled) {
     throw new InvalidFieldError('freeu_enabled', 'freeu_enabled: FreeU needs a UNet export that exposes its skip connections; this model does not; send false', { input: true });
   }
   if (request.refiner_model_name !== 'None') {
-    throw new NotImplementedFeatureError(`refiner_model_name '${request.refiner_model_name}': refiners are not supported by this engine yet`);
+    throw new FeatureUnavailableError(`refiner_model_name '${request.refiner_model_name}': refiners are not supported by this engine yet; send "None"`);
   }
 }
