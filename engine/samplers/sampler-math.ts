@@ -38,3 +38,15 @@ export function copyInto(dst: Float32Array | undefined, src: Float32Array): Floa
   out.set(src);
   return out;
 }
+
+/**
+ * Step index to report for a sampler whose own step count differs from the schedule's n = σ count − 1
+ * (dpm_fast, dpm_adaptive, restart): progress `fraction` ∈ [0, 1] through its own run is mapped onto
+ * 0..n−1, so callers that size progress bars by n never overrun. `afterStep` rounds up (the step just
+ * finished); otherwise it rounds down (the step being worked on). Non-decreasing in `fraction`.
+ */
+export function scheduleStepAt(fraction: number, steps: number, afterStep: boolean): number {
+  const scaled = fraction * steps;
+  const index = afterStep ? Math.ceil(scaled - 1e-9) - 1 : Math.floor(scaled + 1e-9);
+  return Math.min(steps - 1, Math.max(0, index));
+}

@@ -1,6 +1,7 @@
 /**
  * Two-evaluation samplers from k-diffusion: heun (trapezoid), dpm_2 (midpoint in log σ) and
- * dpm_2_ancestral. Each falls back to one Euler step when stepping to σ = 0.
+ * dpm_2_ancestral, plus ComfyUI's heunpp2 (up to three evaluations). Each falls back to one Euler step
+ * when stepping to the schedule's last σ.
  */
 import { addScaledInPlace, ancestralStep, copyInto, eulerStepInPlace, eulerStepInto } from './sampler-math.ts';
 import type { SamplerRun } from './types.ts';
@@ -67,6 +68,57 @@ export async function sampleDpm2Ancestral(run: SamplerRun): Promise<Float32Array
     if (sigmaDown === 0) eulerStepInPlace(x, first, sigmas[i], 0);
     else await midpointStep(run, trial, first, sigmas[i], sigmaDown, i);
     if (sigmas[i + 1] > 0) addScaledInPlace(x, run.noise(), sigmaUp);
+    await run.step(i, first);
+  }
+  return x;
+}
+
+/**
+ * heunpp2 (ComfyUI, after Carzit's sd-webui-samplers-scheduler): Euler trial steps to σ_{i+1} and σ_{i+2},
+ * then one step with a weighted mean of the three slopes, weights σ_{i+1}/(3σ_0) and σ_{i+2}/(3σ_0) for
+ * the look-ahead slopes and the rest for the current one. The step before last uses two slopes
+ * (weight σ_{i+1}/(2σ_0)); the last is plain Euler. The weights sum to 1 but shrink with σ, so the method
+ * is first-order consistent rather than second-order.
+ */
+export async function sampleHeunpp2(run: SamplerRun): Promise<Float32Array> {
+  const { x, sigmas } = run;
+  const last = sigmas.length - 1;
+  const sigmaEnd = sigmas[last];
+  const trial = new Float32Array(x.length);
+  const trial2 = new Float32Array(x.length);
+  let first: Float32Array | undefined;
+  let second: Float32Array | undefined;
+  for (let i = 0; i < last; i++) {
+    const sigma = sigmas[i];
+    const next = sigmas[i + 1];
+    first = copyInto(first, await run.model(x, sigma, i));
+    if (next === sigmaEnd) {
+      eulerStepInPlace(x, first, sigma, next);
+    } else {
+      eulerStepInto(trial, x, first, sigma, next);
+      second = copyInto(second, await run.model(trial, next, i));
+      const dt = next - sigma;
+      if (sigmas[i + 2] === sigmaEnd) {
+        const w2 = next / (2 * sigmas[0]);
+        const w1 = 1 - w2;
+        for (let j = 0; j < x.length; j++) {
+          x[j] += (w1 * (x[j] - first[j]) / sigma + w2 * (trial[j] - second[j]) / next) * dt;
+        }
+      } else {
+        const nextNext = sigmas[i + 2];
+        eulerStepInto(trial2, trial, second, next, nextNext);
+        const third = await run.model(trial2, nextNext, i);
+        const w2 = next / (3 * sigmas[0]);
+        const w3 = nextNext / (3 * sigmas[0]);
+        const w1 = 1 - w2 - w3;
+        for (let j = 0; j < x.length; j++) {
+          const d1 = (x[j] - first[j]) / sigma;
+          const d2 = (trial[j] - second[j]) / next;
+          const d3 = (trial2[j] - third[j]) / nextNext;
+          x[j] += (w1 * d1 + w2 * d2 + w3 * d3) * dt;
+        }
+      }
+    }
     await run.step(i, first);
   }
   return x;
