@@ -7,6 +7,7 @@ import { sample } from '../samplers/index.ts';
 import type { EngineJob } from '../protocol.ts';
 import { encodeImage } from '../image/encode-image.ts';
 import { latentPreviewPng } from '../image/latent-preview.ts';
+import { imageMetadataFor, type ImageMetadataExtras } from '../metadata/image-metadata.ts';
 import type { DenoiseFn } from '../unet/cfg-denoiser.ts';
 import { decodeLatents } from '../vae/vae-decoder.ts';
 import { Interrupted, type JobContext } from './job-context.ts';
@@ -25,11 +26,14 @@ export interface ImageTask {
   latent: { width: number; height: number; channels: number };
   progress: ProgressPlan;
   ctx: JobContext;
+  /** Prompt items, styles and LoRAs actually used, for the image's metadata (job.saveMetadata). */
+  metadata?: ImageMetadataExtras;
 }
 
 export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 'stop'> {
   const { job, index, seed, model, plan, latent, progress, ctx } = task;
   const n = job.imageNumber;
+  const metadata = await imageMetadataFor({ ...task.metadata, job, seed, sampler: plan.sampler, scheduler: plan.scheduler, modelName: model.name, modelDir: model.dir });
   const x = createNormalRng(seed).fill(new Float32Array(latent.channels * latent.height * latent.width));
   for (let i = 0; i < x.length; i++) x[i] *= plan.initialNoiseScale;
   let latents: Float32Array;
@@ -48,7 +52,7 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
     throw error;
   }
   const image = await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, model.config.scalingFactor);
-  const bytes = await encodeImage(image, job.outputFormat);
+  const bytes = await encodeImage(image, job.outputFormat, metadata);
   await ctx.reportProgress(progress.saving(index), `Saving image ${index + 1}/${n} to system ...`);
   await ctx.emitImage({ index, seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
   return 'done';
