@@ -1,0 +1,17 @@
+/**
+ * The engine as a library (`import { ... } from 'fooocus-gateway/engine'`), usable without the
+ * server: the tokenizer, the schedules and samplers by Fooocus name (the same code the pipeline
+ * runs), the SDXL pipeline itself, and the tiny checkpoint generator. Built to dist/engine by
+ * `npm run build`; plain `node` imports it, no loader needed.
+ */
+export { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
+export { toPromptChunks } from './text/prompt-chunks.ts';
+export { REFUSED_SAMPLERS, SAMPLER_ALIASES, SAMPLERS, sample, type Denoiser, type SampleOptions } from './samplers/index.ts';
+export { SCHEDULERS, SDXL_SIGMA_MAX, SDXL_SIGMA_MIN, karrasSigmas, schedule, sigmaTable, sigmaToTimestep } from './schedulers/sigmas.ts';
+export { createNormalRng, type NormalRng } from './random/normal-rng.ts';
+export { SdxlPipeline, type SdxlPipelineOptions } from './pipeline/sdxl-pipeline.ts';
+export type { JobContext } from './pipeline/job-context.ts';
+export { DEVICES, ProviderSelector, parseDevice, providerChain, type Device } from './onnx/providers.ts';
+export { listCheckpoints, listLoras, resolveCheckpointName, TINY_DEMO_MODEL_NAME } from './models/registry.ts';
+export { writeTinyCheckpoint, type TinyCheckpointOptions } from './models/tiny-checkpoint.ts';
+export type { EngineJob, OutputFormat } from './protocol.ts';

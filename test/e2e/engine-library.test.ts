@@ -1,0 +1,41 @@
+/**
+ * The public engine API (package.json exports["./engine"]) is built JavaScript that plain `node`
+ * imports with no loader: build it, then import `fooocus-gateway/engine` from a child `node`.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const probe = `
+const engine = await import('fooocus-gateway/engine');
+const tokenizer = await engine.ClipTokenizer.fromFiles('engine/assets/clip-tokenizer/vocab.json', 'engine/assets/clip-tokenizer/merges.txt');
+const sigmas = engine.schedule('karras', 10, engine.SDXL_SIGMA_MIN, engine.SDXL_SIGMA_MAX);
+const x = new Float32Array(4).fill(1);
+const out = await engine.sample('euler', (v) => v.map((e) => e * 0.5), x, sigmas, { seed: 1n });
+console.log(JSON.stringify({
+  ids: tokenizer.encode('a photo of a cat'),
+  samplers: engine.SAMPLERS.length,
+  schedulers: engine.SCHEDULERS.length,
+  sigmas: sigmas.length,
+  last: sigmas[sigmas.length - 1],
+  out: out.length,
+  loader: process.execArgv,
+}));
+`;
+
+test('npm run build produces an engine library that plain node imports as fooocus-gateway/engine', () => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const result = JSON.parse(output.trim().split('\n').pop() ?? '{}');
+  // 'a photo of a cat' → CLIP BPE ids (same as the parity reference for this text).
+  assert.deepEqual(result.ids, [320, 1125, 539, 320, 2368]);
+  assert.ok(result.samplers >= 20);
+  assert.equal(result.schedulers, 11);
+  assert.equal(result.sigmas, 11);
+  assert.equal(result.last, 0);
+  assert.equal(result.out, 4);
+  assert.ok(!(result.loader as string[]).some((arg) => /^--(import|loader|require)|tsx/.test(arg)), 'no loader in the child');
+});
