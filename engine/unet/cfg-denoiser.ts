@@ -1,13 +1,41 @@
 /**
- * The k-diffusion model wrapper for an ε-prediction SDXL UNet (onnx-sdxl-engine.md §4.2):
- * D(x, σ) = x − σ·ε̂(x/√(σ²+1), t(σ)), with CFG over a batch of 2 (uncond, cond) and the
- * uncond pass skipped when guidance_scale == 1 (Fooocus's cfg-1 optimisation).
+ * The k-diffusion model wrapper for an ε-prediction SDXL UNet (onnx-sdxl-engine.md §4.2) with
+ * Fooocus's guidance (fooocus-semantics.md §4.4, §4.5, §4.7): D(x, σ) from ε̂(x/√(σ²+1), t(σ)) over
+ * a batch of 2 (uncond, cond), sharpness on the conditional, adaptive CFG, ADM ids switched on t.
+ * When guidance_scale is 1 the uncond pass, sharpness and CFG are skipped (batch 1), as in Fooocus.
  */
+import type { FeedTensor } from '../onnx/session.ts';
 import type { PromptEmbedding } from '../text-encoders/prompt-encoder.ts';
 import { sigmaToTimestep } from '../schedulers/sigma-table.ts';
+import { sharpenConditionalEps, sharpnessWeight } from '../guidance/sharpness.ts';
 import { consistentTimeIds, emphasizedTimeIds, isAdmEmphasized } from './adm.ts';
 import { applyGuidance, progressOf } from './guidance.ts';
 import type { UnetRunner } from './unet-runner.ts';
+
+/**
+ * One UNet evaluation as the denoiser made it: for tests and diagnostics, never for control flow.
+ * The arrays are the live ones (the sampler may reuse `x`): copy what must outlive the callback.
+ */
+export interface UnetCallRecord {
+  sigma: number;
+  /** Fooocus's discrete timestep (nearest ln-σ index): drives progress and the ADM switch. */
+  timestep: number;
+  /** 1 − t/999. */
+  progress: number;
+  isAdmEmphasized: boolean;
+  /** α of the sharpness blend; 0 when cfg = 1 (no blend at all). */
+  sharpnessWeight: number;
+  /** The noisy latent the sampler passed, float32 [1,C,h,w]. */
+  x: Float32Array;
+  /** Exactly what the UNet session was given (uncond row first when batch = 2). */
+  feeds: Record<string, FeedTensor>;
+  /** ε̂ float32 [B,C,h,w] as the UNet returned it. */
+  output: Float32Array;
+  /** D(x, σ) float32 [1,C,h,w] handed back to the sampler. */
+  denoised: Float32Array;
+}
+
+export type UnetCallObserver = (call: UnetCallRecord) => void;
 
 export interface DenoiserSettings {
   unet: UnetRunner;
@@ -16,6 +44,8 @@ export interface DenoiserSettings {
   negative: PromptEmbedding | null;
   guidanceScale: number;
   adaptiveCfg: number;
+  /** Fooocus sharpness (UI 0–30); 0 turns the filter off. */
+  sharpness?: number;
   admScalerPositive: number;
   admScalerNegative: number;
   admScalerEnd: number;
@@ -26,6 +56,7 @@ export interface DenoiserSettings {
   sigmaTable: Float64Array;
   /** σ → UNet timestep; default: fractional ln-σ interpolation in the table. LCM/TCD pass the distilled grid. */
   timestepOf?: (sigma: number) => number;
+  onUnetCall?: UnetCallObserver;
 }
 
 /** x: float32 [1,C,h,w] → denoised float32 [1,C,h,w]. */
@@ -34,6 +65,7 @@ export type DenoiseFn = (x: Float32Array, sigma: number) => Promise<Float32Array
 export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   const { positive, negative } = s;
   const batch = negative ? 2 : 1;
+  const sharpness = s.sharpness ?? 0;
   // Conditioning is constant across steps: build the batched tensors once.
   const context = new Float32Array(batch * positive.context.length);
   const textEmbeds = new Float32Array(batch * positive.pooled.length);
@@ -43,32 +75,60 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   }
   context.set(positive.context, (batch - 1) * positive.context.length);
   textEmbeds.set(positive.pooled, (batch - 1) * positive.pooled.length);
-  const emphasized = [...(negative ? [emphasizedTimeIds(s.width, s.height, s.admScalerNegative)] : []), emphasizedTimeIds(s.width, s.height, s.admScalerPositive)];
-  const consistent = new Array(batch).fill(consistentTimeIds(s.width, s.height));
+  const emphasized = Float32Array.from([...(negative ? [emphasizedTimeIds(s.width, s.height, s.admScalerNegative)] : []), emphasizedTimeIds(s.width, s.height, s.admScalerPositive)].flat());
+  const consistent = Float32Array.from(new Array(batch).fill(consistentTimeIds(s.width, s.height)).flat());
   const timestepOf = s.timestepOf ?? ((sigma: number) => sigmaToTimestep(sigma, s.sigmaTable));
 
   return async (x, sigma) => {
-    const t = s.unet.fedTimestep(timestepOf(sigma));
+    const fractional = timestepOf(sigma);
+    // Fooocus's UNet always sees ComfyUI's nearest table index; progress and ADM follow that t
+    // even where a float export is fed the fractional value (round(fractional) is that index).
+    const t = Math.round(fractional);
+    const progress = progressOf(t);
+    const isEmphasized = isAdmEmphasized(t, s.admScalerEnd);
+    const n = x.length;
     const cIn = 1 / Math.sqrt(sigma * sigma + 1);
-    const sample = new Float32Array(batch * x.length);
-    for (let i = 0; i < x.length; i++) sample[i] = x[i] * cIn;
-    if (batch === 2) sample.copyWithin(x.length, 0, x.length);
-    const timeIds = Float32Array.from((isAdmEmphasized(t, s.admScalerEnd) ? emphasized : consistent).flat());
-    const eps = await s.unet.predict({
+    const sample = new Float32Array(batch * n);
+    for (let i = 0; i < n; i++) sample[i] = x[i] * cIn;
+    if (batch === 2) sample.copyWithin(n, 0, n);
+    const feeds = s.unet.feedsFor({
       sample,
       batch,
       latentHeight: s.latentHeight,
       latentWidth: s.latentWidth,
-      timestep: t,
+      timestep: fractional,
       context,
       tokens: positive.tokens,
       contextWidth: positive.width,
       textEmbeds,
-      timeIds,
+      timeIds: isEmphasized ? emphasized : consistent,
     });
-    const guided = batch === 2 ? applyGuidance(eps.subarray(0, x.length), eps.subarray(x.length), s.guidanceScale, s.adaptiveCfg, progressOf(t)) : eps;
-    const denoised = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) denoised[i] = x[i] - sigma * guided[i];
+    const output = await s.unet.run(feeds);
+    const shape = { channels: n / (s.latentHeight * s.latentWidth), height: s.latentHeight, width: s.latentWidth };
+    // Fooocus guides with ε = x − x0 (σ·ε̂), and the sharpness filter reads x0_c as its guide.
+    const x0Cond = denoisedFrom(x, sigma, output.subarray((batch - 1) * n));
+    let alpha = 0;
+    let denoised = x0Cond;
+    if (batch === 2) {
+      alpha = sharpnessWeight(sharpness, progress);
+      const epsCond = sharpenConditionalEps(difference(x, x0Cond), x0Cond, alpha, shape);
+      const epsUncond = difference(x, denoisedFrom(x, sigma, output.subarray(0, n)));
+      denoised = difference(x, applyGuidance(epsUncond, epsCond, s.guidanceScale, s.adaptiveCfg, progress));
+    }
+    s.onUnetCall?.({ sigma, timestep: t, progress, isAdmEmphasized: isEmphasized, sharpnessWeight: alpha, x, feeds, output, denoised });
     return denoised;
   };
+}
+
+/** x − σ·ε̂, float32 like the rest of the latent maths. */
+function denoisedFrom(x: Float32Array, sigma: number, eps: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] - sigma * eps[i];
+  return out;
+}
+
+function difference(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
+  return out;
 }

@@ -1,23 +1,37 @@
 /**
  * Classifier-free guidance with Fooocus's adaptive CFG ("CFG mimicking from TSNR",
- * fooocus-semantics.md §4.4): above `adaptiveCfg`, early steps blend towards the guidance a
- * scale of `adaptiveCfg` would give, late steps use the real scale.
+ * fooocus-semantics.md §4.4), and the diffusion progress that drives it, sharpness and ADM.
  */
 
-/** Diffusion progress p = 1 − t/999 (≈0 at the first step, ≈1 at the last). */
+/**
+ * Diffusion progress p = 1 − t/999 for the discrete timestep t the UNet receives (Fooocus sets it
+ * from the UNet's own `timesteps` input): 0 at t = 999, 1 at t = 0.
+ */
 export function progressOf(timestep: number): number {
   return Math.min(1, Math.max(0, 1 - timestep / 999));
 }
 
-/** ε = ε_u + g·(ε_c − ε_u), mixed with the adaptive-CFG mimic when g > adaptiveCfg. Arrays of equal length. */
+/**
+ * Whether the unconditional pass is skipped: Fooocus tests `math.isclose(cfg, 1.0)` (relative
+ * tolerance 1e-9), then returns the conditional prediction alone, without sharpness or CFG.
+ */
+export function isCfgOne(scale: number): boolean {
+  return Math.abs(scale - 1) <= 1e-9 * Math.max(Math.abs(scale), 1);
+}
+
+/**
+ * real = ε_u + g·(ε_c − ε_u); above `adaptiveCfg`, mimic = ε_u + a·(ε_c − ε_u) and the result is
+ * real·p + mimic·(1 − p) (early steps near the mimic scale, late ones at the real scale); otherwise
+ * real. Computed term by term as Fooocus's `compute_cfg` does. Arrays of equal length.
+ */
 export function applyGuidance(epsUncond: Float32Array, epsCond: Float32Array, scale: number, adaptiveCfg: number, progress: number): Float32Array {
   const out = new Float32Array(epsCond.length);
-  if (scale > adaptiveCfg) {
-    // real·p + mimic·(1−p) is itself one guidance scale: adaptiveCfg + p·(scale − adaptiveCfg).
-    const effective = adaptiveCfg + progress * (scale - adaptiveCfg);
-    for (let i = 0; i < out.length; i++) out[i] = epsUncond[i] + effective * (epsCond[i] - epsUncond[i]);
-    return out;
+  const isMimicking = scale > adaptiveCfg;
+  for (let i = 0; i < out.length; i++) {
+    const u = epsUncond[i];
+    const difference = epsCond[i] - u;
+    const real = u + scale * difference;
+    out[i] = isMimicking ? real * progress + (u + adaptiveCfg * difference) * (1 - progress) : real;
   }
-  for (let i = 0; i < out.length; i++) out[i] = epsUncond[i] + scale * (epsCond[i] - epsUncond[i]);
   return out;
 }

@@ -3,7 +3,7 @@
  * int64 [steps] (rounded), float32 scalar [] or float32 [1]; the single output is read by
  * position because exporters name it `out_sample`, `sample` or `latent`.
  */
-import type { OnnxSession } from '../onnx/session.ts';
+import type { FeedTensor, OnnxSession } from '../onnx/session.ts';
 import { EngineError } from '../errors.ts';
 
 export interface UnetBatch {
@@ -47,20 +47,27 @@ export class UnetRunner {
     return [typeof shape[0] === 'number' ? shape[0] : batch];
   }
 
-  /** ε̂ float32 [B,4,h,w]. */
-  async predict(b: UnetBatch): Promise<Float32Array> {
+  /** The exact feeds one UNet call gets (what a recording observer sees). */
+  feedsFor(b: UnetBatch): Record<string, FeedTensor> {
     const dims = this.timestepDims(b.batch);
     const count = dims.length === 0 ? 1 : dims[0];
-    const out = await this.session.run(
-      {
-        sample: { data: b.sample, dims: [b.batch, b.sample.length / (b.batch * b.latentHeight * b.latentWidth), b.latentHeight, b.latentWidth] },
-        timestep: { data: new Array<number>(count).fill(this.fedTimestep(b.timestep)), dims },
-        encoder_hidden_states: { data: b.context, dims: [b.batch, b.tokens, b.contextWidth] },
-        text_embeds: { data: b.textEmbeds, dims: [b.batch, b.textEmbeds.length / b.batch] },
-        time_ids: { data: b.timeIds, dims: [b.batch, b.timeIds.length / b.batch] },
-      },
-      [this.outputName],
-    );
+    return {
+      sample: { data: b.sample, dims: [b.batch, b.sample.length / (b.batch * b.latentHeight * b.latentWidth), b.latentHeight, b.latentWidth] },
+      timestep: { data: new Array<number>(count).fill(this.fedTimestep(b.timestep)), dims },
+      encoder_hidden_states: { data: b.context, dims: [b.batch, b.tokens, b.contextWidth] },
+      text_embeds: { data: b.textEmbeds, dims: [b.batch, b.textEmbeds.length / b.batch] },
+      time_ids: { data: b.timeIds, dims: [b.batch, b.timeIds.length / b.batch] },
+    };
+  }
+
+  /** ε̂ float32 [B,4,h,w] for feeds built by feedsFor. */
+  async run(feeds: Record<string, FeedTensor>): Promise<Float32Array> {
+    const out = await this.session.run(feeds, [this.outputName]);
     return out[this.outputName].data;
+  }
+
+  /** ε̂ float32 [B,4,h,w]. */
+  async predict(b: UnetBatch): Promise<Float32Array> {
+    return this.run(this.feedsFor(b));
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * What the UNet receives, call by call, for Fooocus's guidance parameters (fooocus-semantics.md
+ * §4.4, §4.5, §4.7): the tiny checkpoint's UNet session is wrapped to record its feeds, and the
+ * pipeline's onUnetCall observer adds the guidance weights and the denoised result. Euler makes one
+ * UNet call per step; karras over 6 steps visits t = 999, 837, 594, 249, 30, 0.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { adaptiveAnisotropicFilter } from '../../engine/guidance/anisotropic.ts';
+import type { TinyCheckpointOptions } from '../../engine/models/tiny-checkpoint.ts';
+import type { JobContext } from '../../engine/pipeline/job-context.ts';
+import type { EngineJob } from '../../engine/protocol.ts';
+import { nearestIndex, sigmaTable, sigmaToTimestep } from '../../engine/schedulers/sigma-table.ts';
+import type { UnetCallRecord } from '../../engine/unet/cfg-denoiser.ts';
+import { engineJob } from '../fixtures/engine-job.ts';
+import { recordingPipeline, type RecordedUnetFeeds, type RecordingPipeline } from '../fixtures/recording-session.ts';
+import { tinyCheckpoint } from '../fixtures/tiny-checkpoint.ts';
+
+/** 160×96 → latent 20×12; targets round half-to-even to 128×128 (Math.round would say 192×128). */
+const SIZE = { width: 160, height: 96 } as const;
+const LATENT = { channels: 4, height: 12, width: 20 } as const;
+const KARRAS_6_TIMESTEPS = [999, 837, 594, 249, 30, 0];
+const CONSISTENT = [128, 128, 0, 0, 128, 128];
+/** int(96·s), int(160·s) with targets 128. */
+const emphasized = (scaler: number) => [Math.trunc(96 * scaler), Math.trunc(160 * scaler), 0, 0, 128, 128];
+
+const pipelines = new Map<string, RecordingPipeline>();
+const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: () => {} };
+
+interface Run {
+  calls: UnetCallRecord[];
+  sessionCalls: RecordedUnetFeeds[];
+}
+
+async function record(overrides: Partial<EngineJob> = {}, variant: TinyCheckpointOptions = {}): Promise<Run> {
+  const { modelsDir, name } = await tinyCheckpoint(variant);
+  let recording = pipelines.get(name);
+  if (!recording) {
+    recording = recordingPipeline(modelsDir);
+    pipelines.set(name, recording);
+  }
+  recording.clear();
+  await recording.pipeline.run(engineJob({ model: name, sampler: 'euler', scheduler: 'karras', steps: 6, ...SIZE, ...overrides }), ctx);
+  const run = { calls: [...recording.unetCalls], sessionCalls: [...recording.sessionCalls] };
+  assert.equal(run.calls.length, run.sessionCalls.length, 'one observer record per session run');
+  return run;
+}
+
+/** Fooocus's patched sampling function written out from the spec, on the recorded ε̂ (float64). */
+function expectedDenoised(call: UnetCallRecord, guidance: { cfg: number; adaptiveCfg: number; sharpness: number }): Float64Array {
+  const { x, sigma, output } = call;
+  const n = x.length;
+  // x0 = x − σ·ε̂ and ε = x − x0 are float32 tensors in Fooocus too.
+  const x0c = Float32Array.from(x, (v, i) => v - sigma * output[n + i]);
+  const x0u = Float32Array.from(x, (v, i) => v - sigma * output[i]);
+  const epsC = Float32Array.from(x, (v, i) => v - x0c[i]);
+  const epsU = Float32Array.from(x, (v, i) => v - x0u[i]);
+  const p = 1 - call.timestep / 999;
+  const alpha = 0.001 * guidance.sharpness * p;
+  const degraded = alpha > 0 ? adaptiveAnisotropicFilter(epsC, x0c, LATENT) : new Float32Array(n);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = degraded[i] * alpha + epsC[i] * (1 - alpha);
+    const real = epsU[i] + guidance.cfg * (c - epsU[i]);
+    const mimic = epsU[i] + guidance.adaptiveCfg * (c - epsU[i]);
+    out[i] = x[i] - (guidance.cfg > guidance.adaptiveCfg ? real * p + mimic * (1 - p) : real);
+  }
+  return out;
+}
+
+function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
+  return worst;
+}
+
+test('feeds ADM time_ids (negative ×0.8 row first, positive ×1.5) while t > 699.3, then the consistent ids', async () => {
+  const { calls, sessionCalls } = await record();
+  assert.deepEqual(calls.map((c) => c.timestep), KARRAS_6_TIMESTEPS);
+  const early = [...emphasized(0.8), ...emphasized(1.5)];
+  assert.deepEqual(early, [76, 128, 0, 0, 128, 128, 144, 240, 0, 0, 128, 128]);
+  assert.deepEqual(
+    sessionCalls.map((feeds) => feeds.time_ids.data),
+    [early, early, ...new Array(4).fill([...CONSISTENT, ...CONSISTENT])],
+  );
+  assert.deepEqual(sessionCalls[0].time_ids.dims, [2, 6]);
+  assert.deepEqual(calls.map((c) => c.isAdmEmphasized), [true, true, false, false, false, false]);
+  // The observer reports the feeds the session got, not a second copy of its own.
+  assert.deepEqual(calls.map((c) => c.feeds.time_ids.data), sessionCalls.map((f) => f.time_ids.data));
+});
+
+test('moves the ADM switch with adm_scaler_end and the sizes with the scalers (0 = never, 1 = until t = 0)', async () => {
+  const halfway = await record({ admScalerPositive: 2, admScalerNegative: 0.5, admScalerEnd: 0.5 });
+  const early = [...emphasized(0.5), ...emphasized(2)];
+  assert.deepEqual(early, [48, 80, 0, 0, 128, 128, 192, 320, 0, 0, 128, 128]);
+  // 999·(1 − 0.5) = 499.5: t = 594 still emphasized, t = 249 not.
+  assert.deepEqual(halfway.sessionCalls.map((f) => f.time_ids.data), [early, early, early, ...new Array(3).fill([...CONSISTENT, ...CONSISTENT])]);
+  const never = await record({ admScalerEnd: 0 });
+  assert.ok(never.sessionCalls.every((f) => f.time_ids.data.join() === [...CONSISTENT, ...CONSISTENT].join()));
+  const always = await record({ admScalerEnd: 1 });
+  assert.deepEqual(always.calls.map((c) => c.isAdmEmphasized), [true, true, true, true, true, false], 't = 0 is not > 0');
+});
+
+test('runs the UNet at batch 2 (uncond first, zeros for an empty negative) for cfg > 1 and at batch 1 with no blend for cfg = 1', async () => {
+  const cfg = await record({ guidanceScale: 4 });
+  const first = cfg.sessionCalls[0];
+  assert.deepEqual(first.sample.dims, [2, 4, 12, 20]);
+  assert.deepEqual(first.text_embeds.dims.slice(0, 1), [2]);
+  assert.equal(first.encoder_hidden_states.dims[0], 2);
+  const half = first.sample.data.length / 2;
+  assert.deepEqual(first.sample.data.slice(0, half), first.sample.data.slice(half), 'both rows see the same x·c_in');
+  const contextHalf = first.encoder_hidden_states.data.length / 2;
+  assert.ok(first.encoder_hidden_states.data.slice(0, contextHalf).every((v) => v === 0), 'force_zeros_for_empty_prompt');
+  assert.ok(first.encoder_hidden_states.data.slice(contextHalf).some((v) => v !== 0));
+
+  const single = await record({ guidanceScale: 1 });
+  for (const [i, feeds] of single.sessionCalls.entries()) {
+    assert.deepEqual(feeds.sample.dims, [1, 4, 12, 20]);
+    assert.deepEqual(feeds.text_embeds.dims.slice(0, 1), [1]);
+    assert.deepEqual(feeds.time_ids.data, i < 2 ? emphasized(1.5) : CONSISTENT, 'positive row only');
+  }
+  for (const call of single.calls) {
+    assert.equal(call.sharpnessWeight, 0);
+    const cIn = 1 / Math.sqrt(call.sigma ** 2 + 1);
+    assert.deepEqual(call.feeds.sample.data, Array.from(call.x, (v) => Math.fround(v * cIn)));
+    assert.deepEqual([...call.denoised], Array.from(call.x, (v, i) => Math.fround(v - call.sigma * call.output[i])), 'D = x − σ·ε̂ exactly');
+  }
+});
+
+test('feeds int64 exports the nearest table index and float exports the fractional ln-σ timestep; guidance follows the index on both', async () => {
+  const table = sigmaTable();
+  const int64 = await record({}, { timestep: 'int64' });
+  assert.deepEqual(int64.sessionCalls.map((f) => f.timestep.data), KARRAS_6_TIMESTEPS.map((t) => [t, t]), 'one per batch row');
+  assert.deepEqual(int64.calls.map((c) => nearestIndex(c.sigma, table)), KARRAS_6_TIMESTEPS);
+  const float = await record({}, { timestep: 'float32-scalar' });
+  assert.deepEqual(float.sessionCalls[0].timestep.dims, []);
+  const fed = float.sessionCalls.map((f) => f.timestep.data[0]);
+  assert.deepEqual(fed, float.calls.map((c) => sigmaToTimestep(c.sigma, table)));
+  assert.ok(fed.some((t) => !Number.isInteger(t)), 'fractional values reach a float export');
+  assert.deepEqual(fed.map(Math.round), KARRAS_6_TIMESTEPS);
+  assert.deepEqual(float.calls.map((c) => [c.timestep, c.progress, c.isAdmEmphasized]), int64.calls.map((c) => [c.timestep, c.progress, c.isAdmEmphasized]));
+});
+
+test('blends the anisotropic-filtered conditional ε by 0.001·sharpness·(1 − t/999) at every step', async () => {
+  const { calls } = await record({ sharpness: 30, guidanceScale: 4 });
+  assert.deepEqual(calls.map((c) => c.sharpnessWeight), KARRAS_6_TIMESTEPS.map((t) => 0.001 * 30 * (1 - t / 999)));
+  assert.equal(calls[0].sharpnessWeight, 0, 'nothing at t = 999');
+  assert.equal(calls[5].sharpnessWeight, 0.03);
+  for (const [i, call] of calls.entries()) {
+    const expected = expectedDenoised(call, { cfg: 4, adaptiveCfg: 7, sharpness: 30 });
+    assert.ok(maxRelativeError(call.denoised, expected) < 1e-5, `step ${i}: ${maxRelativeError(call.denoised, expected)}`);
+    if (i > 0) {
+      const unsharpened = expectedDenoised(call, { cfg: 4, adaptiveCfg: 7, sharpness: 0 });
+      assert.ok(maxRelativeError(call.denoised, unsharpened) > 1e-4, `step ${i}: the blend must reach D`);
+    }
+  }
+  const off = await record({ sharpness: 0 });
+  assert.ok(off.calls.every((c) => c.sharpnessWeight === 0));
+});
+
+test('mixes real and mimicked CFG by progress when cfg exceeds adaptive_cfg', async () => {
+  const { calls } = await record({ guidanceScale: 10, adaptiveCfg: 7, sharpness: 0 });
+  const step = calls[2];
+  assert.equal(step.progress, 1 - 594 / 999);
+  const expected = expectedDenoised(step, { cfg: 10, adaptiveCfg: 7, sharpness: 0 });
+  assert.ok(maxRelativeError(step.denoised, expected) < 1e-5);
+  // Not plain CFG at 10 (nor at 7): the mix is what reached the sampler.
+  for (const plain of [10, 7]) {
+    assert.ok(maxRelativeError(step.denoised, expectedDenoised(step, { cfg: plain, adaptiveCfg: 100, sharpness: 0 })) > 1e-4, `plain ${plain}`);
+  }
+  // At or below adaptive_cfg it is plain CFG.
+  const plainRun = await record({ guidanceScale: 7, adaptiveCfg: 7, sharpness: 0 });
+  assert.ok(maxRelativeError(plainRun.calls[2].denoised, expectedDenoised(plainRun.calls[2], { cfg: 7, adaptiveCfg: 100, sharpness: 0 })) < 1e-5);
+});
