@@ -15,6 +15,13 @@ export interface EngineJob {
   negativePrompt: string;
   /** Style names as sent (applied by the engine; v0 ignores unknown templates). */
   styles: string[];
+  /** Wildcards pick line (image index mod count) instead of a seeded draw (fooocus-semantics §5.5); default false. */
+  readWildcardsInOrder?: boolean;
+  /**
+   * LoRA file names under models/loras (already resolved by the gateway), merged in this order:
+   * the user's, then the performance mode's when installed (fooocus-semantics.md §1). Weight −2..2; 0 = off.
+   */
+  loras: { name: string; weight: number }[];
   width: number;
   height: number;
   imageNumber: number;
@@ -55,6 +62,8 @@ export interface EngineInfo {
 export type GatewayToEngine =
   | { type: 'run'; job: EngineJob }
   | { type: 'control'; jobId: string; action: 'stop' | 'skip' }
+  /** Free the loaded checkpoint's sessions once the job in progress (if any) is done (legacy clean_vram). */
+  | { type: 'release' }
   | { type: 'shutdown' };
 
 // ---- engine -> gateway ----
@@ -98,6 +107,8 @@ export interface EngineFailedMessage {
 
 export type EngineToGateway =
   | { type: 'ready'; info: EngineInfo }
+  /** Answers `release`: the sessions are gone; the next job loads its checkpoint again. */
+  | { type: 'released' }
   | EngineProgressMessage
   | EngineImageMessage
   | EngineDoneMessage

@@ -5,7 +5,8 @@
  * reported as a `failed` message, and exit as soon as the IPC channel closes (no orphans).
  *
  * Env: FOOOCUS_MODELS_DIR (default ./models), FOOOCUS_DEVICE (auto|cuda|webgpu|cpu),
- *      FOOOCUS_THREADS (default cores − 1, at least 1).
+ *      FOOOCUS_THREADS (default cores − 1, at least 1), FOOOCUS_STYLES_DIR (default ./styles),
+ *      FOOOCUS_WILDCARDS_DIR (default ./wildcards).
  */
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -19,9 +20,18 @@ function log(line: string): void {
   process.stderr.write(`[engine] ${line}\n`);
 }
 
+/** The gateway is gone (its IPC channel closed or broke): nobody is left to work for. */
+function exitOrphaned(): never {
+  process.exit(0);
+}
+
 function send(message: EngineToGateway): void {
-  // After a disconnect there is nobody to tell; 'disconnect' below is already exiting.
-  if (process.connected && process.send) process.send(message);
+  if (!process.connected || !process.send) exitOrphaned();
+  // A write to a channel whose other end died fails asynchronously with EPIPE, often before
+  // 'disconnect' is seen: exit at once instead of crashing later.
+  process.send(message, undefined, {}, (error) => {
+    if (error) exitOrphaned();
+  });
 }
 
 if (!process.send) {
@@ -29,7 +39,7 @@ if (!process.send) {
   process.exit(2);
 }
 
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', exitOrphaned);
 
 try {
   // Lower priority so the gateway's HTTP loop stays responsive on a shared CPU.
@@ -40,6 +50,8 @@ try {
 
 const threads = Number(process.env.FOOOCUS_THREADS) > 0 ? Math.floor(Number(process.env.FOOOCUS_THREADS)) : Math.max(1, os.availableParallelism() - 1);
 const modelsDir = resolve(process.env.FOOOCUS_MODELS_DIR ?? 'models');
+const stylesDir = resolve(process.env.FOOOCUS_STYLES_DIR ?? 'styles');
+const wildcardsDir = resolve(process.env.FOOOCUS_WILDCARDS_DIR ?? 'wildcards');
 let currentJobId: string | null = null;
 const controls = new Map<string, ControlRequest>();
 /** Jobs queued or running; controls for other ids are ignored (the gateway handles those). */
@@ -58,6 +70,8 @@ process.on('unhandledRejection', crash);
 function contextFor(jobId: string): JobContext {
   return {
     controlRequested() {
+      // Checked between steps: a busy job must not outlive the gateway (no orphans after kill -9).
+      if (!process.connected) exitOrphaned();
       const request = controls.get(jobId) ?? null;
       if (request === 'skip') controls.delete(jobId);
       return request;
@@ -103,7 +117,7 @@ async function main(): Promise<void> {
   } catch (error) {
     log(`no execution provider could start: ${(error as Error).message}`);
   }
-  const pipeline = new SdxlPipeline({ modelsDir, providers, log });
+  const pipeline = new SdxlPipeline({ modelsDir, stylesDir, wildcardsDir, providers, log });
   process.on('message', (raw: GatewayToEngine) => {
     if (raw.type === 'run') {
       // Jobs queue here one at a time (the gateway sends one, but a second must not interleave).
@@ -114,6 +128,12 @@ async function main(): Promise<void> {
       // A stop outranks a pending skip; recorded even before the job starts.
       if (!known.has(raw.jobId)) return;
       if (raw.action === 'stop' || controls.get(raw.jobId) !== 'stop') controls.set(raw.jobId, raw.action);
+    } else if (raw.type === 'release') {
+      // Between jobs: queued behind the job in progress, ahead of the next one.
+      queue = queue
+        .then(() => pipeline.release())
+        .catch((error: unknown) => log(`releasing sessions failed: ${error instanceof Error ? error.message : String(error)}`))
+        .then(() => send({ type: 'released' }));
     } else if (raw.type === 'shutdown') {
       for (const jobId of known) controls.set(jobId, 'stop');
       void queue.finally(() => pipeline.release()).finally(() => process.exit(0));

@@ -22,7 +22,8 @@ import { LoraTargetIndex, type LoraTarget } from './onnx-targets.ts';
 
 const { onnx } = onnxProto;
 
-export const MAX_LORAS = 5;
+/** Fooocus's five user LoRAs plus the performance LoRA, which sits outside that limit (fooocus-semantics §1). */
+export const MAX_LORAS = 6;
 export const MAX_LORA_WEIGHT = 2;
 /** Side-file offsets are aligned like the exporters' (and our graph builder's) external data. */
 const ALIGN = 64;

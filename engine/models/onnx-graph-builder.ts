@@ -82,10 +82,14 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Adds a node; returns its (first) output name. '' in inputs marks an omitted optional input. */
-  node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output = this.fresh(op)): string {
+  /**
+   * Adds a node; returns its (first) output name. '' in inputs marks an omitted optional input.
+   * `nodeName` gives it a torch-style scoped name (`/down_blocks.0/resnets.0/conv1/Conv`), which
+   * the LoRA merge uses to find a module's weight.
+   */
+  node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output = this.fresh(op), nodeName = `${op}_${this.nodes.length}`): string {
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-    this.nodes.push({ opType: op, name: `${op}_${this.nodes.length}`, input: inputs, output: [output], attribute: attribute_ });
+    this.nodes.push({ opType: op, name: nodeName, input: inputs, output: [output], attribute: attribute_ });
     return output;
   }
 

@@ -4,14 +4,16 @@
  * Fooocus without V2 (fooocus-semantics.md §13). Knows nothing of IPC: it gets a JobContext.
  */
 import { modelMissing } from '../errors.ts';
-import { checkpointDir, listCheckpoints, resolveCheckpointName } from '../models/registry.ts';
+import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
-import { zerosLike, type PromptEmbedding } from '../text-encoders/prompt-encoder.ts';
-import { createCfgDenoiser } from '../unet/cfg-denoiser.ts';
+import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
+import { isCfgOne } from '../unet/guidance.ts';
 import { generateImage } from './generate-image.ts';
+import { appendPromptLoras, encodeImagePrompts, expandJobPrompts, loadPromptSources, type ImageConditioning, type PromptSources } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { LoadedCheckpoint } from './loaded-checkpoint.ts';
+import { mergeJobLoras, type JobLoraModels } from './lora-models.ts';
 import { ProgressPlan } from './progress-plan.ts';
 import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
@@ -21,27 +23,57 @@ export interface SdxlPipelineOptions {
   modelsDir: string;
   providers: ProviderSelector;
   log?: (line: string) => void;
+  /** Fooocus style files laid over our templates, and wildcard files; read once, on the first job. */
+  stylesDir?: string;
+  wildcardsDir?: string;
+  /** Sees every UNet call (feeds, output, guidance weights): a test and diagnostics seam. */
+  onUnetCall?: UnetCallObserver;
 }
 
 export class SdxlPipeline {
   /** One resident checkpoint: a real SDXL needs ~7–14 GB, two would not fit most hosts. */
   private loaded: LoadedCheckpoint | null = null;
   private readonly log: (line: string) => void;
+  private promptSources: Promise<PromptSources> | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
   }
 
   async checkpoint(requested: string): Promise<LoadedCheckpoint> {
+    return (await this.checkpointWithLoras(requested, [])).model;
+  }
+
+  /**
+   * The checkpoint with `loras` merged into its text encoders and UNet. Sessions stay as they are
+   * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
+   * components it changes.
+   */
+  async checkpointWithLoras(requested: string, loras: EngineJob['loras']): Promise<{ model: LoadedCheckpoint; loras: JobLoraModels }> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
       throw modelMissing(`checkpoint '${requested}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`);
     }
-    if (this.loaded?.name === name) return this.loaded;
+    const dir = checkpointDir(this.options.modelsDir, name);
+    const merged = await mergeJobLoras(this.options.modelsDir, dir, loras, this.log);
+    if (this.loaded?.name === name) {
+      try {
+        await this.loaded.useModels(merged.models);
+      } catch (error) {
+        await this.release();
+        throw error;
+      }
+      return { model: this.loaded, loras: merged };
+    }
     await this.release();
-    this.loaded = await LoadedCheckpoint.load(name, checkpointDir(this.options.modelsDir, name), this.options.providers, this.log);
-    return this.loaded;
+    this.loaded = await LoadedCheckpoint.load(name, dir, this.options.providers, this.log, merged.models);
+    return { model: this.loaded, loras: merged };
+  }
+
+  private prompts(): Promise<PromptSources> {
+    this.promptSources ??= loadPromptSources(this.options.stylesDir ?? 'styles', this.options.wildcardsDir ?? 'wildcards');
+    return this.promptSources;
   }
 
   async release(): Promise<void> {
@@ -53,37 +85,20 @@ export class SdxlPipeline {
   async run(job: EngineJob, ctx: JobContext): Promise<JobOutcome> {
     validateJob(job);
     const n = job.imageNumber;
-    const isCfg = job.guidanceScale !== 1;
+    const isCfg = !isCfgOne(job.guidanceScale);
     await ctx.reportProgress(1, 'Initializing ...');
     await ctx.reportProgress(2, 'Loading models ...');
-    const model = await this.checkpoint(job.model);
+    const sources = await this.prompts();
+    const prompts = expandJobPrompts(job, sources);
+    // Tags are read from the main line before wildcards, so every image carries the same ones.
+    const tags = prompts.images[0]?.loras ?? [];
+    const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
+    const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras);
     validateJob(job, model.config.vaeScaleFactor);
-    const warnings = [...model.config.warnings];
+    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings];
     await ctx.reportProgress(3, 'Processing prompts ...');
 
-    // One prompt for every image (no wildcards/expansion yet), so encode once, report per image.
-    const encoder = model.promptEncoder;
-    let positiveTokens = encoder.tokenize(job.prompt);
-    let negativeTokens = isCfg ? encoder.tokenize(job.negativePrompt) : null;
-    if (negativeTokens) {
-      const chunks = Math.max(positiveTokens.first.length, negativeTokens.first.length);
-      positiveTokens = encoder.padTo(positiveTokens, chunks);
-      negativeTokens = encoder.padTo(negativeTokens, chunks);
-    }
-    let positive: PromptEmbedding | null = null;
-    for (let i = 1; i <= n; i++) {
-      await ctx.reportProgress(4, `Encoding positive #${i} ...`);
-      positive ??= await encoder.encode(positiveTokens, job.clipSkip);
-    }
-    let negative: PromptEmbedding | null = null;
-    if (negativeTokens && positive) {
-      for (let i = 1; i <= n; i++) {
-        await ctx.reportProgress(5, `Encoding negative #${i} ...`);
-        if (negative) continue;
-        negative = job.negativePrompt.trim() === '' && model.config.forceZerosForEmptyPrompt ? zerosLike(positive) : await encoder.encode(negativeTokens, job.clipSkip);
-      }
-    }
-    if (!positive) throw new Error('positive prompt was not encoded');
+    const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt }, ctx);
     await ctx.reportProgress(5, 'Moving model to GPU ...');
 
     const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config);
@@ -91,12 +106,13 @@ export class SdxlPipeline {
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const scale = model.config.vaeScaleFactor;
     const latent = { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
-    const denoise = createCfgDenoiser({
+    const denoiseFor = ({ positive, negative }: ImageConditioning): DenoiseFn => createCfgDenoiser({
       unet: model.unet,
       positive,
       negative,
       guidanceScale: job.guidanceScale,
       adaptiveCfg: job.adaptiveCfg,
+      sharpness: job.sharpness,
       admScalerPositive: job.admScalerPositive,
       admScalerNegative: job.admScalerNegative,
       admScalerEnd: job.admScalerEnd,
@@ -106,12 +122,13 @@ export class SdxlPipeline {
       latentHeight: latent.height,
       sigmaTable: plan.table,
       timestepOf: plan.timestepOf,
+      onUnetCall: this.options.onUnetCall,
     });
     const progress = new ProgressPlan(job.steps, n);
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
-      const result = await generateImage({ job, index, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise, latent, progress, ctx });
+      const result = await generateImage({ job, index, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata: { ...conditioning[index].metadata, loras: loras.applied } });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

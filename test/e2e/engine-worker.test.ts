@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import type { EngineToGateway, GatewayToEngine } from '../../engine/protocol.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 import { tinyCheckpoint } from '../fixtures/tiny-checkpoint.ts';
+import { isAlive as isProcessAlive } from '../fixtures/process-state.ts';
 
 const WORKER = fileURLToPath(new URL('../../engine/worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -133,14 +134,7 @@ test('exits within 2 s after its parent is killed with SIGKILL (no orphan)', asy
       }
     });
   });
-  const isAlive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const isAlive = () => isProcessAlive(pid);
   assert.ok(isAlive());
   parent.kill('SIGKILL');
   const killedAt = Date.now();

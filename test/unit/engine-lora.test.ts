@@ -232,13 +232,13 @@ test('reuses a merged set for the same model, LoRAs and weights and keeps at mos
   assert.ok((await run(bAgain.modelPath, sample)).out_sample.data.length > 0);
 });
 
-test('returns the original model without LoRAs or with zero weights, and rejects more than five LoRAs or weights beyond ±2', async () => {
+test('returns the original model without LoRAs or with zero weights, and rejects more than six LoRAs (five user ones plus the performance LoRA) or weights beyond ±2', async () => {
   const unet = join(ckpt, 'unet');
   const cache = join(root, 'cache-none');
   assert.deepEqual(await mergeLoras(unet, [], cache), { modelPath: join(unet, 'model.onnx'), changed: [], skipped: [], isReused: false });
   assert.equal((await mergeLoras(unet, [{ path: kohyaPath, weight: 0 }], cache)).modelPath, join(unet, 'model.onnx'));
   const isInvalid = (pattern: RegExp) => (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'loras' && pattern.test(error.message);
-  await assert.rejects(mergeLoras(unet, Array.from({ length: 6 }, () => ({ path: kohyaPath, weight: 1 })), cache), isInvalid(/at most 5 LoRAs/));
+  await assert.rejects(mergeLoras(unet, Array.from({ length: 7 }, () => ({ path: kohyaPath, weight: 1 })), cache), isInvalid(/at most 6 LoRAs/));
   await assert.rejects(mergeLoras(unet, [{ path: kohyaPath, weight: 2.5 }], cache), isInvalid(/weight 2\.5 is outside/));
   await assert.rejects(mergeLoras(unet, [{ path: join(root, 'missing.safetensors'), weight: 1 }], cache), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing');
 });

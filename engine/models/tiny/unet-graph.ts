@@ -9,9 +9,21 @@
  * makes y the exact denoised estimate, ε̂ = (x − y)/σ(t) with x = sample·√(σ²+1) and σ(t) looked
  * up in the SDXL table, so every sampler converges to bounded latents (no saturated images) and
  * stays stable, while prompt, seed and size still shape the result.
+ *
+ * Weights carry the SDXL UNet's own names and node scopes (torch-names.ts), so LoRAs apply to it as
+ * to a real export: the 3×3 conv is `down_blocks.0.resnets.0.conv1`, the 1×1 conv
+ * `down_blocks.1.attentions.0.proj_in`, the cross-attention projections the transposed anonymous
+ * MatMul weights of `…transformer_blocks.0.attn2.to_q/to_k/to_v`, the pooled-text projection
+ * `add_embedding.linear_1`. to_q starts as the identity, so it costs nothing and changes no pixel
+ * until a LoRA moves it.
  */
+
+const RESNET = 'down_blocks.0.resnets.0';
+const ATTENTION = 'down_blocks.1.attentions.0';
+const CROSS_ATTENTION = `${ATTENTION}.transformer_blocks.0.attn2`;
 import { GraphBuilder, type Dim } from '../onnx-graph-builder.ts';
 import type { WeightRng } from './seeded-weights.ts';
+import { AnonymousWeights, scopedNode } from './torch-names.ts';
 import { sigmaTable } from '../../schedulers/sigma-table.ts';
 
 export type TimestepKind = 'int64' | 'float32-scalar' | 'float32-1d';
@@ -53,24 +65,29 @@ export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32
   const textEmbeds = g.input('text_embeds', 'float', ['batch_size', P]);
   const timeIds = g.input('time_ids', 'float', ['batch_size', 6]);
 
-  const conv = g.node('Conv', [sample, g.weight('conv.weight', [LATENT, LATENT, 3, 3], smoothingKernel(rand)), g.weight('conv.bias', [LATENT], rand(LATENT, 0.05))], { pads: [1, 1, 1, 1] });
+  const linears = new AnonymousWeights(9000);
+  const conv = scopedNode(g, `${RESNET}.conv1`, 'Conv', [sample, g.weight(`${RESNET}.conv1.weight`, [LATENT, LATENT, 3, 3], smoothingKernel(rand)), g.weight(`${RESNET}.conv1.bias`, [LATENT], rand(LATENT, 0.05))], { pads: [1, 1, 1, 1] });
 
   // Cross-attention: queries [B,hw,C] from the sample, keys [B,S,C] and values [B,S,4] from the prompt.
-  const q = g.node('Conv', [sample, g.weight('attn.q', [C, LATENT, 1, 1], rand(C * LATENT, 1)), g.weight('attn.q_bias', [C], rand(C, 0.5))]);
-  const queries = g.node('Transpose', [g.node('Reshape', [q, g.ints([0, C, -1])])], { perm: [0, 2, 1] });
-  const keys = g.node('Transpose', [g.node('MatMul', [context, g.weight('attn.k', [D, C], rand(D * C, 1 / Math.sqrt(D)))])], { perm: [0, 2, 1] });
+  const projected = scopedNode(g, `${ATTENTION}.proj_in`, 'Conv', [sample, g.weight(`${ATTENTION}.proj_in.weight`, [C, LATENT, 1, 1], rand(C * LATENT, 1)), g.weight(`${ATTENTION}.proj_in.bias`, [C], rand(C, 0.5))]);
+  const hidden = g.node('Transpose', [g.node('Reshape', [projected, g.ints([0, C, -1])])], { perm: [0, 2, 1] });
+  const identity = new Float32Array(C * C);
+  for (let i = 0; i < C; i++) identity[i * C + i] = 1;
+  const queries = linears.linear(g, `${CROSS_ATTENTION}.to_q`, hidden, [C, C], identity);
+  const keys = g.node('Transpose', [linears.linear(g, `${CROSS_ATTENTION}.to_k`, context, [D, C], rand(D * C, 1 / Math.sqrt(D)))], { perm: [0, 2, 1] });
   const scores = g.node('Mul', [g.node('MatMul', [queries, keys]), g.scalar(1 / Math.sqrt(C))]);
   const weights = g.node('Softmax', [scores], { axis: -1 });
-  const values = g.node('MatMul', [context, g.weight('attn.v', [D, LATENT], rand(D * LATENT, 1.5 / Math.sqrt(D)))]);
+  const values = linears.linear(g, `${CROSS_ATTENTION}.to_v`, context, [D, LATENT], rand(D * LATENT, 1.5 / Math.sqrt(D)));
   const attended = g.node('Transpose', [g.node('MatMul', [weights, values])], { perm: [0, 2, 1] });
   const attention = g.node('Reshape', [attended, g.node('Shape', [sample])]);
 
   // Conditioning embedding [B,4] → [B,4,1,1]; a [1]/[]-shaped timestep broadcasts over the batch.
   const tFloat = g.node('Reshape', [g.node('Cast', [t], { to: 1 }), g.ints([-1, 1])]);
-  const tEmb = g.node('Sin', [g.node('Mul', [tFloat, g.weight('time.freq', [1, LATENT], Float32Array.from([0.0021, 0.0047, 0.0093, 0.0151]))])]);
-  const pEmb = g.node('MatMul', [textEmbeds, g.weight('pooled.proj', [P, LATENT], rand(P * LATENT, 0.5 / Math.sqrt(P)))]);
+  const tEmb = g.node('Sin', [g.node('Mul', [tFloat, g.weight('time_proj.frequencies', [1, LATENT], Float32Array.from([0.0021, 0.0047, 0.0093, 0.0151]))])]);
+  const pEmb = linears.linear(g, 'add_embedding.linear_1', textEmbeds, [P, LATENT], rand(P * LATENT, 0.5 / Math.sqrt(P)));
   const scaledIds = g.node('Mul', [timeIds, g.scalar(1 / 1024)]);
-  const idEmb = g.node('MatMul', [scaledIds, g.weight('time_ids.proj', [6, LATENT], rand(6 * LATENT, 0.5))]);
+  // Tiny's own shortcut (real SDXL embeds time_ids sinusoidally, then concatenates them into add_embedding).
+  const idEmb = linears.linear(g, 'add_time_proj', scaledIds, [6, LATENT], rand(6 * LATENT, 0.5));
   const emb = g.node('Unsqueeze', [g.node('Add', [g.node('Add', [tEmb, pEmb]), idEmb]), g.ints([2, 3])]);
 
   const clean = g.node('Tanh', [g.node('Add', [g.node('Add', [conv, attention]), emb])]);
