@@ -18,6 +18,7 @@ import {
   type LoraSetting,
 } from '../common-request.ts';
 import { deriveCurrentTab } from '../current-tab.ts';
+import { defaultLoras, withLoraDefaults } from '../default-loras.ts';
 import { parseSeed } from '../parse-seed.ts';
 import { parseSaveName } from '../save-name.ts';
 import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles } from '../resolve-names.ts';
@@ -25,7 +26,6 @@ import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapsh
 
 export type AllInOneGenerateRequest = Record<string, unknown>;
 
-const OFFSET_LORA = 'sd_xl_offset_example-lora_1.0.safetensors';
 type Layer = Partial<Record<keyof CommonRequest, unknown>>;
 
 function choosePreset(body: AllInOneGenerateRequest, snapshot: ServerSnapshot): Layer {
@@ -37,14 +37,6 @@ function choosePreset(body: AllInOneGenerateRequest, snapshot: ServerSnapshot): 
     throw new InvalidFieldError('preset', `preset: '${name}' is unknown; available: ${available}`, { input: name, allowed: Object.keys(snapshot.presets) });
   }
   return preset;
-}
-
-function defaultLoras(snapshot: ServerSnapshot): LoraSetting[] {
-  return snapshot.loras.includes(OFFSET_LORA) ? [{ enabled: true, model_name: OFFSET_LORA, weight: 0.1 }] : [];
-}
-
-function withLoraDefaults(lora: Partial<LoraSetting>): LoraSetting {
-  return { enabled: lora.enabled ?? true, model_name: lora.model_name ?? 'None', weight: lora.weight ?? 0.5 };
 }
 
 function imagePrompts(value: unknown): ImagePrompt[] {

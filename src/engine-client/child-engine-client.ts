@@ -12,6 +12,9 @@ import { EngineJobError, type EngineClient, type EngineRunHandlers, type EngineR
 
 export interface ChildEngineOptions {
   modelsDir: string;
+  /** Fooocus style files and wildcard files the engine reads (FOOOCUS_STYLES_DIR / FOOOCUS_WILDCARDS_DIR). */
+  stylesDir?: string;
+  wildcardsDir?: string;
   device: string;
   threads?: number;
   logger: Logger;
@@ -36,6 +39,8 @@ export class ChildEngineClient implements EngineClient {
   private engineInfo: EngineInfo | null = null;
   private isClosing = false;
   private restarts = 0;
+  /** Callers of release(), answered in order by the child's `released` messages. */
+  private readonly releaseWaiters: (() => void)[] = [];
 
   constructor(private readonly options: ChildEngineOptions) {}
 
@@ -51,6 +56,8 @@ export class ChildEngineClient implements EngineClient {
         ...process.env,
         FOOOCUS_MODELS_DIR: this.options.modelsDir,
         FOOOCUS_DEVICE: this.options.device,
+        ...(this.options.stylesDir ? { FOOOCUS_STYLES_DIR: this.options.stylesDir } : {}),
+        ...(this.options.wildcardsDir ? { FOOOCUS_WILDCARDS_DIR: this.options.wildcardsDir } : {}),
         ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -88,6 +95,15 @@ export class ChildEngineClient implements EngineClient {
     if (this.inFlight?.jobId === jobId) this.send({ type: 'control', jobId, action });
   }
 
+  /** The child frees its sessions after the job in progress; no child means nothing is loaded. */
+  release(): Promise<void> {
+    if (!this.child?.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.releaseWaiters.push(resolve);
+      this.send({ type: 'release' });
+    });
+  }
+
   async close(): Promise<void> {
     this.isClosing = true;
     const child = this.child;
@@ -108,6 +124,10 @@ export class ChildEngineClient implements EngineClient {
       this.engineInfo = message.info;
       this.restarts = 0;
       this.options.logger.info(`engine ready: provider ${message.info.provider}, ${message.info.threads} threads`);
+      return;
+    }
+    if (message.type === 'released') {
+      this.releaseWaiters.shift()?.();
       return;
     }
     const job = this.inFlight;
@@ -135,6 +155,8 @@ export class ChildEngineClient implements EngineClient {
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child === child) this.child = null;
+    // A process that is gone holds no sessions: its release is done.
+    for (const waiter of this.releaseWaiters.splice(0)) waiter();
     const job = this.inFlight;
     if (job) this.settle(job, () => job.reject(new EngineJobError('crashed', `the engine process exited (${signal ?? `code ${code}`}) during the job`)));
     if (this.isClosing) return;

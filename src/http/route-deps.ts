@@ -15,6 +15,8 @@ export interface RouteDeps {
   codec: ImageCodec;
   ids: IdSource;
   baseUrl: string;
+  /** `--legacy-base64`: legacy results' base64 as raw PNG base64 (≤ v0.4) or data URIs (v0.5). */
+  legacyBase64: 'raw' | 'data-uri';
   files: StoredFiles;
   snapshot(): Promise<ServerSnapshot>;
   listModels(): Promise<{ models: string[]; loras: string[] }>;

@@ -2,7 +2,7 @@
  * Composition root: config → demo model → database (migrations) → repositories → engine client →
  * runner (queue rebuilt) → app. main.ts listens; tests call this with a scripted engine.
  */
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
@@ -81,11 +81,12 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const hub = new TaskEventHub();
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, device: config.device, logger });
+  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, device: config.device, logger });
   if (engine instanceof ChildEngineClient) engine.start();
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
   let installedLoras: string[] = [];
+  const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
   const runner = new TaskRunner({
     repo,
     engine,
@@ -93,11 +94,15 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     hub,
     clock,
     logger,
-    onFinished: createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl }),
+    onFinished: (task) => {
+      notify(task);
+      service.applyRetention().catch((error: unknown) => logger.warn(`--queue-history retention failed: ${error instanceof Error ? error.message : String(error)}`));
+    },
     installedLoras: () => installedLoras,
   });
-  const service = new TaskService(repo, runner, hub, clock, ids, outputs, {
+  const service: TaskService = new TaskService(repo, runner, hub, clock, ids, outputs, {
     queueSize: config.queueSize,
+    queueHistory: config.queueHistory,
     globalWebhookUrl: config.webhookUrl,
     installedLoras: () => installedLoras,
     demoModelName: isDemo ? TINY_DEMO_MODEL_NAME : null,
@@ -109,7 +114,9 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   };
   const defaults = { defaultModel: (await snapshot()).defaultModel };
   const document = await loadApiDocument(OPENAPI_DIR, defaults);
-  const specs = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
+  const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
+  // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
+  if (await access(join(OPENAPI_DIR, 'legacy.yaml')).then(() => true, () => false)) specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
   const inputs = new InputResolver({
     dataDir: config.dataDir,
     baseUrl: config.baseUrl,
@@ -129,6 +136,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       codec,
       ids,
       baseUrl: config.baseUrl,
+      legacyBase64: config.legacyBase64,
       files: new StoredFiles(config.dataDir),
       snapshot,
       listModels: () => state.listModels(),

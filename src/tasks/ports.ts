@@ -21,6 +21,8 @@ export interface EngineRunOutcome {
 export interface EngineClient {
   run(job: EngineJob, handlers: EngineRunHandlers): Promise<EngineRunOutcome>;
   control(jobId: string, action: 'stop' | 'skip'): void;
+  /** Frees the engine's loaded sessions between jobs (legacy `clean_vram`); resolves once they are gone. */
+  release(): Promise<void>;
   info(): EngineInfo | null;
   close(): Promise<void>;
 }

@@ -88,6 +88,11 @@ export class TaskRunner {
     return false;
   }
 
+  /** Frees the engine's loaded sessions; the engine does it between jobs (legacy clean_vram). */
+  releaseEngine(): Promise<void> {
+    return this.deps.engine.release();
+  }
+
   async onIdle(): Promise<void> {
     await this.queue.onIdle();
   }

@@ -22,6 +22,8 @@ export interface AcceptRequest {
 export interface TaskServiceOptions {
   /** Waiting + running, both dialects; 0 = unlimited. */
   queueSize: number;
+  /** `--queue-history`: finished tasks kept (both dialects), older ones deleted with their files; 0 = all. */
+  queueHistory?: number;
   /** `--webhook-url`: used when a request names none. */
   globalWebhookUrl: string;
   installedLoras(): readonly string[];
@@ -37,7 +39,13 @@ export function alternateIdForm(taskId: string): string | null {
   return null;
 }
 
+const FINISHED_STATUSES = ['finished', 'stopped', 'skipped', 'failed', 'cancelled'] as const;
+
 export class TaskService {
+  private lastAccepted: string | null = null;
+  /** Retention runs one at a time, in finish order. */
+  private retention: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly repo: TaskRepository,
     private readonly runner: TaskRunner,
@@ -70,8 +78,46 @@ export class TaskService {
       inQueueMills: this.clock.now(),
       warnings,
     });
+    this.lastAccepted = task.taskId;
     this.runner.enqueue(task.taskId);
     return task;
+  }
+
+  /** The id of the task accepted last, any dialect (legacy job-queue's last_job_id); after a restart, the newest row. */
+  async lastAcceptedTaskId(): Promise<string | null> {
+    if (this.lastAccepted) return this.lastAccepted;
+    const [newest] = await this.repo.find({ newestFirst: true, limit: 1 });
+    return newest?.taskId ?? null;
+  }
+
+  /** Waiting + running and finished counts, both from the database (consistent with find()). */
+  async queueCounts(): Promise<{ unfinished: number; finished: number }> {
+    const [unfinished, finished] = await Promise.all([
+      this.repo.count({ statuses: ['pending', 'running'] }),
+      this.repo.count({ statuses: [...FINISHED_STATUSES] }),
+    ]);
+    return { unfinished, finished };
+  }
+
+  /**
+   * `--queue-history N`: keeps the newest N finished tasks of both dialects and deletes older rows
+   * and their files (unless another task lists a file). Called after each finish.
+   */
+  applyRetention(): Promise<void> {
+    const keep = this.options.queueHistory ?? 0;
+    if (keep <= 0) return this.retention;
+    const run = this.retention.then(async () => {
+      const excess = (await this.repo.count({ statuses: [...FINISHED_STATUSES] })) - keep;
+      if (excess > 0) await this.deleteTasks(await this.repo.find({ statuses: [...FINISHED_STATUSES], limit: excess }));
+    });
+    // A failed run (reported to the caller) must not stop the next one.
+    this.retention = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Frees the engine's sessions between jobs (legacy clean_vram). */
+  releaseEngine(): Promise<void> {
+    return this.runner.releaseEngine();
   }
 
   async find(taskId: string): Promise<TaskRecord | null> {

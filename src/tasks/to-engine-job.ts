@@ -9,15 +9,15 @@ import type { CommonRequest, PerformanceSelection } from '../../adapters/common-
 interface PerformanceMode {
   steps: number;
   /** Forced settings of the "restricted" modes (fooocus-semantics.md §1). */
-  forced?: { sampler: string; scheduler: string; lora: string };
+  forced?: { sampler: string; scheduler: string; lora: string; loraWeight: number };
 }
 
 export const PERFORMANCE_MODES: Record<PerformanceSelection, PerformanceMode> = {
   Quality: { steps: 60 },
   Speed: { steps: 30 },
-  'Extreme Speed': { steps: 8, forced: { sampler: 'lcm', scheduler: 'lcm', lora: 'sdxl_lcm_lora.safetensors' } },
-  Lightning: { steps: 4, forced: { sampler: 'euler', scheduler: 'sgm_uniform', lora: 'sdxl_lightning_4step_lora.safetensors' } },
-  'Hyper-SD': { steps: 4, forced: { sampler: 'dpmpp_sde_gpu', scheduler: 'karras', lora: 'sdxl_hyper_sd_4step_lora.safetensors' } },
+  'Extreme Speed': { steps: 8, forced: { sampler: 'lcm', scheduler: 'lcm', lora: 'sdxl_lcm_lora.safetensors', loraWeight: 1 } },
+  Lightning: { steps: 4, forced: { sampler: 'euler', scheduler: 'sgm_uniform', lora: 'sdxl_lightning_4step_lora.safetensors', loraWeight: 1 } },
+  'Hyper-SD': { steps: 4, forced: { sampler: 'dpmpp_sde_gpu', scheduler: 'karras', lora: 'sdxl_hyper_sd_4step_lora.safetensors', loraWeight: 0.8 } },
 };
 
 const OUTPUT_FORMATS: Record<string, OutputFormat> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' };
@@ -34,25 +34,21 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   const width = request.overwrite_width > 0 ? request.overwrite_width - (request.overwrite_width % 8) : size.width;
   const height = request.overwrite_height > 0 ? request.overwrite_height - (request.overwrite_height % 8) : size.height;
   const forced = mode.forced;
-  if (forced && !installedLoras.includes(forced.lora)) {
-    warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
-  }
-  // Never silently (DECISIONS §3): what engine v0 does not apply yet is said with every task.
-  const styles = request.style_selections.filter((name) => name !== 'Fooocus V2');
+  // The user's LoRAs (already resolved to installed files), then the mode's own (fooocus-semantics.md §1).
+  const loras = request.loras.filter((l) => l.enabled).map((l) => ({ name: l.model_name, weight: l.weight }));
+  if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight });
+  else if (forced) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
+  // Never silently (DECISIONS §3): what the engine does not apply is said with every task.
   if (request.style_selections.includes('Fooocus V2')) {
     warnings.push('Fooocus V2 prompt expansion skipped: no expansion model under models/prompt_expansion/');
   }
-  const unapplied = [
-    ...(styles.length > 0 ? [`styles (${styles.join(', ')})`] : []),
-    ...((forced ? 0 : request.sharpness) !== 0 ? [`sharpness ${request.sharpness}`] : []),
-  ];
-  if (unapplied.length > 0) warnings.push(`not applied yet by this engine: ${unapplied.join(', ')}`);
   const job: EngineJob = {
     jobId,
     model: request.base_model_name,
     prompt: request.prompt,
     negativePrompt: request.negative_prompt,
     styles: request.style_selections,
+    loras,
     width,
     height,
     imageNumber: request.image_number,
@@ -72,6 +68,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     saveMetadata: request.save_metadata_to_images,
     metadataScheme: request.metadata_scheme,
     isPreviewDisabled: request.disable_preview,
+    readWildcardsInOrder: request.read_wildcards_in_order,
   };
   return { job, warnings };
 }

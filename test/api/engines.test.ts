@@ -160,12 +160,12 @@ describe('substitutions are reported, never silent', () => {
     await res.json();
   });
 
-  test('the defaults need no substitution; what engine v0 does not apply yet (V2 expansion, styles, sharpness) is said', async () => {
+  test('the defaults need no substitution; only the V2 expansion the engine lacks is said (styles and sharpness apply)', async () => {
     const res = await generate(server, {});
     const text = warningsOf(res);
     assert.doesNotMatch(text, /not installed|unknown|not offered/);
     assert.match(text, /Fooocus V2 prompt expansion skipped/);
-    assert.match(text, /not applied yet by this engine: styles \(Fooocus Enhance, Fooocus Sharp\), sharpness 2/);
+    assert.doesNotMatch(text, /not applied|styles|sharpness/);
     await res.json();
   });
 });

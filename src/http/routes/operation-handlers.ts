@@ -4,11 +4,15 @@ import type { RouteDeps } from '../route-deps.ts';
 import { allModelsRoute, controlRoute, healthRoute, homeRoute, missingModelRoute, stylesRoute } from './engines.route.ts';
 import { inputFileRoute, outputFileRoute } from './files.route.ts';
 import { generateRoute } from './generate.route.ts';
+import { legacyCleanVramRoute, legacyFileRoute, legacyPingRoute, legacyRefreshModelsRoute } from './legacy-engines.route.ts';
+import { legacyEnhanceRoute, legacyFormGenerateRoute, legacyJsonGenerateRoute } from './legacy-generate.route.ts';
+import { legacyJobHistoryRoute, legacyJobQueueRoute, legacyQueryJobRoute, legacyStopRoute } from './legacy-jobs.route.ts';
 import { cancelTaskRoute, getTaskRoute, listTasksRoute } from './tasks.route.ts';
 
 export function operationHandlers(deps: RouteDeps): Record<string, RequestHandler> {
   const generate = generateRoute(deps);
   const control = controlRoute(deps);
+  const jobQueue = legacyJobQueueRoute(deps);
   return {
     home: homeRoute(),
     health: healthRoute(deps),
@@ -25,5 +29,25 @@ export function operationHandlers(deps: RouteDeps): Record<string, RequestHandle
     getInputFile: inputFileRoute(deps),
     allModels: allModelsRoute(deps),
     allStyles: stylesRoute(deps),
+    // Legacy dialect (openapi/legacy.yaml, fooocus-api-legacy.md).
+    legacyTextToImage: legacyJsonGenerateRoute(deps, 'v1/text-to-image'),
+    legacyImageUpscaleVary: legacyFormGenerateRoute(deps, 'v1/image-upscale-vary'),
+    legacyImageInpaintOutpaint: legacyFormGenerateRoute(deps, 'v1/image-inpaint-outpaint'),
+    legacyImagePrompt: legacyFormGenerateRoute(deps, 'v1/image-prompt'),
+    legacyImageEnhance: legacyEnhanceRoute(),
+    legacyV2TextToImageWithIp: legacyJsonGenerateRoute(deps, 'v2/text-to-image-with-ip'),
+    legacyV2ImageUpscaleVary: legacyJsonGenerateRoute(deps, 'v2/image-upscale-vary'),
+    legacyV2ImageInpaintOutpaint: legacyJsonGenerateRoute(deps, 'v2/image-inpaint-outpaint'),
+    legacyV2ImagePrompt: legacyJsonGenerateRoute(deps, 'v2/image-prompt'),
+    legacyV2ImageEnhance: legacyEnhanceRoute(),
+    legacyStop: legacyStopRoute(deps),
+    legacyQueryJob: legacyQueryJobRoute(deps),
+    legacyJobQueue: jobQueue,
+    legacyJobQueueEngines: jobQueue,
+    legacyJobHistory: legacyJobHistoryRoute(deps),
+    legacyRefreshModels: legacyRefreshModelsRoute(deps),
+    legacyCleanVram: legacyCleanVramRoute(deps),
+    legacyPing: legacyPingRoute(),
+    getLegacyFile: legacyFileRoute(deps),
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * Legacy job routes (fooocus-api-legacy.md §5.2–§5.5, §6): stop, query-job, job-queue, job-history.
+ * They see every task of both dialects (one queue, one history, DECISIONS §1).
+ */
+import type { Request, Response } from 'express';
+import { toAsyncJobResponse, toJobHistoryInfo, toJobQueueInfo } from '../../../adapters/legacy/job-response.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { TaskRecord, TaskStatus } from '../../tasks/task.types.ts';
+import type { RouteDeps } from '../route-deps.ts';
+import { sendJson } from '../send-json.ts';
+import { legacyReplyOptions } from './legacy-replies.route.ts';
+
+const FINISHED: TaskStatus[] = ['finished', 'stopped', 'skipped', 'failed', 'cancelled'];
+const UNFINISHED: TaskStatus[] = ['pending', 'running'];
+
+/** pydantic's lax booleans for query values the spec may not declare (the old `require_step_preivew`). */
+function isTrue(value: unknown): boolean {
+  return ['true', '1', 'yes', 'on', 't', 'y'].includes(String(value ?? '').trim().toLowerCase());
+}
+
+function queryString(req: Request, name: string): string | undefined {
+  const value = req.query[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function queryCount(req: Request, name: string, fallback: number): number | undefined {
+  const value = req.query[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** POST /v1/generation/stop: the running job, or (our addition) `?job_id=` any pending or running job. */
+export function legacyStopRoute(deps: RouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const jobId = queryString(req, 'job_id');
+    // An unknown id is a 404 with the job-shaped body (error handler); a job that already ended is a no-op.
+    if (jobId) await deps.service.cancel(jobId);
+    else deps.service.control('stop');
+    sendJson(res, 200, { msg: 'success' });
+  };
+}
+
+/** GET /v1/generation/query-job: both id forms; RUNNING with live progress; the old `require_step_preivew` spelling too. */
+export function legacyQueryJobRoute(deps: RouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const task = await deps.service.find(String(req.query.job_id ?? ''));
+    if (!task) throw new NotFoundError('Job not found');
+    const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
+    const live = deps.service.current()?.taskId === task.taskId ? deps.hub.liveOf(task.taskId) : null;
+    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview }));
+  };
+}
+
+/** GET /v1/generation/job-queue (and the documented /v1/engines/job-queue). */
+export function legacyJobQueueRoute(deps: RouteDeps) {
+  return async (_req: Request, res: Response): Promise<void> => {
+    const [{ unfinished, finished }, lastJobId] = await Promise.all([deps.service.queueCounts(), deps.service.lastAcceptedTaskId()]);
+    sendJson(res, 200, toJobQueueInfo(unfinished, finished, lastJobId));
+  };
+}
+
+async function deleteJob(deps: RouteDeps, jobId: string | undefined): Promise<{ message: string }> {
+  const task = jobId ? await deps.service.find(jobId) : null;
+  // Only history can be deleted; a job still in the queue is not in it.
+  if (!task || UNFINISHED.includes(task.status)) return { message: 'Not found' };
+  await deps.service.deleteTasks([task]);
+  return { message: 'Deleted' };
+}
+
+/**
+ * GET /v1/generation/job-history (DECISIONS §3): `{queue, history}` of JobHistoryInfo, oldest first;
+ * the whole history unless `page` or `page_size` is sent; `job_id` filters; `delete=true&job_id=`
+ * removes a finished job and its files.
+ */
+export function legacyJobHistoryRoute(deps: RouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const jobId = queryString(req, 'job_id');
+    if (isTrue(req.query.delete)) return sendJson(res, 200, await deleteJob(deps, jobId));
+    let queue: TaskRecord[];
+    let history: TaskRecord[];
+    if (jobId) {
+      const task = await deps.service.find(jobId);
+      queue = task && UNFINISHED.includes(task.status) ? [task] : [];
+      history = task && FINISHED.includes(task.status) ? [task] : [];
+    } else {
+      const page = queryCount(req, 'page', 0);
+      const pageSize = queryCount(req, 'page_size', 20);
+      const isPaged = page !== undefined || pageSize !== undefined;
+      queue = await deps.service.list({ statuses: UNFINISHED });
+      history = await deps.service.list(
+        isPaged ? { statuses: FINISHED, limit: pageSize ?? 20, offset: (page ?? 0) * (pageSize ?? 20) } : { statuses: FINISHED },
+      );
+    }
+    sendJson(res, 200, { queue: queue.map(toJobHistoryInfo), history: history.map(toJobHistoryInfo) });
+  };
+}
