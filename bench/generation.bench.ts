@@ -4,13 +4,17 @@
  * in one run:
  *  - p50/p99 latency of GET /v1/engines/styles sampled every 10 ms, idle and during generation of
  *    4 images at 1152×896, 30 steps, with an image-upload request and a JPEG Accept conversion running alongside;
- *  - wall time of a synchronous generation over HTTP ÷ the engine's own time for that job (median of 3).
+ *  - wall time of a synchronous generation over HTTP ÷ the engine's own time for that job (median of 3);
+ *  - in-process (bench/step-overhead.ts): the engine's time per sampling step spent outside the UNet's
+ *    session.run (sampler maths, CFG, sharpness filter, previews) as a share of the step, median over
+ *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePng } from '../test/fixtures/images.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
+import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -49,6 +53,8 @@ async function syncGeneration(server: ServerProcess, seed: number): Promise<{ wa
 }
 
 async function main(): Promise<void> {
+  // In-process first, so the server's engine child does not share the cores with it.
+  const stepOverhead = await measureStepOverhead(STEP_OVERHEAD_CASES);
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-'));
   const server = await startServerProcess(['--data-dir', join(root, 'outputs'), '--models-dir', join(root, 'models'), '--log-level', 'info']);
   try {
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     console.log('Synchronous generation over HTTP vs the engine alone (4 images 1152x896, 30 steps)');
     for (const [i, r] of runs.entries()) console.log(`  run ${i + 1}: wall ${fmt(r.wallMs)}  engine ${fmt(r.engineMs)}  ratio ${(r.wallMs / r.engineMs).toFixed(3)}`);
     console.log(`  median ratio wall/engine: ${median(ratios).toFixed(3)}`);
+    printStepOverhead(stepOverhead);
   } finally {
     await server.stop();
     await rm(root, { recursive: true, force: true });
