@@ -42,7 +42,14 @@ export interface EngineJob {
   saveMetadata: boolean;
   metadataScheme: 'fooocus' | 'a1111';
   isPreviewDisabled: boolean;
+  /**
+   * A refiner checkpoint (folder name under models/checkpoints) taking over at step index
+   * `switchAt` (fooocus-semantics.md §4.2); absent = none. `vae` is refused by the gateway.
+   */
+  refiner?: { model: string; switchAt: number; swapMethod: RefinerSwapMethod };
 }
+
+export type RefinerSwapMethod = 'joint' | 'separate' | 'vae';
 
 export type EngineErrorKind = 'model-missing' | 'invalid-input' | 'cancelled' | 'runtime-failure' | 'crashed';
 

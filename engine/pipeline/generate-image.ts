@@ -16,6 +16,19 @@ import type { ProgressPlan } from './progress-plan.ts';
 import type { SamplingPlan } from './sampling-plan.ts';
 import { samplerNoiseSeed } from './seeds.ts';
 
+/**
+ * The refiner's denoiser and where it takes over (fooocus-semantics.md §4.2). `joint`: one sampler
+ * run; the model is swapped in the step callback of index `switchAt` (as Fooocus's
+ * `callback_wrap`), so the base evaluates step indices 0..switchAt and the refiner the rest, with
+ * the sampler's history kept. `separate`: the base samples σ[0..switchAt] (not down to 0), then a
+ * second run of the refiner over σ[switchAt..] continues the same latent, no fresh noise.
+ */
+export interface ImageRefiner {
+  denoise: DenoiseFn;
+  switchAt: number;
+  swapMethod: 'joint' | 'separate';
+}
+
 export interface ImageTask {
   job: EngineJob;
   index: number;
@@ -26,6 +39,7 @@ export interface ImageTask {
   latent: { width: number; height: number; channels: number };
   progress: ProgressPlan;
   ctx: JobContext;
+  refiner?: ImageRefiner;
   /** Prompt items, styles and LoRAs actually used, for the image's metadata (job.saveMetadata). */
   metadata?: ImageMetadataExtras;
 }
@@ -36,17 +50,31 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
   const metadata = await imageMetadataFor({ ...task.metadata, job, seed, sampler: plan.sampler, scheduler: plan.scheduler, modelName: model.name, modelDir: model.dir });
   const x = createNormalRng(seed).fill(new Float32Array(latent.channels * latent.height * latent.width));
   for (let i = 0; i < x.length; i++) x[i] *= plan.initialNoiseScale;
+  const refiner = task.refiner && task.refiner.switchAt < plan.sigmas.length - 1 ? task.refiner : undefined;
+  const onStepFrom = (offset: number) => async (step: number, _x: Float32Array, denoised: Float32Array) => {
+    const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width);
+    await ctx.reportProgress(progress.step(index, step + offset), `Sampling step ${step + offset + 1}/${job.steps}, image ${index + 1}/${n} ...`, preview);
+    const control = ctx.controlRequested();
+    if (control) throw new Interrupted(control);
+  };
   let latents: Float32Array;
   try {
-    latents = await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas, {
-      seed: samplerNoiseSeed(seed),
-      onStep: async (step, _x, denoised) => {
-        const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width);
-        await ctx.reportProgress(progress.step(index, step), `Sampling step ${step + 1}/${job.steps}, image ${index + 1}/${n} ...`, preview);
-        const control = ctx.controlRequested();
-        if (control) throw new Interrupted(control);
-      },
-    });
+    if (refiner?.swapMethod === 'separate') {
+      const switchAt = Math.max(0, refiner.switchAt);
+      const base = switchAt > 0 ? await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0) }) : x;
+      latents = await sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), base, plan.sigmas.slice(switchAt), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(switchAt) });
+    } else {
+      // joint: the step callback of index switchAt swaps the model for every later evaluation.
+      let isRefining = false;
+      const stepDone = onStepFrom(0);
+      latents = await sample(plan.sampler, (xs, sigma) => (isRefining && refiner ? refiner.denoise(xs, sigma) : task.denoise(xs, sigma)), x, plan.sigmas, {
+        seed: samplerNoiseSeed(seed),
+        onStep: async (step, xs, denoised) => {
+          if (refiner && step === refiner.switchAt) isRefining = true;
+          await stepDone(step, xs, denoised);
+        },
+      });
+    }
   } catch (error) {
     if (error instanceof Interrupted) return error.request;
     throw error;

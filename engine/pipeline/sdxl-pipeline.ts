@@ -3,18 +3,19 @@
  * (noise → sampler over the CFG denoiser → VAE → encode). Progress texts and values follow
  * Fooocus without V2 (fooocus-semantics.md §13). Knows nothing of IPC: it gets a JobContext.
  */
-import { modelMissing } from '../errors.ts';
+import { invalidInput, modelMissing } from '../errors.ts';
 import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
 import { isCfgOne } from '../unet/guidance.ts';
-import { generateImage } from './generate-image.ts';
+import { generateImage, type ImageRefiner } from './generate-image.ts';
 import { appendPromptLoras, encodeImagePrompts, expandJobPrompts, loadPromptSources, type ImageConditioning, type PromptSources } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { LoadedCheckpoint } from './loaded-checkpoint.ts';
 import { mergeJobLoras, type JobLoraModels } from './lora-models.ts';
 import { ProgressPlan } from './progress-plan.ts';
+import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
@@ -33,6 +34,8 @@ export interface SdxlPipelineOptions {
 export class SdxlPipeline {
   /** One resident checkpoint: a real SDXL needs ~7–14 GB, two would not fit most hosts. */
   private loaded: LoadedCheckpoint | null = null;
+  /** The last refiner's UNet (only its UNet: refiner.ts), kept while jobs keep asking for it. */
+  private refinerUnet: RefinerUnet | null = null;
   private readonly log: (line: string) => void;
   private promptSources: Promise<PromptSources> | null = null;
 
@@ -80,6 +83,41 @@ export class SdxlPipeline {
     const loaded = this.loaded;
     this.loaded = null;
     await loaded?.release();
+    await this.releaseRefiner();
+  }
+
+  private async releaseRefiner(): Promise<void> {
+    const refiner = this.refinerUnet;
+    this.refinerUnet = null;
+    await refiner?.release();
+  }
+
+  /**
+   * The refiner UNet for `job.refiner`, or null when there is none to run: no refiner, the base
+   * itself (Fooocus: base == refiner ⇒ disabled), or a switch at/after the last step.
+   */
+  private async refinerFor(job: EngineJob, base: LoadedCheckpoint, warnings: string[]): Promise<RefinerUnet | null> {
+    const wanted = job.refiner;
+    if (!wanted || wanted.switchAt >= job.steps) {
+      await this.releaseRefiner();
+      return null;
+    }
+    if (wanted.swapMethod !== 'joint' && wanted.swapMethod !== 'separate') {
+      throw invalidInput('refiner.swapMethod', `refiner swap method '${wanted.swapMethod}' is not supported (joint, separate); 'vae' needs the SDXL→SD1.5 interposer and SD1.5 checkpoints`);
+    }
+    const installed = await listCheckpoints(this.options.modelsDir);
+    const name = resolveCheckpointName(installed, wanted.model);
+    if (name === null) throw modelMissing(`refiner '${wanted.model}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`, 'refiner');
+    if (name === base.name) {
+      await this.releaseRefiner();
+      return null;
+    }
+    if (this.refinerUnet?.name !== name) {
+      await this.releaseRefiner();
+      this.refinerUnet = await RefinerUnet.load(name, checkpointDir(this.options.modelsDir, name), this.options.providers);
+    }
+    if (job.loras.length > 0) warnings.push(`refiner '${name}' runs without the job's LoRAs (they are merged into the base only)`);
+    return this.refinerUnet;
   }
 
   async run(job: EngineJob, ctx: JobContext): Promise<JobOutcome> {
@@ -96,6 +134,7 @@ export class SdxlPipeline {
     const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras);
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings];
+    const refinerUnet = await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
     await ctx.reportProgress(3, 'Processing prompts ...');
 
     const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt }, ctx);
@@ -106,10 +145,11 @@ export class SdxlPipeline {
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const scale = model.config.vaeScaleFactor;
     const latent = { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
-    const denoiseFor = ({ positive, negative }: ImageConditioning): DenoiseFn => createCfgDenoiser({
-      unet: model.unet,
-      positive,
-      negative,
+    const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
+      unet: refiner ? refiner.runner : model.unet,
+      positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
+      negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
+      fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, job.width, job.height) : undefined,
       guidanceScale: job.guidanceScale,
       adaptiveCfg: job.adaptiveCfg,
       sharpness: job.sharpness,
@@ -128,7 +168,8 @@ export class SdxlPipeline {
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
-      const result = await generateImage({ job, index, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata: { ...conditioning[index].metadata, loras: loras.applied } });
+      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod === 'separate' ? 'separate' : 'joint' } : undefined;
+      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata: { ...conditioning[index].metadata, loras: loras.applied } });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

@@ -56,6 +56,11 @@ export interface DenoiserSettings {
   sigmaTable: Float64Array;
   /** σ → UNet timestep; default: fractional ln-σ interpolation in the table. LCM/TCD pass the distilled grid. */
   timestepOf?: (sigma: number) => number;
+  /**
+   * Fixed time_ids per row instead of Fooocus's timed ADM ids: an SDXL refiner's 5 values
+   * [h, w, crop_top, crop_left, aesthetic_score] (no ADM switch: §4.2).
+   */
+  fixedTimeIds?: { positive: readonly number[]; negative: readonly number[] };
   onUnetCall?: UnetCallObserver;
 }
 
@@ -77,6 +82,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   textEmbeds.set(positive.pooled, (batch - 1) * positive.pooled.length);
   const emphasized = Float32Array.from([...(negative ? [emphasizedTimeIds(s.width, s.height, s.admScalerNegative)] : []), emphasizedTimeIds(s.width, s.height, s.admScalerPositive)].flat());
   const consistent = Float32Array.from(new Array(batch).fill(consistentTimeIds(s.width, s.height)).flat());
+  const fixed = s.fixedTimeIds ? Float32Array.from([...(negative ? s.fixedTimeIds.negative : []), ...s.fixedTimeIds.positive]) : null;
   const timestepOf = s.timestepOf ?? ((sigma: number) => sigmaToTimestep(sigma, s.sigmaTable));
 
   return async (x, sigma) => {
@@ -85,7 +91,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
     // even where a float export is fed the fractional value (round(fractional) is that index).
     const t = Math.round(fractional);
     const progress = progressOf(t);
-    const isEmphasized = isAdmEmphasized(t, s.admScalerEnd);
+    const isEmphasized = !fixed && isAdmEmphasized(t, s.admScalerEnd);
     const n = x.length;
     const cIn = 1 / Math.sqrt(sigma * sigma + 1);
     const sample = new Float32Array(batch * n);
@@ -101,7 +107,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       tokens: positive.tokens,
       contextWidth: positive.width,
       textEmbeds,
-      timeIds: isEmphasized ? emphasized : consistent,
+      timeIds: fixed ?? (isEmphasized ? emphasized : consistent),
     });
     const output = await s.unet.run(feeds);
     const shape = { channels: n / (s.latentHeight * s.latentWidth), height: s.latentHeight, width: s.latentWidth };

@@ -19,7 +19,7 @@ export interface UnetBatch {
   contextWidth: number;
   /** float32 [B,P]. */
   textEmbeds: Float32Array;
-  /** float32 [B,6]. */
+  /** float32 [B,6] (SDXL) or [B,5] (SDXL refiner). */
   timeIds: Float32Array;
 }
 

@@ -2,7 +2,7 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { EngineJob, OutputFormat } from '../../engine/protocol.ts';
+import type { EngineJob, OutputFormat, RefinerSwapMethod } from '../../engine/protocol.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
 import type { CommonRequest, PerformanceSelection } from '../../adapters/common-request.ts';
 
@@ -21,6 +21,30 @@ export const PERFORMANCE_MODES: Record<PerformanceSelection, PerformanceMode> = 
 };
 
 const OUTPUT_FORMATS: Record<string, OutputFormat> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' };
+
+const SWAP_METHODS: readonly RefinerSwapMethod[] = ['joint', 'separate', 'vae'];
+
+/** Python's round(): halves go to the even neighbour (round(2.5) = 2). */
+function pythonRound(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction !== 0.5) return fraction < 0.5 ? floor : floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * Fooocus's refiner step (fooocus-semantics.md §4.2): switch = int(round(steps × refiner_switch)),
+ * replaced by overwrite_switch when > 0. None, the base itself and the restricted performance modes
+ * (§1: they set the refiner to None) give no refiner.
+ */
+export function refinerOf(request: CommonRequest, steps: number): EngineJob['refiner'] {
+  if (request.refiner_model_name === 'None' || request.refiner_model_name === '') return undefined;
+  if (PERFORMANCE_MODES[request.performance_selection].forced) return undefined;
+  if (request.refiner_model_name === request.base_model_name) return undefined;
+  const switchAt = request.overwrite_switch > 0 ? Math.round(request.overwrite_switch) : pythonRound(steps * request.refiner_switch);
+  const swapMethod = SWAP_METHODS.find((m) => m === request.refiner_swap_method) ?? 'joint';
+  return { model: request.refiner_model_name, switchAt, swapMethod };
+}
 
 export interface EngineJobMapping {
   job: EngineJob;
@@ -42,6 +66,11 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   if (request.style_selections.includes('Fooocus V2')) {
     warnings.push('Fooocus V2 prompt expansion skipped: no expansion model under models/prompt_expansion/');
   }
+  if (request.black_out_nsfw) warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
+  if (request.vae_name !== 'Default (model)') warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);
+  if (request.generate_image_grid) warnings.push('generate_image_grid: no grid image is made; the results are the single images');
+  const steps = request.overwrite_step > 0 ? request.overwrite_step : mode.steps;
+  const refiner = refinerOf(request, steps);
   const job: EngineJob = {
     jobId,
     model: request.base_model_name,
@@ -54,7 +83,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     imageNumber: request.image_number,
     seed: request.image_seed,
     disableSeedIncrement: request.disable_seed_increment,
-    steps: request.overwrite_step > 0 ? request.overwrite_step : mode.steps,
+    steps,
     sampler: forced?.sampler ?? request.sampler_name,
     scheduler: forced?.scheduler ?? request.scheduler_name,
     guidanceScale: forced ? 1 : request.guidance_scale,
@@ -69,6 +98,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     metadataScheme: request.metadata_scheme,
     isPreviewDisabled: request.disable_preview,
     readWildcardsInOrder: request.read_wildcards_in_order,
+    ...(refiner ? { refiner } : {}),
   };
   return { job, warnings };
 }

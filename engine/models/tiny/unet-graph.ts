@@ -35,6 +35,8 @@ export interface UnetShape {
   pooled: number;
   /** attention query/key width. */
   attention: number;
+  /** time_ids width: 6 (SDXL) or 5 (SDXL refiner: sizes + aesthetic score). Default 6. */
+  timeIds?: 5 | 6;
 }
 
 const LATENT = 4;
@@ -54,6 +56,7 @@ function smoothingKernel(rand: WeightRng): Float32Array {
 
 export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32' | 'float16', rand: WeightRng): GraphBuilder {
   const { context: D, pooled: P, attention: C } = shape;
+  const ids = shape.timeIds ?? 6;
   const g = new GraphBuilder('tiny_unet', io);
   const sampleDims: Dim[] = ['batch_size', LATENT, 'height', 'width'];
   const sample = g.input('sample', 'float', sampleDims);
@@ -63,7 +66,7 @@ export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32
       : g.input('timestep', 'float', timestep === 'float32-scalar' ? [] : [1]);
   const context = g.input('encoder_hidden_states', 'float', ['batch_size', 'sequence_length', D]);
   const textEmbeds = g.input('text_embeds', 'float', ['batch_size', P]);
-  const timeIds = g.input('time_ids', 'float', ['batch_size', 6]);
+  const timeIds = g.input('time_ids', 'float', ['batch_size', ids]);
 
   const linears = new AnonymousWeights(9000);
   const conv = scopedNode(g, `${RESNET}.conv1`, 'Conv', [sample, g.weight(`${RESNET}.conv1.weight`, [LATENT, LATENT, 3, 3], smoothingKernel(rand)), g.weight(`${RESNET}.conv1.bias`, [LATENT], rand(LATENT, 0.05))], { pads: [1, 1, 1, 1] });
@@ -87,7 +90,7 @@ export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32
   const pEmb = linears.linear(g, 'add_embedding.linear_1', textEmbeds, [P, LATENT], rand(P * LATENT, 0.5 / Math.sqrt(P)));
   const scaledIds = g.node('Mul', [timeIds, g.scalar(1 / 1024)]);
   // Tiny's own shortcut (real SDXL embeds time_ids sinusoidally, then concatenates them into add_embedding).
-  const idEmb = linears.linear(g, 'add_time_proj', scaledIds, [6, LATENT], rand(6 * LATENT, 0.5));
+  const idEmb = linears.linear(g, 'add_time_proj', scaledIds, [ids, LATENT], rand(ids * LATENT, 0.5));
   const emb = g.node('Unsqueeze', [g.node('Add', [g.node('Add', [tEmb, pEmb]), idEmb]), g.ints([2, 3])]);
 
   const clean = g.node('Tanh', [g.node('Add', [g.node('Add', [conv, attention]), emb])]);
