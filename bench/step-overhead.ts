@@ -15,6 +15,7 @@ import { OnnxSession } from '../engine/onnx/session.ts';
 import { ProviderSelector } from '../engine/onnx/providers.ts';
 import { SdxlPipeline } from '../engine/pipeline/sdxl-pipeline.ts';
 import type { JobContext } from '../engine/pipeline/job-context.ts';
+import { engineJob } from '../test/fixtures/engine-job.ts';
 import type { EngineJob } from '../engine/protocol.ts';
 
 export interface StepOverhead {
@@ -64,33 +65,8 @@ export async function measureStepOverhead(cases: StepOverheadCase[], threads = M
       return session;
     });
     const pipeline = new SdxlPipeline({ modelsDir: root, providers });
-    const base: EngineJob = {
-      jobId: 'bench',
-      model,
-      prompt: 'a lighthouse at dusk',
-      negativePrompt: '',
-      styles: [],
-      loras: [],
-      width: 1152,
-      height: 896,
-      imageNumber: 1,
-      seed: 100n,
-      disableSeedIncrement: false,
-      steps: 30,
-      sampler: 'dpmpp_2m_sde_gpu',
-      scheduler: 'karras',
-      guidanceScale: 4,
-      sharpness: 2,
-      clipSkip: 2,
-      admScalerPositive: 1.5,
-      admScalerNegative: 0.8,
-      admScalerEnd: 0.3,
-      adaptiveCfg: 7,
-      outputFormat: 'png',
-      saveMetadata: false,
-      metadataScheme: 'fooocus',
-      isPreviewDisabled: false,
-    };
+    // Fooocus's defaults (the test fixture's job) at the bench's size and step count.
+    const base: EngineJob = engineJob({ jobId: 'bench', model, prompt: 'a lighthouse at dusk', width: 1152, height: 896, seed: 100n, steps: 30 });
     const runCase = async (c: StepOverheadCase): Promise<StepOverhead> => {
       const job = { ...base, ...c.job };
       const marks: { at: number; unetMs: number; calls: number }[] = [];
