@@ -2,18 +2,12 @@
  * The narrow context the denoise loop gets (house-style rule 7): control polling, progress and
  * image delivery. It never sees the worker, IPC or anything of the gateway.
  */
-import type { OutputFormat } from '../protocol.ts';
+import type { EngineImageMessage } from '../protocol.ts';
 
 export type ControlRequest = 'stop' | 'skip';
 
-export interface GeneratedImage {
-  index: number;
-  seed: bigint;
-  format: OutputFormat;
-  width: number;
-  height: number;
-  bytes: Uint8Array;
-}
+/** What the loop hands over per image: the wire message without its routing fields. */
+export type GeneratedImage = Omit<EngineImageMessage, 'type' | 'jobId'>;
 
 export interface JobContext {
   /** The pending control for this job: a 'skip' is returned once (consumed), a 'stop' every time. */
