@@ -3,33 +3,29 @@
  * uses for its "latent2rgb" previews) at latent size, upscaled ×2 only when small, as PNG.
  * DECISIONS §2: previews stay about latent size.
  */
+import { sdxlLatentFormat, type LatentFormat } from '../vae/latent-format.ts';
 import { encodeImage } from './encode-image.ts';
 
-const SDXL_LATENT_RGB = [
-  [0.3651, 0.4232, 0.4341],
-  [-0.2533, -0.0042, 0.1068],
-  [0.1076, 0.1111, -0.0362],
-  [-0.3165, -0.2492, -0.2188],
-];
-const SDXL_LATENT_RGB_BIAS = [0.1084, -0.0175, -0.0011];
+const SDXL = sdxlLatentFormat(0.13025);
 /** Below this many latent pixels on the long side the preview is doubled. */
 const UPSCALE_BELOW = 128;
 
 /** latents: float32 [1,4,h,w] (the denoised prediction reads best). */
-export async function latentPreviewPng(latents: Float32Array, latentHeight: number, latentWidth: number): Promise<Uint8Array> {
+export async function latentPreviewPng(latents: Float32Array, latentHeight: number, latentWidth: number, format: LatentFormat = SDXL): Promise<Uint8Array> {
+  const factors = format.previewFactors;
   const scale = Math.max(latentHeight, latentWidth) < UPSCALE_BELOW ? 2 : 1;
   const width = latentWidth * scale;
   const height = latentHeight * scale;
   const plane = latentHeight * latentWidth;
-  const channels = Math.min(4, latents.length / plane);
+  const channels = Math.min(factors.length, latents.length / plane);
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const p = Math.floor(y / scale) * latentWidth + Math.floor(x / scale);
       const o = (y * width + x) * 4;
       for (let c = 0; c < 3; c++) {
-        let v = SDXL_LATENT_RGB_BIAS[c];
-        for (let k = 0; k < channels; k++) v += latents[k * plane + p] * SDXL_LATENT_RGB[k][c];
+        let v = format.previewBias[c];
+        for (let k = 0; k < channels; k++) v += latents[k * plane + p] * factors[k][c];
         const byte = (v + 1) * 127.5;
         data[o + c] = byte > 0 ? (byte < 255 ? Math.round(byte) : 255) : 0;
       }

@@ -49,10 +49,11 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
   const n = job.imageNumber;
   const metadata = await imageMetadataFor({ ...task.metadata, job, seed, sampler: plan.sampler, scheduler: plan.scheduler, modelName: model.name, modelDir: model.dir });
   const x = createNormalRng(seed).fill(new Float32Array(latent.channels * latent.height * latent.width));
-  for (let i = 0; i < x.length; i++) x[i] *= plan.initialNoiseScale;
+  const plane = latent.height * latent.width;
+  for (let i = 0; i < x.length; i++) x[i] = x[i] * plan.initialNoiseScale + plan.emptyLatent[Math.floor(i / plane)];
   const refiner = task.refiner && task.refiner.switchAt < plan.sigmas.length - 1 ? task.refiner : undefined;
   const onStepFrom = (offset: number) => async (step: number, _x: Float32Array, denoised: Float32Array) => {
-    const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width);
+    const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width, plan.latentFormat);
     await ctx.reportProgress(progress.step(index, step + offset), `Sampling step ${step + offset + 1}/${job.steps}, image ${index + 1}/${n} ...`, preview);
     const control = ctx.controlRequested();
     if (control) throw new Interrupted(control);
@@ -79,7 +80,7 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
     if (error instanceof Interrupted) return error.request;
     throw error;
   }
-  const image = await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, model.config.scalingFactor);
+  const image = await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, plan.latentFormat);
   const bytes = await encodeImage(image, job.outputFormat, metadata);
   await ctx.reportProgress(progress.saving(index), `Saving image ${index + 1}/${n} to system ...`);
   await ctx.emitImage({ index, seed, format: job.outputFormat, width: image.width, height: image.height, bytes });

@@ -141,6 +141,11 @@ export class SdxlPipeline {
     await ctx.reportProgress(5, 'Moving model to GPU ...');
 
     const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config);
+    for (const unet of [model.unet, refinerUnet?.runner]) {
+      if (unet?.isIntegerTimestep && !plan.modelSampling.acceptsIntegerTimestep) {
+        throw invalidInput('scheduler_name', `scheduler '${plan.scheduler}' feeds the UNet a continuous timestep (¼·ln σ), but this checkpoint's UNet export takes an integer timestep; use a float-timestep export or another scheduler`);
+      }
+    }
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const scale = model.config.vaeScaleFactor;
@@ -160,8 +165,7 @@ export class SdxlPipeline {
       height: job.height,
       latentWidth: latent.width,
       latentHeight: latent.height,
-      sigmaTable: plan.table,
-      timestepOf: plan.timestepOf,
+      modelSampling: plan.modelSampling,
       onUnetCall: this.options.onUnetCall,
     });
     const progress = new ProgressPlan(job.steps, n);

@@ -44,6 +44,9 @@ const SCHEDULE_FUNCTIONS: Record<string, ScheduleFn> = {
   turbo: (steps, _min, _max, table) => turboSigmas(steps, table),
   align_your_steps: (steps) => alignYourStepsSigmas(steps),
   tcd: (steps, min, max, table) => distilledSgmSigmas(steps, min, max, table),
+  // Fooocus computes it with karras over the patched EDM model's range (0.002..120: the caller
+  // passes that range; engine/unet/model-sampling.ts PLAYGROUND_EDM).
+  'edm_playground_v2.5': (steps, min, max) => karrasSigmas(steps, min, max),
 };
 
 /** Scheduler names we implement, in Fooocus's order. */
@@ -53,7 +56,8 @@ let defaultTable: Float64Array | undefined;
 
 /**
  * σ's for `scheduler`. `table` is the model's ascending σ table (default: SDXL's); the table-based
- * schedules (normal, simple, ddim_uniform, sgm_uniform, beta, turbo, lcm, tcd) read it.
+ * schedules (normal, simple, ddim_uniform, sgm_uniform, beta, turbo, lcm, tcd) read it. σmin/σmax
+ * are the model sampling's range: SDXL's for all but `edm_playground_v2.5` (0.002, 120).
  */
 export function schedule(
   scheduler: string,

@@ -1,15 +1,16 @@
 /**
- * The k-diffusion model wrapper for an ε-prediction SDXL UNet (onnx-sdxl-engine.md §4.2) with
- * Fooocus's guidance (fooocus-semantics.md §4.4, §4.5, §4.7): D(x, σ) from ε̂(x/√(σ²+1), t(σ)) over
- * a batch of 2 (uncond, cond), sharpness on the conditional, adaptive CFG, ADM ids switched on t.
+ * The k-diffusion model wrapper for an SDXL UNet (onnx-sdxl-engine.md §4.2) with Fooocus's
+ * guidance (fooocus-semantics.md §4.4, §4.5, §4.7): D(x, σ) from the UNet's output on x·c_in at
+ * t(σ) (the model sampling: ε-prediction, or EDM for `edm_playground_v2.5`) over a batch of 2
+ * (uncond, cond), sharpness on the conditional, adaptive CFG, ADM ids switched on t.
  * When guidance_scale is 1 the uncond pass, sharpness and CFG are skipped (batch 1), as in Fooocus.
  */
 import type { FeedTensor } from '../onnx/session.ts';
 import type { PromptEmbedding } from '../text-encoders/prompt-encoder.ts';
-import { sigmaToTimestep } from '../schedulers/sigma-table.ts';
 import { sharpenConditionalEps, sharpnessWeight } from '../guidance/sharpness.ts';
 import { consistentTimeIds, emphasizedTimeIds, isAdmEmphasized } from './adm.ts';
 import { applyGuidance, progressOf } from './guidance.ts';
+import type { ModelSampling } from './model-sampling.ts';
 import type { UnetRunner } from './unet-runner.ts';
 
 /**
@@ -18,7 +19,7 @@ import type { UnetRunner } from './unet-runner.ts';
  */
 export interface UnetCallRecord {
   sigma: number;
-  /** Fooocus's discrete timestep (nearest ln-σ index): drives progress and the ADM switch. */
+  /** The timestep Fooocus's UNet forward sees (discrete: nearest ln-σ index; EDM: ¼·ln σ): drives progress and the ADM switch. */
   timestep: number;
   /** 1 − t/999. */
   progress: number;
@@ -29,7 +30,7 @@ export interface UnetCallRecord {
   x: Float32Array;
   /** Exactly what the UNet session was given (uncond row first when batch = 2). */
   feeds: Record<string, FeedTensor>;
-  /** ε̂ float32 [B,C,h,w] as the UNet returned it. */
+  /** The UNet output float32 [B,C,h,w] as returned (ε̂, or F for EDM). */
   output: Float32Array;
   /** D(x, σ) float32 [1,C,h,w] handed back to the sampler. */
   denoised: Float32Array;
@@ -53,9 +54,8 @@ export interface DenoiserSettings {
   height: number;
   latentWidth: number;
   latentHeight: number;
-  sigmaTable: Float64Array;
-  /** σ → UNet timestep; default: fractional ln-σ interpolation in the table. LCM/TCD pass the distilled grid. */
-  timestepOf?: (sigma: number) => number;
+  /** c_in, timestep and D(x, σ) for this scheduler (engine/unet/model-sampling.ts). */
+  modelSampling: ModelSampling;
   /**
    * Fixed time_ids per row instead of Fooocus's timed ADM ids: an SDXL refiner's 5 values
    * [h, w, crop_top, crop_left, aesthetic_score] (no ADM switch: §4.2).
@@ -83,17 +83,16 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   const emphasized = Float32Array.from([...(negative ? [emphasizedTimeIds(s.width, s.height, s.admScalerNegative)] : []), emphasizedTimeIds(s.width, s.height, s.admScalerPositive)].flat());
   const consistent = Float32Array.from(new Array(batch).fill(consistentTimeIds(s.width, s.height)).flat());
   const fixed = s.fixedTimeIds ? Float32Array.from([...(negative ? s.fixedTimeIds.negative : []), ...s.fixedTimeIds.positive]) : null;
-  const timestepOf = s.timestepOf ?? ((sigma: number) => sigmaToTimestep(sigma, s.sigmaTable));
+  const sampling = s.modelSampling;
 
   return async (x, sigma) => {
-    const fractional = timestepOf(sigma);
-    // Fooocus's UNet always sees ComfyUI's nearest table index; progress and ADM follow that t
-    // even where a float export is fed the fractional value (round(fractional) is that index).
-    const t = Math.round(fractional);
+    // Progress and ADM follow the timestep Fooocus's patched forward sees (for a discrete model the
+    // nearest table index, even where a float export is fed the fractional value).
+    const t = sampling.fooocusTimestep(sigma);
     const progress = progressOf(t);
     const isEmphasized = !fixed && isAdmEmphasized(t, s.admScalerEnd);
     const n = x.length;
-    const cIn = 1 / Math.sqrt(sigma * sigma + 1);
+    const cIn = sampling.inputScale(sigma);
     const sample = new Float32Array(batch * n);
     for (let i = 0; i < n; i++) sample[i] = x[i] * cIn;
     if (batch === 2) sample.copyWithin(n, 0, n);
@@ -102,7 +101,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       batch,
       latentHeight: s.latentHeight,
       latentWidth: s.latentWidth,
-      timestep: fractional,
+      timestep: sampling.timestep(sigma),
       context,
       tokens: positive.tokens,
       contextWidth: positive.width,
@@ -111,26 +110,19 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
     });
     const output = await s.unet.run(feeds);
     const shape = { channels: n / (s.latentHeight * s.latentWidth), height: s.latentHeight, width: s.latentWidth };
-    // Fooocus guides with ε = x − x0 (σ·ε̂), and the sharpness filter reads x0_c as its guide.
-    const x0Cond = denoisedFrom(x, sigma, output.subarray((batch - 1) * n));
+    // Fooocus guides with ε = x − x0, and the sharpness filter reads x0_c as its guide.
+    const x0Cond = sampling.denoised(x, sigma, output.subarray((batch - 1) * n));
     let alpha = 0;
     let denoised = x0Cond;
     if (batch === 2) {
       alpha = sharpnessWeight(sharpness, progress);
       const epsCond = sharpenConditionalEps(difference(x, x0Cond), x0Cond, alpha, shape);
-      const epsUncond = difference(x, denoisedFrom(x, sigma, output.subarray(0, n)));
+      const epsUncond = difference(x, sampling.denoised(x, sigma, output.subarray(0, n)));
       denoised = difference(x, applyGuidance(epsUncond, epsCond, s.guidanceScale, s.adaptiveCfg, progress));
     }
     s.onUnetCall?.({ sigma, timestep: t, progress, isAdmEmphasized: isEmphasized, sharpnessWeight: alpha, x, feeds, output, denoised });
     return denoised;
   };
-}
-
-/** x − σ·ε̂, float32 like the rest of the latent maths. */
-function denoisedFrom(x: Float32Array, sigma: number, eps: Float32Array): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] - sigma * eps[i];
-  return out;
 }
 
 function difference(a: Float32Array, b: Float32Array): Float32Array {

@@ -4,11 +4,12 @@
  */
 
 /**
- * Diffusion progress p = 1 − t/999 for the discrete timestep t the UNet receives (Fooocus sets it
- * from the UNet's own `timesteps` input): 0 at t = 999, 1 at t = 0.
+ * Diffusion progress p = 1 − t/999 for the timestep t the UNet receives (Fooocus sets it from the
+ * UNet's own `timesteps` input): 0 at t = 999, 1 at t = 0. Not clamped, as in Fooocus: under the
+ * EDM sampling t = ¼·ln σ, so p sits just above or below 1 for the whole run.
  */
 export function progressOf(timestep: number): number {
-  return Math.min(1, Math.max(0, 1 - timestep / 999));
+  return 1 - timestep / 999;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
- * Latents → pixels (onnx-sdxl-engine.md §1.5): divide by scaling_factor, decode, map [-1,1] to
- * 0..255. Returns RGBA (what jimp's bitmap wants), alpha opaque.
+ * Latents → pixels (onnx-sdxl-engine.md §1.5): the sampler's latent mapped to the VAE's space
+ * (÷ scaling_factor for SDXL: latent-format.ts), decode, map [-1,1] to 0..255. Returns RGBA (what
+ * jimp's bitmap wants), alpha opaque.
  */
 import type { OnnxSession } from '../onnx/session.ts';
+import { toVaeLatent, type LatentFormat } from './latent-format.ts';
 
 export interface RgbaImage {
   width: number;
@@ -12,12 +14,11 @@ export interface RgbaImage {
 }
 
 /** latents: float32 [1,C,h,w]. */
-export async function decodeLatents(session: OnnxSession, latents: Float32Array, latentHeight: number, latentWidth: number, scalingFactor: number): Promise<RgbaImage> {
-  const scaled = new Float32Array(latents.length);
-  for (let i = 0; i < latents.length; i++) scaled[i] = latents[i] / scalingFactor;
+export async function decodeLatents(session: OnnxSession, latents: Float32Array, latentHeight: number, latentWidth: number, format: LatentFormat): Promise<RgbaImage> {
+  const channels = latents.length / (latentHeight * latentWidth);
+  const scaled = toVaeLatent(format, latents, channels);
   const inputName = session.inputs[0].name;
   const outputName = session.outputs[0].name;
-  const channels = latents.length / (latentHeight * latentWidth);
   const out = await session.run({ [inputName]: { data: scaled, dims: [1, channels, latentHeight, latentWidth] } }, [outputName]);
   return chwToRgba(out[outputName].data, out[outputName].dims[2], out[outputName].dims[3]);
 }

@@ -10,7 +10,8 @@ import { adaptiveAnisotropicFilter } from '../../engine/guidance/anisotropic.ts'
 import type { TinyCheckpointOptions } from '../../engine/models/tiny-checkpoint.ts';
 import type { JobContext } from '../../engine/pipeline/job-context.ts';
 import type { EngineJob } from '../../engine/protocol.ts';
-import { nearestIndex, sigmaTable, sigmaToTimestep } from '../../engine/schedulers/sigma-table.ts';
+import { karrasSigmas } from '../../engine/schedulers/formula-schedules.ts';
+import { nearestIndex, SDXL_SIGMA_MAX, sigmaTable, sigmaToTimestep } from '../../engine/schedulers/sigma-table.ts';
 import type { UnetCallRecord } from '../../engine/unet/cfg-denoiser.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 import { recordingPipeline, type RecordedUnetFeeds, type RecordingPipeline } from '../fixtures/recording-session.ts';
@@ -171,4 +172,46 @@ test('mixes real and mimicked CFG by progress when cfg exceeds adaptive_cfg', as
   // At or below adaptive_cfg it is plain CFG.
   const plainRun = await record({ guidanceScale: 7, adaptiveCfg: 7, sharpness: 0 });
   assert.ok(maxRelativeError(plainRun.calls[2].denoised, expectedDenoised(plainRun.calls[2], { cfg: 7, adaptiveCfg: 100, sharpness: 0 })) < 1e-5);
+});
+
+test('edm_playground_v2.5 patches in continuous EDM: karras over 0.002..120, x/√(σ²+¼), t = ¼·ln σ, EDM D, no ADM emphasis, progress ≈ 1', async () => {
+  const variant = { timestep: 'float32-scalar' } as const;
+  const { calls, sessionCalls } = await record({ scheduler: 'edm_playground_v2.5', guidanceScale: 1 }, variant);
+  assert.deepEqual(calls.map((c) => c.sigma), karrasSigmas(6, 0.002, 120).slice(0, 6));
+  assert.ok(Math.abs(calls[0].sigma - 120) < 1e-9);
+  for (const [i, call] of calls.entries()) {
+    const feeds = sessionCalls[i];
+    const t = 0.25 * Math.log(call.sigma);
+    assert.equal(feeds.timestep.data[0], t);
+    assert.equal(call.timestep, t, 'Fooocus progress reads the continuous timestep itself');
+    assert.equal(call.progress, 1 - t / 999);
+    assert.equal(call.isAdmEmphasized, false);
+    assert.deepEqual(feeds.time_ids.data, CONSISTENT, 'ADM emphasis never applies (t < 699.3)');
+    const cIn = 1 / Math.sqrt(call.sigma ** 2 + 0.25);
+    assert.deepEqual(feeds.sample.data, Array.from(call.x, (v) => Math.fround(v * cIn)));
+    const skip = 0.25 / (call.sigma ** 2 + 0.25);
+    const out = (call.sigma * 0.5) / Math.sqrt(call.sigma ** 2 + 0.25);
+    assert.deepEqual([...call.denoised], Array.from(call.x, (v, j) => Math.fround(v * skip + call.output[j] * out)), 'D = x·c_skip + F·c_out exactly');
+  }
+  // The starting latent is noise·√(1+120²) plus Playground's empty latent (−mean·0.5/std per channel).
+  const plane = LATENT.height * LATENT.width;
+  const means = [-1.6574, 1.886, -1.383, 2.5155];
+  const stds = [8.4927, 5.9022, 6.5498, 5.2299];
+  const noiseOnly = await record({ scheduler: 'karras', guidanceScale: 1 }, variant);
+  const scale = Math.sqrt(1 + 120 ** 2) / Math.sqrt(1 + SDXL_SIGMA_MAX ** 2);
+  for (let c = 0; c < 4; c++) {
+    for (const j of [0, 7, plane - 1]) {
+      const i = c * plane + j;
+      const expected = noiseOnly.calls[0].x[i] * scale + (-means[c] * 0.5) / stds[c];
+      assert.ok(Math.abs(calls[0].x[i] - expected) < 1e-3, `channel ${c} pixel ${j}: ${calls[0].x[i]} vs ${expected}`);
+    }
+  }
+});
+
+test('edm_playground_v2.5 on an integer-timestep export fails naming scheduler_name instead of feeding a rounded ¼·ln σ', async () => {
+  await assert.rejects(record({ scheduler: 'edm_playground_v2.5' }, { timestep: 'int64' }), (error: Error & { field?: string }) => {
+    assert.match(error.message, /edm_playground_v2\.5.*integer timestep/);
+    assert.equal(error.field, 'scheduler_name');
+    return true;
+  });
 });

@@ -128,7 +128,9 @@ test('sigmaToTimestep interpolates in log sigma and clamps to the table', () => 
 });
 
 test('every listed scheduler returns a descending schedule ending with 0', () => {
-  assert.equal(SCHEDULERS.length, 11);
+  // Fooocus's eleven and ComfyUI's beta.
+  assert.equal(SCHEDULERS.length, 12);
+  for (const name of ['normal', 'karras', 'exponential', 'sgm_uniform', 'simple', 'ddim_uniform', 'lcm', 'turbo', 'align_your_steps', 'tcd', 'edm_playground_v2.5', 'beta']) assert.ok(SCHEDULERS.includes(name), name);
   for (const name of SCHEDULERS) {
     for (const steps of [1, 4, 30]) {
       const sigmas = schedule(name, steps, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX);
