@@ -21,7 +21,15 @@ export interface EngineJob {
    * LoRA file names under models/loras (already resolved by the gateway), merged in this order:
    * the user's, then the performance mode's when installed (fooocus-semantics.md §1). Weight −2..2; 0 = off.
    */
-  loras: { name: string; weight: number }[];
+  loras: { name: string; weight: number; baseOnly?: boolean }[];
+  /**
+   * Performance mode name (`Speed`, …) for the image metadata; its LoRA, if any, is among `loras`
+   * with `baseOnly` (Fooocus's base_model_additional_loras: merged into the base, not the refiner).
+   */
+  performance?: string;
+  /** The requested refiner_switch ratio and overwrite_switch, as Fooocus logs them in the metadata. */
+  refinerSwitch?: number;
+  overwriteSwitch?: number;
   width: number;
   height: number;
   imageNumber: number;

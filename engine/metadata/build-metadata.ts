@@ -47,6 +47,10 @@ export interface ImageMetadataFacts {
   /** Checkpoint name (our checkpoints are folders, so the name is already Fooocus's file stem). */
   baseModel: string;
   baseModelHash: string | null;
+  /** The refiner that ran, or null (logged as 'None'). */
+  refiner: RefinerFacts | null;
+  /** Requested refiner_switch ratio; null when the job does not carry it (row omitted). */
+  refinerSwitch: number | null;
   sampler: string;
   scheduler: string;
   vae: string;
@@ -54,6 +58,14 @@ export interface ImageMetadataFacts {
   loras: readonly LoraMetadata[];
   scheme: MetadataScheme;
   version: string;
+}
+
+export interface RefinerFacts {
+  model: string;
+  hash: string | null;
+  swapMethod: string;
+  /** overwrite_switch when > 0 (a step number), else 0. */
+  overwriteSwitch: number;
 }
 
 /** What the pipeline knows about one image beyond the job; omitted fields fall back to the job's text. */
@@ -70,6 +82,8 @@ export interface ImageFacts {
   styles?: readonly string[];
   performance?: string | null;
   loras?: readonly LoraMetadata[];
+  /** The refiner's resolved name and hash when one ran. */
+  refiner?: { model: string; hash: string | null } | null;
 }
 
 export function metadataFactsFromJob(job: EngineJob, image: ImageFacts): ImageMetadataFacts {
@@ -80,7 +94,7 @@ export function metadataFactsFromJob(job: EngineJob, image: ImageFacts): ImageMe
     negative: image.negative ?? [job.negativePrompt],
     expansion: image.expansion ?? '',
     styles: image.styles ?? job.styles,
-    performance: image.performance ?? null,
+    performance: image.performance ?? job.performance ?? null,
     steps: job.steps,
     width: job.width,
     height: job.height,
@@ -91,6 +105,8 @@ export function metadataFactsFromJob(job: EngineJob, image: ImageFacts): ImageMe
     clipSkip: job.clipSkip,
     baseModel: image.baseModel,
     baseModelHash: image.baseModelHash,
+    refiner: image.refiner && job.refiner ? { ...image.refiner, swapMethod: job.refiner.swapMethod, overwriteSwitch: job.overwriteSwitch !== undefined && job.overwriteSwitch > 0 ? job.overwriteSwitch : 0 } : null,
+    refinerSwitch: job.refinerSwitch ?? null,
     sampler: image.sampler,
     scheduler: image.scheduler,
     vae: DEFAULT_VAE,
@@ -116,9 +132,9 @@ export function fileStem(name: string): string {
 }
 
 /**
- * §10.1 in order. Our engine has no refiner and no FreeU, so those rows never appear except
- * `Refiner Model` = 'None' (Fooocus always logs it); `Refiner Switch` is left out (meaningless
- * without a refiner, and the job does not carry it). Performance is left out while unknown.
+ * §10.1 in order. `Refiner Model` and `Refiner Switch` are always logged (as Fooocus does);
+ * `Overwrite Switch` and `Refiner Swap Method` only with a refiner. FreeU never runs here, so its
+ * row never appears. Performance is left out when the job does not say it.
  */
 export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
   const entries: MetadataEntry[] = [
@@ -135,8 +151,13 @@ export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
     { label: 'Sharpness', key: 'sharpness', value: facts.sharpness },
     { label: 'ADM Guidance', key: 'adm_guidance', value: pyTuple(facts.admGuidance) },
     { label: 'Base Model', key: 'base_model', value: facts.baseModel },
-    { label: 'Refiner Model', key: 'refiner_model', value: 'None' },
+    { label: 'Refiner Model', key: 'refiner_model', value: facts.refiner?.model ?? 'None' },
   );
+  if (facts.refinerSwitch !== null) entries.push({ label: 'Refiner Switch', key: 'refiner_switch', value: facts.refinerSwitch });
+  if (facts.refiner) {
+    if (facts.refiner.overwriteSwitch > 0) entries.push({ label: 'Overwrite Switch', key: 'overwrite_switch', value: BigInt(facts.refiner.overwriteSwitch) });
+    if (facts.refiner.swapMethod !== 'joint') entries.push({ label: 'Refiner Swap Method', key: 'refiner_swap_method', value: facts.refiner.swapMethod });
+  }
   if (facts.adaptiveCfg !== 7) entries.push({ label: 'CFG Mimicking from TSNR', key: 'adaptive_cfg', value: facts.adaptiveCfg });
   if (facts.clipSkip > 1) entries.push({ label: 'CLIP Skip', key: 'clip_skip', value: BigInt(facts.clipSkip) });
   entries.push(
@@ -160,6 +181,10 @@ export function toFooocusScheme(facts: ImageMetadataFacts): string {
   out.steps = BigInt(facts.steps);
   out.base_model = facts.baseModel;
   out.base_model_hash = facts.baseModelHash;
+  if (facts.refiner) {
+    out.refiner_model = facts.refiner.model;
+    out.refiner_model_hash = facts.refiner.hash;
+  }
   out.vae = facts.vae;
   out.loras = facts.loras.map((lora) => [fileStem(lora.name), lora.weight, lora.hash]);
   return pyJsonDumps(out, true);
@@ -192,8 +217,11 @@ export function toA1111Scheme(facts: ImageMetadataFacts): string {
     ['Raw prompt', facts.rawPrompt],
     ['Raw negative prompt', facts.rawNegativePrompt],
   ];
+  if (facts.refiner) params.push(['Refiner', facts.refiner.model], ['Refiner hash', facts.refiner.hash]);
   if (facts.adaptiveCfg !== 7) params.push(['Adaptive CFG', facts.adaptiveCfg]);
   if (facts.clipSkip > 1) params.push(['Clip skip', BigInt(facts.clipSkip)]);
+  if (facts.refiner && facts.refiner.overwriteSwitch > 0) params.push(['Overwrite Switch', BigInt(facts.refiner.overwriteSwitch)]);
+  if (facts.refiner && facts.refiner.swapMethod !== 'joint') params.push(['Refiner Swap Method', facts.refiner.swapMethod]);
   if (facts.loras.length > 0) {
     params.push(['Lora hashes', facts.loras.map((l) => `${fileStem(l.name)}: ${l.hash ?? 'None'}`).join(', ')]);
     params.push(['Lora weights', facts.loras.map((l) => `${fileStem(l.name)}: ${pyFloat(l.weight)}`).join(', ')]);

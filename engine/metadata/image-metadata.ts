@@ -29,6 +29,8 @@ export interface ImageMetadataSource {
   performance?: string | null;
   /** LoRAs applied, by file path. */
   loras?: readonly { path: string; weight: number }[];
+  /** The refiner checkpoint that ran (resolved name and folder). */
+  refiner?: { name: string; dir: string };
 }
 
 /** What only the pipeline's prompt/LoRA stages know; ImageTask carries it through to generateImage. */
@@ -50,6 +52,7 @@ export async function imageMetadataFor(source: ImageMetadataSource): Promise<Emb
     styles: source.styles,
     performance: source.performance,
     loras,
+    refiner: source.refiner ? { model: source.refiner.name, hash: await checkpointHash(source.refiner.dir) } : null,
   };
   const metadata: EmbeddedMetadata = { parameters: serializeMetadata(metadataFactsFromJob(job, facts)), scheme: job.metadataScheme, software: METADATA_VERSION };
   if (job.outputFormat === 'jpeg') {

@@ -13,7 +13,8 @@ export const TINY_DEMO_MODEL_NAME = 'tiny-sdxl-demo';
 /** Suffixes Fooocus clients put on checkpoint names (they name .safetensors files). */
 const CLIENT_SUFFIXES = ['.safetensors', '.ckpt', '.pth', '.onnx'];
 
-async function isFile(path: string): Promise<boolean> {
+/** A regular file at `path` (false for a folder or nothing). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch {

@@ -4,11 +4,10 @@
  * the same (checkpoint, LoRA files, weights). The cache sits inside the models folder because the
  * merged copies hard-link the checkpoint's weight files, so it must be on the same filesystem.
  */
-import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
 import { mergeLoras, type LoraSpec } from '../lora/merge.ts';
-import { listLoras } from '../models/registry.ts';
+import { isFile, listLoras } from '../models/registry.ts';
 import type { EngineJob } from '../protocol.ts';
 import { LORA_COMPONENTS, type ComponentModels } from './loaded-checkpoint.ts';
 
@@ -22,14 +21,6 @@ export interface JobLoraModels {
   applied: LoraSpec[];
   /** Per LoRA file, what of it applied to nothing in this checkpoint. */
   warnings: string[];
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Job names → files under models/loras; a name that is not a plain installed file name fails the job. */
@@ -83,4 +74,20 @@ export async function mergeJobLoras(modelsDir: string, checkpointDir: string, lo
   }
   for (const line of skipped) log(`LoRA not applied: ${line}`);
   return { models, applied, warnings: summarise(skipped) };
+}
+
+/**
+ * The refiner's UNet with the job's LoRAs merged (Fooocus `model_refiner.refresh_loras(loras)`:
+ * the user's LoRAs, not the performance LoRA). Only the UNet: the refiner's text encoders never
+ * run (refiner.ts). An SDXL-refiner UNet differs from the base's, so many parts of a base LoRA
+ * do not fit it; those are said per file, as for the base.
+ */
+export async function mergeRefinerLoras(modelsDir: string, refinerDir: string, loras: EngineJob['loras'], log: (line: string) => void): Promise<{ modelPath: string; applied: LoraSpec[]; warnings: string[] }> {
+  const original = join(refinerDir, 'unet', 'model.onnx');
+  const applied = (await loraSpecs(modelsDir, loras.filter((l) => !l.baseOnly))).filter((l) => l.weight !== 0);
+  if (applied.length === 0) return { modelPath: original, applied, warnings: [] };
+  const merged = await mergeLoras(join(refinerDir, 'unet'), applied, join(modelsDir, LORA_CACHE_FOLDER), { log });
+  for (const line of merged.skipped) log(`LoRA not applied to the refiner: ${line}`);
+  if (merged.changed.length > 0) log(`refiner unet: ${merged.isReused ? 'reusing' : 'merged'} LoRA set ${merged.modelPath} (${merged.changed.length} weights patched)`);
+  return { modelPath: merged.changed.length > 0 ? merged.modelPath : original, applied, warnings: summarise(merged.skipped).map((w) => `refiner: ${w}`) };
 }

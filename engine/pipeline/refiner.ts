@@ -68,21 +68,23 @@ export function refinerTimeIds(layout: RefinerLayout, width: number, height: num
 export class RefinerUnet {
   private constructor(
     readonly name: string,
+    readonly dir: string,
+    /** The model.onnx loaded: the refiner's own, or a LoRA-merged copy of it. */
+    readonly modelPath: string,
     readonly session: OnnxSession,
     readonly runner: UnetRunner,
     readonly layout: RefinerLayout,
   ) {}
 
-  static async load(name: string, dir: string, providers: ProviderSelector): Promise<RefinerUnet> {
-    const path = join(dir, 'unet', 'model.onnx');
+  static async load(name: string, dir: string, providers: ProviderSelector, modelPath = join(dir, 'unet', 'model.onnx')): Promise<RefinerUnet> {
     try {
-      await access(path);
+      await access(modelPath);
     } catch {
       throw modelMissing(`refiner '${name}' at ${dir} has no unet/model.onnx`, 'refiner');
     }
-    const session = await providers.createSession(path, `${name}/unet`);
+    const session = await providers.createSession(modelPath, `${name}/unet`);
     try {
-      return new RefinerUnet(name, session, new UnetRunner(session), refinerLayout(session));
+      return new RefinerUnet(name, dir, modelPath, session, new UnetRunner(session), refinerLayout(session));
     } catch (error) {
       await session.release();
       throw error;

@@ -3,8 +3,9 @@
  * (noise → sampler over the CFG denoiser → VAE → encode). Progress texts and values follow
  * Fooocus without V2 (fooocus-semantics.md §13). Knows nothing of IPC: it gets a JobContext.
  */
+import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
-import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
+import { checkpointDir, isFile, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
@@ -13,7 +14,7 @@ import { generateImage, type ImageRefiner } from './generate-image.ts';
 import { appendPromptLoras, encodeImagePrompts, expandJobPrompts, loadPromptSources, type ImageConditioning, type PromptSources } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { LoadedCheckpoint } from './loaded-checkpoint.ts';
-import { mergeJobLoras, type JobLoraModels } from './lora-models.ts';
+import { mergeJobLoras, mergeRefinerLoras, type JobLoraModels } from './lora-models.ts';
 import { ProgressPlan } from './progress-plan.ts';
 import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
@@ -112,11 +113,14 @@ export class SdxlPipeline {
       await this.releaseRefiner();
       return null;
     }
-    if (this.refinerUnet?.name !== name) {
+    const dir = checkpointDir(this.options.modelsDir, name);
+    if (!(await isFile(join(dir, 'unet', 'model.onnx')))) throw modelMissing(`refiner '${name}' at ${dir} has no unet/model.onnx`, 'refiner');
+    const merged = await mergeRefinerLoras(this.options.modelsDir, dir, job.loras, this.log);
+    warnings.push(...merged.warnings);
+    if (this.refinerUnet?.name !== name || this.refinerUnet.modelPath !== merged.modelPath) {
       await this.releaseRefiner();
-      this.refinerUnet = await RefinerUnet.load(name, checkpointDir(this.options.modelsDir, name), this.options.providers);
+      this.refinerUnet = await RefinerUnet.load(name, dir, this.options.providers, merged.modelPath);
     }
-    if (job.loras.length > 0) warnings.push(`refiner '${name}' runs without the job's LoRAs (they are merged into the base only)`);
     return this.refinerUnet;
   }
 
@@ -173,7 +177,8 @@ export class SdxlPipeline {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
       const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod === 'separate' ? 'separate' : 'joint' } : undefined;
-      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata: { ...conditioning[index].metadata, loras: loras.applied } });
+      const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
+      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

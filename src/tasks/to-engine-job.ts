@@ -59,8 +59,8 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   const height = request.overwrite_height > 0 ? request.overwrite_height - (request.overwrite_height % 8) : size.height;
   const forced = mode.forced;
   // The user's LoRAs (already resolved to installed files), then the mode's own (fooocus-semantics.md §1).
-  const loras = request.loras.filter((l) => l.enabled).map((l) => ({ name: l.model_name, weight: l.weight }));
-  if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight });
+  const loras: EngineJob['loras'] = request.loras.filter((l) => l.enabled).map((l) => ({ name: l.model_name, weight: l.weight }));
+  if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight, baseOnly: true });
   else if (forced) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
   // Never silently (DECISIONS §3): what the engine does not apply is said with every task.
   if (request.style_selections.includes('Fooocus V2')) {
@@ -98,6 +98,10 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     metadataScheme: request.metadata_scheme,
     isPreviewDisabled: request.disable_preview,
     readWildcardsInOrder: request.read_wildcards_in_order,
+    performance: request.performance_selection,
+    // Restricted modes force refiner_switch to 1.0 (fooocus-semantics.md §1).
+    refinerSwitch: forced ? 1 : request.refiner_switch,
+    overwriteSwitch: request.overwrite_switch,
     ...(refiner ? { refiner } : {}),
   };
   return { job, warnings };

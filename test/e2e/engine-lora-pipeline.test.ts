@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Jimp } from 'jimp';
 import { EngineError } from '../../engine/errors.ts';
 import { writeSafetensors, type TensorToWrite } from '../../engine/lora/safetensors.ts';
@@ -164,4 +164,40 @@ test('a LoRA file that vanished fails the job with model-missing naming it and w
   await assert.rejects(generate([{ name: '../checkpoints/x.safetensors', weight: 1 }]), (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'loras');
   // The pipeline still works afterwards.
   assert.equal((await generate([])).warnings.filter((w) => w.startsWith('LoRA ')).length, 0);
+});
+
+describe('LoRAs and the refiner (Fooocus merges the user LoRAs into the refiner too, not the performance LoRA)', () => {
+  const refinerJob = (loras: EngineJob['loras']) => engineJob({ model: 'tiny', loras, steps: 4, sampler: 'euler', refiner: { model: 'tiny-refiner', switchAt: 2, swapMethod: 'joint' } });
+  before(() => writeTinyCheckpoint(join(models, 'checkpoints', 'tiny-refiner'), { externalData: true, refiner: true, seed: 99 }));
+
+  async function generateRefined(loras: EngineJob['loras']): Promise<{ image: GeneratedImage; warnings: string[] }> {
+    const images: GeneratedImage[] = [];
+    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+    const result = await pipeline.run(refinerJob(loras), ctx);
+    assert.equal(result.outcome, 'finished');
+    return { image: images[0], warnings: result.warnings };
+  }
+
+  test('a user LoRA is merged into the refiner UNet where it fits; what does not fit the refiner is said', async () => {
+    logLines.length = 0;
+    const merged = await generateRefined([{ name: 'style.safetensors', weight: 0.8 }]);
+    // The refiner's UNet takes CLIP-G-wide context: attn2.to_k [CONTEXT → C] cannot fit it, the other three do.
+    assert.ok(logLines.some((l) => /^refiner unet: merged LoRA set .*\.lora-cache\/unet\/[0-9a-f]{16}\/model\.onnx \(3 weights patched\)$/.test(l)), logLines.join('\n'));
+    const refinerWarnings = merged.warnings.filter((w) => w.startsWith('refiner: '));
+    assert.equal(refinerWarnings.length, 1, merged.warnings.join('\n'));
+    assert.match(refinerWarnings[0], /^refiner: LoRA 'style\.safetensors': 1 part not applied to this checkpoint \(.*attn2\.to_k .*does not fit/);
+
+    // The same LoRA marked base-only (how the performance LoRA travels): the base is the same, the refiner is not.
+    logLines.length = 0;
+    const baseOnly = await generateRefined([{ name: 'style.safetensors', weight: 0.8, baseOnly: true }]);
+    assert.ok(!logLines.some((l) => l.startsWith('refiner unet:')), 'nothing merged into the refiner');
+    assert.deepEqual(baseOnly.warnings.filter((w) => w.startsWith('refiner: ')), []);
+    assert.ok((await differingFraction(merged.image, baseOnly.image)) > 0.1, 'the refiner LoRA reaches the pixels');
+
+    // Reused on the next identical job.
+    logLines.length = 0;
+    const again = await generateRefined([{ name: 'style.safetensors', weight: 0.8 }]);
+    assert.ok(logLines.some((l) => l.startsWith('refiner unet: reusing LoRA set')));
+    assert.ok(same(merged.image, again.image));
+  });
 });

@@ -13,6 +13,7 @@ import { ProviderSelector } from '../../engine/onnx/providers.ts';
 import type { JobContext } from '../../engine/pipeline/job-context.ts';
 import { SdxlPipeline } from '../../engine/pipeline/sdxl-pipeline.ts';
 import type { EngineJob } from '../../engine/protocol.ts';
+import { readEmbeddedMetadata } from '../../engine/metadata/embed-metadata.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 import type { RecordedUnetFeeds } from '../fixtures/recording-session.ts';
 import { tinyCheckpoint } from '../fixtures/tiny-checkpoint.ts';
@@ -163,4 +164,19 @@ test('cfg 1: the refiner runs at batch 1 with the positive aesthetic score only'
 
 test('a refiner that is not installed fails the job as model-missing', async () => {
   await assert.rejects(run({ refiner: { model: 'no-such-refiner', switchAt: 3, swapMethod: 'joint' } }), (error: Error & { kind?: string }) => error.kind === 'model-missing' && /no-such-refiner/.test(error.message));
+});
+
+test('the image metadata records the refiner that ran, its hash, switch, overwrite switch and a non-joint swap method', async () => {
+  const { refiner } = await models();
+  const { images } = await run({ saveMetadata: true, metadataScheme: 'fooocus', refinerSwitch: 0.5, overwriteSwitch: 3, refiner: { model: refiner, switchAt: 3, swapMethod: 'separate' } });
+  const record = JSON.parse(readEmbeddedMetadata(images[0])!.parameters) as Record<string, unknown>;
+  assert.equal(record.refiner_model, refiner);
+  assert.match(String(record.refiner_model_hash), /^[0-9a-f]{10}$/);
+  assert.notEqual(record.refiner_model_hash, record.base_model_hash);
+  assert.deepEqual([record.refiner_switch, record.overwrite_switch, record.refiner_swap_method], [0.5, 3, 'separate']);
+  const plain = await run({ saveMetadata: true, metadataScheme: 'fooocus', refinerSwitch: 0.5 });
+  const none = JSON.parse(readEmbeddedMetadata(plain.images[0])!.parameters) as Record<string, unknown>;
+  assert.deepEqual([none.refiner_model, none.refiner_switch, 'refiner_model_hash' in none, 'refiner_swap_method' in none], ['None', 0.5, false, false]);
+  const a1111 = await run({ saveMetadata: true, metadataScheme: 'a1111', refiner: { model: refiner, switchAt: 3, swapMethod: 'joint' } });
+  assert.match(readEmbeddedMetadata(a1111.images[0])!.parameters, new RegExp(`Refiner: ${refiner}, Refiner hash: [0-9a-f]{10}, `));
 });

@@ -28,6 +28,8 @@ const FACTS: ImageMetadataFacts = {
   clipSkip: 2,
   baseModel: 'juggernautXL_v8Rundiffusion',
   baseModelHash: 'abcdef0123',
+  refiner: null,
+  refinerSwitch: 0.8,
   sampler: 'dpmpp_2m_sde_gpu',
   scheduler: 'karras',
   vae: 'Default (model)',
@@ -78,7 +80,7 @@ describe('Python value formats', () => {
 
 describe('fooocus scheme', () => {
   it('writes the record as sorted Python JSON, non-ASCII escaped, LoRAs as stems', () => {
-    const expected = String.raw`{"adm_guidance": "(1.5, 0.8, 0.3)", "base_model": "juggernautXL_v8Rundiffusion", "base_model_hash": "abcdef0123", "clip_skip": 2, "full_negative_prompt": ["blurry", "low quality"], "full_prompt": ["a red fox, in the snow \u2014 \u96ea", "cinematic still of a fox"], "guidance_scale": 4.0, "lora_combined_1": "sd_xl_offset_example-lora_1.0 : 0.1", "loras": [["sd_xl_offset_example-lora_1.0", 0.1, "4852686128"]], "metadata_scheme": "fooocus", "negative_prompt": "blurry", "performance": "Speed", "prompt": "a red fox, in the snow \u2014 \u96ea", "prompt_expansion": "", "refiner_model": "None", "resolution": "(1152, 896)", "sampler": "dpmpp_2m_sde_gpu", "scheduler": "karras", "seed": "1234567890123456789", "sharpness": 2.0, "steps": 30, "styles": "['Fooocus Enhance', \"Fooocus's Sharp\"]", "vae": "Default (model)", "version": "fooocus-gateway 0.1.0"}`;
+    const expected = String.raw`{"adm_guidance": "(1.5, 0.8, 0.3)", "base_model": "juggernautXL_v8Rundiffusion", "base_model_hash": "abcdef0123", "clip_skip": 2, "full_negative_prompt": ["blurry", "low quality"], "full_prompt": ["a red fox, in the snow \u2014 \u96ea", "cinematic still of a fox"], "guidance_scale": 4.0, "lora_combined_1": "sd_xl_offset_example-lora_1.0 : 0.1", "loras": [["sd_xl_offset_example-lora_1.0", 0.1, "4852686128"]], "metadata_scheme": "fooocus", "negative_prompt": "blurry", "performance": "Speed", "prompt": "a red fox, in the snow \u2014 \u96ea", "prompt_expansion": "", "refiner_model": "None", "refiner_switch": 0.8, "resolution": "(1152, 896)", "sampler": "dpmpp_2m_sde_gpu", "scheduler": "karras", "seed": "1234567890123456789", "sharpness": 2.0, "steps": 30, "styles": "['Fooocus Enhance', \"Fooocus's Sharp\"]", "vae": "Default (model)", "version": "fooocus-gateway 0.1.0"}`;
     assert.equal(toFooocusScheme(FACTS), expected);
     assert.equal(serializeMetadata(FACTS), expected);
     assert.equal(JSON.parse(expected).seed, '1234567890123456789');
@@ -92,6 +94,23 @@ describe('fooocus scheme', () => {
     assert.ok(!('clip_skip' in parsed) && !('performance' in parsed) && !('lora_combined_1' in parsed));
     assert.equal(parsed.base_model_hash, null);
     assert.deepEqual(parsed.loras, []);
+  });
+
+  it('with a refiner: its name always, switch, overwrite switch when > 0, swap method when not joint, and refiner_model(_hash)', () => {
+    const refined: ImageMetadataFacts = { ...FACTS, refiner: { model: 'sd_xl_refiner_1.0_0.9vae', hash: '0123abcdef', swapMethod: 'separate', overwriteSwitch: 20 }, refinerSwitch: 0.75, loras: [] };
+    const parsed = JSON.parse(toFooocusScheme(refined)) as Record<string, unknown>;
+    assert.deepEqual(
+      [parsed.refiner_model, parsed.refiner_model_hash, parsed.refiner_switch, parsed.overwrite_switch, parsed.refiner_swap_method],
+      ['sd_xl_refiner_1.0_0.9vae', '0123abcdef', 0.75, 20, 'separate'],
+    );
+    assert.match(toFooocusScheme(refined), /"overwrite_switch": 20, /, 'a Python int');
+    const joint = JSON.parse(toFooocusScheme({ ...refined, refiner: { ...refined.refiner!, swapMethod: 'joint', overwriteSwitch: 0 } })) as Record<string, unknown>;
+    assert.ok(!('refiner_swap_method' in joint) && !('overwrite_switch' in joint));
+    const none = JSON.parse(toFooocusScheme({ ...FACTS, refinerSwitch: null })) as Record<string, unknown>;
+    assert.ok(!('refiner_switch' in none) && !('refiner_model_hash' in none));
+    assert.equal(none.refiner_model, 'None');
+    const line = toA1111Scheme({ ...refined, scheme: 'a1111' }).split('\n').at(-1)!;
+    assert.match(line, /Raw negative prompt: blurry, Refiner: sd_xl_refiner_1\.0_0\.9vae, Refiner hash: 0123abcdef, Clip skip: 2, Overwrite Switch: 20, Refiner Swap Method: separate, Version: /);
   });
 });
 

@@ -332,3 +332,13 @@ test('delivery-only and ignored fields never reach the engine job; ignored ones 
     assert.ok(warned.warnings.some((w) => w.includes(field)), `${field} is reported: ${warned.warnings.join(' | ')}`);
   }
 });
+
+test('the performance LoRA travels base-only (not merged into the refiner); performance, refiner_switch and overwrite_switch reach the job for the metadata', () => {
+  const user = { enabled: true, model_name: 'a.safetensors', weight: 0.7 };
+  const lightning = jobOf({ performance_selection: 'Lightning', loras: [user], refiner_switch: 0.6 }, ['a.safetensors', 'sdxl_lightning_4step_lora.safetensors']);
+  assert.deepEqual(lightning.loras, [{ name: 'a.safetensors', weight: 0.7 }, { name: 'sdxl_lightning_4step_lora.safetensors', weight: 1, baseOnly: true }]);
+  assert.equal(lightning.performance, 'Lightning');
+  assert.equal(lightning.refinerSwitch, 1, 'restricted modes force refiner_switch 1.0');
+  const speed = jobOf({ performance_selection: 'Speed', refiner_switch: 0.6, overwrite_switch: 12 });
+  assert.deepEqual([speed.performance, speed.refinerSwitch, speed.overwriteSwitch], ['Speed', 0.6, 12]);
+});
