@@ -13,7 +13,7 @@ import { decodeLatents } from '../vae/vae-decoder.ts';
 import { Interrupted, type JobContext } from './job-context.ts';
 import type { LoadedCheckpoint } from './loaded-checkpoint.ts';
 import type { ProgressPlan } from './progress-plan.ts';
-import type { SamplingPlan } from './sampling-plan.ts';
+import { noiseScaleAt, type SamplingPlan } from './sampling-plan.ts';
 import { samplerNoiseSeed } from './seeds.ts';
 
 /**
@@ -21,12 +21,36 @@ import { samplerNoiseSeed } from './seeds.ts';
  * run; the model is swapped in the step callback of index `switchAt` (as Fooocus's
  * `callback_wrap`), so the base evaluates step indices 0..switchAt and the refiner the rest, with
  * the sampler's history kept. `separate`: the base samples σ[0..switchAt] (not down to 0), then a
- * second run of the refiner over σ[switchAt..] continues the same latent, no fresh noise.
+ * second run of the refiner over σ[switchAt..] continues the same latent, no fresh noise. `vae`:
+ * the base samples σ[0..switchAt] recording its last ε; the refiner re-samples over
+ * σ[switchAt..]×1.4 from that latent plus fresh noise seeded seed+1 whose per-pixel channel mean
+ * is replaced by the recorded ε's. (Fooocus's latent interposer only applies to SD1.5 refiners,
+ * which this engine does not run: SDXL refiners share the base's latent space and VAE.)
  */
 export interface ImageRefiner {
   denoise: DenoiseFn;
   switchAt: number;
-  swapMethod: 'joint' | 'separate';
+  swapMethod: 'joint' | 'separate' | 'vae';
+}
+
+/** Fooocus's σ multiplier for the refiner's re-noised run in the `vae` swap. */
+export const VAE_SWAP_SIGMA_FACTOR = 1.4;
+
+/** noise − mean_c(noise) + mean_c(eps) per pixel (Fooocus ksampler's `noise_mean`). */
+export function withChannelMean(noise: Float32Array, eps: Float32Array, channels: number): Float32Array {
+  const plane = noise.length / channels;
+  const out = new Float32Array(noise.length);
+  for (let p = 0; p < plane; p++) {
+    let noiseMean = 0;
+    let epsMean = 0;
+    for (let c = 0; c < channels; c++) {
+      noiseMean += noise[c * plane + p];
+      epsMean += eps[c * plane + p];
+    }
+    const shift = (epsMean - noiseMean) / channels;
+    for (let c = 0; c < channels; c++) out[c * plane + p] = noise[c * plane + p] + shift;
+  }
+  return out;
 }
 
 export interface ImageTask {
@@ -60,7 +84,9 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
   };
   let latents: Float32Array;
   try {
-    if (refiner?.swapMethod === 'separate') {
+    if (refiner?.swapMethod === 'vae') {
+      latents = await vaeSwap(task, refiner, x, onStepFrom);
+    } else if (refiner?.swapMethod === 'separate') {
       const switchAt = Math.max(0, refiner.switchAt);
       const base = switchAt > 0 ? await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0) }) : x;
       latents = await sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), base, plan.sigmas.slice(switchAt), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(switchAt) });
@@ -85,4 +111,26 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
   await ctx.reportProgress(progress.saving(index), `Saving image ${index + 1}/${n} to system ...`);
   await ctx.emitImage({ index, seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
   return 'done';
+}
+
+type StepCallbackFrom = (offset: number) => (step: number, x: Float32Array, denoised: Float32Array) => Promise<void>;
+
+async function vaeSwap(task: ImageTask, refiner: ImageRefiner, x: Float32Array, onStepFrom: StepCallbackFrom): Promise<Float32Array> {
+  const { plan, seed, latent } = task;
+  const switchAt = Math.max(0, refiner.switchAt);
+  // Fooocus's eps_record: (x − D)/σ of the base's last evaluation.
+  let lastEps: Float32Array | null = null;
+  const recording: DenoiseFn = async (xs, sigma) => {
+    const denoised = await task.denoise(xs, sigma);
+    lastEps = Float32Array.from(xs, (v, i) => (v - denoised[i]) / sigma);
+    return denoised;
+  };
+  const base = switchAt > 0 ? await sample(plan.sampler, recording, x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0) }) : x;
+  const sigmas = plan.sigmas.slice(switchAt).map((sigma) => sigma * VAE_SWAP_SIGMA_FACTOR);
+  const refinerSeed = seed + 1n;
+  const fresh = createNormalRng(refinerSeed).fill(new Float32Array(x.length));
+  const noise = lastEps ? withChannelMean(fresh, lastEps, latent.channels) : fresh;
+  const scale = noiseScaleAt(sigmas[0], plan.modelSampling.sigmaMax);
+  const start = Float32Array.from(base, (v, i) => v + noise[i] * scale);
+  return sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), start, sigmas, { seed: samplerNoiseSeed(refinerSeed), onStep: onStepFrom(switchAt) });
 }

@@ -36,6 +36,11 @@ export interface SamplingPlan {
   warnings: string[];
 }
 
+/** Initial-noise scale at σ0: √(1+σ0²) from the model's σmax (full denoise), else σ0 (ComfyUI). */
+export function noiseScaleAt(sigma0: number, sigmaMax: number): number {
+  return sigma0 >= sigmaMax * (1 - 1e-5) ? Math.sqrt(1 + sigma0 * sigma0) : sigma0;
+}
+
 function isSdxlBetas(config: CheckpointConfig): boolean {
   return config.betaStart === 0.00085 && config.betaEnd === 0.012 && config.trainSteps === 1000;
 }
@@ -56,8 +61,7 @@ export function planSampling(requestedSampler: string, requestedScheduler: strin
   const modelSampling = modelSamplingFor(scheduler, config, table);
   const latentFormat = scheduler === EDM_PLAYGROUND_SCHEDULER ? PLAYGROUND_LATENT_FORMAT : sdxlLatentFormat(config.scalingFactor);
   const sigmas = schedule(scheduler, steps, modelSampling.sigmaMin, modelSampling.sigmaMax, table);
-  const first = sigmas[0];
-  const initialNoiseScale = first >= modelSampling.sigmaMax * (1 - 1e-5) ? Math.sqrt(1 + first * first) : first;
+  const initialNoiseScale = noiseScaleAt(sigmas[0], modelSampling.sigmaMax);
   const channels = config.latentChannels;
   const emptyLatent = Array.from(fromVaeLatent(latentFormat, new Float32Array(channels), channels));
   return { sampler, scheduler, sigmas, table, modelSampling, latentFormat, initialNoiseScale, emptyLatent, warnings };

@@ -103,9 +103,6 @@ export class SdxlPipeline {
       await this.releaseRefiner();
       return null;
     }
-    if (wanted.swapMethod !== 'joint' && wanted.swapMethod !== 'separate') {
-      throw invalidInput('refiner.swapMethod', `refiner swap method '${wanted.swapMethod}' is not supported (joint, separate); 'vae' needs the SDXL→SD1.5 interposer and SD1.5 checkpoints`);
-    }
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, wanted.model);
     if (name === null) throw modelMissing(`refiner '${wanted.model}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`, 'refiner');
@@ -176,7 +173,7 @@ export class SdxlPipeline {
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
-      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod === 'separate' ? 'separate' : 'joint' } : undefined;
+      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod } : undefined;
       const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
       const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata });
       if (result === 'stop') return { outcome: 'stopped', warnings };

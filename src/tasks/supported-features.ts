@@ -5,7 +5,6 @@
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import { FeatureUnavailableError, InvalidFieldError } from '../errors.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
-import { refinerOf } from './to-engine-job.ts';
 
 export function assertSupported(request: CommonRequest): void {
   const mode = deriveTaskMode(request);
@@ -16,12 +15,5 @@ export function assertSupported(request: CommonRequest): void {
   }
   if (request.freeu_enabled) {
     throw new InvalidFieldError('freeu_enabled', 'freeu_enabled: FreeU needs a UNet export that exposes its skip connections; this model does not; send false', { input: true });
-  }
-  // A refiner runs with the joint and separate swap methods (engine/pipeline/refiner.ts). 'vae' needs
-  // an SD1.5 refiner with its own VAE and the SDXL→SD1.5 latent interposer, neither of which this
-  // engine has (SDXL diffusers-ONNX checkpoints only).
-  const refiner = refinerOf(request, 1);
-  if (refiner && refiner.swapMethod === 'vae') {
-    throw new InvalidFieldError('refiner_swap_method', `refiner_swap_method 'vae': needs an SD1.5 refiner and the SDXL→SD1.5 latent interposer, which this engine does not have; send 'joint' or 'separate'`, { input: request.refiner_swap_method });
   }
 }

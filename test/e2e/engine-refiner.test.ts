@@ -13,6 +13,10 @@ import { ProviderSelector } from '../../engine/onnx/providers.ts';
 import type { JobContext } from '../../engine/pipeline/job-context.ts';
 import { SdxlPipeline } from '../../engine/pipeline/sdxl-pipeline.ts';
 import type { EngineJob } from '../../engine/protocol.ts';
+import { createNormalRng } from '../../engine/random/normal-rng.ts';
+import { karrasSigmas } from '../../engine/schedulers/formula-schedules.ts';
+import { SDXL_SIGMA_MAX, SDXL_SIGMA_MIN } from '../../engine/schedulers/sigma-table.ts';
+import type { UnetCallRecord } from '../../engine/unet/cfg-denoiser.ts';
 import { readEmbeddedMetadata } from '../../engine/metadata/embed-metadata.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 import type { RecordedUnetFeeds } from '../fixtures/recording-session.ts';
@@ -27,9 +31,17 @@ interface Call {
   feeds: RecordedUnetFeeds;
 }
 
+/** What the denoiser saw and returned per UNet call (copied: the live arrays are reused). */
+interface Evaluation {
+  sigma: number;
+  x: Float32Array;
+  denoised: Float32Array;
+}
+
 interface Recorder {
   pipeline: SdxlPipeline;
   calls: Call[];
+  evaluations: Evaluation[];
   /** Labels of every session created (all components). */
   created: string[];
 }
@@ -37,6 +49,7 @@ interface Recorder {
 function recorder(modelsDir: string): Recorder {
   const calls: Call[] = [];
   const created: string[] = [];
+  const evaluations: Evaluation[] = [];
   const providers = new ProviderSelector('cpu', 1, () => {}, async (model, options) => {
     const session = await OnnxSession.create(model, options);
     const label = options.label ?? '';
@@ -52,7 +65,8 @@ function recorder(modelsDir: string): Recorder {
     }
     return session;
   });
-  return { pipeline: new SdxlPipeline({ modelsDir, providers }), calls, created };
+  const onUnetCall = (call: UnetCallRecord) => void evaluations.push({ sigma: call.sigma, x: Float32Array.from(call.x), denoised: Float32Array.from(call.denoised) });
+  return { pipeline: new SdxlPipeline({ modelsDir, providers, onUnetCall }), calls, created, evaluations };
 }
 
 async function models() {
@@ -63,7 +77,7 @@ async function models() {
   return { modelsDir: base.modelsDir, base: base.name, refiner: refiner.name, sdxl: sdxlAsRefiner.name };
 }
 
-async function run(overrides: Partial<EngineJob>): Promise<{ calls: Call[]; created: string[]; images: Uint8Array[] }> {
+async function run(overrides: Partial<EngineJob>): Promise<{ calls: Call[]; created: string[]; evaluations: Evaluation[]; images: Uint8Array[] }> {
   const m = await models();
   const r = recorder(m.modelsDir);
   const images: Uint8Array[] = [];
@@ -73,7 +87,7 @@ async function run(overrides: Partial<EngineJob>): Promise<{ calls: Call[]; crea
   } finally {
     await r.pipeline.release();
   }
-  return { calls: r.calls, created: r.created, images };
+  return { calls: r.calls, created: r.created, evaluations: r.evaluations, images };
 }
 
 /** The last `width` values of each `rowWidth`-wide row. */
@@ -118,6 +132,33 @@ test('separate: base samples σ[0..switchAt] (switchAt steps, not down to 0), th
   assert.deepEqual(joint.calls.map((c) => c.label), calls.map((c) => c.label));
   assert.deepEqual(joint.calls.map((c) => c.feeds.sample.data), calls.map((c) => c.feeds.sample.data));
   assert.deepEqual(joint.images, images);
+});
+
+test('vae: the base samples σ[0..switchAt] recording its last ε; the refiner re-samples σ[switchAt..]×1.4 from it plus seed+1 noise carrying that ε\'s channel mean', async () => {
+  const { base, refiner } = await models();
+  const { calls, evaluations, images } = await run({ seed: 42n, guidanceScale: 1, sharpness: 0, refiner: { model: refiner, switchAt: 3, swapMethod: 'vae' } });
+  assert.deepEqual(calls.map((c) => c.label), [...new Array(3).fill(`${base}/unet`), ...new Array(3).fill(`${refiner}/unet`)]);
+  const sigmas = karrasSigmas(6, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX);
+  const expectedSigmas = [...sigmas.slice(0, 3), ...sigmas.slice(3, 6).map((s) => s * 1.4)];
+  evaluations.forEach((e, i) => assert.ok(Math.abs(e.sigma - expectedSigmas[i]) < 1e-12 * expectedSigmas[i], `σ[${i}] ${e.sigma} vs ${expectedSigmas[i]}`));
+  // Euler's last base step, and the ε Fooocus records there.
+  const last = evaluations[2];
+  const eps = Float64Array.from(last.x, (v, i) => (v - last.denoised[i]) / last.sigma);
+  const baseLatent = Float64Array.from(last.x, (v, i) => v + (sigmas[3] - last.sigma) * eps[i]);
+  const scale = sigmas[3] * 1.4;
+  const noise = Float64Array.from(evaluations[3].x, (v, i) => (v - baseLatent[i]) / scale);
+  const fresh = createNormalRng(43n).fill(new Float32Array(noise.length));
+  const plane = noise.length / 4;
+  for (const p of [0, 17, plane - 1]) {
+    const mean = (a: ArrayLike<number>) => (a[p] + a[plane + p] + a[2 * plane + p] + a[3 * plane + p]) / 4;
+    assert.ok(Math.abs(mean(noise) - mean(eps)) < 1e-3, `pixel ${p}: channel mean ${mean(noise)} vs recorded ε ${mean(eps)}`);
+    for (let c = 0; c < 4; c++) {
+      const i = c * plane + p;
+      assert.ok(Math.abs(noise[i] - mean(noise) - (fresh[i] - mean(fresh))) < 1e-3, `pixel ${p} channel ${c}: the seed+1 noise around its mean`);
+    }
+  }
+  const separate = await run({ seed: 42n, guidanceScale: 1, sharpness: 0, refiner: { model: refiner, switchAt: 3, swapMethod: 'separate' } });
+  assert.notDeepEqual(images, separate.images);
 });
 
 test('refiner_switch 1.0 (switchAt = steps) never switches, never loads the refiner and renders as without one', async () => {

@@ -210,7 +210,7 @@ for (const [field, row] of Object.entries(FIELD_MATRIX) as [keyof CommonRequest,
       ? answered(() => toCommonRequest({ prompt: 'x', ...row.enable } as never, SNAPSHOT, { randomSeed: 1n }))
       : answered(() => assertSupported(base(row.enable)));
     assert.equal(reply.status, row.status, reply.body);
-    if (row.status === 422) assert.match(reply.body, /"loc":\["body","(freeu_enabled|enhance_checkbox|refiner_swap_method)"\]/);
+    if (row.status === 422) assert.match(reply.body, /"loc":\["body","(freeu_enabled|enhance_checkbox)"\]/);
     else assert.match(reply.body, /"detail":"[^"]*(not supported|needs the engine's image modes)/);
   });
 }
@@ -306,12 +306,10 @@ test('refiner: model, switch step round-half-even(steps × refiner_switch) or ov
   for (const performance of ['Extreme Speed', 'Lightning', 'Hyper-SD'] as const) assert.equal(jobOf({ ...REFINER, performance_selection: performance }).refiner, undefined, performance);
 });
 
-test(`refiner_swap_method 'vae' is refused with 422 (needs an SD1.5 refiner and the interposer); without a refiner it is inert`, () => {
-  const reply = answered(() => assertSupported(base({ ...REFINER, refiner_swap_method: 'vae' })));
-  assert.equal(reply.status, 422, reply.body);
-  assert.match(reply.body, /"loc":\["body","refiner_swap_method"\]/);
-  assert.doesNotThrow(() => assertSupported(base({ refiner_swap_method: 'vae' })));
-  assert.doesNotThrow(() => assertSupported(base({ ...REFINER, refiner_swap_method: 'vae', performance_selection: 'Lightning' })), 'restricted modes drop the refiner');
+test(`refiner_swap_method 'vae' is accepted and reaches the engine job (run for SDXL refiners, no interposer needed)`, () => {
+  assert.doesNotThrow(() => assertSupported(base({ ...REFINER, refiner_swap_method: 'vae' })));
+  assert.equal(jobOf({ ...REFINER, refiner_swap_method: 'vae' }).refiner?.swapMethod, 'vae');
+  assert.equal(jobOf({ refiner_swap_method: 'vae' }).refiner, undefined, 'inert without a refiner');
 });
 
 test('disable_preview maps to isPreviewDisabled', () => {

@@ -51,10 +51,10 @@ test('no refiner for the base itself or in the restricted performance modes (the
   for (const performance_selection of ['Extreme Speed', 'Lightning', 'Hyper-SD'] as const) assert.equal(jobOf({ performance_selection }).refiner, undefined, performance_selection);
 });
 
-test("refiners are accepted for joint and separate; 'vae' is a 422 on refiner_swap_method, inert without a refiner", () => {
+test('refiners are accepted with every swap method (vae runs for SDXL refiners: engine/pipeline/generate-image.ts)', () => {
   assert.doesNotThrow(() => assertSupported(request({ refiner_swap_method: 'joint' })));
   assert.doesNotThrow(() => assertSupported(request({ refiner_swap_method: 'separate' })));
-  assert.throws(() => assertSupported(request({ refiner_swap_method: 'vae' })), (error: unknown) => error instanceof InvalidFieldError && /interposer/.test(error.message));
+  assert.doesNotThrow(() => assertSupported(request({ refiner_swap_method: 'vae' })));
   assert.doesNotThrow(() => assertSupported(request({ refiner_model_name: 'None', refiner_swap_method: 'vae' })));
   assert.doesNotThrow(() => assertSupported(request({ refiner_swap_method: 'vae', performance_selection: 'Lightning' })));
 });
