@@ -8,8 +8,11 @@
  * - range weight: exp(−½·d²/σc²), σc = 3, d = Σ_channels |guide(neighbour) − guide(centre)| (L1, then squared);
  * - output = Σ input·w / Σ w, per channel.
  *
- * Tensors are one sample, float32 [C,h,w] row-major; sums run in float64.
+ * Tensors are one sample, float32 [C,h,w] row-major with C ≤ 4 (an SDXL latent); sums run in
+ * float64. The filter runs once per sampling step, so `jointBilateralBlur` is written for speed;
+ * joint-bilateral-reference.ts keeps the plain per-pixel form the tests hold it to.
  */
+import { expNonPositive } from './exp-non-positive.ts';
 
 export const FILTER_WINDOW = 13;
 export const FILTER_RADIUS = (FILTER_WINDOW - 1) / 2;
@@ -62,18 +65,86 @@ export function standardiseGuide(guide: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** For each output position along an axis, the source index of each of the window's taps. */
-function tapIndices(n: number): Int32Array {
-  const taps = new Int32Array(n * FILTER_WINDOW);
-  for (let p = 0; p < n; p++) {
-    for (let k = 0; k < FILTER_WINDOW; k++) taps[p * FILTER_WINDOW + k] = reflectIndex(p + k - FILTER_RADIUS, n);
+/** Channel slots per pixel in the blur's working copies: SDXL latents have exactly 4. */
+const LANES = 4;
+
+/**
+ * Copies float [C,h,w] (C ≤ 4) into float64 [h+12, w+12, 4], channels interleaved, with the
+ * reflect border (`reflectIndex`, so axes shorter than the radius fold again, as Fooocus-sized
+ * inputs never need). Slots past C stay 0, which adds exactly 0 to every L1 distance.
+ */
+function padInterleaved(values: ArrayLike<number>, C: number, H: number, W: number): Float64Array {
+  const Hp = H + 2 * FILTER_RADIUS;
+  const Wp = W + 2 * FILTER_RADIUS;
+  const cols = Int32Array.from({ length: Wp }, (_, i) => reflectIndex(i - FILTER_RADIUS, W));
+  const out = new Float64Array(Hp * Wp * LANES);
+  for (let py = 0; py < Hp; py++) {
+    const row = reflectIndex(py - FILTER_RADIUS, H) * W;
+    for (let px = 0; px < Wp; px++) {
+      for (let c = 0; c < C; c++) out[(py * Wp + px) * LANES + c] = values[c * H * W + row + cols[px]];
+    }
   }
-  return taps;
+  return out;
+}
+
+/** Sizes shared by the passes: the image (H, W), the padded row length Wp and the radius r. */
+interface Layout {
+  H: number;
+  W: number;
+  Wp: number;
+  r: number;
 }
 
 /**
- * Joint bilateral blur of `input` guided by `guide` (already standardised); both [C,h,w].
- * Cost: 169 taps × C per pixel; a 1024² image's 128² latent takes about 100–150 ms on one core.
+ * For one half-window offset o = (oy, ox), oy ≥ 0, flat shift o.y·Wp + o.x:
+ * e[P] = space(o)·exp(k·d²), d = Σ_c |g_c(P+o) − g_c(P)|, the whole weight of the pair (P, P+o),
+ * over the padded rows r−oy … r+H−1 and the columns that both p and p−o reach.
+ */
+function pairWeights(e: Float64Array, g: Float64Array, oy: number, ox: number, space: number, { H, W, Wp, r }: Layout): void {
+  const rangeScale = -0.5 / (SIGMA_COLOR * SIGMA_COLOR);
+  const laneShift = (oy * Wp + ox) * LANES;
+  const colFrom = r - Math.max(ox, 0);
+  const colTo = r + W + Math.max(-ox, 0);
+  for (let row = (r - oy) * Wp, endRow = (r + H) * Wp; row < endRow; row += Wp) {
+    for (let P = row + colFrom, end = row + colTo; P < end; P++) {
+      const a = P * LANES;
+      const b = a + laneShift;
+      const d = Math.abs(g[b] - g[a]) + Math.abs(g[b + 1] - g[a + 1]) + Math.abs(g[b + 2] - g[a + 2]) + Math.abs(g[b + 3] - g[a + 3]);
+      e[P] = space * expNonPositive(rangeScale * d * d);
+    }
+  }
+}
+
+/** Adds the taps p+o (weight e[p]) and p−o (weight e[p−o]) to every output pixel p's sums. */
+function addSymmetricTaps(den: Float64Array, num: Float64Array, x: Float64Array, e: Float64Array, shift: number, { H, W, Wp, r }: Layout): void {
+  const laneShift = shift * LANES;
+  for (let y = 0; y < H; y++) {
+    for (let i = 0, P = (y + r) * Wp + r, at = y * W; i < W; i++, P++, at++) {
+      const wAhead = e[P];
+      const wBehind = e[P - shift];
+      den[at] += wAhead + wBehind;
+      const ahead = P * LANES + laneShift;
+      const behind = P * LANES - laneShift;
+      const o = at * LANES;
+      num[o] += wAhead * x[ahead] + wBehind * x[behind];
+      num[o + 1] += wAhead * x[ahead + 1] + wBehind * x[behind + 1];
+      num[o + 2] += wAhead * x[ahead + 2] + wBehind * x[behind + 2];
+      num[o + 3] += wAhead * x[ahead + 3] + wBehind * x[behind + 3];
+    }
+  }
+}
+
+/**
+ * Joint bilateral blur of `input` guided by `guide` (already standardised); both float [C,h,w]
+ * with C ≤ 4 (SDXL latents have 4), result float32 [C,h,w].
+ *
+ * Offset-major over reflect-padded, channel-interleaved copies, so the inner loops walk rows with
+ * no border logic. The range weight of a pair of pixels is symmetric, so one pass over offset o
+ * serves the taps o and −o: e[P] = space(o)·exp(k·d(P, P+o)²) over padded positions P is read at p
+ * for the tap p+o and at p−o for the tap p−o (the Gaussian is even). That halves the exps, and
+ * expNonPositive makes each cheaper. Compared with the per-pixel gather
+ * (joint-bilateral-reference.ts) only the exps' last bits and the order of the float64 sums
+ * differ; bench/sharpness.bench.ts measures both.
  */
 export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape): Float32Array {
   const { channels: C, height: H, width: W } = shape;
@@ -81,37 +152,32 @@ export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<nu
   if (input.length !== C * plane || guide.length !== C * plane) {
     throw new Error(`bilateral blur: tensors of ${input.length} and ${guide.length} values do not match [${C},${H},${W}]`);
   }
-  const g1 = gaussianKernel1d(FILTER_WINDOW, SIGMA_SPACE);
-  const space = new Float64Array(FILTER_WINDOW * FILTER_WINDOW);
-  for (let ky = 0; ky < FILTER_WINDOW; ky++) for (let kx = 0; kx < FILTER_WINDOW; kx++) space[ky * FILTER_WINDOW + kx] = g1[ky] * g1[kx];
-  const rows = tapIndices(H);
-  const cols = tapIndices(W);
-  const rangeScale = -0.5 / (SIGMA_COLOR * SIGMA_COLOR);
-  const out = new Float32Array(C * plane);
-  const centre = new Float64Array(C);
-  const sums = new Float64Array(C);
+  if (C > LANES) throw new Error(`bilateral blur: ${C} channels; at most ${LANES} are supported (SDXL latents have 4)`);
+  const r = FILTER_RADIUS;
+  const layout: Layout = { H, W, Wp: W + 2 * r, r };
+  const g = padInterleaved(guide, C, H, W);
+  const x = padInterleaved(input, C, H, W);
+  const gaussian = gaussianKernel1d(FILTER_WINDOW, SIGMA_SPACE);
+  const num = new Float64Array(plane * LANES);
+  const den = new Float64Array(plane);
+  const e = new Float64Array((H + 2 * r) * layout.Wp);
+
+  // Centre tap: distance 0, range weight 1.
+  const centreWeight = gaussian[r] * gaussian[r];
+  den.fill(centreWeight);
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const at = y * W + x;
-      for (let c = 0; c < C; c++) {
-        centre[c] = guide[c * plane + at];
-        sums[c] = 0;
-      }
-      let weightSum = 0;
-      for (let ky = 0; ky < FILTER_WINDOW; ky++) {
-        const rowOffset = rows[y * FILTER_WINDOW + ky] * W;
-        for (let kx = 0; kx < FILTER_WINDOW; kx++) {
-          const neighbour = rowOffset + cols[x * FILTER_WINDOW + kx];
-          let distance = 0;
-          for (let c = 0; c < C; c++) distance += Math.abs(guide[c * plane + neighbour] - centre[c]);
-          const w = space[ky * FILTER_WINDOW + kx] * Math.exp(rangeScale * distance * distance);
-          weightSum += w;
-          for (let c = 0; c < C; c++) sums[c] += input[c * plane + neighbour] * w;
-        }
-      }
-      for (let c = 0; c < C; c++) out[c * plane + at] = sums[c] / weightSum;
+    for (let i = 0, P = (y + r) * layout.Wp + r, at = y * W; i < W * LANES; i++) num[at * LANES + i] = centreWeight * x[P * LANES + i];
+  }
+  // Half the window: oy > 0, or oy = 0 and ox > 0.
+  for (let oy = 0; oy <= r; oy++) {
+    for (let ox = oy === 0 ? 1 : -r; ox <= r; ox++) {
+      pairWeights(e, g, oy, ox, gaussian[r + oy] * gaussian[r + ox], layout);
+      addSymmetricTaps(den, num, x, e, oy * layout.Wp + ox, layout);
     }
   }
+
+  const out = new Float32Array(C * plane);
+  for (let i = 0; i < plane; i++) for (let c = 0; c < C; c++) out[c * plane + i] = num[i * LANES + c] / den[i];
   return out;
 }
 
