@@ -14,7 +14,7 @@ type ValueInfo = onnxProto.onnx.IValueInfoProto;
 type AttributeProto = onnxProto.onnx.IAttributeProto;
 
 export const OPSET = 17;
-export const ELEM = { float32: 1, int32: 6, int64: 7, float16: 10 } as const;
+export const ELEM = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
 export type ElemName = keyof typeof ELEM;
 export type Dim = number | string;
 
@@ -51,7 +51,7 @@ export class GraphBuilder {
   ) {}
 
   /** Declares an input; returns the float32 (or int) value name to compute with. */
-  input(name: string, elem: 'float' | 'int64' | 'int32', dims: readonly Dim[]): string {
+  input(name: string, elem: 'float' | 'int64' | 'int32' | 'bool', dims: readonly Dim[]): string {
     if (elem !== 'float') {
       this.inputs.push(valueInfo(name, elem, dims));
       return name;

@@ -68,6 +68,9 @@ function toOrtTensor(info: TensorInfo, feed: FeedTensor): ort.Tensor {
     }
     case 'int32':
       return new ort.Tensor('int32', Int32Array.from(feed.data, (v) => Math.round(v)), dims);
+    case 'bool':
+      // e.g. optimum's merged decoders: use_cache_branch.
+      return new ort.Tensor('bool', Uint8Array.from(feed.data, (v) => (v ? 1 : 0)), dims);
     default:
       throw new EngineError('runtime-failure', `input ${describe(info)}: dtype ${info.dtype} is not supported by the engine`);
   }

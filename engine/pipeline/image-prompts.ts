@@ -4,6 +4,7 @@
  * `Random Style`), prompt LoRA tags added to the job's LoRAs, and each image's positive/negative
  * lists encoded (engine/text-encoders/prompt-items.ts) with one cache per job.
  */
+import { EXPANSION_STYLE } from '../prompts/apply-styles.ts';
 import { expandPrompts, type ExpandedPrompts } from '../prompts/expand-prompts.ts';
 import type { PromptLoraTag } from '../prompts/lora-tags.ts';
 import { loadWildcardFiles } from '../prompts/wildcard-files.ts';
@@ -92,11 +93,13 @@ export interface ImageConditioning {
   positive: PromptEmbedding;
   /** null when guidance is 1 (no uncond pass). */
   negative: PromptEmbedding | null;
-  metadata: Pick<ImageMetadataExtras, 'positive' | 'negative' | 'styles'>;
+  metadata: Pick<ImageMetadataExtras, 'positive' | 'negative' | 'styles' | 'expansion'>;
 }
 
 export interface EncodeImagePromptsOptions {
   clipSkip: number;
+  /** Fooocus V2 ran: the encoding messages come one progress point later. */
+  hasExpansion?: boolean;
   isCfg: boolean;
   /** model_index.json `force_zeros_for_empty_prompt`: an all-empty negative list is zeros. */
   forceZerosForEmptyPrompt: boolean;
@@ -110,19 +113,22 @@ export interface EncodeImagePromptsOptions {
 export async function encodeImagePrompts(encoder: PromptEncoder, images: readonly ExpandedPrompts[], options: EncodeImagePromptsOptions, ctx: JobContext): Promise<ImageConditioning[]> {
   const cache: ItemEncodingCache = new Map();
   const positives: PromptEmbedding[] = [];
+  const at = options.hasExpansion ? 5 : 4;
   for (const [i, image] of images.entries()) {
-    await ctx.reportProgress(4, `Encoding positive #${i + 1} ...`);
+    await ctx.reportProgress(at, `Encoding positive #${i + 1} ...`);
     positives.push(await encodePromptItems(encoder, image.positive, image.poolItemCount, options.clipSkip, cache));
   }
   const result: ImageConditioning[] = [];
   for (const [i, image] of images.entries()) {
-    const metadata = { positive: image.positive.map((item) => item.text), negative: image.negative.map((item) => item.text), styles: image.stylesUsed };
+    // Fooocus logs the selection as sent, where the UI puts `Fooocus V2` first.
+    const styles = image.expansion !== undefined ? [EXPANSION_STYLE, ...image.stylesUsed] : image.stylesUsed;
+    const metadata = { positive: image.positive.map((item) => item.text), negative: image.negative.map((item) => item.text), styles, expansion: image.expansion ?? '' };
     let positive = positives[i];
     if (!options.isCfg) {
       result.push({ positive, negative: null, metadata });
       continue;
     }
-    await ctx.reportProgress(5, `Encoding negative #${i + 1} ...`);
+    await ctx.reportProgress(at + 1, `Encoding negative #${i + 1} ...`);
     const isEmpty = image.negative.every((item) => item.text.trim() === '');
     let negative = isEmpty && options.forceZerosForEmptyPrompt ? null : await encodePromptItems(encoder, image.negative, image.negativePoolItemCount, options.clipSkip, cache);
     if (negative) {

@@ -1,23 +1,26 @@
 /**
- * Fooocus's progress numbers for a text-to-image run without Fooocus V2
- * (fooocus-semantics.md §13): preparation ends at P = 5, then each sampling step adds
- * δ = (100 − P)/(steps·n); values are truncated to integers as Fooocus does.
+ * Fooocus's progress numbers for a text-to-image run (fooocus-semantics.md §13): preparation ends
+ * at P = 5 (6 when Fooocus V2 ran: its "Preparing Fooocus text" step shifts the rest by one), then
+ * each sampling step adds δ = (100 − P)/(steps·n); values are truncated to integers as Fooocus does.
  */
 
 export const PREPARATION_DONE = 5;
 
 export class ProgressPlan {
   private readonly delta: number;
+  private readonly prepared: number;
 
   constructor(
     private readonly steps: number,
     private readonly images: number,
+    hasExpansion = false,
   ) {
-    this.delta = (100 - PREPARATION_DONE) / (steps * images);
+    this.prepared = PREPARATION_DONE + (hasExpansion ? 1 : 0);
+    this.delta = (100 - this.prepared) / (steps * images);
   }
 
   private start(image: number): number {
-    return image === 0 ? PREPARATION_DONE : Math.trunc(PREPARATION_DONE + this.delta * this.steps * image);
+    return image === 0 ? this.prepared : Math.trunc(this.prepared + this.delta * this.steps * image);
   }
 
   /** Value of "Preparing task i/n" (same as where the previous image ended). */

@@ -5,6 +5,10 @@
  */
 import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
+import { findExpansionModel } from '../expansion/expansion-files.ts';
+import { PromptExpansion } from '../expansion/expansion-model.ts';
+import type { ExpandedPrompts } from '../prompts/expand-prompts.ts';
+import { parseEmphasis } from '../prompts/emphasis.ts';
 import { checkpointDir, isFile, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
@@ -39,6 +43,8 @@ export class SdxlPipeline {
   private refinerUnet: RefinerUnet | null = null;
   private readonly log: (line: string) => void;
   private promptSources: Promise<PromptSources> | null = null;
+  /** The Fooocus V2 expansion model, loaded on the first job that selects it. */
+  private expansion: { path: string; model: PromptExpansion } | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -85,6 +91,38 @@ export class SdxlPipeline {
     this.loaded = null;
     await loaded?.release();
     await this.releaseRefiner();
+    const expansion = this.expansion;
+    this.expansion = null;
+    await expansion?.model.release();
+  }
+
+  /**
+   * Fooocus V2 for every image that asks for it (fooocus-semantics.md §3.4): the GPT-2 expansion
+   * of the image's main prompt, seeded with the image seed, appended as the last positive item
+   * (encoded, not pooled). Without an installed model the job runs unexpanded and says why.
+   */
+  private async expandWithModel(job: EngineJob, images: ExpandedPrompts[], ctx: JobContext, warnings: string[]): Promise<boolean> {
+    if (!images.some((image) => image.isExpansionRequested)) return false;
+    const found = await findExpansionModel(this.options.modelsDir);
+    if (!found.files) {
+      warnings.push(`Fooocus V2 prompt expansion skipped: ${found.reason}`);
+      return false;
+    }
+    if (this.expansion?.path !== found.files.model) {
+      const previous = this.expansion;
+      this.expansion = null;
+      await previous?.model.release();
+      this.expansion = { path: found.files.model, model: await PromptExpansion.load(found.files, this.options.providers, this.log) };
+    }
+    for (const [i, image] of images.entries()) {
+      await ctx.reportProgress(4, `Preparing Fooocus text #${i + 1} ...`);
+      if (!image.isExpansionRequested) continue;
+      const text = await this.expansion.model.expand(image.mainPrompt, imageSeed(job.seed, i, job.disableSeedIncrement));
+      this.log(`job ${job.jobId}: image ${i + 1} expansion: ${text}`);
+      image.expansion = text;
+      image.positive.push({ text, segments: parseEmphasis(text) });
+    }
+    return true;
   }
 
   private async releaseRefiner(): Promise<void> {
@@ -137,9 +175,10 @@ export class SdxlPipeline {
     const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings];
     const refinerUnet = await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
     await ctx.reportProgress(3, 'Processing prompts ...');
+    const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
 
-    const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt }, ctx);
-    await ctx.reportProgress(5, 'Moving model to GPU ...');
+    const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt, hasExpansion }, ctx);
+    await ctx.reportProgress(hasExpansion ? 6 : 5, 'Moving model to GPU ...');
 
     const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config);
     for (const unet of [model.unet, refinerUnet?.runner]) {
@@ -169,7 +208,7 @@ export class SdxlPipeline {
       modelSampling: plan.modelSampling,
       onUnetCall: this.options.onUnetCall,
     });
-    const progress = new ProgressPlan(job.steps, n);
+    const progress = new ProgressPlan(job.steps, n, hasExpansion);
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);

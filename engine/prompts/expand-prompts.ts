@@ -60,6 +60,8 @@ export interface ExpandedPrompts {
   stylesUsed: string[];
   /** `Fooocus V2` was selected and the main prompt is not empty (Fooocus skips expanding ''). */
   isExpansionRequested: boolean;
+  /** The expansion text once the caller has run it and appended it as the last positive item. */
+  expansion?: string;
   warnings: string[];
 }
 

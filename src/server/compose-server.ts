@@ -86,6 +86,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
   let installedLoras: string[] = [];
+  let expansionUnavailable: string | null = null;
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
   const runner = new TaskRunner({
     repo,
@@ -99,17 +100,20 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       service.applyRetention().catch((error: unknown) => logger.warn(`--queue-history retention failed: ${error instanceof Error ? error.message : String(error)}`));
     },
     installedLoras: () => installedLoras,
+    expansionUnavailable: () => expansionUnavailable,
   });
   const service: TaskService = new TaskService(repo, runner, hub, clock, ids, outputs, {
     queueSize: config.queueSize,
     queueHistory: config.queueHistory,
     globalWebhookUrl: config.webhookUrl,
     installedLoras: () => installedLoras,
+    expansionUnavailable: () => expansionUnavailable,
     demoModelName: isDemo ? TINY_DEMO_MODEL_NAME : null,
   });
   const snapshot = async () => {
     const s = await state.snapshot();
     installedLoras = [...s.loras];
+    expansionUnavailable = await state.expansionUnavailable();
     return s;
   };
   const defaults = { defaultModel: (await snapshot()).defaultModel };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { toPresetValues } from '../../adapters/preset-values.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
+import { findExpansionModel } from '../../engine/expansion/expansion-files.ts';
 import { listCheckpoints, listLoras } from '../../engine/models/registry.ts';
 import { FOOOCUS_STYLE_NAMES } from '../../engine/styles/fooocus-style-names.ts';
 import { SAMPLERS } from '../../engine/samplers/index.ts';
@@ -28,6 +29,12 @@ export class ServerState {
   async listModels(): Promise<{ models: string[]; loras: string[] }> {
     const [models, loras] = await Promise.all([listCheckpoints(this.options.modelsDir), listLoras(this.options.modelsDir)]);
     return { models, loras };
+  }
+
+  /** Why `Fooocus V2` cannot run (which expansion file is missing), or null when a model is installed. */
+  async expansionUnavailable(): Promise<string | null> {
+    const found = await findExpansionModel(this.options.modelsDir);
+    return found.files ? null : found.reason;
   }
 
   async presets(): Promise<Record<string, Partial<CommonRequest>>> {

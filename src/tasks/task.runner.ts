@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import { EngineJobError, type Clock, type EngineClient, type OutputStore } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
 import type { TaskRecord, TaskRepository, TaskResultFile, TaskStatus } from './task.types.ts';
-import { toEngineJob } from './to-engine-job.ts';
+import { NO_EXPANSION_MODEL, toEngineJob } from './to-engine-job.ts';
 
 export interface RunnerDeps {
   repo: TaskRepository;
@@ -20,6 +20,7 @@ export interface RunnerDeps {
   /** Called once per task when it reaches a final status (webhooks). */
   onFinished(task: TaskRecord): void;
   installedLoras(): readonly string[];
+  expansionUnavailable?(): string | null;
 }
 
 /** A crash of the engine child is retried this many times within one process. */
@@ -108,7 +109,7 @@ export class TaskRunner {
     let status: TaskStatus = 'finished';
     let error: string | null = null;
     try {
-      const { job } = toEngineJob(taskId, task.request, this.deps.installedLoras());
+      const { job } = toEngineJob(taskId, task.request, this.deps.installedLoras(), this.deps.expansionUnavailable?.() ?? NO_EXPANSION_MODEL);
       for (let attempt = 0; ; attempt++) {
         try {
           const outcome = await this.deps.engine.run(job, {

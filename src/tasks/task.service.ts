@@ -10,7 +10,7 @@ import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
 import type { Dialect, ResponseMode, TaskQuery, TaskRecord, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
-import { toEngineJob } from './to-engine-job.ts';
+import { NO_EXPANSION_MODEL, toEngineJob } from './to-engine-job.ts';
 
 export interface AcceptRequest {
   request: CommonRequest;
@@ -27,6 +27,8 @@ export interface TaskServiceOptions {
   /** `--webhook-url`: used when a request names none. */
   globalWebhookUrl: string;
   installedLoras(): readonly string[];
+  /** Why Fooocus V2 expansion cannot run (said with each task that selects it), or null when it can. */
+  expansionUnavailable?(): string | null;
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
   demoModelName: string | null;
 }
@@ -61,7 +63,7 @@ export class TaskService {
     assertSupported(accept.request);
     if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError();
     // Substitutions the engine mapping makes are known now: the client hears of them in the reply headers.
-    const warnings = [...accept.warnings, ...toEngineJob('', accept.request, this.options.installedLoras()).warnings];
+    const warnings = [...accept.warnings, ...toEngineJob('', accept.request, this.options.installedLoras(), this.options.expansionUnavailable?.() ?? NO_EXPANSION_MODEL).warnings];
     if (accept.request.base_model_name === this.options.demoModelName) {
       warnings.push(`'${this.options.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
     }

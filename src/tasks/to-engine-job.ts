@@ -51,7 +51,14 @@ export interface EngineJobMapping {
   warnings: string[];
 }
 
-export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[]): EngineJobMapping {
+/** The reason said when nobody has looked for an expansion model (tests, or before the first scan). */
+export const NO_EXPANSION_MODEL = 'no expansion model under models/prompt_expansion/';
+
+/**
+ * `expansionUnavailable`: why Fooocus V2 cannot run here (engine/expansion/expansion-files.ts), or
+ * null when an expansion model is installed; said with every task that selects it.
+ */
+export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[], expansionUnavailable: string | null = NO_EXPANSION_MODEL): EngineJobMapping {
   const warnings: string[] = [];
   const mode = PERFORMANCE_MODES[request.performance_selection];
   const size = parseAspectRatio(request.aspect_ratios_selection);
@@ -63,8 +70,8 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight, baseOnly: true });
   else if (forced) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
   // Never silently (DECISIONS §3): what the engine does not apply is said with every task.
-  if (request.style_selections.includes('Fooocus V2')) {
-    warnings.push('Fooocus V2 prompt expansion skipped: no expansion model under models/prompt_expansion/');
+  if (request.style_selections.includes('Fooocus V2') && expansionUnavailable !== null) {
+    warnings.push(`Fooocus V2 prompt expansion skipped: ${expansionUnavailable}`);
   }
   if (request.black_out_nsfw) warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
   if (request.vae_name !== 'Default (model)') warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);

@@ -276,10 +276,14 @@ test('prompt, negative_prompt, base_model_name and read_wildcards_in_order pass 
   assert.deepEqual([j.prompt, j.negativePrompt, j.model, j.readWildcardsInOrder], ['a __color__ fox\nsecond line', 'blurry', 'other', true]);
 });
 
-test('style_selections pass through in order; Fooocus V2 is kept in the list and reported as skipped', () => {
+test('style_selections pass through in order; Fooocus V2 is kept in the list and reported as skipped when no expansion model is installed', () => {
   const withV2 = toEngineJob('j', base({ style_selections: ['Fooocus V2', 'Fooocus Sharp'] }), []);
   assert.deepEqual(withV2.job.styles, ['Fooocus V2', 'Fooocus Sharp']);
   assert.ok(withV2.warnings.some((w) => w.startsWith('Fooocus V2 prompt expansion skipped')));
+  const installed = toEngineJob('j', base({ style_selections: ['Fooocus V2', 'Fooocus Sharp'] }), [], null);
+  assert.deepEqual(installed.warnings, [], 'an installed expansion model runs (engine/expansion): nothing to say');
+  const missing = toEngineJob('j', base({ style_selections: ['Fooocus V2'] }), [], 'no Fooocus V2 expansion model in models/prompt_expansion: missing positive.txt');
+  assert.deepEqual(missing.warnings, ['Fooocus V2 prompt expansion skipped: no Fooocus V2 expansion model in models/prompt_expansion: missing positive.txt']);
   const without = toEngineJob('j', base({ style_selections: ['Fooocus Sharp', 'Fooocus Enhance'] }), []);
   assert.deepEqual(without.job.styles, ['Fooocus Sharp', 'Fooocus Enhance']);
   assert.deepEqual(without.warnings, []);

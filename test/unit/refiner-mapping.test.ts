@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COMMON_REQUEST_DEFAULTS, type CommonRequest } from '../../adapters/common-request.ts';
 import { refinerEmbedding, refinerTimeIds } from '../../engine/pipeline/refiner.ts';
-import { InvalidFieldError } from '../../src/errors.ts';
 import { assertSupported } from '../../src/tasks/supported-features.ts';
 import { refinerOf, toEngineJob } from '../../src/tasks/to-engine-job.ts';
 
