@@ -29,7 +29,7 @@ for (const { performance, lora, weight } of CASES) {
 
   test(`${performance}: user LoRAs first, then ${lora ?? 'no performance LoRA'}, when installed`, () => {
     const { job, warnings } = toEngineJob('j', request(performance), installed);
-    assert.deepEqual(job.loras, lora ? [...user, { name: lora, weight }] : user);
+    assert.deepEqual(job.loras, lora ? [...user, { name: lora, weight, baseOnly: true }] : user, 'the performance LoRA goes into the base only (not the refiner)');
     assert.deepEqual(warnings.filter(isNoLoraWarning), []);
   });
 
