@@ -4,6 +4,7 @@
  * suffix, the space travels inside the token as 'Ġ', and no BOS/EOS is added.
  */
 import { readFile } from 'node:fs/promises';
+import { mergeSymbols } from '../tokenizer/byte-pair-merge.ts';
 import { bytesToUnicode } from '../tokenizer/byte-unicode.ts';
 
 export const END_OF_TEXT = '<|endoftext|>';
@@ -111,34 +112,9 @@ export class Gpt2Tokenizer {
   }
 }
 
-/** Greedy BPE: repeatedly merge every occurrence of the lowest-ranked adjacent pair (no end-of-word marker). */
+/** Greedy BPE over the characters of `word` (GPT-2 has no end-of-word marker). */
 export function bytePairMerge(word: string, ranks: ReadonlyMap<string, number>): string[] {
-  let symbols = Array.from(word);
-  while (symbols.length > 1) {
-    let bestRank = Infinity;
-    let bestPair = '';
-    for (let i = 0; i < symbols.length - 1; i++) {
-      const pair = `${symbols[i]} ${symbols[i + 1]}`;
-      const rank = ranks.get(pair);
-      if (rank !== undefined && rank < bestRank) {
-        bestRank = rank;
-        bestPair = pair;
-      }
-    }
-    if (bestRank === Infinity) break;
-    const [left, right] = bestPair.split(' ');
-    const merged: string[] = [];
-    for (let i = 0; i < symbols.length; i++) {
-      if (i < symbols.length - 1 && symbols[i] === left && symbols[i + 1] === right) {
-        merged.push(left + right);
-        i++;
-      } else {
-        merged.push(symbols[i]);
-      }
-    }
-    symbols = merged;
-  }
-  return symbols;
+  return mergeSymbols(Array.from(word), ranks);
 }
 
 /** transformers' `clean_up_tokenization` (PreTrainedTokenizerBase), replacement order kept. */

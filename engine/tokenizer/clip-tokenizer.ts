@@ -4,6 +4,7 @@
  * engine/text/prompt-chunks.ts.
  */
 import { readFile } from 'node:fs/promises';
+import { mergeSymbols } from './byte-pair-merge.ts';
 import { bytesToUnicode } from './byte-unicode.ts';
 import { cleanClipText, WHITESPACE_CLASS } from './text-clean.ts';
 
@@ -93,36 +94,10 @@ export class ClipTokenizer {
     return ids;
   }
 
-  /** Greedy BPE: repeatedly merge every occurrence of the lowest-ranked adjacent pair. */
+  /** Greedy BPE; CLIP marks the last character of the word with `</w>`. */
   private bpe(word: string): string[] {
     const chars = Array.from(word);
-    let symbols = chars.slice(0, -1);
-    symbols.push(chars[chars.length - 1] + END_OF_WORD);
-    while (symbols.length > 1) {
-      let bestRank = Infinity;
-      let bestPair = '';
-      for (let i = 0; i < symbols.length - 1; i++) {
-        const pair = `${symbols[i]} ${symbols[i + 1]}`;
-        const rank = this.ranks.get(pair);
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
-          bestPair = pair;
-        }
-      }
-      if (bestRank === Infinity) break;
-      const [left, right] = bestPair.split(' ');
-      const merged: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i < symbols.length - 1 && symbols[i] === left && symbols[i + 1] === right) {
-          merged.push(left + right);
-          i++;
-        } else {
-          merged.push(symbols[i]);
-        }
-      }
-      symbols = merged;
-    }
-    return symbols;
+    return mergeSymbols([...chars.slice(0, -1), chars[chars.length - 1] + END_OF_WORD], this.ranks);
   }
 
   private static requireId(vocab: Map<string, number>, token: string): number {
