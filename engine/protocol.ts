@@ -27,6 +27,11 @@ export interface EngineJob {
    * with `baseOnly` (Fooocus's base_model_additional_loras: merged into the base, not the refiner).
    */
   performance?: string;
+  /**
+   * FreeU_V2 scales when enabled (fooocus-semantics.md §4.7): applied to the base UNet by a graph
+   * rewrite (engine/unet/freeu-graph.ts); absent = off.
+   */
+  freeu?: { b1: number; b2: number; s1: number; s2: number };
   /** The requested refiner_switch ratio and overwrite_switch, as Fooocus logs them in the metadata. */
   refinerSwitch?: number;
   overwriteSwitch?: number;

@@ -117,8 +117,11 @@ function relocate(tensor: TensorProto, location: string, offset: number, length:
   ];
 }
 
-/** Hard-links every external data file the merged model still reads from the original folder. */
-async function linkOriginalData(initializers: readonly TensorProto[], componentDir: string, setDir: string): Promise<void> {
+/**
+ * Hard-links every external data file the merged model still reads from the original folder
+ * (also used by the FreeU rewrite cache, engine/unet/freeu-model-cache.ts).
+ */
+export async function linkOriginalData(initializers: readonly TensorProto[], componentDir: string, setDir: string): Promise<void> {
   const locations = new Set(initializers.map(externalRef).filter((r) => r !== undefined).map((r) => safeLocation(r.location)));
   for (const location of locations) {
     await mkdir(dirname(join(setDir, location)), { recursive: true });
@@ -126,7 +129,7 @@ async function linkOriginalData(initializers: readonly TensorProto[], componentD
       await link(join(componentDir, location), join(setDir, location));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new EngineError('runtime-failure', `cannot hard-link ${join(componentDir, location)} into the LoRA cache ${setDir} (${code}); onnxruntime only reads external data inside the model's folder, so put the LoRA cache on the same filesystem as the checkpoint`, { cause: error });
+      throw new EngineError('runtime-failure', `cannot hard-link ${join(componentDir, location)} into the model cache ${setDir} (${code}); onnxruntime only reads external data inside the model's folder, so put the LoRA and FreeU caches on the same filesystem as the checkpoint`, { cause: error });
     }
   }
 }

@@ -32,8 +32,10 @@ async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number 
 /**
  * Key of a (component, LoRAs, weights) combination. Files are identified by path, size and
  * mtime rather than content: hashing a 10 GB UNet on every request would cost more than a merge.
+ * `variant` (JSON data) tells apart sets built from the same inputs in other ways (the FreeU
+ * rewrite); without it the key is the LoRA merge's, unchanged.
  */
-export async function mergedSetKey(componentDir: string, loras: readonly { path: string; weight: number }[]): Promise<string> {
+export async function mergedSetKey(componentDir: string, loras: readonly { path: string; weight: number }[], variant?: unknown): Promise<string> {
   const dir = resolve(componentDir);
   const identity = {
     version: 1,
@@ -41,6 +43,7 @@ export async function mergedSetKey(componentDir: string, loras: readonly { path:
     model: await fileStamp(join(dir, 'model.onnx')),
     data: await fileStamp(join(dir, 'model.onnx_data')),
     loras: await Promise.all(loras.map(async (l) => ({ path: resolve(l.path), weight: l.weight, file: await fileStamp(l.path) }))),
+    ...(variant === undefined ? {} : { variant }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
 }

@@ -55,6 +55,8 @@ export interface ImageMetadataFacts {
   scheduler: string;
   vae: string;
   seed: bigint;
+  /** FreeU (b1, b2, s1, s2) when it ran; null = off (row omitted). */
+  freeu: readonly [number, number, number, number] | null;
   loras: readonly LoraMetadata[];
   scheme: MetadataScheme;
   version: string;
@@ -111,6 +113,7 @@ export function metadataFactsFromJob(job: EngineJob, image: ImageFacts): ImageMe
     scheduler: image.scheduler,
     vae: DEFAULT_VAE,
     seed: image.seed,
+    freeu: job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : null,
     loras: image.loras ?? [],
     scheme: job.metadataScheme,
     version: METADATA_VERSION,
@@ -133,8 +136,8 @@ export function fileStem(name: string): string {
 
 /**
  * §10.1 in order. `Refiner Model` and `Refiner Switch` are always logged (as Fooocus does);
- * `Overwrite Switch` and `Refiner Swap Method` only with a refiner. FreeU never runs here, so its
- * row never appears. Performance is left out when the job does not say it.
+ * `Overwrite Switch` and `Refiner Swap Method` only with a refiner, `FreeU` only when it ran.
+ * Performance is left out when the job does not say it.
  */
 export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
   const entries: MetadataEntry[] = [
@@ -166,6 +169,7 @@ export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
     { label: 'VAE', key: 'vae', value: facts.vae },
     { label: 'Seed', key: 'seed', value: facts.seed.toString() },
   );
+  if (facts.freeu) entries.push({ label: 'FreeU', key: 'freeu', value: pyTuple(facts.freeu) });
   facts.loras.forEach((lora, i) => entries.push({ label: `LoRA ${i + 1}`, key: `lora_combined_${i + 1}`, value: `${lora.name} : ${pyFloat(lora.weight)}` }));
   entries.push({ label: 'Metadata Scheme', key: 'metadata_scheme', value: facts.scheme }, { label: 'Version', key: 'version', value: facts.version });
   return entries;
@@ -222,6 +226,7 @@ export function toA1111Scheme(facts: ImageMetadataFacts): string {
   if (facts.clipSkip > 1) params.push(['Clip skip', BigInt(facts.clipSkip)]);
   if (facts.refiner && facts.refiner.overwriteSwitch > 0) params.push(['Overwrite Switch', BigInt(facts.refiner.overwriteSwitch)]);
   if (facts.refiner && facts.refiner.swapMethod !== 'joint') params.push(['Refiner Swap Method', facts.refiner.swapMethod]);
+  if (facts.freeu) params.push(['FreeU', pyTuple(facts.freeu)]);
   if (facts.loras.length > 0) {
     params.push(['Lora hashes', facts.loras.map((l) => `${fileStem(l.name)}: ${l.hash ?? 'None'}`).join(', ')]);
     params.push(['Lora weights', facts.loras.map((l) => `${fileStem(l.name)}: ${pyFloat(l.weight)}`).join(', ')]);

@@ -26,6 +26,11 @@ export interface TinyCheckpointOptions {
    * Usable only as a refiner (LoadedCheckpoint needs both text encoders).
    */
   refiner?: boolean;
+  /**
+   * Give the UNet a small decoder with torch-export-named up-block skip Concats, so FreeU
+   * (engine/unet/freeu-graph.ts) applies to it. Off by default: the default UNet has no sites.
+   */
+  upBlocks?: boolean;
 }
 
 /** Distinct widths so a swapped concat order or a wrong encoder would fail loudly. */
@@ -62,7 +67,9 @@ async function writeAll(dir: string, options: Required<TinyCheckpointOptions>): 
   await writeModel(join(dir, 'text_encoder_2'), buildTextEncoder('tiny_text_encoder_2', { hidden: d.te2Hidden, layers: d.te2Layers, projection: d.projection }, dtype, rand), { _class_name: 'CLIPTextModelWithProjection', projection_dim: d.projection, ...clipConfig(d.te2Hidden, d.te2Layers) }, externalData);
   const context = isRefiner ? d.te2Hidden : d.te1Hidden + d.te2Hidden;
   const timeIds = isRefiner ? 5 : 6;
-  await writeModel(join(dir, 'unet'), buildUnet({ context, pooled: d.projection, attention: d.attention, timeIds }, options.timestep, dtype, rand), { _class_name: 'UNet2DConditionModel', in_channels: 4, out_channels: 4, cross_attention_dim: context, addition_embed_type: 'text_time', projection_class_embeddings_input_dim: d.projection + timeIds * 8, addition_time_embed_dim: 8, timestep_input: options.timestep, ...(isRefiner ? { requires_aesthetics_score: true } : {}) }, externalData);
+  // A generator of its own, so switching the up blocks on leaves every other weight as it was.
+  const upBlocks = options.upBlocks ? createWeightRng(options.seed + 0x75b) : undefined;
+  await writeModel(join(dir, 'unet'), buildUnet({ context, pooled: d.projection, attention: d.attention, timeIds }, options.timestep, dtype, rand, upBlocks), { _class_name: 'UNet2DConditionModel', in_channels: 4, out_channels: 4, cross_attention_dim: context, addition_embed_type: 'text_time', projection_class_embeddings_input_dim: d.projection + timeIds * 8, addition_time_embed_dim: 8, timestep_input: options.timestep, ...(isRefiner ? { requires_aesthetics_score: true } : {}) }, externalData);
   // 2^(len(block_out_channels)−1) = 8 is the VAE scale factor readers derive (§1.5).
   const vaeConfig = { _class_name: 'AutoencoderKL', in_channels: 3, out_channels: 3, latent_channels: 4, scaling_factor: 0.13025, block_out_channels: [8, 8, 8, 8], force_upcast: false };
   await writeModel(join(dir, 'vae_decoder'), buildVaeDecoder(dtype, rand), vaeConfig, externalData);
@@ -95,6 +102,7 @@ export async function writeTinyCheckpoint(dir: string, options: TinyCheckpointOp
     externalData: options.externalData ?? false,
     seed: options.seed ?? 1234,
     refiner: options.refiner ?? false,
+    upBlocks: options.upBlocks ?? false,
   };
   await mkdir(dirname(dir), { recursive: true });
   const staging = join(dirname(dir), `.${basename(dir)}.partial-${process.pid}-${Date.now()}`);

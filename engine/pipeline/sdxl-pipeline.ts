@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
 import { findExpansionModel } from '../expansion/expansion-files.ts';
+import { freeuUnsupportedReasonAt } from '../unet/freeu-graph.ts';
+import { freeuModelPath } from '../unet/freeu-model-cache.ts';
 import { PromptExpansion } from '../expansion/expansion-model.ts';
 import type { ExpandedPrompts } from '../prompts/expand-prompts.ts';
 import { parseEmphasis } from '../prompts/emphasis.ts';
@@ -24,6 +26,9 @@ import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
+
+/** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
+export const FREEU_CACHE_FOLDER = '.freeu-cache';
 
 export interface SdxlPipelineOptions {
   modelsDir: string;
@@ -59,7 +64,7 @@ export class SdxlPipeline {
    * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
    * components it changes.
    */
-  async checkpointWithLoras(requested: string, loras: EngineJob['loras']): Promise<{ model: LoadedCheckpoint; loras: JobLoraModels }> {
+  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false): Promise<{ model: LoadedCheckpoint; loras: JobLoraModels }> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
@@ -67,6 +72,7 @@ export class SdxlPipeline {
     }
     const dir = checkpointDir(this.options.modelsDir, name);
     const merged = await mergeJobLoras(this.options.modelsDir, dir, loras, this.log);
+    if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
     if (this.loaded?.name === name) {
       try {
         await this.loaded.useModels(merged.models);
@@ -79,6 +85,19 @@ export class SdxlPipeline {
     await this.release();
     this.loaded = await LoadedCheckpoint.load(name, dir, this.options.providers, this.log, merged.models);
     return { model: this.loaded, loras: merged };
+  }
+
+  /**
+   * The UNet rewritten for FreeU (engine/unet/freeu-graph.ts), cached beside the LoRA sets; the
+   * base UNet only, as Fooocus patches `final_unet` and not the refiner.
+   */
+  private async freeuUnet(unetModel: string): Promise<string> {
+    const rewritten = await freeuModelPath(unetModel, join(this.options.modelsDir, FREEU_CACHE_FOLDER), { folder: 'unet', log: this.log });
+    if (rewritten === null) {
+      const reason = (await freeuUnsupportedReasonAt(unetModel)) ?? 'the graph cannot be rewritten';
+      throw invalidInput('freeu_enabled', `FreeU cannot be applied to this UNet export (${reason}); send freeu_enabled false`);
+    }
+    return rewritten;
   }
 
   private prompts(): Promise<PromptSources> {
@@ -170,7 +189,7 @@ export class SdxlPipeline {
     // Tags are read from the main line before wildcards, so every image carries the same ones.
     const tags = prompts.images[0]?.loras ?? [];
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
-    const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras);
+    const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined);
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings];
     const refinerUnet = await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
@@ -206,6 +225,7 @@ export class SdxlPipeline {
       latentWidth: latent.width,
       latentHeight: latent.height,
       modelSampling: plan.modelSampling,
+      freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
       onUnetCall: this.options.onUnetCall,
     });
     const progress = new ProgressPlan(job.steps, n, hasExpansion);

@@ -56,6 +56,8 @@ export interface DenoiserSettings {
   latentHeight: number;
   /** c_in, timestep and D(x, σ) for this scheduler (engine/unet/model-sampling.ts). */
   modelSampling: ModelSampling;
+  /** b1, b2, s1, s2 for a FreeU-rewritten UNet (fed only when the session takes them). */
+  freeuScales?: readonly [number, number, number, number];
   /**
    * Fixed time_ids per row instead of Fooocus's timed ADM ids: an SDXL refiner's 5 values
    * [h, w, crop_top, crop_left, aesthetic_score] (no ADM switch: §4.2).
@@ -107,6 +109,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       contextWidth: positive.width,
       textEmbeds,
       timeIds: fixed ?? (isEmphasized ? emphasized : consistent),
+      freeuScales: s.freeuScales,
     });
     const output = await s.unet.run(feeds);
     const shape = { channels: n / (s.latentHeight * s.latentWidth), height: s.latentHeight, width: s.latentWidth };

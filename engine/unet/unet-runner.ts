@@ -5,6 +5,7 @@
  */
 import type { FeedTensor, OnnxSession } from '../onnx/session.ts';
 import { EngineError } from '../errors.ts';
+import { FREEU_INPUT } from './freeu-graph.ts';
 
 export interface UnetBatch {
   /** float32 [B,C,h,w] (C = 4 for SDXL), already scaled by c_in. */
@@ -21,6 +22,8 @@ export interface UnetBatch {
   textEmbeds: Float32Array;
   /** float32 [B,6] (SDXL) or [B,5] (SDXL refiner). */
   timeIds: Float32Array;
+  /** FreeU (b1, b2, s1, s2), fed only to a FreeU-rewritten UNet (freeu-graph.ts); default (1, 1, 1, 1) = off. */
+  freeuScales?: readonly [number, number, number, number];
 }
 
 export class UnetRunner {
@@ -51,13 +54,15 @@ export class UnetRunner {
   feedsFor(b: UnetBatch): Record<string, FeedTensor> {
     const dims = this.timestepDims(b.batch);
     const count = dims.length === 0 ? 1 : dims[0];
-    return {
+    const feeds: Record<string, FeedTensor> = {
       sample: { data: b.sample, dims: [b.batch, b.sample.length / (b.batch * b.latentHeight * b.latentWidth), b.latentHeight, b.latentWidth] },
       timestep: { data: new Array<number>(count).fill(this.fedTimestep(b.timestep)), dims },
       encoder_hidden_states: { data: b.context, dims: [b.batch, b.tokens, b.contextWidth] },
       text_embeds: { data: b.textEmbeds, dims: [b.batch, b.textEmbeds.length / b.batch] },
       time_ids: { data: b.timeIds, dims: [b.batch, b.timeIds.length / b.batch] },
     };
+    if (this.session.input(FREEU_INPUT)) feeds[FREEU_INPUT] = { data: [...(b.freeuScales ?? [1, 1, 1, 1])], dims: [4] };
+    return feeds;
   }
 
   /** ε̂ float32 [B,4,h,w] for feeds built by feedsFor. */

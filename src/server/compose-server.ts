@@ -108,6 +108,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     globalWebhookUrl: config.webhookUrl,
     installedLoras: () => installedLoras,
     expansionUnavailable: () => expansionUnavailable,
+    freeuUnavailable: (modelName) => state.freeuUnavailable(modelName),
     demoModelName: isDemo ? TINY_DEMO_MODEL_NAME : null,
   });
   const snapshot = async () => {

@@ -2,13 +2,14 @@
  * What the adapters may know about this server, read fresh per request (models can be dropped in
  * while it runs, as the originals rescan): installed checkpoints and LoRAs, styles, presets.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toPresetValues } from '../../adapters/preset-values.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import { findExpansionModel } from '../../engine/expansion/expansion-files.ts';
-import { listCheckpoints, listLoras } from '../../engine/models/registry.ts';
+import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../../engine/models/registry.ts';
+import { freeuUnsupportedReasonAt } from '../../engine/unet/freeu-graph.ts';
 import { FOOOCUS_STYLE_NAMES } from '../../engine/styles/fooocus-style-names.ts';
 import { SAMPLERS } from '../../engine/samplers/index.ts';
 import { SCHEDULERS } from '../../engine/schedulers/sigmas.ts';
@@ -23,8 +24,33 @@ export interface ServerStateOptions {
   logger: Logger;
 }
 
+/** Graphs larger than this hold their weights inline; parsing them here would stall the API: the engine says it instead. */
+const MAX_PROBED_GRAPH_BYTES = 64 * 1024 * 1024;
+
 export class ServerState {
+  /** FreeU support per UNet file, by size and mtime (parsing a graph costs tens of ms). */
+  private readonly freeuChecks = new Map<string, { stamp: string; reason: string | null }>();
+
   constructor(private readonly options: ServerStateOptions) {}
+
+  /**
+   * Why FreeU cannot be applied to this checkpoint's UNet export (engine/unet/freeu-graph.ts), so
+   * the request can be refused with a 422 before it is queued; null when it can, or when this
+   * cannot be told from here (unknown checkpoint, huge inline graph: the engine decides then).
+   */
+  async freeuUnavailable(modelName: string): Promise<string | null> {
+    const name = resolveCheckpointName(await listCheckpoints(this.options.modelsDir), modelName);
+    if (name === null) return null;
+    const path = join(checkpointDir(this.options.modelsDir, name), 'unet', 'model.onnx');
+    const file = await stat(path).catch(() => null);
+    if (!file?.isFile() || file.size > MAX_PROBED_GRAPH_BYTES) return null;
+    const stamp = `${file.size}:${file.mtimeMs}`;
+    const known = this.freeuChecks.get(path);
+    if (known?.stamp === stamp) return known.reason;
+    const reason = (await freeuUnsupportedReasonAt(path).catch((error: unknown) => `the UNet graph could not be read (${error instanceof Error ? error.message : String(error)})`)) ?? null;
+    this.freeuChecks.set(path, { stamp, reason });
+    return reason;
+  }
 
   async listModels(): Promise<{ models: string[]; loras: string[] }> {
     const [models, loras] = await Promise.all([listCheckpoints(this.options.modelsDir), listLoras(this.options.modelsDir)]);

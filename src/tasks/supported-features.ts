@@ -1,9 +1,9 @@
 /**
- * What engine v0 can run. A request that needs more is refused before it is queued, saying so,
+ * What the engine can run. A request that needs more is refused before it is queued, saying so,
  * rather than silently rendering plain text-to-image (DECISIONS §3: never a fake result).
  */
 import type { CommonRequest } from '../../adapters/common-request.ts';
-import { FeatureUnavailableError, InvalidFieldError } from '../errors.ts';
+import { FeatureUnavailableError } from '../errors.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 
 export function assertSupported(request: CommonRequest): void {
@@ -12,8 +12,5 @@ export function assertSupported(request: CommonRequest): void {
     throw new FeatureUnavailableError(
       `'${mode}' (current_tab '${request.current_tab}') needs the engine's image modes (VAE-encoded inputs, inpainting, ControlNet/IP-Adapter models under models/controlnet and models/ip_adapter), which this server does not have yet; only text to image runs`,
     );
-  }
-  if (request.freeu_enabled) {
-    throw new InvalidFieldError('freeu_enabled', 'freeu_enabled: FreeU needs a UNet export that exposes its skip connections; this model does not; send false', { input: true });
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
-import { NotFoundError, QueueFullError } from '../errors.ts';
+import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
 import type { Clock, IdSource, OutputStore } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
@@ -27,6 +27,8 @@ export interface TaskServiceOptions {
   /** `--webhook-url`: used when a request names none. */
   globalWebhookUrl: string;
   installedLoras(): readonly string[];
+  /** Why FreeU cannot be applied to this checkpoint's UNet, or null when it can (or cannot be told before running). */
+  freeuUnavailable?(modelName: string): Promise<string | null>;
   /** Why Fooocus V2 expansion cannot run (said with each task that selects it), or null when it can. */
   expansionUnavailable?(): string | null;
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
@@ -61,6 +63,10 @@ export class TaskService {
   /** Writes the task row, then queues it. Throws QueueFullError / typed errors before writing anything. */
   async accept(accept: AcceptRequest): Promise<TaskRecord> {
     assertSupported(accept.request);
+    if (accept.request.freeu_enabled) {
+      const reason = await this.options.freeuUnavailable?.(accept.request.base_model_name);
+      if (reason) throw new InvalidFieldError('freeu_enabled', `freeu_enabled: FreeU cannot be applied to the UNet export of '${accept.request.base_model_name}' (${reason}); send false`, { input: true });
+    }
     if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError();
     // Substitutions the engine mapping makes are known now: the client hears of them in the reply headers.
     const warnings = [...accept.warnings, ...toEngineJob('', accept.request, this.options.installedLoras(), this.options.expansionUnavailable?.() ?? NO_EXPANSION_MODEL).warnings];

@@ -106,6 +106,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     isPreviewDisabled: request.disable_preview,
     readWildcardsInOrder: request.read_wildcards_in_order,
     performance: request.performance_selection,
+    ...(request.freeu_enabled ? { freeu: { b1: request.freeu_b1, b2: request.freeu_b2, s1: request.freeu_s1, s2: request.freeu_s2 } } : {}),
     // Restricted modes force refiner_switch to 1.0 (fooocus-semantics.md §1).
     refinerSwitch: forced ? 1 : request.refiner_switch,
     overwriteSwitch: request.overwrite_switch,

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseJson } from '../../src/json/big-json.ts';
 import { postJson, rawRequest, SMALL, taskCount } from '../fixtures/api-client.ts';
-import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
+import { startTestServer, TEST_MODEL, writeFakeCheckpoint, type TestServer } from '../fixtures/test-server.ts';
 
 let server: TestServer;
 before(async () => {
@@ -146,6 +150,28 @@ describe('server-dependent checks', () => {
 
   test('a string boolean "true" for enhance_checkbox is coerced and refused the same way', async () => {
     item(await send({ enhance_checkbox: 'true' }), ['body', 'enhance_checkbox']);
+  });
+});
+
+describe('FreeU depends on the checkpoint\'s UNet export', () => {
+  test('freeu_enabled on a UNet graph without up-block skip Concats → 422 on freeu_enabled saying why', async () => {
+    const e = item(await send({ freeu_enabled: true }), ['body', 'freeu_enabled']);
+    assert.match(e.msg, /FreeU cannot be applied to the UNet export of 'test-model' \(no up-block skip Concat/);
+  });
+
+  test('on an export with the up-block Concats it is queued, and the engine job carries the four scales', async () => {
+    const tiny = await mkdtemp(join(tmpdir(), 'freeu-unet-'));
+    try {
+      await writeTinyCheckpoint(tiny, { upBlocks: true });
+      await copyFile(join(tiny, 'unet', 'model.onnx'), join(server.root, 'models', 'checkpoints', TEST_MODEL, 'unet', 'model.onnx'));
+      const res = await postJson(server, '/v1/engine/generate/', { ...SMALL, freeu_enabled: true, freeu_b1: 1.3, freeu_s2: 0.5 });
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.json();
+      assert.deepEqual(server.engine.jobs.at(-1)?.freeu, { b1: 1.3, b2: 1.02, s1: 0.99, s2: 0.5 });
+    } finally {
+      await writeFakeCheckpoint(join(server.root, 'models'));
+      await rm(tiny, { recursive: true, force: true });
+    }
   });
 });
 

@@ -201,3 +201,20 @@ describe('LoRAs and the refiner (Fooocus merges the user LoRAs into the refiner 
     assert.ok(same(merged.image, again.image));
   });
 });
+
+test('FreeU on top of a LoRA-merged UNet: the rewrite links the merged side file and the original weights, and both apply', async () => {
+  await writeTinyCheckpoint(join(models, 'checkpoints', 'tiny-up'), { externalData: true, upBlocks: true });
+  const run = async (job: Partial<EngineJob>) => {
+    const images: GeneratedImage[] = [];
+    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+    assert.equal((await pipeline.run(engineJob({ model: 'tiny-up', ...job }), ctx)).outcome, 'finished');
+    return images[0];
+  };
+  const freeu = { b1: 1.3, b2: 1.4, s1: 0.6, s2: 0.2 };
+  const both = await run({ loras: [{ name: 'style.safetensors', weight: 0.8 }], freeu });
+  const { model } = await pipeline.checkpointWithLoras('tiny-up', [{ name: 'style.safetensors', weight: 0.8 }], true);
+  assert.match(model.componentModels.unet, /\.freeu-cache\/unet\/[0-9a-f]{16}\/model\.onnx$/);
+  const loraOnly = await run({ loras: [{ name: 'style.safetensors', weight: 0.8 }] });
+  const freeuOnly = await run({ freeu });
+  assert.ok(!same(both, loraOnly) && !same(both, freeuOnly), 'each of the two changes the picture');
+});

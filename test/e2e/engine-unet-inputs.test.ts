@@ -215,3 +215,39 @@ test('edm_playground_v2.5 on an integer-timestep export fails naming scheduler_n
     return true;
   });
 });
+
+test('FreeU: the base UNet is the rewritten graph fed freeu_scales [b1, b2, s1, s2]; scales of 1 render exactly as FreeU off; an export without up-block Concats is refused naming freeu_enabled', async () => {
+  const variant = { upBlocks: true } as const;
+  const name = 'tiny-up-blocks';
+  const { modelsDir } = await tinyCheckpoint(variant, name);
+  const images = new Map<string, Uint8Array>();
+  const runImage = async (label: string, overrides: Partial<EngineJob>) => {
+    let recording = pipelines.get(name);
+    if (!recording) {
+      recording = recordingPipeline(modelsDir);
+      pipelines.set(name, recording);
+    }
+    recording.clear();
+    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.set(label, image.bytes) };
+    await recording.pipeline.run(engineJob({ model: name, sampler: 'euler', scheduler: 'karras', steps: 3, ...SIZE, ...overrides }), ctx);
+    const { model } = await recording.pipeline.checkpointWithLoras(name, [], overrides.freeu !== undefined);
+    return { feeds: [...recording.sessionCalls], loaded: model.componentModels.unet };
+  };
+  const on = await runImage('on', { freeu: { b1: 1.3, b2: 1.4, s1: 0.6, s2: 0.2 }, saveMetadata: true });
+  assert.match(on.loaded, /\.freeu-cache\/unet\/[0-9a-f]{16}\/model\.onnx$/);
+  assert.ok(on.feeds.every((f) => JSON.stringify(f.freeu_scales) === JSON.stringify({ data: [1.3, 1.4, 0.6, 0.2], dims: [4] })), JSON.stringify(on.feeds[0].freeu_scales));
+  const off = await runImage('off', {});
+  assert.ok(!off.loaded.includes('.freeu-cache'), 'FreeU off loads the checkpoint UNet again');
+  assert.ok(off.feeds.every((f) => !('freeu_scales' in f)));
+  await runImage('ones', { freeu: { b1: 1, b2: 1, s1: 1, s2: 1 } });
+  assert.deepEqual(images.get('ones'), images.get('off'), 'b = s = 1 is an exact identity');
+  assert.notDeepEqual(images.get('on'), images.get('off'));
+  const { readEmbeddedMetadata } = await import('../../engine/metadata/embed-metadata.ts');
+  assert.equal((JSON.parse(readEmbeddedMetadata(images.get('on')!)!.parameters) as Record<string, unknown>).freeu, '(1.3, 1.4, 0.6, 0.2)');
+
+  await assert.rejects(record({ freeu: { b1: 1.01, b2: 1.02, s1: 0.99, s2: 0.95 } }), (error: Error & { field?: string }) => {
+    assert.equal(error.field, 'freeu_enabled');
+    assert.match(error.message, /FreeU cannot be applied to this UNet export \(no up-block skip Concat/);
+    return true;
+  });
+});

@@ -34,6 +34,7 @@ const FACTS: ImageMetadataFacts = {
   scheduler: 'karras',
   vae: 'Default (model)',
   seed: 1234567890123456789n,
+  freeu: null,
   loras: [{ name: 'sd_xl_offset_example-lora_1.0.safetensors', weight: 0.1, hash: '4852686128' }],
   scheme: 'fooocus',
   version: 'fooocus-gateway 0.1.0',

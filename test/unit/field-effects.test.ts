@@ -103,11 +103,11 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   canny_high_threshold: rejected(200, { ...IMAGE_PROMPT, canny_high_threshold: 200 }, 503, 'PyraCanny: Image Prompt mode only'),
   refiner_swap_method: effect('separate', REFINER),
   controlnet_softness: rejected(0.5, { ...IMAGE_PROMPT, controlnet_softness: 0.5 }, 503, 'ControlNet: Image Prompt mode only'),
-  freeu_enabled: rejected(true, { freeu_enabled: true }, 422, 'FreeU needs a UNet export exposing skip connections'),
-  freeu_b1: rejected(1.1, { freeu_enabled: true, freeu_b1: 1.1 }, 422, 'only with freeu_enabled'),
-  freeu_b2: rejected(1.2, { freeu_enabled: true, freeu_b2: 1.2 }, 422, 'only with freeu_enabled'),
-  freeu_s1: rejected(0.9, { freeu_enabled: true, freeu_s1: 0.9 }, 422, 'only with freeu_enabled'),
-  freeu_s2: rejected(0.2, { freeu_enabled: true, freeu_s2: 0.2 }, 422, 'only with freeu_enabled'),
+  freeu_enabled: effect(true),
+  freeu_b1: effect(1.1, { freeu_enabled: true }),
+  freeu_b2: effect(1.2, { freeu_enabled: true }),
+  freeu_s1: effect(0.9, { freeu_enabled: true }),
+  freeu_s2: effect(0.2, { freeu_enabled: true }),
   debugging_inpaint_preprocessor: rejected(true, { ...INPAINT, debugging_inpaint_preprocessor: true }, 503, 'inpaint mode only'),
   inpaint_disable_initial_latent: rejected(true, { ...INPAINT, inpaint_disable_initial_latent: true }, 503, 'inpaint mode only'),
   inpaint_engine: rejected('v1', { ...INPAINT, inpaint_engine: 'v1' }, 503, 'inpaint mode only'),
@@ -210,7 +210,7 @@ for (const [field, row] of Object.entries(FIELD_MATRIX) as [keyof CommonRequest,
       ? answered(() => toCommonRequest({ prompt: 'x', ...row.enable } as never, SNAPSHOT, { randomSeed: 1n }))
       : answered(() => assertSupported(base(row.enable)));
     assert.equal(reply.status, row.status, reply.body);
-    if (row.status === 422) assert.match(reply.body, /"loc":\["body","(freeu_enabled|enhance_checkbox)"\]/);
+    if (row.status === 422) assert.match(reply.body, /"loc":\["body","enhance_checkbox"\]/);
     else assert.match(reply.body, /"detail":"[^"]*(not supported|needs the engine's image modes)/);
   });
 }

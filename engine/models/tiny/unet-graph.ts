@@ -16,6 +16,13 @@
  * MatMul weights of `…transformer_blocks.0.attn2.to_q/to_k/to_v`, the pooled-text projection
  * `add_embedding.linear_1`. to_q starts as the identity, so it costs nothing and changes no pixel
  * until a LoRA moves it.
+ *
+ * With `upBlocks`, a small decoder-like path joins in (for FreeU, engine/unet/freeu-graph.ts):
+ * `conv_in` (4→8, so the base channel count is 8) feeds an encoder whose outputs are concatenated
+ * back as skips, named and ordered like a torch export's up-block resnets: `/up_blocks.0/Concat`
+ * (h 32 channels = 4·8: FreeU's b1/s1), `/up_blocks.1/Concat` (h 16 = 2·8: b2/s2) and
+ * `/up_blocks.1/Concat_1` (h 8: untouched), each Concat(h, skip) on axis 1; `conv_out` adds the
+ * result to the clean latent, so FreeU changes `out_sample`.
  */
 
 const RESNET = 'down_blocks.0.resnets.0';
@@ -23,7 +30,7 @@ const ATTENTION = 'down_blocks.1.attentions.0';
 const CROSS_ATTENTION = `${ATTENTION}.transformer_blocks.0.attn2`;
 import { GraphBuilder, type Dim } from '../onnx-graph-builder.ts';
 import type { WeightRng } from './seeded-weights.ts';
-import { AnonymousWeights, scopedNode } from './torch-names.ts';
+import { AnonymousWeights, scopedNode, scopedNodeName } from './torch-names.ts';
 import { sigmaTable } from '../../schedulers/sigma-table.ts';
 
 export type TimestepKind = 'int64' | 'float32-scalar' | 'float32-1d';
@@ -54,7 +61,24 @@ function smoothingKernel(rand: WeightRng): Float32Array {
   return kernel;
 }
 
-export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32' | 'float16', rand: WeightRng): GraphBuilder {
+/** float32 [B,4,h,w]: the up-block path's contribution to the clean latent (see the file comment). */
+function upBlockPath(g: GraphBuilder, sample: string, rand: WeightRng): string {
+  const conv = (module: string, input: string, out: number, inC: number, kernel: 1 | 3, std = 1 / Math.sqrt(inC * kernel * kernel)) =>
+    scopedNode(g, module, 'Conv', [input, g.weight(`${module}.weight`, [out, inC, kernel, kernel], rand(out * inC * kernel * kernel, std)), g.weight(`${module}.bias`, [out], rand(out, 0.1))], kernel === 3 ? { pads: [1, 1, 1, 1] } : {});
+  const tanh = (x: string) => g.node('Tanh', [x]);
+  const concat = (block: number, op: string, h: string, skip: string) => g.node('Concat', [h, skip], { axis: 1 }, undefined, scopedNodeName(`up_blocks.${block}`, op));
+  const x0 = conv('conv_in', sample, 8, LATENT, 3, 0.4);
+  const e1 = tanh(conv('down_blocks.1.resnets.0.conv1', x0, 16, 8, 1));
+  const e2 = tanh(conv('down_blocks.2.resnets.0.conv1', e1, 32, 16, 1));
+  const h0 = tanh(conv('mid_block.resnets.0.conv1', e2, 32, 32, 1));
+  const h1 = tanh(conv('up_blocks.0.resnets.0.conv_shortcut', concat(0, 'Concat', h0, e2), 16, 64, 1));
+  const h2 = tanh(conv('up_blocks.1.resnets.0.conv_shortcut', concat(1, 'Concat', h1, e1), 8, 32, 1));
+  const h3 = tanh(conv('up_blocks.1.resnets.1.conv_shortcut', concat(1, 'Concat_1', h2, x0), 8, 16, 1));
+  return conv('conv_out', h3, LATENT, 8, 3, 0.15);
+}
+
+/** `upBlocks`, when given, adds the up-block path with weights from that generator (so `rand`'s other draws stay put). */
+export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32' | 'float16', rand: WeightRng, upBlocks?: WeightRng): GraphBuilder {
   const { context: D, pooled: P, attention: C } = shape;
   const ids = shape.timeIds ?? 6;
   const g = new GraphBuilder('tiny_unet', io);
@@ -93,7 +117,8 @@ export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32
   const idEmb = linears.linear(g, 'add_time_proj', scaledIds, [ids, LATENT], rand(ids * LATENT, 0.5));
   const emb = g.node('Unsqueeze', [g.node('Add', [g.node('Add', [tEmb, pEmb]), idEmb]), g.ints([2, 3])]);
 
-  const clean = g.node('Tanh', [g.node('Add', [g.node('Add', [conv, attention]), emb])]);
+  const conditioned = g.node('Add', [g.node('Add', [conv, attention]), emb]);
+  const clean = g.node('Tanh', [upBlocks ? g.node('Add', [conditioned, upBlockPath(g, sample, upBlocks)]) : conditioned]);
 
   // σ(t) per row: round(clip(t)) indexes the 1000-entry table; shape [n,1] → [n,1,1,1] broadcasts over [B,4,h,w].
   const table = sigmaTable();
