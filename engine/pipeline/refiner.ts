@@ -12,7 +12,8 @@ import type { OnnxSession } from '../onnx/session.ts';
 import type { PromptEmbedding } from '../text-encoders/prompt-encoder.ts';
 import { UnetRunner } from '../unet/unet-runner.ts';
 import { join } from 'node:path';
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
 import type { ProviderSelector } from '../onnx/providers.ts';
 
 export const REFINER_AESTHETIC_SCORE = { positive: 6, negative: 2.5 } as const;
@@ -41,6 +42,22 @@ export function refinerLayout(session: OnnxSession): RefinerLayout {
     throw new EngineError('runtime-failure', `${session.label}: time_ids has ${ids} values; an SDXL (6) or SDXL refiner (5) UNet is needed`);
   }
   return { contextWidth: typeof context === 'number' ? context : null, pooledWidth: typeof pooled === 'number' ? pooled : null, timeIds: ids === 5 ? 5 : 6 };
+}
+
+/**
+ * Why the UNet graph at `modelPath` cannot refine here, read from its declared inputs before any
+ * session is made (the gateway's 422), or undefined when it is SDXL-shaped. An SD1.5 UNet (no
+ * text_embeds/time_ids) is what Fooocus runs through its latent interposer; this engine does not.
+ */
+export async function refinerUnsupportedReasonAt(modelPath: string): Promise<string | undefined> {
+  const graph = onnxProto.onnx.ModelProto.decode(await readFile(modelPath)).graph;
+  const inputs = new Map((graph?.input ?? []).map((input) => [input.name ?? '', input]));
+  const missing = ['sample', 'timestep', 'encoder_hidden_states', 'text_embeds', 'time_ids'].filter((name) => !inputs.has(name));
+  if (missing.length > 0) return `its UNet has no ${missing.join(', ')} input: not an SDXL or SDXL-refiner export (SD1.5 refiners need Fooocus's latent interposer, which this engine does not run)`;
+  const ids = inputs.get('time_ids')?.type?.tensorType?.shape?.dim?.at(-1)?.dimValue;
+  const width = ids === undefined || ids === null ? null : Number(ids);
+  if (width !== null && width !== 5 && width !== 6) return `its UNet's time_ids has ${width} values; an SDXL (6) or SDXL-refiner (5) UNet is needed`;
+  return undefined;
 }
 
 /** Fooocus `clip_separate` for an SDXL(-refiner) target: the last `width` dims of each token, pooled kept. */

@@ -109,6 +109,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     installedLoras: () => installedLoras,
     expansionUnavailable: () => expansionUnavailable,
     freeuUnavailable: (modelName) => state.freeuUnavailable(modelName),
+    refinerUnavailable: (modelName) => state.refinerUnavailable(modelName),
     demoModelName: isDemo ? TINY_DEMO_MODEL_NAME : null,
   });
   const snapshot = async () => {

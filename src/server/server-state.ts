@@ -9,6 +9,7 @@ import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import { findExpansionModel } from '../../engine/expansion/expansion-files.ts';
 import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../../engine/models/registry.ts';
+import { refinerUnsupportedReasonAt } from '../../engine/pipeline/refiner.ts';
 import { freeuUnsupportedReasonAt } from '../../engine/unet/freeu-graph.ts';
 import { FOOOCUS_STYLE_NAMES } from '../../engine/styles/fooocus-style-names.ts';
 import { SAMPLERS } from '../../engine/samplers/index.ts';
@@ -28,8 +29,8 @@ export interface ServerStateOptions {
 const MAX_PROBED_GRAPH_BYTES = 64 * 1024 * 1024;
 
 export class ServerState {
-  /** FreeU support per UNet file, by size and mtime (parsing a graph costs tens of ms). */
-  private readonly freeuChecks = new Map<string, { stamp: string; reason: string | null }>();
+  /** Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of ms). */
+  private readonly unetChecks = new Map<string, { stamp: string; reason: string | null }>();
 
   constructor(private readonly options: ServerStateOptions) {}
 
@@ -38,17 +39,27 @@ export class ServerState {
    * the request can be refused with a 422 before it is queued; null when it can, or when this
    * cannot be told from here (unknown checkpoint, huge inline graph: the engine decides then).
    */
-  async freeuUnavailable(modelName: string): Promise<string | null> {
+  freeuUnavailable(modelName: string): Promise<string | null> {
+    return this.checkUnetGraph(modelName, 'freeu', freeuUnsupportedReasonAt);
+  }
+
+  /** Why this checkpoint cannot serve as a refiner (not an SDXL-family UNet), or null when it can or cannot be told here. */
+  refinerUnavailable(modelName: string): Promise<string | null> {
+    return this.checkUnetGraph(modelName, 'refiner', refinerUnsupportedReasonAt);
+  }
+
+  private async checkUnetGraph(modelName: string, check: string, reasonAt: (path: string) => Promise<string | undefined>): Promise<string | null> {
     const name = resolveCheckpointName(await listCheckpoints(this.options.modelsDir), modelName);
     if (name === null) return null;
     const path = join(checkpointDir(this.options.modelsDir, name), 'unet', 'model.onnx');
     const file = await stat(path).catch(() => null);
     if (!file?.isFile() || file.size > MAX_PROBED_GRAPH_BYTES) return null;
     const stamp = `${file.size}:${file.mtimeMs}`;
-    const known = this.freeuChecks.get(path);
+    const key = `${check}:${path}`;
+    const known = this.unetChecks.get(key);
     if (known?.stamp === stamp) return known.reason;
-    const reason = (await freeuUnsupportedReasonAt(path).catch((error: unknown) => `the UNet graph could not be read (${error instanceof Error ? error.message : String(error)})`)) ?? null;
-    this.freeuChecks.set(path, { stamp, reason });
+    const reason = (await reasonAt(path).catch((error: unknown) => `the UNet graph could not be read (${error instanceof Error ? error.message : String(error)})`)) ?? null;
+    this.unetChecks.set(key, { stamp, reason });
     return reason;
   }
 

@@ -10,7 +10,7 @@ import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
 import type { Dialect, ResponseMode, TaskQuery, TaskRecord, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
-import { NO_EXPANSION_MODEL, toEngineJob } from './to-engine-job.ts';
+import { NO_EXPANSION_MODEL, refinerOf, toEngineJob } from './to-engine-job.ts';
 
 export interface AcceptRequest {
   request: CommonRequest;
@@ -29,6 +29,8 @@ export interface TaskServiceOptions {
   installedLoras(): readonly string[];
   /** Why FreeU cannot be applied to this checkpoint's UNet, or null when it can (or cannot be told before running). */
   freeuUnavailable?(modelName: string): Promise<string | null>;
+  /** Why this checkpoint cannot refine (not an SDXL-family UNet), or null when it can (or cannot be told before running). */
+  refinerUnavailable?(modelName: string): Promise<string | null>;
   /** Why Fooocus V2 expansion cannot run (said with each task that selects it), or null when it can. */
   expansionUnavailable?(): string | null;
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
@@ -66,6 +68,11 @@ export class TaskService {
     if (accept.request.freeu_enabled) {
       const reason = await this.options.freeuUnavailable?.(accept.request.base_model_name);
       if (reason) throw new InvalidFieldError('freeu_enabled', `freeu_enabled: FreeU cannot be applied to the UNet export of '${accept.request.base_model_name}' (${reason}); send false`, { input: true });
+    }
+    const refiner = refinerOf(accept.request, 1);
+    if (refiner) {
+      const reason = await this.options.refinerUnavailable?.(refiner.model);
+      if (reason) throw new InvalidFieldError('refiner_model_name', `refiner_model_name: '${refiner.model}' cannot refine here (${reason}); choose an SDXL or SDXL-refiner checkpoint or None`, { input: refiner.model });
     }
     if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError();
     // Substitutions the engine mapping makes are known now: the client hears of them in the reply headers.

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseJson } from '../../src/json/big-json.ts';
 import { postJson, rawRequest, SMALL, taskCount } from '../fixtures/api-client.ts';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GraphBuilder } from '../../engine/models/onnx-graph-builder.ts';
 import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
 import { startTestServer, TEST_MODEL, writeFakeCheckpoint, type TestServer } from '../fixtures/test-server.ts';
 
@@ -171,6 +172,30 @@ describe('FreeU depends on the checkpoint\'s UNet export', () => {
     } finally {
       await writeFakeCheckpoint(join(server.root, 'models'));
       await rm(tiny, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a refiner must be an SDXL-family UNet', () => {
+  test('an SD1.5-shaped UNet (no text_embeds/time_ids) as refiner → 422 on refiner_model_name; an SDXL refiner is queued', async () => {
+    const checkpoints = join(server.root, 'models', 'checkpoints');
+    const sd15 = new GraphBuilder('sd15_unet');
+    sd15.input('timestep', 'int64', [1]);
+    sd15.input('encoder_hidden_states', 'float', ['batch', 77, 768]);
+    sd15.output(sd15.node('Identity', [sd15.input('sample', 'float', ['batch', 4, 'h', 'w'])]), 'out_sample', ['batch', 4, 'h', 'w']);
+    await mkdir(join(checkpoints, 'sd15-refiner', 'unet'), { recursive: true });
+    await writeFile(join(checkpoints, 'sd15-refiner', 'unet', 'model.onnx'), sd15.build().model);
+    await writeTinyCheckpoint(join(checkpoints, 'sdxl-refiner'), { refiner: true });
+    try {
+      const e = item(await send({ base_model_name: TEST_MODEL, refiner_model_name: 'sd15-refiner' }), ['body', 'refiner_model_name']);
+      assert.match(e.msg, /'sd15-refiner' cannot refine here \(its UNet has no text_embeds, time_ids input: not an SDXL or SDXL-refiner export/);
+      const res = await postJson(server, '/v1/engine/generate/', { ...SMALL, base_model_name: TEST_MODEL, refiner_model_name: 'sdxl-refiner', refiner_switch: 0.5 });
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.json();
+      assert.equal(server.engine.jobs.at(-1)?.refiner?.model, 'sdxl-refiner');
+    } finally {
+      await rm(join(checkpoints, 'sd15-refiner'), { recursive: true, force: true });
+      await rm(join(checkpoints, 'sdxl-refiner'), { recursive: true, force: true });
     }
   });
 });
