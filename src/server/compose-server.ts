@@ -50,6 +50,13 @@ export interface ComposedServer {
   close(): Promise<void>;
 }
 
+/**
+ * The demo is shaped like a current optimum export (float32 scalar timestep, so the continuous
+ * `edm_playground_v2.5` timestep runs) with up-block skip Concats (so FreeU runs): every generation
+ * option works on it.
+ */
+const DEMO_CHECKPOINT_SHAPE = { timestep: 'float32-scalar', upBlocks: true } as const;
+
 /** With no checkpoint installed, writes the tiny random-weight demo checkpoint (DECISIONS §4). */
 async function ensureDemoModel(config: Config, logger: Logger): Promise<boolean> {
   if (!config.isDemoModelEnabled) return false;
@@ -57,7 +64,7 @@ async function ensureDemoModel(config: Config, logger: Logger): Promise<boolean>
   if (installed.length > 0 && !(installed.length === 1 && installed[0] === TINY_DEMO_MODEL_NAME)) return false;
   if (installed.length === 0) {
     logger.info(`no checkpoint under ${join(config.modelsDir, 'checkpoints')}: writing the tiny random-weight demo checkpoint '${TINY_DEMO_MODEL_NAME}'`);
-    await writeTinyCheckpoint(join(config.modelsDir, 'checkpoints', TINY_DEMO_MODEL_NAME));
+    await writeTinyCheckpoint(join(config.modelsDir, 'checkpoints', TINY_DEMO_MODEL_NAME), DEMO_CHECKPOINT_SHAPE);
   }
   logger.warn(`using the demo checkpoint '${TINY_DEMO_MODEL_NAME}': its images are noise. Install a real SDXL ONNX checkpoint under models/checkpoints/<name>/`);
   return true;

@@ -100,3 +100,18 @@ test('binary mode answers with the image in the Accept format', async () => {
   assert.equal(res.headers.get('content-type'), 'image/webp');
   assert.deepEqual(sniffImage(Buffer.from(await res.arrayBuffer())), { format: 'webp', width: 256, height: 192 });
 });
+
+test('the demo runs every generation option: the playground preset (edm_playground_v2.5, dpmpp_2m) and FreeU, recorded in the metadata', async () => {
+  const res = await fetch(`${server.url}/v1/engine/generate`, {
+    method: 'POST',
+    body: JSON.stringify({ prompt: 'a lighthouse', aspect_ratios_selection: '256*192', preset: 'playground_v2.5', overwrite_step: 4, freeu_enabled: true, save_metadata_to_images: true }),
+  });
+  assert.equal(res.status, 200);
+  const row = (await res.json()) as { task_status: string; result: string[]; error: string | null; warnings: string[] };
+  assert.equal(row.task_status, 'finished', JSON.stringify(row));
+  assert.equal(row.error, null);
+  const png = await download(row.result[0]);
+  const { readEmbeddedMetadata } = await import('../../engine/metadata/embed-metadata.ts');
+  const record = JSON.parse(readEmbeddedMetadata(png)!.parameters) as Record<string, unknown>;
+  assert.deepEqual([record.scheduler, record.sampler, record.freeu], ['edm_playground_v2.5', 'dpmpp_2m', '(1.01, 1.02, 0.99, 0.95)']);
+});
