@@ -12,38 +12,73 @@ export const CHUNK_CONTENT = CHUNK_LENGTH - 2;
 /** Words with at least this many tokens may be split across chunks. */
 const MIN_SPLITTABLE_WORD = 8;
 
+/** A run of prompt text with one emphasis weight (engine/prompts/emphasis.ts parses them). */
+export interface ChunkSegment {
+  text: string;
+  weight: number;
+}
+
+/** One encoder's chunks: `ids[k]` and `weights[k]` have exactly 77 entries each. */
+export interface WeightedChunks {
+  ids: number[][];
+  weights: number[][];
+}
+
 /**
  * Token id chunks for one prompt, for one text encoder (`padId`: 49407 for CLIP-L, 0 for CLIP-G).
  * Always at least one chunk; each chunk has exactly 77 ids.
  */
 export function toPromptChunks(tokenizer: ClipTokenizer, text: string, padId: number): number[][] {
+  return toWeightedChunks(tokenizer, [{ text, weight: 1 }], padId).ids;
+}
+
+/**
+ * The same packing with emphasis weights (ComfyUI `SDTokenizer.tokenize_with_weights`, which
+ * Fooocus uses; fooocus-semantics §4.6): every word keeps its segment's weight; BOS, EOS and
+ * padding weigh 1. `[]` (an empty item) gives the empty chunk [BOS, EOS, pad…].
+ */
+export function toWeightedChunks(tokenizer: ClipTokenizer, segments: readonly ChunkSegment[], padId: number): WeightedChunks {
   if (!Number.isInteger(padId) || padId < 0) throw new Error(`padId must be a non-negative integer, got ${padId}`);
-  const chunks: number[][] = [];
+  const ids: number[][] = [];
+  const weights: number[][] = [];
   let content: number[] = [];
+  let contentWeights: number[] = [];
   const close = (): void => {
     const chunk = [tokenizer.bosId, ...content, tokenizer.eosId];
-    while (chunk.length < CHUNK_LENGTH) chunk.push(padId);
-    chunks.push(chunk);
+    const chunkWeights = [1, ...contentWeights, 1];
+    while (chunk.length < CHUNK_LENGTH) {
+      chunk.push(padId);
+      chunkWeights.push(1);
+    }
+    ids.push(chunk);
+    weights.push(chunkWeights);
     content = [];
+    contentWeights = [];
+  };
+  const push = (tokens: readonly number[], weight: number): void => {
+    content.push(...tokens);
+    for (let i = 0; i < tokens.length; i++) contentWeights.push(weight);
   };
 
-  for (const word of text.split(/\s+/)) {
-    if (word === '') continue;
-    let tokens = tokenizer.encode(word);
-    const isSplittable = tokens.length >= MIN_SPLITTABLE_WORD;
-    while (tokens.length > 0) {
-      const room = CHUNK_CONTENT - content.length;
-      if (tokens.length <= room) {
-        content.push(...tokens);
-        break;
+  for (const segment of segments) {
+    for (const word of segment.text.split(/\s+/)) {
+      if (word === '') continue;
+      let tokens = tokenizer.encode(word);
+      const isSplittable = tokens.length >= MIN_SPLITTABLE_WORD;
+      while (tokens.length > 0) {
+        const room = CHUNK_CONTENT - content.length;
+        if (tokens.length <= room) {
+          push(tokens, segment.weight);
+          break;
+        }
+        if (isSplittable) {
+          push(tokens.slice(0, room), segment.weight);
+          tokens = tokens.slice(room);
+        }
+        close();
       }
-      if (isSplittable) {
-        content.push(...tokens.slice(0, room));
-        tokens = tokens.slice(room);
-      }
-      close();
     }
   }
   close();
-  return chunks;
+  return { ids, weights };
 }
