@@ -26,7 +26,7 @@ export interface ServerStateOptions {
 }
 
 /** Graphs larger than this hold their weights inline; parsing them here would stall the API: the engine says it instead. */
-const MAX_PROBED_GRAPH_BYTES = 64 * 1024 * 1024;
+const MAX_PROBED_GRAPH_BYTES = 16 * 1024 * 1024;
 
 export class ServerState {
   /** Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of ms). */
