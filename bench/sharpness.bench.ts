@@ -1,14 +1,14 @@
 /**
  * `npx tsx bench/sharpness.bench.ts`: the sharpness filter (Fooocus `adaptive_anisotropic_filter`)
  * on one 1152×896 latent (float32 [4,112,144]), the per-pixel gather form
- * (engine/guidance/joint-bilateral-reference.ts) against the engine's offset-major form, same
+ * (engine/sharpness/joint-bilateral-reference.ts) against the engine's offset-major form, same
  * inputs, runs interleaved so load on the machine hits both alike. Prints each form's median
  * over RUNS runs (after WARMUP each), the ratio, and the largest difference between their outputs,
  * for two kinds of latent: the gather's Math.exp is data-dependent (fast near 0, slow on the
  * spread of distances pure noise gives), the offset-major form's cost is not.
  */
-import { adaptiveAnisotropicFilter, standardiseGuide, type TensorShape } from '../engine/guidance/anisotropic.ts';
-import { jointBilateralBlurReference } from '../engine/guidance/joint-bilateral-reference.ts';
+import { adaptiveAnisotropicFilter, standardiseGuide, type TensorShape } from '../engine/sharpness/anisotropic.ts';
+import { jointBilateralBlurReference } from '../engine/sharpness/joint-bilateral-reference.ts';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const WARMUP = 2;

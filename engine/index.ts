@@ -6,7 +6,7 @@
  * `npm run build`; plain `node` imports it, no loader needed.
  */
 export { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
-export { toPromptChunks } from './text/prompt-chunks.ts';
+export { toPromptChunks } from './text-encoders/prompt-chunks.ts';
 export { REFUSED_SAMPLERS, SAMPLER_ALIASES, SAMPLERS, sample, type Denoiser, type SampleOptions } from './samplers/index.ts';
 export { SCHEDULERS, SDXL_SIGMA_MAX, SDXL_SIGMA_MIN, karrasSigmas, schedule, sigmaTable, sigmaToTimestep } from './schedulers/sigmas.ts';
 export { createNormalRng, type NormalRng } from './random/normal-rng.ts';

@@ -16,7 +16,7 @@ import type { ImageMetadataExtras } from '../metadata/image-metadata.ts';
 import { zerosLike, type PromptEmbedding, type PromptEncoder } from '../text-encoders/prompt-encoder.ts';
 import { emptyChunkContext, encodePromptItems, type ItemEncodingCache } from '../text-encoders/prompt-items.ts';
 import { padToChunks } from '../text-encoders/token-weighting.ts';
-import { CHUNK_LENGTH } from '../text/prompt-chunks.ts';
+import { CHUNK_LENGTH } from '../text-encoders/prompt-chunks.ts';
 import type { JobContext } from './job-context.ts';
 import { imageSeed } from './seeds.ts';
 

@@ -10,10 +10,10 @@
 import type { OnnxSession } from '../onnx/session.ts';
 import type { WeightedSegment } from '../prompts/emphasis.ts';
 import type { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
-import { CHUNK_LENGTH } from '../text/prompt-chunks.ts';
+
 import { EngineError } from '../errors.ts';
 import { weightChunk } from './token-weighting.ts';
-import { hasWeights, toWeightedChunks, type WeightedChunks } from './weighted-chunks.ts';
+import { CHUNK_LENGTH, hasWeights, toWeightedChunks, type WeightedChunks } from './prompt-chunks.ts';
 
 export interface PromptEmbedding {
   /** float32 [1, tokens, width], row-major. */

@@ -3,7 +3,7 @@
  * `encode_token_weights_fooocus`, modules/default_pipeline.py `clip_encode`; fooocus-semantics §4.6).
  * Pure float32 math on hidden states so it is tested without a model.
  */
-import { CHUNK_LENGTH } from '../text/prompt-chunks.ts';
+import { CHUNK_LENGTH } from './prompt-chunks.ts';
 import type { PromptEmbedding } from './prompt-encoder.ts';
 
 const f = Math.fround;

@@ -1,7 +1,7 @@
 /**
  * CLIP byte-level BPE tokenizer (the one SDXL's two text encoders share), built from the diffusers
  * `vocab.json` + `merges.txt` pair. Produces raw ids without BOS/EOS; chunking and padding live in
- * engine/text/prompt-chunks.ts.
+ * engine/text-encoders/prompt-chunks.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { mergeSymbols } from './byte-pair-merge.ts';

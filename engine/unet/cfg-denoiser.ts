@@ -7,7 +7,7 @@
  */
 import type { FeedTensor } from '../onnx/session.ts';
 import type { PromptEmbedding } from '../text-encoders/prompt-encoder.ts';
-import { sharpenConditionalEps, sharpnessWeight } from '../guidance/sharpness.ts';
+import { sharpenConditionalEps, sharpnessWeight } from '../sharpness/sharpness.ts';
 import { consistentTimeIds, emphasizedTimeIds, isAdmEmphasized } from './adm.ts';
 import { applyGuidance, progressOf } from './guidance.ts';
 import type { ModelSampling } from './model-sampling.ts';

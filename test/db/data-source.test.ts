@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import { closeDatabase, openDatabase } from '../../src/persistence/data-source.ts';
 import { SqliteTaskRepository } from '../../src/persistence/task.repository.ts';
-import { newTask, openTempDatabase, type TempDatabase } from './db-fixtures.ts';
+import { newTask, openTempDatabase, type TempDatabase } from '../fixtures/db-fixtures.ts';
 
 const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id'];
 

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { COMMON_REQUEST_DEFAULTS } from '../../adapters/common-request.ts';
 import { SqliteTaskRepository } from '../../src/persistence/task.repository.ts';
 import { NotFoundError } from '../../src/errors.ts';
-import { newTask, openTempDatabase, type TempDatabase } from './db-fixtures.ts';
+import { newTask, openTempDatabase, type TempDatabase } from '../fixtures/db-fixtures.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const TWO_53_PLUS_1 = 2n ** 53n + 1n;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adaptiveAnisotropicFilter } from '../../engine/guidance/anisotropic.ts';
+import { adaptiveAnisotropicFilter } from '../../engine/sharpness/anisotropic.ts';
 import type { TinyCheckpointOptions } from '../../engine/models/tiny-checkpoint.ts';
 import type { JobContext } from '../../engine/pipeline/job-context.ts';
 import type { EngineJob } from '../../engine/protocol.ts';

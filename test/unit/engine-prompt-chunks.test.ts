@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { ClipTokenizer } from '../../engine/tokenizer/clip-tokenizer.ts';
-import { toPromptChunks } from '../../engine/text/prompt-chunks.ts';
+import { toPromptChunks } from '../../engine/text-encoders/prompt-chunks.ts';
 
 const DIR = fileURLToPath(new URL('../../engine/assets/clip-tokenizer/', import.meta.url));
 const tokenizer = await ClipTokenizer.fromFiles(`${DIR}vocab.json`, `${DIR}merges.txt`);

@@ -1,14 +1,14 @@
 /**
- * The engine's offset-major joint bilateral blur (engine/guidance/anisotropic.ts) against the
- * per-pixel gather form it replaced (engine/guidance/joint-bilateral-reference.ts), on seeded
+ * The engine's offset-major joint bilateral blur (engine/sharpness/anisotropic.ts) against the
+ * per-pixel gather form it replaced (engine/sharpness/joint-bilateral-reference.ts), on seeded
  * inputs of every shape class: larger than the 13×13 window, smaller than it (the reflect border
  * folds again), one-pixel rows, columns and images, and 1–4 channels. Also the table exp it uses.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adaptiveAnisotropicFilter, jointBilateralBlur, standardiseGuide, type TensorShape } from '../../engine/guidance/anisotropic.ts';
-import { expNonPositive } from '../../engine/guidance/exp-non-positive.ts';
-import { jointBilateralBlurReference } from '../../engine/guidance/joint-bilateral-reference.ts';
+import { adaptiveAnisotropicFilter, jointBilateralBlur, standardiseGuide, type TensorShape } from '../../engine/sharpness/anisotropic.ts';
+import { expNonPositive } from '../../engine/sharpness/exp-non-positive.ts';
+import { jointBilateralBlurReference } from '../../engine/sharpness/joint-bilateral-reference.ts';
 
 /** Seeded values in [−scale, scale) (an LCG; they only need to be varied and reproducible). */
 function values(count: number, seed: number, scale = 2): Float32Array {

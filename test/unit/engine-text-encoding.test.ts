@@ -15,8 +15,8 @@ import type { WeightedItem } from '../../engine/prompts/expand-prompts.ts';
 import type { PromptEmbedding } from '../../engine/text-encoders/prompt-encoder.ts';
 import { encodePromptItems, type ItemEncodingCache } from '../../engine/text-encoders/prompt-items.ts';
 import { combineItems, padToChunks, weightChunk } from '../../engine/text-encoders/token-weighting.ts';
-import { hasWeights, toWeightedChunks } from '../../engine/text-encoders/weighted-chunks.ts';
-import { toPromptChunks } from '../../engine/text/prompt-chunks.ts';
+
+import { hasWeights, toPromptChunks, toWeightedChunks } from '../../engine/text-encoders/prompt-chunks.ts';
 import { ClipTokenizer } from '../../engine/tokenizer/clip-tokenizer.ts';
 import { tinyCheckpoint } from '../fixtures/tiny-checkpoint.ts';
 

@@ -82,3 +82,8 @@ export function toWeightedChunks(tokenizer: ClipTokenizer, segments: readonly Ch
   close();
   return { ids, weights };
 }
+
+/** Any token weight other than exactly 1 switches Fooocus's weighting rule on for the whole item. */
+export function hasWeights(chunks: WeightedChunks): boolean {
+  return chunks.weights.some((chunk) => chunk.some((w) => w !== 1));
+}

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adaptiveAnisotropicFilter, gaussianKernel1d, jointBilateralBlur, reflectIndex, standardiseGuide } from '../../engine/guidance/anisotropic.ts';
-import { sharpenConditionalEps, sharpnessWeight } from '../../engine/guidance/sharpness.ts';
+import { adaptiveAnisotropicFilter, gaussianKernel1d, jointBilateralBlur, reflectIndex, standardiseGuide } from '../../engine/sharpness/anisotropic.ts';
+import { sharpenConditionalEps, sharpnessWeight } from '../../engine/sharpness/sharpness.ts';
 import { consistentTimeIds, emphasizedTimeIds, isAdmEmphasized, roundTo64 } from '../../engine/unet/adm.ts';
 import { applyGuidance, isCfgOne, progressOf } from '../../engine/unet/guidance.ts';
 
