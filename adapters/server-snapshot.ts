@@ -1,4 +1,5 @@
 import type { CommonRequest } from './common-request.ts';
+import type { ReplyPlan } from './reply-plan.ts';
 
 /**
  * What the adapters need to know about the server, passed in so they stay pure (DECISIONS §2).
@@ -25,6 +26,8 @@ export interface ServerSnapshot {
 export interface AdaptContext {
   /** Used when the request's seed is -1 or out of range. */
   randomSeed: bigint;
+  /** The Accept value the reply is chosen by (the route applies the legacy `accept` query override); '' = none. */
+  accept?: string;
 }
 
 export interface AdaptResult {
@@ -33,4 +36,12 @@ export interface AdaptResult {
   warnings: string[];
   /** Unknown top-level keys, reported in X-Ignored-Fields. */
   ignoredFields: string[];
+  /** How the task is answered (binary → one image). */
+  reply: ReplyPlan;
+  /**
+   * CommonRequest image paths (`uov_input_image`, `controlnet_image.0.cn_img`) → the names the client
+   * sent them under (`input_image`, `cn_img2`), so a bad image found later is reported by its sent
+   * name. A path not listed is the client's own name.
+   */
+  fieldNames: Readonly<Record<string, string>>;
 }

@@ -1,9 +1,11 @@
 /**
- * The engine as a library (`import { ... } from 'fooocus-gateway/engine'`), usable without the
- * server: the tokenizer, the schedules and samplers by Fooocus name (the same code the pipeline
- * runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself, and the tiny
- * checkpoint generator. Built to dist/engine by
- * `npm run build`; plain `node` imports it, no loader needed.
+ * The engine's one entry point. The gateway imports the engine only from here (the engine itself
+ * runs in a child process started from engine/worker.ts; onnxruntime loads with the first session,
+ * not with this module). As a library (`import { ... } from 'fooocus-gateway/engine'`), usable
+ * without the server: the tokenizer, the schedules and samplers by Fooocus name (the same code the
+ * pipeline runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself, and the
+ * tiny checkpoint generator. Built to dist/engine by `npm run build`; plain `node` imports it, no
+ * loader needed.
  */
 export { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
 export { toPromptChunks } from './text-encoders/prompt-chunks.ts';
@@ -13,10 +15,23 @@ export { createNormalRng, type NormalRng } from './random/normal-rng.ts';
 export { SdxlPipeline, type SdxlPipelineOptions } from './pipeline/sdxl-pipeline.ts';
 export type { JobContext } from './pipeline/job-context.ts';
 export { DEVICES, ProviderSelector, parseDevice, providerChain, type Device } from './onnx/providers.ts';
-export { listCheckpoints, listLoras, resolveCheckpointName, TINY_DEMO_MODEL_NAME } from './models/registry.ts';
+export { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName, TINY_DEMO_MODEL_NAME } from './models/registry.ts';
+export { refinerUnsupportedReasonAt } from './pipeline/refiner.ts';
+export { freeuUnsupportedReasonAt } from './unet/freeu-graph.ts';
+export { FOOOCUS_STYLE_NAMES } from './styles/fooocus-style-names.ts';
+export { allowFileUrlFetch } from './image/wasm-file-fetch.ts';
 export { writeTinyCheckpoint, type TinyCheckpointOptions } from './models/tiny-checkpoint.ts';
 export { findExpansionModel, type ExpansionModelFiles } from './expansion/expansion-files.ts';
 export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
 export { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from './unet/model-sampling.ts';
-export type { EngineJob, OutputFormat } from './protocol.ts';
+export type {
+  EngineImageMessage,
+  EngineInfo,
+  EngineJob,
+  EngineProgressMessage,
+  EngineToGateway,
+  GatewayToEngine,
+  OutputFormat,
+  RefinerSwapMethod,
+} from './protocol.ts';

@@ -13,10 +13,20 @@ export class AppError extends Error {
   }
 }
 
+import type { ReplyPlan } from '../adapters/reply-plan.ts';
+import type { Dialect } from '../adapters/task-record.ts';
+
 /** 422; lives with the pure adapters, which throw it too. */
 export { InvalidFieldError } from '../adapters/invalid-field-error.ts';
 
 export class NotFoundError extends AppError {}
+
+/** An unknown job id on a legacy job route: answered with the original's job-shaped 404 body (fooocus-api-legacy.md §2). */
+export class LegacyJobNotFoundError extends NotFoundError {
+  constructor() {
+    super('Job not found');
+  }
+}
 
 export class ForbiddenError extends AppError {
   constructor() {
@@ -40,8 +50,16 @@ export class FeatureUnavailableError extends AppError {}
 /** Fooocus 2.5 enhance and other deliberately unimplemented routes (501). */
 export class NotImplementedFeatureError extends AppError {}
 
+/** The queue is at `--queue-size`; the dialect and reply plan choose the body (legacy QUEUE_IS_FULL shapes). */
 export class QueueFullError extends AppError {
-  constructor(readonly retryAfterSeconds = 5) {
+  readonly dialect: Dialect;
+  readonly reply: ReplyPlan;
+  constructor(
+    refused: { dialect: Dialect; reply: ReplyPlan },
+    readonly retryAfterSeconds = 5,
+  ) {
     super('queue is full');
+    this.dialect = refused.dialect;
+    this.reply = refused.reply;
   }
 }

@@ -17,7 +17,8 @@ import {
   type ImagePrompt,
   type LoraSetting,
 } from '../common-request.ts';
-import { deriveCurrentTab } from '../current-tab.ts';
+import { deriveCurrentTab, deriveTaskMode } from '../current-tab.ts';
+import { planAllInOneReply } from '../reply-plan.ts';
 import { defaultLoras, withLoraDefaults } from '../default-loras.ts';
 import { parseSeed } from '../parse-seed.ts';
 import { parseSaveName } from '../save-name.ts';
@@ -106,5 +107,8 @@ export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerS
   };
   request.inpaint_advanced_masking_checkbox = request.inpaint_mask_image_upload.kind !== 'none';
   request.current_tab = deriveCurrentTab(request);
-  return { request, warnings, ignoredFields };
+  const reply = planAllInOneReply(context.accept ?? '', request, deriveTaskMode(request));
+  if (reply.isBinaryAccept) request.image_number = 1;
+  // Slots are kept in the client's order, so every CommonRequest image path is the client's own name.
+  return { request, warnings, ignoredFields, reply, fieldNames: {} };
 }

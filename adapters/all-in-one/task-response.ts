@@ -12,14 +12,7 @@ import {
   type CommonRequest,
   type ImageInput,
 } from '../common-request.ts';
-import type { TaskRecord, TaskStatus } from '../../src/tasks/task.types.ts';
-
-export interface LiveProgress {
-  percent: number;
-  message: string;
-  /** Raw base64 PNG of the newest step preview, or null. */
-  preview: string | null;
-}
+import { isFinished, type LiveProgress, type TaskRecord, type TaskStatus } from '../task-record.ts';
 
 export function inputUrl(baseUrl: string, image: ImageInput): string {
   switch (image.kind) {
@@ -78,8 +71,6 @@ export function toAllInOneStatus(status: TaskStatus): string | null {
   }
 }
 
-const isDone = (status: TaskStatus) => status !== 'pending' && status !== 'running';
-
 /** History/pending item and synchronous reply: the database row shape (no `preview`). */
 export function toTaskRow(task: TaskRecord, baseUrl: string): Record<string, unknown> {
   return {
@@ -90,7 +81,7 @@ export function toTaskRow(task: TaskRecord, baseUrl: string): Record<string, unk
     start_mills: task.startMills,
     finish_mills: task.finishMills,
     task_status: toAllInOneStatus(task.status),
-    progress: isDone(task.status) ? 100 : null,
+    progress: isFinished(task.status) ? 100 : null,
     webhook_url: task.webhookUrl,
     result: task.result.map((r) => outputUrl(baseUrl, r.file)),
     error: task.error,

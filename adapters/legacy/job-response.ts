@@ -3,8 +3,7 @@
  * GeneratedImageResult[], AsyncJobResponse, JobQueueInfo, JobHistoryInfo. Key order is the
  * original's serialisation order; `null`s are always emitted.
  */
-import type { TaskRecord, TaskStatus } from '../../src/tasks/task.types.ts';
-import type { LiveProgress } from '../all-in-one/task-response.ts';
+import { isFinished, type LiveProgress, type TaskRecord, type TaskStatus } from '../task-record.ts';
 
 export interface GeneratedImageResult {
   base64: string | null;
@@ -134,6 +133,6 @@ export function toJobHistoryInfo(task: TaskRecord): JobHistoryInfo {
     in_queue_mills: task.inQueueMills,
     start_mills: task.startMills ?? 0,
     finish_mills: task.finishMills ?? 0,
-    is_finished: task.status !== 'pending' && task.status !== 'running',
+    is_finished: isFinished(task.status),
   };
 }

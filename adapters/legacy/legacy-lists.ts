@@ -46,20 +46,27 @@ export interface RawImagePrompt {
   stop: unknown;
   weight: unknown;
   type: unknown;
-  /** Field names for errors: `image_prompts.0.` (v2) or `cn_`…`1` (v1). */
-  names: { stop: string; weight: string; type: string };
+  /** Field names as sent, for errors: `image_prompts.0.cn_img` … (v2) or `cn_img1` … (v1). */
+  names: { image: string; stop: string; weight: string; type: string };
 }
 
-/** Slots without an image are skipped, then at most 4 are used (contract §4.3). */
-export function toImagePrompts(raw: RawImagePrompt[], warnings: string[]): ImagePrompt[] {
-  const slots = raw.map((slot): ImagePrompt => {
+/**
+ * Slots without an image are skipped, then at most 4 are used (contract §4.3). `sentNames[k]` is
+ * the name the client sent slot k's image under (the slot order of CommonRequest differs from the
+ * client's once empty slots are skipped).
+ */
+export function toImagePrompts(raw: RawImagePrompt[], warnings: string[]): { slots: ImagePrompt[]; sentNames: string[] } {
+  // Every slot is checked, with or without an image: a bad value is a 422 wherever it was sent.
+  const checked = raw.map((slot) => {
     const type = slot.type === undefined || slot.type === null || slot.type === '' ? 'ImagePrompt' : checkEnum(slot.names.type, asString(slot.names.type, slot.type) ?? '', CONTROLNET_TYPES);
     const stop = asNumber(slot.names.stop, slot.stop, [0, 1]);
     const weight = asNumber(slot.names.weight, slot.weight, [0, 2]);
     const defaults = LEGACY_CONTROLNET_DEFAULTS[type];
-    return { cn_img: slot.image, cn_stop: stop || defaults.cn_stop, cn_weight: weight || defaults.cn_weight, cn_type: type };
+    const prompt: ImagePrompt = { cn_img: slot.image, cn_stop: stop || defaults.cn_stop, cn_weight: weight || defaults.cn_weight, cn_type: type };
+    return { prompt, sentName: slot.names.image };
   });
-  const withImages = slots.filter((slot) => slot.cn_img.kind !== 'none');
+  const withImages = checked.filter(({ prompt }) => prompt.cn_img.kind !== 'none');
   if (withImages.length > CONTROLNET_SLOTS) warnings.push(`image_prompts: only the first ${CONTROLNET_SLOTS} with an image are used; ${withImages.length - CONTROLNET_SLOTS} ignored`);
-  return withImages.slice(0, CONTROLNET_SLOTS);
+  const used = withImages.slice(0, CONTROLNET_SLOTS);
+  return { slots: used.map((u) => u.prompt), sentNames: used.map((u) => u.sentName) };
 }

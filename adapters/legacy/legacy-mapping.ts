@@ -4,7 +4,8 @@
  * fooocus-semantics.md §13.1; DECISIONS §3 for substitutions, seeds and failures.
  */
 import { formatAspectRatio, parseAspectRatio } from '../aspect-ratio.ts';
-import { COMMON_REQUEST_DEFAULTS, type CommonRequest, type CurrentTab, type ImageInput } from '../common-request.ts';
+import { COMMON_REQUEST_DEFAULTS, type CommonRequest, type CurrentTab, type ImageInput, type TaskMode } from '../common-request.ts';
+import { planLegacyReply } from '../reply-plan.ts';
 import { deriveCurrentTab } from '../current-tab.ts';
 import { defaultLoras } from '../default-loras.ts';
 import { InvalidFieldError } from '../invalid-field-error.ts';
@@ -44,6 +45,8 @@ export interface LegacySource {
   /** v1 multipart: `save_meta` defaults to false and `uov_method` has no default (contract §4.2). */
   isForm: boolean;
   ignoredFields: string[];
+  /** The route's job_type. */
+  jobType: TaskMode;
 }
 
 type Layer = Partial<Record<keyof CommonRequest, unknown>>;
@@ -144,6 +147,7 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
   if (size.isRounded) warnings.push(`aspect_ratios_selection rounded down to ${formatAspectRatio(size)} (sides must be multiples of 8)`);
   const loras = parseLegacyLoras(body.loras, warnings) ?? defaultLoras(snapshot);
   const hasInpaintInput = kind === 'inpaint' || kind === 'ip';
+  const imagePrompts = toImagePrompts(images.prompts, warnings);
 
   const request: CommonRequest = {
     ...(Object.fromEntries(Object.keys(COMMON_REQUEST_DEFAULTS).map((k) => [k, pick(k as keyof CommonRequest)])) as unknown as CommonRequest),
@@ -161,7 +165,7 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
     uov_input_image: kind === 'uov' ? images.input : NONE,
     inpaint_input_image: hasInpaintInput ? images.input : NONE,
     inpaint_mask_image_upload: hasInpaintInput ? images.mask : NONE,
-    controlnet_image: toImagePrompts(images.prompts, warnings),
+    controlnet_image: imagePrompts.slots,
     enhance_input_image: NONE,
     enhance_checkbox: false,
     enhance_ctrls: [],
@@ -178,5 +182,10 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
   const hasImagePrompt = request.controlnet_image.length > 0;
   if (hasImagePrompt && request.uov_input_image.kind !== 'none') request.mixing_image_prompt_and_vary_upscale = true;
   if (hasImagePrompt && request.inpaint_input_image.kind !== 'none') request.mixing_image_prompt_and_inpaint = true;
-  return { request, warnings, ignoredFields: [...source.ignoredFields, ...advanced.ignored] };
+  const reply = planLegacyReply(context.accept ?? '', request.async_process, source.jobType);
+  if (reply.isBinaryAccept) request.image_number = 1;
+  // One mapping from CommonRequest image paths to the names this client sent (a later 422 names them).
+  const fieldNames: Record<string, string> = { uov_input_image: 'input_image', inpaint_input_image: 'input_image', inpaint_mask_image_upload: 'input_mask' };
+  imagePrompts.sentNames.forEach((name, k) => (fieldNames[`controlnet_image.${k}.cn_img`] = name));
+  return { request, warnings, ignoredFields: [...source.ignoredFields, ...advanced.ignored], reply, fieldNames };
 }

@@ -3,7 +3,7 @@
  * (JSON, images as URL / data URI / base64 text) and the v1 multipart routes (images as file parts,
  * `loras`/`advanced_params` as JSON text, lists comma-separated). fooocus-api-legacy.md §3, §4.
  */
-import { classifyImage, NO_IMAGE_SENTINELS } from '../classify-image.ts';
+import { classifyImage } from '../classify-image.ts';
 import { CONTROLNET_SLOTS, type ImageInput, type TaskMode } from '../common-request.ts';
 import { InvalidFieldError } from '../invalid-field-error.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
@@ -119,7 +119,7 @@ function jsonImagePrompts(value: unknown): RawImagePrompt[] {
       stop: slot.cn_stop,
       weight: slot.cn_weight,
       type: slot.cn_type,
-      names: { stop: `${at}.cn_stop`, weight: `${at}.cn_weight`, type: `${at}.cn_type` },
+      names: { image: `${at}.cn_img`, stop: `${at}.cn_stop`, weight: `${at}.cn_weight`, type: `${at}.cn_type` },
     };
   });
 }
@@ -140,7 +140,7 @@ export function toCommonRequestFromLegacyJson(route: LegacyJsonRoute, body: Reco
     mask: jsonImage('input_mask', known.input_mask),
     prompts: jsonImagePrompts(known.image_prompts),
   };
-  return adaptLegacy({ kind, body: known, images, isForm: false, ignoredFields: ignored }, snapshot, context);
+  return adaptLegacy({ kind, body: known, images, isForm: false, ignoredFields: ignored, jobType: LEGACY_JOB_TYPES[route] }, snapshot, context);
 }
 
 const upload = (bytes: Uint8Array | undefined): ImageInput => (bytes && bytes.byteLength > 0 ? { kind: 'bytes', bytes } : { kind: 'none' });
@@ -172,35 +172,9 @@ export function toCommonRequestFromLegacyForm(
             stop: body[`cn_stop${n}`],
             weight: body[`cn_weight${n}`],
             type: body[`cn_type${n}`],
-            names: { stop: `cn_stop${n}`, weight: `cn_weight${n}`, type: `cn_type${n}` },
+            names: { image: `cn_img${n}`, stop: `cn_stop${n}`, weight: `cn_weight${n}`, type: `cn_type${n}` },
           }))
         : [],
   };
-  return adaptLegacy({ kind, body, images, isForm: true, ignoredFields: [...ignored, ...ignoredFiles] }, snapshot, context);
-}
-
-const hasImageText = (value: unknown) => typeof value === 'string' && !NO_IMAGE_SENTINELS.has(value.trim());
-
-/**
- * CommonRequest image paths → the names this legacy client sent them under, so a bad image found
- * while resolving inputs (src/inputs names `uov_input_image`, `controlnet_image.0.cn_img`) is
- * reported as `input_image`, `image_prompts.2.cn_img` or `cn_img3`. Slots without an image were
- * dropped by the adapter, hence the recount. `sent` = the JSON body, or the form's text fields.
- */
-export function legacyImageFieldNames(
-  route: LegacyJsonRoute | LegacyFormRoute,
-  sent: Record<string, unknown>,
-  files?: Record<string, Uint8Array | undefined>,
-): Record<string, string> {
-  const names: Record<string, string> = { uov_input_image: 'input_image', inpaint_input_image: 'input_image', inpaint_mask_image_upload: 'input_mask' };
-  const isForm = route === 'v1/image-upscale-vary' || route === 'v1/image-inpaint-outpaint' || route === 'v1/image-prompt';
-  const sentNames = isForm
-    ? SLOT_NUMBERS.filter((n) => (files?.[`cn_img${n}`]?.byteLength ?? 0) > 0).map((n) => `cn_img${n}`)
-    : (Array.isArray(sent.image_prompts) ? (sent.image_prompts as unknown[]) : [])
-        .map((slot, i) => (typeof slot === 'object' && slot !== null && hasImageText((slot as Record<string, unknown>).cn_img) ? `image_prompts.${i}.cn_img` : null))
-        .filter((name): name is string => name !== null);
-  sentNames.slice(0, CONTROLNET_SLOTS).forEach((name, k) => {
-    names[`controlnet_image.${k}.cn_img`] = name;
-  });
-  return names;
+  return adaptLegacy({ kind, body, images, isForm: true, ignoredFields: [...ignored, ...ignoredFiles], jobType: LEGACY_JOB_TYPES[route] }, snapshot, context);
 }

@@ -3,11 +3,21 @@
  * float32 arrays + dims; this wrapper converts to whatever the model declares (float16, int64,
  * int32) using the session's own metadata, so no I/O dtype is hard-coded elsewhere.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { EngineError } from '../errors.ts';
 import { fromFloat16Array, toFloat16Array } from './float16.ts';
 
 export type Logger = (line: string) => void;
+
+/**
+ * The native runtime, loaded when the first session is created: importing the engine library
+ * (the gateway reads its model catalogue through engine/index.ts) must not load it.
+ */
+let ort: typeof Ort;
+
+async function loadRuntime(): Promise<void> {
+  ort ??= await import('onnxruntime-node');
+}
 
 export interface TensorInfo {
   name: string;
@@ -38,7 +48,7 @@ export interface CreateSessionOptions {
   label?: string;
 }
 
-function toInfo(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
+function toInfo(meta: Ort.InferenceSession.ValueMetadata): TensorInfo {
   return meta.isTensor
     ? { name: meta.name, dtype: meta.type, shape: [...meta.shape] }
     : { name: meta.name, dtype: 'non-tensor', shape: [] };
@@ -48,7 +58,7 @@ function describe(info: TensorInfo): string {
   return `${info.name} ${info.dtype}[${info.shape.join(',')}]`;
 }
 
-function toOrtTensor(info: TensorInfo, feed: FeedTensor): ort.Tensor {
+function toOrtTensor(info: TensorInfo, feed: FeedTensor): Ort.Tensor {
   const size = feed.dims.reduce((a, b) => a * b, 1);
   if (size !== feed.data.length) {
     throw new EngineError('runtime-failure', `feed ${info.name}: ${feed.data.length} values do not fill dims [${feed.dims.join(',')}]`);
@@ -76,8 +86,8 @@ function toOrtTensor(info: TensorInfo, feed: FeedTensor): ort.Tensor {
   }
 }
 
-function fromOrtTensor(name: string, value: ort.OnnxValue): OutputTensor {
-  const tensor = value as ort.Tensor;
+function fromOrtTensor(name: string, value: Ort.OnnxValue): OutputTensor {
+  const tensor = value as Ort.Tensor;
   const dims = [...tensor.dims];
   const data = tensor.data;
   if (tensor.type === 'float32') return { data: data as Float32Array, dims };
@@ -92,7 +102,7 @@ export class OnnxSession {
   readonly outputs: readonly TensorInfo[];
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     readonly provider: string,
     readonly label: string,
     private readonly log: Logger,
@@ -103,7 +113,8 @@ export class OnnxSession {
 
   /** Throws whatever onnxruntime throws (e.g. a provider whose libraries are absent); providers.ts falls back. */
   static async create(model: string | Uint8Array, options: CreateSessionOptions): Promise<OnnxSession> {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
+    await loadRuntime();
+    const sessionOptions: Ort.InferenceSession.SessionOptions = {
       executionProviders: [options.provider],
       graphOptimizationLevel: 'all',
       // Fatal only: provider start failures are expected (fallback) and we log run failures ourselves.
@@ -141,9 +152,9 @@ export class OnnxSession {
     if (unknownFetch.length > 0) {
       throw new EngineError('runtime-failure', `${this.label}: no outputs named ${unknownFetch.join(', ')} (model outputs: ${this.outputs.map((o) => o.name).join(', ')})`);
     }
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const info of this.inputs) ortFeeds[info.name] = toOrtTensor(info, feeds[info.name]);
-    let result: ort.InferenceSession.ReturnType;
+    let result: Ort.InferenceSession.ReturnType;
     try {
       result = fetch ? await this.session.run(ortFeeds, [...fetch]) : await this.session.run(ortFeeds);
     } catch (error) {

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { EngineInfo, EngineJob, EngineToGateway, GatewayToEngine } from '../../engine/protocol.ts';
+import type { EngineInfo, EngineJob, EngineToGateway, GatewayToEngine } from '../../engine/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { EngineJobError, type EngineClient, type EngineRunHandlers, type EngineRunOutcome } from '../tasks/ports.ts';
 

@@ -13,6 +13,7 @@ import {
   FeatureUnavailableError,
   ForbiddenError,
   InvalidFieldError,
+  LegacyJobNotFoundError,
   MethodNotAllowedError,
   NotFoundError,
   NotImplementedFeatureError,
@@ -38,22 +39,18 @@ function invalidFieldItems(err: InvalidFieldError): PydanticErrorItem[] {
   return [item];
 }
 
-/** Legacy operations whose unknown job id answers the original's job-shaped 404 (fooocus-api-legacy.md §2). */
-const LEGACY_JOB_OPERATIONS = new Set(['legacyQueryJob', 'legacyStop']);
 const MULTER_LIMITS = new Set(['LIMIT_PART_COUNT', 'LIMIT_FILE_SIZE', 'LIMIT_FILE_COUNT', 'LIMIT_FIELD_KEY', 'LIMIT_FIELD_VALUE', 'LIMIT_FIELD_COUNT']);
 
 /**
  * Queue full in the legacy dialect (§1.3): clients check finish_reason, not the status — 200 with
- * the QUEUE_IS_FULL shapes for the JSON modes, 409 text for binary. The route leaves its reply mode
- * and job type in res.locals before accepting.
+ * the QUEUE_IS_FULL shapes for the JSON modes, 409 text for a binary Accept (even under async_process).
  */
-function sendLegacyQueueFull(res: Response): void {
-  const mode = res.locals.legacyReplyMode as 'binary' | 'async' | 'sync' | undefined;
-  if (mode === 'binary') {
+function sendLegacyQueueFull(res: Response, err: QueueFullError): void {
+  if (err.reply.isBinaryAccept) {
     res.status(409).type('text/plain').send('QUEUE_IS_FULL');
     return;
   }
-  sendJson(res, 200, mode === 'async' ? toQueueFullJobResponse(String(res.locals.legacyJobType ?? 'Text to Image')) : toQueueFullResults());
+  sendJson(res, 200, err.reply.mode === 'async' ? toQueueFullJobResponse(err.reply.jobType) : toQueueFullResults());
 }
 
 function sendMulterError(res: Response, err: multer.MulterError): void {
@@ -73,8 +70,7 @@ export function errorHandler(logger: Logger) {
     if (err instanceof RequestValidationError) return sendJson(res, 422, { detail: err.items });
     if (err instanceof InvalidFieldError) return sendJson(res, 422, { detail: invalidFieldItems(err) });
     if (err instanceof ForbiddenError) return sendJson(res, 403, { detail: 'Forbidden' });
-    const isLegacy = res.locals.dialect === 'legacy';
-    if (err instanceof NotFoundError && isLegacy && LEGACY_JOB_OPERATIONS.has(String(res.locals.operationId))) return sendJson(res, 404, JOB_NOT_FOUND);
+    if (err instanceof LegacyJobNotFoundError) return sendJson(res, 404, JOB_NOT_FOUND);
     if (err instanceof NotFoundError) return sendJson(res, 404, { detail: err.message });
     if (err instanceof multer.MulterError) return sendMulterError(res, err);
     if (err instanceof MethodNotAllowedError) {
@@ -82,7 +78,7 @@ export function errorHandler(logger: Logger) {
       return sendJson(res, 405, { detail: 'Method Not Allowed' });
     }
     if (err instanceof ConflictError) return sendJson(res, 409, { detail: err.message });
-    if (err instanceof QueueFullError && isLegacy) return sendLegacyQueueFull(res);
+    if (err instanceof QueueFullError && err.dialect === 'legacy') return sendLegacyQueueFull(res, err);
     if (err instanceof QueueFullError) {
       res.setHeader('Retry-After', String(err.retryAfterSeconds));
       return sendJson(res, 503, { detail: err.message });

@@ -20,6 +20,14 @@ export interface BodySchemaIndex {
 
 const readText = express.text({ type: () => true, limit: '64mb' });
 
+/** The JSON each request sent, as parsed and lax-coerced, before the validator adds defaults. */
+const sentBodies = new WeakMap<Request, unknown>();
+
+/** What the client sent as its JSON body (an object after validation), without the validator's defaults. */
+export function sentJsonBody(req: Request): Record<string, unknown> {
+  return (sentBodies.get(req) ?? req.body ?? {}) as Record<string, unknown>;
+}
+
 function positionOf(error: unknown): number {
   const match = /position (\d+)/.exec(error instanceof Error ? error.message : '');
   return match ? Number(match[1]) : 0;
@@ -33,7 +41,7 @@ export function jsonBody(index: BodySchemaIndex) {
       if (!index.find(req.method, req.path)) return next();
       readText(req, res, next);
     },
-    (req: Request, res: Response, next: NextFunction) => {
+    (req: Request, _res: Response, next: NextFunction) => {
       const schema = index.find(req.method, req.path);
       if (!schema || typeof req.body !== 'string') return next();
       const text = req.body;
@@ -53,7 +61,7 @@ export function jsonBody(index: BodySchemaIndex) {
       }
       req.body = coerceLax(parsed, schema, index.resolve);
       // The validator fills in defaults; adapters must know what the client really sent (presets, --strict).
-      res.locals.sentBody = structuredClone(req.body);
+      sentBodies.set(req, structuredClone(req.body));
       // The validator only accepts declared media types; what we parsed *is* JSON now.
       req.headers['content-type'] = 'application/json';
       next();

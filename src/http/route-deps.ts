@@ -1,25 +1,30 @@
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
-import type { EngineInfo } from '../../engine/protocol.ts';
+import type { EngineInfo } from '../../engine/index.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
-import type { InputResolver } from '../inputs/input-resolver.ts';
 import type { StoredFiles } from '../storage/stored-files.ts';
 import type { IdSource } from '../tasks/ports.ts';
 import type { TaskEventHub } from '../tasks/task-events.ts';
 import type { TaskService } from '../tasks/task.service.ts';
 
+/** The model catalogue as routes see it: a rescan for each generation request, and the listings. */
+export interface CatalogueView {
+  refresh(): Promise<ServerSnapshot>;
+  listModels(): Promise<{ models: string[]; loras: string[] }>;
+  /** Style names clients may send (fixed for the server's life). */
+  styles(): readonly string[];
+}
+
 /** Everything route handlers may call: services and read-only views, never entities or the engine. */
 export interface RouteDeps {
   service: TaskService;
   hub: TaskEventHub;
-  inputs: InputResolver;
+  catalogue: CatalogueView;
   codec: ImageCodec;
   ids: IdSource;
   baseUrl: string;
   /** `--legacy-base64`: legacy results' base64 as raw PNG base64 (≤ v0.4) or data URIs (v0.5). */
   legacyBase64: 'raw' | 'data-uri';
   files: StoredFiles;
-  snapshot(): Promise<ServerSnapshot>;
-  listModels(): Promise<{ models: string[]; loras: string[] }>;
   engineInfo(): EngineInfo | null;
   queueDepth(): { running: number; pending: number };
   now(): number;

@@ -2,7 +2,9 @@
  * Image decode/encode as the gateway sees it (input re-encoding to PNG, Accept conversion of
  * /outputs). Implementations must keep pixel work off the gateway loop (DECISIONS §2).
  */
-export type ImageFormat = 'png' | 'jpeg' | 'webp';
+import type { ImageFormat } from '../../adapters/task-record.ts';
+
+export type { ImageFormat };
 
 export interface ImageCodec {
   /** Decodes any supported image and re-encodes it as PNG; InvalidFieldError naming `field` when it is not an image. */

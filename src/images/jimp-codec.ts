@@ -9,7 +9,7 @@ import { defaultFormats } from 'jimp';
 import type { ImageFormat } from './image-codec.ts';
 import { sniffImage } from './sniff-image.ts';
 // One wrapper for the whole project: the engine needs the same fix for its WebP outputs.
-import { allowFileUrlFetch as installWasmFileFetch } from '../../engine/image/wasm-file-fetch.ts';
+import { allowFileUrlFetch as installWasmFileFetch } from '../../engine/index.ts';
 
 const Jimp = createJimp({ formats: [...defaultFormats, webp] });
 

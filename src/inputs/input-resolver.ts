@@ -1,8 +1,10 @@
 /**
  * The named second step after adaptation (DECISIONS §2): every classified image of a
- * CommonRequest is fetched or decoded, re-encoded as PNG in the codec worker (never on the gateway
- * loop) and stored as `inputs/<sha256>.png`. A bad image is a 422 naming the field, before any task
- * row exists. Our own `/outputs`, `/files` and `/inputs` URLs are read from disk, not fetched.
+ * CommonRequest is fetched or decoded and re-encoded as PNG in the codec worker (never on the
+ * gateway loop), named `inputs/<sha256>.png`. A bad image is a 422 naming the field as the client
+ * sent it, before any task row exists. Nothing is written until the task is accepted (`store`), so
+ * a refused request leaves no file. Our own `/outputs`, `/files` and `/inputs` URLs are read from
+ * disk, not fetched.
  */
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { InvalidFieldError } from '../errors.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
 import type { UrlFetcher } from '../net/url-fetcher.ts';
 import { isPlainOutputName } from '../storage/output-store.ts';
+import type { InputResolver, ResolvedInputs } from '../tasks/ports.ts';
 
 export interface InputResolverOptions {
   dataDir: string;
@@ -23,36 +26,45 @@ export interface InputResolverOptions {
 
 const INPUT_NAME = /^[A-Za-z0-9._-]+$/;
 
-export class InputResolver {
+export class StoredInputResolver implements InputResolver {
   constructor(private readonly options: InputResolverOptions) {}
 
   get inputsDir(): string {
     return join(this.options.dataDir, 'inputs');
   }
 
-  async resolve(request: CommonRequest): Promise<CommonRequest> {
+  async resolve(request: CommonRequest, fieldNames: Readonly<Record<string, string>>): Promise<ResolvedInputs> {
+    const files = new Map<string, Uint8Array>();
+    const resolveAt = (path: string, input: ImageInput) => this.resolveImage(fieldNames[path] ?? path, input, files);
     const resolved: CommonRequest = { ...request };
-    for (const field of IMAGE_FIELDS) resolved[field] = await this.resolveImage(field, request[field]);
+    for (const field of IMAGE_FIELDS) resolved[field] = await resolveAt(field, request[field]);
     resolved.controlnet_image = await Promise.all(
-      request.controlnet_image.map(async (slot, i) => ({ ...slot, cn_img: await this.resolveImage(`controlnet_image.${i}.cn_img`, slot.cn_img) })),
+      request.controlnet_image.map(async (slot, i) => ({ ...slot, cn_img: await resolveAt(`controlnet_image.${i}.cn_img`, slot.cn_img) })),
     );
-    return resolved;
+    return { request: resolved, files: [...files].map(([name, png]) => ({ name, png })) };
   }
 
-  private async resolveImage(field: string, input: ImageInput): Promise<ImageInput> {
+  /** Writes the accepted task's inputs; a file already there (same content: same name) is kept. */
+  async store(files: ResolvedInputs['files']): Promise<void> {
+    if (files.length === 0) return;
+    await mkdir(this.inputsDir, { recursive: true });
+    for (const { name, png } of files) {
+      const path = join(this.inputsDir, name);
+      const exists = await access(path).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) await writeFile(path, png);
+    }
+  }
+
+  /** `field` is the name the client sent the image under. */
+  private async resolveImage(field: string, input: ImageInput, files: Map<string, Uint8Array>): Promise<ImageInput> {
     if (input.kind === 'none' || input.kind === 'stored') return input;
     const bytes = await this.readBytes(field, input);
     const { png, width, height } = await this.options.codec.toPng(bytes, field);
     const file = `${createHash('sha256').update(png).digest('hex')}.png`;
-    const path = join(this.inputsDir, file);
-    const exists = await access(path).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) {
-      await mkdir(this.inputsDir, { recursive: true });
-      await writeFile(path, png);
-    }
+    files.set(file, png);
     return { kind: 'stored', file, width, height };
   }
 

@@ -8,13 +8,13 @@
  */
 import type { DataSource, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../errors.ts';
-import type { NewTask, TaskQuery, TaskRecord, TaskRepository, TaskResultFile, TaskStatus } from '../tasks/task.types.ts';
+import { UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
+import type { NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
 
 /** Well under sqlite's host-parameter limit (32766 since 3.32; 999 before). */
 const IDS_PER_STATEMENT = 500;
-const UNFINISHED: TaskStatus[] = ['pending', 'running'];
 
 export class SqliteTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
@@ -127,7 +127,7 @@ export class SqliteTaskRepository implements TaskRepository {
   }
 
   async findUnfinished(): Promise<TaskRecord[]> {
-    return this.find({ statuses: UNFINISHED });
+    return this.find({ statuses: UNFINISHED_STATUSES });
   }
 
   private async deleteNow(taskIds: string[]): Promise<void> {

@@ -1,21 +1,23 @@
 /**
- * Composition root: config → demo model → database (migrations) → repositories → engine client →
- * runner (queue rebuilt) → app. main.ts listens; tests call this with a scripted engine.
+ * Composition root: config → demo model → model catalogue → database (migrations) → repositories →
+ * engine client → runner and service → app → queue rebuilt. main.ts listens; tests call this with
+ * a scripted engine.
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
-import { listCheckpoints, TINY_DEMO_MODEL_NAME } from '../../engine/models/registry.ts';
-import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
 import { ApiKeyChecker } from '../auth/api-key.ts';
+import { ensureDemoCheckpoint } from '../catalogue/demo-models.ts';
+import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
+import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
 import { ChildEngineClient } from '../engine-client/child-engine-client.ts';
 import { createApp } from '../http/app.ts';
-import { loadApiDocument, loadSpecFile } from '../http/openapi-document.ts';
+import { loadApiDocument, loadSpecFile } from '../openapi/openapi-document.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
 import { WorkerImageCodec } from '../images/worker-image-codec.ts';
-import { InputResolver } from '../inputs/input-resolver.ts';
+import { StoredInputResolver } from '../inputs/input-resolver.ts';
 import type { Logger } from '../logging/logger.ts';
 import { GuardedUrlFetcher } from '../net/url-fetcher.ts';
 import { closeDatabase, openDatabase } from '../persistence/data-source.ts';
@@ -29,7 +31,6 @@ import { createTaskNotifier } from '../tasks/task-notifier.ts';
 import { TaskRunner } from '../tasks/task.runner.ts';
 import { TaskService } from '../tasks/task.service.ts';
 import { HttpWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
-import { ServerState } from './server-state.ts';
 
 export const OPENAPI_DIR = fileURLToPath(new URL('../../openapi/', import.meta.url));
 
@@ -38,6 +39,8 @@ export interface ComposeOverrides {
   webhooks?: WebhookSender;
   ids?: IdSource;
   now?: () => number;
+  /** Task modes the (scripted) engine runs; default: what engine/ runs. */
+  supportedModes?: readonly TaskMode[];
 }
 
 export interface ComposedServer {
@@ -50,39 +53,21 @@ export interface ComposedServer {
   close(): Promise<void>;
 }
 
-/**
- * The demo is shaped like a current optimum export (float32 scalar timestep, so the continuous
- * `edm_playground_v2.5` timestep runs) with up-block skip Concats (so FreeU runs): every generation
- * option works on it.
- */
-const DEMO_CHECKPOINT_SHAPE = { timestep: 'float32-scalar', upBlocks: true } as const;
-
-/** With no checkpoint installed, writes the tiny random-weight demo checkpoint (DECISIONS §4). */
-async function ensureDemoModel(config: Config, logger: Logger): Promise<boolean> {
-  if (!config.isDemoModelEnabled) return false;
-  const installed = await listCheckpoints(config.modelsDir);
-  if (installed.length > 0 && !(installed.length === 1 && installed[0] === TINY_DEMO_MODEL_NAME)) return false;
-  if (installed.length === 0) {
-    logger.info(`no checkpoint under ${join(config.modelsDir, 'checkpoints')}: writing the tiny random-weight demo checkpoint '${TINY_DEMO_MODEL_NAME}'`);
-    await writeTinyCheckpoint(join(config.modelsDir, 'checkpoints', TINY_DEMO_MODEL_NAME), DEMO_CHECKPOINT_SHAPE);
-  }
-  logger.warn(`using the demo checkpoint '${TINY_DEMO_MODEL_NAME}': its images are noise. Install a real SDXL ONNX checkpoint under models/checkpoints/<name>/`);
-  return true;
-}
-
 export async function composeServer(config: Config, logger: Logger, overrides: ComposeOverrides = {}): Promise<ComposedServer> {
   await mkdir(config.dataDir, { recursive: true });
-  const isDemo = await ensureDemoModel(config, logger);
+  const demoModelName = await ensureDemoCheckpoint(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = overrides.ids ?? randomIds;
-  const state = new ServerState({
+  const catalogue = new ModelCatalogue({
     modelsDir: config.modelsDir,
     presetsDir: config.presetsDir,
     configuredDefaultModel: config.defaultModel,
     serverPreset: config.preset,
     isStrict: config.isStrict,
+    demoModelName,
     logger,
   });
+  const defaults = { defaultModel: (await catalogue.refresh()).defaultModel };
   const dataSource = await openDatabase(join(config.dataDir, 'db.sqlite3'));
   const repo = new SqliteTaskRepository(dataSource);
   const hub = new TaskEventHub();
@@ -92,8 +77,6 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   if (engine instanceof ChildEngineClient) engine.start();
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
-  let installedLoras: string[] = [];
-  let expansionUnavailable: string | null = null;
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
   const runner = new TaskRunner({
     repo,
@@ -106,36 +89,22 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       notify(task);
       service.applyRetention().catch((error: unknown) => logger.warn(`--queue-history retention failed: ${error instanceof Error ? error.message : String(error)}`));
     },
-    installedLoras: () => installedLoras,
-    expansionUnavailable: () => expansionUnavailable,
+    models: catalogue,
   });
-  const service: TaskService = new TaskService(repo, runner, hub, clock, ids, outputs, {
-    queueSize: config.queueSize,
-    queueHistory: config.queueHistory,
-    globalWebhookUrl: config.webhookUrl,
-    installedLoras: () => installedLoras,
-    expansionUnavailable: () => expansionUnavailable,
-    freeuUnavailable: (modelName) => state.freeuUnavailable(modelName),
-    refinerUnavailable: (modelName) => state.refinerUnavailable(modelName),
-    demoModelName: isDemo ? TINY_DEMO_MODEL_NAME : null,
-  });
-  const snapshot = async () => {
-    const s = await state.snapshot();
-    installedLoras = [...s.loras];
-    expansionUnavailable = await state.expansionUnavailable();
-    return s;
-  };
-  const defaults = { defaultModel: (await snapshot()).defaultModel };
-  const document = await loadApiDocument(OPENAPI_DIR, defaults);
-  const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
-  // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
-  if (await access(join(OPENAPI_DIR, 'legacy.yaml')).then(() => true, () => false)) specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
-  const inputs = new InputResolver({
+  const inputs = new StoredInputResolver({
     dataDir: config.dataDir,
     baseUrl: config.baseUrl,
     codec,
     fetcher: new GuardedUrlFetcher({ allowPrivate: config.allowPrivateUrls }),
   });
+  const service: TaskService = new TaskService(
+    { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue },
+    { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes },
+  );
+  const document = await loadApiDocument(OPENAPI_DIR, defaults);
+  const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
+  // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
+  if (await access(join(OPENAPI_DIR, 'legacy.yaml')).then(() => true, () => false)) specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
   const app = createApp({
     document,
     specs,
@@ -145,14 +114,12 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     deps: {
       service,
       hub,
-      inputs,
+      catalogue,
       codec,
       ids,
       baseUrl: config.baseUrl,
       legacyBase64: config.legacyBase64,
       files: new StoredFiles(config.dataDir),
-      snapshot,
-      listModels: () => state.listModels(),
       engineInfo: () => engine.info(),
       queueDepth: () => ({ running: hub.current() ? 1 : 0, pending: runner.pendingCount() }),
       now: clock.now,

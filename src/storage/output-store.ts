@@ -6,7 +6,7 @@
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { OutputStore, SavedOutput } from '../tasks/ports.ts';
-import type { Dialect } from '../tasks/task.types.ts';
+import type { Dialect } from '../../adapters/task-record.ts';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 

@@ -2,8 +2,9 @@
  * Interfaces src/tasks owns and main.ts fills with concrete classes (house-style rule 4):
  * the engine, output files, webhooks, the clock and id/seed randomness.
  */
-import type { EngineImageMessage, EngineInfo, EngineJob, EngineProgressMessage } from '../../engine/protocol.ts';
-import type { Dialect } from './task.types.ts';
+import type { EngineImageMessage, EngineInfo, EngineJob, EngineProgressMessage } from '../../engine/index.ts';
+import type { CommonRequest } from '../../adapters/common-request.ts';
+import type { Dialect } from '../../adapters/task-record.ts';
 
 export interface EngineRunHandlers {
   onProgress(message: EngineProgressMessage): void;
@@ -48,6 +49,36 @@ export interface OutputStore {
   remove(file: string): Promise<void>;
   /** Absolute path of a stored output, or null when the name is not a plain `<date>/<file>`. */
   pathOf(file: string): string | null;
+}
+
+export interface ResolvedInputs {
+  /** The request with every image replaced by its stored form (`inputs/<name>`). */
+  request: CommonRequest;
+  /** Re-encoded images to write under inputs/ once the task is accepted. */
+  files: { name: string; png: Uint8Array }[];
+}
+
+/**
+ * Turns a request's classified images into stored inputs (decode, fetch): the slow step that runs
+ * after every cheap check. Errors are InvalidFieldErrors naming `fieldNames[path] ?? path`, the
+ * client's own field name. Nothing is written before `store`.
+ */
+export interface InputResolver {
+  resolve(request: CommonRequest, fieldNames: Readonly<Record<string, string>>): Promise<ResolvedInputs>;
+  store(files: ResolvedInputs['files']): Promise<void>;
+}
+
+/** What the service and runner read about installed models; the model catalogue implements it. */
+export interface ModelFacts {
+  installedLoras(): readonly string[];
+  /** Why Fooocus V2 expansion cannot run (said with each task that selects it), or null when it can. */
+  expansionUnavailable(): string | null;
+  /** Why FreeU cannot be applied to this checkpoint's UNet, or null when it can (or cannot be told before running). */
+  freeuUnavailable(modelName: string): Promise<string | null>;
+  /** Why this checkpoint cannot refine (not an SDXL-family UNet), or null when it can (or cannot be told before running). */
+  refinerUnavailable(modelName: string): Promise<string | null>;
+  /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
+  readonly demoModelName: string | null;
 }
 
 export interface Clock {

@@ -2,8 +2,7 @@
  * Live task state that never reaches the database (progress, newest preview) and the in-process
  * fan-out to waiters (sync replies, streams). The database stays the source of truth for status.
  */
-import type { LiveProgress } from '../../adapters/all-in-one/task-response.ts';
-import type { TaskRecord } from './task.types.ts';
+import type { LiveProgress, TaskRecord } from '../../adapters/task-record.ts';
 
 export type TaskEvent =
   | { type: 'started'; task: TaskRecord }

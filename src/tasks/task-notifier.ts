@@ -7,7 +7,7 @@ import { toTaskRow } from '../../adapters/all-in-one/task-response.ts';
 import { stringifyJson } from '../json/big-json.ts';
 import { pythonJsonDumps } from '../json/python-json.ts';
 import type { WebhookSender } from '../webhooks/webhook-sender.ts';
-import type { TaskRecord } from './task.types.ts';
+import type { TaskRecord } from '../../adapters/task-record.ts';
 
 export interface TaskNotifierOptions {
   baseUrl: string;

@@ -5,10 +5,11 @@
  */
 import PQueue from 'p-queue';
 import type { Logger } from '../logging/logger.ts';
-import { EngineJobError, type Clock, type EngineClient, type OutputStore } from './ports.ts';
+import { EngineJobError, type Clock, type EngineClient, type ModelFacts, type OutputStore } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
-import type { TaskRecord, TaskRepository, TaskResultFile, TaskStatus } from './task.types.ts';
-import { NO_EXPANSION_MODEL, toEngineJob } from './to-engine-job.ts';
+import { isFinished, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
+import type { TaskRepository } from './task.types.ts';
+import { toEngineJob } from './to-engine-job.ts';
 
 export interface RunnerDeps {
   repo: TaskRepository;
@@ -19,8 +20,7 @@ export interface RunnerDeps {
   logger: Logger;
   /** Called once per task when it reaches a final status (webhooks). */
   onFinished(task: TaskRecord): void;
-  installedLoras(): readonly string[];
-  expansionUnavailable?(): string | null;
+  models: Pick<ModelFacts, 'installedLoras' | 'expansionUnavailable'>;
 }
 
 /** A crash of the engine child is retried this many times within one process. */
@@ -101,7 +101,7 @@ export class TaskRunner {
   private async execute(taskId: string): Promise<void> {
     const before = await this.deps.repo.findByTaskId(taskId);
     // Cancelled (or finished by a previous process) while it waited.
-    if (!before || (before.status !== 'pending' && before.status !== 'running')) return;
+    if (!before || isFinished(before.status)) return;
     const task = await this.deps.repo.markStarted(taskId, this.deps.clock.now());
     this.deps.hub.started(task);
     const files: TaskResultFile[] = [];
@@ -109,7 +109,7 @@ export class TaskRunner {
     let status: TaskStatus = 'finished';
     let error: string | null = null;
     try {
-      const { job } = toEngineJob(taskId, task.request, this.deps.installedLoras(), this.deps.expansionUnavailable?.() ?? NO_EXPANSION_MODEL);
+      const { job } = toEngineJob(taskId, task.request, this.deps.models.installedLoras(), this.deps.models.expansionUnavailable());
       for (let attempt = 0; ; attempt++) {
         try {
           const outcome = await this.deps.engine.run(job, {

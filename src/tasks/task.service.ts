@@ -2,22 +2,16 @@
  * Accepting, finding, waiting for and cancelling tasks — what routes call. Status changes after
  * acceptance belong to the runner.
  */
-import type { CommonRequest } from '../../adapters/common-request.ts';
+import type { AdaptResult } from '../../adapters/server-snapshot.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
+import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord } from '../../adapters/task-record.ts';
 import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
-import type { Clock, IdSource, OutputStore } from './ports.ts';
+import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
-import type { Dialect, ResponseMode, TaskQuery, TaskRecord, TaskRepository } from './task.types.ts';
+import type { TaskQuery, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
-import { NO_EXPANSION_MODEL, refinerOf, toEngineJob } from './to-engine-job.ts';
-
-export interface AcceptRequest {
-  request: CommonRequest;
-  dialect: Dialect;
-  responseMode: ResponseMode;
-  warnings: string[];
-}
+import { refinerOf, toEngineJob } from './to-engine-job.ts';
 
 export interface TaskServiceOptions {
   /** Waiting + running, both dialects; 0 = unlimited. */
@@ -26,15 +20,19 @@ export interface TaskServiceOptions {
   queueHistory?: number;
   /** `--webhook-url`: used when a request names none. */
   globalWebhookUrl: string;
-  installedLoras(): readonly string[];
-  /** Why FreeU cannot be applied to this checkpoint's UNet, or null when it can (or cannot be told before running). */
-  freeuUnavailable?(modelName: string): Promise<string | null>;
-  /** Why this checkpoint cannot refine (not an SDXL-family UNet), or null when it can (or cannot be told before running). */
-  refinerUnavailable?(modelName: string): Promise<string | null>;
-  /** Why Fooocus V2 expansion cannot run (said with each task that selects it), or null when it can. */
-  expansionUnavailable?(): string | null;
-  /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
-  demoModelName: string | null;
+  /** Task modes the engine runs (default: what engine/ runs today); API tests with a scripted engine widen it. */
+  supportedModes?: readonly TaskMode[];
+}
+
+export interface TaskServiceDeps {
+  repo: TaskRepository;
+  runner: TaskRunner;
+  hub: TaskEventHub;
+  clock: Clock;
+  ids: IdSource;
+  outputs: OutputStore;
+  inputs: InputResolver;
+  models: ModelFacts;
 }
 
 /** 32-hex and dashed uuid4 forms of the same id (DECISIONS §3: every route accepts both). */
@@ -45,57 +43,85 @@ export function alternateIdForm(taskId: string): string | null {
   return null;
 }
 
-const FINISHED_STATUSES = ['finished', 'stopped', 'skipped', 'failed', 'cancelled'] as const;
-
 export class TaskService {
   private lastAccepted: string | null = null;
   /** Retention runs one at a time, in finish order. */
   private retention: Promise<void> = Promise.resolve();
+  private readonly repo: TaskRepository;
+  private readonly runner: TaskRunner;
+  private readonly hub: TaskEventHub;
 
   constructor(
-    private readonly repo: TaskRepository,
-    private readonly runner: TaskRunner,
-    private readonly hub: TaskEventHub,
-    private readonly clock: Clock,
-    private readonly ids: IdSource,
-    private readonly outputs: OutputStore,
+    private readonly deps: TaskServiceDeps,
     private readonly options: TaskServiceOptions,
-  ) {}
+  ) {
+    this.repo = deps.repo;
+    this.runner = deps.runner;
+    this.hub = deps.hub;
+  }
 
-  /** Writes the task row, then queues it. Throws QueueFullError / typed errors before writing anything. */
-  async accept(accept: AcceptRequest): Promise<TaskRecord> {
-    assertSupported(accept.request);
-    if (accept.request.freeu_enabled) {
-      const reason = await this.options.freeuUnavailable?.(accept.request.base_model_name);
-      if (reason) throw new InvalidFieldError('freeu_enabled', `freeu_enabled: FreeU cannot be applied to the UNet export of '${accept.request.base_model_name}' (${reason}); send false`, { input: true });
-    }
-    const refiner = refinerOf(accept.request, 1);
-    if (refiner) {
-      const reason = await this.options.refinerUnavailable?.(refiner.model);
-      if (reason) throw new InvalidFieldError('refiner_model_name', `refiner_model_name: '${refiner.model}' cannot refine here (${reason}); choose an SDXL or SDXL-refiner checkpoint or None`, { input: refiner.model });
-    }
-    if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError();
-    // Substitutions the engine mapping makes are known now: the client hears of them in the reply headers.
-    const warnings = [...accept.warnings, ...toEngineJob('', accept.request, this.options.installedLoras(), this.options.expansionUnavailable?.() ?? NO_EXPANSION_MODEL).warnings];
-    if (accept.request.base_model_name === this.options.demoModelName) {
-      warnings.push(`'${this.options.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
-    }
+  /**
+   * Takes an adapted, unresolved request through every cheap check, then resolves its images
+   * (decode, fetch), then persists: a refused request has fetched nothing and written nothing.
+   * Throws typed errors (QueueFullError carries the dialect and reply plan for its body).
+   */
+  async accept(adapted: AdaptResult, dialect: Dialect): Promise<TaskRecord> {
+    const { request } = adapted;
+    assertSupported(request, this.options.supportedModes);
+    await this.assertModelsFit(request);
+    this.assertQueueRoom(dialect, adapted);
+    const warnings = this.warningsFor(adapted);
+    const resolved = await this.deps.inputs.resolve(request, adapted.fieldNames);
     // As FooocusAPI, an empty webhook_url is replaced by --webhook-url before the request is stored,
     // so req_params shows the URL that will be called (fooocusapi-new.md §4.3, §13).
-    const webhookUrl = accept.request.webhook_url || this.options.globalWebhookUrl;
+    const webhookUrl = request.webhook_url || this.options.globalWebhookUrl;
     const task = await this.repo.insert({
-      taskId: this.ids.taskId(accept.dialect),
-      dialect: accept.dialect,
-      mode: deriveTaskMode(accept.request),
-      responseMode: accept.responseMode,
-      request: { ...accept.request, webhook_url: webhookUrl },
+      taskId: this.deps.ids.taskId(dialect),
+      dialect,
+      mode: deriveTaskMode(request),
+      responseMode: adapted.reply.mode,
+      request: { ...resolved.request, webhook_url: webhookUrl },
       webhookUrl,
-      inQueueMills: this.clock.now(),
+      inQueueMills: this.deps.clock.now(),
       warnings,
     });
+    await this.deps.inputs.store(resolved.files);
     this.lastAccepted = task.taskId;
     this.runner.enqueue(task.taskId);
     return task;
+  }
+
+  private async assertModelsFit(request: AdaptResult['request']): Promise<void> {
+    const { models } = this.deps;
+    if (request.freeu_enabled) {
+      const reason = await models.freeuUnavailable(request.base_model_name);
+      if (reason) {
+        const msg = `freeu_enabled: FreeU cannot be applied to the UNet export of '${request.base_model_name}' (${reason}); send false`;
+        throw new InvalidFieldError('freeu_enabled', msg, { input: true });
+      }
+    }
+    const refiner = refinerOf(request, 1);
+    if (refiner) {
+      const reason = await models.refinerUnavailable(refiner.model);
+      if (reason) {
+        const msg = `refiner_model_name: '${refiner.model}' cannot refine here (${reason}); choose an SDXL or SDXL-refiner checkpoint or None`;
+        throw new InvalidFieldError('refiner_model_name', msg, { input: refiner.model });
+      }
+    }
+  }
+
+  private assertQueueRoom(dialect: Dialect, adapted: AdaptResult): void {
+    if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
+  }
+
+  /** The adapter's substitutions plus what the engine mapping will not apply: the client hears of them in the reply headers. */
+  private warningsFor(adapted: AdaptResult): string[] {
+    const { models } = this.deps;
+    const warnings = [...adapted.warnings, ...toEngineJob('', adapted.request, models.installedLoras(), models.expansionUnavailable()).warnings];
+    if (adapted.request.base_model_name === models.demoModelName) {
+      warnings.push(`'${models.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
+    }
+    return warnings;
   }
 
   /** The id of the task accepted last, any dialect (legacy job-queue's last_job_id); after a restart, the newest row. */
@@ -108,8 +134,8 @@ export class TaskService {
   /** Waiting + running and finished counts, both from the database (consistent with find()). */
   async queueCounts(): Promise<{ unfinished: number; finished: number }> {
     const [unfinished, finished] = await Promise.all([
-      this.repo.count({ statuses: ['pending', 'running'] }),
-      this.repo.count({ statuses: [...FINISHED_STATUSES] }),
+      this.repo.count({ statuses: UNFINISHED_STATUSES }),
+      this.repo.count({ statuses: FINISHED_STATUSES }),
     ]);
     return { unfinished, finished };
   }
@@ -122,8 +148,8 @@ export class TaskService {
     const keep = this.options.queueHistory ?? 0;
     if (keep <= 0) return this.retention;
     const run = this.retention.then(async () => {
-      const excess = (await this.repo.count({ statuses: [...FINISHED_STATUSES] })) - keep;
-      if (excess > 0) await this.deleteTasks(await this.repo.find({ statuses: [...FINISHED_STATUSES], limit: excess }));
+      const excess = (await this.repo.count({ statuses: FINISHED_STATUSES })) - keep;
+      if (excess > 0) await this.deleteTasks(await this.repo.find({ statuses: FINISHED_STATUSES, limit: excess }));
     });
     // A failed run (reported to the caller) must not stop the next one.
     this.retention = run.catch(() => undefined);
@@ -170,7 +196,7 @@ export class TaskService {
       });
       // The task may have finished between acceptance and subscription.
       this.repo.findByTaskId(taskId).then((task) => {
-        if (task && task.status !== 'pending' && task.status !== 'running') {
+        if (task && isFinished(task.status)) {
           unsubscribe();
           resolve(task);
         }
@@ -197,10 +223,10 @@ export class TaskService {
 
   /** Deletes finished tasks and their files; a file another task still lists is kept (DECISIONS §3). */
   async deleteTasks(tasks: TaskRecord[]): Promise<void> {
-    const done = tasks.filter((t) => t.status !== 'pending' && t.status !== 'running');
+    const done = tasks.filter((t) => isFinished(t.status));
     const ids = done.map((t) => t.taskId);
     for (const file of new Set(done.flatMap((t) => t.result.map((r) => r.file)))) {
-      if (!(await this.repo.isFileReferenced(file, ids))) await this.outputs.remove(file);
+      if (!(await this.repo.isFileReferenced(file, ids))) await this.deps.outputs.remove(file);
     }
     await this.repo.deleteByTaskIds(ids);
   }

@@ -1,52 +1,6 @@
-/** Plain task types shared by the service, runner, repository and reply adapters. No ORM here. */
-import type { CommonRequest, TaskMode } from '../../adapters/common-request.ts';
-
-export type { TaskMode };
-
-export type Dialect = 'all-in-one' | 'legacy';
-
-/**
- * Internal status. Dialect adapters translate it: the all-in-one dialect has no `failed`
- * (it shows `finished` + empty result + `error`), the legacy one shows stage ERROR.
- */
-export type TaskStatus = 'pending' | 'running' | 'finished' | 'stopped' | 'skipped' | 'failed' | 'cancelled';
-
-/** How the client asked for the reply; fixed at acceptance. */
-export type ResponseMode = 'sync' | 'async' | 'stream' | 'binary';
-
-
-export interface TaskResultFile {
-  /** Path relative to the data dir, always `<YYYY-MM-DD>/<file>`. */
-  file: string;
-  /** Exact int64 seed of this image. */
-  seed: bigint;
-}
-
-export interface TaskRecord {
-  /** Row id (autoincrement); submission order. */
-  id: number;
-  /** 32-hex (all-in-one) or dashed uuid4 (legacy): the form of the creating dialect. */
-  taskId: string;
-  dialect: Dialect;
-  mode: TaskMode;
-  responseMode: ResponseMode;
-  /** The canonical, fully resolved request (images already stored under inputs/). */
-  request: CommonRequest;
-  /** Resolved webhook target ("" = none). */
-  webhookUrl: string;
-  status: TaskStatus;
-  /** Epoch ms. */
-  inQueueMills: number;
-  startMills: number | null;
-  finishMills: number | null;
-  /** 0..100, persisted at start and finish only. */
-  progress: number;
-  result: TaskResultFile[];
-  error: string | null;
-  warnings: string[];
-  /** How many times the runner started this task (crash recovery runs an interrupted task once more). */
-  attempts: number;
-}
+/** The task store's interface (owned by src/tasks) and its query and insert types. No ORM here. */
+import type { CommonRequest } from '../../adapters/common-request.ts';
+import type { Dialect, ResponseMode, TaskMode, TaskRecord, TaskResultFile, TaskStatus } from '../../adapters/task-record.ts';
 
 export interface NewTask {
   taskId: string;
@@ -62,7 +16,7 @@ export interface NewTask {
 export interface TaskQuery {
   /** Inclusive epoch-ms range on inQueueMills; both or neither. */
   range?: { startMills: number; endMills: number };
-  statuses?: TaskStatus[];
+  statuses?: readonly TaskStatus[];
   /** Newest first when true; default oldest first. */
   newestFirst?: boolean;
   limit?: number;

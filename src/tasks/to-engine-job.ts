@@ -2,7 +2,7 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { EngineJob, OutputFormat, RefinerSwapMethod } from '../../engine/protocol.ts';
+import type { EngineJob, OutputFormat, RefinerSwapMethod } from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
 import type { CommonRequest, PerformanceSelection } from '../../adapters/common-request.ts';
 

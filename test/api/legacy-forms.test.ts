@@ -72,11 +72,17 @@ describe('v1 form validation', () => {
   });
 
   test('a file that is not an image is a 422 naming the field, before anything is queued', async () => {
-    const before = await server.composed.service.count({});
-    const form = requestsForm({ uov_method: 'Vary (Subtle)' }, { input_image: Buffer.from('plain text, not an image') });
-    const detail = await detailOf(await postForm(server, UPSCALE, form));
-    assert.equal(detail[0].loc[1], 'input_image');
-    assert.equal(await server.composed.service.count({}), before);
+    // Decoding comes after the engine-capability check: a scripted engine that runs upscale/vary.
+    const upscaling = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation'] } });
+    try {
+      const before = await upscaling.composed.service.count({});
+      const form = requestsForm({ uov_method: 'Vary (Subtle)' }, { input_image: Buffer.from('plain text, not an image') });
+      const detail = await detailOf(await postForm(upscaling, UPSCALE, form));
+      assert.equal(detail[0].loc[1], 'input_image');
+      assert.equal(await upscaling.composed.service.count({}), before);
+    } finally {
+      await upscaling.close();
+    }
   });
 
   test('a file over 20 MiB is refused with 413 naming the field', async () => {

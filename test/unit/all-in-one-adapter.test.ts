@@ -6,7 +6,7 @@ import { classifyImage } from '../../adapters/classify-image.ts';
 import { COMMON_REQUEST_DEFAULTS, type CommonRequest } from '../../adapters/common-request.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import { InvalidFieldError } from '../../src/errors.ts';
-import type { TaskRecord } from '../../src/tasks/task.types.ts';
+import type { TaskRecord } from '../../adapters/task-record.ts';
 
 const snapshot: ServerSnapshot = {
   models: ['juggernaut-onnx', 'tiny-sdxl-demo'],

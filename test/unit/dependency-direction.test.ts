@@ -4,6 +4,7 @@
  * engine/onnx/session.ts imports onnxruntime; migrations are frozen history.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -56,22 +57,47 @@ test('only engine/onnx/session.ts imports onnxruntime-node', () => {
   assert.deepEqual(importers, ['engine/onnx/session.ts']);
 });
 
-test('adapters/ are pure: no I/O modules, clock or randomness; only type imports reach outside adapters/', () => {
+test('adapters/ are pure: no I/O modules, clock or randomness; they import only adapters/', () => {
   const offenders: string[] = [];
   for (const file of sources('adapters')) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     if (/Date\.now\(|Math\.random\(|new Date\(\)/.test(text)) offenders.push(`${file}: clock or randomness`);
-    for (const { specifier, isTypeOnly } of importsOf(file)) {
-      if (!specifier.startsWith('.')) {
-        offenders.push(`${file} → ${specifier}`);
-        continue;
-      }
-      const folder = targetFolder(file, specifier);
-      // Reply adapters map the task record type, which src/tasks owns; types carry no behaviour.
-      if (folder !== 'adapters' && !isTypeOnly) offenders.push(`${file} → ${specifier}`);
+    for (const { specifier } of importsOf(file)) {
+      if (!specifier.startsWith('.') || targetFolder(file, specifier) !== 'adapters') offenders.push(`${file} → ${specifier}`);
     }
   }
   assert.deepEqual(offenders, []);
+});
+
+test('each dialect adapter stands alone: legacy/ never imports all-in-one/, nor the reverse', () => {
+  const dialectOf = (path: string) => /^adapters\/(legacy|all-in-one)\//.exec(path)?.[1];
+  const offenders = sources('adapters').flatMap((file) =>
+    importsOf(file)
+      .filter(({ specifier }) => specifier.startsWith('.'))
+      .filter(({ specifier }) => {
+        const from = dialectOf(file);
+        const to = dialectOf(relative(ROOT, join(ROOT, file, '..', specifier)));
+        return from !== undefined && to !== undefined && from !== to;
+      })
+      .map(({ specifier }) => `${file} → ${specifier}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('src/ uses the engine only through engine/index.ts', () => {
+  const offenders = sources('src').flatMap((file) =>
+    importsOf(file)
+      .filter(({ specifier }) => specifier.startsWith('.') && targetFolder(file, specifier) === 'engine')
+      .filter(({ specifier }) => relative(ROOT, join(ROOT, file, '..', specifier)) !== 'engine/index.ts')
+      .map(({ specifier }) => `${file} → ${specifier}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('importing the engine entry point does not load onnxruntime (the gateway reads its catalogue through it)', { skip: process.platform !== 'linux' && 'reads /proc/self/maps' }, () => {
+  const probe = "await import('./engine/index.ts'); const maps = (await import('node:fs')).readFileSync('/proc/self/maps', 'utf8'); console.log(maps.includes('onnxruntime') ? 'loaded' : 'not loaded');";
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(out.trim(), 'not loaded');
 });
 
 test('routes never touch entities, the engine or the filesystem directly', () => {

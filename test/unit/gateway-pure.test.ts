@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { planTasksQuery } from '../../adapters/all-in-one/tasks-query.ts';
 import { coerceLax } from '../../src/http/lax-coercion.ts';
 import { encodeHeaderList } from '../../src/http/response-headers.ts';
-import { chooseFileFormat, chooseResponseMode } from '../../src/http/response-mode.ts';
+import { planAllInOneReply, planLegacyReply } from '../../adapters/reply-plan.ts';
+import { chooseFileFormat } from '../../src/http/response-mode.ts';
 import { fromValidatorErrors, toLoc } from '../../src/http/validation-error.ts';
 import { parseJson, stringifyJson } from '../../src/json/big-json.ts';
 import { pythonJsonDumps } from '../../src/json/python-json.ts';
@@ -55,14 +56,24 @@ test('python-style dumps uses Python separators and escapes non-ASCII like json.
 
 test('Accept chooses the response mode with FooocusAPI priority and our image/jpg and missing-Accept fixes', () => {
   const flags = { stream_output: true, async_process: true };
-  assert.deepEqual(chooseResponseMode('image/webp', flags), { kind: 'binary', format: 'webp' });
-  assert.deepEqual(chooseResponseMode('image/jpg', flags), { kind: 'binary', format: 'jpeg' });
-  assert.deepEqual(chooseResponseMode('image/*', flags), { kind: 'binary', format: 'png' });
-  assert.deepEqual(chooseResponseMode('image/png, */*', flags), { kind: 'stream' });
-  assert.deepEqual(chooseResponseMode(undefined, { stream_output: false, async_process: true }), { kind: 'async' });
-  assert.deepEqual(chooseResponseMode('*/*', { stream_output: false, async_process: false }), { kind: 'sync' });
+  const plan = (accept: string, f: typeof flags) => {
+    const { mode, format } = planAllInOneReply(accept, f, 'Text to Image');
+    return mode === 'binary' ? { kind: mode, format } : { kind: mode };
+  };
+  assert.deepEqual(plan('image/webp', flags), { kind: 'binary', format: 'webp' });
+  assert.deepEqual(plan('image/jpg', flags), { kind: 'binary', format: 'jpeg' });
+  assert.deepEqual(plan('image/*', flags), { kind: 'binary', format: 'png' });
+  assert.deepEqual(plan('image/png, */*', flags), { kind: 'stream' });
+  assert.deepEqual(plan('', { stream_output: false, async_process: true }), { kind: 'async' });
+  assert.deepEqual(plan('*/*', { stream_output: false, async_process: false }), { kind: 'sync' });
   assert.equal(chooseFileFormat('image/jpg'), 'jpeg');
   assert.equal(chooseFileFormat('*/*'), null);
+});
+
+test('legacy binary is exactly image/png; async_process wins but a binary Accept still marks the reply binary', () => {
+  assert.deepEqual(planLegacyReply('image/png', false, 'Image Prompt'), { mode: 'binary', format: 'png', isBinaryAccept: true, jobType: 'Image Prompt' });
+  assert.deepEqual(planLegacyReply('image/png', true, 'Text to Image'), { mode: 'async', format: 'png', isBinaryAccept: true, jobType: 'Text to Image' });
+  assert.deepEqual(planLegacyReply('image/jpeg', false, 'Text to Image'), { mode: 'sync', format: 'png', isBinaryAccept: false, jobType: 'Text to Image' });
 });
 
 test('validator errors become pydantic items naming the field, one per field', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LiveProgress } from '../../adapters/all-in-one/task-response.ts';
 import { COMMON_REQUEST_DEFAULTS } from '../../adapters/common-request.ts';
 import {
   JOB_NOT_FOUND,
@@ -12,7 +11,7 @@ import {
   toQueueFullResults,
   type LegacyReplyOptions,
 } from '../../adapters/legacy/job-response.ts';
-import type { TaskRecord } from '../../src/tasks/task.types.ts';
+import type { LiveProgress, TaskRecord } from '../../adapters/task-record.ts';
 
 const BASE = 'http://127.0.0.1:8888';
 const JOB_ID = 'cac3914a-926d-4b6f-a46a-83794a0ce1d4';

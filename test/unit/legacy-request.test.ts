@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COMMON_REQUEST_DEFAULTS, type CommonRequest } from '../../adapters/common-request.ts';
 import { InvalidFieldError } from '../../adapters/invalid-field-error.ts';
-import { LEGACY_JOB_TYPES, legacyImageFieldNames, toCommonRequestFromLegacyForm, toCommonRequestFromLegacyJson, type LegacyFormRoute, type LegacyJsonRoute } from '../../adapters/legacy/legacy-request.ts';
+import { LEGACY_JOB_TYPES, toCommonRequestFromLegacyForm, toCommonRequestFromLegacyJson, type LegacyFormRoute, type LegacyJsonRoute } from '../../adapters/legacy/legacy-request.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 
 const OFFSET = 'sd_xl_offset_example-lora_1.0.safetensors';
@@ -313,13 +313,13 @@ test('refuses bad v2 image strings and enums naming the nested field', () => {
 
 test('maps CommonRequest image paths back to the names the legacy client sent, counting only slots with images', () => {
   const body = { input_image: BEAR_B64, image_prompts: [{ cn_img: 'None' }, { cn_img: BEAR_B64 }, { cn_img: SOURCE_B64 }] };
-  const names = legacyImageFieldNames('v2/image-prompt', body);
+  const names = json('v2/image-prompt', body).fieldNames;
   assert.equal(names.inpaint_input_image, 'input_image');
   assert.equal(names.inpaint_mask_image_upload, 'input_mask');
   assert.equal(names.uov_input_image, 'input_image');
   assert.equal(names['controlnet_image.0.cn_img'], 'image_prompts.1.cn_img');
   assert.equal(names['controlnet_image.1.cn_img'], 'image_prompts.2.cn_img');
-  const formNames = legacyImageFieldNames('v1/image-prompt', {}, { cn_img1: new Uint8Array(0), cn_img2: BEAR, cn_img4: SOURCE });
+  const formNames = form('v1/image-prompt', {}, { input_image: BEAR, cn_img1: new Uint8Array(0), cn_img2: BEAR, cn_img4: SOURCE }).fieldNames;
   assert.deepEqual([formNames['controlnet_image.0.cn_img'], formNames['controlnet_image.1.cn_img']], ['cn_img2', 'cn_img4']);
   // The indices agree with the adapter's own slot order.
   assert.deepEqual(json('v2/image-prompt', body).request.controlnet_image.map((s) => s.cn_img), [{ kind: 'base64', data: BEAR_B64 }, { kind: 'base64', data: SOURCE_B64 }]);

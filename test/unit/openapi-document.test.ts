@@ -11,8 +11,8 @@ import type { NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { parse as parseYaml } from 'yaml';
 import { COMMON_REQUEST_DEFAULTS } from '../../adapters/common-request.ts';
-import { loadApiDocument as loadDocument, loadSpecFile as loadSpec } from '../../src/http/openapi-document.ts';
-import type { ServerDefaults } from '../../src/http/openapi-document.ts';
+import { loadApiDocument as loadDocument, loadSpecFile as loadSpec } from '../../src/openapi/openapi-document.ts';
+import type { ServerDefaults } from '../../src/openapi/openapi-document.ts';
 
 const OPENAPI_DIR = fileURLToPath(new URL('../../openapi', import.meta.url));
 const DEFAULTS = { defaultModel: 'tiny-sdxl-demo' };

@@ -9,7 +9,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import multer from 'multer';
 import { parseFormBoolean, parseFormFloat, parseFormInt, parseFormIntegerText } from '../../adapters/legacy/form-values.ts';
 import { buildBodySchemaIndex, jsonBody } from '../../src/http/json-body.ts';
-import { loadApiDocument as loadDocument, loadSpecFile as loadSpec } from '../../src/http/openapi-document.ts';
+import { loadApiDocument as loadDocument, loadSpecFile as loadSpec } from '../../src/openapi/openapi-document.ts';
 
 const OPENAPI_DIR = fileURLToPath(new URL('../../openapi', import.meta.url));
 const DEFAULTS = { defaultModel: 'tiny-sdxl-demo' };

@@ -6,14 +6,14 @@ import { sendJson } from '../send-json.ts';
 
 export function allModelsRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
-    const { models, loras } = await deps.listModels();
+    const { models, loras } = await deps.catalogue.listModels();
     sendJson(res, 200, { model_filenames: models, lora_filenames: loras });
   };
 }
 
 export function stylesRoute(deps: RouteDeps) {
-  return async (_req: Request, res: Response): Promise<void> => {
-    sendJson(res, 200, (await deps.snapshot()).styles);
+  return (_req: Request, res: Response): void => {
+    sendJson(res, 200, deps.catalogue.styles());
   };
 }
 
@@ -31,7 +31,7 @@ export function healthRoute(deps: RouteDeps) {
       provider: info?.provider ?? 'starting',
       threads: info?.threads ?? null,
       queue: deps.queueDepth(),
-      models: (await deps.listModels()).models,
+      models: (await deps.catalogue.listModels()).models,
     });
   };
 }

@@ -1,25 +1,21 @@
-/** The four response modes of the generate route (fooocusapi-new.md §10). */
+/** The four response modes of the all-in-one generate route (fooocusapi-new.md §10). */
 import type { Response } from 'express';
 import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
-import type { ImageFormat } from '../../images/image-codec.ts';
+import type { ReplyPlan } from '../../../adapters/reply-plan.ts';
+import type { TaskRecord } from '../../../adapters/task-record.ts';
 import { pythonJsonDumps } from '../../json/python-json.ts';
 import { PacedEventStream } from '../../streaming/paced-event-stream.ts';
-import type { TaskRecord } from '../../tasks/task.types.ts';
+import { sendBinaryResult } from '../binary-reply.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
-import { formatOfFile } from '../file-formats.ts';
-
-export function respondAsync(res: Response, task: TaskRecord): void {
-  sendJson(res, 200, toPendingStub(task.taskId));
-}
 
 /** A client that disconnects does not lose the task: it still finishes, is recorded and notifies. */
-export async function respondSync(deps: RouteDeps, res: Response, task: TaskRecord): Promise<void> {
+async function respondSync(deps: RouteDeps, res: Response, task: TaskRecord): Promise<void> {
   const done = await deps.service.waitForFinish(task.taskId);
   if (!res.writableEnded) sendJson(res, 200, toTaskRow(done, deps.baseUrl));
 }
 
-export function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
+function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
   const stream = new PacedEventStream(res);
   const unsubscribe = deps.hub.subscribe(task.taskId, (event) => {
     if (event.type === 'progress') stream.push(pythonJsonDumps(toProgressEvent(event.live)));
@@ -34,16 +30,16 @@ export function respondStream(deps: RouteDeps, res: Response, task: TaskRecord):
   );
 }
 
-/** Failure: 500 with the error (DECISIONS §3); no image at all (stopped early): 204. */
-export async function respondBinary(deps: RouteDeps, res: Response, task: TaskRecord, format: ImageFormat): Promise<void> {
-  const done = await deps.service.waitForFinish(task.taskId);
-  if (done.status === 'failed') return sendJson(res, 500, { detail: done.error ?? 'generation failed' });
-  const first = done.result[0];
-  if (!first) {
-    res.status(204).end();
-    return;
+export async function sendAllInOneReply(deps: RouteDeps, res: Response, task: TaskRecord, reply: ReplyPlan): Promise<void> {
+  switch (reply.mode) {
+    case 'binary':
+      // No image at all (stopped before the first): 204.
+      return sendBinaryResult(deps, res, await deps.service.waitForFinish(task.taskId), reply.format, 204);
+    case 'stream':
+      return respondStream(deps, res, task);
+    case 'async':
+      return sendJson(res, 200, toPendingStub(task.taskId));
+    default:
+      return respondSync(deps, res, task);
   }
-  const bytes = await deps.files.readOutput(first.file);
-  const body = formatOfFile(first.file) === format ? bytes : await deps.codec.convert(bytes, format);
-  res.status(200).type(`image/${format}`).send(body);
 }

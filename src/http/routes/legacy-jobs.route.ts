@@ -4,14 +4,11 @@
  */
 import type { Request, Response } from 'express';
 import { toAsyncJobResponse, toJobHistoryInfo, toJobQueueInfo } from '../../../adapters/legacy/job-response.ts';
-import { NotFoundError } from '../../errors.ts';
-import type { TaskRecord, TaskStatus } from '../../tasks/task.types.ts';
+import { LegacyJobNotFoundError } from '../../errors.ts';
+import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type TaskRecord } from '../../../adapters/task-record.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
-import { legacyReplyOptions } from './legacy-replies.route.ts';
-
-const FINISHED: TaskStatus[] = ['finished', 'stopped', 'skipped', 'failed', 'cancelled'];
-const UNFINISHED: TaskStatus[] = ['pending', 'running'];
+import { legacyReplyOptions } from '../legacy-reply-options.ts';
 
 /** pydantic's lax booleans for query values the spec may not declare (the old `require_step_preivew`). */
 function isTrue(value: unknown): boolean {
@@ -30,12 +27,18 @@ function queryCount(req: Request, name: string, fallback: number): number | unde
   return Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
+async function findJob(deps: RouteDeps, jobId: string): Promise<TaskRecord> {
+  const task = await deps.service.find(jobId);
+  if (!task) throw new LegacyJobNotFoundError();
+  return task;
+}
+
 /** POST /v1/generation/stop: the running job, or (our addition) `?job_id=` any pending or running job. */
 export function legacyStopRoute(deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const jobId = queryString(req, 'job_id');
-    // An unknown id is a 404 with the job-shaped body (error handler); a job that already ended is a no-op.
-    if (jobId) await deps.service.cancel(jobId);
+    // An unknown id is the job-shaped 404; a job that already ended is a no-op.
+    if (jobId) await deps.service.cancel((await findJob(deps, jobId)).taskId);
     else deps.service.control('stop');
     sendJson(res, 200, { msg: 'success' });
   };
@@ -44,8 +47,7 @@ export function legacyStopRoute(deps: RouteDeps) {
 /** GET /v1/generation/query-job: both id forms; RUNNING with live progress; the old `require_step_preivew` spelling too. */
 export function legacyQueryJobRoute(deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const task = await deps.service.find(String(req.query.job_id ?? ''));
-    if (!task) throw new NotFoundError('Job not found');
+    const task = await findJob(deps, String(req.query.job_id ?? ''));
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
     const live = deps.service.current()?.taskId === task.taskId ? deps.hub.liveOf(task.taskId) : null;
     sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview }));
@@ -63,7 +65,7 @@ export function legacyJobQueueRoute(deps: RouteDeps) {
 async function deleteJob(deps: RouteDeps, jobId: string | undefined): Promise<{ message: string }> {
   const task = jobId ? await deps.service.find(jobId) : null;
   // Only history can be deleted; a job still in the queue is not in it.
-  if (!task || UNFINISHED.includes(task.status)) return { message: 'Not found' };
+  if (!task || !isFinished(task.status)) return { message: 'Not found' };
   await deps.service.deleteTasks([task]);
   return { message: 'Deleted' };
 }
@@ -81,15 +83,15 @@ export function legacyJobHistoryRoute(deps: RouteDeps) {
     let history: TaskRecord[];
     if (jobId) {
       const task = await deps.service.find(jobId);
-      queue = task && UNFINISHED.includes(task.status) ? [task] : [];
-      history = task && FINISHED.includes(task.status) ? [task] : [];
+      queue = task && !isFinished(task.status) ? [task] : [];
+      history = task && isFinished(task.status) ? [task] : [];
     } else {
       const page = queryCount(req, 'page', 0);
       const pageSize = queryCount(req, 'page_size', 20);
       const isPaged = page !== undefined || pageSize !== undefined;
-      queue = await deps.service.list({ statuses: UNFINISHED });
+      queue = await deps.service.list({ statuses: UNFINISHED_STATUSES });
       history = await deps.service.list(
-        isPaged ? { statuses: FINISHED, limit: pageSize ?? 20, offset: (page ?? 0) * (pageSize ?? 20) } : { statuses: FINISHED },
+        isPaged ? { statuses: FINISHED_STATUSES, limit: pageSize ?? 20, offset: (page ?? 0) * (pageSize ?? 20) } : { statuses: FINISHED_STATUSES },
       );
     }
     sendJson(res, 200, { queue: queue.map(toJobHistoryInfo), history: history.map(toJobHistoryInfo) });

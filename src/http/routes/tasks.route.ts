@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { toCurrentRecord, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
 import { planTasksQuery, type TasksQueryInput } from '../../../adapters/all-in-one/tasks-query.ts';
 import { ConflictError } from '../../errors.ts';
-import type { TaskRecord } from '../../tasks/task.types.ts';
+import type { TaskRecord } from '../../../adapters/task-record.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
 

@@ -1,38 +1,53 @@
 /**
- * What the adapters may know about this server, read fresh per request (models can be dropped in
- * while it runs, as the originals rescan): installed checkpoints and LoRAs, styles, presets.
+ * The model and preset catalogue: what the adapters may know about this server (installed
+ * checkpoints and LoRAs, styles, presets, samplers) and what the service says about a request
+ * before queueing it (expansion model, FreeU and refiner fitness). Models can be dropped in while
+ * the server runs, as the originals rescan: `refresh()` rescans (once per generation request and
+ * model listing); the other readers answer from the last refresh.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toPresetValues } from '../../adapters/preset-values.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
-import { findExpansionModel } from '../../engine/expansion/expansion-files.ts';
-import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../../engine/models/registry.ts';
-import { refinerUnsupportedReasonAt } from '../../engine/pipeline/refiner.ts';
-import { freeuUnsupportedReasonAt } from '../../engine/unet/freeu-graph.ts';
-import { FOOOCUS_STYLE_NAMES } from '../../engine/styles/fooocus-style-names.ts';
-import { SAMPLERS } from '../../engine/samplers/index.ts';
-import { SCHEDULERS } from '../../engine/schedulers/sigmas.ts';
+import {
+  checkpointDir,
+  findExpansionModel,
+  FOOOCUS_STYLE_NAMES,
+  freeuUnsupportedReasonAt,
+  listCheckpoints,
+  listLoras,
+  refinerUnsupportedReasonAt,
+  resolveCheckpointName,
+  SAMPLERS,
+  SCHEDULERS,
+} from '../../engine/index.ts';
 import type { Logger } from '../logging/logger.ts';
 
-export interface ServerStateOptions {
+export interface ModelCatalogueOptions {
   modelsDir: string;
   presetsDir: string;
   configuredDefaultModel: string | null;
   serverPreset: string | null;
   isStrict: boolean;
+  /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
+  demoModelName: string | null;
   logger: Logger;
 }
 
 /** Graphs larger than this hold their weights inline; parsing them here would stall the API: the engine says it instead. */
 const MAX_PROBED_GRAPH_BYTES = 16 * 1024 * 1024;
 
-export class ServerState {
+export class ModelCatalogue {
   /** Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of ms). */
   private readonly unetChecks = new Map<string, { stamp: string; reason: string | null }>();
+  private last: { snapshot: ServerSnapshot; expansionUnavailable: string | null } | null = null;
 
-  constructor(private readonly options: ServerStateOptions) {}
+  constructor(private readonly options: ModelCatalogueOptions) {}
+
+  get demoModelName(): string | null {
+    return this.options.demoModelName;
+  }
 
   /**
    * Why FreeU cannot be applied to this checkpoint's UNet export (engine/unet/freeu-graph.ts), so
@@ -68,8 +83,7 @@ export class ServerState {
     return { models, loras };
   }
 
-  /** Why `Fooocus V2` cannot run (which expansion file is missing), or null when a model is installed. */
-  async expansionUnavailable(): Promise<string | null> {
+  private async findExpansionProblem(): Promise<string | null> {
     const found = await findExpansionModel(this.options.modelsDir);
     return found.files ? null : found.reason;
   }
@@ -87,7 +101,28 @@ export class ServerState {
     return out;
   }
 
-  async snapshot(): Promise<ServerSnapshot> {
+  /** Rescans models, presets and the expansion model; returns what the adapters see. */
+  async refresh(): Promise<ServerSnapshot> {
+    const [snapshot, expansionUnavailable] = await Promise.all([this.scan(), this.findExpansionProblem()]);
+    this.last = { snapshot, expansionUnavailable };
+    return snapshot;
+  }
+
+  styles(): readonly string[] {
+    return FOOOCUS_STYLE_NAMES;
+  }
+
+  /** The installed LoRA files as of the last refresh. */
+  installedLoras(): readonly string[] {
+    return this.last?.snapshot.loras ?? [];
+  }
+
+  /** Why `Fooocus V2` cannot run (which expansion file is missing) as of the last refresh, or null when a model is installed. */
+  expansionUnavailable(): string | null {
+    return this.last ? this.last.expansionUnavailable : null;
+  }
+
+  private async scan(): Promise<ServerSnapshot> {
     const [{ models, loras }, presets] = await Promise.all([this.listModels(), this.presets()]);
     const configured = this.options.configuredDefaultModel;
     const defaultModel = (configured && models.find((m) => m === configured || `${m}.safetensors` === configured)) || models[0] || '';

@@ -41,3 +41,9 @@ export function buildOperationIndex(doc: Record<string, unknown>): OperationInfo
   }
   return out;
 }
+
+export type OperationLookup = (method: string, path: string) => OperationInfo | undefined;
+
+export function operationLookup(operations: readonly OperationInfo[]): OperationLookup {
+  return (method, path) => operations.find((o) => o.method === method && o.pattern.test(path));
+}

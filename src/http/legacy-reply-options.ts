@@ -4,9 +4,9 @@
  * pure, so the bytes are loaded here first). Raw form is the base64 of a PNG (≤ v0.4, converted in
  * the codec worker when the file is not a PNG); data-uri form is the stored file itself (v0.5).
  */
-import type { LegacyReplyOptions } from '../../../adapters/legacy/job-response.ts';
-import type { TaskRecord } from '../../tasks/task.types.ts';
-import type { RouteDeps } from '../route-deps.ts';
+import type { LegacyReplyOptions } from '../../adapters/legacy/job-response.ts';
+import type { TaskRecord } from '../../adapters/task-record.ts';
+import type { RouteDeps } from './route-deps.ts';
 
 async function base64OfFile(deps: RouteDeps, file: string): Promise<string | undefined> {
   const bytes = await deps.files.readOutput(file).catch(() => undefined);

@@ -1,0 +1,25 @@
+/** The demo models written on first start when no real model of a family is installed (DECISIONS §4). */
+import { join } from 'node:path';
+import { listCheckpoints, TINY_DEMO_MODEL_NAME, writeTinyCheckpoint } from '../../engine/index.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logging/logger.ts';
+
+/**
+ * The demo is shaped like a current optimum export (float32 scalar timestep, so the continuous
+ * `edm_playground_v2.5` timestep runs) with up-block skip Concats (so FreeU runs): every generation
+ * option works on it.
+ */
+const DEMO_CHECKPOINT_SHAPE = { timestep: 'float32-scalar', upBlocks: true } as const;
+
+/** With no checkpoint installed, writes the tiny random-weight demo checkpoint; returns its name while it is the one in use. */
+export async function ensureDemoCheckpoint(config: Config, logger: Logger): Promise<string | null> {
+  if (!config.isDemoModelEnabled) return null;
+  const installed = await listCheckpoints(config.modelsDir);
+  if (installed.length > 0 && !(installed.length === 1 && installed[0] === TINY_DEMO_MODEL_NAME)) return null;
+  if (installed.length === 0) {
+    logger.info(`no checkpoint under ${join(config.modelsDir, 'checkpoints')}: writing the tiny random-weight demo checkpoint '${TINY_DEMO_MODEL_NAME}'`);
+    await writeTinyCheckpoint(join(config.modelsDir, 'checkpoints', TINY_DEMO_MODEL_NAME), DEMO_CHECKPOINT_SHAPE);
+  }
+  logger.warn(`using the demo checkpoint '${TINY_DEMO_MODEL_NAME}': its images are noise. Install a real SDXL ONNX checkpoint under models/checkpoints/<name>/`);
+  return TINY_DEMO_MODEL_NAME;
+}
