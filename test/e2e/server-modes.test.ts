@@ -45,7 +45,7 @@ async function download(url: string): Promise<Buffer> {
 const small = { aspect_ratios_selection: '256*192', performance_selection: 'Lightning' };
 
 test('the seed example (async, no Content-Type) returns a pending stub whose task finishes with a PNG of the requested size', async () => {
-  const res = await postWithoutContentType(`${server.url}/v1/engine/generate/`, { prompt: 'a dog playing with a ball', negative_prompt: '', async_process: true, aspect_ratios_selection: '1152*896' });
+  const res = await postWithoutContentType(`${server.url}/v1/engine/generate/`, { prompt: 'a dog playing with a ball', negative_prompt: '', async_process: true, aspect_ratios_selection: '1152*896', performance_selection: 'Lightning' });
   assert.equal(res.status, 200);
   const stub = JSON.parse(res.body.toString()) as { task_id: string; task_status: string };
   assert.equal(stub.task_status, 'pending');
@@ -78,7 +78,7 @@ test('sync mode returns the finished row; the same request and seed give byte-id
 });
 
 test('stream mode sends paced SSE events ending with Finished and the image URL', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ prompt: 'stream', stream_output: 'true', aspect_ratios_selection: '1152*896' }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ prompt: 'stream', stream_output: 'true', aspect_ratios_selection: '512*384', overwrite_step: 10 }) });
   assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const text = await res.text();
   const events = text
@@ -91,7 +91,7 @@ test('stream mode sends paced SSE events ending with Finished and the image URL'
   assert.equal(final.images.length, 1);
   assert.ok(events.slice(0, -1).every((e) => e.images.length === 0));
   assert.ok(events.some((e) => e.preview?.startsWith('data:image/png;base64,')), 'a sampling step carries a preview');
-  assert.deepEqual(sniffImage(await download(final.images[0])), { format: 'png', width: 1152, height: 896 });
+  assert.deepEqual(sniffImage(await download(final.images[0])), { format: 'png', width: 512, height: 384 });
 });
 
 test('binary mode answers with the image in the Accept format', async () => {

@@ -46,7 +46,8 @@ const getTask = async (server: ServerProcess, id: string) => (await (await fetch
 const currentTaskId = async (server: ServerProcess) =>
   ((await (await fetch(`${server.url}/tasks?query=current`)).json()) as { current: { task_id: string }[] }).current[0]?.task_id;
 
-const twoImages = { image_number: 2, aspect_ratios_selection: '1152*896', performance_selection: 'Speed' };
+// Long enough (about a second per task on the tiny checkpoint) for a kill to land mid-task, no longer.
+const twoImages = { image_number: 2, aspect_ratios_selection: '512*512', performance_selection: 'Speed', overwrite_step: 12 };
 
 test('after kill -9 of the whole process group every accepted task finishes, in submission order, with its files and no duplicates', async () => {
   const first = await start('group-kill');
