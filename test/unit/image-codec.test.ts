@@ -143,10 +143,13 @@ describe('WorkerImageCodec', () => {
       last = now;
     }, 10);
     const started = performance.now();
+    const loopBefore = performance.eventLoopUtilization();
     let elapsed = 0;
+    let loopBusy = 0;
     try {
       const jpeg = await codec.convert(png, 'jpeg');
       elapsed = performance.now() - started;
+      loopBusy = performance.eventLoopUtilization(loopBefore).utilization;
       assert.deepEqual(sniffImage(jpeg), { format: 'jpeg', width: 1152, height: 896 });
       // Let the timer tick once more, so a block right before the reply is measured too.
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -154,7 +157,11 @@ describe('WorkerImageCodec', () => {
       clearInterval(timer);
     }
     assert.ok(elapsed > 50, `the encode should take a while (took ${elapsed.toFixed(0)} ms), or the test proves nothing`);
-    assert.ok(maxLag < 50, `the loop lagged ${maxLag.toFixed(1)} ms`);
+    // The loop's own busy share is what the worker keeps low; wall-clock lag also grows when other
+    // processes hold the cores (the suite runs two files at a time), so it only bounds a block
+    // as long as an on-loop encode (about 1 s).
+    assert.ok(loopBusy < 0.25, `the loop was busy ${(loopBusy * 100).toFixed(0)}% of the encode`);
+    assert.ok(maxLag < 300, `the loop lagged ${maxLag.toFixed(1)} ms`);
   });
 });
 
