@@ -1,7 +1,7 @@
 /**
- * The express app, wiring only: CORS → docs/specs → JSON normalising → API key → multipart (the
- * one multer) → the one validator → the operations of the bundled spec → 405/404 → the one error
- * handler. Routes are mounted from the spec's operationIds, so a spec operation without a handler
+ * The express app, wiring only: CORS → docs/specs → known operations only (404/405) → JSON
+ * normalising → API key → multipart (the one multer) → the one validator → the operations of the
+ * bundled spec → the one error handler. Routes are mounted from the spec's operationIds, so a spec operation without a handler
  * (or the reverse) fails at start-up.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -10,7 +10,7 @@ import type { ApiKeyChecker } from '../auth/api-key.ts';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { buildMultipartFieldIndex } from '../openapi/multipart-fields.ts';
-import { buildOperationIndex, operationLookup, type OperationInfo } from '../openapi/operation-index.ts';
+import { allowedMethods, buildOperationIndex, canonicalPath, operationLookup, type OperationInfo, type OperationLookup } from '../openapi/operation-index.ts';
 import { toValidationDocument } from '../openapi/validation-copy.ts';
 import { apiKeyGate } from './api-key-gate.ts';
 import { cors } from './cors.ts';
@@ -45,13 +45,35 @@ function mountOperations(app: Express, operations: OperationInfo[], deps: RouteD
   if (unused.length > 0) throw new Error(`handlers without a spec operation: ${unused.join(', ')}`);
 }
 
+/**
+ * Deny by default: a request that names no operation of the spec (unknown path, other letter case,
+ * a method the path does not have) is answered 404/405 here, before the body parsers, the key gate,
+ * the validator or any handler see it. A trailing-slash twin is rewritten to the spec's spelling,
+ * so everything after sees the path it knows.
+ */
+function knownOperationsOnly(operations: OperationInfo[], findOperation: OperationLookup) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const op = findOperation(req.method, req.path);
+    if (op) {
+      const path = canonicalPath(op, req.path);
+      if (path !== req.path) req.url = `${path}${req.url.slice(req.path.length)}`;
+      return next();
+    }
+    const allowed = allowedMethods(operations, req.path);
+    next(allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('Not Found'));
+  };
+}
+
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // The key gate and the validator match paths case-sensitively; Express must dispatch the same way.
+  app.set('case sensitive routing', true);
   app.use(cors());
   mountDocs(app, options.specs, options.document);
   const operations = buildOperationIndex(options.document);
   const findOperation = operationLookup(operations);
+  app.use(knownOperationsOnly(operations, findOperation));
   app.use(jsonBody(buildBodySchemaIndex(options.document)));
   app.use(apiKeyGate(findOperation, options.apiKeys, options.isFileAccessProtected));
   // After the key check: uploads of unauthenticated clients are never buffered.
@@ -67,11 +89,8 @@ export function createApp(options: AppOptions): Express {
     }),
   );
   mountOperations(app, operations, options.deps);
-  // As Starlette: a path we serve, asked with another method, is a 405 (not a 404).
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const allowed = [...new Set(operations.filter((o) => o.pattern.test(req.path)).map((o) => o.method))];
-    next(allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('Not Found'));
-  });
+  // Reached only if a handler passes the request on; the same answer as the gate above.
+  app.use(knownOperationsOnly(operations, () => undefined));
   app.use(errorHandler(options.logger));
   return app;
 }

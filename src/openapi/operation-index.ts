@@ -4,21 +4,23 @@ export interface OperationInfo {
   method: string;
   path: string;
   expressPath: string;
+  /** Matches the spec's spelling and its trailing-slash twin (both served, DECISIONS §3). */
   pattern: RegExp;
+  /** Matches the spec's spelling only. */
+  exactPattern: RegExp;
   /** The operation lists a non-empty security requirement (the key applies when --apikey is set). */
   isProtected: boolean;
 }
 
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'];
 
-function toPattern(path: string): RegExp {
-  const body = path
-    .replace(/\/$/, '')
+function toPattern(path: string, isExact: boolean): RegExp {
+  const body = (isExact ? path : path.replace(/\/$/, ''))
     .split(/\{[^}]+\}/)
     .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
     .join('[^/]+');
   // Trailing-slash variants are served directly (DECISIONS §3).
-  return new RegExp(`^${body}/?$`);
+  return new RegExp(isExact ? `^${body}$` : `^${body}/?$`);
 }
 
 export function buildOperationIndex(doc: Record<string, unknown>): OperationInfo[] {
@@ -34,7 +36,8 @@ export function buildOperationIndex(doc: Record<string, unknown>): OperationInfo
         method: method.toUpperCase(),
         path,
         expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
-        pattern: toPattern(path),
+        pattern: toPattern(path, false),
+        exactPattern: toPattern(path, true),
         isProtected: security.some((requirement) => Object.keys(requirement).length > 0),
       });
     }
@@ -44,6 +47,28 @@ export function buildOperationIndex(doc: Record<string, unknown>): OperationInfo
 
 export type OperationLookup = (method: string, path: string) => OperationInfo | undefined;
 
+/**
+ * The operation Express will dispatch `method path` to: HEAD runs the GET handler (Express does
+ * so by itself), and matching is case-sensitive as the app's routing is. The key gate, the body
+ * parsers and the validator all ask this, so they see exactly the routes Express serves.
+ */
 export function operationLookup(operations: readonly OperationInfo[]): OperationLookup {
-  return (method, path) => operations.find((o) => o.method === method && o.pattern.test(path));
+  return (method, path) => {
+    const asked = method === 'HEAD' ? 'GET' : method;
+    return operations.find((o) => o.method === asked && o.pattern.test(path));
+  };
+}
+
+/**
+ * The path as the spec spells it: a trailing-slash twin gets the slash added or removed, so the
+ * body parsers and the validator (which know the spec's spelling only) check it as well.
+ */
+export function canonicalPath(op: OperationInfo, path: string): string {
+  if (op.exactPattern.test(path)) return path;
+  return path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+}
+
+/** Methods a path has in the spec (for a 405's Allow header); empty when the path is unknown. */
+export function allowedMethods(operations: readonly OperationInfo[], path: string): string[] {
+  return [...new Set(operations.filter((o) => o.pattern.test(path)).map((o) => o.method))];
 }
