@@ -138,6 +138,10 @@ export class ChildEngineClient implements EngineClient {
         break;
       case 'image':
         job.chain = job.chain.then(() => job.handlers.onImage(message));
+        // The first image that cannot be stored fails the job: the rest is not worth rendering.
+        // (Handled here at once, or Node would take the rejection for an unhandled one and exit;
+        // settle() still sees it.)
+        job.chain.catch(() => this.control(job.jobId, 'stop'));
         break;
       case 'done':
         this.settle(job, () => job.resolve({ outcome: message.outcome, engineMs: message.engineMs, warnings: message.warnings }));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateJson, rawRequest, SMALL } from '../fixtures/api-client.ts';
+import { generate, generateJson, rawRequest, SMALL, taskCount } from '../fixtures/api-client.ts';
 import { makeJpeg, makePng } from '../fixtures/images.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
@@ -93,6 +93,28 @@ describe('GET /outputs/{date}/{file}', () => {
   });
 });
 
+describe('only dated output folders and their own files are served', () => {
+  test('a folder that is not a date (inputs, custom) is not served under /outputs or /files', async () => {
+    await mkdir(join(server.root, 'outputs', 'custom'), { recursive: true });
+    await writeFile(join(server.root, 'outputs', 'custom', 'job1-0.png'), await makePng(2, 2));
+    for (const path of ['/outputs/custom/job1-0.png', '/files/custom/job1-0.png']) assert.equal((await get(`${server.url}${path}`)).status, 404, path);
+  });
+
+  test('a symlink that leads out of its served folder is not followed; one that stays inside is', async () => {
+    const folder = join(server.root, 'outputs', '2024-02-02');
+    await mkdir(folder, { recursive: true });
+    await symlink(join(server.root, 'secret.png'), join(folder, 'escape.png'));
+    await symlink(outputPath, join(folder, 'sideways.png'));
+    await writeFile(join(folder, 'own.png'), await makePng(2, 2));
+    await symlink('own.png', join(folder, 'alias.png'));
+    await symlink(join(server.root), join(server.root, 'outputs', '2024-03-03'));
+    assert.equal((await get(`${server.url}/outputs/2024-02-02/escape.png`)).status, 404);
+    assert.equal((await get(`${server.url}/outputs/2024-02-02/sideways.png`)).status, 404, 'another folder is not this one');
+    assert.equal((await get(`${server.url}/outputs/2024-03-03/secret.png`)).status, 404, 'a date folder that is a link out');
+    assert.equal((await get(`${server.url}/outputs/2024-02-02/alias.png`)).status, 200);
+  });
+});
+
 describe('inputs', () => {
   test('a base64 uov_input_image with uov_method Disabled is accepted, stored under /inputs/<sha256>.png and served', async () => {
     const png = await makePng(16, 16);
@@ -162,11 +184,13 @@ describe('save_name', () => {
     for (const url of [...first.result, ...second.result]) assert.equal((await get(url)).status, 200, url);
   });
 
-  test('"../custom/job1" puts the file in a custom folder whose URL resolves (FooocusAPI issue #29)', async () => {
-    const row = await generateJson<{ result: string[] }>(server, { save_name: '../custom/job1' });
-    assert.equal(row.result[0], `${server.url}/outputs/custom/job1-0.png`);
-    const reply = await get(row.result[0]);
-    assert.equal(reply.status, 200);
-    assert.equal(reply.type, 'image/png');
+  test('a save_name with path parts ("../custom/job1") or too long for a file name is a 422 naming save_name, with no task', async () => {
+    const rows = await taskCount(server);
+    for (const name of ['../custom/job1', '../models/x', '猫'.repeat(90)]) {
+      const res = await generate(server, { save_name: name });
+      assert.equal(res.status, 422, name);
+      assert.deepEqual(((await res.json()) as { detail: { loc: unknown[] }[] }).detail[0].loc, ['body', 'save_name']);
+    }
+    assert.equal(await taskCount(server), rows);
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -114,4 +114,27 @@ test('the demo runs every generation option: the playground preset (edm_playgrou
   const { readEmbeddedMetadata } = await import('../../engine/metadata/embed-metadata.ts');
   const record = JSON.parse(readEmbeddedMetadata(png)!.parameters) as Record<string, unknown>;
   assert.deepEqual([record.scheduler, record.sampler, record.freeu], ['edm_playground_v2.5', 'dpmpp_2m', '(1.01, 1.02, 0.99, 0.95)']);
+});
+
+test('an image that cannot be stored fails its task with a clear error (no server path) and the server goes on', async () => {
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  const dateFolder = join(root, 'outputs', today);
+  await rm(dateFolder, { recursive: true, force: true });
+  // A file where the date folder should be: the engine child's image cannot be written.
+  await writeFile(dateFolder, 'in the way');
+  try {
+    const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...small, prompt: 'nowhere to go', image_number: 2 }) });
+    assert.equal(res.status, 200);
+    const row = (await res.json()) as { task_status: string; result: string[]; error: string | null };
+    assert.equal(row.task_status, 'finished');
+    assert.deepEqual(row.result, []);
+    assert.match(String(row.error), /could not store the image as \d{4}-\d{2}-\d{2}\/\S+\.png: a file stands where the date folder should be/);
+    assert.ok(!String(row.error).includes(root), `no absolute path in the error: ${row.error}`);
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  } finally {
+    await rm(dateFolder, { force: true });
+  }
+  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...small, prompt: 'stored again' }) });
+  assert.equal(((await res.json()) as { result: string[] }).result.length, 1);
 });

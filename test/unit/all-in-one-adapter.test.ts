@@ -158,11 +158,12 @@ test('the running task and the async stub have the 11-key record shape', () => {
   });
 });
 
-test('save_name may name a file or ../<folder>/<name>; anything leaving the outputs folder is a 422', () => {
+test('save_name is a plain file name that fits the file system; path parts and over-long names are a 422', () => {
   assert.equal(adapt({ save_name: 'job1' }).request.save_name, 'job1');
-  assert.equal(adapt({ save_name: '../custom/job1' }).request.save_name, '../custom/job1');
   assert.equal(adapt({ save_name: 'None' }).request.save_name, null);
-  for (const bad of ['../../etc/x', 'a/b/c', '/abs', '..', 'a\\b'])
+  // 200 bytes fit (with -{i}, a counter and the extension, under 255); 201 do not, counted in UTF-8 bytes.
+  assert.equal(adapt({ save_name: 'é'.repeat(100) }).request.save_name, 'é'.repeat(100));
+  for (const bad of ['../custom/job1', '../../etc/x', 'a/b/c', '/abs', '..', 'a\\b', 'tab\there', 'é'.repeat(100) + 'x', '猫'.repeat(90)])
     assert.throws(() => adapt({ save_name: bad }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'save_name', bad);
 });
 
