@@ -7,13 +7,14 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CreateTasks1795434210937 } from '../../migrations/1795434210937-CreateTasks.ts';
+import { AddIdempotencyKeys1796430000000 } from '../../migrations/1796430000000-AddIdempotencyKeys.ts';
 import { TaskEntity } from './entities/task.entity.ts';
 
 /**
  * Listed explicitly, oldest first: TypeORM's glob loading needs require() of .js files, which
  * does not work under tsx/ESM. Append each new migration here.
  */
-export const MIGRATIONS = [CreateTasks1795434210937];
+export const MIGRATIONS = [CreateTasks1795434210937, AddIdempotencyKeys1796430000000];
 
 /** How long a statement waits for a lock held by another process (e.g. a backup) before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;

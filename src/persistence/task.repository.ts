@@ -9,7 +9,7 @@
 import type { DataSource, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../errors.ts';
 import { UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
-import type { NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
+import type { IdempotentTask, InsertOutcome, NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
 
@@ -38,6 +38,36 @@ export class SqliteTaskRepository implements TaskRepository {
 
   insert(task: NewTask): Promise<TaskRecord> {
     return this.serially(() => this.insertNow(task));
+  }
+
+  /**
+   * Atomic for this process: every write goes through the one chain, so no other insert or status
+   * change lands between the count and the insert.
+   */
+  insertIfRoom(task: NewTask, limit: number, keysSinceMills: number): Promise<InsertOutcome> {
+    return this.serially(async (): Promise<InsertOutcome> => {
+      if (task.idempotency) {
+        const existing = await this.findByIdempotencyKey(task.idempotency.key, keysSinceMills);
+        if (existing) return { existing };
+        // An expired key is free again: its old task lets go of it (the column is unique).
+        await this.rows
+          .createQueryBuilder()
+          .update(TaskEntity)
+          .set({ idempotencyKey: null })
+          .where('idempotency_key = :key', { key: task.idempotency.key })
+          .execute();
+      }
+      if (limit > 0 && (await this.count({ statuses: UNFINISHED_STATUSES })) >= limit) return { isFull: true };
+      return { inserted: await this.insertNow(task) };
+    });
+  }
+
+  async findByIdempotencyKey(key: string, sinceMills: number): Promise<IdempotentTask | null> {
+    const row = await this.rows
+      .createQueryBuilder('t')
+      .where('t.idempotencyKey = :key AND t.inQueueMills >= :sinceMills', { key, sinceMills })
+      .getOne();
+    return row ? { task: toTaskRecord(row), fingerprint: row.requestFingerprint ?? '' } : null;
   }
 
   markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
@@ -75,6 +105,8 @@ export class SqliteTaskRepository implements TaskRepository {
           error: null,
           warnings: encodeJson(task.warnings),
           attempts: 0,
+          idempotencyKey: task.idempotency?.key ?? null,
+          requestFingerprint: task.idempotency?.fingerprint ?? null,
         })
         // No re-select by TypeORM: the sqlite driver reports the new rowid as `raw`.
         .updateEntity(false)

@@ -9,7 +9,7 @@ import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
 import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
-import type { TaskQuery, TaskRepository } from './task.types.ts';
+import type { IdempotencyTag, IdempotentTask, TaskQuery, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
 import { refinerOf, toEngineJob } from './to-engine-job.ts';
 
@@ -24,6 +24,9 @@ export interface TaskServiceOptions {
   supportedModes?: readonly TaskMode[];
 }
 
+/** A repeated Idempotency-Key returns its task for this long (then the key may name a new one). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 export interface TaskServiceDeps {
   repo: TaskRepository;
   runner: TaskRunner;
@@ -33,6 +36,15 @@ export interface TaskServiceDeps {
   outputs: OutputStore;
   inputs: InputResolver;
   models: ModelFacts;
+}
+
+/** A repeated Idempotency-Key: the task it names, if the request is the same one. */
+function repeatOf(prior: IdempotentTask, idempotency: IdempotencyTag): TaskRecord {
+  if (prior.fingerprint !== idempotency.fingerprint) {
+    const msg = `Idempotency-Key '${idempotency.key}' was used within the last 24 h for a different request (task ${prior.task.taskId}); send a new key`;
+    throw new InvalidFieldError('header.idempotency-key', msg, { input: idempotency.key });
+  }
+  return prior.task;
 }
 
 /** 32-hex and dashed uuid4 forms of the same id (DECISIONS §3: every route accepts both). */
@@ -63,19 +75,25 @@ export class TaskService {
   /**
    * Takes an adapted, unresolved request through every cheap check, then resolves its images
    * (decode, fetch), then persists: a refused request has fetched nothing and written nothing.
-   * Throws typed errors (QueueFullError carries the dialect and reply plan for its body).
+   * Throws typed errors (QueueFullError carries the dialect and reply plan for its body). With an
+   * idempotency tag, a key already used within 24 h returns that task (same body) or is a 422.
    */
-  async accept(adapted: AdaptResult, dialect: Dialect): Promise<TaskRecord> {
+  async accept(adapted: AdaptResult, dialect: Dialect, idempotency?: IdempotencyTag): Promise<TaskRecord> {
+    const keysSince = this.deps.clock.now() - IDEMPOTENCY_WINDOW_MS;
+    if (idempotency) {
+      const prior = await this.repo.findByIdempotencyKey(idempotency.key, keysSince);
+      if (prior) return repeatOf(prior, idempotency);
+    }
     const { request } = adapted;
     assertSupported(request, this.options.supportedModes);
     await this.assertModelsFit(request);
-    this.assertQueueRoom(dialect, adapted);
+    await this.assertQueueRoom(dialect, adapted);
     const warnings = this.warningsFor(adapted);
     const resolved = await this.deps.inputs.resolve(request, adapted.fieldNames);
     // As FooocusAPI, an empty webhook_url is replaced by --webhook-url before the request is stored,
     // so req_params shows the URL that will be called (fooocusapi-new.md §4.3, §13).
     const webhookUrl = request.webhook_url || this.options.globalWebhookUrl;
-    const task = await this.repo.insert({
+    const newTask = {
       taskId: this.deps.ids.taskId(dialect),
       dialect,
       mode: deriveTaskMode(request),
@@ -84,7 +102,13 @@ export class TaskService {
       webhookUrl,
       inQueueMills: this.deps.clock.now(),
       warnings,
-    });
+      ...(idempotency ? { idempotency } : {}),
+    };
+    // The limit is checked again with the insert: submissions that passed the first check together cannot overfill the queue.
+    const outcome = await this.repo.insertIfRoom(newTask, this.options.queueSize, keysSince);
+    if ('isFull' in outcome) throw new QueueFullError({ dialect, reply: adapted.reply });
+    if ('existing' in outcome) return repeatOf(outcome.existing, idempotency!);
+    const task = outcome.inserted;
     await this.deps.inputs.store(resolved.files);
     this.lastAccepted = task.taskId;
     this.runner.enqueue(task.taskId);
@@ -110,8 +134,10 @@ export class TaskService {
     }
   }
 
-  private assertQueueRoom(dialect: Dialect, adapted: AdaptResult): void {
-    if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
+  /** The cheap early check (before any image is decoded or fetched); insertIfRoom decides. */
+  private async assertQueueRoom(dialect: Dialect, adapted: AdaptResult): Promise<void> {
+    if (this.options.queueSize <= 0) return;
+    if ((await this.repo.count({ statuses: UNFINISHED_STATUSES })) >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
   }
 
   /** The adapter's substitutions plus what the engine mapping will not apply: the client hears of them in the reply headers. */

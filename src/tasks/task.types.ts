@@ -11,7 +11,23 @@ export interface NewTask {
   webhookUrl: string;
   inQueueMills: number;
   warnings: string[];
+  /** Idempotent submission: the client's key and a fingerprint of what it sent. */
+  idempotency?: IdempotencyTag;
 }
+
+export interface IdempotencyTag {
+  key: string;
+  /** Hash of the route, Accept value and body as sent: a retry must match it. */
+  fingerprint: string;
+}
+
+/** What an idempotency key already names: the task and the fingerprint it was accepted with. */
+export interface IdempotentTask {
+  task: TaskRecord;
+  fingerprint: string;
+}
+
+export type InsertOutcome = { inserted: TaskRecord } | { isFull: true } | { existing: IdempotentTask };
 
 export interface TaskQuery {
   /** Inclusive epoch-ms range on inQueueMills; both or neither. */
@@ -26,6 +42,14 @@ export interface TaskQuery {
 /** Owned by src/tasks; implemented by src/persistence/task.repository.ts. */
 export interface TaskRepository {
   insert(task: NewTask): Promise<TaskRecord>;
+  /**
+   * Inserts unless `limit` (> 0) tasks are already waiting or running, or the task's idempotency
+   * key already names a task accepted at or after `keysSinceMills` — decided atomically with the
+   * insert. An older task holding the key lets go of it.
+   */
+  insertIfRoom(task: NewTask, limit: number, keysSinceMills: number): Promise<InsertOutcome>;
+  /** The task an idempotency key names, if it was accepted at or after `sinceMills`. */
+  findByIdempotencyKey(key: string, sinceMills: number): Promise<IdempotentTask | null>;
   markStarted(taskId: string, startMills: number): Promise<TaskRecord>;
   markFinished(
     taskId: string,

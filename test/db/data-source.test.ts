@@ -6,6 +6,8 @@ import { SqliteTaskRepository } from '../../src/persistence/task.repository.ts';
 import { newTask, openTempDatabase, type TempDatabase } from '../fixtures/db-fixtures.ts';
 
 const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id'];
+const ALL_INDEXES = ['IDX_tasks_idempotency_key', ...INDEXES];
+const MIGRATION_NAMES = ['CreateTasks1795434210937', 'AddIdempotencyKeys1796430000000'];
 
 async function schemaObjects(db: TempDatabase): Promise<string[]> {
   const rows: Array<{ name: string }> = await db.dataSource.query(
@@ -24,9 +26,9 @@ describe('openDatabase', () => {
   it('creates the missing parent folder and the tasks table with its named indexes by running the migrations', async () => {
     db = await openTempDatabase();
     assert.ok(existsSync(db.file));
-    assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
-    const applied: Array<{ name: string }> = await db.dataSource.query('SELECT name FROM migrations');
-    assert.deepEqual(applied.map((m) => m.name), ['CreateTasks1795434210937']);
+    assert.deepEqual(await schemaObjects(db), [...ALL_INDEXES, 'tasks']);
+    const applied: Array<{ name: string }> = await db.dataSource.query('SELECT name FROM migrations ORDER BY id');
+    assert.deepEqual(applied.map((m) => m.name), MIGRATION_NAMES);
   });
 
   it('turns on WAL journaling and a busy timeout', async () => {
@@ -50,7 +52,7 @@ describe('openDatabase', () => {
     assert.deepEqual(rows.map((r) => [r.taskId, r.status, r.attempts]), [['kept-1', 'running', 1], ['kept-2', 'pending', 0]]);
     assert.equal(rows[1].request.image_seed, 9223372036854775807n);
     const applied: unknown[] = await reopened.query('SELECT name FROM migrations');
-    assert.equal(applied.length, 1);
+    assert.equal(applied.length, MIGRATION_NAMES.length);
   });
 
   it('closeDatabase is safe to call twice', async () => {
@@ -75,15 +77,33 @@ describe('migration CreateTasks', () => {
     await repo.insert(newTask('before-2'));
 
     await db.dataSource.undoLastMigration({ transaction: 'each' });
+    await db.dataSource.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await schemaObjects(db), []);
     assert.deepEqual(await db.dataSource.query('SELECT name FROM migrations'), []);
 
     await db.dataSource.runMigrations({ transaction: 'each' });
-    assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
+    assert.deepEqual(await schemaObjects(db), [...ALL_INDEXES, 'tasks']);
     assert.equal(await repo.count({}), 0);
     const record = await repo.insert(newTask('after'));
     assert.equal(record.status, 'pending');
     await assert.rejects(repo.insert(newTask('after')), /already exists/, 'unique index on task_id is back');
+  });
+
+  it('AddIdempotencyKeys reverts and re-applies on a table holding rows, keeping them', async () => {
+    db = await openTempDatabase();
+    const repo = new SqliteTaskRepository(db.dataSource);
+    await repo.insert(newTask('kept-a'));
+    await repo.insertIfRoom({ ...newTask('kept-b'), idempotency: { key: 'k1', fingerprint: 'f1' } }, 0, 0);
+    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
+    const columns: Array<{ name: string }> = await db.dataSource.query(`PRAGMA table_info('tasks')`);
+    assert.ok(!columns.some((c) => c.name === 'idempotency_key'));
+    assert.deepEqual((await db.dataSource.query('SELECT task_id FROM tasks ORDER BY id')).map((r: { task_id: string }) => r.task_id), ['kept-a', 'kept-b']);
+    await db.dataSource.runMigrations({ transaction: 'each' });
+    assert.deepEqual((await repo.find({})).map((t) => t.taskId), ['kept-a', 'kept-b']);
+    assert.equal(await repo.findByIdempotencyKey('k1', 0), null, 'keys do not survive a revert');
+    await repo.insertIfRoom({ ...newTask('kept-c'), idempotency: { key: 'k1', fingerprint: 'f2' } }, 0, 0);
+    assert.equal((await repo.findByIdempotencyKey('k1', 0))?.task.taskId, 'kept-c');
   });
 
   it('never reuses a row id after deletes (AUTOINCREMENT keeps submission order)', async () => {

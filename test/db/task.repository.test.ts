@@ -211,4 +211,24 @@ describe('SqliteTaskRepository', () => {
     assert.deepEqual((await repo.find({})).map((r) => r.taskId), ['exists', 'n1', 'n2']);
     assert.equal((await repo.findByTaskId('exists'))?.status, 'running');
   });
+
+  it('insertIfRoom: 20 concurrent inserts against a limit of 5 with one running land exactly 4; finished tasks free room', async () => {
+    await repo.insert(newTask('held'));
+    await repo.markStarted('held', 1);
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => repo.insertIfRoom(newTask(`q${i}`), 5, 0)));
+    assert.equal(outcomes.filter((o) => 'inserted' in o).length, 4);
+    assert.equal(outcomes.filter((o) => 'isFull' in o).length, 16);
+    await repo.markFinished('held', { status: 'finished', finishMills: 2, result: [], error: null, warnings: [] });
+    assert.ok('inserted' in (await repo.insertIfRoom(newTask('after'), 5, 0)));
+    assert.ok('inserted' in (await repo.insertIfRoom(newTask('unlimited'), 0, 0)), 'limit 0 = unlimited');
+  });
+
+  it('insertIfRoom with an idempotency key: concurrent submissions of one key insert once; the rest find it', async () => {
+    const tag = { key: 'retry-me', fingerprint: 'abc' };
+    const outcomes = await Promise.all([1, 2, 3].map((i) => repo.insertIfRoom({ ...newTask(`k${i}`), idempotency: tag }, 0, 0)));
+    const inserted = outcomes.filter((o) => 'inserted' in o);
+    assert.equal(inserted.length, 1);
+    for (const o of outcomes) if ('existing' in o) assert.deepEqual([o.existing.task.taskId, o.existing.fingerprint], ['k1', 'abc']);
+    assert.equal((await repo.findByIdempotencyKey('retry-me', 0))?.task.taskId, 'k1');
+  });
 });

@@ -14,6 +14,8 @@ import { toAsyncJobResponse, toGeneratedImageResults } from '../../../adapters/l
 import type { AdaptResult } from '../../../adapters/server-snapshot.ts';
 import { NotImplementedFeatureError } from '../../errors.ts';
 import { sendBinaryResult } from '../binary-reply.ts';
+import type { IdempotencyTag } from '../../tasks/task.types.ts';
+import { formForFingerprint, idempotencyOf } from '../idempotency.ts';
 import { sentJsonBody } from '../json-body.ts';
 import { legacyReplyOptions } from '../legacy-reply-options.ts';
 import { sentForm } from '../multipart-body.ts';
@@ -27,8 +29,8 @@ function acceptValue(req: Request): string {
   return query !== '' ? query : (req.headers.accept ?? '');
 }
 
-async function acceptAndReply(deps: RouteDeps, res: Response, adapted: AdaptResult): Promise<void> {
-  const task = await deps.service.accept(adapted, 'legacy');
+async function acceptAndReply(deps: RouteDeps, res: Response, adapted: AdaptResult, idempotency: IdempotencyTag | undefined): Promise<void> {
+  const task = await deps.service.accept(adapted, 'legacy', idempotency);
   setTaskHeaders(res, task.warnings, adapted.ignoredFields);
   if (adapted.reply.mode === 'async') {
     return sendJson(res, 200, toAsyncJobResponse(task, null, { ...(await legacyReplyOptions(deps, task)), requireStepPreview: false }));
@@ -42,18 +44,21 @@ async function acceptAndReply(deps: RouteDeps, res: Response, adapted: AdaptResu
 
 export function legacyJsonGenerateRoute(deps: RouteDeps, route: LegacyJsonRoute) {
   return async (req: Request, res: Response): Promise<void> => {
-    const context = { randomSeed: deps.ids.randomSeed(), accept: acceptValue(req) };
-    const adapted = toCommonRequestFromLegacyJson(route, sentJsonBody(req), await deps.catalogue.refresh(), context);
-    await acceptAndReply(deps, res, adapted);
+    const accept = acceptValue(req);
+    const body = sentJsonBody(req);
+    const idempotency = idempotencyOf(req, route, accept, body);
+    const adapted = toCommonRequestFromLegacyJson(route, body, await deps.catalogue.refresh(), { randomSeed: deps.ids.randomSeed(), accept });
+    await acceptAndReply(deps, res, adapted, idempotency);
   };
 }
 
 export function legacyFormGenerateRoute(deps: RouteDeps, route: LegacyFormRoute) {
   return async (req: Request, res: Response): Promise<void> => {
     const form = sentForm(req);
-    const context = { randomSeed: deps.ids.randomSeed(), accept: acceptValue(req) };
-    const adapted = toCommonRequestFromLegacyForm(route, form.fields, form.files, await deps.catalogue.refresh(), context);
-    await acceptAndReply(deps, res, adapted);
+    const accept = acceptValue(req);
+    const idempotency = idempotencyOf(req, route, accept, formForFingerprint(form));
+    const adapted = toCommonRequestFromLegacyForm(route, form.fields, form.files, await deps.catalogue.refresh(), { randomSeed: deps.ids.randomSeed(), accept });
+    await acceptAndReply(deps, res, adapted, idempotency);
   };
 }
 

@@ -27,6 +27,9 @@ export interface TaskRow {
   /** string[] as JSON. */
   warnings: string;
   attempts: number;
+  /** The client's Idempotency-Key (unique where set) and a hash of what it sent (migration AddIdempotencyKeys). */
+  idempotencyKey: string | null;
+  requestFingerprint: string | null;
 }
 
 export const TaskEntity = new EntitySchema<TaskRow>({
@@ -49,11 +52,14 @@ export const TaskEntity = new EntitySchema<TaskRow>({
     error: { type: 'text', nullable: true },
     warnings: { type: 'text', default: '[]' },
     attempts: { type: 'integer', default: 0 },
+    idempotencyKey: { name: 'idempotency_key', type: 'text', nullable: true },
+    requestFingerprint: { name: 'request_fingerprint', type: 'text', nullable: true },
   },
   // Same names as the migration creates, so a generated diff would be empty.
   indices: [
     { name: 'IDX_tasks_task_id', columns: ['taskId'], unique: true },
     { name: 'IDX_tasks_status', columns: ['status'] },
     { name: 'IDX_tasks_in_queue_mills', columns: ['inQueueMills'] },
+    { name: 'IDX_tasks_idempotency_key', columns: ['idempotencyKey'], unique: true },
   ],
 });
