@@ -3,11 +3,12 @@
  * defaults to now (not the start time), and a malformed `end_at` is a 422 instead of a 500.
  */
 import { InvalidFieldError } from '../invalid-field-error.ts';
+import { MAX_PAGE, MAX_PAGE_SIZE, parsePagingValue } from '../paging.ts';
 
 export interface TasksQueryInput {
   query?: string;
-  page?: number;
-  page_size?: number;
+  page?: unknown;
+  page_size?: unknown;
   start_at?: string;
   end_at?: string;
   action?: string;
@@ -52,8 +53,8 @@ export function planTasksQuery(input: TasksQueryInput, nowMills: number, toEpoch
   const range = start !== null && start < end ? { startMills: start, endMills: end } : null;
   return {
     lists,
-    page: input.page ?? 0,
-    pageSize: input.page_size ?? 10,
+    page: parsePagingValue('page', input.page, 0, 0, MAX_PAGE),
+    pageSize: parsePagingValue('page_size', input.page_size, 10, 1, MAX_PAGE_SIZE),
     range,
     isDelete: (input.action ?? '').toLowerCase() === 'delete',
   };

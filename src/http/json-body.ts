@@ -20,6 +20,21 @@ export interface BodySchemaIndex {
 
 const readText = express.text({ type: () => true, limit: '64mb' });
 
+/** No request body of either dialect nests deeper than a few levels; 64 leaves room and bounds every recursive walk after this one. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of parsed JSON, walked without recursion (so a hostile body cannot exhaust the stack here). */
+function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** The JSON each request sent, as parsed and lax-coerced, before the validator adds defaults. */
 const sentBodies = new WeakMap<Request, unknown>();
 
@@ -58,6 +73,10 @@ export function jsonBody(index: BodySchemaIndex) {
             { type: 'json_invalid', loc: ['body', positionOf(error)], msg: 'JSON decode error', input: {}, ctx: { error: 'Invalid JSON' } },
           ]),
         );
+      }
+      if (exceedsDepth(parsed, MAX_JSON_DEPTH)) {
+        const msg = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+        return next(new RequestValidationError([{ type: 'value_error', loc: ['body'], msg, input: null }]));
       }
       req.body = coerceLax(parsed, schema, index.resolve);
       // The validator fills in defaults; adapters must know what the client really sent (presets, --strict).

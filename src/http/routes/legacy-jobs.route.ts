@@ -4,6 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { toAsyncJobResponse, toJobHistoryInfo, toJobQueueInfo } from '../../../adapters/legacy/job-response.ts';
+import { MAX_PAGE, MAX_PAGE_SIZE, parsePagingValue } from '../../../adapters/paging.ts';
 import { LegacyJobNotFoundError } from '../../errors.ts';
 import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type TaskRecord } from '../../../adapters/task-record.ts';
 import type { RouteDeps } from '../route-deps.ts';
@@ -20,11 +21,10 @@ function queryString(req: Request, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function queryCount(req: Request, name: string, fallback: number): number | undefined {
+function queryCount(req: Request, name: string, min: number, max: number): number | undefined {
   const value = req.query[name];
   if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 0 ? n : fallback;
+  return parsePagingValue(name, value, min, min, max);
 }
 
 async function findJob(deps: RouteDeps, jobId: string): Promise<TaskRecord> {
@@ -86,8 +86,8 @@ export function legacyJobHistoryRoute(deps: RouteDeps) {
       queue = task && !isFinished(task.status) ? [task] : [];
       history = task && isFinished(task.status) ? [task] : [];
     } else {
-      const page = queryCount(req, 'page', 0);
-      const pageSize = queryCount(req, 'page_size', 20);
+      const page = queryCount(req, 'page', 0, MAX_PAGE);
+      const pageSize = queryCount(req, 'page_size', 1, MAX_PAGE_SIZE);
       const isPaged = page !== undefined || pageSize !== undefined;
       queue = await deps.service.list({ statuses: UNFINISHED_STATUSES });
       history = await deps.service.list(
