@@ -13,11 +13,18 @@ import { sniffImage } from './sniff-image.ts';
 export interface WorkerImageCodecOptions {
   /** Number of worker threads. Default 1. */
   size?: number;
-  /** Images whose header says more pixels than this are refused before decoding. Default 8192². */
+  /** Images whose header says more pixels than this are refused before decoding. Default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
   /** For tests (a worker that crashes on demand); defaults to image-codec.worker next to this file. */
   createWorker?: () => Worker;
 }
+
+/**
+ * The decode memory budget: jimp holds about 9 bytes per pixel while decoding (an 8192² PNG took
+ * +600 MiB and 5 s), so 40 MP (a 48 MP phone photo is the rare case beyond) keeps one decode
+ * under about 360 MiB; the pool decodes one image at a time.
+ */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 type Request = CodecRequest extends infer R ? (R extends CodecRequest ? Omit<R, 'id'> : never) : never;
 type Success = Extract<CodecReply, { ok: true }>;
@@ -47,7 +54,7 @@ export class WorkerImageCodec implements ImageCodec {
 
   constructor(options: WorkerImageCodecOptions = {}) {
     this.size = Math.max(1, options.size ?? 1);
-    this.maxPixels = options.maxPixels ?? 8192 * 8192;
+    this.maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     this.createWorker = options.createWorker ?? defaultWorker;
   }
 

@@ -4,7 +4,7 @@
  * a scripted engine.
  */
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
@@ -28,6 +28,7 @@ import type { EngineClient, IdSource } from '../tasks/ports.ts';
 import { randomIds } from '../tasks/random-ids.ts';
 import { TaskEventHub } from '../tasks/task-events.ts';
 import { createTaskNotifier } from '../tasks/task-notifier.ts';
+import { clientTextFor } from '../tasks/client-text.ts';
 import { TaskRunner } from '../tasks/task.runner.ts';
 import { TaskService } from '../tasks/task.service.ts';
 import { HttpWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
@@ -78,6 +79,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
+  const clientText = clientTextFor({ [resolve(config.modelsDir)]: 'models', [resolve(config.dataDir)]: '' });
   const runner = new TaskRunner({
     repo,
     engine,
@@ -90,6 +92,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       service.applyRetention().catch((error: unknown) => logger.warn(`--queue-history retention failed: ${error instanceof Error ? error.message : String(error)}`));
     },
     models: catalogue,
+    clientText,
   });
   const inputs = new StoredInputResolver({
     dataDir: config.dataDir,
@@ -98,7 +101,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     fetcher: new GuardedUrlFetcher({ allowPrivate: config.allowPrivateUrls }),
   });
   const service: TaskService = new TaskService(
-    { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue },
+    { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue, clientText },
     { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes },
   );
   const document = await loadApiDocument(OPENAPI_DIR, defaults);

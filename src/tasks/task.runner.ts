@@ -9,6 +9,7 @@ import { EngineJobError, type Clock, type EngineClient, type ModelFacts, type Ou
 import type { TaskEventHub } from './task-events.ts';
 import { isFinished, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
 import type { TaskRepository } from './task.types.ts';
+import type { ClientText } from './client-text.ts';
 import { toEngineJob } from './to-engine-job.ts';
 
 export interface RunnerDeps {
@@ -21,6 +22,8 @@ export interface RunnerDeps {
   /** Called once per task when it reaches a final status (webhooks). */
   onFinished(task: TaskRecord): void;
   models: Pick<ModelFacts, 'installedLoras' | 'expansionUnavailable'>;
+  /** Rewrites server paths in the error and warnings a client will read. */
+  clientText: ClientText;
 }
 
 /** A crash of the engine child is retried this many times within one process. */
@@ -151,7 +154,9 @@ export class TaskRunner {
 
   private async finish(taskId: string, status: TaskStatus, result: TaskResultFile[], error: string | null, warnings: string[]): Promise<void> {
     this.deps.hub.releaseCurrent(taskId);
-    const task = await this.deps.repo.markFinished(taskId, { status, finishMills: this.deps.clock.now(), result, error, warnings });
+    const { clientText } = this.deps;
+    const update = { status, finishMills: this.deps.clock.now(), result, error: error === null ? null : clientText(error), warnings: warnings.map(clientText) };
+    const task = await this.deps.repo.markFinished(taskId, update);
     this.deps.hub.finished(task);
     this.deps.onFinished(task);
   }

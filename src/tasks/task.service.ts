@@ -11,6 +11,7 @@ import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
 import type { IdempotencyTag, IdempotentTask, TaskQuery, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
+import type { ClientText } from './client-text.ts';
 import { refinerOf, toEngineJob } from './to-engine-job.ts';
 
 export interface TaskServiceOptions {
@@ -36,6 +37,8 @@ export interface TaskServiceDeps {
   outputs: OutputStore;
   inputs: InputResolver;
   models: ModelFacts;
+  /** Rewrites server paths in the warnings a client will read. */
+  clientText: ClientText;
 }
 
 /** A repeated Idempotency-Key: the task it names, if the request is the same one. */
@@ -147,7 +150,7 @@ export class TaskService {
     if (adapted.request.base_model_name === models.demoModelName) {
       warnings.push(`'${models.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
     }
-    return warnings;
+    return warnings.map(this.deps.clientText);
   }
 
   /** The id of the task accepted last, any dialect (legacy job-queue's last_job_id); after a restart, the newest row. */

@@ -216,3 +216,19 @@ describe('time filters and deletion', () => {
     await waitForDone(server, pending);
   });
 });
+
+describe('no absolute server path reaches a client', () => {
+  test("an engine error naming a model file by its full path is stored and shown relative to the models folder", async () => {
+    const server = await startTestServer();
+    try {
+      const modelsDir = join(server.root, 'models');
+      server.engine.script({ fail: { kind: 'model-missing', message: `checkpoint 'x' at ${modelsDir}/checkpoints/x is incomplete; missing unet/model.onnx` } });
+      const row = await generateJson<{ error: string; warnings: string[] }>(server, {});
+      assert.equal(row.error, "checkpoint 'x' at models/checkpoints/x is incomplete; missing unet/model.onnx");
+      const listed = await listTasks(server, 'query=history');
+      assert.ok(!JSON.stringify(listed).includes(server.root), 'no server path in /tasks');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { InvalidFieldError } from '../../src/errors.ts';
 import { ImageCodecError } from '../../src/images/image-codec.ts';
 import { decodeImage } from '../../src/images/jimp-codec.ts';
 import { sniffImage } from '../../src/images/sniff-image.ts';
-import { WorkerImageCodec } from '../../src/images/worker-image-codec.ts';
+import { DEFAULT_MAX_PIXELS, WorkerImageCodec } from '../../src/images/worker-image-codec.ts';
 import { makeBmp, makeGif, makeJpeg, makePng, makeWebp } from '../fixtures/images.ts';
 
 // 2×2 with distinct colours and alphas, including fully transparent.
@@ -197,5 +197,24 @@ describe('WorkerImageCodec worker lifecycle', () => {
     assert.equal((await running).kind, 'closed');
     assert.equal((await waiting).kind, 'closed');
     assert.equal((await rejection(codec.convert(Buffer.from('c'), 'png'), ImageCodecError)).kind, 'closed');
+  });
+});
+
+describe('the default decode budget', () => {
+  it('refuses an 8192² PNG by its header (not decoded), and keeps 6000×4000 within budget', async () => {
+    const codec = new WorkerImageCodec({ createWorker: () => assert.fail('no worker should start for an image over the budget') });
+    // A PNG signature and IHDR claiming 8192×8192; nothing after it is read.
+    const header = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
+    header.writeUInt32BE(13, 8);
+    header.write('IHDR', 12, 'latin1');
+    header.writeUInt32BE(8192, 16);
+    header.writeUInt32BE(8192, 20);
+    header[24] = 8;
+    header[25] = 6;
+    const error = await codec.toPng(header, 'uov_input_image').then(() => assert.fail('accepted'), (e: unknown) => e as Error);
+    assert.match(error.message, /^uov_input_image: the image is 8192×8192, more than the 40000000-pixel limit$/);
+    assert.ok(6000 * 4000 <= DEFAULT_MAX_PIXELS);
+    await codec.close();
   });
 });
