@@ -106,10 +106,11 @@ export function toCurrentRecord(task: TaskRecord, live: LiveProgress | null, bas
   };
 }
 
-export function toPendingStub(taskId: string): Record<string, unknown> {
+/** The async reply: FooocusAPI's stub, plus the webhook URL the task will call (additive; '' for none). */
+export function toPendingStub(task: Pick<TaskRecord, 'taskId' | 'webhookUrl'>): Record<string, unknown> {
   return {
     id: -1,
-    task_id: taskId,
+    task_id: task.taskId,
     req_params: {},
     in_queue_mills: -1,
     start_mills: -1,
@@ -117,7 +118,7 @@ export function toPendingStub(taskId: string): Record<string, unknown> {
     task_status: 'pending',
     progress: -1,
     preview: '',
-    webhook_url: '',
+    webhook_url: task.webhookUrl,
     result: [],
   };
 }

@@ -32,6 +32,7 @@ import { clientTextFor } from '../tasks/client-text.ts';
 import { TaskRunner } from '../tasks/task.runner.ts';
 import { TaskService } from '../tasks/task.service.ts';
 import { HttpWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
+import { webhookTargetCheck } from '../webhooks/webhook-target-check.ts';
 
 export const OPENAPI_DIR = fileURLToPath(new URL('../../openapi/', import.meta.url));
 
@@ -101,7 +102,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     fetcher: new GuardedUrlFetcher({ allowPrivate: config.allowPrivateUrls }),
   });
   const service: TaskService = new TaskService(
-    { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue, clientText },
+    { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue, clientText, webhookTargets: webhookTargetCheck({ allowPrivate: config.allowPrivateUrls }) },
     { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes },
   );
   const document = await loadApiDocument(OPENAPI_DIR, defaults);

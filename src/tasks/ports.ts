@@ -81,6 +81,9 @@ export interface ModelFacts {
   readonly demoModelName: string | null;
 }
 
+/** Why the server would refuse to call this per-request webhook URL, or null when it would call it. */
+export type WebhookTargetCheck = (url: string) => Promise<string | null>;
+
 export interface Clock {
   now(): number;
 }

@@ -6,7 +6,7 @@ import type { AdaptResult } from '../../adapters/server-snapshot.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord } from '../../adapters/task-record.ts';
 import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
-import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore } from './ports.ts';
+import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore, WebhookTargetCheck } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
 import type { IdempotencyTag, IdempotentTask, TaskQuery, TaskRepository } from './task.types.ts';
@@ -39,6 +39,7 @@ export interface TaskServiceDeps {
   models: ModelFacts;
   /** Rewrites server paths in the warnings a client will read. */
   clientText: ClientText;
+  webhookTargets: WebhookTargetCheck;
 }
 
 /** A repeated Idempotency-Key: the task it names, if the request is the same one. */
@@ -90,6 +91,7 @@ export class TaskService {
     const { request } = adapted;
     assertSupported(request, this.options.supportedModes);
     await this.assertModelsFit(request);
+    await this.assertWebhookTarget(request.webhook_url);
     await this.assertQueueRoom(dialect, adapted);
     const warnings = this.warningsFor(adapted);
     const resolved = await this.deps.inputs.resolve(request, adapted.fieldNames);
@@ -135,6 +137,13 @@ export class TaskService {
         throw new InvalidFieldError('refiner_model_name', msg, { input: refiner.model });
       }
     }
+  }
+
+  /** The client's own webhook_url (the operator's --webhook-url is trusted). */
+  private async assertWebhookTarget(url: string): Promise<void> {
+    if (!url) return;
+    const reason = await this.deps.webhookTargets(url);
+    if (reason) throw new InvalidFieldError('webhook_url', `webhook_url: ${reason}`, { input: url });
   }
 
   /** The cheap early check (before any image is decoded or fetched); insertIfRoom decides. */

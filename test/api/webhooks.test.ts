@@ -36,7 +36,8 @@ describe('webhook bodies (recorded)', () => {
 
   test('exactly one delivery per task, also for async tasks, failures and stops', async () => {
     const before = server.webhooks.deliveries.length;
-    const stub = await generateJson<{ task_id: string }>(server, { webhook_url: `${HOOK}/async`, async_process: true });
+    const stub = await generateJson<{ task_id: string; webhook_url: string }>(server, { webhook_url: `${HOOK}/async`, async_process: true });
+    assert.equal(stub.webhook_url, `${HOOK}/async`, 'the async stub names the webhook it will call');
     await waitForDone(server, stub.task_id);
     server.engine.script({ steps: 1, fail: { kind: 'runtime-failure', message: 'boom' } });
     await generateJson(server, { webhook_url: `${HOOK}/failed` });
@@ -131,14 +132,23 @@ describe('real HTTP delivery with a signature', () => {
     assert.deepEqual(JSON.parse(JSON.parse(hook.body.toString('utf8')) as string), row);
   });
 
-  test('without allowPrivateUrls a per-request URL on 127.0.0.1 is refused, while the trusted global URL is delivered', async () => {
+  test('without allowPrivateUrls a per-request URL on 127.0.0.1 is a 422 naming webhook_url, while the trusted global URL is delivered', async () => {
     const local = `${receiver.url}/sneaky`;
     const res = await fetch(`${strict.url}/v1/engine/generate/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ aspect_ratios_selection: '256*256', webhook_url: local }),
     });
-    await res.text();
+    // Refused at submission, naming the field (not accepted and silently never called).
+    assert.equal(res.status, 422);
+    assert.deepEqual(((await res.json()) as { detail: { loc: unknown[] }[] }).detail[0].loc, ['body', 'webhook_url']);
+    const legacy = await fetch(`${strict.url}/v1/generation/text-to-image`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ aspect_ratios_selection: '256*256', webhook_url: 'http://169.254.169.254/latest', async_process: true }),
+    });
+    assert.equal(legacy.status, 422);
+    await legacy.text();
     const viaGlobal = await fetch(`${strict.url}/v1/engine/generate/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

@@ -152,10 +152,11 @@ test('the running task and the async stub have the 11-key record shape', () => {
   assert.equal(current.task_status, 'running');
   assert.equal(current.preview, 'AAAA');
   assert.equal(current.finish_mills, -1);
-  assert.deepEqual(toPendingStub('ab'), {
+  assert.deepEqual(toPendingStub({ taskId: 'ab', webhookUrl: '' }), {
     id: -1, task_id: 'ab', req_params: {}, in_queue_mills: -1, start_mills: -1, finish_mills: -1,
     task_status: 'pending', progress: -1, preview: '', webhook_url: '', result: [],
   });
+  assert.equal(toPendingStub({ taskId: 'ab', webhookUrl: 'https://hooks.example.com/x' }).webhook_url, 'https://hooks.example.com/x', 'the stub says which webhook will be called');
 });
 
 test('save_name is a plain file name that fits the file system; path parts and over-long names are a 422', () => {

@@ -38,7 +38,7 @@ export async function sendAllInOneReply(deps: RouteDeps, res: Response, task: Ta
     case 'stream':
       return respondStream(deps, res, task);
     case 'async':
-      return sendJson(res, 200, toPendingStub(task.taskId));
+      return sendJson(res, 200, toPendingStub(task));
     default:
       return respondSync(deps, res, task);
   }
