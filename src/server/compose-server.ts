@@ -139,6 +139,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     webhooks,
     codec,
     close: async () => {
+      runner.stop();
       await engine.close();
       await codec.close();
       await webhooks.drain();

@@ -36,6 +36,7 @@ type Intervention = 'stop' | 'cancel';
 export class TaskRunner {
   private readonly queue = new PQueue({ concurrency: 1 });
   private readonly interventions = new Map<string, Intervention>();
+  private isStopping = false;
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -65,6 +66,18 @@ export class TaskRunner {
       requeued += 1;
     }
     return requeued;
+  }
+
+  /**
+   * Graceful shutdown: nothing more starts, and the task the engine is working on is neither
+   * retried nor failed — its row stays `running`, so the next start runs it again (as after a crash).
+   */
+  stop(): void {
+    this.isStopping = true;
+    this.queue.pause();
+    this.queue.clear();
+    const current = this.deps.hub.current();
+    if (current) this.deps.logger.warn(`shutting down while task ${current.taskId} runs: it runs again at the next start`);
   }
 
   /** Stops the running task (its images so far are kept). */
@@ -102,6 +115,7 @@ export class TaskRunner {
   }
 
   private async execute(taskId: string): Promise<void> {
+    if (this.isStopping) return;
     const before = await this.deps.repo.findByTaskId(taskId);
     // Cancelled (or finished by a previous process) while it waited.
     if (!before || isFinished(before.status)) return;
@@ -134,6 +148,7 @@ export class TaskRunner {
           status = outcome.outcome === 'stopped' ? 'stopped' : 'finished';
           break;
         } catch (e) {
+          if (this.isStopping) throw e;
           const isRetryable = e instanceof EngineJobError && e.kind === 'crashed' && attempt < CRASH_RETRIES && !this.interventions.has(taskId);
           if (!isRetryable) throw e;
           this.deps.logger.warn(`engine crashed during task ${taskId}; running it again on the restarted engine`);
@@ -143,6 +158,12 @@ export class TaskRunner {
         }
       }
     } catch (e) {
+      // The engine went away because the server is stopping: the row stays running for the next
+      // start, which renders the images again (these partial ones would be duplicates).
+      if (this.isStopping) {
+        await Promise.all(files.map((f) => this.deps.outputs.remove(f.file))).catch(() => undefined);
+        return;
+      }
       status = 'failed';
       error = e instanceof Error ? e.message : String(e);
       this.deps.logger.warn(`task ${taskId} failed: ${error}`);

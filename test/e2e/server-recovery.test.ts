@@ -78,6 +78,26 @@ test('after kill -9 of the whole process group every accepted task finishes, in 
   assert.deepEqual(byFinish, ids);
 });
 
+test('SIGTERM while a task runs: a clean shutdown within the time limit, and the task runs again at the next start', async () => {
+  const first = await start('sigterm');
+  const id = await submit(first, { ...twoImages, prompt: 'interrupted politely' });
+  await waitFor('the task to run', async () => ((await currentTaskId(first)) === id ? true : undefined), 60_000, 20);
+  const started = Date.now();
+  first.process.kill('SIGTERM');
+  await waitFor('the server to exit', () => (first.process.exitCode !== null || first.process.signalCode !== null ? true : undefined), 10_000, 20);
+  assert.ok(Date.now() - started < 8000, `exited in ${Date.now() - started} ms`);
+  assert.equal(first.process.exitCode, 0);
+  const log = first.output();
+  assert.match(log, new RegExp(`shutting down while task ${id} runs: it runs again at the next start`));
+  assert.doesNotMatch(log, /engine crashed|running it again on the restarted engine|restarting it/);
+  const second = await start('sigterm');
+  const row = await waitFor('the task to finish after the restart', async () => {
+    const task = await getTask(second, id);
+    return task.task_status === 'finished' ? task : undefined;
+  });
+  assert.equal(row.result.length, 2);
+});
+
 test('kill -9 of the engine child mid-task: the gateway keeps answering and the task still finishes', async () => {
   const server = await start('engine-kill');
   const id = await submit(server, { ...twoImages, prompt: 'survivor' });
