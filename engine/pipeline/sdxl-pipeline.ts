@@ -26,6 +26,14 @@ import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
+import { encodeImage } from '../image/encode-image.ts';
+import { rgbToRgba } from '../image/input-image.ts';
+import { inpaintBlender } from '../inpaint/inpaint-denoiser.ts';
+import { OnnxUpscaler } from '../uov/super-resolution.ts';
+import { findUpscaler, UPSCALE_MODELS_FOLDER } from '../uov/upscaler-files.ts';
+import { encodeStage } from './image-latents.ts';
+import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
+import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
 
 /** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
 export const FREEU_CACHE_FOLDER = '.freeu-cache';
@@ -39,6 +47,8 @@ export interface SdxlPipelineOptions {
   wildcardsDir?: string;
   /** Sees every UNet call (feeds, output, guidance weights): a test and diagnostics seam. */
   onUnetCall?: UnetCallObserver;
+  /** Where the gateway stores input images (`<data-dir>/inputs`); image jobs name files in it. */
+  inputsDir?: string;
 }
 
 export class SdxlPipeline {
@@ -50,6 +60,8 @@ export class SdxlPipeline {
   private promptSources: Promise<PromptSources> | null = null;
   /** The Fooocus V2 expansion model, loaded on the first job that selects it. */
   private expansion: { path: string; model: PromptExpansion } | null = null;
+  /** The super-resolution model of the last upscale, kept while jobs keep using the same file. */
+  private upscaler: OnnxUpscaler | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -113,6 +125,54 @@ export class SdxlPipeline {
     const expansion = this.expansion;
     this.expansion = null;
     await expansion?.model.release();
+    const upscaler = this.upscaler;
+    this.upscaler = null;
+    await upscaler?.release();
+  }
+
+  /**
+   * Fooocus's `perform_upscale` with what is installed under models/upscale_models (loaded on
+   * first use, so an inpaint that needs no super-resolution says nothing about it): a real ESRGAN
+   * export, else the demo, else plain resampling (the caller resamples; the input comes back as is).
+   */
+  private superResolver(warnings: string[]): SuperResolver {
+    const say = (warning: string) => {
+      if (!warnings.includes(warning)) warnings.push(warning);
+    };
+    return {
+      upscale: async (image) => {
+        const file = await findUpscaler(this.options.modelsDir);
+        if (!file) {
+          say(`no super-resolution model under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)}: upscaled by LANCZOS resampling instead (install an ONNX ESRGAN export there; see README)`);
+          return image;
+        }
+        if (file.isDemo) say(`super-resolution by the tiny random-weight demo upscaler ${file.name}: install a real ONNX ESRGAN export under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)} (see README)`);
+        if (this.upscaler?.path !== file.path) {
+          const previous = this.upscaler;
+          this.upscaler = null;
+          await previous?.release();
+          this.upscaler = await OnnxUpscaler.load(file.path, this.options.providers, `upscale_models/${file.name}`);
+        }
+        return this.upscaler.upscale(image);
+      },
+    };
+  }
+
+  private inputsDir(): string {
+    if (!this.options.inputsDir) throw invalidInput('imageInput', 'this engine was started without an inputs folder (FOOOCUS_INPUTS_DIR), so it cannot read input images');
+    return this.options.inputsDir;
+  }
+
+  /** Images Fooocus returns without diffusion (Fast 2x, too large to diffuse, the inpaint debug preprocessor). */
+  private async emitDirect(job: EngineJob, stage: Extract<PixelStage, { kind: 'direct' }>, ctx: JobContext, warnings: string[]): Promise<JobOutcome> {
+    const metadata = stage.isUpscaleFast ? upscaleFastMetadata(job) : null;
+    for (const [index, image] of stage.images.entries()) {
+      if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
+      await ctx.reportProgress(100, 'Saving image to system ...');
+      const bytes = await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
+      await ctx.emitImage({ index, seed: job.seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
+    }
+    return { outcome: 'finished', warnings };
   }
 
   /**
@@ -178,11 +238,15 @@ export class SdxlPipeline {
     return this.refinerUnet;
   }
 
-  async run(job: EngineJob, ctx: JobContext): Promise<JobOutcome> {
-    validateJob(job);
-    const n = job.imageNumber;
-    const isCfg = !isCfgOne(job.guidanceScale);
+  async run(requested: EngineJob, ctx: JobContext): Promise<JobOutcome> {
+    validateJob(requested);
+    const n = requested.imageNumber;
+    const isCfg = !isCfgOne(requested.guidanceScale);
     await ctx.reportProgress(1, 'Initializing ...');
+    const imageWarnings: string[] = [];
+    const stage = requested.imageInput ? await preparePixels(requested, { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) }, ctx, imageWarnings) : ({ kind: 'text' } as const);
+    if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
+    const job = stage.kind === 'inpaint' ? { ...requested, prompt: inpaintPrompt(requested.prompt, stage.input.additionalPrompt) } : requested;
     await ctx.reportProgress(2, 'Loading models ...');
     const sources = await this.prompts();
     const prompts = expandJobPrompts(job, sources);
@@ -191,7 +255,7 @@ export class SdxlPipeline {
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
     const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined);
     validateJob(job, model.config.vaeScaleFactor);
-    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings];
+    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings];
     const refinerUnet = await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
     await ctx.reportProgress(3, 'Processing prompts ...');
     const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
@@ -199,7 +263,8 @@ export class SdxlPipeline {
     const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt, hasExpansion }, ctx);
     await ctx.reportProgress(hasExpansion ? 6 : 5, 'Moving model to GPU ...');
 
-    const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config);
+    const denoise = stage.kind === 'text' ? 1 : stage.denoise;
+    const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config, denoise);
     for (const unet of [model.unet, refinerUnet?.runner]) {
       if (unet?.isIntegerTimestep && !plan.modelSampling.acceptsIntegerTimestep) {
         throw invalidInput('scheduler_name', `scheduler '${plan.scheduler}' feeds the UNet a continuous timestep (¼·ln σ), but this checkpoint's UNet export takes an integer timestep; use a float-timestep export or another scheduler`);
@@ -208,20 +273,23 @@ export class SdxlPipeline {
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const scale = model.config.vaeScaleFactor;
-    const latent = { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    const input = stage.kind === 'text' ? null : await encodeStage(stage, { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 });
+    // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
+    const sized: EngineJob = input ? { ...job, width: input.width, height: input.height } : job;
+    const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
       unet: refiner ? refiner.runner : model.unet,
       positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
       negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
-      fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, job.width, job.height) : undefined,
+      fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, sized.width, sized.height) : undefined,
       guidanceScale: job.guidanceScale,
       adaptiveCfg: job.adaptiveCfg,
       sharpness: job.sharpness,
       admScalerPositive: job.admScalerPositive,
       admScalerNegative: job.admScalerNegative,
       admScalerEnd: job.admScalerEnd,
-      width: job.width,
-      height: job.height,
+      width: sized.width,
+      height: sized.height,
       latentWidth: latent.width,
       latentHeight: latent.height,
       modelSampling: plan.modelSampling,
@@ -232,9 +300,12 @@ export class SdxlPipeline {
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
-      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod } : undefined;
+      const seed = imageSeed(job.seed, index, job.disableSeedIncrement);
+      // Inpaint: one blending wrapper (one seed+1 noise stream) around whichever model runs.
+      const blend = input?.inpaint ? inpaintBlender(input.inpaint.fill, input.inpaint.mask, seed) : (denoise: DenoiseFn) => denoise;
+      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: blend(denoiseFor(conditioning[index], refinerUnet)), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod } : undefined;
       const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
-      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata });
+      const result = await generateImage({ job: sized, index, refiner, seed, model, plan, denoise: blend(denoiseFor(conditioning[index])), latent, progress, ctx, metadata, initialLatent: input?.initial, toImage: input?.toImage });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

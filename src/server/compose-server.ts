@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { listCheckpoints, TINY_DEMO_MODEL_NAME } from '../../engine/models/registry.ts';
 import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
+import { TINY_DEMO_UPSCALER_FILE, writeTinyUpscaler } from '../../engine/models/tiny-upscaler.ts';
+import { findUpscaler, UPSCALE_MODELS_FOLDER } from '../../engine/uov/upscaler-files.ts';
 import { ApiKeyChecker } from '../auth/api-key.ts';
 import type { Config } from '../config/config.ts';
 import { ChildEngineClient } from '../engine-client/child-engine-client.ts';
@@ -70,9 +72,17 @@ async function ensureDemoModel(config: Config, logger: Logger): Promise<boolean>
   return true;
 }
 
+/** With no super-resolution model installed, writes the demo upscaler beside the demo checkpoint (DECISIONS §4). */
+async function ensureDemoUpscaler(config: Config, logger: Logger): Promise<void> {
+  if (!config.isDemoModelEnabled || (await findUpscaler(config.modelsDir)) !== null) return;
+  logger.info(`no super-resolution model under ${join(config.modelsDir, UPSCALE_MODELS_FOLDER)}: writing the tiny demo upscaler '${TINY_DEMO_UPSCALER_FILE}'`);
+  await writeTinyUpscaler(join(config.modelsDir, UPSCALE_MODELS_FOLDER, TINY_DEMO_UPSCALER_FILE));
+}
+
 export async function composeServer(config: Config, logger: Logger, overrides: ComposeOverrides = {}): Promise<ComposedServer> {
   await mkdir(config.dataDir, { recursive: true });
   const isDemo = await ensureDemoModel(config, logger);
+  await ensureDemoUpscaler(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = overrides.ids ?? randomIds;
   const state = new ServerState({
@@ -88,7 +98,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const hub = new TaskEventHub();
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, device: config.device, logger });
+  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, inputsDir: join(config.dataDir, 'inputs'), device: config.device, logger });
   if (engine instanceof ChildEngineClient) engine.start();
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
