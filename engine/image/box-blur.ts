@@ -10,9 +10,12 @@ import type { Bitmap8 } from './lanczos-resample.ts';
 const SHIFT = 2 ** 24;
 const ROUND = 2 ** 23;
 
-/** For each position x of a line: the clamped indices x+r+1 (entering), x−r (leaving), x−r−1 (far left). */
-function windowIndices(length: number, r: number): { enter: Int32Array; leave: Int32Array; farLeft: Int32Array; initial: Int32Array } {
-  const clamp = (i: number) => (i < 0 ? 0 : i > length - 1 ? length - 1 : i);
+/**
+ * For each position x of a line: the clamped indices x+r+1 (entering), x−r (leaving), x−r−1 (far
+ * left) and the initial window's, each times `stride` (the distance between samples).
+ */
+function windowIndices(length: number, r: number, stride: number): { enter: Int32Array; leave: Int32Array; farLeft: Int32Array; initial: Int32Array } {
+  const clamp = (i: number) => (i < 0 ? 0 : i > length - 1 ? length - 1 : i) * stride;
   const enter = new Int32Array(length);
   const leave = new Int32Array(length);
   const farLeft = new Int32Array(length);
@@ -37,30 +40,30 @@ export function boxBlur(image: Bitmap8, radius: number): Bitmap8 {
   const out = new Uint8Array(src.length);
   const rowLength = width * channels;
   // Horizontal: each row and channel is one line (stride `channels`).
-  const h = windowIndices(width, r);
+  const h = windowIndices(width, r, channels);
   for (let y = 0; y < height; y++) {
     for (let c = 0; c < channels; c++) {
       const o = y * rowLength + c;
       let acc = 0;
-      for (let i = 0; i < h.initial.length; i++) acc += src[o + h.initial[i] * channels];
-      for (let x = 0; x < width; x++) {
-        const entering = src[o + h.enter[x] * channels];
-        temp[o + x * channels] = (acc * ww + (src[o + h.farLeft[x] * channels] + entering) * fw + ROUND) >>> 24;
-        acc += entering - src[o + h.leave[x] * channels];
+      for (let i = 0; i < h.initial.length; i++) acc += src[o + h.initial[i]];
+      for (let x = 0, at = o; x < width; x++, at += channels) {
+        const entering = src[o + h.enter[x]];
+        temp[at] = (acc * ww + (src[o + h.farLeft[x]] + entering) * fw + ROUND) >>> 24;
+        acc += entering - src[o + h.leave[x]];
       }
     }
   }
   // Vertical: all columns at once, row by row, so memory is read in order.
-  const v = windowIndices(height, r);
+  const v = windowIndices(height, r, rowLength);
   const acc = new Int32Array(rowLength);
   for (let i = 0; i < v.initial.length; i++) {
-    const row = v.initial[i] * rowLength;
+    const row = v.initial[i];
     for (let k = 0; k < rowLength; k++) acc[k] += temp[row + k];
   }
   for (let y = 0; y < height; y++) {
-    const enter = v.enter[y] * rowLength;
-    const leave = v.leave[y] * rowLength;
-    const farLeft = v.farLeft[y] * rowLength;
+    const enter = v.enter[y];
+    const leave = v.leave[y];
+    const farLeft = v.farLeft[y];
     const o = y * rowLength;
     for (let k = 0; k < rowLength; k++) {
       const entering = temp[enter + k];

@@ -35,6 +35,7 @@ export function pythonRound(value: number): number {
 /**
  * Fooocus `set_image_shape_ceil`: the size an image is resampled to so its shape ceil is `target`
  * (sides multiples of 64, up to 256 refinements); the input size itself when it already matches.
+ * A side that would round to 0 (a sliver like 1×1, where Fooocus divides by zero) is kept at 64.
  */
 export function shapeCeilSize(size: Size, target: number): Size {
   let { width, height } = size;
@@ -42,8 +43,8 @@ export function shapeCeilSize(size: Size, target: number): Size {
     const current = shapeCeil(height, width);
     if (Math.abs(current - target) < 0.1) break;
     const k = target / current;
-    height = pythonRound((height * k) / 64) * 64;
-    width = pythonRound((width * k) / 64) * 64;
+    height = Math.max(64, pythonRound((height * k) / 64) * 64);
+    width = Math.max(64, pythonRound((width * k) / 64) * 64);
   }
   return { width, height };
 }

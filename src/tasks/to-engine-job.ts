@@ -120,6 +120,9 @@ export const NO_EXPANSION_MODEL = 'no expansion model under models/prompt_expans
  */
 export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[], expansionUnavailable: string | null = NO_EXPANSION_MODEL): EngineJobMapping {
   const warnings: string[] = [];
+  const imageInput = imageInputOf(request, warnings);
+  // Fast 2x returns the super-resolved image without processing the prompt (fooocus-semantics.md §6).
+  const isPromptless = imageInput?.kind === 'upscale-or-vary' && imageInput.method === 'Upscale (Fast 2x)';
   const mode = PERFORMANCE_MODES[request.performance_selection];
   const size = parseAspectRatio(request.aspect_ratios_selection);
   const width = request.overwrite_width > 0 ? request.overwrite_width - (request.overwrite_width % 8) : size.width;
@@ -128,15 +131,14 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   // The user's LoRAs (already resolved to installed files), then the mode's own (fooocus-semantics.md §1).
   const loras: EngineJob['loras'] = request.loras.filter((l) => l.enabled).map((l) => ({ name: l.model_name, weight: l.weight }));
   if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight, baseOnly: true });
-  else if (forced) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
+  else if (forced && !isPromptless) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
   // Never silently (DECISIONS §3): what the engine does not apply is said with every task.
-  if (request.style_selections.includes('Fooocus V2') && expansionUnavailable !== null) {
+  if (request.style_selections.includes('Fooocus V2') && expansionUnavailable !== null && !isPromptless) {
     warnings.push(`Fooocus V2 prompt expansion skipped: ${expansionUnavailable}`);
   }
   if (request.black_out_nsfw) warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
   if (request.vae_name !== 'Default (model)') warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);
   if (request.generate_image_grid) warnings.push('generate_image_grid: no grid image is made; the results are the single images');
-  const imageInput = imageInputOf(request, warnings);
   const steps = request.overwrite_step > 0 ? request.overwrite_step : modeSteps(request, imageInput);
   const refiner = refinerOf(request, steps);
   const job: EngineJob = {
