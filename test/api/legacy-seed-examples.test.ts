@@ -233,4 +233,148 @@ describe('image-prompt', () => {
     };
     await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-prompt', imagePrompts));
   });
+
+  test('v2 text-to-image-with-ip: the documented example (two image prompts) answers 503', async () => {
+    const params = {
+      prompt: 'A bear',
+      image_prompts: [
+        { cn_img: b64(source), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+        { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+      ],
+    };
+    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/text-to-image-with-ip', params));
+  });
+
+  test('v2 text-to-image-with-ip without image prompts runs as text to image', async () => {
+    const results = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(server, '/v2/generation/text-to-image-with-ip', { prompt: 'A bear', image_prompts: [], ...SMALL }));
+    assert.equal(results.length, 1);
+    assert.equal(results[0].finish_reason, 'SUCCESS');
+  });
+});
+
+describe('image-enhance', () => {
+  test('both enhance routes answer 501 saying enhance is not supported', async () => {
+    const v1 = await postForm(server, '/v1/generation/image-enhance', requestsForm({ prompt: 'x' }, { enhance_input_image: bear }));
+    assert.equal(v1.status, 501);
+    assert.match(((await v1.json()) as { detail: string }).detail, /enhance is not supported/);
+    const v2 = await postLegacyJson(server, '/v2/generation/image-enhance', { enhance_input_image: b64(bear), enhance_ctrlnets: [] });
+    assert.equal(v2.status, 501);
+    assert.match(((await v2.json()) as { detail: string }).detail, /enhance is not supported/);
+  });
+});
+
+describe('tools and engines', () => {
+  test('describe-image: the documented call (file "image", params type=Photo) is parsed and answers 503 naming models/describe', async () => {
+    const res = await postForm(server, '/v1/tools/describe-image?type=Photo', requestsForm({}, { image: bear }));
+    assert.equal(res.status, 503);
+    assert.match(((await res.json()) as { detail: string }).detail, /models\/describe/);
+  });
+
+  test('all-models lists checkpoints and LoRAs', async () => {
+    const body = await jsonOf<{ model_filenames: string[]; lora_filenames: string[] }>(await fetch(`${server.url}/v1/engines/all-models`));
+    assert.deepEqual(Object.keys(body), ['model_filenames', 'lora_filenames']);
+    assert.deepEqual(body.model_filenames, [TEST_MODEL]);
+    assert.ok(Array.isArray(body.lora_filenames));
+  });
+
+  test('refresh-models (POST, removed in v0.4 but documented) answers the all-models body', async () => {
+    const refreshed = await jsonOf<unknown>(await fetch(`${server.url}/v1/engines/refresh-models`, { method: 'POST' }));
+    const all = await jsonOf<unknown>(await fetch(`${server.url}/v1/engines/all-models`));
+    assert.deepEqual(refreshed, all);
+  });
+
+  test('styles answers an array of names starting with Fooocus V2', async () => {
+    const styles = await jsonOf<string[]>(await fetch(`${server.url}/v1/engines/styles`));
+    assert.ok(Array.isArray(styles));
+    assert.ok(styles.includes('Fooocus V2'));
+    assert.ok(styles.includes('Fooocus Enhance'));
+  });
+});
+
+describe('task routes', () => {
+  test('job-queue answers running_size, finished_size and the last accepted job id', async () => {
+    const submitted = await jsonOf<AsyncJobResponse>(await postLegacyJson(server, '/v1/generation/text-to-image', { async_process: true, ...SMALL }));
+    await pollUntilDone(server, submitted.job_id);
+    const body = await jsonOf<{ running_size: number; finished_size: number; last_job_id: string }>(await fetch(`${server.url}/v1/generation/job-queue`));
+    assert.deepEqual(Object.keys(body), ['running_size', 'finished_size', 'last_job_id']);
+    assert.equal(body.running_size, 0);
+    assert.equal(body.finished_size, await server.composed.service.count({ statuses: ['finished', 'stopped', 'skipped', 'failed', 'cancelled'] }));
+    assert.equal(body.last_job_id, submitted.job_id);
+    const engines = await jsonOf<unknown>(await fetch(`${server.url}/v1/engines/job-queue`));
+    assert.deepEqual(engines, body);
+  });
+
+  test('query-job: the documented call (require_step_preview False) answers the job; the pre-0.3.30 spelling is accepted', async () => {
+    const submitted = await jsonOf<AsyncJobResponse>(await postLegacyJson(server, '/v1/generation/text-to-image', { async_process: true, ...SMALL }));
+    await pollUntilDone(server, submitted.job_id);
+    const documented = await queryJob(server, submitted.job_id, 'require_step_preview=False');
+    assert.equal(documented.status, 200);
+    assertJobShape(documented.body);
+    assert.equal(documented.body.job_stage, 'SUCCESS');
+    const old = await queryJob(server, submitted.job_id, 'require_step_preivew=false');
+    assert.equal(old.status, 200);
+    assert.deepEqual(old.body, documented.body);
+  });
+
+  test('query-job without job_id is a 422 naming query.job_id', async () => {
+    const res = await fetch(`${server.url}/v1/generation/query-job`);
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { detail: { loc: unknown[] }[] };
+    assert.deepEqual(body.detail[0].loc, ['query', 'job_id']);
+  });
+
+  test('query-job for an unknown job answers the original 404 job-shaped body', async () => {
+    const { status, body } = await queryJob(server, 'cac3914a-926d-4b6f-a46a-83794a0ce1d4');
+    assert.equal(status, 404);
+    assert.deepEqual(body, {
+      job_id: '',
+      job_type: 'Not Found',
+      job_stage: 'ERROR',
+      job_progress: 0,
+      job_status: 'Job not found',
+      job_step_preview: null,
+      job_result: null,
+    });
+  });
+
+  test('job-history: the documented call answers {queue, history} of JobHistoryInfo, oldest first', async () => {
+    const body = await jsonOf<{ queue: Record<string, unknown>[]; history: Record<string, unknown>[] }>(await fetch(`${server.url}/v1/generation/job-history`));
+    assert.deepEqual(Object.keys(body), ['queue', 'history']);
+    assert.deepEqual(body.queue, []);
+    assert.ok(body.history.length > 0);
+    for (const info of body.history) {
+      assert.deepEqual(Object.keys(info), HISTORY_INFO_KEYS);
+      assert.equal(info.is_finished, true);
+      assert.equal(typeof info.in_queue_mills, 'number');
+    }
+    const mills = body.history.map((h) => h.in_queue_mills as number);
+    assert.deepEqual(mills, [...mills].sort((a, b) => a - b));
+  });
+
+  test('stop: the documented call answers {"msg": "success"} even when nothing runs', async () => {
+    const res = await fetch(`${server.url}/v1/generation/stop`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { msg: 'success' });
+  });
+
+  test('ping answers the JSON string "pong"', async () => {
+    const res = await fetch(`${server.url}/ping`);
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers.get('content-type')), /^application\/json/);
+    assert.equal(await res.text(), '"pong"');
+  });
+
+  test('the documented webhook payload {job_id, job_result:[{url, seed}]} is sent for a legacy job', async () => {
+    const hooked = await startTestServer({ config: { webhookUrl: 'http://127.0.0.1:9/status' } });
+    try {
+      const [result] = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(hooked, '/v1/generation/text-to-image', { image_seed: 3283449865282320931n.toString(), ...SMALL }));
+      const delivery = hooked.webhooks.deliveries.at(-1);
+      assert.ok(delivery);
+      const payload = JSON.parse(delivery.body) as { job_id: string; job_result: { url: string; seed: string }[] };
+      assert.deepEqual(Object.keys(payload), ['job_id', 'job_result']);
+      assert.deepEqual(payload.job_result, [{ url: result.url, seed: '3283449865282320931' }]);
+    } finally {
+      await hooked.close();
+    }
+  });
 });

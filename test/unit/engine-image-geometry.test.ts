@@ -17,6 +17,8 @@ import { outpaintMargins, padCanvas } from '../../engine/inpaint/outpaint.ts';
 import { planSampling } from '../../engine/pipeline/sampling-plan.ts';
 import type { OutpaintSide, UovMethodName } from '../../engine/protocol.ts';
 import { SDXL_CONFIG } from '../../engine/models/registry.ts';
+
+const CONFIG = { ...SDXL_CONFIG, warnings: [] };
 import { schedule } from '../../engine/schedulers/sigmas.ts';
 import { shapeCeil, shapeCeilSize, upscalePlan, vaeCroppedSize, varyPlan } from '../../engine/uov/uov-geometry.ts';
 
@@ -171,12 +173,12 @@ test('inpaint composite: the crop is pasted back and blended by the feathered ma
 });
 
 test('img2img schedule: ⌊steps/denoise⌋ steps scheduled, the last steps+1 σ kept; denoise 1 is the full schedule', () => {
-  const full = planSampling('euler', 'karras', 18, SDXL_CONFIG);
-  const partial = planSampling('euler', 'karras', 18, SDXL_CONFIG, 0.382);
+  const full = planSampling('euler', 'karras', 18, CONFIG);
+  const partial = planSampling('euler', 'karras', 18, CONFIG, 0.382);
   assert.equal(partial.sigmas.length, 19);
   const reference = schedule('karras', 47, full.modelSampling.sigmaMin, full.modelSampling.sigmaMax, full.table);
   assert.deepEqual(partial.sigmas, reference.slice(-19));
   assert.ok(partial.sigmas[0] < full.sigmas[0]);
   assert.equal(partial.initialNoiseScale, partial.sigmas[0], 'partial denoise noises by σ0, not √(1+σ0²)');
-  assert.deepEqual(planSampling('euler', 'karras', 4, SDXL_CONFIG, 0).sigmas, [0]);
+  assert.deepEqual(planSampling('euler', 'karras', 4, CONFIG, 0).sigmas, [0]);
 });
