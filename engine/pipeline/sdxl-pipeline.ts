@@ -32,6 +32,10 @@ import { inpaintBlender } from '../inpaint/inpaint-denoiser.ts';
 import { OnnxUpscaler } from '../uov/super-resolution.ts';
 import { findUpscaler, UPSCALE_MODELS_FOLDER } from '../uov/upscaler-files.ts';
 import { encodeStage } from './image-latents.ts';
+import type { InpaintEngineFiles } from '../inpaint/inpaint-engine-files.ts';
+import { INPAINT_HEAD_INPUT } from '../inpaint/inpaint-head-graph.ts';
+import { inpaintUnetPath } from '../inpaint/inpaint-unet-cache.ts';
+import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } from './inpaint-engine.ts';
 import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
 import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
 
@@ -50,6 +54,19 @@ export interface SdxlPipelineOptions {
   /** Where the gateway stores input images (`<data-dir>/inputs`); image jobs name files in it. */
   inputsDir?: string;
 }
+
+export interface CheckpointWithLoras {
+  model: LoadedCheckpoint;
+  loras: JobLoraModels;
+  /** The UNet with the job's LoRAs only (no inpaint engine, no FreeU): the synthetic refiner's. */
+  plainUnet: string;
+  /** Whether the loaded UNet carries the inpaint head and patch. */
+  hasInpaintEngine: boolean;
+  inpaintWarnings: string[];
+}
+
+/** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
+export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
 
 export class SdxlPipeline {
   /** One resident checkpoint: a real SDXL needs ~7–14 GB, two would not fit most hosts. */
@@ -76,7 +93,7 @@ export class SdxlPipeline {
    * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
    * components it changes.
    */
-  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false): Promise<{ model: LoadedCheckpoint; loras: JobLoraModels }> {
+  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null): Promise<CheckpointWithLoras> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
@@ -84,7 +101,20 @@ export class SdxlPipeline {
     }
     const dir = checkpointDir(this.options.modelsDir, name);
     const merged = await mergeJobLoras(this.options.modelsDir, dir, loras, this.log);
+    const plainUnet = merged.models.unet;
+    const inpaintWarnings: string[] = [];
+    let hasInpaintEngine = false;
+    if (inpaint) {
+      const built = await inpaintUnetPath(plainUnet, inpaint, join(this.options.modelsDir, INPAINT_CACHE_FOLDER), { folder: 'unet', log: this.log });
+      if ('reason' in built) inpaintWarnings.push(`the inpaint engine cannot be put into this UNet export (${built.reason}): inpainted with engine None behaviour (latent blending only)`);
+      else {
+        merged.models.unet = built.modelPath;
+        hasInpaintEngine = true;
+        if (built.skipped.length > 0) inpaintWarnings.push(`inpaint patch: ${built.skipped.length} tensors did not fit this UNet (${built.skipped.slice(0, 3).join('; ')})`);
+      }
+    }
     if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
+    const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({ model, loras: merged, plainUnet, hasInpaintEngine, inpaintWarnings });
     if (this.loaded?.name === name) {
       try {
         await this.loaded.useModels(merged.models);
@@ -92,11 +122,23 @@ export class SdxlPipeline {
         await this.release();
         throw error;
       }
-      return { model: this.loaded, loras: merged };
+      return result(this.loaded);
     }
     await this.release();
     this.loaded = await LoadedCheckpoint.load(name, dir, this.options.providers, this.log, merged.models);
-    return { model: this.loaded, loras: merged };
+    return result(this.loaded);
+  }
+
+  /**
+   * Fooocus's synthetic refiner for the inpaint engine: the base UNet with the job's LoRAs but
+   * without the inpaint patch and head, resident beside it like a refiner.
+   */
+  private async syntheticRefiner(base: LoadedCheckpoint, plainUnet: string): Promise<RefinerUnet> {
+    if (this.refinerUnet?.name !== base.name || this.refinerUnet.modelPath !== plainUnet) {
+      await this.releaseRefiner();
+      this.refinerUnet = await RefinerUnet.load(base.name, base.dir, this.options.providers, plainUnet);
+    }
+    return this.refinerUnet;
   }
 
   /**
@@ -253,10 +295,14 @@ export class SdxlPipeline {
     // Tags are read from the main line before wildcards, so every image carries the same ones.
     const tags = prompts.images[0]?.loras ?? [];
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
-    const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined);
+    const engineFiles = await inpaintEngineFiles(stage, this.options.modelsDir, imageWarnings);
+    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles);
     validateJob(job, model.config.vaeScaleFactor);
-    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings];
-    const refinerUnet = await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
+    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings, ...inpaintWarnings];
+    // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
+    const isSynthetic = hasInpaintEngine && !job.refiner;
+    const refinerUnet = isSynthetic ? await this.syntheticRefiner(model, plainUnet) : await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
+    const refinerPlan = isSynthetic ? { model: model.name, switchAt: syntheticRefinerSwitch(job), swapMethod: 'joint' as const } : job.refiner;
     await ctx.reportProgress(3, 'Processing prompts ...');
     const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
 
@@ -273,12 +319,13 @@ export class SdxlPipeline {
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const scale = model.config.vaeScaleFactor;
-    const input = stage.kind === 'text' ? null : await encodeStage(stage, { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 });
+    const input = stage.kind === 'text' ? null : await encodeStage(stage, { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 }, hasInpaintEngine);
     // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
-    const sized: EngineJob = input ? { ...job, width: input.width, height: input.height } : job;
+    const sized: EngineJob = input ? { ...job, width: input.width, height: input.height, ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}) } : job;
     const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    const baseUnet = input?.headFeed && hasInpaintEngine ? model.unet.withFeeds({ [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] } }) : model.unet;
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
-      unet: refiner ? refiner.runner : model.unet,
+      unet: refiner ? refiner.runner : baseUnet,
       positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
       negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
       fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, sized.width, sized.height) : undefined,
@@ -303,8 +350,9 @@ export class SdxlPipeline {
       const seed = imageSeed(job.seed, index, job.disableSeedIncrement);
       // Inpaint: one blending wrapper (one seed+1 noise stream) around whichever model runs.
       const blend = input?.inpaint ? inpaintBlender(input.inpaint.fill, input.inpaint.mask, seed) : (denoise: DenoiseFn) => denoise;
-      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: blend(denoiseFor(conditioning[index], refinerUnet)), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod } : undefined;
-      const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
+      const refiner: ImageRefiner | undefined = refinerUnet && refinerPlan ? { denoise: blend(denoiseFor(conditioning[index], refinerUnet)), switchAt: refinerPlan.switchAt, swapMethod: refinerPlan.swapMethod } : undefined;
+      // Fooocus logs the synthetic refiner as no refiner.
+      const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet && !isSynthetic ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
       const result = await generateImage({ job: sized, index, refiner, seed, model, plan, denoise: blend(denoiseFor(conditioning[index])), latent, progress, ctx, metadata, initialLatent: input?.initial, toImage: input?.toImage });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
