@@ -2,8 +2,9 @@
  * The demo super-resolution model written on first start next to the demo checkpoint
  * (DECISIONS §4), so every upscale path runs out of the box: ESRGAN-shaped I/O as a real export
  * has it (`input` float32 [1,3,H,W] in 0..1 → `output` [1,3,2H,2W]), named like RRDBNet's first and
- * last convolutions. It is a bilinear ×2 plus a small seeded random residual, cheap enough that a
- * 1024² Fast 2x takes well under a second; every task that uses it says so in its warnings.
+ * last convolutions. It is a bilinear ×2 of the input plus a small seeded random residual computed
+ * at input resolution, cheap enough that a 1024² Fast 2x stays well inside a second of compute;
+ * every task that uses it says so in its warnings.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -21,10 +22,9 @@ export function buildTinyUpscaler(seed = 409985): GraphBuilder {
   const input = g.input('input', 'float', [1, 3, 'height', 'width']);
   const scales = g.weight('upsample.scales', [4], Float32Array.from([1, 1, TINY_UPSCALER_SCALE, TINY_UPSCALER_SCALE]));
   const features = g.node('LeakyRelu', [g.node('Conv', [input, g.weight('conv_first.weight', [FEATURES, 3, 3, 3], rand(FEATURES * 27, 0.3)), g.weight('conv_first.bias', [FEATURES], rand(FEATURES, 0.05))], { pads: [1, 1, 1, 1] })], { alpha: new FloatAttr(0.2) });
-  const upsampled = g.node('Resize', [features, '', scales], { mode: 'nearest' });
-  const residual = g.node('Conv', [upsampled, g.weight('conv_last.weight', [3, FEATURES, 1, 1], rand(3 * FEATURES, 0.08)), g.weight('conv_last.bias', [3], new Float32Array(3))]);
-  const base = g.node('Resize', [input, '', scales], { mode: 'linear' });
-  g.output(g.node('Add', [base, residual]), 'output', [1, 3, 'out_height', 'out_width']);
+  const residual = g.node('Conv', [features, g.weight('conv_last.weight', [3, FEATURES, 1, 1], rand(3 * FEATURES, 0.08)), g.weight('conv_last.bias', [3], new Float32Array(3))]);
+  const upsampled = g.node('Resize', [g.node('Add', [input, residual]), '', scales], { mode: 'linear' });
+  g.output(upsampled, 'output', [1, 3, 'out_height', 'out_width']);
   return g;
 }
 

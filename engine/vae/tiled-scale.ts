@@ -91,18 +91,21 @@ export async function tiledScale(input: Planar, fn: TileFn, options: TileOptions
       const h = Math.min(result.height, Math.round((y + tileY) * scale) - y0, outH - y0);
       const w = Math.min(result.width, Math.round((x + tileX) * scale) - x0, outW - x0);
       for (let row = 0; row < h; row++) {
-        for (let col = 0; col < w; col++) {
-          const weight = rows[row] * columns[col];
-          const o = (y0 + row) * outW + x0 + col;
-          weights[o] += weight;
-          for (let c = 0; c < outChannels; c++) sum[c * plane + o] += result.data[(c * result.height + row) * result.width + col] * weight;
+        const rowWeight = rows[row];
+        const o = (y0 + row) * outW + x0;
+        for (let col = 0; col < w; col++) weights[o + col] += rowWeight * columns[col];
+        for (let c = 0; c < outChannels; c++) {
+          const from = (c * result.height + row) * result.width;
+          const to = c * plane + o;
+          for (let col = 0; col < w; col++) sum[to + col] += result.data[from + col] * rowWeight * columns[col];
         }
       }
     }
   }
   if (out === null) throw new Error('tiled_scale: the input has no pixels');
-  for (let o = 0; o < plane; o++) {
-    for (let c = 0; c < outChannels; c++) out[c * plane + o] /= weights[o];
+  for (let c = 0; c < outChannels; c++) {
+    const base = c * plane;
+    for (let o = 0; o < plane; o++) out[base + o] /= weights[o];
   }
   return { data: out, channels: outChannels, height: outH, width: outW };
 }
