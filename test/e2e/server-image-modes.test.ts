@@ -85,7 +85,7 @@ test('all-in-one sync: Upscale (Fast 2x) of a 101×77 image returns the super-re
   assert.ok(!row.warnings.some((w) => /Fooocus V2|LoRA/.test(w)), 'Fast 2x processes no prompt: no prompt warnings');
 });
 
-test('all-in-one async: Vary (Subtle) of a 101×77 image is diffused at shape ceil 1024 (1152×896), two images from one initial latent', async () => {
+test('all-in-one async: Vary (Subtle) of a 101×77 image is diffused at shape ceil 1024 (1152×896), two images with their own seeds', async () => {
   const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, uov_input_image: b64(photo), uov_method: 'Vary (Subtle)', image_number: 2, async_process: true }) });
   const stub = (await res.json()) as { task_id: string };
   const done = await waitFor('vary task', async () => {
@@ -98,7 +98,7 @@ test('all-in-one async: Vary (Subtle) of a 101×77 image is diffused at shape ce
   assert.ok(!a.equals(b), 'the two images have different seeds');
 });
 
-test('all-in-one stream: Upscale (1.5x) of an 800×600 image diffuses at 1200×900 cut to multiples of 8 (1200×896), with VAE and sampling progress', async () => {
+test('all-in-one stream: Upscale (1.5x) of an 800×600 image diffuses at 1200×900 cut to multiples of 8 (1200×896), streamed to the Finished event', async () => {
   const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, uov_input_image: b64(await makePng(800, 600)), uov_method: 'Upscale (1.5x)', stream_output: true }) });
   const text = await res.text();
   const events = text.split('\r\n\r\n').filter((block) => block.startsWith('data: {')).map((block) => JSON.parse(block.split('\r\n')[0].slice(6)) as { message: string; images: string[] });
@@ -130,9 +130,7 @@ test('all-in-one binary: inpaint keeps the size and every pixel farther than 32 
   assert.ok(changedNear > 100, 'the masked area was repainted');
 });
 
-test('all-in-one: outpaint Left grows the canvas by int(0.3·W) columns; an explicit outpaint_distance replaces it', async () => {
-  const left = await generate({ inpaint_input_image: b64(photo), outpaint_selections: ['Left'] });
-  assert.deepEqual(await sizeOf(left.result[0]), [W + 30, H]);
+test('all-in-one: outpaint Top and Bottom grows the canvas by the sent distance (top) and int(0.3·H) rows (bottom)', async () => {
   const topBottom = await generate({ inpaint_input_image: b64(photo), outpaint_selections: ['Top', 'Bottom'], outpaint_distance: [0, 10, 0, 0] });
   assert.deepEqual(await sizeOf(topBottom.result[0]), [W, H + 10 + 23]);
 });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { boxBlur } from '../../engine/image/box-blur.ts';
+import { FILL_SCHEDULE, fooocusFill } from '../../engine/inpaint/fooocus-fill.ts';
 import { compositeOverWhite, maskFromRgb } from '../../engine/image/input-image.ts';
 import { resampleLanczos, type Bitmap8 } from '../../engine/image/lanczos-resample.ts';
 import { erodeOrDilate, featherMask, threshold255 } from '../../engine/image/morphology.ts';
@@ -74,6 +75,40 @@ test('box blur equals Pillow\'s fixed-point window mean with repeated edges, for
     for (let x = 0; x < 9; x++) pass(rows.map((row) => row[x])).forEach((v, y) => (expected[y * 9 + x] = v));
     assert.deepEqual(Array.from(boxBlur(image, r).data), expected, `radius ${r}`);
   }
+});
+
+test('box blur of a region gives exactly the whole-image blur inside it and leaves the rest as it was', () => {
+  const image: Bitmap8 = { width: 23, height: 17, channels: 3, data: Uint8Array.from({ length: 23 * 17 * 3 }, (_, i) => (i * 131) % 251) };
+  const region = { x0: 5, x1: 12, y0: 3, y1: 9 };
+  for (const r of [1, 4, 30]) {
+    const whole = boxBlur(image, r);
+    const part = boxBlur(image, r, region);
+    for (let y = 0; y < 17; y++) {
+      for (let x = 0; x < 23; x++) {
+        const inside = x >= region.x0 && x < region.x1 && y >= region.y0 && y < region.y1;
+        for (let c = 0; c < 3; c++) {
+          const i = (y * 23 + x) * 3 + c;
+          assert.equal(part.data[i], inside ? whole.data[i] : image.data[i], `r ${r} (${x}, ${y})`);
+        }
+      }
+    }
+  }
+});
+
+test('fooocus_fill equals whole-image blurs with the pixels outside the hole put back after each', () => {
+  const width = 40;
+  const height = 30;
+  const image: Bitmap8 = { width, height, channels: 3, data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 67) % 256) };
+  const mask = new Uint8Array(width * height);
+  for (let y = 8; y < 20; y++) for (let x = 10; x < 31; x++) if ((x + y) % 5 !== 0) mask[y * width + x] = 200;
+  let reference = image;
+  for (const [radius, repeats] of FILL_SCHEDULE) {
+    for (let i = 0; i < repeats; i++) {
+      reference = boxBlur(reference, radius);
+      for (let p = 0; p < mask.length; p++) if (mask[p] < 127) for (let c = 0; c < 3; c++) reference.data[p * 3 + c] = image.data[p * 3 + c];
+    }
+  }
+  assert.deepEqual(Array.from(fooocusFill(image, mask).data), Array.from(reference.data));
 });
 
 test('dilate and erode with a 3×3 square, |k| times; pixels outside the image count as neither', () => {
