@@ -1,8 +1,8 @@
 /**
  * The engine as a library (`import { ... } from 'fooocus-gateway/engine'`), usable without the
  * server: the tokenizer, the schedules and samplers by Fooocus name (the same code the pipeline
- * runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself, and the tiny
- * checkpoint generator. Built to dist/engine by
+ * runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself (text and image
+ * jobs), and the tiny checkpoint and demo upscaler generators. Built to dist/engine by
  * `npm run build`; plain `node` imports it, no loader needed.
  */
 export { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
@@ -15,8 +15,9 @@ export type { JobContext } from './pipeline/job-context.ts';
 export { DEVICES, ProviderSelector, parseDevice, providerChain, type Device } from './onnx/providers.ts';
 export { listCheckpoints, listLoras, resolveCheckpointName, TINY_DEMO_MODEL_NAME } from './models/registry.ts';
 export { writeTinyCheckpoint, type TinyCheckpointOptions } from './models/tiny-checkpoint.ts';
+export { TINY_DEMO_UPSCALER_FILE, writeTinyUpscaler } from './models/tiny-upscaler.ts';
 export { findExpansionModel, type ExpansionModelFiles } from './expansion/expansion-files.ts';
 export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
 export { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from './unet/model-sampling.ts';
-export type { EngineJob, OutputFormat } from './protocol.ts';
+export type { EngineInputImage, EngineJob, InpaintInput, OutputFormat, UpscaleOrVaryInput } from './protocol.ts';
