@@ -22,18 +22,18 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Row-major RGBA (alpha ignored) → RGB PNG bytes. */
-export function encodeRgbPng(width: number, height: number, rgba: Uint8Array): Uint8Array {
+/** Row-major pixels of `channels` bytes (RGB, or RGBA with alpha ignored) → RGB PNG bytes. */
+export function encodeRgbPng(width: number, height: number, pixels: Uint8Array, channels = 4): Uint8Array {
   const stride = width * 3;
   const raw = new Uint8Array((stride + 1) * height);
   const previous = new Uint8Array(stride);
   const current = new Uint8Array(stride);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const s = (y * width + x) * 4;
-      current[x * 3] = rgba[s];
-      current[x * 3 + 1] = rgba[s + 1];
-      current[x * 3 + 2] = rgba[s + 2];
+      const s = (y * width + x) * channels;
+      current[x * 3] = pixels[s];
+      current[x * 3 + 1] = pixels[s + 1];
+      current[x * 3 + 2] = pixels[s + 2];
     }
     let sub = 0;
     let up = 0;

@@ -27,6 +27,9 @@ import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
 import { encodeImage } from '../image/encode-image.ts';
+import { embedMetadata, type EmbeddedMetadata } from '../metadata/embed-metadata.ts';
+import { encodeRgbPng } from '../image/png-encoder.ts';
+import type { Bitmap8 } from '../image/lanczos-resample.ts';
 import { rgbToRgba } from '../image/input-image.ts';
 import { inpaintBlender } from '../inpaint/inpaint-denoiser.ts';
 import { OnnxUpscaler } from '../uov/super-resolution.ts';
@@ -67,6 +70,11 @@ export interface CheckpointWithLoras {
 
 /** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
 export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
+
+function encodeDirectPng(image: Bitmap8, metadata: EmbeddedMetadata | null): Uint8Array {
+  const png = encodeRgbPng(image.width, image.height, image.data, image.channels);
+  return metadata ? embedMetadata(png, 'png', metadata) : png;
+}
 
 export class SdxlPipeline {
   /** One resident checkpoint: a real SDXL needs ~7–14 GB, two would not fit most hosts. */
@@ -211,7 +219,8 @@ export class SdxlPipeline {
     for (const [index, image] of stage.images.entries()) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(100, 'Saving image to system ...');
-      const bytes = await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
+      // PNG straight from the RGB pixels (no RGBA copy of a 2800² image); the other formats go through RGBA.
+      const bytes = job.outputFormat === 'png' ? encodeDirectPng(image, metadata) : await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
       await ctx.emitImage({ index, seed: job.seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
     }
     return { outcome: 'finished', warnings };
