@@ -7,7 +7,8 @@
  *  - wall time of a synchronous generation over HTTP ÷ the engine's own time for that job (median of 3);
  *  - in-process (bench/step-overhead.ts): the engine's time per sampling step spent outside the UNet's
  *    session.run (sampler maths, CFG, sharpness filter, previews) as a share of the step, median over
- *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it.
+ *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it;
+ *  - image modes (bench/image-modes.bench.ts): Upscale (Fast 2x) wall time, peak RSS of an Upscale (2x).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { makePng } from '../test/fixtures/images.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
+import { runImageModesBench } from './image-modes.bench.ts';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -94,3 +96,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await runImageModesBench();

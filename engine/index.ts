@@ -3,8 +3,8 @@
  * runs in a child process started from engine/worker.ts; onnxruntime loads with the first session,
  * not with this module). As a library (`import { ... } from 'fooocus-gateway/engine'`), usable
  * without the server: the tokenizer, the schedules and samplers by Fooocus name (the same code the
- * pipeline runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself, and the
- * tiny checkpoint generator. Built to dist/engine by `npm run build`; plain `node` imports it, no
+ * pipeline runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself (text
+ * and image jobs), and the tiny checkpoint and demo upscaler generators. Built to dist/engine by `npm run build`; plain `node` imports it, no
  * loader needed.
  */
 export { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
@@ -21,6 +21,8 @@ export { freeuUnsupportedReasonAt } from './unet/freeu-graph.ts';
 export { FOOOCUS_STYLE_NAMES } from './styles/fooocus-style-names.ts';
 export { allowFileUrlFetch } from './image/wasm-file-fetch.ts';
 export { writeTinyCheckpoint, type TinyCheckpointOptions } from './models/tiny-checkpoint.ts';
+export { TINY_DEMO_UPSCALER_FILE, writeTinyUpscaler } from './models/tiny-upscaler.ts';
+export { findUpscaler, UPSCALE_MODELS_FOLDER } from './uov/upscaler-files.ts';
 export { findExpansionModel, type ExpansionModelFiles } from './expansion/expansion-files.ts';
 export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
@@ -28,10 +30,16 @@ export { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from '
 export type {
   EngineImageMessage,
   EngineInfo,
+  EngineInputImage,
   EngineJob,
   EngineProgressMessage,
   EngineToGateway,
   GatewayToEngine,
+  InpaintEngineVersion,
+  InpaintInput,
+  OutpaintSide,
   OutputFormat,
   RefinerSwapMethod,
+  UovMethodName,
+  UpscaleOrVaryInput,
 } from './protocol.ts';

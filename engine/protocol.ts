@@ -60,6 +60,57 @@ export interface EngineJob {
    * `switchAt` (fooocus-semantics.md §4.2); absent = none. `vae` is refused by the gateway.
    */
   refiner?: { model: string; switchAt: number; swapMethod: RefinerSwapMethod };
+  /**
+   * Image to image (fooocus-semantics.md §6, §7): upscale or vary one input image, or inpaint /
+   * outpaint it. Absent = text to image. width/height are then decided by the engine from the input.
+   */
+  imageInput?: UpscaleOrVaryInput | InpaintInput;
+}
+
+/** An image the gateway stored: a plain file name in the engine's inputs folder (FOOOCUS_INPUTS_DIR). */
+export interface EngineInputImage {
+  file: string;
+  width: number;
+  height: number;
+}
+
+export type UovMethodName = 'Vary (Subtle)' | 'Vary (Strong)' | 'Upscale (1.5x)' | 'Upscale (2x)' | 'Upscale (Fast 2x)' | 'Upscale (Custom)';
+
+export interface UpscaleOrVaryInput {
+  kind: 'upscale-or-vary';
+  image: EngineInputImage;
+  method: UovMethodName;
+  /** The factor of `Upscale (Custom)` (upscale_value / upscale_multiple); Fooocus-API uses 2 unless 0 < f < 5. */
+  customFactor: number;
+  /** overwrite_vary_strength / overwrite_upscale_strength; ≤ 0 keeps Fooocus's 0.5 / 0.85 / 0.382. */
+  varyStrength: number;
+  upscaleStrength: number;
+}
+
+export type OutpaintSide = 'left' | 'top' | 'right' | 'bottom';
+export type InpaintEngineVersion = 'None' | 'v1' | 'v2.5' | 'v2.6';
+
+export interface InpaintInput {
+  kind: 'inpaint';
+  image: EngineInputImage;
+  /** The uploaded mask (white > 127 = repaint), resized to the image; absent = an empty mask. */
+  mask?: EngineInputImage;
+  outpaint: OutpaintSide[];
+  /** Pixels added per side [left, top, right, bottom]; 0 = Fooocus's 30 % of the side. */
+  outpaintDistance: [number, number, number, number];
+  /** k > 0 dilates the mask k times (3×3), k < 0 erodes it. */
+  erodeOrDilate: number;
+  isMaskInverted: boolean;
+  /** Denoise; outpainting forces 1. */
+  strength: number;
+  /** 0..1, the share of the image the working crop grows to; outpainting forces 1. */
+  respectiveField: number;
+  isInitialLatentDisabled: boolean;
+  engine: InpaintEngineVersion;
+  /** Put before the prompt as its own line when inpainting runs (Fooocus's inpaint_additional_prompt). */
+  additionalPrompt: string;
+  /** Return [fill, mask, crop] of the preprocessing instead of generating (debugging_inpaint_preprocessor). */
+  isPreprocessorDebug: boolean;
 }
 
 export type RefinerSwapMethod = 'joint' | 'separate' | 'vae';

@@ -6,10 +6,11 @@
  *
  * Env: FOOOCUS_MODELS_DIR (default ./models), FOOOCUS_DEVICE (auto|cuda|webgpu|cpu),
  *      FOOOCUS_THREADS (default cores − 1, at least 1), FOOOCUS_STYLES_DIR (default ./styles),
- *      FOOOCUS_WILDCARDS_DIR (default ./wildcards).
+ *      FOOOCUS_WILDCARDS_DIR (default ./wildcards), FOOOCUS_INPUTS_DIR (default ./outputs/inputs: where
+ *      the gateway stores input images that image jobs name).
  */
 import os from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EngineError, toEngineErrorData } from './errors.ts';
 import { parseDevice, ProviderSelector } from './onnx/providers.ts';
 import type { ControlRequest, JobContext } from './pipeline/job-context.ts';
@@ -52,6 +53,7 @@ const threads = Number(process.env.FOOOCUS_THREADS) > 0 ? Math.floor(Number(proc
 const modelsDir = resolve(process.env.FOOOCUS_MODELS_DIR ?? 'models');
 const stylesDir = resolve(process.env.FOOOCUS_STYLES_DIR ?? 'styles');
 const wildcardsDir = resolve(process.env.FOOOCUS_WILDCARDS_DIR ?? 'wildcards');
+const inputsDir = resolve(process.env.FOOOCUS_INPUTS_DIR ?? join('outputs', 'inputs'));
 let currentJobId: string | null = null;
 const controls = new Map<string, ControlRequest>();
 /** Jobs queued or running; controls for other ids are ignored (the gateway handles those). */
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
   } catch (error) {
     log(`no execution provider could start: ${(error as Error).message}`);
   }
-  const pipeline = new SdxlPipeline({ modelsDir, stylesDir, wildcardsDir, providers, log });
+  const pipeline = new SdxlPipeline({ modelsDir, stylesDir, wildcardsDir, inputsDir, providers, log });
   process.on('message', (raw: GatewayToEngine) => {
     if (raw.type === 'run') {
       // Jobs queue here one at a time (the gateway sends one, but a second must not interleave).

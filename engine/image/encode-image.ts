@@ -1,6 +1,7 @@
 /**
- * RGBA → PNG / JPEG / WebP bytes with jimp (pure JS; runs in the engine process, never on the
- * gateway loop: DECISIONS §2). WebP goes through @jimp/wasm-webp. With `metadata`, the file also
+ * RGBA → PNG / JPEG / WebP bytes (runs in the engine process, never on the gateway loop:
+ * DECISIONS §2): PNG as RGB on native zlib (png-encoder.ts), JPEG with jimp, WebP through
+ * @jimp/wasm-webp. With `metadata`, the file also
  * carries it as Fooocus writes it (engine/metadata/embed-metadata.ts); without, the bytes are
  * exactly what the encoder produced.
  */
@@ -10,6 +11,7 @@ import { embedMetadata, type EmbeddedMetadata } from '../metadata/embed-metadata
 import type { OutputFormat } from '../protocol.ts';
 import type { RgbaImage } from '../vae/vae-decoder.ts';
 import { allowFileUrlFetch } from './wasm-file-fetch.ts';
+import { encodeRgbPng } from './png-encoder.ts';
 
 const JPEG_QUALITY = 95;
 const WEBP_QUALITY = 95;
@@ -25,7 +27,6 @@ async function encodeBitmap(image: RgbaImage, format: OutputFormat): Promise<Uin
     allowFileUrlFetch();
     return new Uint8Array(await webp().encode(bitmap, { quality: WEBP_QUALITY }));
   }
-  const jimp = new Jimp(bitmap);
-  const bytes = format === 'jpeg' ? await jimp.getBuffer(JimpMime.jpeg, { quality: JPEG_QUALITY }) : await jimp.getBuffer(JimpMime.png);
-  return new Uint8Array(bytes);
+  if (format === 'png') return encodeRgbPng(image.width, image.height, image.data);
+  return new Uint8Array(await new Jimp(bitmap).getBuffer(JimpMime.jpeg, { quality: JPEG_QUALITY }));
 }

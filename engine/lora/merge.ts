@@ -99,13 +99,13 @@ async function planPatches(files: readonly LoraFile[], specs: readonly LoraSpec[
   return [...patches.values()].sort((a, b) => (order(a)[0] === order(b)[0] ? order(a)[1] - order(b)[1] : order(a)[0] < order(b)[0] ? -1 : 1));
 }
 
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+export async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
 }
 
-/** Points a patched initializer at its bytes in the side file. */
-function relocate(tensor: TensorProto, location: string, offset: number, length: number): void {
+/** Points a patched initializer at its bytes in the side file (also the inpaint patch's, engine/inpaint). */
+export function relocate(tensor: TensorProto, location: string, offset: number, length: number): void {
   tensor.rawData = null;
   tensor.floatData = [];
   tensor.int32Data = [];

@@ -9,7 +9,7 @@ import { encodeImage } from '../image/encode-image.ts';
 import { latentPreviewPng } from '../image/latent-preview.ts';
 import { imageMetadataFor, type ImageMetadataExtras } from '../metadata/image-metadata.ts';
 import type { DenoiseFn } from '../unet/cfg-denoiser.ts';
-import { decodeLatents } from '../vae/vae-decoder.ts';
+import { decodeLatents, type RgbaImage } from '../vae/vae-decoder.ts';
 import { Interrupted, type JobContext } from './job-context.ts';
 import type { LoadedCheckpoint } from './loaded-checkpoint.ts';
 import type { ProgressPlan } from './progress-plan.ts';
@@ -66,6 +66,13 @@ export interface ImageTask {
   refiner?: ImageRefiner;
   /** Prompt items, styles and LoRAs actually used, for the image's metadata (job.saveMetadata). */
   metadata?: ImageMetadataExtras;
+  /**
+   * img2img: the encoded input, float32 [1,C,h,w] in the sampler's space, noised to σ0 instead of
+   * starting from the empty latent (ComfyUI: latent + noise·σ0).
+   */
+  initialLatent?: Float32Array | null;
+  /** Latents → image; default: the whole-image VAE decode. */
+  toImage?: (latents: Float32Array) => Promise<RgbaImage>;
 }
 
 export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 'stop'> {
@@ -74,7 +81,8 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
   const metadata = await imageMetadataFor({ ...task.metadata, job, seed, sampler: plan.sampler, scheduler: plan.scheduler, modelName: model.name, modelDir: model.dir });
   const x = createNormalRng(seed).fill(new Float32Array(latent.channels * latent.height * latent.width));
   const plane = latent.height * latent.width;
-  for (let i = 0; i < x.length; i++) x[i] = x[i] * plan.initialNoiseScale + plan.emptyLatent[Math.floor(i / plane)];
+  const start = task.initialLatent;
+  for (let i = 0; i < x.length; i++) x[i] = x[i] * plan.initialNoiseScale + (start ? start[i] : plan.emptyLatent[Math.floor(i / plane)]);
   const refiner = task.refiner && task.refiner.switchAt < plan.sigmas.length - 1 ? task.refiner : undefined;
   const onStepFrom = (offset: number) => async (step: number, _x: Float32Array, denoised: Float32Array) => {
     const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width, plan.latentFormat);
@@ -106,7 +114,7 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
     if (error instanceof Interrupted) return error.request;
     throw error;
   }
-  const image = await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, plan.latentFormat);
+  const image = task.toImage ? await task.toImage(latents) : await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, plan.latentFormat);
   const bytes = await encodeImage(image, job.outputFormat, metadata);
   await ctx.reportProgress(progress.saving(index), `Saving image ${index + 1}/${n} to system ...`);
   await ctx.emitImage({ index, seed, format: job.outputFormat, width: image.width, height: image.height, bytes });

@@ -45,7 +45,11 @@ function isSdxlBetas(config: CheckpointConfig): boolean {
   return config.betaStart === 0.00085 && config.betaEnd === 0.012 && config.trainSteps === 1000;
 }
 
-export function planSampling(requestedSampler: string, requestedScheduler: string, steps: number, config: CheckpointConfig): SamplingPlan {
+/**
+ * `denoise` < 1 (img2img, fooocus-semantics §6): ComfyUI's KSampler schedules ⌊steps/denoise⌋ steps
+ * and keeps the last steps+1 σ's, so `steps` steps run from part-way down the schedule.
+ */
+export function planSampling(requestedSampler: string, requestedScheduler: string, steps: number, config: CheckpointConfig, denoise = 1): SamplingPlan {
   const warnings: string[] = [];
   let sampler = requestedSampler;
   if (!SAMPLERS.includes(sampler)) {
@@ -60,11 +64,18 @@ export function planSampling(requestedSampler: string, requestedScheduler: strin
   const table = sigmaTable(config.betaStart, config.betaEnd, config.trainSteps);
   const modelSampling = modelSamplingFor(scheduler, config, table);
   const latentFormat = scheduler === EDM_PLAYGROUND_SCHEDULER ? PLAYGROUND_LATENT_FORMAT : sdxlLatentFormat(config.scalingFactor);
-  const sigmas = schedule(scheduler, steps, modelSampling.sigmaMin, modelSampling.sigmaMax, table);
+  const sigmas = partialSchedule(steps, denoise, (n) => schedule(scheduler, n, modelSampling.sigmaMin, modelSampling.sigmaMax, table));
   const initialNoiseScale = noiseScaleAt(sigmas[0], modelSampling.sigmaMax);
   const channels = config.latentChannels;
   const emptyLatent = Array.from(fromVaeLatent(latentFormat, new Float32Array(channels), channels));
   return { sampler, scheduler, sigmas, table, modelSampling, latentFormat, initialNoiseScale, emptyLatent, warnings };
+}
+
+/** A strength of 0 keeps the input: no step at all (σ = [0]). */
+function partialSchedule(steps: number, denoise: number, full: (steps: number) => number[]): number[] {
+  if (denoise > 0.9999) return full(steps);
+  if (denoise <= 0) return [0];
+  return full(Math.trunc(steps / denoise)).slice(-(steps + 1));
 }
 
 function modelSamplingFor(scheduler: string, config: CheckpointConfig, table: Float64Array): ModelSampling {

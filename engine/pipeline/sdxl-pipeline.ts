@@ -26,6 +26,21 @@ import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
+import { encodeImage } from '../image/encode-image.ts';
+import { embedMetadata, type EmbeddedMetadata } from '../metadata/embed-metadata.ts';
+import { encodeRgbPng } from '../image/png-encoder.ts';
+import type { Bitmap8 } from '../image/lanczos-resample.ts';
+import { rgbToRgba } from '../image/input-image.ts';
+import { inpaintBlender } from '../inpaint/inpaint-denoiser.ts';
+import { OnnxUpscaler } from '../uov/super-resolution.ts';
+import { findUpscaler, UPSCALE_MODELS_FOLDER } from '../uov/upscaler-files.ts';
+import { encodeStage } from './image-latents.ts';
+import type { InpaintEngineFiles } from '../inpaint/inpaint-engine-files.ts';
+import { INPAINT_HEAD_INPUT } from '../inpaint/inpaint-head-graph.ts';
+import { inpaintUnetPath } from '../inpaint/inpaint-unet-cache.ts';
+import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } from './inpaint-engine.ts';
+import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
+import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
 
 /** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
 export const FREEU_CACHE_FOLDER = '.freeu-cache';
@@ -39,6 +54,26 @@ export interface SdxlPipelineOptions {
   wildcardsDir?: string;
   /** Sees every UNet call (feeds, output, guidance weights): a test and diagnostics seam. */
   onUnetCall?: UnetCallObserver;
+  /** Where the gateway stores input images (`<data-dir>/inputs`); image jobs name files in it. */
+  inputsDir?: string;
+}
+
+export interface CheckpointWithLoras {
+  model: LoadedCheckpoint;
+  loras: JobLoraModels;
+  /** The UNet with the job's LoRAs only (no inpaint engine, no FreeU): the synthetic refiner's. */
+  plainUnet: string;
+  /** Whether the loaded UNet carries the inpaint head and patch. */
+  hasInpaintEngine: boolean;
+  inpaintWarnings: string[];
+}
+
+/** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
+export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
+
+function encodeDirectPng(image: Bitmap8, metadata: EmbeddedMetadata | null): Uint8Array {
+  const png = encodeRgbPng(image.width, image.height, image.data, image.channels);
+  return metadata ? embedMetadata(png, 'png', metadata) : png;
 }
 
 export class SdxlPipeline {
@@ -50,6 +85,8 @@ export class SdxlPipeline {
   private promptSources: Promise<PromptSources> | null = null;
   /** The Fooocus V2 expansion model, loaded on the first job that selects it. */
   private expansion: { path: string; model: PromptExpansion } | null = null;
+  /** The super-resolution model of the last upscale, kept while jobs keep using the same file. */
+  private upscaler: OnnxUpscaler | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -64,7 +101,7 @@ export class SdxlPipeline {
    * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
    * components it changes.
    */
-  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false): Promise<{ model: LoadedCheckpoint; loras: JobLoraModels }> {
+  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null): Promise<CheckpointWithLoras> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
@@ -72,7 +109,20 @@ export class SdxlPipeline {
     }
     const dir = checkpointDir(this.options.modelsDir, name);
     const merged = await mergeJobLoras(this.options.modelsDir, dir, loras, this.log);
+    const plainUnet = merged.models.unet;
+    const inpaintWarnings: string[] = [];
+    let hasInpaintEngine = false;
+    if (inpaint) {
+      const built = await inpaintUnetPath(plainUnet, inpaint, join(this.options.modelsDir, INPAINT_CACHE_FOLDER), { folder: 'unet', log: this.log });
+      if ('reason' in built) inpaintWarnings.push(`the inpaint engine cannot be put into this UNet export (${built.reason}): inpainted with engine None behaviour (latent blending only)`);
+      else {
+        merged.models.unet = built.modelPath;
+        hasInpaintEngine = true;
+        if (built.skipped.length > 0) inpaintWarnings.push(`inpaint patch: ${built.skipped.length} tensors did not fit this UNet (${built.skipped.slice(0, 3).join('; ')})`);
+      }
+    }
     if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
+    const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({ model, loras: merged, plainUnet, hasInpaintEngine, inpaintWarnings });
     if (this.loaded?.name === name) {
       try {
         await this.loaded.useModels(merged.models);
@@ -80,11 +130,23 @@ export class SdxlPipeline {
         await this.release();
         throw error;
       }
-      return { model: this.loaded, loras: merged };
+      return result(this.loaded);
     }
     await this.release();
     this.loaded = await LoadedCheckpoint.load(name, dir, this.options.providers, this.log, merged.models);
-    return { model: this.loaded, loras: merged };
+    return result(this.loaded);
+  }
+
+  /**
+   * Fooocus's synthetic refiner for the inpaint engine: the base UNet with the job's LoRAs but
+   * without the inpaint patch and head, resident beside it like a refiner.
+   */
+  private async syntheticRefiner(base: LoadedCheckpoint, plainUnet: string): Promise<RefinerUnet> {
+    if (this.refinerUnet?.name !== base.name || this.refinerUnet.modelPath !== plainUnet) {
+      await this.releaseRefiner();
+      this.refinerUnet = await RefinerUnet.load(base.name, base.dir, this.options.providers, plainUnet);
+    }
+    return this.refinerUnet;
   }
 
   /**
@@ -113,6 +175,55 @@ export class SdxlPipeline {
     const expansion = this.expansion;
     this.expansion = null;
     await expansion?.model.release();
+    const upscaler = this.upscaler;
+    this.upscaler = null;
+    await upscaler?.release();
+  }
+
+  /**
+   * Fooocus's `perform_upscale` with what is installed under models/upscale_models (loaded on
+   * first use, so an inpaint that needs no super-resolution says nothing about it): a real ESRGAN
+   * export, else the demo, else plain resampling (the caller resamples; the input comes back as is).
+   */
+  private superResolver(warnings: string[]): SuperResolver {
+    const say = (warning: string) => {
+      if (!warnings.includes(warning)) warnings.push(warning);
+    };
+    return {
+      upscale: async (image) => {
+        const file = await findUpscaler(this.options.modelsDir);
+        if (!file) {
+          say(`no super-resolution model under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)}: upscaled by LANCZOS resampling instead (install an ONNX ESRGAN export there; see README)`);
+          return image;
+        }
+        if (file.isDemo) say(`super-resolution by the tiny random-weight demo upscaler ${file.name}: install a real ONNX ESRGAN export under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)} (see README)`);
+        if (this.upscaler?.path !== file.path) {
+          const previous = this.upscaler;
+          this.upscaler = null;
+          await previous?.release();
+          this.upscaler = await OnnxUpscaler.load(file.path, this.options.providers, `upscale_models/${file.name}`);
+        }
+        return this.upscaler.upscale(image);
+      },
+    };
+  }
+
+  private inputsDir(): string {
+    if (!this.options.inputsDir) throw invalidInput('imageInput', 'this engine was started without an inputs folder (FOOOCUS_INPUTS_DIR), so it cannot read input images');
+    return this.options.inputsDir;
+  }
+
+  /** Images Fooocus returns without diffusion (Fast 2x, too large to diffuse, the inpaint debug preprocessor). */
+  private async emitDirect(job: EngineJob, stage: Extract<PixelStage, { kind: 'direct' }>, ctx: JobContext, warnings: string[]): Promise<JobOutcome> {
+    const metadata = stage.isUpscaleFast ? upscaleFastMetadata(job) : null;
+    for (const [index, image] of stage.images.entries()) {
+      if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
+      await ctx.reportProgress(100, 'Saving image to system ...');
+      // PNG straight from the RGB pixels (no RGBA copy of a 2800² image); the other formats go through RGBA.
+      const bytes = job.outputFormat === 'png' ? encodeDirectPng(image, metadata) : await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
+      await ctx.emitImage({ index, seed: job.seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
+    }
+    return { outcome: 'finished', warnings };
   }
 
   /**
@@ -178,28 +289,37 @@ export class SdxlPipeline {
     return this.refinerUnet;
   }
 
-  async run(job: EngineJob, ctx: JobContext): Promise<JobOutcome> {
-    validateJob(job);
-    const n = job.imageNumber;
-    const isCfg = !isCfgOne(job.guidanceScale);
+  async run(requested: EngineJob, ctx: JobContext): Promise<JobOutcome> {
+    validateJob(requested);
+    const n = requested.imageNumber;
+    const isCfg = !isCfgOne(requested.guidanceScale);
     await ctx.reportProgress(1, 'Initializing ...');
+    const imageWarnings: string[] = [];
+    const stage = requested.imageInput ? await preparePixels(requested, { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) }, ctx, imageWarnings) : ({ kind: 'text' } as const);
+    if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
+    const job = stage.kind === 'inpaint' ? { ...requested, prompt: inpaintPrompt(requested.prompt, stage.input.additionalPrompt) } : requested;
     await ctx.reportProgress(2, 'Loading models ...');
     const sources = await this.prompts();
     const prompts = expandJobPrompts(job, sources);
     // Tags are read from the main line before wildcards, so every image carries the same ones.
     const tags = prompts.images[0]?.loras ?? [];
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
-    const { model, loras } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined);
+    const engineFiles = await inpaintEngineFiles(stage, this.options.modelsDir, imageWarnings);
+    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles);
     validateJob(job, model.config.vaeScaleFactor);
-    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings];
-    const refinerUnet = await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
+    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings, ...inpaintWarnings];
+    // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
+    const isSynthetic = hasInpaintEngine && !job.refiner;
+    const refinerUnet = isSynthetic ? await this.syntheticRefiner(model, plainUnet) : await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
+    const refinerPlan = isSynthetic ? { model: model.name, switchAt: syntheticRefinerSwitch(job), swapMethod: 'joint' as const } : job.refiner;
     await ctx.reportProgress(3, 'Processing prompts ...');
     const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
 
     const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt, hasExpansion }, ctx);
     await ctx.reportProgress(hasExpansion ? 6 : 5, 'Moving model to GPU ...');
 
-    const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config);
+    const denoise = stage.kind === 'text' ? 1 : stage.denoise;
+    const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config, denoise);
     for (const unet of [model.unet, refinerUnet?.runner]) {
       if (unet?.isIntegerTimestep && !plan.modelSampling.acceptsIntegerTimestep) {
         throw invalidInput('scheduler_name', `scheduler '${plan.scheduler}' feeds the UNet a continuous timestep (¼·ln σ), but this checkpoint's UNet export takes an integer timestep; use a float-timestep export or another scheduler`);
@@ -208,20 +328,24 @@ export class SdxlPipeline {
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const scale = model.config.vaeScaleFactor;
-    const latent = { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    const input = stage.kind === 'text' ? null : await encodeStage(stage, { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 }, hasInpaintEngine);
+    // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
+    const sized: EngineJob = input ? { ...job, width: input.width, height: input.height, ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}) } : job;
+    const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    const baseUnet = input?.headFeed && hasInpaintEngine ? model.unet.withFeeds({ [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] } }) : model.unet;
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
-      unet: refiner ? refiner.runner : model.unet,
+      unet: refiner ? refiner.runner : baseUnet,
       positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
       negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
-      fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, job.width, job.height) : undefined,
+      fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, sized.width, sized.height) : undefined,
       guidanceScale: job.guidanceScale,
       adaptiveCfg: job.adaptiveCfg,
       sharpness: job.sharpness,
       admScalerPositive: job.admScalerPositive,
       admScalerNegative: job.admScalerNegative,
       admScalerEnd: job.admScalerEnd,
-      width: job.width,
-      height: job.height,
+      width: sized.width,
+      height: sized.height,
       latentWidth: latent.width,
       latentHeight: latent.height,
       modelSampling: plan.modelSampling,
@@ -232,9 +356,13 @@ export class SdxlPipeline {
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
-      const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod } : undefined;
-      const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
-      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata });
+      const seed = imageSeed(job.seed, index, job.disableSeedIncrement);
+      // Inpaint: one blending wrapper (one seed+1 noise stream) around whichever model runs.
+      const blend = input?.inpaint ? inpaintBlender(input.inpaint.fill, input.inpaint.mask, seed) : (denoise: DenoiseFn) => denoise;
+      const refiner: ImageRefiner | undefined = refinerUnet && refinerPlan ? { denoise: blend(denoiseFor(conditioning[index], refinerUnet)), switchAt: refinerPlan.switchAt, swapMethod: refinerPlan.swapMethod } : undefined;
+      // Fooocus logs the synthetic refiner as no refiner.
+      const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet && !isSynthetic ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
+      const result = await generateImage({ job: sized, index, refiner, seed, model, plan, denoise: blend(denoiseFor(conditioning[index])), latent, progress, ctx, metadata, initialLatent: input?.initial, toImage: input?.toImage });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

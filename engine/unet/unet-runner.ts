@@ -30,12 +30,21 @@ export class UnetRunner {
   readonly isIntegerTimestep: boolean;
   private readonly outputName: string;
 
-  constructor(private readonly session: OnnxSession) {
+  constructor(
+    private readonly session: OnnxSession,
+    /** Inputs fed on every call besides the UNet's own (the inpaint head's feed: engine/inpaint). */
+    private readonly extraFeeds: Readonly<Record<string, FeedTensor>> = {},
+  ) {
     const timestep = session.input('timestep');
     if (!timestep) throw new EngineError('runtime-failure', `${session.label} has no timestep input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);
     this.isIntegerTimestep = timestep.dtype.startsWith('int');
     if (session.outputs.length === 0) throw new EngineError('runtime-failure', `${session.label} declares no outputs`);
     this.outputName = session.outputs[0].name;
+  }
+
+  /** The same session with `feeds` added to every call. */
+  withFeeds(feeds: Record<string, FeedTensor>): UnetRunner {
+    return new UnetRunner(this.session, { ...this.extraFeeds, ...feeds });
   }
 
   /** Timestep as the UNet will see it (integer exports round: onnx-sdxl-engine.md §4.2). */
@@ -62,6 +71,7 @@ export class UnetRunner {
       time_ids: { data: b.timeIds, dims: [b.batch, b.timeIds.length / b.batch] },
     };
     if (this.session.input(FREEU_INPUT)) feeds[FREEU_INPUT] = { data: [...(b.freeuScales ?? [1, 1, 1, 1])], dims: [4] };
+    for (const [name, feed] of Object.entries(this.extraFeeds)) if (this.session.input(name)) feeds[name] = feed;
     return feeds;
   }
 

@@ -1,6 +1,14 @@
 /** The demo models written on first start when no real model of a family is installed (DECISIONS §4). */
 import { join } from 'node:path';
-import { listCheckpoints, TINY_DEMO_MODEL_NAME, writeTinyCheckpoint } from '../../engine/index.ts';
+import {
+  findUpscaler,
+  listCheckpoints,
+  TINY_DEMO_MODEL_NAME,
+  TINY_DEMO_UPSCALER_FILE,
+  UPSCALE_MODELS_FOLDER,
+  writeTinyCheckpoint,
+  writeTinyUpscaler,
+} from '../../engine/index.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -22,4 +30,11 @@ export async function ensureDemoCheckpoint(config: Config, logger: Logger): Prom
   }
   logger.warn(`using the demo checkpoint '${TINY_DEMO_MODEL_NAME}': its images are noise. Install a real SDXL ONNX checkpoint under models/checkpoints/<name>/`);
   return TINY_DEMO_MODEL_NAME;
+}
+
+/** With no super-resolution model installed, writes the demo upscaler beside the demo checkpoint. */
+export async function ensureDemoUpscaler(config: Config, logger: Logger): Promise<void> {
+  if (!config.isDemoModelEnabled || (await findUpscaler(config.modelsDir)) !== null) return;
+  logger.info(`no super-resolution model under ${join(config.modelsDir, UPSCALE_MODELS_FOLDER)}: writing the tiny demo upscaler '${TINY_DEMO_UPSCALER_FILE}'`);
+  await writeTinyUpscaler(join(config.modelsDir, UPSCALE_MODELS_FOLDER, TINY_DEMO_UPSCALER_FILE));
 }

@@ -15,6 +15,8 @@ export interface ChildEngineOptions {
   /** Fooocus style files and wildcard files the engine reads (FOOOCUS_STYLES_DIR / FOOOCUS_WILDCARDS_DIR). */
   stylesDir?: string;
   wildcardsDir?: string;
+  /** Where the input resolver stores images (`<data-dir>/inputs`), read by image jobs (FOOOCUS_INPUTS_DIR). */
+  inputsDir?: string;
   device: string;
   threads?: number;
   logger: Logger;
@@ -58,6 +60,7 @@ export class ChildEngineClient implements EngineClient {
         FOOOCUS_DEVICE: this.options.device,
         ...(this.options.stylesDir ? { FOOOCUS_STYLES_DIR: this.options.stylesDir } : {}),
         ...(this.options.wildcardsDir ? { FOOOCUS_WILDCARDS_DIR: this.options.wildcardsDir } : {}),
+        ...(this.options.inputsDir ? { FOOOCUS_INPUTS_DIR: this.options.inputsDir } : {}),
         ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
-import { ensureDemoCheckpoint } from '../catalogue/demo-models.ts';
+import { ensureDemoCheckpoint, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
@@ -58,6 +58,7 @@ export interface ComposedServer {
 export async function composeServer(config: Config, logger: Logger, overrides: ComposeOverrides = {}): Promise<ComposedServer> {
   await mkdir(config.dataDir, { recursive: true });
   const demoModelName = await ensureDemoCheckpoint(config, logger);
+  await ensureDemoUpscaler(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = overrides.ids ?? randomIds;
   const catalogue = new ModelCatalogue({
@@ -75,7 +76,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const hub = new TaskEventHub();
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, device: config.device, logger });
+  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, inputsDir: join(config.dataDir, 'inputs'), device: config.device, logger });
   if (engine instanceof ChildEngineClient) engine.start();
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });

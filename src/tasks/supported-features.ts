@@ -1,20 +1,30 @@
 /**
- * What the engine can run. A request that needs more is refused before anything else is done for
- * it, saying so, rather than silently rendering plain text-to-image (DECISIONS §3: never a fake
- * result).
+ * What the engine can run. Text to image, upscale/vary and inpaint/outpaint run; a request that
+ * needs image prompts (ControlNet / IP-Adapter models) is refused before anything else is done for
+ * it, saying so, rather than silently rendering without them (DECISIONS §3: never a fake result).
  */
 import type { CommonRequest, TaskMode } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 import { FeatureUnavailableError } from '../errors.ts';
 
 /** The task modes the engine runs today. */
-export const ENGINE_TASK_MODES: readonly TaskMode[] = ['Text to Image'];
+export const ENGINE_TASK_MODES: readonly TaskMode[] = ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint'];
 
+/**
+ * Fooocus runs image prompts ('cn' goal) when the tab is `ip` or either mixing flag is set
+ * (fooocusapi-new.md §9) with images in any slot.
+ */
 export function assertSupported(request: CommonRequest, modes: readonly TaskMode[] = ENGINE_TASK_MODES): void {
   const mode = deriveTaskMode(request);
-  if (!modes.includes(mode)) {
+  const hasImagePrompt = request.controlnet_image.some((slot) => slot.cn_img.kind !== 'none');
+  const isMixing = request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+  const needsImagePrompts = mode === 'Image Prompt' || (hasImagePrompt && isMixing);
+  if (needsImagePrompts && !modes.includes('Image Prompt')) {
     throw new FeatureUnavailableError(
-      `'${mode}' (current_tab '${request.current_tab}') needs the engine's image modes (VAE-encoded inputs, inpainting, ControlNet/IP-Adapter models under models/controlnet and models/ip_adapter), which this server does not have yet; only text to image runs`,
+      `'Image Prompt' (current_tab '${request.current_tab}'${isMixing ? ', with a mixing flag' : ''}) needs the engine's image modes for image prompts (ControlNet/IP-Adapter models under models/controlnet and models/ip_adapter), which this server does not have yet; text to image, upscale or vary and inpaint or outpaint run`,
     );
+  }
+  if (!modes.includes(mode)) {
+    throw new FeatureUnavailableError(`'${mode}' (current_tab '${request.current_tab}') is not supported by this engine; it runs ${modes.join(', ')}`);
   }
 }

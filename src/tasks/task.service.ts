@@ -93,8 +93,9 @@ export class TaskService {
     await this.assertModelsFit(request);
     await this.assertWebhookTarget(request.webhook_url);
     await this.assertQueueRoom(dialect, adapted);
-    const warnings = this.warningsFor(adapted);
     const resolved = await this.deps.inputs.resolve(request, adapted.fieldNames);
+    // The engine mapping reads the stored images (sizes), so its warnings come after resolving.
+    const warnings = this.warningsFor({ ...adapted, request: resolved.request });
     // As FooocusAPI, an empty webhook_url is replaced by --webhook-url before the request is stored,
     // so req_params shows the URL that will be called (fooocusapi-new.md §4.3, §13).
     const webhookUrl = request.webhook_url || this.options.globalWebhookUrl;

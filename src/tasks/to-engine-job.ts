@@ -2,9 +2,10 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { EngineJob, OutputFormat, RefinerSwapMethod } from '../../engine/index.ts';
+import type { EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
-import type { CommonRequest, PerformanceSelection } from '../../adapters/common-request.ts';
+import type { CommonRequest, ImageInput, PerformanceSelection } from '../../adapters/common-request.ts';
+import { deriveTaskMode } from '../../adapters/current-tab.ts';
 
 interface PerformanceMode {
   steps: number;
@@ -19,6 +20,11 @@ export const PERFORMANCE_MODES: Record<PerformanceSelection, PerformanceMode> = 
   Lightning: { steps: 4, forced: { sampler: 'euler', scheduler: 'sgm_uniform', lora: 'sdxl_lightning_4step_lora.safetensors', loraWeight: 1 } },
   'Hyper-SD': { steps: 4, forced: { sampler: 'dpmpp_sde_gpu', scheduler: 'karras', lora: 'sdxl_hyper_sd_4step_lora.safetensors', loraWeight: 0.8 } },
 };
+
+/** Fooocus `StepsUOV`: the steps of Upscale 1.5x / 2x / Custom per performance (fooocus-semantics.md §1). */
+export const UOV_STEPS: Record<PerformanceSelection, number> = { Quality: 36, Speed: 18, 'Extreme Speed': 8, Lightning: 4, 'Hyper-SD': 4 };
+
+const INPAINT_ENGINES: readonly InpaintEngineVersion[] = ['None', 'v1', 'v2.5', 'v2.6'];
 
 const OUTPUT_FORMATS: Record<string, OutputFormat> = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' };
 
@@ -46,6 +52,60 @@ export function refinerOf(request: CommonRequest, steps: number): EngineJob['ref
   return { model: request.refiner_model_name, switchAt, swapMethod };
 }
 
+function storedImage(input: ImageInput, field: string): EngineInputImage {
+  // src/inputs stores every image before a task is accepted; anything else here is a bug upstream.
+  if (input.kind !== 'stored') throw new Error(`${field} reached the engine mapping unresolved (${input.kind}); resolve inputs before accepting the task`);
+  return { file: input.file, width: input.width, height: input.height };
+}
+
+/**
+ * Upscale/vary or inpaint/outpaint as the task's mode says (adapters/current-tab.ts, the tab rules
+ * of fooocusapi-new.md §9); undefined for text to image. Image prompts are refused before this.
+ */
+export function imageInputOf(request: CommonRequest, warnings: string[]): EngineJob['imageInput'] {
+  const mode = deriveTaskMode(request);
+  if (mode === 'Image Upscale or Variation') {
+    return {
+      kind: 'upscale-or-vary',
+      image: storedImage(request.uov_input_image, 'uov_input_image'),
+      method: request.uov_method as UovMethodName,
+      // FooocusAPI clamps its `Upscale ({x}x)` factor to 1..5 (fooocusapi-new.md §9).
+      customFactor: Math.min(5, Math.max(1, request.upscale_multiple)),
+      varyStrength: request.overwrite_vary_strength,
+      upscaleStrength: request.overwrite_upscale_strength,
+    };
+  }
+  if (mode !== 'Image Inpaint or Outpaint') return undefined;
+  let engine = INPAINT_ENGINES.find((e) => e === request.inpaint_engine);
+  if (!engine) {
+    warnings.push(`inpaint_engine '${request.inpaint_engine}' is unknown; used v2.6 (available: ${INPAINT_ENGINES.join(', ')})`);
+    engine = 'v2.6';
+  }
+  const hasMask = request.inpaint_advanced_masking_checkbox && request.inpaint_mask_image_upload.kind !== 'none';
+  return {
+    kind: 'inpaint',
+    image: storedImage(request.inpaint_input_image, 'inpaint_input_image'),
+    ...(hasMask ? { mask: storedImage(request.inpaint_mask_image_upload, 'inpaint_mask_image_upload') } : {}),
+    outpaint: [...new Set(request.outpaint_selections.map((s) => s.toLowerCase() as OutpaintSide))],
+    outpaintDistance: [...request.outpaint_distance],
+    erodeOrDilate: request.inpaint_erode_or_dilate,
+    isMaskInverted: request.invert_mask_checkbox,
+    strength: request.inpaint_strength,
+    respectiveField: request.inpaint_respective_field,
+    isInitialLatentDisabled: request.inpaint_disable_initial_latent,
+    engine,
+    additionalPrompt: request.inpaint_additional_prompt,
+    isPreprocessorDebug: request.debugging_inpaint_preprocessor,
+  };
+}
+
+/** Upscale 1.5x/2x/Custom sample with StepsUOV; vary and Fast use the mode's steps (fooocus-semantics.md §1). */
+function modeSteps(request: CommonRequest, input: EngineJob['imageInput']): number {
+  const mode = PERFORMANCE_MODES[request.performance_selection];
+  if (input?.kind === 'upscale-or-vary' && input.method.startsWith('Upscale') && input.method !== 'Upscale (Fast 2x)') return UOV_STEPS[request.performance_selection];
+  return mode.steps;
+}
+
 export interface EngineJobMapping {
   job: EngineJob;
   warnings: string[];
@@ -60,6 +120,9 @@ export const NO_EXPANSION_MODEL = 'no expansion model under models/prompt_expans
  */
 export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[], expansionUnavailable: string | null = NO_EXPANSION_MODEL): EngineJobMapping {
   const warnings: string[] = [];
+  const imageInput = imageInputOf(request, warnings);
+  // Fast 2x returns the super-resolved image without processing the prompt (fooocus-semantics.md §6).
+  const isPromptless = imageInput?.kind === 'upscale-or-vary' && imageInput.method === 'Upscale (Fast 2x)';
   const mode = PERFORMANCE_MODES[request.performance_selection];
   const size = parseAspectRatio(request.aspect_ratios_selection);
   const width = request.overwrite_width > 0 ? request.overwrite_width - (request.overwrite_width % 8) : size.width;
@@ -68,15 +131,15 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   // The user's LoRAs (already resolved to installed files), then the mode's own (fooocus-semantics.md §1).
   const loras: EngineJob['loras'] = request.loras.filter((l) => l.enabled).map((l) => ({ name: l.model_name, weight: l.weight }));
   if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight, baseOnly: true });
-  else if (forced) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
+  else if (forced && !isPromptless) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
   // Never silently (DECISIONS §3): what the engine does not apply is said with every task.
-  if (request.style_selections.includes('Fooocus V2') && expansionUnavailable !== null) {
+  if (request.style_selections.includes('Fooocus V2') && expansionUnavailable !== null && !isPromptless) {
     warnings.push(`Fooocus V2 prompt expansion skipped: ${expansionUnavailable}`);
   }
   if (request.black_out_nsfw) warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
   if (request.vae_name !== 'Default (model)') warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);
   if (request.generate_image_grid) warnings.push('generate_image_grid: no grid image is made; the results are the single images');
-  const steps = request.overwrite_step > 0 ? request.overwrite_step : mode.steps;
+  const steps = request.overwrite_step > 0 ? request.overwrite_step : modeSteps(request, imageInput);
   const refiner = refinerOf(request, steps);
   const job: EngineJob = {
     jobId,
@@ -111,6 +174,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     refinerSwitch: forced ? 1 : request.refiner_switch,
     overwriteSwitch: request.overwrite_switch,
     ...(refiner ? { refiner } : {}),
+    ...(imageInput ? { imageInput } : {}),
   };
   return { job, warnings };
 }

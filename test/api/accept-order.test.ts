@@ -109,9 +109,10 @@ describe('a refused request leaves no input file and fetches nothing', () => {
     const server = await startTestServer({ config: { allowPrivateUrls: true } });
     try {
       const rows = await taskCount(server);
-      await expectNothingDone(server, await generate(server, { uov_method: 'Vary (Subtle)', uov_input_image: imageUrl }), 503);
-      const form = requestsForm({ uov_method: 'Vary (Subtle)' }, { input_image: png });
-      await expectNothingDone(server, await postForm(server, '/v1/generation/image-upscale-vary', form), 503);
+      // Image prompts need ControlNet/IP-Adapter models the engine does not run yet.
+      await expectNothingDone(server, await generate(server, { controlnet_image: [{ cn_img: imageUrl }] }), 503);
+      const form = requestsForm({}, { cn_img1: png });
+      await expectNothingDone(server, await postForm(server, '/v1/generation/image-prompt', form), 503);
       assert.equal(await taskCount(server), rows);
     } finally {
       await server.close();

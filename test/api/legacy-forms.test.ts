@@ -1,7 +1,7 @@
 /**
  * The v1 multipart routes through parsing and validation: malformed forms are 422s naming the
  * field (the original answered 500 for several of them), file fields must carry files, uploads
- * are bounded, and a well-formed image-mode form reaches the engine-capability check (503).
+ * are bounded, and a well-formed image-mode form is accepted as an image job.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -102,10 +102,10 @@ describe('v1 form validation', () => {
     await res.arrayBuffer();
   });
 
-  test('a well-formed form with Python-style booleans (True) and empty scalars reaches the engine check (503)', async () => {
+  test('a well-formed form with Python-style booleans (True) and empty scalars is accepted as an upscale-or-vary job', async () => {
     const form = requestsForm({ uov_method: 'Vary (Subtle)', async_process: true, require_base64: 'False', image_number: '', loras: '' }, { input_image: image });
     const res = await postForm(server, UPSCALE, form);
-    assert.equal(res.status, 503, await res.clone().text());
-    await res.arrayBuffer();
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { job_type: string }).job_type, 'Image Upscale or Variation');
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Every request example of the original Fooocus-API v1/v2 document
  * (shared/seeds/fooocus-api-v1v2-doc.en.txt), issued as written, against the real app with the
- * scripted engine. Synthetic images stand in for examples/imgs/{bear.jpg,s.jpg,m.png}. Image modes
- * answer 503 from engine v0 (text to image only) after their parsing, validation and adaptation.
+ * scripted engine. Synthetic images stand in for examples/imgs/{bear.jpg,s.jpg,m.png}. Upscale/vary
+ * and inpaint/outpaint reach the engine as image jobs; image prompts (ControlNet/IP-Adapter) answer
+ * 503 after their parsing, validation and adaptation.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -24,6 +25,7 @@ import {
   type GeneratedImageResult,
 } from '../fixtures/legacy-client.ts';
 import { startTestServer, TEST_MODEL, type TestServer } from '../fixtures/test-server.ts';
+import type { EngineJob } from '../../engine/protocol.ts';
 
 let server: TestServer;
 let bear: Buffer;
@@ -56,7 +58,21 @@ function assertResultShape(result: GeneratedImageResult): void {
 async function assertImageModeUnavailable(res: Response): Promise<void> {
   const text = await res.text();
   assert.equal(res.status, 503, text);
-  assert.match((JSON.parse(text) as { detail: string }).detail, /only text to image runs/);
+  assert.match((JSON.parse(text) as { detail: string }).detail, /needs the engine's image modes for image prompts/);
+}
+
+/** Accepted (a job of `jobType`, or a sync result list), run to the end, and the engine got this image job. */
+async function assertRunsOnEngine(res: Response, jobType: string, check: (input: NonNullable<EngineJob['imageInput']>) => void): Promise<void> {
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  const body = JSON.parse(text) as AsyncJobResponse | GeneratedImageResult[];
+  if (!Array.isArray(body)) {
+    assert.equal(body.job_type, jobType);
+    assert.equal((await pollUntilDone(server, body.job_id)).job_stage, 'SUCCESS');
+  } else assert.equal(body[0]?.finish_reason, 'SUCCESS');
+  const input = server.engine.jobs.at(-1)?.imageInput;
+  assert.ok(input, 'the engine received an image job');
+  check(input);
 }
 
 describe('text-to-image (JSON, v1)', () => {
@@ -133,36 +149,48 @@ describe('text-to-image (JSON, v1)', () => {
 });
 
 describe('image-upscale-vary', () => {
-  test('v1: the documented multipart example (input_image file, uov_method, async_process True) is parsed and answers 503', async () => {
+  test('v1: the documented multipart example (input_image file, uov_method, async_process True) runs Upscale (2x) on the engine', async () => {
     const form = requestsForm({ uov_method: 'Upscale (2x)', async_process: true }, { input_image: bear });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-upscale-vary', form));
+    await assertRunsOnEngine(await postForm(server, '/v1/generation/image-upscale-vary', form), 'Image Upscale or Variation', (input) => {
+      assert.equal(input.kind === 'upscale-or-vary' && input.method, 'Upscale (2x)');
+      assert.deepEqual([input.image.width, input.image.height], [64, 48]);
+    });
   });
 
-  test('v2: the documented JSON example (base64 input_image) is parsed and answers 503', async () => {
+  test('v2: the documented JSON example (base64 input_image) runs Upscale (2x) on the engine', async () => {
     const params = { uov_method: 'Upscale (2x)', async_process: true, input_image: b64(bear) };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-upscale-vary', params));
+    await assertRunsOnEngine(await postLegacyJson(server, '/v2/generation/image-upscale-vary', params), 'Image Upscale or Variation', (input) => assert.equal(input.kind, 'upscale-or-vary'));
   });
 });
 
 describe('image-inpaint-outpaint', () => {
-  test('v1: the image extension example (outpaint_selections "Left,Right", input_mask None) answers 503', async () => {
+  test('v1: the image extension example (outpaint_selections "Left,Right", input_mask None) outpaints left and right without a mask', async () => {
     const form = requestsForm({ outpaint_selections: 'Left,Right', async_process: true }, { input_image: bear, input_mask: null });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-inpaint-outpaint', form));
+    await assertRunsOnEngine(await postForm(server, '/v1/generation/image-inpaint-outpaint', form), 'Image Inpaint or Outpaint', (input) => {
+      assert.equal(input.kind, 'inpaint');
+      if (input.kind !== 'inpaint') return;
+      assert.deepEqual(input.outpaint, ['left', 'right']);
+      assert.equal(input.mask, undefined);
+    });
   });
 
-  test('v1: the inpaint example (prompt, input_image, input_mask) answers 503', async () => {
+  test('v1: the inpaint example (prompt, input_image, input_mask) inpaints with the mask', async () => {
     const form = requestsForm({ prompt: 'a cat', async_process: true }, { input_image: source, input_mask: mask });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-inpaint-outpaint', form));
+    await assertRunsOnEngine(await postForm(server, '/v1/generation/image-inpaint-outpaint', form), 'Image Inpaint or Outpaint', (input) => {
+      assert.ok(input.kind === 'inpaint' && input.mask && input.outpaint.length === 0 && input.respectiveField === 1, 'legacy respective field default 1.0');
+    });
   });
 
-  test('v2: the image extension example (input_mask null, outpaint_selections list) answers 503', async () => {
+  test('v2: the image extension example (input_mask null, outpaint_selections list) outpaints', async () => {
     const params = { input_image: b64(bear), input_mask: null, outpaint_selections: ['Left', 'Right'], async_process: true };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-inpaint-outpaint', params));
+    await assertRunsOnEngine(await postLegacyJson(server, '/v2/generation/image-inpaint-outpaint', params), 'Image Inpaint or Outpaint', (input) => {
+      assert.deepEqual(input.kind === 'inpaint' && input.outpaint, ['left', 'right']);
+    });
   });
 
-  test('v2: the inpaint example (base64 image and mask) answers 503', async () => {
+  test('v2: the inpaint example (base64 image and mask) inpaints with the mask', async () => {
     const params = { prompt: 'a cat', input_image: b64(source), input_mask: b64(mask), async_process: true };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-inpaint-outpaint', params));
+    await assertRunsOnEngine(await postLegacyJson(server, '/v2/generation/image-inpaint-outpaint', params), 'Image Inpaint or Outpaint', (input) => assert.ok(input.kind === 'inpaint' && input.mask));
   });
 });
 
@@ -170,14 +198,14 @@ describe('image-prompt', () => {
   // requests sends list values as repeated fields and a dict item as its Python repr; the v1 form has no image_prompts field.
   const ipRepr = "{'cn_stop': 0.6, 'cn_weight': 0.6, 'cn_type': 'ImagePrompt'}";
 
-  test('v1: the image extend example (repeated outpaint_selections, input_image) answers 503', async () => {
+  test('v1: the image extend example (repeated outpaint_selections, input_image, no image prompt) outpaints, as Fooocus-API', async () => {
     const form = requestsForm({ outpaint_selections: ['Left', 'Right'], image_prompts: [] }, { input_image: bear });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-prompt', form));
+    await assertRunsOnEngine(await postForm(server, '/v1/generation/image-prompt', form), 'Image Prompt', (input) => assert.deepEqual(input.kind === 'inpaint' && input.outpaint, ['left', 'right']));
   });
 
-  test('v1: the inpaint example (input_image and input_mask, async) answers 503', async () => {
+  test('v1: the inpaint example (input_image and input_mask, async, no image prompt) inpaints, as Fooocus-API', async () => {
     const form = requestsForm({ prompt: '1girl sitting on the chair', image_prompts: [], async_process: true }, { input_image: source, input_mask: mask });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-prompt', form));
+    await assertRunsOnEngine(await postForm(server, '/v1/generation/image-prompt', form), 'Image Inpaint or Outpaint', (input) => assert.ok(input.kind === 'inpaint' && input.mask));
   });
 
   test('v1: the image prompt example (cn_img1, cn_img2; image_prompts as Python reprs) answers 503', async () => {
@@ -185,19 +213,25 @@ describe('image-prompt', () => {
     await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-prompt', form));
   });
 
-  test('v2: the image extend, inpaint and image prompt examples each answer 503', async () => {
-    const examples = [
-      { input_image: b64(bear), outpaint_selections: ['Left', 'Right'], image_prompts: [] },
-      { prompt: '1girl sitting on the chair', input_image: b64(source), input_mask: b64(mask), image_prompts: [], async_process: true },
-      {
-        prompt: '1girl sitting on the chair',
-        image_prompts: [
-          { cn_img: b64(source), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
-          { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
-        ],
-      },
-    ];
-    for (const params of examples) await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-prompt', params));
+  test('v2: the image extend and inpaint examples (no image prompt) run as outpaint and inpaint; the image prompt example answers 503', async () => {
+    await assertRunsOnEngine(
+      await postLegacyJson(server, '/v2/generation/image-prompt', { input_image: b64(bear), outpaint_selections: ['Left', 'Right'], image_prompts: [] }),
+      'Image Prompt',
+      (input) => assert.deepEqual(input.kind === 'inpaint' && input.outpaint, ['left', 'right']),
+    );
+    await assertRunsOnEngine(
+      await postLegacyJson(server, '/v2/generation/image-prompt', { prompt: '1girl sitting on the chair', input_image: b64(source), input_mask: b64(mask), image_prompts: [], async_process: true }),
+      'Image Inpaint or Outpaint',
+      (input) => assert.ok(input.kind === 'inpaint' && input.mask),
+    );
+    const imagePrompts = {
+      prompt: '1girl sitting on the chair',
+      image_prompts: [
+        { cn_img: b64(source), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+        { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+      ],
+    };
+    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-prompt', imagePrompts));
   });
 
   test('v2 text-to-image-with-ip: the documented example (two image prompts) answers 503', async () => {
