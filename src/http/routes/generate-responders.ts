@@ -1,9 +1,9 @@
 /** The four response modes of the generate route (fooocusapi-new.md §10). */
 import type { Response } from 'express';
-import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
+import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow, type StreamEvent } from '../../../adapters/all-in-one/task-response.ts';
 import type { ImageFormat } from '../../images/image-codec.ts';
 import { pythonJsonDumps } from '../../json/python-json.ts';
-import { PacedEventStream } from '../../streaming/paced-event-stream.ts';
+import { keepNewestPreview, PacedEventStream } from '../../streaming/paced-event-stream.ts';
 import type { TaskRecord } from '../../tasks/task.types.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
@@ -20,15 +20,16 @@ export async function respondSync(deps: RouteDeps, res: Response, task: TaskReco
 }
 
 export function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
-  const stream = new PacedEventStream(res);
+  // Coalescing keeps the newest step preview (a fast job's text events would otherwise replace them all).
+  const stream = new PacedEventStream<StreamEvent>(res, { render: pythonJsonDumps, coalesce: keepNewestPreview });
   const unsubscribe = deps.hub.subscribe(task.taskId, (event) => {
-    if (event.type === 'progress') stream.push(pythonJsonDumps(toProgressEvent(event.live)));
+    if (event.type === 'progress') stream.push(toProgressEvent(event.live));
   });
   res.on('close', unsubscribe);
   deps.service.waitForFinish(task.taskId).then(
     (done) => {
       unsubscribe();
-      stream.finish(pythonJsonDumps(toFinishedEvent(done, deps.baseUrl)));
+      stream.finish(toFinishedEvent(done, deps.baseUrl));
     },
     () => res.end(),
   );

@@ -48,7 +48,8 @@ export function legacyQueryJobRoute(deps: RouteDeps) {
     if (!task) throw new NotFoundError('Job not found');
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
     const live = deps.service.current()?.taskId === task.taskId ? deps.hub.liveOf(task.taskId) : null;
-    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview }));
+    const stepPreview = deps.hub.previewOf(task.taskId);
+    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview, stepPreview }));
   };
 }
 
