@@ -16,6 +16,8 @@ import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
 import { isCfgOne } from '../unet/guidance.ts';
+import { GraphStepKernels } from '../step-kernels/graph-step-kernels.ts';
+import { javascriptStepKernels, resolveStepMath, type StepKernels, type StepMathChoice } from '../step-kernels/step-kernels.ts';
 import { generateImage, type ImageRefiner } from './generate-image.ts';
 import { appendPromptLoras, encodeImagePrompts, expandJobPrompts, loadPromptSources, type ImageConditioning, type PromptSources } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
@@ -39,6 +41,14 @@ export interface SdxlPipelineOptions {
   wildcardsDir?: string;
   /** Sees every UNet call (feeds, output, guidance weights): a test and diagnostics seam. */
   onUnetCall?: UnetCallObserver;
+  /**
+   * Where the step loop's arithmetic runs (engine/step-kernels): `auto` (default) runs it as ONNX
+   * graphs when the UNet runs on CUDA or WebGPU and in JavaScript otherwise; `graph` forces the
+   * graphs (on CPU too: tests and the bench).
+   */
+  stepMath?: StepMathChoice;
+  /** Replaces the JavaScript kernels (a diagnostics seam: the bench times them). */
+  javascriptKernels?: StepKernels;
 }
 
 export class SdxlPipeline {
@@ -50,6 +60,8 @@ export class SdxlPipeline {
   private promptSources: Promise<PromptSources> | null = null;
   /** The Fooocus V2 expansion model, loaded on the first job that selects it. */
   private expansion: { path: string; model: PromptExpansion } | null = null;
+  /** The step graphs' sessions, made on the first job that runs them. */
+  private graphKernels: GraphStepKernels | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -113,6 +125,16 @@ export class SdxlPipeline {
     const expansion = this.expansion;
     this.expansion = null;
     await expansion?.model.release();
+    const graphs = this.graphKernels;
+    this.graphKernels = null;
+    await graphs?.release();
+  }
+
+  /** The step kernels for a UNet on `provider` (resolveStepMath). */
+  private stepKernels(provider: string): StepKernels {
+    if (resolveStepMath(this.options.stepMath ?? 'auto', provider) === 'javascript') return this.options.javascriptKernels ?? javascriptStepKernels;
+    this.graphKernels ??= new GraphStepKernels((model, label) => this.options.providers.createSession(model, label));
+    return this.graphKernels;
   }
 
   /**
@@ -207,6 +229,7 @@ export class SdxlPipeline {
     }
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
+    const kernels = this.stepKernels(model.unet.provider);
     const scale = model.config.vaeScaleFactor;
     const latent = { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
@@ -227,6 +250,7 @@ export class SdxlPipeline {
       modelSampling: plan.modelSampling,
       freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
       onUnetCall: this.options.onUnetCall,
+      kernels,
     });
     const progress = new ProgressPlan(job.steps, n, hasExpansion);
     for (let index = 0; index < n; index++) {
@@ -234,7 +258,7 @@ export class SdxlPipeline {
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
       const refiner: ImageRefiner | undefined = refinerUnet && job.refiner ? { denoise: denoiseFor(conditioning[index], refinerUnet), switchAt: job.refiner.switchAt, swapMethod: job.refiner.swapMethod } : undefined;
       const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
-      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata });
+      const result = await generateImage({ job, index, refiner, seed: imageSeed(job.seed, index, job.disableSeedIncrement), model, plan, denoise: denoiseFor(conditioning[index]), latent, progress, ctx, metadata, combine: kernels.combine });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };
