@@ -55,20 +55,48 @@ export interface StepKernels {
   release(): Promise<void>;
 }
 
-/** x0 of one UNet output row. */
+/** x0 of one UNet output row (a new array). */
 export function denoisedRow(input: GuidanceInput, row: number): Float32Array {
-  const { x, output, coefficients } = input;
-  const n = x.length;
-  const out = new Float32Array(n);
-  const a = coefficients.x;
-  const b = coefficients.output;
-  for (let i = 0, o = row * n; i < n; i++, o++) out[i] = x[i] * a + output[o] * b;
+  return denoisedRowInto(input, row, new Float32Array(input.x.length));
+}
+
+/** out ← a − b. */
+function difference(a: Float32Array, b: Float32Array, out: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
   return out;
 }
 
-function difference(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
+/**
+ * The guidance buffers, reused from call to call while the latent size stays (allocating ~2 MB of
+ * typed arrays per step cost page faults and garbage collections: see anisotropic.ts). The
+ * denoised estimate handed back is one of them, which the Denoiser contract allows (samplers copy
+ * what they keep).
+ */
+interface GuidanceWork {
+  length: number;
+  x0Cond: Float32Array;
+  epsCond: Float32Array;
+  degraded: Float32Array;
+  epsUncond: Float32Array;
+  denoised: Float32Array;
+}
+
+let work: GuidanceWork | null = null;
+
+function guidanceWork(length: number): GuidanceWork {
+  if (work?.length !== length) {
+    const buffer = () => new Float32Array(length);
+    work = { length, x0Cond: buffer(), epsCond: buffer(), degraded: buffer(), epsUncond: buffer(), denoised: buffer() };
+  }
+  return work;
+}
+
+/** x0 of one UNet output row, into `out`. */
+function denoisedRowInto(input: GuidanceInput, row: number, out: Float32Array): Float32Array {
+  const { x, output, coefficients } = input;
+  const a = coefficients.x;
+  const b = coefficients.output;
+  for (let i = 0, o = row * x.length; i < x.length; i++, o++) out[i] = x[i] * a + output[o] * b;
   return out;
 }
 
@@ -83,13 +111,16 @@ export const javascriptStepKernels: StepKernels = {
     return sample;
   },
   async guide(input) {
+    const w = guidanceWork(input.x.length);
     // Fooocus guides with ε = x − x0, and the sharpness filter reads x0_c as its guide.
-    const x0Cond = denoisedRow(input, input.batch - 1);
+    const x0Cond = denoisedRowInto(input, input.batch - 1, w.x0Cond);
     if (input.batch === 1) return x0Cond;
     const { x } = input;
-    const epsCond = sharpenConditionalEps(difference(x, x0Cond), x0Cond, input.sharpnessWeight, input.shape);
-    const epsUncond = difference(x, denoisedRow(input, 0));
-    return difference(x, applyGuidance(epsUncond, epsCond, input.guidanceScale, input.adaptiveCfg, input.progress));
+    const epsCond = difference(x, x0Cond, w.epsCond);
+    sharpenConditionalEps(epsCond, x0Cond, input.sharpnessWeight, input.shape, { degraded: w.degraded, out: epsCond });
+    const epsUncond = difference(x, denoisedRowInto(input, 0, w.epsUncond), w.epsUncond);
+    const guided = applyGuidance(epsUncond, epsCond, input.guidanceScale, input.adaptiveCfg, input.progress, w.denoised);
+    return difference(x, guided, w.denoised);
   },
   combine: combineInJs,
   async release() {},
