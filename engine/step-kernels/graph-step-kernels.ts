@@ -56,9 +56,12 @@ export class GraphStepKernels implements StepKernels {
 
   async guide(input: GuidanceInput): Promise<Float32Array> {
     const isSharpening = input.batch === 2 && input.sharpnessWeight !== 0;
-    // The filter's reflect padding needs sides of 7 latent pixels (56 px): smaller ones stay on the CPU, where they cost nothing.
-    if (isSharpening && Math.min(input.shape.height, input.shape.width) < MIN_GRAPH_FILTER_SIDE) return javascriptStepKernels.guide(input);
-    const session = await this.session(`guidance-b${input.batch}${isSharpening ? '-sharpness' : ''}`, () => buildGuidanceGraph(input.batch, isSharpening));
+    // The filter's reflect padding needs sides of 7 latent pixels (56 px): smaller ones stay on the
+    // CPU, where they cost nothing.
+    const side = Math.min(input.shape.height, input.shape.width);
+    if (isSharpening && side < MIN_GRAPH_FILTER_SIDE) return javascriptStepKernels.guide(input);
+    const key = `guidance-b${input.batch}${isSharpening ? '-sharpness' : ''}`;
+    const session = await this.session(key, () => buildGuidanceGraph(input.batch, isSharpening));
     // Not mimicking (scale ≤ adaptive CFG): progress 1 makes real·p + mimic·(1 − p) exactly real.
     const progress = input.guidanceScale > input.adaptiveCfg ? input.progress : 1;
     const values: Record<(typeof GUIDANCE_COEFFICIENTS)[number], number> = {
@@ -82,10 +85,14 @@ export class GraphStepKernels implements StepKernels {
   readonly combine = async (out: Float32Array, terms: readonly LatentTerm[]): Promise<Float32Array> => {
     const distinct = distinctTerms(terms);
     for (const [, v] of distinct) {
-      if (v.length !== out.length) throw new Error(`combine: a latent of ${v.length} values for an output of ${out.length}`);
+      if (v.length !== out.length) {
+        throw new Error(`combine: a latent of ${v.length} values for an output of ${out.length}`);
+      }
     }
     const session = await this.session(`combine-${distinct.length}`, () => buildCombineGraph(distinct.length));
-    const feeds: Parameters<OnnxSession['run']>[0] = { coefficients: { data: distinct.map(([c]) => c), dims: [distinct.length] } };
+    const feeds: Parameters<OnnxSession['run']>[0] = {
+      coefficients: { data: distinct.map(([c]) => c), dims: [distinct.length] },
+    };
     distinct.forEach(([, v], k) => (feeds[`v${k}`] = { data: v, dims: [v.length] }));
     out.set((await session.run(feeds)).out.data);
     return out;
@@ -94,6 +101,8 @@ export class GraphStepKernels implements StepKernels {
   async release(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const session of await Promise.allSettled(sessions)) if (session.status === 'fulfilled') await session.value.release();
+    for (const session of await Promise.allSettled(sessions)) {
+      if (session.status === 'fulfilled') await session.value.release();
+    }
   }
 }

@@ -9,12 +9,21 @@
  * Needs h, w ≥ 7 (a reflect pad of 6 needs 7 values, as in torch; Fooocus fails below that too).
  */
 import type { GraphBuilder } from '../models/onnx-graph-builder.ts';
-import { FILTER_RADIUS, FILTER_WINDOW, SIGMA_COLOR, SIGMA_SPACE, STD_EPSILON, gaussianKernel1d } from '../sharpness/anisotropic.ts';
+import {
+  FILTER_RADIUS,
+  FILTER_WINDOW,
+  SIGMA_COLOR,
+  SIGMA_SPACE,
+  STD_EPSILON,
+  gaussianKernel1d,
+} from '../sharpness/anisotropic.ts';
 
 /** Smallest latent side the graph form handles (reflect padding by the radius). */
 export const MIN_GRAPH_FILTER_SIDE = FILTER_RADIUS + 1;
 
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
+/** Window offsets: 13 × 13. */
+const OFFSETS = FILTER_WINDOW * FILTER_WINDOW;
 
 /** (g − mean)/(std + 1e-5) over every element, std unbiased: standardiseGuide. [1,C,h,w] → same. */
 function standardise(g: GraphBuilder, guide: string): string {
@@ -52,20 +61,23 @@ export function addSharpnessFilter(g: GraphBuilder, input: string, guide: string
   const rows = unfoldAxis(g, padded, 1); // [13(ky),2C,h,w+12]
   const windows = unfoldAxis(g, rows, 3); // [13(kx),13(ky),2C,h,w]
   const tail = g.node('Shape', [windows], { start: 2 }); // [2C,h,w]
-  const offsets = g.node('Reshape', [windows, g.node('Concat', [g.ints([FILTER_WINDOW * FILTER_WINDOW]), tail], { axis: 0 })]);
+  const offsetsShape = g.node('Concat', [g.ints([OFFSETS]), tail], { axis: 0 });
+  const offsets = g.node('Reshape', [windows, offsetsShape]); // [169,2C,h,w]
   // Split the 2C axis back into guide and input windows: [169,C,h,w] each.
   const channels = g.node('Shape', [standard], { start: 1, end: 2 });
   const guideWindows = g.node('Slice', [offsets, g.ints([0]), channels, g.ints([1])]);
   const inputWindows = g.node('Slice', [offsets, channels, g.ints([INT64_MAX]), g.ints([1])]);
   const centre = g.node('Squeeze', [standard, g.ints([0])]); // [C,h,w]
-  const distance = g.node('ReduceSum', [g.node('Abs', [g.node('Sub', [guideWindows, centre])]), g.ints([1])], { keepdims: 1 }); // [169,1,h,w]
+  const differences = g.node('Abs', [g.node('Sub', [guideWindows, centre])]);
+  const distance = g.node('ReduceSum', [differences, g.ints([1])], { keepdims: 1 }); // [169,1,h,w]
   const rangeScale = g.scalar(-0.5 / (SIGMA_COLOR * SIGMA_COLOR));
   const range = g.node('Exp', [g.node('Mul', [g.node('Mul', [distance, distance]), rangeScale])]);
   // Offset index kx·13 + ky, as the windows were stacked; the space weight is g1[ky]·g1[kx] either way.
   const g1 = gaussianKernel1d(FILTER_WINDOW, SIGMA_SPACE);
-  const space = Float32Array.from({ length: FILTER_WINDOW * FILTER_WINDOW }, (_, o) => g1[o % FILTER_WINDOW] * g1[Math.floor(o / FILTER_WINDOW)]);
-  const weights = g.node('Mul', [range, g.weight('sharpness_space_weights', [FILTER_WINDOW * FILTER_WINDOW, 1, 1, 1], space)]);
-  const numerator = g.node('ReduceSum', [g.node('Mul', [weights, inputWindows]), g.ints([0])], { keepdims: 0 }); // [C,h,w]
+  const space = Float32Array.from({ length: OFFSETS }, (_, o) => g1[o % FILTER_WINDOW] * g1[Math.floor(o / FILTER_WINDOW)]);
+  const weights = g.node('Mul', [range, g.weight('sharpness_space_weights', [OFFSETS, 1, 1, 1], space)]);
+  const weighted = g.node('Mul', [weights, inputWindows]);
+  const numerator = g.node('ReduceSum', [weighted, g.ints([0])], { keepdims: 0 }); // [C,h,w]
   const denominator = g.node('ReduceSum', [weights, g.ints([0])], { keepdims: 0 }); // [1,h,w]
   return g.node('Unsqueeze', [g.node('Div', [numerator, denominator]), g.ints([0])]);
 }

@@ -15,14 +15,24 @@ const LATENT = ['batch', 'channels', 'height', 'width'] as const;
 const ONE_LATENT = [1, 'channels', 'height', 'width'] as const;
 
 /** Input names and the coefficient layout the kernels feed. */
-export const GUIDANCE_COEFFICIENTS = ['xScale', 'outputScale', 'alpha', 'oneMinusAlpha', 'scale', 'adaptiveCfg', 'progress', 'oneMinusProgress'] as const;
+export const GUIDANCE_COEFFICIENTS = [
+  'xScale',
+  'outputScale',
+  'alpha',
+  'oneMinusAlpha',
+  'scale',
+  'adaptiveCfg',
+  'progress',
+  'oneMinusProgress',
+] as const;
 
 /** `sample` [batch,C,h,w] = x·c_in, the row repeated `batch` times. Inputs x [1,C,h,w], c_in [1]. */
 export function buildUnetSampleGraph(batch: 1 | 2): Uint8Array {
   const g = new GraphBuilder(`unet_sample_b${batch}`);
   const x = g.input('x', 'float', ONE_LATENT);
   const scaled = g.node('Mul', [x, g.input('c_in', 'float', [1])]);
-  g.output(batch === 2 ? g.node('Concat', [scaled, scaled], { axis: 0 }) : scaled, 'sample', [batch, 'channels', 'height', 'width']);
+  const sample = batch === 2 ? g.node('Concat', [scaled, scaled], { axis: 0 }) : scaled;
+  g.output(sample, 'sample', [batch, 'channels', 'height', 'width']);
   return g.build().model;
 }
 
@@ -52,14 +62,16 @@ export function buildGuidanceGraph(batch: 1 | 2, isSharpening: boolean): Uint8Ar
   let epsCond = g.node('Sub', [x, x0Cond]);
   if (isSharpening) {
     const degraded = addSharpnessFilter(g, epsCond, x0Cond);
-    epsCond = g.node('Add', [g.node('Mul', [degraded, coefficient('alpha')]), g.node('Mul', [epsCond, coefficient('oneMinusAlpha')])]);
+    const kept = g.node('Mul', [epsCond, coefficient('oneMinusAlpha')]);
+    epsCond = g.node('Add', [g.node('Mul', [degraded, coefficient('alpha')]), kept]);
   }
   const epsUncond = g.node('Sub', [x, x0(0)]);
   // compute_cfg term by term: real = u + s·(c − u); mimic = u + a·(c − u); real·p + mimic·(1 − p).
   const difference = g.node('Sub', [epsCond, epsUncond]);
   const real = g.node('Add', [epsUncond, g.node('Mul', [difference, coefficient('scale')])]);
   const mimic = g.node('Add', [epsUncond, g.node('Mul', [difference, coefficient('adaptiveCfg')])]);
-  const eps = g.node('Add', [g.node('Mul', [real, coefficient('progress')]), g.node('Mul', [mimic, coefficient('oneMinusProgress')])]);
+  const mimicPart = g.node('Mul', [mimic, coefficient('oneMinusProgress')]);
+  const eps = g.node('Add', [g.node('Mul', [real, coefficient('progress')]), mimicPart]);
   g.output(g.node('Sub', [x, eps]), 'denoised', ONE_LATENT);
   return g.build().model;
 }

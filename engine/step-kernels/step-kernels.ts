@@ -119,7 +119,8 @@ export const javascriptStepKernels: StepKernels = {
     const epsCond = difference(x, x0Cond, w.epsCond);
     sharpenConditionalEps(epsCond, x0Cond, input.sharpnessWeight, input.shape, { degraded: w.degraded, out: epsCond });
     const epsUncond = difference(x, denoisedRowInto(input, 0, w.epsUncond), w.epsUncond);
-    const guided = applyGuidance(epsUncond, epsCond, input.guidanceScale, input.adaptiveCfg, input.progress, w.denoised);
+    const { guidanceScale, adaptiveCfg, progress } = input;
+    const guided = applyGuidance(epsUncond, epsCond, guidanceScale, adaptiveCfg, progress, w.denoised);
     return difference(x, guided, w.denoised);
   },
   combine: combineInJs,
