@@ -17,6 +17,7 @@ import { makePng } from '../test/fixtures/images.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 import { runImageModesBench } from './image-modes.bench.ts';
+import { measureEngineThreads, measureLightningStream, measureStepLoop, printEngineReport } from './step-loop.bench.ts';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -57,10 +58,12 @@ async function syncGeneration(server: ServerProcess, seed: number): Promise<{ wa
 async function main(): Promise<void> {
   // In-process first, so the server's engine child does not share the cores with it.
   const stepOverhead = await measureStepOverhead(STEP_OVERHEAD_CASES);
+  const [engineThreads, stepLoop] = [await measureEngineThreads(), await measureStepLoop()];
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-'));
   const server = await startServerProcess(['--data-dir', join(root, 'outputs'), '--models-dir', join(root, 'models'), '--log-level', 'info']);
   try {
     const warm = await syncGeneration(server, 1);
+    const lightning = await measureLightningStream(server.url);
     const idle = await sampleLatency(server.url, new Promise((r) => setTimeout(r, 3000)));
 
     const upload = (await makePng(1152, 896)).toString('base64');
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     for (const [i, r] of runs.entries()) console.log(`  run ${i + 1}: wall ${fmt(r.wallMs)}  engine ${fmt(r.engineMs)}  ratio ${(r.wallMs / r.engineMs).toFixed(3)}`);
     console.log(`  median ratio wall/engine: ${median(ratios).toFixed(3)}`);
     printStepOverhead(stepOverhead);
+    printEngineReport(engineThreads, stepLoop, lightning);
   } finally {
     await server.stop();
     await rm(root, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { SdxlPipeline } from '../engine/pipeline/sdxl-pipeline.ts';
 import type { JobContext } from '../engine/pipeline/job-context.ts';
 import { engineJob } from '../test/fixtures/engine-job.ts';
 import type { EngineJob } from '../engine/protocol.ts';
+import type { StepKernels, StepMathChoice } from '../engine/step-kernels/step-kernels.ts';
 
 export interface StepOverhead {
   label: string;
@@ -40,8 +41,20 @@ export interface StepOverheadCase {
   job: Partial<EngineJob>;
 }
 
+/** How the pipeline under measurement is set up (the defaults are the engine child's). */
+export interface StepOverheadSetup {
+  threads?: number;
+  /** onnxruntime pool threads spin between runs (the old default; engine/onnx/session.ts threadingOptions). */
+  allowSpinning?: boolean;
+  stepMath?: StepMathChoice;
+  javascriptKernels?: StepKernels;
+  /** Warm-up jobs (3 steps) before the cases; default 1. */
+  warmJobs?: number;
+}
+
 /** Runs each case once (after one warm-up job) on one pipeline; the threads follow the engine child's default. */
-export async function measureStepOverhead(cases: StepOverheadCase[], threads = Math.max(1, os.availableParallelism() - 1)): Promise<StepOverhead[]> {
+export async function measureStepOverhead(cases: StepOverheadCase[], setup: StepOverheadSetup = {}): Promise<StepOverhead[]> {
+  const threads = setup.threads ?? Math.max(1, os.availableParallelism() - 1);
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-steps-'));
   try {
     const model = 'tiny-sdxl-demo';
@@ -49,7 +62,7 @@ export async function measureStepOverhead(cases: StepOverheadCase[], threads = M
     let unetMs = 0;
     let unetCalls = 0;
     const providers = new ProviderSelector('cpu', threads, () => {}, async (file, options) => {
-      const session = await OnnxSession.create(file, options);
+      const session = await OnnxSession.create(file, { ...options, allowSpinning: setup.allowSpinning });
       if (options.label?.endsWith('/unet')) {
         const run = session.run.bind(session);
         session.run = async (feeds, fetch) => {
@@ -64,7 +77,7 @@ export async function measureStepOverhead(cases: StepOverheadCase[], threads = M
       }
       return session;
     });
-    const pipeline = new SdxlPipeline({ modelsDir: root, providers });
+    const pipeline = new SdxlPipeline({ modelsDir: root, providers, stepMath: setup.stepMath, javascriptKernels: setup.javascriptKernels });
     // Fooocus's defaults (the test fixture's job) at the bench's size and step count.
     const base: EngineJob = engineJob({ jobId: 'bench', model, prompt: 'a lighthouse at dusk', width: 1152, height: 896, seed: 100n, steps: 30 });
     const runCase = async (c: StepOverheadCase): Promise<StepOverhead> => {
@@ -88,7 +101,7 @@ export async function measureStepOverhead(cases: StepOverheadCase[], threads = M
       }
       return { label: c.label, steps: job.steps, stepMs, runMs, outsideShare: stepMs.map((s, i) => (s - runMs[i]) / s), callsPerStep: median(calls) };
     };
-    await runCase({ label: 'warm-up', job: { steps: 3 } });
+    for (let i = 0; i < (setup.warmJobs ?? 1); i++) await runCase({ label: 'warm-up', job: { steps: 3 } });
     const results: StepOverhead[] = [];
     for (const c of cases) results.push(await runCase(c));
     await pipeline.release();

@@ -73,7 +73,15 @@ function stageOf(status: TaskStatus): AsyncJobResponse['job_stage'] {
   }
 }
 
-export function toAsyncJobResponse(task: TaskRecord, live: LiveProgress | null, options: LegacyReplyOptions & { requireStepPreview: boolean }): AsyncJobResponse {
+/**
+ * `stepPreview`: the task's newest step preview, which the legacy contract keeps after completion
+ * (fooocus-api-legacy.md §5.2); without it a running task's `live` preview is used.
+ */
+export function toAsyncJobResponse(
+  task: TaskRecord,
+  live: LiveProgress | null,
+  options: LegacyReplyOptions & { requireStepPreview: boolean; stepPreview?: string | null },
+): AsyncJobResponse {
   const stage = stageOf(task.status);
   // Progress: 0 at enqueue; live while running; 100 on success; frozen at its last value on error.
   const progress = stage === 'SUCCESS' ? 100 : stage === 'WAITING' ? 0 : (live?.percent ?? task.progress);
@@ -85,7 +93,7 @@ export function toAsyncJobResponse(task: TaskRecord, live: LiveProgress | null, 
     job_progress: progress,
     job_status: status,
     // Raw base64 PNG (no data: prefix) even in v0.5 (contract §13.17).
-    job_step_preview: options.requireStepPreview ? (live?.preview ?? null) : null,
+    job_step_preview: options.requireStepPreview ? (options.stepPreview ?? live?.preview ?? null) : null,
     job_result: stage === 'SUCCESS' ? toGeneratedImageResults(task, options) : null,
   };
 }

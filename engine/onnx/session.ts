@@ -46,6 +46,31 @@ export interface CreateSessionOptions {
   log?: Logger;
   /** Name used in log lines (e.g. 'unet'). */
   label?: string;
+  /**
+   * Let idle intra-/inter-op threads busy-wait for the next parallel section (onnxruntime's
+   * default). Off by default: see `threadingOptions`.
+   */
+  allowSpinning?: boolean;
+}
+
+/**
+ * Thread settings for every session. onnxruntime's pool threads spin after each parallel section,
+ * waiting for more work; in a run of many small operators that saves wake-ups, but our step loop
+ * runs JavaScript (sharpness filter, sampler, previews) right after every UNet call, and on a host
+ * with few cores the spinning threads take the cores that JavaScript needs (bench: the filter ran
+ * up to 2x slower inside the pipeline than in a plain process). So spinning is off
+ * (`session.intra_op.allow_spinning`, `session.inter_op.allow_spinning` = "0"), execution is
+ * sequential and the inter-op pool has one thread, i.e. none beside the caller.
+ */
+export function threadingOptions(options: Pick<CreateSessionOptions, 'threads' | 'allowSpinning'>): Ort.InferenceSession.SessionOptions {
+  const spinning = options.allowSpinning ? '1' : '0';
+  return {
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
+    // The Node binding turns nested keys into "session.intra_op.allow_spinning" config entries.
+    extra: { session: { intra_op: { allow_spinning: spinning }, inter_op: { allow_spinning: spinning } } },
+  };
 }
 
 function toInfo(meta: Ort.InferenceSession.ValueMetadata): TensorInfo {
@@ -119,8 +144,8 @@ export class OnnxSession {
       graphOptimizationLevel: 'all',
       // Fatal only: provider start failures are expected (fallback) and we log run failures ourselves.
       logSeverityLevel: 4,
+      ...threadingOptions(options),
     };
-    if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
     const session =
       typeof model === 'string'
         ? await ort.InferenceSession.create(model, sessionOptions)

@@ -3,7 +3,7 @@
  * file bytes → ctx.emitImage. Returns what ended it.
  */
 import { createNormalRng } from '../random/normal-rng.ts';
-import { sample } from '../samplers/index.ts';
+import { combineInJs, sample, type LatentCombine } from '../samplers/index.ts';
 import type { EngineJob } from '../protocol.ts';
 import { encodeImage } from '../image/encode-image.ts';
 import { latentPreviewPng } from '../image/latent-preview.ts';
@@ -73,6 +73,8 @@ export interface ImageTask {
   initialLatent?: Float32Array | null;
   /** Latents → image; default: the whole-image VAE decode. */
   toImage?: (latents: Float32Array) => Promise<RgbaImage>;
+  /** Where the samplers' latent arithmetic runs (engine/step-kernels); default JavaScript. */
+  combine?: LatentCombine;
 }
 
 export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 'stop'> {
@@ -84,6 +86,7 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
   const start = task.initialLatent;
   for (let i = 0; i < x.length; i++) x[i] = x[i] * plan.initialNoiseScale + (start ? start[i] : plan.emptyLatent[Math.floor(i / plane)]);
   const refiner = task.refiner && task.refiner.switchAt < plan.sigmas.length - 1 ? task.refiner : undefined;
+  const { combine } = task;
   const onStepFrom = (offset: number) => async (step: number, _x: Float32Array, denoised: Float32Array) => {
     const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width, plan.latentFormat);
     await ctx.reportProgress(progress.step(index, step + offset), `Sampling step ${step + offset + 1}/${job.steps}, image ${index + 1}/${n} ...`, preview);
@@ -96,14 +99,15 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
       latents = await vaeSwap(task, refiner, x, onStepFrom);
     } else if (refiner?.swapMethod === 'separate') {
       const switchAt = Math.max(0, refiner.switchAt);
-      const base = switchAt > 0 ? await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0) }) : x;
-      latents = await sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), base, plan.sigmas.slice(switchAt), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(switchAt) });
+      const base = switchAt > 0 ? await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0), combine }) : x;
+      latents = await sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), base, plan.sigmas.slice(switchAt), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(switchAt), combine });
     } else {
       // joint: the step callback of index switchAt swaps the model for every later evaluation.
       let isRefining = false;
       const stepDone = onStepFrom(0);
       latents = await sample(plan.sampler, (xs, sigma) => (isRefining && refiner ? refiner.denoise(xs, sigma) : task.denoise(xs, sigma)), x, plan.sigmas, {
         seed: samplerNoiseSeed(seed),
+        combine,
         onStep: async (step, xs, denoised) => {
           if (refiner && step === refiner.switchAt) isRefining = true;
           await stepDone(step, xs, denoised);
@@ -130,15 +134,15 @@ async function vaeSwap(task: ImageTask, refiner: ImageRefiner, x: Float32Array, 
   let lastEps: Float32Array | null = null;
   const recording: DenoiseFn = async (xs, sigma) => {
     const denoised = await task.denoise(xs, sigma);
-    lastEps = Float32Array.from(xs, (v, i) => (v - denoised[i]) / sigma);
+    lastEps = await (task.combine ?? combineInJs)(lastEps ?? new Float32Array(xs.length), [[1 / sigma, xs], [-1 / sigma, denoised]]);
     return denoised;
   };
-  const base = switchAt > 0 ? await sample(plan.sampler, recording, x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0) }) : x;
+  const base = switchAt > 0 ? await sample(plan.sampler, recording, x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0), combine: task.combine }) : x;
   const sigmas = plan.sigmas.slice(switchAt).map((sigma) => sigma * VAE_SWAP_SIGMA_FACTOR);
   const refinerSeed = seed + 1n;
   const fresh = createNormalRng(refinerSeed).fill(new Float32Array(x.length));
   const noise = lastEps ? withChannelMean(fresh, lastEps, latent.channels) : fresh;
   const scale = noiseScaleAt(sigmas[0], plan.modelSampling.sigmaMax);
   const start = Float32Array.from(base, (v, i) => v + noise[i] * scale);
-  return sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), start, sigmas, { seed: samplerNoiseSeed(refinerSeed), onStep: onStepFrom(switchAt) });
+  return sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), start, sigmas, { seed: samplerNoiseSeed(refinerSeed), onStep: onStepFrom(switchAt), combine: task.combine });
 }

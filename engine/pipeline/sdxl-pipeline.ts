@@ -16,6 +16,8 @@ import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
 import { isCfgOne } from '../unet/guidance.ts';
+import { GraphStepKernels } from '../step-kernels/graph-step-kernels.ts';
+import { javascriptStepKernels, resolveStepMath, type StepKernels, type StepMathChoice } from '../step-kernels/step-kernels.ts';
 import { generateImage, type ImageRefiner } from './generate-image.ts';
 import { appendPromptLoras, encodeImagePrompts, expandJobPrompts, loadPromptSources, type ImageConditioning, type PromptSources } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
@@ -56,6 +58,14 @@ export interface SdxlPipelineOptions {
   onUnetCall?: UnetCallObserver;
   /** Where the gateway stores input images (`<data-dir>/inputs`); image jobs name files in it. */
   inputsDir?: string;
+  /**
+   * Where the step loop's arithmetic runs (engine/step-kernels): `auto` (default) runs it as ONNX
+   * graphs when the UNet runs on CUDA or WebGPU and in JavaScript otherwise; `graph` forces the
+   * graphs (on CPU too: tests and the bench).
+   */
+  stepMath?: StepMathChoice;
+  /** Replaces the JavaScript kernels (a diagnostics seam: the bench times them). */
+  javascriptKernels?: StepKernels;
 }
 
 export interface CheckpointWithLoras {
@@ -87,6 +97,8 @@ export class SdxlPipeline {
   private expansion: { path: string; model: PromptExpansion } | null = null;
   /** The super-resolution model of the last upscale, kept while jobs keep using the same file. */
   private upscaler: OnnxUpscaler | null = null;
+  /** The step graphs' sessions, made on the first job that runs them. */
+  private graphKernels: GraphStepKernels | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -178,6 +190,16 @@ export class SdxlPipeline {
     const upscaler = this.upscaler;
     this.upscaler = null;
     await upscaler?.release();
+    const graphs = this.graphKernels;
+    this.graphKernels = null;
+    await graphs?.release();
+  }
+
+  /** The step kernels for a UNet on `provider` (resolveStepMath). */
+  private stepKernels(provider: string): StepKernels {
+    if (resolveStepMath(this.options.stepMath ?? 'auto', provider) === 'javascript') return this.options.javascriptKernels ?? javascriptStepKernels;
+    this.graphKernels ??= new GraphStepKernels((model, label) => this.options.providers.createSession(model, label));
+    return this.graphKernels;
   }
 
   /**
@@ -327,6 +349,7 @@ export class SdxlPipeline {
     }
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
+    const kernels = this.stepKernels(model.unet.provider);
     const scale = model.config.vaeScaleFactor;
     const input = stage.kind === 'text' ? null : await encodeStage(stage, { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 }, hasInpaintEngine);
     // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
@@ -351,6 +374,7 @@ export class SdxlPipeline {
       modelSampling: plan.modelSampling,
       freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
       onUnetCall: this.options.onUnetCall,
+      kernels,
     });
     const progress = new ProgressPlan(job.steps, n, hasExpansion);
     for (let index = 0; index < n; index++) {
@@ -362,7 +386,7 @@ export class SdxlPipeline {
       const refiner: ImageRefiner | undefined = refinerUnet && refinerPlan ? { denoise: blend(denoiseFor(conditioning[index], refinerUnet)), switchAt: refinerPlan.switchAt, swapMethod: refinerPlan.swapMethod } : undefined;
       // Fooocus logs the synthetic refiner as no refiner.
       const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet && !isSynthetic ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
-      const result = await generateImage({ job: sized, index, refiner, seed, model, plan, denoise: blend(denoiseFor(conditioning[index])), latent, progress, ctx, metadata, initialLatent: input?.initial, toImage: input?.toImage });
+      const result = await generateImage({ job: sized, index, refiner, seed, model, plan, denoise: blend(denoiseFor(conditioning[index])), latent, progress, ctx, metadata, initialLatent: input?.initial, toImage: input?.toImage, combine: kernels.combine });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

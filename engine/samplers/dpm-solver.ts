@@ -5,7 +5,7 @@
  * denoise, as k-diffusion does (η = 0: deterministic).
  */
 import { scheduleStepAt } from './sampler-math.ts';
-import type { SamplerRun } from './types.ts';
+import type { LatentTerm, SamplerRun } from './types.ts';
 
 const sigmaAt = (t: number): number => Math.exp(-t);
 
@@ -28,17 +28,21 @@ class EpsilonSolver {
     if (cached) return cached;
     const sigma = sigmaAt(t);
     const denoised = await this.run.model(x, sigma, this.stepIndex());
-    const out = new Float32Array(x.length);
-    for (let j = 0; j < x.length; j++) out[j] = (x[j] - denoised[j]) / sigma;
+    const out = await this.combine([[1 / sigma, x], [-1 / sigma, denoised]]);
     this.cache.set(key, out);
     return out;
+  }
+
+  /** A new latent Σ c·v (run.combine into a fresh buffer). */
+  combine(terms: readonly LatentTerm[]): Promise<Float32Array> {
+    return this.run.combine(new Float32Array(terms[0][1].length), terms);
   }
 
   /** DPM-Solver-1 (= Euler in σ): x − σ(t')·(e^h − 1)·ε. */
   async step1(x: Float32Array, t: number, tNext: number): Promise<Float32Array> {
     const eps = await this.eps('eps', x, t);
     const k = sigmaAt(tNext) * Math.expm1(tNext - t);
-    return x.map((v, j) => v - k * eps[j]);
+    return this.combine([[1, x], [-k, eps]]);
   }
 
   /** DPM-Solver-2 with its intermediate point at t + r1·h. */
@@ -47,11 +51,12 @@ class EpsilonSolver {
     const eps = await this.eps('eps', x, t);
     const s1 = t + r1 * h;
     const k1 = sigmaAt(s1) * Math.expm1(r1 * h);
-    const u1 = x.map((v, j) => v - k1 * eps[j]);
+    const u1 = await this.combine([[1, x], [-k1, eps]]);
     const epsR1 = await this.eps('eps_r1', u1, s1);
     const k = sigmaAt(tNext) * Math.expm1(h);
     const kCorrection = k / (2 * r1);
-    return x.map((v, j) => v - k * eps[j] - kCorrection * (epsR1[j] - eps[j]));
+    // x − k·ε − kc·(ε_r1 − ε)
+    return this.combine([[1, x], [kCorrection - k, eps], [-kCorrection, epsR1]]);
   }
 
   /** DPM-Solver-3 with intermediate points at t + h/3 and t + 2h/3. */
@@ -61,15 +66,15 @@ class EpsilonSolver {
     const s1 = t + r1 * h;
     const s2 = t + r2 * h;
     const k1 = sigmaAt(s1) * Math.expm1(r1 * h);
-    const u1 = x.map((v, j) => v - k1 * eps[j]);
+    const u1 = await this.combine([[1, x], [-k1, eps]]);
     const epsR1 = await this.eps('eps_r1', u1, s1);
     const k2 = sigmaAt(s2) * Math.expm1(r2 * h);
     const k2Correction = sigmaAt(s2) * (r2 / r1) * (Math.expm1(r2 * h) / (r2 * h) - 1);
-    const u2 = x.map((v, j) => v - k2 * eps[j] - k2Correction * (epsR1[j] - eps[j]));
+    const u2 = await this.combine([[1, x], [k2Correction - k2, eps], [-k2Correction, epsR1]]);
     const epsR2 = await this.eps('eps_r2', u2, s2);
     const k = sigmaAt(tNext) * Math.expm1(h);
     const kCorrection = (sigmaAt(tNext) / r2) * (Math.expm1(h) / h - 1);
-    return x.map((v, j) => v - k * eps[j] - kCorrection * (epsR2[j] - eps[j]));
+    return this.combine([[1, x], [kCorrection - k, eps], [-kCorrection, epsR2]]);
   }
 }
 
@@ -82,8 +87,8 @@ function endpoints(sigmas: readonly number[]): { tStart: number; tEnd: number } 
 }
 
 /** D = x − σ·ε: the step's first denoised estimate, for onStep. */
-function denoisedOf(x: Float32Array, eps: Float32Array, sigma: number): Float32Array {
-  return x.map((v, j) => v - sigma * eps[j]);
+function denoisedOf(solver: EpsilonSolver, x: Float32Array, eps: Float32Array, sigma: number): Promise<Float32Array> {
+  return solver.combine([[1, x], [-sigma, eps]]);
 }
 
 /**
@@ -105,7 +110,7 @@ export async function sampleDpmFast(run: SamplerRun): Promise<Float32Array> {
     const t = tAt(stage);
     const tNext = tAt(stage + 1);
     solver.reset();
-    const denoised = denoisedOf(x, await solver.eps('eps', x, t), sigmaAt(t));
+    const denoised = await denoisedOf(solver, x, await solver.eps('eps', x, t), sigmaAt(t));
     if (orders[stage] === 1) x = await solver.step1(x, t, tNext);
     else if (orders[stage] === 2) x = await solver.step2(x, t, tNext);
     else x = await solver.step3(x, t, tNext);
@@ -180,6 +185,7 @@ export async function sampleDpmAdaptive(run: SamplerRun): Promise<Float32Array> 
     const eps = await solver.eps('eps', x, s);
     const xLow = await solver.step2(x, s, t, 1 / 3);
     const xHigh = await solver.step3(x, s, t);
+    // The error norm is a reduction, not a linear combination: it stays in JavaScript (dpm_adaptive only).
     let sumSq = 0;
     for (let j = 0; j < x.length; j++) {
       const delta = Math.max(ADAPTIVE.atol, ADAPTIVE.rtol * Math.max(Math.abs(xLow[j]), Math.abs(xPrev[j])));
@@ -188,7 +194,7 @@ export async function sampleDpmAdaptive(run: SamplerRun): Promise<Float32Array> 
     }
     isNewStep = pid.propose(Math.sqrt(sumSq / x.length));
     if (isNewStep) {
-      const denoised = denoisedOf(x, eps, sigmaAt(s));
+      const denoised = await denoisedOf(solver, x, eps, sigmaAt(s));
       xPrev = xLow;
       x = xHigh;
       s = t;

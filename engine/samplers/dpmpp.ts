@@ -2,10 +2,12 @@
  * DPM-Solver++ family (Lu et al. 2022) in k-diffusion's form, with λ = −ln σ and h = λ_{i+1} − λ_i:
  * dpmpp_2m (multistep), dpmpp_2m_sde (midpoint, η = 1), dpmpp_3m_sde, dpmpp_sde (single-step, r = ½)
  * and dpmpp_2s_ancestral. SDE noise comes from the seeded i.i.d. stream (DECISIONS §1: same
- * distribution as torchsde's Brownian tree, not the same bits).
+ * distribution as torchsde's Brownian tree, not the same bits). Each update is one linear
+ * combination (run.combine) of x, the denoised estimates and the noise, expanded from k-diffusion's
+ * nested form.
  */
-import { addScaledInPlace, ancestralStep, copyInto, eulerStepInPlace } from './sampler-math.ts';
-import type { SamplerRun } from './types.ts';
+import { ancestralStep, copyInto, eulerStep } from './sampler-math.ts';
+import type { LatentTerm, SamplerRun } from './types.ts';
 
 /** Step to σ = 0: x ← D. Shared by every solver here. */
 function finalDenoise(x: Float32Array, denoised: Float32Array): void {
@@ -27,12 +29,12 @@ export async function sampleDpmpp2m(run: SamplerRun): Promise<Float32Array> {
       const ratio = next / sigma;
       const weight = -Math.expm1(-h);
       if (!previous || i === 0) {
-        for (let j = 0; j < x.length; j++) x[j] = ratio * x[j] + weight * current[j];
+        await run.combine(x, [[ratio, x], [weight, current]]);
       } else {
+        // ratio·x + weight·(a·D_i − b·D_{i−1}), a = 1 + 1/(2r), b = 1/(2r).
         const r = Math.log(sigmas[i - 1] / sigma) / h;
-        const a = 1 + 1 / (2 * r);
         const b = 1 / (2 * r);
-        for (let j = 0; j < x.length; j++) x[j] = ratio * x[j] + weight * (a * current[j] - b * previous[j]);
+        await run.combine(x, [[ratio, x], [weight * (1 + b), current], [-weight * b, previous]]);
       }
     }
     await run.step(i, current);
@@ -58,15 +60,14 @@ export async function sampleDpmpp2mSde(run: SamplerRun): Promise<Float32Array> {
       // (σ'/σ)·e^{−ηh} and 1 − e^{−(1+η)h} with η = 1.
       const decay = (next / sigma) * Math.exp(-h);
       const weight = -Math.expm1(-2 * h);
+      const noise: LatentTerm = [next * Math.sqrt(-Math.expm1(-2 * h)), run.noise()];
       if (previous && hLast > 0) {
+        // + correction·(D_i − D_{i−1})
         const correction = 0.5 * weight * (h / hLast);
-        for (let j = 0; j < x.length; j++) {
-          x[j] = decay * x[j] + weight * current[j] + correction * (current[j] - previous[j]);
-        }
+        await run.combine(x, [[decay, x], [weight + correction, current], [-correction, previous], noise]);
       } else {
-        for (let j = 0; j < x.length; j++) x[j] = decay * x[j] + weight * current[j];
+        await run.combine(x, [[decay, x], [weight, current], noise]);
       }
-      addScaledInPlace(x, run.noise(), next * Math.sqrt(-Math.expm1(-2 * h)));
       hLast = h;
     }
     await run.step(i, current);
@@ -96,24 +97,25 @@ export async function sampleDpmpp3mSde(run: SamplerRun): Promise<Float32Array> {
       const decay = Math.exp(-hEta);
       const weight = -Math.expm1(-hEta);
       const phi2 = Math.expm1(-hEta) / hEta + 1;
+      const noise: LatentTerm = [next * Math.sqrt(-Math.expm1(-2 * h)), run.noise()];
       if (d1 && d2 && h2 > 0) {
+        // k-diffusion: s0 = (d0 − d1)/r0, s1 = (d1 − d2)/r1, first = s0 + (s0 − s1)·r0/(r0 + r1),
+        // second = (s0 − s1)/(r0 + r1); x' = decay·x + weight·d0 + φ2·first − φ3·second.
+        // So φ2·first − φ3·second = A·s0 + B·s1 with the A and B below.
         const r0 = h1 / h;
         const r1 = h2 / h;
         const phi3 = phi2 / hEta - 0.5;
-        for (let j = 0; j < x.length; j++) {
-          const slope0 = (d0[j] - d1[j]) / r0;
-          const slope1 = (d1[j] - d2[j]) / r1;
-          const first = slope0 + ((slope0 - slope1) * r0) / (r0 + r1);
-          const second = (slope0 - slope1) / (r0 + r1);
-          x[j] = decay * x[j] + weight * d0[j] + phi2 * first - phi3 * second;
-        }
+        const q = r0 / (r0 + r1);
+        const u = 1 / (r0 + r1);
+        const a = phi2 * (1 + q) - phi3 * u;
+        const b = -phi2 * q + phi3 * u;
+        await run.combine(x, [[decay, x], [weight + a / r0, d0], [-a / r0 + b / r1, d1], [-b / r1, d2], noise]);
       } else if (d1 && h1 > 0) {
         const r = h1 / h;
-        for (let j = 0; j < x.length; j++) x[j] = decay * x[j] + weight * d0[j] + (phi2 * (d0[j] - d1[j])) / r;
+        await run.combine(x, [[decay, x], [weight + phi2 / r, d0], [-phi2 / r, d1], noise]);
       } else {
-        for (let j = 0; j < x.length; j++) x[j] = decay * x[j] + weight * d0[j];
+        await run.combine(x, [[decay, x], [weight, d0], noise]);
       }
-      addScaledInPlace(x, run.noise(), next * Math.sqrt(-Math.expm1(-2 * h)));
     }
     await run.step(i, d0);
     [d2, d1, d0] = [d1, d0, d2];
@@ -130,38 +132,40 @@ export async function sampleDpmpp3mSde(run: SamplerRun): Promise<Float32Array> {
 export async function sampleDpmppSde(run: SamplerRun): Promise<Float32Array> {
   const { x, sigmas } = run;
   const trial = new Float32Array(x.length);
-  const noiseOuter = new Float32Array(x.length);
+  const fresh = new Float32Array(x.length);
   let first: Float32Array | undefined;
   for (let i = 0; i < sigmas.length - 1; i++) {
     const sigma = sigmas[i];
     const next = sigmas[i + 1];
     first = copyInto(first, await run.model(x, sigma, i));
     if (next === 0) {
-      eulerStepInPlace(x, first, sigma, 0);
+      await eulerStep(run, x, x, first, sigma, 0);
     } else {
       const sigmaS = Math.sqrt(sigma * next);
       // Stage 1: ancestral step σ → σs.
       const stage1 = ancestralStep(sigma, sigmaS);
       const w1 = -Math.expm1(Math.log(stage1.sigmaDown / sigma));
       const noiseInner = run.noise();
-      for (let j = 0; j < x.length; j++) {
-        trial[j] = (stage1.sigmaDown / sigma) * x[j] + w1 * first[j] + noiseInner[j] * stage1.sigmaUp;
-      }
-      // Increment over [σ', σ] = increment over [σs, σ] + an independent one over [σ', σs].
+      await run.combine(trial, [[stage1.sigmaDown / sigma, x], [w1, first], [stage1.sigmaUp, noiseInner]]);
+      // Increment over [σ', σ] = increment over [σs, σ] + an independent one over [σ', σs]:
+      // noise_outer = a·noise_inner + b·fresh.
       const innerSpan = sigma - sigmaS;
       const outerSpan = sigma - next;
       const a = Math.sqrt(innerSpan / outerSpan);
       const b = Math.sqrt((sigmaS - next) / outerSpan);
-      const rng = run.rng();
-      for (let j = 0; j < x.length; j++) noiseOuter[j] = a * noiseInner[j] + b * rng.next();
+      run.rng().fill(fresh);
       const second = await run.model(trial, sigmaS, i);
       // Stage 2: ancestral step σ → σ' with the estimate D' = ½D + ½D_s (fac = 1/(2r) = 1).
       const stage2 = ancestralStep(sigma, next);
       const ratio = stage2.sigmaDown / sigma;
       const w2 = -Math.expm1(Math.log(ratio));
-      for (let j = 0; j < x.length; j++) {
-        x[j] = ratio * x[j] + w2 * (0.5 * first[j] + 0.5 * second[j]) + noiseOuter[j] * stage2.sigmaUp;
-      }
+      await run.combine(x, [
+        [ratio, x],
+        [0.5 * w2, first],
+        [0.5 * w2, second],
+        [a * stage2.sigmaUp, noiseInner],
+        [b * stage2.sigmaUp, fresh],
+      ]);
     }
     await run.step(i, first);
   }
@@ -177,18 +181,19 @@ export async function sampleDpmpp2sAncestral(run: SamplerRun): Promise<Float32Ar
     const sigma = sigmas[i];
     first = copyInto(first, await run.model(x, sigma, i));
     const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmas[i + 1]);
+    const noise: LatentTerm[] = sigmas[i + 1] > 0 ? [[sigmaUp, run.noise()]] : [];
     if (sigmaDown === 0) {
-      eulerStepInPlace(x, first, sigma, 0);
+      await eulerStep(run, x, x, first, sigma, 0);
+      if (noise.length > 0) await run.combine(x, [[1, x], ...noise]);
     } else {
       const h = Math.log(sigma / sigmaDown);
       const sigmaS = Math.sqrt(sigma * sigmaDown);
       const w1 = -Math.expm1(-h / 2);
-      for (let j = 0; j < x.length; j++) trial[j] = (sigmaS / sigma) * x[j] + w1 * first[j];
+      await run.combine(trial, [[sigmaS / sigma, x], [w1, first]]);
       const second = await run.model(trial, sigmaS, i);
       const w2 = -Math.expm1(-h);
-      for (let j = 0; j < x.length; j++) x[j] = (sigmaDown / sigma) * x[j] + w2 * second[j];
+      await run.combine(x, [[sigmaDown / sigma, x], [w2, second], ...noise]);
     }
-    if (sigmas[i + 1] > 0) addScaledInPlace(x, run.noise(), sigmaUp);
     await run.step(i, first);
   }
   return x;

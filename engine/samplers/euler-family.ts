@@ -2,7 +2,7 @@
  * First-order samplers (k-diffusion formulation, σ_i → σ_{i+1}):
  * euler, euler_ancestral (η = 1) and lcm (jump to the denoised estimate, re-noise to σ_{i+1}).
  */
-import { addScaledInPlace, ancestralStep, eulerStepInPlace } from './sampler-math.ts';
+import { ancestralStep, eulerStep, eulerTerms } from './sampler-math.ts';
 import type { SamplerRun } from './types.ts';
 
 /** x ← x + d·(σ_{i+1} − σ_i), d = (x − D)/σ_i. */
@@ -10,7 +10,7 @@ export async function sampleEuler(run: SamplerRun): Promise<Float32Array> {
   const { x, sigmas } = run;
   for (let i = 0; i < sigmas.length - 1; i++) {
     const denoised = await run.model(x, sigmas[i], i);
-    eulerStepInPlace(x, denoised, sigmas[i], sigmas[i + 1]);
+    await eulerStep(run, x, x, denoised, sigmas[i], sigmas[i + 1]);
     await run.step(i, denoised);
   }
   return x;
@@ -22,8 +22,8 @@ export async function sampleEulerAncestral(run: SamplerRun): Promise<Float32Arra
   for (let i = 0; i < sigmas.length - 1; i++) {
     const denoised = await run.model(x, sigmas[i], i);
     const { sigmaDown, sigmaUp } = ancestralStep(sigmas[i], sigmas[i + 1]);
-    eulerStepInPlace(x, denoised, sigmas[i], sigmaDown);
-    if (sigmas[i + 1] > 0) addScaledInPlace(x, run.noise(), sigmaUp);
+    const terms = eulerTerms(x, denoised, sigmas[i], sigmaDown);
+    await run.combine(x, sigmas[i + 1] > 0 ? [...terms, [sigmaUp, run.noise()]] : terms);
     await run.step(i, denoised);
   }
   return x;
@@ -34,8 +34,8 @@ export async function sampleLcm(run: SamplerRun): Promise<Float32Array> {
   const { x, sigmas } = run;
   for (let i = 0; i < sigmas.length - 1; i++) {
     const denoised = await run.model(x, sigmas[i], i);
-    x.set(denoised);
-    if (sigmas[i + 1] > 0) addScaledInPlace(x, run.noise(), sigmas[i + 1]);
+    if (sigmas[i + 1] > 0) await run.combine(x, [[1, denoised], [sigmas[i + 1], run.noise()]]);
+    else x.set(denoised);
     await run.step(i, denoised);
   }
   return x;

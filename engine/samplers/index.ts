@@ -20,9 +20,11 @@ import {
   sampleDpmpp3mSde,
   sampleDpmppSde,
 } from './dpmpp.ts';
+import { combineInJs } from './sampler-math.ts';
 import type { Denoiser, SampleOptions, Sampler, SamplerRun } from './types.ts';
 
-export type { Denoiser, SampleOptions } from './types.ts';
+export type { Denoiser, LatentCombine, LatentTerm, SampleOptions } from './types.ts';
+export { combineInJs } from './sampler-math.ts';
 
 /**
  * Names that run exactly the maths of another offered name (same output for the same input and seed).
@@ -116,6 +118,7 @@ function createRun(denoise: Denoiser, x: Float32Array, sigmas: readonly number[]
   return {
     x,
     sigmas,
+    combine: options.combine ?? combineInJs,
     async model(input, sigma, stepIndex) {
       const denoised = await denoise(input, sigma, stepIndex);
       if (!(denoised instanceof Float32Array) || denoised.length !== input.length) {

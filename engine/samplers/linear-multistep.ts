@@ -3,7 +3,7 @@
  * d_k = (x − D_k)/σ_k of the last `order` steps are combined with weights ∫_{σ_i}^{σ_{i+1}} ℓ_j(τ) dτ,
  * ℓ_j the Lagrange basis polynomial through σ_i, σ_{i−1}, … — variable-step, so any schedule works.
  */
-import type { SamplerRun } from './types.ts';
+import type { LatentTerm, SamplerRun } from './types.ts';
 
 const LMS_ORDER = 4;
 
@@ -43,15 +43,11 @@ export async function sampleLms(run: SamplerRun): Promise<Float32Array> {
     const sigma = sigmas[i];
     const denoised = await run.model(x, sigma, i);
     const slope = slopes.length === LMS_ORDER ? (slopes.pop() as Float32Array) : new Float32Array(x.length);
-    for (let j = 0; j < x.length; j++) slope[j] = (x[j] - denoised[j]) / sigma;
+    await run.combine(slope, [[1 / sigma, x], [-1 / sigma, denoised]]);
     slopes.unshift(slope);
     const order = Math.min(i + 1, LMS_ORDER);
-    const coefficients = Array.from({ length: order }, (_, k) => linearMultistepCoefficient(order, sigmas, i, k));
-    for (let j = 0; j < x.length; j++) {
-      let increment = 0;
-      for (let k = 0; k < order; k++) increment += coefficients[k] * slopes[k][j];
-      x[j] += increment;
-    }
+    const terms = slopes.slice(0, order).map((s, k): LatentTerm => [linearMultistepCoefficient(order, sigmas, i, k), s]);
+    await run.combine(x, [[1, x], ...terms]);
     await run.step(i, denoised);
   }
   return x;

@@ -8,7 +8,7 @@
  * it costs about twice the calls of heun; its steps are reported mapped onto 0..n−1.
  */
 import { karrasSigmas } from '../schedulers/sigmas.ts';
-import { addScaledInPlace, copyInto, eulerStepInPlace, eulerStepInto, scheduleStepAt } from './sampler-math.ts';
+import { addScaled, copyInto, eulerStep, scheduleStepAt } from './sampler-math.ts';
 import type { SamplerRun } from './types.ts';
 
 const RESTART_MIN_STEPS = 20;
@@ -59,19 +59,18 @@ export async function sampleRestart(run: SamplerRun): Promise<Float32Array> {
   for (let k = 0; k < pairs.length; k++) {
     const [sigma, next] = pairs[k];
     if (lastSigma !== undefined && lastSigma < sigma) {
-      addScaledInPlace(x, run.noise(), Math.sqrt(sigma * sigma - lastSigma * lastSigma));
+      await addScaled(run, x, run.noise(), Math.sqrt(sigma * sigma - lastSigma * lastSigma));
     }
     const index = scheduleStepAt(k / pairs.length, n, false);
     first = copyInto(first, await run.model(x, sigma, index));
     if (next === 0) {
-      eulerStepInPlace(x, first, sigma, next);
+      await eulerStep(run, x, x, first, sigma, next);
     } else {
-      eulerStepInto(trial, x, first, sigma, next);
+      // A Heun step: x + ((x − D)/σ + (trial − D')/σ')/2·dt.
+      await eulerStep(run, trial, x, first, sigma, next);
       const second = await run.model(trial, next, index);
-      const dt = next - sigma;
-      for (let j = 0; j < x.length; j++) {
-        x[j] += (((x[j] - first[j]) / sigma + (trial[j] - second[j]) / next) / 2) * dt;
-      }
+      const half = (next - sigma) / 2;
+      await run.combine(x, [[1 + half / sigma, x], [-half / sigma, first], [half / next, trial], [-half / next, second]]);
     }
     lastSigma = next;
     await run.step(scheduleStepAt((k + 1) / pairs.length, n, true), first);

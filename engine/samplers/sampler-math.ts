@@ -1,4 +1,43 @@
-/** Small helpers shared by the k-diffusion style samplers. */
+/**
+ * Small helpers shared by the k-diffusion style samplers. Latent arithmetic is written as linear
+ * combinations (run.combine), so the same sampler code runs in JavaScript or as an ONNX graph.
+ */
+import type { LatentTerm, SamplerRun } from './types.ts';
+
+/** The JavaScript LatentCombine: float64 sums per element, stored as float32. */
+export async function combineInJs(out: Float32Array, terms: readonly LatentTerm[]): Promise<Float32Array> {
+  combineInJsSync(out, terms);
+  return out;
+}
+
+export function combineInJsSync(out: Float32Array, terms: readonly LatentTerm[]): void {
+  for (const [, v] of terms) {
+    if (v.length !== out.length) throw new Error(`combine: a latent of ${v.length} values for an output of ${out.length}`);
+  }
+  switch (terms.length) {
+    case 1: {
+      const [[a, va]] = terms;
+      for (let j = 0; j < out.length; j++) out[j] = a * va[j];
+      return;
+    }
+    case 2: {
+      const [[a, va], [b, vb]] = terms;
+      for (let j = 0; j < out.length; j++) out[j] = a * va[j] + b * vb[j];
+      return;
+    }
+    case 3: {
+      const [[a, va], [b, vb], [c, vc]] = terms;
+      for (let j = 0; j < out.length; j++) out[j] = a * va[j] + b * vb[j] + c * vc[j];
+      return;
+    }
+    default:
+      for (let j = 0; j < out.length; j++) {
+        let sum = 0;
+        for (const [coefficient, v] of terms) sum += coefficient * v[j];
+        out[j] = sum;
+      }
+  }
+}
 
 /**
  * Ancestral split of a step σ → σnext (η = 1): deterministic part down to σdown, then fresh noise of
@@ -14,22 +53,23 @@ export function ancestralStep(sigma: number, sigmaNext: number, eta = 1): { sigm
   return { sigmaDown, sigmaUp };
 }
 
-/** Euler step along d = (x − D)/σ from σ to σTo, in place: x ← x + (x − D)·(σTo − σ)/σ. */
-export function eulerStepInPlace(x: Float32Array, denoised: Float32Array, sigma: number, sigmaTo: number): void {
+/**
+ * The terms of an Euler step along d = (x − D)/σ from σ to σTo: x + (x − D)·(σTo − σ)/σ. To σTo = 0
+ * that is exactly D (coefficients 0 and 1).
+ */
+export function eulerTerms(x: Float32Array, denoised: Float32Array, sigma: number, sigmaTo: number): LatentTerm[] {
   const k = (sigmaTo - sigma) / sigma;
-  for (let j = 0; j < x.length; j++) x[j] += (x[j] - denoised[j]) * k;
+  return [[1 + k, x], [-k, denoised]];
 }
 
-/** out ← x + (x − D)·(σTo − σ)/σ, leaving x untouched (the trial point of two-stage samplers). */
-export function eulerStepInto(out: Float32Array, x: Float32Array, denoised: Float32Array, sigma: number, sigmaTo: number): Float32Array {
-  const k = (sigmaTo - sigma) / sigma;
-  for (let j = 0; j < x.length; j++) out[j] = x[j] + (x[j] - denoised[j]) * k;
-  return out;
+/** out ← the Euler step from (x, σ) to σTo (out may be x). */
+export function eulerStep(run: SamplerRun, out: Float32Array, x: Float32Array, denoised: Float32Array, sigma: number, sigmaTo: number): Promise<Float32Array> {
+  return run.combine(out, eulerTerms(x, denoised, sigma, sigmaTo));
 }
 
 /** x ← x + scale·noise, in place. */
-export function addScaledInPlace(x: Float32Array, noise: Float32Array, scale: number): void {
-  for (let j = 0; j < x.length; j++) x[j] += noise[j] * scale;
+export function addScaled(run: SamplerRun, x: Float32Array, noise: Float32Array, scale: number): Promise<Float32Array> {
+  return run.combine(x, [[1, x], [scale, noise]]);
 }
 
 /** Copies src into dst (allocating dst when absent) and returns dst. */

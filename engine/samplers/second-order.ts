@@ -1,10 +1,16 @@
 /**
  * Two-evaluation samplers from k-diffusion: heun (trapezoid), dpm_2 (midpoint in log σ) and
  * dpm_2_ancestral, plus ComfyUI's heunpp2 (up to three evaluations). Each falls back to one Euler step
- * when stepping to the schedule's last σ.
+ * when stepping to the schedule's last σ. Updates are written as linear combinations (run.combine):
+ * x + Σ w_k·(x_k − D_k)/σ_k·dt expands to coefficients on x, each x_k and each D_k.
  */
-import { addScaledInPlace, ancestralStep, copyInto, eulerStepInPlace, eulerStepInto } from './sampler-math.ts';
-import type { SamplerRun } from './types.ts';
+import { ancestralStep, copyInto, eulerStep } from './sampler-math.ts';
+import type { LatentTerm, SamplerRun } from './types.ts';
+
+/** The terms of w·(point − denoised)/σ·dt. */
+function slopeTerms(point: Float32Array, denoised: Float32Array, sigma: number, weightDt: number): LatentTerm[] {
+  return [[weightDt / sigma, point], [-weightDt / sigma, denoised]];
+}
 
 /** Heun: trial Euler step to σ_{i+1}, then average the two slopes. */
 export async function sampleHeun(run: SamplerRun): Promise<Float32Array> {
@@ -17,16 +23,12 @@ export async function sampleHeun(run: SamplerRun): Promise<Float32Array> {
     // Copy: the second model call may reuse the buffer the first one returned.
     first = copyInto(first, await run.model(x, sigma, i));
     if (next === 0) {
-      eulerStepInPlace(x, first, sigma, next);
+      await eulerStep(run, x, x, first, sigma, next);
     } else {
-      eulerStepInto(trial, x, first, sigma, next);
+      await eulerStep(run, trial, x, first, sigma, next);
       const second = await run.model(trial, next, i);
-      const dt = next - sigma;
-      for (let j = 0; j < x.length; j++) {
-        const d1 = (x[j] - first[j]) / sigma;
-        const d2 = (trial[j] - second[j]) / next;
-        x[j] += ((d1 + d2) / 2) * dt;
-      }
+      const half = (next - sigma) / 2;
+      await run.combine(x, [[1, x], ...slopeTerms(x, first, sigma, half), ...slopeTerms(trial, second, next, half)]);
     }
     await run.step(i, first);
   }
@@ -37,10 +39,9 @@ export async function sampleHeun(run: SamplerRun): Promise<Float32Array> {
 async function midpointStep(run: SamplerRun, trial: Float32Array, first: Float32Array, sigma: number, target: number, i: number): Promise<void> {
   const { x } = run;
   const sigmaMid = Math.sqrt(sigma * target);
-  eulerStepInto(trial, x, first, sigma, sigmaMid);
+  await eulerStep(run, trial, x, first, sigma, sigmaMid);
   const second = await run.model(trial, sigmaMid, i);
-  const dt = target - sigma;
-  for (let j = 0; j < x.length; j++) x[j] += ((trial[j] - second[j]) / sigmaMid) * dt;
+  await run.combine(x, [[1, x], ...slopeTerms(trial, second, sigmaMid, target - sigma)]);
 }
 
 /** DPM-Solver-2 (k-diffusion's dpm_2). */
@@ -50,7 +51,7 @@ export async function sampleDpm2(run: SamplerRun): Promise<Float32Array> {
   let first: Float32Array | undefined;
   for (let i = 0; i < sigmas.length - 1; i++) {
     first = copyInto(first, await run.model(x, sigmas[i], i));
-    if (sigmas[i + 1] === 0) eulerStepInPlace(x, first, sigmas[i], 0);
+    if (sigmas[i + 1] === 0) await eulerStep(run, x, x, first, sigmas[i], 0);
     else await midpointStep(run, trial, first, sigmas[i], sigmas[i + 1], i);
     await run.step(i, first);
   }
@@ -65,9 +66,9 @@ export async function sampleDpm2Ancestral(run: SamplerRun): Promise<Float32Array
   for (let i = 0; i < sigmas.length - 1; i++) {
     first = copyInto(first, await run.model(x, sigmas[i], i));
     const { sigmaDown, sigmaUp } = ancestralStep(sigmas[i], sigmas[i + 1]);
-    if (sigmaDown === 0) eulerStepInPlace(x, first, sigmas[i], 0);
+    if (sigmaDown === 0) await eulerStep(run, x, x, first, sigmas[i], 0);
     else await midpointStep(run, trial, first, sigmas[i], sigmaDown, i);
-    if (sigmas[i + 1] > 0) addScaledInPlace(x, run.noise(), sigmaUp);
+    if (sigmas[i + 1] > 0) await run.combine(x, [[1, x], [sigmaUp, run.noise()]]);
     await run.step(i, first);
   }
   return x;
@@ -93,30 +94,28 @@ export async function sampleHeunpp2(run: SamplerRun): Promise<Float32Array> {
     const next = sigmas[i + 1];
     first = copyInto(first, await run.model(x, sigma, i));
     if (next === sigmaEnd) {
-      eulerStepInPlace(x, first, sigma, next);
+      await eulerStep(run, x, x, first, sigma, next);
     } else {
-      eulerStepInto(trial, x, first, sigma, next);
+      await eulerStep(run, trial, x, first, sigma, next);
       second = copyInto(second, await run.model(trial, next, i));
       const dt = next - sigma;
       if (sigmas[i + 2] === sigmaEnd) {
         const w2 = next / (2 * sigmas[0]);
         const w1 = 1 - w2;
-        for (let j = 0; j < x.length; j++) {
-          x[j] += (w1 * (x[j] - first[j]) / sigma + w2 * (trial[j] - second[j]) / next) * dt;
-        }
+        await run.combine(x, [[1, x], ...slopeTerms(x, first, sigma, w1 * dt), ...slopeTerms(trial, second, next, w2 * dt)]);
       } else {
         const nextNext = sigmas[i + 2];
-        eulerStepInto(trial2, trial, second, next, nextNext);
+        await eulerStep(run, trial2, trial, second, next, nextNext);
         const third = await run.model(trial2, nextNext, i);
         const w2 = next / (3 * sigmas[0]);
         const w3 = nextNext / (3 * sigmas[0]);
         const w1 = 1 - w2 - w3;
-        for (let j = 0; j < x.length; j++) {
-          const d1 = (x[j] - first[j]) / sigma;
-          const d2 = (trial[j] - second[j]) / next;
-          const d3 = (trial2[j] - third[j]) / nextNext;
-          x[j] += (w1 * d1 + w2 * d2 + w3 * d3) * dt;
-        }
+        await run.combine(x, [
+          [1, x],
+          ...slopeTerms(x, first, sigma, w1 * dt),
+          ...slopeTerms(trial, second, next, w2 * dt),
+          ...slopeTerms(trial2, third, nextNext, w3 * dt),
+        ]);
       }
     }
     await run.step(i, first);

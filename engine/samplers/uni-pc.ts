@@ -8,7 +8,7 @@
  * gives the same method in our frame: x_t = (σ_t/σ_s)·x − (e^{−h} − 1)·D_s − B(−h)·Σ ρ_k·ΔD_k, which is
  * what is written here. A trailing σ = 0 is replaced by 0.001 (ComfyUI) and the latent at that σ returned.
  */
-import type { SamplerRun } from './types.ts';
+import type { LatentTerm, SamplerRun } from './types.ts';
 
 export type UniPcVariant = 'bh1' | 'bh2';
 
@@ -82,7 +82,6 @@ async function sampleUniPc(run: SamplerRun, variant: UniPcVariant): Promise<Floa
   const maxOrder = Math.max(1, Math.min(3, n - 1));
   const history: History[] = [{ sigma: sigmas[0], denoised: Float32Array.from(await run.model(x, sigmas[0], 0)) }];
   const predicted = new Float32Array(x.length);
-  const base = new Float32Array(x.length);
   for (let k = 1; k <= n; k++) {
     const sigmaT = sigmas[k];
     const order = Math.min(maxOrder, k, n + 1 - k);
@@ -91,23 +90,29 @@ async function sampleUniPc(run: SamplerRun, variant: UniPcVariant): Promise<Floa
     const ratio = sigmaT / s.sigma;
     // D1s[i] = (D_{s−i−1} − D_s)/r_i for the older points.
     const older = rks.slice(0, -1).map((r, i) => ({ r, d: history[history.length - 2 - i].denoised }));
-    for (let j = 0; j < x.length; j++) {
-      base[j] = ratio * x[j] - hPhi1 * s.denoised[j];
-      let residual = 0;
-      for (let i = 0; i < rhosPredictor.length; i++) residual += (rhosPredictor[i] * (older[i].d[j] - s.denoised[j])) / older[i].r;
-      predicted[j] = base[j] - bH * residual;
-    }
+    // base = ratio·x − hφ1·D_s; each ρ_i·(D_i − D_s)/r_i of a residual adds to the coefficients of D_i and D_s.
+    const update = (rhos: readonly number[], extra: readonly LatentTerm[]): LatentTerm[] => {
+      let sCoefficient = -hPhi1;
+      const terms: LatentTerm[] = [];
+      for (let i = 0; i < rhos.length && i < older.length; i++) {
+        const w = (bH * rhos[i]) / older[i].r;
+        terms.push([-w, older[i].d]);
+        sCoefficient += w;
+      }
+      for (const [w, v] of extra) {
+        terms.push([-bH * w, v]);
+        sCoefficient += bH * w;
+      }
+      return [[ratio, x], [sCoefficient, s.denoised], ...terms];
+    };
+    await run.combine(predicted, update(rhosPredictor, []));
     const isLast = k === n;
     if (isLast) {
       x.set(predicted);
     } else {
       const modelT = Float32Array.from(await run.model(predicted, sigmaT, k));
       const last = rhosCorrector.length - 1;
-      for (let j = 0; j < x.length; j++) {
-        let residual = rhosCorrector[last] * (modelT[j] - s.denoised[j]);
-        for (let i = 0; i < last; i++) residual += (rhosCorrector[i] * (older[i].d[j] - s.denoised[j])) / older[i].r;
-        x[j] = base[j] - bH * residual;
-      }
+      await run.combine(x, update(rhosCorrector.slice(0, last), [[rhosCorrector[last], modelT]]));
       history.push({ sigma: sigmaT, denoised: modelT });
       if (history.length > maxOrder) history.shift();
     }

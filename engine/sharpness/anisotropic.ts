@@ -51,8 +51,8 @@ export function reflectIndex(i: number, n: number): number {
   return m < n ? m : period - m;
 }
 
-/** (g − mean)/(std + 1e-5) over all of C,h,w, std unbiased (torch.std_mean's default). */
-export function standardiseGuide(guide: ArrayLike<number>): Float64Array {
+/** (g − mean)/(std + 1e-5) over all of C,h,w, std unbiased (torch.std_mean's default); into `out` when given. */
+export function standardiseGuide(guide: ArrayLike<number>, out: Float64Array = new Float64Array(guide.length)): Float64Array {
   const n = guide.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += guide[i];
@@ -60,24 +60,73 @@ export function standardiseGuide(guide: ArrayLike<number>): Float64Array {
   let squares = 0;
   for (let i = 0; i < n; i++) squares += (guide[i] - mean) ** 2;
   const std = Math.sqrt(squares / (n - 1)) + STD_EPSILON;
-  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = (guide[i] - mean) / std;
   return out;
+}
+
+/**
+ * The filter's working memory, kept from one call to the next while the shape stays the same
+ * (~3.3 MB at 1152×896): the filter runs once per sampling step, and allocating it afresh each
+ * time made every call pay page faults and garbage collections for ~3 MB of new typed arrays,
+ * which in the engine process cost about as much again as the filter itself. The engine calls
+ * the filter from one thread, one call at a time.
+ */
+interface FilterScratch {
+  key: string;
+  guide: Float64Array;
+  guidePadded: Float64Array;
+  inputPadded: Float64Array;
+  weights: Float64Array;
+  numerator: Float64Array;
+  denominator: Float64Array;
+}
+
+let scratch: FilterScratch | null = null;
+
+function scratchFor(C: number, H: number, W: number): FilterScratch {
+  const key = `${C}x${H}x${W}`;
+  if (scratch?.key !== key) {
+    const padded = (H + 2 * FILTER_RADIUS) * (W + 2 * FILTER_RADIUS);
+    scratch = {
+      key,
+      guide: new Float64Array(C * H * W),
+      // Lanes past C are never written, so they stay 0 for this shape (padInterleaved relies on it).
+      guidePadded: new Float64Array(padded * LANES),
+      inputPadded: new Float64Array(padded * LANES),
+      weights: new Float64Array(padded),
+      numerator: new Float64Array(H * W * LANES),
+      denominator: new Float64Array(H * W),
+    };
+  }
+  return scratch;
+}
+
+/**
+ * The shape as int32 values. Callers compute sizes by division (latent = image / 8, C = n / (h·w)),
+ * which V8 may hand over as doubles; every index below is built from these, and with a double in
+ * them the compiled loops do double arithmetic for each index (measured 1.3–1.7× slower), and keep
+ * doing so for later calls. `| 0` makes them small integers whatever their representation.
+ */
+function smallIntegers(shape: TensorShape): TensorShape {
+  const { channels, height, width } = shape;
+  if (!Number.isInteger(channels) || !Number.isInteger(height) || !Number.isInteger(width)) {
+    throw new Error(`bilateral blur: shape [${channels},${height},${width}] is not made of integers`);
+  }
+  return { channels: channels | 0, height: height | 0, width: width | 0 };
 }
 
 /** Channel slots per pixel in the blur's working copies: SDXL latents have exactly 4. */
 const LANES = 4;
 
 /**
- * Copies float [C,h,w] (C ≤ 4) into float64 [h+12, w+12, 4], channels interleaved, with the
+ * Copies float [C,h,w] (C ≤ 4) into `out`, float64 [h+12, w+12, 4], channels interleaved, with the
  * reflect border (`reflectIndex`, so axes shorter than the radius fold again, as Fooocus-sized
- * inputs never need). Slots past C stay 0, which adds exactly 0 to every L1 distance.
+ * inputs never need). Slots past C stay 0 (never written), which adds exactly 0 to every L1 distance.
  */
-function padInterleaved(values: ArrayLike<number>, C: number, H: number, W: number): Float64Array {
+function padInterleaved(values: ArrayLike<number>, C: number, H: number, W: number, out: Float64Array): Float64Array {
   const Hp = H + 2 * FILTER_RADIUS;
   const Wp = W + 2 * FILTER_RADIUS;
   const cols = Int32Array.from({ length: Wp }, (_, i) => reflectIndex(i - FILTER_RADIUS, W));
-  const out = new Float64Array(Hp * Wp * LANES);
   for (let py = 0; py < Hp; py++) {
     const row = reflectIndex(py - FILTER_RADIUS, H) * W;
     for (let px = 0; px < Wp; px++) {
@@ -144,10 +193,10 @@ function addSymmetricTaps(den: Float64Array, num: Float64Array, x: Float64Array,
  * for the tap p+o and at p−o for the tap p−o (the Gaussian is even). That halves the exps, and
  * expNonPositive makes each cheaper. Compared with the per-pixel gather
  * (joint-bilateral-reference.ts) only the exps' last bits and the order of the float64 sums
- * differ; bench/sharpness.bench.ts measures both.
+ * differ; bench/sharpness.bench.ts measures both. The result goes into `out` when given.
  */
-export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape): Float32Array {
-  const { channels: C, height: H, width: W } = shape;
+export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape, out: Float32Array = new Float32Array(input.length)): Float32Array {
+  const { channels: C, height: H, width: W } = smallIntegers(shape);
   const plane = H * W;
   if (input.length !== C * plane || guide.length !== C * plane) {
     throw new Error(`bilateral blur: tensors of ${input.length} and ${guide.length} values do not match [${C},${H},${W}]`);
@@ -155,12 +204,14 @@ export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<nu
   if (C > LANES) throw new Error(`bilateral blur: ${C} channels; at most ${LANES} are supported (SDXL latents have 4)`);
   const r = FILTER_RADIUS;
   const layout: Layout = { H, W, Wp: W + 2 * r, r };
-  const g = padInterleaved(guide, C, H, W);
-  const x = padInterleaved(input, C, H, W);
+  const work = scratchFor(C, H, W);
+  const g = padInterleaved(guide, C, H, W, work.guidePadded);
+  const x = padInterleaved(input, C, H, W, work.inputPadded);
   const gaussian = gaussianKernel1d(FILTER_WINDOW, SIGMA_SPACE);
-  const num = new Float64Array(plane * LANES);
-  const den = new Float64Array(plane);
-  const e = new Float64Array((H + 2 * r) * layout.Wp);
+  const num = work.numerator;
+  const den = work.denominator;
+  // Every weight the taps read is written first for its offset (pairWeights), so stale values never count.
+  const e = work.weights;
 
   // Centre tap: distance 0, range weight 1.
   const centreWeight = gaussian[r] * gaussian[r];
@@ -176,12 +227,13 @@ export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<nu
     }
   }
 
-  const out = new Float32Array(C * plane);
   for (let i = 0; i < plane; i++) for (let c = 0; c < C; c++) out[c * plane + i] = num[i * LANES + c] / den[i];
   return out;
 }
 
-/** Fooocus `adaptive_anisotropic_filter(x, g)`: blur x with range weights from standardised g. */
-export function adaptiveAnisotropicFilter(x: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape): Float32Array {
-  return jointBilateralBlur(x, standardiseGuide(guide), shape);
+/** Fooocus `adaptive_anisotropic_filter(x, g)`: blur x with range weights from standardised g (into `out` when given). */
+export function adaptiveAnisotropicFilter(x: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape, out?: Float32Array): Float32Array {
+  const { channels: C, height: H, width: W } = smallIntegers(shape);
+  const standard = guide.length === C * H * W ? standardiseGuide(guide, scratchFor(C, H, W).guide) : standardiseGuide(guide);
+  return jointBilateralBlur(x, standard, shape, out);
 }

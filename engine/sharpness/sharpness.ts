@@ -13,11 +13,18 @@ export function sharpnessWeight(sharpness: number, progress: number): number {
 /**
  * ε_c' = filter(ε_c, guide x0_c)·α + ε_c·(1 − α), all float32 [C,h,w] with ε_c = x − x0_c.
  * At α = 0 (first step, or sharpness 0) the blend is ε_c itself, so the filter is not run.
+ * `work` (optional): buffers for the filtered ε_c and the result (the result may be epsCond itself).
  */
-export function sharpenConditionalEps(epsCond: Float32Array, x0Cond: Float32Array, alpha: number, shape: TensorShape): Float32Array {
+export function sharpenConditionalEps(
+  epsCond: Float32Array,
+  x0Cond: Float32Array,
+  alpha: number,
+  shape: TensorShape,
+  work?: { degraded: Float32Array; out: Float32Array },
+): Float32Array {
   if (alpha === 0) return epsCond;
-  const degraded = adaptiveAnisotropicFilter(epsCond, x0Cond, shape);
-  const out = new Float32Array(epsCond.length);
+  const degraded = adaptiveAnisotropicFilter(epsCond, x0Cond, shape, work?.degraded);
+  const out = work?.out ?? new Float32Array(epsCond.length);
   for (let i = 0; i < out.length; i++) out[i] = degraded[i] * alpha + epsCond[i] * (1 - alpha);
   return out;
 }

@@ -7,9 +7,10 @@
  */
 import type { FeedTensor } from '../onnx/session.ts';
 import type { PromptEmbedding } from '../text-encoders/prompt-encoder.ts';
-import { sharpenConditionalEps, sharpnessWeight } from '../sharpness/sharpness.ts';
+import { sharpnessWeight } from '../sharpness/sharpness.ts';
+import { javascriptStepKernels, type StepKernels } from '../step-kernels/step-kernels.ts';
 import { consistentTimeIds, emphasizedTimeIds, isAdmEmphasized } from './adm.ts';
-import { applyGuidance, progressOf } from './guidance.ts';
+import { progressOf } from './guidance.ts';
 import type { ModelSampling } from './model-sampling.ts';
 import type { UnetRunner } from './unet-runner.ts';
 
@@ -64,6 +65,8 @@ export interface DenoiserSettings {
    */
   fixedTimeIds?: { positive: readonly number[]; negative: readonly number[] };
   onUnetCall?: UnetCallObserver;
+  /** Where the per-step arithmetic runs (engine/step-kernels); default JavaScript. */
+  kernels?: StepKernels;
 }
 
 /** x: float32 [1,C,h,w] → denoised float32 [1,C,h,w]. */
@@ -71,7 +74,7 @@ export type DenoiseFn = (x: Float32Array, sigma: number) => Promise<Float32Array
 
 export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   const { positive, negative } = s;
-  const batch = negative ? 2 : 1;
+  const batch: 1 | 2 = negative ? 2 : 1;
   const sharpness = s.sharpness ?? 0;
   // Conditioning is constant across steps: build the batched tensors once.
   const context = new Float32Array(batch * positive.context.length);
@@ -86,6 +89,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   const consistent = Float32Array.from(new Array(batch).fill(consistentTimeIds(s.width, s.height)).flat());
   const fixed = s.fixedTimeIds ? Float32Array.from([...(negative ? s.fixedTimeIds.negative : []), ...s.fixedTimeIds.positive]) : null;
   const sampling = s.modelSampling;
+  const kernels = s.kernels ?? javascriptStepKernels;
 
   return async (x, sigma) => {
     // Progress and ADM follow the timestep Fooocus's patched forward sees (for a discrete model the
@@ -94,10 +98,8 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
     const progress = progressOf(t);
     const isEmphasized = !fixed && isAdmEmphasized(t, s.admScalerEnd);
     const n = x.length;
-    const cIn = sampling.inputScale(sigma);
-    const sample = new Float32Array(batch * n);
-    for (let i = 0; i < n; i++) sample[i] = x[i] * cIn;
-    if (batch === 2) sample.copyWithin(n, 0, n);
+    const shape = { channels: n / (s.latentHeight * s.latentWidth), height: s.latentHeight, width: s.latentWidth };
+    const sample = await kernels.unetSample(x, shape, sampling.inputScale(sigma), batch);
     const feeds = s.unet.feedsFor({
       sample,
       batch,
@@ -112,24 +114,19 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       freeuScales: s.freeuScales,
     });
     const output = await s.unet.run(feeds);
-    const shape = { channels: n / (s.latentHeight * s.latentWidth), height: s.latentHeight, width: s.latentWidth };
-    // Fooocus guides with ε = x − x0, and the sharpness filter reads x0_c as its guide.
-    const x0Cond = sampling.denoised(x, sigma, output.subarray((batch - 1) * n));
-    let alpha = 0;
-    let denoised = x0Cond;
-    if (batch === 2) {
-      alpha = sharpnessWeight(sharpness, progress);
-      const epsCond = sharpenConditionalEps(difference(x, x0Cond), x0Cond, alpha, shape);
-      const epsUncond = difference(x, sampling.denoised(x, sigma, output.subarray(0, n)));
-      denoised = difference(x, applyGuidance(epsUncond, epsCond, s.guidanceScale, s.adaptiveCfg, progress));
-    }
+    const alpha = batch === 2 ? sharpnessWeight(sharpness, progress) : 0;
+    const denoised = await kernels.guide({
+      x,
+      output,
+      batch,
+      shape,
+      coefficients: sampling.denoisedCoefficients(sigma),
+      sharpnessWeight: alpha,
+      guidanceScale: s.guidanceScale,
+      adaptiveCfg: s.adaptiveCfg,
+      progress,
+    });
     s.onUnetCall?.({ sigma, timestep: t, progress, isAdmEmphasized: isEmphasized, sharpnessWeight: alpha, x, feeds, output, denoised });
     return denoised;
   };
-}
-
-function difference(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
-  return out;
 }

@@ -23,10 +23,16 @@ export function isCfgOne(scale: number): boolean {
 /**
  * real = ε_u + g·(ε_c − ε_u); above `adaptiveCfg`, mimic = ε_u + a·(ε_c − ε_u) and the result is
  * real·p + mimic·(1 − p) (early steps near the mimic scale, late ones at the real scale); otherwise
- * real. Computed term by term as Fooocus's `compute_cfg` does. Arrays of equal length.
+ * real. Computed term by term as Fooocus's `compute_cfg` does. Arrays of equal length; `out` may be either input.
  */
-export function applyGuidance(epsUncond: Float32Array, epsCond: Float32Array, scale: number, adaptiveCfg: number, progress: number): Float32Array {
-  const out = new Float32Array(epsCond.length);
+export function applyGuidance(
+  epsUncond: Float32Array,
+  epsCond: Float32Array,
+  scale: number,
+  adaptiveCfg: number,
+  progress: number,
+  out: Float32Array = new Float32Array(epsCond.length),
+): Float32Array {
   const isMimicking = scale > adaptiveCfg;
   for (let i = 0; i < out.length; i++) {
     const u = epsUncond[i];

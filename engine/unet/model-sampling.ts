@@ -23,8 +23,10 @@ export interface ModelSampling {
    * ¼·ln σ itself, so progress stays ≈ 1 and ADM emphasis never applies — Fooocus's behaviour.
    */
   fooocusTimestep(sigma: number): number;
-  /** D(x, σ) from the UNet output for one row. */
+  /** D(x, σ) from the UNet output for one row: x·coefficients.x + output·coefficients.output. */
   denoised(x: Float32Array, sigma: number, output: Float32Array): Float32Array;
+  /** The two factors of `denoised` at σ (for the step kernels, which compute it where the UNet runs). */
+  denoisedCoefficients(sigma: number): { x: number; output: number };
   /** Whether a UNet export with an integer timestep input can run this sampling. */
   readonly acceptsIntegerTimestep: boolean;
 }
@@ -43,6 +45,7 @@ export function discreteEpsSampling(table: Float64Array, sigmaMin: number, sigma
       for (let i = 0; i < x.length; i++) out[i] = x[i] - sigma * eps[i];
       return out;
     },
+    denoisedCoefficients: (sigma) => ({ x: 1, output: -sigma }),
     acceptsIntegerTimestep: true,
   };
 }
@@ -52,6 +55,7 @@ export const PLAYGROUND_EDM = Object.freeze({ sigmaMin: 0.002, sigmaMax: 120, si
 
 export function continuousEdmSampling(sigmaMin = PLAYGROUND_EDM.sigmaMin, sigmaMax = PLAYGROUND_EDM.sigmaMax, sigmaData = PLAYGROUND_EDM.sigmaData): ModelSampling {
   const sd2 = sigmaData * sigmaData;
+  const edmCoefficients = (sigma: number) => ({ x: sd2 / (sigma * sigma + sd2), output: (sigma * sigmaData) / Math.sqrt(sigma * sigma + sd2) });
   const timestep = (sigma: number): number => 0.25 * Math.log(sigma);
   return {
     kind: 'continuous-edm',
@@ -61,12 +65,12 @@ export function continuousEdmSampling(sigmaMin = PLAYGROUND_EDM.sigmaMin, sigmaM
     timestep,
     fooocusTimestep: timestep,
     denoised: (x, sigma, output) => {
-      const skip = sd2 / (sigma * sigma + sd2);
-      const scale = (sigma * sigmaData) / Math.sqrt(sigma * sigma + sd2);
+      const { x: skip, output: scale } = edmCoefficients(sigma);
       const out = new Float32Array(x.length);
       for (let i = 0; i < x.length; i++) out[i] = x[i] * skip + output[i] * scale;
       return out;
     },
+    denoisedCoefficients: (sigma) => edmCoefficients(sigma),
     acceptsIntegerTimestep: false,
   };
 }

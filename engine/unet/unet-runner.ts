@@ -47,6 +47,11 @@ export class UnetRunner {
     return new UnetRunner(this.session, { ...this.extraFeeds, ...feeds });
   }
 
+  /** The execution provider the UNet runs on (the step loop's arithmetic follows it: engine/step-kernels). */
+  get provider(): string {
+    return this.session.provider;
+  }
+
   /** Timestep as the UNet will see it (integer exports round: onnx-sdxl-engine.md §4.2). */
   fedTimestep(t: number): number {
     return this.isIntegerTimestep ? Math.round(t) : t;

@@ -1,6 +1,12 @@
 /**
  * Live task state that never reaches the database (progress, newest preview) and the in-process
  * fan-out to waiters (sync replies, streams). The database stays the source of truth for status.
+ *
+ * Previews: each progress event carries only its own preview (null on text-only updates, as
+ * FooocusAPI sends them), but the live state readers poll (/tasks/{id}, query-job) keeps the newest
+ * step preview until the task ends, so a text update such as "Saving image" never blanks it; a fast
+ * job would otherwise show none to a poller. After the end, query-job still shows it (legacy
+ * contract: "kept after completion"), for the last FINISHED_PREVIEWS_KEPT tasks.
  */
 import type { LiveProgress, TaskRecord } from '../../adapters/task-record.ts';
 
@@ -11,10 +17,15 @@ export type TaskEvent =
 
 type Listener = (event: TaskEvent) => void;
 
+/** Finished tasks whose newest preview stays readable (memory only, like all live state). */
+export const FINISHED_PREVIEWS_KEPT = 32;
+
 export class TaskEventHub {
   private readonly live = new Map<string, LiveProgress>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private running: TaskRecord | null = null;
+  /** Newest step preview of recently finished tasks, oldest first (Map keeps insertion order). */
+  private readonly finishedPreviews = new Map<string, string>();
 
   subscribe(taskId: string, listener: Listener): () => void {
     let set = this.listeners.get(taskId);
@@ -31,8 +42,14 @@ export class TaskEventHub {
     return this.running;
   }
 
+  /** Progress of a running task, with the newest step preview seen so far (not only this event's). */
   liveOf(taskId: string): LiveProgress | null {
     return this.live.get(taskId) ?? null;
+  }
+
+  /** The newest step preview of a task, running or among the last finished ones; null when none was made. */
+  previewOf(taskId: string): string | null {
+    return this.live.get(taskId)?.preview ?? this.finishedPreviews.get(taskId) ?? null;
   }
 
   started(task: TaskRecord): void {
@@ -43,13 +60,14 @@ export class TaskEventHub {
 
   progress(taskId: string, percent: number, message: string, preview: Uint8Array | undefined): void {
     const previous = this.live.get(taskId);
+    const own = preview ? Buffer.from(preview).toString('base64') : null;
     const live: LiveProgress = {
       // Fooocus' percentages are non-decreasing in practice; keep them so for clients that assume it.
       percent: Math.max(previous?.percent ?? 0, Math.min(100, Math.trunc(percent))),
       message,
-      preview: preview ? Buffer.from(preview).toString('base64') : null,
+      preview: own,
     };
-    this.live.set(taskId, live);
+    this.live.set(taskId, { ...live, preview: own ?? previous?.preview ?? null });
     this.emit(taskId, { type: 'progress', live });
   }
 
@@ -60,8 +78,19 @@ export class TaskEventHub {
 
   finished(task: TaskRecord): void {
     if (this.running?.taskId === task.taskId) this.running = null;
+    const preview = this.live.get(task.taskId)?.preview;
+    if (preview) this.keepFinishedPreview(task.taskId, preview);
     this.live.delete(task.taskId);
     this.emit(task.taskId, { type: 'finished', task });
+  }
+
+  private keepFinishedPreview(taskId: string, preview: string): void {
+    this.finishedPreviews.delete(taskId);
+    this.finishedPreviews.set(taskId, preview);
+    for (const oldest of this.finishedPreviews.keys()) {
+      if (this.finishedPreviews.size <= FINISHED_PREVIEWS_KEPT) break;
+      this.finishedPreviews.delete(oldest);
+    }
   }
 
   private emit(taskId: string, event: TaskEvent): void {

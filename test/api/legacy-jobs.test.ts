@@ -55,6 +55,22 @@ describe('query-job while a job runs', () => {
     assert.equal((await pollUntilDone(server, jobId)).job_stage, 'SUCCESS');
   });
 
+  test('the newest step preview survives a later text-only update and is kept after completion', async () => {
+    const saving = makeGate();
+    server.engine.script({ steps: 2, stepMs: 1, saving: { gate: saving.promise } });
+    const jobId = await submitAsync(server);
+    await waitFor('the saving update', async () => ((await queryJob(server, jobId)).body.job_status?.startsWith('Saving image') ? true : undefined));
+    const running = await queryJob(server, jobId, 'require_step_preview=true');
+    assert.equal(running.body.job_stage, 'RUNNING');
+    assert.ok(running.body.job_step_preview, 'the step preview is still there after "Saving image"');
+    const taskRes = await fetch(`${server.url}/tasks/${jobId}`);
+    assert.equal(((await taskRes.json()) as { preview: string | null }).preview, running.body.job_step_preview, '/tasks/{id} shows the same preview');
+    saving.open();
+    assert.equal((await pollUntilDone(server, jobId)).job_stage, 'SUCCESS');
+    const done = await queryJob(server, jobId, 'require_step_preview=true');
+    assert.equal(done.body.job_step_preview, running.body.job_step_preview, 'kept after completion (contract §5.2)');
+  });
+
   test('a pending job shows WAITING with progress 0', async () => {
     const gate = makeGate();
     server.engine.script({ steps: 3, stepMs: 1, gate: gate.promise });

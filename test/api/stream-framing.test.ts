@@ -110,3 +110,15 @@ test('a stream client that disconnects does not lose the task: it finishes and i
   assert.equal(task.status, 'finished');
   assert.equal(task.result.length, 1);
 });
+
+test('a 4-step task that samples and saves within one pacing interval still streams its newest step preview', async () => {
+  // The first slot goes to "Loading models"; the steps and the save then all fall into the next one.
+  server.engine.script({ steps: 4, stepMs: 1, prepareMs: 20, saving: {} });
+  const reply = await streamGenerate({ performance_selection: 'Lightning' });
+  assert.equal(reply.status, 200);
+  const events = eventTexts(reply.text).map((t) => JSON.parse(t) as { preview: string | null; message: string });
+  const withPreview = events.filter((e) => e.preview !== null);
+  assert.ok(withPreview.length >= 1, `no event carries a preview: ${events.map((e) => e.message).join(' | ')}`);
+  assert.match(withPreview.at(-1)!.preview!, /^data:image\/png;base64,/);
+  assert.equal(events.at(-1)!.preview, null, 'the final Finished event carries none');
+});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EngineError } from '../../engine/errors.ts';
 import { parseDevice, providerChain, ProviderSelector } from '../../engine/onnx/providers.ts';
-import { OnnxSession } from '../../engine/onnx/session.ts';
+import { OnnxSession, threadingOptions } from '../../engine/onnx/session.ts';
 import { tinyCheckpoint } from '../fixtures/tiny-checkpoint.ts';
 
 async function open(component: string, options = {}, log: string[] = []): Promise<OnnxSession> {
@@ -112,4 +112,15 @@ test('the real onnxruntime-node ends on a working provider for --device cuda', a
   // CPU-only hosts have no CUDA provider libraries: cuda throws there and must fall back to cpu.
   const selector = new ProviderSelector('cuda', 1, () => {});
   assert.ok(['cuda', 'cpu'].includes(await selector.probe()));
+});
+
+test('sessions run sequentially with idle pool threads that sleep instead of spinning, unless spinning is asked for', () => {
+  const options = threadingOptions({ threads: 3 });
+  assert.equal(options.intraOpNumThreads, 3);
+  assert.equal(options.interOpNumThreads, 1);
+  assert.equal(options.executionMode, 'sequential');
+  // The binding joins nested keys with dots: session.intra_op.allow_spinning = "0" (a string, as it requires).
+  assert.deepEqual(options.extra, { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } });
+  assert.deepEqual(threadingOptions({ allowSpinning: true }).extra, { session: { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '1' } } });
+  assert.equal('intraOpNumThreads' in threadingOptions({}), false, 'no thread count: onnxruntime picks one');
 });

@@ -93,11 +93,20 @@ test('draws have mean ≈ 0, variance ≈ 1 and normal tails over 1e5 samples', 
   assert.ok(Math.abs(beyond2 / n - 0.0455) < 0.004, `tail ${beyond2 / n}`);
 });
 
-test('filling an SDXL-sized latent is fast', () => {
-  const latent = new Float32Array(4 * 128 * 128);
-  const started = performance.now();
+// Its speed is a benchmark figure (house rule: no timed tests); what a test can hold is the fill itself.
+test('fills every value of an SDXL-sized latent with finite standard normals', () => {
+  const latent = new Float32Array(4 * 128 * 128).fill(Number.NaN);
   createNormalRng(1n).fill(latent);
-  assert.ok(performance.now() - started < 250);
+  let sum = 0;
+  let squares = 0;
+  for (const v of latent) {
+    assert.ok(Number.isFinite(v));
+    sum += v;
+    squares += v * v;
+  }
+  const mean = sum / latent.length;
+  assert.ok(Math.abs(mean) < 0.02, `mean ${mean}`);
+  assert.ok(Math.abs(squares / latent.length - mean * mean - 1) < 0.03);
 });
 
 test('a non-bigint seed is rejected naming seed', () => {

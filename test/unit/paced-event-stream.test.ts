@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { Response } from 'express';
-import { frameEvent, PacedEventStream, pingComment } from '../../src/streaming/paced-event-stream.ts';
+import { frameEvent, keepNewestPreview, PacedEventStream, pingComment } from '../../src/streaming/paced-event-stream.ts';
 
 class FakeResponse extends EventEmitter {
   readonly writes: { at: number; text: string }[] = [];
@@ -65,4 +65,33 @@ test('sends ping comments while idle and stops them when the client goes away', 
   const count = res.writes.length;
   await sleep(60);
   assert.equal(res.writes.length, count);
+});
+
+test('a text-only event that replaces an unsent preview event takes over its preview, so a fast job still streams one', async () => {
+  const res = new FakeResponse(() => performance.now());
+  type Event = { message: string; preview: string | null };
+  const stream = new PacedEventStream<Event>(res as unknown as Response, {
+    intervalMs: 60,
+    pingMs: 10_000,
+    render: (e) => JSON.stringify(e),
+    coalesce: keepNewestPreview,
+  });
+  stream.push({ message: 'Initializing ...', preview: null });
+  await sleep(5);
+  // Four steps and the save all arrive within one interval, as a 4-step Lightning job's do.
+  for (let step = 1; step <= 4; step++) stream.push({ message: `Sampling step ${step}/4`, preview: `p${step}` });
+  stream.push({ message: 'Saving image 1/1 to system ...', preview: null });
+  stream.finish({ message: 'Finished', preview: null });
+  await sleep(250);
+  assert.deepEqual(res.writes.map((w) => w.text), [
+    frameEvent('{"message":"Initializing ...","preview":null}'),
+    frameEvent('{"message":"Saving image 1/1 to system ...","preview":"p4"}'),
+    frameEvent('{"message":"Finished","preview":null}'),
+  ]);
+});
+
+test('keepNewestPreview lets a newer preview win and leaves a preview that was already sent alone', () => {
+  assert.deepEqual(keepNewestPreview({ n: 1, preview: 'a' }, { n: 2, preview: 'b' }), { n: 2, preview: 'b' });
+  assert.deepEqual(keepNewestPreview({ n: 1, preview: 'a' }, { n: 2, preview: null }), { n: 2, preview: 'a' });
+  assert.deepEqual(keepNewestPreview({ n: 1, preview: null }, { n: 2, preview: null }), { n: 2, preview: null });
 });

@@ -1,10 +1,10 @@
 /** The four response modes of the all-in-one generate route (fooocusapi-new.md §10). */
 import type { Response } from 'express';
-import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
+import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow, type StreamEvent } from '../../../adapters/all-in-one/task-response.ts';
 import type { ReplyPlan } from '../../../adapters/reply-plan.ts';
 import type { TaskRecord } from '../../../adapters/task-record.ts';
 import { pythonJsonDumps } from '../../json/python-json.ts';
-import { PacedEventStream } from '../../streaming/paced-event-stream.ts';
+import { keepNewestPreview, PacedEventStream } from '../../streaming/paced-event-stream.ts';
 import { sendBinaryResult } from '../binary-reply.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
@@ -16,15 +16,16 @@ async function respondSync(deps: RouteDeps, res: Response, task: TaskRecord): Pr
 }
 
 function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
-  const stream = new PacedEventStream(res);
+  // Coalescing keeps the newest step preview (a fast job's text events would otherwise replace them all).
+  const stream = new PacedEventStream<StreamEvent>(res, { render: pythonJsonDumps, coalesce: keepNewestPreview });
   const unsubscribe = deps.hub.subscribe(task.taskId, (event) => {
-    if (event.type === 'progress') stream.push(pythonJsonDumps(toProgressEvent(event.live)));
+    if (event.type === 'progress') stream.push(toProgressEvent(event.live));
   });
   res.on('close', unsubscribe);
   deps.service.waitForFinish(task.taskId).then(
     (done) => {
       unsubscribe();
-      stream.finish(pythonJsonDumps(toFinishedEvent(done, deps.baseUrl)));
+      stream.finish(toFinishedEvent(done, deps.baseUrl));
     },
     () => res.end(),
   );

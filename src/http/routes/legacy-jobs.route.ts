@@ -50,7 +50,8 @@ export function legacyQueryJobRoute(deps: RouteDeps) {
     const task = await findJob(deps, String(req.query.job_id ?? ''));
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
     const live = deps.service.current()?.taskId === task.taskId ? deps.hub.liveOf(task.taskId) : null;
-    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview }));
+    const stepPreview = deps.hub.previewOf(task.taskId);
+    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview, stepPreview }));
   };
 }
 
