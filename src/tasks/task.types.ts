@@ -1,19 +1,11 @@
 /** The task store's interface (owned by src/tasks) and its query and insert types. No ORM here. */
-import type { CommonRequest } from '../../adapters/common-request.ts';
-import type { Dialect, ResponseMode, TaskMode, TaskRecord, TaskResultFile, TaskStatus } from '../../adapters/task-record.ts';
+import type { TaskRecord, TaskResultFile, TaskStatus } from '../../adapters/task-record.ts';
 
-export interface NewTask {
-  taskId: string;
-  dialect: Dialect;
-  mode: TaskMode;
-  responseMode: ResponseMode;
-  request: CommonRequest;
-  webhookUrl: string;
-  inQueueMills: number;
-  warnings: string[];
+/** What accepting writes; the rest of a TaskRecord (status, times, results) the store fills in. */
+export type NewTask = Pick<TaskRecord, 'taskId' | 'dialect' | 'mode' | 'responseMode' | 'request' | 'webhookUrl' | 'inQueueMills' | 'warnings'> & {
   /** Idempotent submission: the client's key and a fingerprint of what it sent. */
   idempotency?: IdempotencyTag;
-}
+};
 
 export interface IdempotencyTag {
   key: string;
