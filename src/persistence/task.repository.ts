@@ -1,28 +1,36 @@
 /**
  * TaskRepository on the `tasks` table. Entities stay in this folder: every method returns TaskRecord.
  *
+ * One class for both stores (DECISIONS §7): the queries are TypeORM's, portable between sqlite and
+ * PostgreSQL; what differs per driver (claims, leases) lives in task-claims.repository.ts.
+ *
  * Concurrency: TypeORM's sqlite driver has ONE connection, and node-sqlite3 runs its statements one
  * after another. Every write here is therefore a single statement with no explicit transaction:
  * interleaved BEGINs from concurrent callers would collide on that one connection, and a statement
- * that fails outside a transaction leaves nothing open, so the next call runs normally.
+ * that fails outside a transaction leaves nothing open, so the next call runs normally. On
+ * PostgreSQL each statement is atomic on its pooled connection; insertIfRoom's transaction takes a
+ * connection of its own.
  */
-import type { DataSource, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../errors.ts';
 import { UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
 import type { NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
+import { isPostgres } from './data-source.ts';
 
 /** Well under sqlite's host-parameter limit (32766 since 3.32; 999 before). */
 const IDS_PER_STATEMENT = 500;
+/** Transaction-level advisory lock that serialises insertIfRoom across nodes ("fgw-room" as ASCII). */
+const QUEUE_ROOM_LOCK_KEY = 0x6667772d726f6f6dn;
 
-export class SqliteTaskRepository implements TaskRepository {
+export class TypeOrmTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
 
   /** Tail of the write chain. */
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(TaskEntity);
   }
 
@@ -40,6 +48,32 @@ export class SqliteTaskRepository implements TaskRepository {
     return this.serially(() => this.insertNow(task));
   }
 
+  /**
+   * Inserts only while fewer than `limit` tasks are pending or running in the whole store (0 = no
+   * limit); null when full. The count and the insert are one step: on sqlite through the write
+   * chain (one process owns the file), on PostgreSQL in one transaction that first takes an
+   * advisory lock, so two nodes cannot both take the last place.
+   */
+  insertIfRoom(task: NewTask, limit: number): Promise<TaskRecord | null> {
+    if (limit <= 0) return this.insert(task);
+    if (!isPostgres(this.dataSource)) {
+      return this.serially(async () => ((await this.unfinishedCount(this.rows.manager)) >= limit ? null : this.insertNow(task)));
+    }
+    return this.serially(async () => {
+      const inserted = await this.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_ROOM_LOCK_KEY.toString()]);
+        if ((await this.unfinishedCount(manager)) >= limit) return false;
+        await this.insertRow(manager, task);
+        return true;
+      });
+      return inserted ? this.mustGet('taskId', task.taskId, task.taskId) : null;
+    });
+  }
+
+  private unfinishedCount(manager: EntityManager): Promise<number> {
+    return manager.getRepository(TaskEntity).createQueryBuilder('t').where('t.status IN (:...statuses)', { statuses: UNFINISHED_STATUSES }).getCount();
+  }
+
   markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
     return this.serially(() => this.markStartedNow(taskId, startMills));
   }
@@ -53,9 +87,13 @@ export class SqliteTaskRepository implements TaskRepository {
   }
 
   private async insertNow(task: NewTask): Promise<TaskRecord> {
-    let id: number;
+    await this.insertRow(this.rows.manager, task);
+    return this.mustGet('taskId', task.taskId, task.taskId);
+  }
+
+  private async insertRow(manager: EntityManager, task: NewTask): Promise<void> {
     try {
-      const inserted = await this.rows
+      await manager
         .createQueryBuilder()
         .insert()
         .into(TaskEntity)
@@ -76,17 +114,16 @@ export class SqliteTaskRepository implements TaskRepository {
           warnings: encodeJson(task.warnings),
           attempts: 0,
         })
-        // No re-select by TypeORM: the sqlite driver reports the new rowid as `raw`.
+        // No re-select by TypeORM: the caller reads the row back by its unique task id.
         .updateEntity(false)
         .execute();
-      id = Number(inserted.raw);
     } catch (error) {
-      if (String(error).includes('UNIQUE constraint failed')) {
+      // sqlite's and PostgreSQL's words for a unique-index violation.
+      if (/UNIQUE constraint failed|duplicate key value violates unique constraint/.test(String(error))) {
         throw new Error(`task id '${task.taskId}' already exists`, { cause: error });
       }
       throw error;
     }
-    return this.mustGet('id', id, task.taskId);
   }
 
   private async markStartedNow(taskId: string, startMills: number): Promise<TaskRecord> {

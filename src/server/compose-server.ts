@@ -21,7 +21,7 @@ import { StoredInputResolver } from '../inputs/input-resolver.ts';
 import type { Logger } from '../logging/logger.ts';
 import { GuardedUrlFetcher } from '../net/url-fetcher.ts';
 import { closeDatabase, openDatabase } from '../persistence/data-source.ts';
-import { SqliteTaskRepository } from '../persistence/task.repository.ts';
+import { TypeOrmTaskRepository } from '../persistence/task.repository.ts';
 import { FsOutputStore } from '../storage/output-store.ts';
 import { StoredFiles } from '../storage/stored-files.ts';
 import type { EngineClient, IdSource } from '../tasks/ports.ts';
@@ -69,7 +69,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   });
   const defaults = { defaultModel: (await catalogue.refresh()).defaultModel };
   const dataSource = await openDatabase(join(config.dataDir, 'db.sqlite3'));
-  const repo = new SqliteTaskRepository(dataSource);
+  const repo = new TypeOrmTaskRepository(dataSource);
   const hub = new TaskEventHub();
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();

@@ -26,6 +26,8 @@ export interface TaskQuery {
 /** Owned by src/tasks; implemented by src/persistence/task.repository.ts. */
 export interface TaskRepository {
   insert(task: NewTask): Promise<TaskRecord>;
+  /** Inserts only while fewer than `limit` tasks are pending or running store-wide (0 = no limit); null when full. */
+  insertIfRoom(task: NewTask, limit: number): Promise<TaskRecord | null>;
   markStarted(taskId: string, startMills: number): Promise<TaskRecord>;
   markFinished(
     taskId: string,
