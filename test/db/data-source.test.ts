@@ -5,7 +5,8 @@ import { closeDatabase, openDatabase } from '../../src/persistence/data-source.t
 import { TypeOrmTaskRepository } from '../../src/persistence/task.repository.ts';
 import { newTask, openTempDatabase, type TempDatabase } from '../fixtures/db-fixtures.ts';
 
-const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id'];
+const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_status_id', 'IDX_tasks_task_id'];
+const MIGRATION_NAMES = ['CreateTasks1795434210937', 'ClusterQueue1796400670446'];
 
 async function schemaObjects(db: TempDatabase): Promise<string[]> {
   const rows: Array<{ name: string }> = await db.dataSource.query(
@@ -26,7 +27,7 @@ describe('openDatabase', () => {
     assert.ok(existsSync(db.file));
     assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
     const applied: Array<{ name: string }> = await db.dataSource.query('SELECT name FROM migrations');
-    assert.deepEqual(applied.map((m) => m.name), ['CreateTasks1795434210937']);
+    assert.deepEqual(applied.map((m) => m.name), MIGRATION_NAMES);
   });
 
   it('turns on WAL journaling and a busy timeout', async () => {
@@ -50,7 +51,7 @@ describe('openDatabase', () => {
     assert.deepEqual(rows.map((r) => [r.taskId, r.status, r.attempts]), [['kept-1', 'running', 1], ['kept-2', 'pending', 0]]);
     assert.equal(rows[1].request.image_seed, 9223372036854775807n);
     const applied: unknown[] = await reopened.query('SELECT name FROM migrations');
-    assert.equal(applied.length, 1);
+    assert.equal(applied.length, MIGRATION_NAMES.length);
   });
 
   it('closeDatabase is safe to call twice', async () => {
@@ -74,7 +75,7 @@ describe('migration CreateTasks', () => {
     await repo.insert(newTask('before-1'));
     await repo.insert(newTask('before-2'));
 
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < MIGRATION_NAMES.length; i++) await db.dataSource.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await schemaObjects(db), []);
     assert.deepEqual(await db.dataSource.query('SELECT name FROM migrations'), []);
 
