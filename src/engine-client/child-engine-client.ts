@@ -16,6 +16,8 @@ export interface ChildEngineOptions {
   stylesDir?: string;
   wildcardsDir?: string;
   device: string;
+  /** `--devices cuda:N`: the child sees only that GPU (as its device 0). */
+  gpuIndex?: number | null;
   threads?: number;
   logger: Logger;
   /** Defaults to engine/worker.ts next to this source tree (or worker.js in a build). */
@@ -59,6 +61,7 @@ export class ChildEngineClient implements EngineClient {
         ...(this.options.stylesDir ? { FOOOCUS_STYLES_DIR: this.options.stylesDir } : {}),
         ...(this.options.wildcardsDir ? { FOOOCUS_WILDCARDS_DIR: this.options.wildcardsDir } : {}),
         ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
+        ...(this.options.gpuIndex !== undefined && this.options.gpuIndex !== null ? { CUDA_VISIBLE_DEVICES: String(this.options.gpuIndex) } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,6 +1,8 @@
 /**
- * Live task state that never reaches the database (progress, newest preview) and the in-process
+ * Live task state that never reaches the task row (progress, newest preview) and the in-process
  * fan-out to waiters (sync replies, streams). The database stays the source of truth for status.
+ * In a cluster (DECISIONS §7) the hub also holds what other nodes report: ClusterRelay feeds their
+ * events in as `remote`, and takes this node's own (`tapLocal`) out to them.
  */
 import type { LiveProgress, TaskRecord } from '../../adapters/task-record.ts';
 
@@ -10,11 +12,14 @@ export type TaskEvent =
   | { type: 'finished'; task: TaskRecord };
 
 type Listener = (event: TaskEvent) => void;
+type LocalTap = (taskId: string, event: TaskEvent) => void;
 
 export class TaskEventHub {
   private readonly live = new Map<string, LiveProgress>();
   private readonly listeners = new Map<string, Set<Listener>>();
-  private running: TaskRecord | null = null;
+  /** Running tasks this node knows of, its own and (in a cluster) other nodes'. */
+  private readonly running = new Map<string, TaskRecord>();
+  private readonly taps = new Set<LocalTap>();
 
   subscribe(taskId: string, listener: Listener): () => void {
     let set = this.listeners.get(taskId);
@@ -26,45 +31,78 @@ export class TaskEventHub {
     };
   }
 
-  /** The task the engine is working on, if any. */
+  /** Every event this node itself produces, for forwarding to other nodes. */
+  tapLocal(tap: LocalTap): () => void {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
+  }
+
+  /** Tasks someone here is waiting on (a sync reply, a stream). */
+  watchedTaskIds(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /**
+   * "The" running task of the single-queue world (control, legacy stop): the one that was accepted
+   * first among those running anywhere in the cluster.
+   */
   current(): TaskRecord | null {
-    return this.running;
+    let oldest: TaskRecord | null = null;
+    for (const task of this.running.values()) if (!oldest || task.id < oldest.id) oldest = task;
+    return oldest;
+  }
+
+  runningTasks(): TaskRecord[] {
+    return [...this.running.values()].sort((a, b) => a.id - b.id);
   }
 
   liveOf(taskId: string): LiveProgress | null {
     return this.live.get(taskId) ?? null;
   }
 
-  started(task: TaskRecord): void {
-    this.running = task;
-    this.live.set(task.taskId, { percent: 0, message: 'Waiting for task to start ...', preview: null });
-    this.emit(task.taskId, { type: 'started', task });
+  /** Tasks found running at start (on other nodes): known, without telling anyone. */
+  adopt(tasks: readonly TaskRecord[]): void {
+    for (const task of tasks) if (!this.running.has(task.taskId)) this.running.set(task.taskId, task);
   }
 
-  progress(taskId: string, percent: number, message: string, preview: Uint8Array | undefined): void {
+  started(task: TaskRecord, isRemote = false): void {
+    this.running.set(task.taskId, task);
+    this.live.set(task.taskId, { percent: 0, message: 'Waiting for task to start ...', preview: null });
+    this.emit(task.taskId, { type: 'started', task }, isRemote);
+  }
+
+  /** `preview` is PNG bytes from this node's engine, or raw base64 as another node stored it. */
+  progress(taskId: string, percent: number, message: string, preview: Uint8Array | string | undefined | null, isRemote = false): void {
     const previous = this.live.get(taskId);
     const live: LiveProgress = {
       // Fooocus' percentages are non-decreasing in practice; keep them so for clients that assume it.
       percent: Math.max(previous?.percent ?? 0, Math.min(100, Math.trunc(percent))),
       message,
-      preview: preview ? Buffer.from(preview).toString('base64') : null,
+      preview: typeof preview === 'string' ? preview : preview ? Buffer.from(preview).toString('base64') : null,
     };
     this.live.set(taskId, live);
-    this.emit(taskId, { type: 'progress', live });
+    this.emit(taskId, { type: 'progress', live }, isRemote);
   }
 
   /** Called just before the final row is written, so control never answers for a task that is ending. */
   releaseCurrent(taskId: string): void {
-    if (this.running?.taskId === taskId) this.running = null;
+    this.running.delete(taskId);
   }
 
-  finished(task: TaskRecord): void {
-    if (this.running?.taskId === task.taskId) this.running = null;
+  /** This node lost its claim on a task (another node runs it now): drop what was shown, tell no one. */
+  forget(taskId: string): void {
+    this.running.delete(taskId);
+    this.live.delete(taskId);
+  }
+
+  finished(task: TaskRecord, isRemote = false): void {
+    this.running.delete(task.taskId);
     this.live.delete(task.taskId);
-    this.emit(task.taskId, { type: 'finished', task });
+    this.emit(task.taskId, { type: 'finished', task }, isRemote);
   }
 
-  private emit(taskId: string, event: TaskEvent): void {
+  private emit(taskId: string, event: TaskEvent, isRemote: boolean): void {
     for (const listener of [...(this.listeners.get(taskId) ?? [])]) listener(event);
+    if (!isRemote) for (const tap of [...this.taps]) tap(taskId, event);
   }
 }

@@ -69,13 +69,15 @@ export class TaskService {
     const { request } = adapted;
     assertSupported(request, this.options.supportedModes);
     await this.assertModelsFit(request);
-    this.assertQueueRoom(dialect, adapted);
+    await this.assertQueueRoom(dialect, adapted);
     const warnings = this.warningsFor(adapted);
     const resolved = await this.deps.inputs.resolve(request, adapted.fieldNames);
     // As FooocusAPI, an empty webhook_url is replaced by --webhook-url before the request is stored,
     // so req_params shows the URL that will be called (fooocusapi-new.md §4.3, §13).
     const webhookUrl = request.webhook_url || this.options.globalWebhookUrl;
-    const task = await this.repo.insert({
+    // The count above was a cheap early refusal; this insert is the atomic one (other requests and
+    // other nodes may have taken the last places meanwhile).
+    const task = await this.repo.insertIfRoom({
       taskId: this.deps.ids.taskId(dialect),
       dialect,
       mode: deriveTaskMode(request),
@@ -84,7 +86,8 @@ export class TaskService {
       webhookUrl,
       inQueueMills: this.deps.clock.now(),
       warnings,
-    });
+    }, this.options.queueSize);
+    if (!task) throw new QueueFullError({ dialect, reply: adapted.reply });
     await this.deps.inputs.store(resolved.files);
     this.lastAccepted = task.taskId;
     this.runner.enqueue(task.taskId);
@@ -110,8 +113,10 @@ export class TaskService {
     }
   }
 
-  private assertQueueRoom(dialect: Dialect, adapted: AdaptResult): void {
-    if (this.options.queueSize > 0 && this.runner.size() >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
+  /** Waiting + running across the cluster (DECISIONS §7: the limit is the store's, not this node's). */
+  private async assertQueueRoom(dialect: Dialect, adapted: AdaptResult): Promise<void> {
+    if (this.options.queueSize <= 0) return;
+    if ((await this.repo.count({ statuses: UNFINISHED_STATUSES })) >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
   }
 
   /** The adapter's substitutions plus what the engine mapping will not apply: the client hears of them in the reply headers. */
@@ -124,11 +129,13 @@ export class TaskService {
     return warnings;
   }
 
-  /** The id of the task accepted last, any dialect (legacy job-queue's last_job_id); after a restart, the newest row. */
+  /**
+   * The id of the task accepted last, any dialect (legacy job-queue's last_job_id): the newest row,
+   * whichever node accepted it; this node's own last one if that row has been deleted since.
+   */
   async lastAcceptedTaskId(): Promise<string | null> {
-    if (this.lastAccepted) return this.lastAccepted;
     const [newest] = await this.repo.find({ newestFirst: true, limit: 1 });
-    return newest?.taskId ?? null;
+    return newest?.taskId ?? this.lastAccepted;
   }
 
   /** Waiting + running and finished counts, both from the database (consistent with find()). */
