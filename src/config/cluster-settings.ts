@@ -40,7 +40,7 @@ export function describeDatabase(target: DatabaseTarget): string {
 export function parseNodeName(value: string | undefined, source: string): string | null {
   if (value === undefined) return null;
   const name = value.trim();
-  if (name === '' || name.length > 200 || /[\u0000-\u001f]/.test(name)) {
+  if (name === '' || name.length > 200 || [...name].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new ConfigError(`${source} '${value}' is not a node name: give 1 to 200 printable characters, unique in the cluster`);
   }
   return name;
