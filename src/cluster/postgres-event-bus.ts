@@ -27,6 +27,8 @@ export class PostgresEventBus implements ClusterBus {
   private isClosed = false;
   private reconnectDelayMs = 100;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** NOTIFYs go out one at a time, in call order (pg would only queue them, and warns when asked to). */
+  private sending: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly options: PostgresEventBusOptions) {}
 
@@ -47,9 +49,14 @@ export class PostgresEventBus implements ClusterBus {
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
       throw new Error(`cluster event ${event.type} is ${Buffer.byteLength(payload)} bytes; NOTIFY takes under 8000`);
     }
-    const client = this.client;
-    if (!client) throw new Error('the event connection to PostgreSQL is down (reconnecting)');
-    await client.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, payload]);
+    const send = async () => {
+      const client = this.client;
+      if (!client) throw new Error('the event connection to PostgreSQL is down (reconnecting)');
+      await client.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, payload]);
+    };
+    const sent = this.sending.then(send, send);
+    this.sending = sent.catch(() => undefined);
+    await sent;
   }
 
   async close(): Promise<void> {

@@ -80,6 +80,8 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
   const engines = new EnginePool(overrides.engines ?? (overrides.engine ? [overrides.engine] : createEngines(config, logger)));
+  // Scripted engines in tests may outnumber the configured slots.
+  const deviceLabels = Array.from({ length: engines.size }, (_, i) => slotLabel(config.engines[i] ?? config.engines[0]));
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
@@ -132,7 +134,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       engineInfo: () => engines.info(),
       node: {
         name: nodeName,
-        engines: () => config.engines.map((slot, i) => ({ device: slotLabel(slot), info: engines.infos()[i] ?? null })),
+        engines: () => engines.infos().map((info, i) => ({ device: deviceLabels[i], info })),
         runningHere: () => runner.runningHere(),
         cluster: () => store.nodes.list(config.leaseSeconds * 1000),
       },
@@ -141,7 +143,18 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   });
   const relay = store.isShared ? new ClusterRelay({ bus: store.bus, hub, repo, live: store.live, runner, nodeName, logger }) : null;
   relay?.start();
-  await store.nodes.register({ name: nodeName, engines: engines.size, devices: config.engines.map(slotLabel), baseUrl: config.baseUrl });
+  await store.nodes.register({ name: nodeName, engines: engines.size, devices: deviceLabels, baseUrl: config.baseUrl });
+  let closing: Promise<void> | undefined;
+  const closeAll = async () => {
+    // Hand back what runs here before the engines go, so no task waits for this node's lease.
+    await runner.shutdown();
+    await engines.close();
+    await runner.drain(5000);
+    await relay?.stop();
+    await codec.close();
+    await webhooks.drain();
+    await store.close();
+  };
   const waiting = await runner.recover();
   if (waiting > 0) logger.info(`queue rebuilt from the database: ${waiting} task(s) to run`);
   return {
@@ -152,15 +165,6 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     nodeName,
     webhooks,
     codec,
-    close: async () => {
-      // Hand back what runs here before the engines go, so no task waits for this node's lease.
-      await runner.shutdown();
-      await engines.close();
-      await runner.drain(5000);
-      await relay?.stop();
-      await codec.close();
-      await webhooks.drain();
-      await store.close();
-    },
+    close: () => (closing ??= closeAll()),
   };
 }
