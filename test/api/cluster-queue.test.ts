@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { generateJson, makeGate, waitFor } from '../fixtures/api-client.ts';
 import { startClusterNode, scriptAll, TaskTable, type ClusterNode } from '../fixtures/cluster-nodes.ts';
-import { createTempPostgres, skipWithoutPostgres, type TempPostgres } from '../fixtures/postgres.ts';
+import { createTempPostgres, skipWithoutPostgres, type TempPostgres, describeWith } from '../fixtures/postgres.ts';
 
 const skip = await skipWithoutPostgres();
 
-describe('the shared queue on PostgreSQL', { skip }, () => {
+describeWith('the shared queue on PostgreSQL', skip, ({ test, before, after }) => {
   let database: TempPostgres;
   let root: string;
   let table: TaskTable;

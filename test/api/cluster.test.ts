@@ -7,16 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
 import { generate, generateJson, makeGate, rawRequest, waitFor, type Gate } from '../fixtures/api-client.ts';
 import { startClusterNode, scriptAll, TaskTable, type ClusterNode } from '../fixtures/cluster-nodes.ts';
-import { createTempPostgres, skipWithoutPostgres, type TempPostgres } from '../fixtures/postgres.ts';
+import { createTempPostgres, skipWithoutPostgres, type TempPostgres, describeWith } from '../fixtures/postgres.ts';
 
 const HOOK = 'http://127.0.0.1:9/hook';
 const QUEUE_SIZE = 3;
 const skip = await skipWithoutPostgres();
 
-describe('two nodes on one PostgreSQL database', { skip }, () => {
+describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, after, afterEach }) => {
   let database: TempPostgres;
   let root: string;
   let a: ClusterNode;

@@ -3,13 +3,13 @@
  * upgrades a database that already holds rows written before it, and reverts with rows present.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { CreateTasks1795434210937 } from '../../migrations/1795434210937-CreateTasks.ts';
 import { closeDatabase, MIGRATIONS, openDatabase } from '../../src/persistence/data-source.ts';
 import { TypeOrmTaskClaims } from '../../src/persistence/task-claims.repository.ts';
 import { TypeOrmNodeRegistry } from '../../src/persistence/node.repository.ts';
 import { TypeOrmTaskRepository } from '../../src/persistence/task.repository.ts';
+import { describeWith } from '../fixtures/postgres.ts';
 import { newTask, openTempStore, storeKinds, type TempStore } from '../fixtures/db-fixtures.ts';
 
 async function tablesAndIndexes(dataSource: DataSource): Promise<{ tables: string[]; indexes: string[] }> {
@@ -38,7 +38,7 @@ async function insertFirstReleaseRow(dataSource: DataSource, taskId: string, sta
   await dataSource.query(sql, values);
 }
 
-for (const { kind, skip } of await storeKinds()) describe(`migrations on ${kind}`, { skip }, () => {
+for (const { kind, skip } of await storeKinds()) describeWith(`migrations on ${kind}`, skip, ({ it, afterEach }) => {
   let store: TempStore | undefined;
   afterEach(async () => {
     await store?.cleanup();
@@ -93,7 +93,7 @@ for (const { kind, skip } of await storeKinds()) describe(`migrations on ${kind}
 });
 
 const [, postgres] = await storeKinds();
-describe('migrations on PostgreSQL from two nodes starting together', { skip: postgres.skip }, () => {
+describeWith('migrations on PostgreSQL from two nodes starting together', postgres.skip, ({ it }) => {
   it('apply each migration once', async () => {
     const store = await openTempStore('postgres', { migrations: [] });
     try {

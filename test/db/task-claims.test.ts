@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { TypeOrmTaskClaims } from '../../src/persistence/task-claims.repository.ts';
 import { TypeOrmTaskRepository } from '../../src/persistence/task.repository.ts';
+import { describeWith } from '../fixtures/postgres.ts';
 import { newTask, openTempStore, storeKinds, type TempStore } from '../fixtures/db-fixtures.ts';
 
 const LEASE_MS = 60_000;
@@ -14,7 +14,7 @@ async function expireLeases(dataSource: DataSource): Promise<void> {
   await dataSource.query(`UPDATE "tasks" SET "lease_until" = 1 WHERE "status" = 'running'`);
 }
 
-for (const { kind, skip } of await storeKinds()) describe(`TypeOrmTaskClaims on ${kind}`, { skip }, () => {
+for (const { kind, skip } of await storeKinds()) describeWith(`TypeOrmTaskClaims on ${kind}`, skip, ({ it, before, after, beforeEach }) => {
   let db: TempStore;
   let repo: TypeOrmTaskRepository;
   let claims: TypeOrmTaskClaims;
@@ -142,7 +142,7 @@ for (const { kind, skip } of await storeKinds()) describe(`TypeOrmTaskClaims on 
 });
 
 const [, postgres] = await storeKinds();
-describe('claims between nodes on one PostgreSQL database', { skip: postgres.skip }, () => {
+describeWith('claims between nodes on one PostgreSQL database', postgres.skip, ({ it, before, after }) => {
   let db: TempStore;
   before(async () => {
     db = await openTempStore('postgres');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import { COMMON_REQUEST_DEFAULTS } from '../../adapters/common-request.ts';
 import { TypeOrmTaskRepository } from '../../src/persistence/task.repository.ts';
 import { NotFoundError } from '../../src/errors.ts';
+import { describeWith } from '../fixtures/postgres.ts';
 import { newTask, openTempStore, storeKinds, type TempStore } from '../fixtures/db-fixtures.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const TWO_53_PLUS_1 = 2n ** 53n + 1n;
 
-for (const { kind, skip } of await storeKinds()) describe(`TypeOrmTaskRepository on ${kind}`, { skip }, () => {
+for (const { kind, skip } of await storeKinds()) describeWith(`TypeOrmTaskRepository on ${kind}`, skip, ({ it, before, after, beforeEach }) => {
   let db: TempStore;
   let repo: TypeOrmTaskRepository;
 

@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { createTempPostgres, skipWithoutPostgres, type TempPostgres } from '../fixtures/postgres.ts';
+import { createTempPostgres, skipWithoutPostgres, type TempPostgres, describeWith } from '../fixtures/postgres.ts';
 import { childPids, isAlive, startServerProcess, waitFor, type ServerProcess } from '../fixtures/server-process.ts';
 
 interface Row {
@@ -28,7 +27,7 @@ const LEASE_SECONDS = 2;
 const SMALL_TASK = { image_number: 2, overwrite_width: 256, overwrite_height: 256, overwrite_step: 8, performance_selection: 'Speed' };
 const skip = await skipWithoutPostgres();
 
-describe('two gateway processes on one PostgreSQL database', { skip }, () => {
+describeWith('two gateway processes on one PostgreSQL database', skip, ({ test, before, after }) => {
   let database: TempPostgres;
   let root: string;
   const running: ServerProcess[] = [];
