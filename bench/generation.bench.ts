@@ -7,13 +7,16 @@
  *  - wall time of a synchronous generation over HTTP ÷ the engine's own time for that job (median of 3);
  *  - in-process (bench/step-overhead.ts): the engine's time per sampling step spent outside the UNet's
  *    session.run (sampler maths, CFG, sharpness filter, previews) as a share of the step, median over
- *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it.
+ *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it;
+ *  - bench/cluster.bench.ts: tasks per minute with 1 and 2 engines on one node and with 2 nodes, and
+ *    the cross-node event latency (PostgreSQL).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePng } from '../test/fixtures/images.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
+import { runClusterBench } from './cluster.bench.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 
 const percentile = (values: number[], p: number) => {
@@ -94,3 +97,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await runClusterBench();
