@@ -54,7 +54,12 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
 
   const submit = async (node: ClusterNode, body: Record<string, unknown> = {}) =>
     (await generateJson<{ task_id: string }>(node, { async_process: true, ...body })).task_id;
-  const health = async (node: ClusterNode) => (await (await fetch(`${node.url}/health`)).json()) as Record<string, any>;
+  interface Health {
+    node: { name: string };
+    queue: { running: number; pending: number };
+    nodes: { name: string; state: string; engines: number; running_tasks: string[]; last_heartbeat: string; tasks_completed: number }[];
+  }
+  const health = async (node: ClusterNode) => (await (await fetch(`${node.url}/health`)).json()) as Health;
 
   test('a task accepted on one node reads the same on the other: /tasks/{id}, query-job, job-queue, job-history, /tasks', async () => {
     const taskId = await submit(a, { prompt: 'shared' });
@@ -84,18 +89,18 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const body = await health(b);
     assert.equal(body.node.name, 'node-b');
     assert.deepEqual(body.queue, { running: 2, pending: 0 });
-    assert.deepEqual(body.nodes.map((n: { name: string }) => n.name), ['node-a', 'node-b']);
+    assert.deepEqual(body.nodes.map((n) => n.name), ['node-a', 'node-b']);
     for (const node of body.nodes) {
       assert.equal(node.state, 'up');
       assert.equal(node.engines, 1);
       assert.equal(node.running_tasks.length, 1, node.name);
       assert.ok(Date.now() - Date.parse(node.last_heartbeat) < 60_000);
     }
-    const completedBefore = body.nodes.reduce((sum: number, n: { tasks_completed: number }) => sum + n.tasks_completed, 0);
+    const completedBefore = body.nodes.reduce((sum, n) => sum + n.tasks_completed, 0);
     gate.open();
     await table.waitForStatus(first, ['finished']);
     await table.waitForStatus(second, ['finished']);
-    const completed = async () => (await health(a)).nodes.reduce((sum: number, n: { tasks_completed: number }) => sum + n.tasks_completed, 0);
+    const completed = async () => (await health(a)).nodes.reduce((sum, n) => sum + n.tasks_completed, 0);
     // Counted just after the row is written.
     await waitFor('both counted as completed', async () => (await completed()) === completedBefore + 2);
   });
@@ -184,12 +189,13 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const runner = await table.runningOn(taskId, nodes());
     const asker = other(runner);
     const job = await waitFor('a preview on the other node', async () => {
-      const body = (await (await fetch(`${asker.url}/v1/generation/query-job?job_id=${taskId}&require_step_preview=true`)).json()) as Record<string, any>;
+      const url = `${asker.url}/v1/generation/query-job?job_id=${taskId}&require_step_preview=true`;
+      const body = (await (await fetch(url)).json()) as { job_step_preview: string | null; job_stage: string; job_progress: number };
       return body.job_step_preview ? body : undefined;
     });
     assert.equal(job.job_stage, 'RUNNING');
     assert.ok(job.job_progress > 0);
-    const current = (await (await fetch(`${asker.url}/tasks/${taskId}`)).json()) as Record<string, any>;
+    const current = (await (await fetch(`${asker.url}/tasks/${taskId}`)).json()) as { task_status: string; progress: number; preview: string };
     assert.equal(current.task_status, 'running');
     assert.ok(current.progress > 0);
     assert.ok(current.preview.length > 0);
