@@ -85,6 +85,7 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
 
   async reclaim(options: {
     ownedBy?: string;
+    sparing?: string;
     everyRunning?: boolean;
     maxStarts: number;
     finishMills: number;
@@ -95,9 +96,10 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
       if (options.everyRunning) return running;
       const lease = column('lease_until');
       const owned = options.ownedBy !== undefined ? ` OR ${column('node_name')} = :owner` : '';
-      return `${running} AND (${lease} IS NULL OR ${lease} < ${this.now}${owned})`;
+      const spared = options.sparing !== undefined ? ` AND (${column('node_name')} IS NULL OR ${column('node_name')} <> :spared)` : '';
+      return `${running} AND (${lease} IS NULL OR ${lease} < ${this.now}${owned})${spared}`;
     };
-    const params = options.ownedBy !== undefined ? { owner: options.ownedBy } : {};
+    const params = { ...(options.ownedBy !== undefined ? { owner: options.ownedBy } : {}), ...(options.sparing !== undefined ? { spared: options.sparing } : {}) };
     const candidates = await this.rows
       .createQueryBuilder('t')
       .select(['t.id', 't.taskId', 't.attempts', 't.cancelRequested'])

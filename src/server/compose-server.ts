@@ -143,6 +143,10 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   });
   const relay = store.isShared ? new ClusterRelay({ bus: store.bus, hub, repo, live: store.live, runner, nodeName, logger }) : null;
   relay?.start();
+  const sameName = (await store.nodes.list(config.leaseSeconds * 1000)).find((n) => n.name === nodeName && n.state === 'up');
+  if (sameName && store.isShared) {
+    logger.warn(`node '${nodeName}' heartbeated less than a lease ago: unless it was this node just before a crash, give each gateway its own --node-name (this start takes over what that name holds)`);
+  }
   await store.nodes.register({ name: nodeName, engines: engines.size, devices: deviceLabels, baseUrl: config.baseUrl });
   let closing: Promise<void> | undefined;
   const closeAll = async () => {

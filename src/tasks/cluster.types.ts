@@ -36,6 +36,8 @@ export interface TaskClaimStore {
    */
   reclaim(options: {
     ownedBy?: string;
+    /** Leaves this node's tasks alone, lease or not. */
+    sparing?: string;
     /** Every running task, held or not: a store only one node uses (sqlite), at that node's start. */
     everyRunning?: boolean;
     maxStarts: number;

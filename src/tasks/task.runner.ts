@@ -75,10 +75,6 @@ export class TaskRunner {
   }
 
   /** Tasks running on this node. */
-  size(): number {
-    return this.active.size;
-  }
-
   runningHere(): string[] {
     return [...this.active.keys()];
   }
@@ -285,10 +281,16 @@ export class TaskRunner {
     }
   }
 
-  /** Every third of a lease: heartbeat, and take back the tasks of nodes that stopped renewing. */
+  /**
+   * Every third of a lease: heartbeat, and take back the tasks of other nodes that stopped renewing.
+   * Never this node's own (it is alive, it is asking; its next renewal fixes a late lease), and on
+   * sqlite nobody's: there is no other node.
+   */
   private async maintain(): Promise<void> {
     await this.deps.nodes.heartbeat(this.deps.node.name);
+    if (!this.deps.node.isSharedStore) return;
     const outcome = await this.deps.claims.reclaim({
+      sparing: this.deps.node.name,
       maxStarts: MAX_STARTS,
       finishMills: this.deps.clock.now(),
       failedError: (attempts) => `interrupted ${attempts} times (its node stopped: no lease renewal); giving up`,

@@ -83,6 +83,16 @@ for (const { kind, skip } of await storeKinds()) describeWith(`TypeOrmTaskClaims
     assert.equal(await claims.finishClaimed('old', 'dead-node', done), null, 'the dead node can no longer record it');
   });
 
+  it('reclaim with sparing leaves the asking node\'s own tasks alone even when their lease ran out', async () => {
+    await repo.insert(newTask('mine'));
+    await repo.insert(newTask('orphan'));
+    await claims.claimNext('me', 1);
+    await claims.claimNext('gone', 1);
+    await expireLeases(db.dataSource);
+    assert.deepEqual((await claims.reclaim({ ...reclaimOptions, sparing: 'me' })).requeued, ['orphan']);
+    assert.equal((await repo.findByTaskId('mine'))?.status, 'running');
+  });
+
   it('reclaim fails a task that has already started twice, naming the attempts', async () => {
     await repo.insert(newTask('doomed'));
     await claims.claimNext('n1', 1);
