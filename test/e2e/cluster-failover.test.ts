@@ -27,17 +27,20 @@ const LEASE_SECONDS = 2;
 const SMALL_TASK = { image_number: 2, overwrite_width: 256, overwrite_height: 256, overwrite_step: 8, performance_selection: 'Speed' };
 const skip = await skipWithoutPostgres();
 
-describeWith('two gateway processes on one PostgreSQL database', skip, ({ test, before, after }) => {
+describeWith('two gateway processes on one PostgreSQL database', skip, ({ test, before, after, beforeEach, afterEach }) => {
   let database: TempPostgres;
   let root: string;
   const running: ServerProcess[] = [];
 
   before(async () => {
-    database = await createTempPostgres();
     root = await mkdtemp(join(tmpdir(), 'fooocus-failover-'));
   });
-  after(async () => {
-    for (const server of running) {
+  // Each test has a cluster of its own: its own database, its nodes stopped after it.
+  beforeEach(async () => {
+    database = await createTempPostgres();
+  });
+  afterEach(async () => {
+    for (const server of running.splice(0)) {
       try {
         process.kill(server.process.pid!, 'SIGCONT');
       } catch {
@@ -46,6 +49,8 @@ describeWith('two gateway processes on one PostgreSQL database', skip, ({ test, 
       await server.stop();
     }
     await database?.drop();
+  });
+  after(async () => {
     await rm(root, { recursive: true, force: true });
   });
 
