@@ -92,7 +92,8 @@ describeWith('the shared queue on PostgreSQL', skip, ({ test, before, after }) =
     const ids = [await submit(two, 'left'), await submit(two, 'right')];
     try {
       await Promise.all(ids.map((id) => table.runningOn(id, [two])));
-      assert.deepEqual(two.engines.map((e) => e.jobs.length), [1, 1]);
+      // Claimed (the row says running) a moment before the engine is handed the job.
+      await waitFor('each engine to have its job', () => two.engines.every((e) => e.jobs.length === 1));
       const health = (await (await fetch(`${two.url}/health`)).json()) as { node: { engines: unknown[]; running_tasks: string[] } };
       assert.equal(health.node.engines.length, 2);
       assert.deepEqual([...health.node.running_tasks].sort(), [...ids].sort());
