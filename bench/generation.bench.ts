@@ -9,12 +9,15 @@
  *    session.run (sampler maths, CFG, sharpness filter, previews) as a share of the step, median over
  *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it;
  *  - image modes (bench/image-modes.bench.ts): Upscale (Fast 2x) wall time, peak RSS of an Upscale (2x).
+ *  - bench/cluster.bench.ts: tasks per minute with 1 and 2 engines on one node and with 2 nodes, and
+ *    the cross-node event latency (PostgreSQL).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePng } from '../test/fixtures/images.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
+import { runClusterBench } from './cluster.bench.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 import { runImageModesBench } from './image-modes.bench.ts';
 import { measureEngineThreads, measureLightningStream, measureStepLoop, printEngineReport } from './step-loop.bench.ts';
@@ -101,3 +104,4 @@ async function main(): Promise<void> {
 
 await main();
 await runImageModesBench();
+await runClusterBench();

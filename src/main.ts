@@ -3,6 +3,7 @@
  * --also-listen port (one queue and one history for all), shut down cleanly on SIGINT/SIGTERM.
  */
 import { createServer, type Server } from 'node:http';
+import { describeDatabase } from './config/cluster-settings.ts';
 import { ConfigError, parseConfig } from './config/config.ts';
 import { createConsoleLogger } from './logging/logger.ts';
 import { composeServer } from './server/compose-server.ts';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     logger.info(`listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (docs at /docs)`);
   }
   logger.info(`result URLs use ${config.baseUrl}`);
+  logger.info(`node ${server.nodeName}: ${server.engines.size} engine(s), task store ${describeDatabase(config.database)}`);
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;

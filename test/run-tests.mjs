@@ -43,14 +43,17 @@ function runPhase(phase) {
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
   );
   let tail = '';
+  let skippedPostgres = false;
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
     tail = (tail + chunk.toString()).slice(-4000);
+    // test/fixtures/postgres.ts gives every PostgreSQL suite this skip reason when no server answers.
+    skippedPostgres ||= tail.includes('PostgreSQL tests skipped');
   });
   return new Promise((resolve) => {
     child.on('close', (code) => {
       const count = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? NaN);
-      resolve({ code: code ?? 1, tests: count('tests'), passed: count('pass'), failed: count('fail') });
+      resolve({ code: code ?? 1, tests: count('tests'), passed: count('pass'), failed: count('fail'), skipped: count('skipped'), skippedPostgres });
     });
   });
 }
@@ -58,6 +61,8 @@ function runPhase(phase) {
 let tests = 0;
 let passed = 0;
 let failed = 0;
+let skipped = 0;
+let skippedPostgres = false;
 let exitCode = 0;
 for (const phase of phases) {
   const result = await runPhase(phase);
@@ -70,8 +75,14 @@ for (const phase of phases) {
   tests += result.tests;
   passed += result.passed;
   failed += result.failed;
+  skipped += Number.isFinite(result.skipped) ? result.skipped : 0;
+  skippedPostgres ||= result.skippedPostgres;
 }
-console.log(`\n${passed} passed, ${failed} failed (${tests} tests)`);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${tests} tests)`);
+if (skippedPostgres) {
+  console.log('PostgreSQL tests were SKIPPED: no PostgreSQL server answered (see the SKIP lines above).');
+  console.log('Start one on 127.0.0.1:5432 or set TEST_POSTGRES_URL; CI=true (as .ci/run sets) makes this a failure.');
+}
 if (exitCode !== 0) process.exit(exitCode);
 if (filter.length === 0 && tests < minimum) {
   console.error(`only ${tests} tests ran; test/expected-tests.json expects at least ${minimum}`);

@@ -7,6 +7,7 @@ import { computeBaseUrl } from './base-url.ts';
 import { ConfigError } from './config-error.ts';
 import { DEVICES, LEGACY_BASE64_FORMS, LOG_LEVELS, WEBHOOK_FORMATS, type Config, type LogLevel } from './config.types.ts';
 import { NO_OP_FLAGS, NO_OP_HINTS, isNoOpFlag } from './flag-table.ts';
+import { parseDatabaseUrl, parseEngineSlots, parseLeaseSeconds, parseNodeName } from './cluster-settings.ts';
 import { freezeConfig } from './freeze-config.ts';
 import { renderHelp } from './help-text.ts';
 import {
@@ -41,6 +42,9 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
   }
   const webhookFlag = flags.last('--webhook-url');
   const dir = (flag: string, fallback: string): string => parseDirectory(flags.last(flag) ?? fallback, flags.typed(flag), cwd);
+  const dataDir = dir('--data-dir', './outputs');
+  const device = parseChoice(flags.last('--device') ?? 'auto', '--device', DEVICES);
+  const databaseFlag = flags.last('--database-url');
   const name = (flag: string): string | null => {
     const value = flags.last(flag);
     return value === undefined ? null : parseName(value, flag);
@@ -60,12 +64,21 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
       webhookFormat: parseChoice(flags.last('--webhook-format') ?? 'string', '--webhook-format', WEBHOOK_FORMATS),
       queueSize: parseCount(flags.last('--queue-size') ?? '100', '--queue-size'),
       queueHistory: parseCount(flags.last('--queue-history') ?? '0', '--queue-history'),
-      dataDir: dir('--data-dir', './outputs'),
+      dataDir,
       modelsDir: dir('--models-dir', './models'),
       stylesDir: dir('--styles-dir', './styles'),
       presetsDir: dir('--presets-dir', './presets'),
       wildcardsDir: dir('--wildcards-dir', './wildcards'),
-      device: parseChoice(flags.last('--device') ?? 'auto', '--device', DEVICES),
+      device,
+      database: databaseFlag !== undefined
+        ? parseDatabaseUrl(databaseFlag, '--database-url', dataDir, cwd)
+        : parseDatabaseUrl(envValue(env, 'DATABASE_URL'), 'DATABASE_URL', dataDir, cwd),
+      nodeName: parseNodeName(flags.last('--node-name'), '--node-name'),
+      engines: parseEngineSlots(
+        { engines: flags.last('--engines'), devices: flags.last('--devices'), device, isDeviceGiven: flags.has('--device') },
+        warnings,
+      ),
+      leaseSeconds: parseLeaseSeconds(flags.last('--lease-seconds'), '--lease-seconds'),
       defaultModel: name('--default-model'),
       preset: name('--preset'),
       isStrict: flags.has('--strict'),

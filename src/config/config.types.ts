@@ -10,6 +10,15 @@ export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['string', 'object'];
 export const LEGACY_BASE64_FORMS: readonly LegacyBase64Form[] = ['raw', 'data-uri'];
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
+/** Where the task table lives (DECISIONS §7): the embedded default, or a shared PostgreSQL. */
+export type DatabaseTarget = { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
+
+/** One engine child: its device, and for CUDA optionally the one GPU it may see. */
+export interface EngineSlot {
+  readonly device: Device;
+  readonly gpuIndex: number | null;
+}
+
 export interface Config {
   /** Bind address (`--host` or `--listen`). */
   readonly host: string;
@@ -38,6 +47,14 @@ export interface Config {
   readonly presetsDir: string;
   readonly wildcardsDir: string;
   readonly device: Device;
+  /** `--database-url` / DATABASE_URL; default sqlite `<dataDir>/db.sqlite3`. */
+  readonly database: DatabaseTarget;
+  /** `--node-name`; null = `<host name>:<port>`, filled in at start (config stays pure). */
+  readonly nodeName: string | null;
+  /** `--engines N` or `--devices`: one engine child per slot (p-queue concurrency). */
+  readonly engines: readonly EngineSlot[];
+  /** `--lease-seconds`: a claimed task's lease; another node takes it over once it runs out. */
+  readonly leaseSeconds: number;
   readonly defaultModel: string | null;
   readonly preset: string | null;
   readonly isStrict: boolean;

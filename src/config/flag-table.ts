@@ -37,6 +37,11 @@ export const GATEWAY_FLAGS: readonly FlagSpec[] = [
   { name: '--presets-dir', arity: 'value', valueName: 'DIR', defaultText: './presets', description: 'Fooocus-format preset files' },
   { name: '--wildcards-dir', arity: 'value', valueName: 'DIR', defaultText: './wildcards', description: 'wildcard word lists' },
   { name: '--device', arity: 'value', valueName: 'auto|cuda|webgpu|cpu', defaultText: 'auto', description: 'execution provider; auto tries CUDA, then WebGPU, then CPU' },
+  { name: '--database-url', arity: 'value', valueName: 'URL', defaultText: 'sqlite:<data-dir>/db.sqlite3', description: 'task store: sqlite:<file> for one machine, postgres://user@host/db for a cluster (env DATABASE_URL)' },
+  { name: '--node-name', arity: 'value', valueName: 'NAME', defaultText: '<host name>:<port>', description: 'this node in /health; unique in the cluster' },
+  { name: '--engines', arity: 'value', valueName: 'N', defaultText: '1', description: 'engine processes on this node, each on --device (tasks run N at a time)' },
+  { name: '--devices', arity: 'value', valueName: 'LIST', defaultText: 'none', description: 'one engine per entry, e.g. cuda:0,cuda:1 (each child sees only its GPU); replaces --engines' },
+  { name: '--lease-seconds', arity: 'value', valueName: 'N', defaultText: '30', description: 'a running task whose node has not renewed its claim for N s is taken over by another node' },
   { name: '--default-model', arity: 'value', valueName: 'NAME', defaultText: 'first checkpoint found', description: 'default checkpoint folder name' },
   { name: '--preset', arity: 'value', valueName: 'NAME', defaultText: 'none', description: 'server-wide preset applied to request defaults' },
   { name: '--strict', arity: 'none', defaultText: 'off', description: 'unknown style/model/LoRA/sampler names sent by clients are a 422 instead of a substitution' },
@@ -89,8 +94,8 @@ export const NO_OP_FLAGS: readonly NoOpFlagSpec[] = [
 /** Extra advice for no-op flags whose intent the user can still reach another way. */
 export const NO_OP_HINTS: Readonly<Record<string, string>> = {
   '--gpu-device-id': 'set CUDA_VISIBLE_DEVICES instead',
-  '--persistent': 'history is always stored in <data-dir>/db.sqlite3',
-  '--presistent': 'history is always stored in <data-dir>/db.sqlite3',
+  '--persistent': 'history is always stored (in <data-dir>/db.sqlite3 or --database-url)',
+  '--presistent': 'history is always stored (in <data-dir>/db.sqlite3 or --database-url)',
   '--nowebui': 'this server has no web UI',
   '--temp-path': 'inputs are stored under <data-dir>/inputs',
 };

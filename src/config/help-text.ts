@@ -17,6 +17,7 @@ export function renderHelp(): string {
     '  API_PORT      main port; overrides --port',
     '  PORT          main port when neither API_PORT nor --port is given',
     '  WEBHOOK_URL   webhook when --webhook-url is not given',
+    '  DATABASE_URL  task store when --database-url is not given',
     '',
     "Accepted for compatibility with the originals' launch scripts, with a warning that they have no effect:",
     ...wrap(noOpNames, 100).map((line) => `  ${line}`),

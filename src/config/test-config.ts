@@ -3,7 +3,7 @@
  * loopback, port 0 (the OS picks), no demo checkpoint written, quiet logs, the repository's own
  * styles/presets/wildcards folders.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeBaseUrl } from './base-url.ts';
 import { ConfigError } from './config-error.ts';
@@ -36,6 +36,10 @@ export function configFromEnvForTests(overrides: Partial<Config>): Config {
     presetsDir: resolve(repoRoot, 'presets'),
     wildcardsDir: resolve(repoRoot, 'wildcards'),
     device: 'cpu',
+    database: { kind: 'sqlite', file: join(resolve(overrides.dataDir), 'db.sqlite3') },
+    nodeName: null,
+    engines: [{ device: 'cpu', gpuIndex: null }],
+    leaseSeconds: 30,
     defaultModel: null,
     preset: null,
     isStrict: false,

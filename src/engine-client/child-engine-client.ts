@@ -18,6 +18,8 @@ export interface ChildEngineOptions {
   /** Where the input resolver stores images (`<data-dir>/inputs`), read by image jobs (FOOOCUS_INPUTS_DIR). */
   inputsDir?: string;
   device: string;
+  /** `--devices cuda:N`: the child sees only that GPU (as its device 0). */
+  gpuIndex?: number | null;
   threads?: number;
   logger: Logger;
   /** Defaults to engine/worker.ts next to this source tree (or worker.js in a build). */
@@ -62,6 +64,7 @@ export class ChildEngineClient implements EngineClient {
         ...(this.options.wildcardsDir ? { FOOOCUS_WILDCARDS_DIR: this.options.wildcardsDir } : {}),
         ...(this.options.inputsDir ? { FOOOCUS_INPUTS_DIR: this.options.inputsDir } : {}),
         ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
+        ...(this.options.gpuIndex !== undefined && this.options.gpuIndex !== null ? { CUDA_VISIBLE_DEVICES: String(this.options.gpuIndex) } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

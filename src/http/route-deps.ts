@@ -2,6 +2,7 @@ import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { EngineInfo } from '../../engine/index.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
 import type { StoredFiles } from '../storage/stored-files.ts';
+import type { NodeStatus } from '../tasks/cluster.types.ts';
 import type { IdSource } from '../tasks/ports.ts';
 import type { TaskEventHub } from '../tasks/task-events.ts';
 import type { TaskService } from '../tasks/task.service.ts';
@@ -12,6 +13,14 @@ export interface CatalogueView {
   listModels(): Promise<{ models: string[]; loras: string[] }>;
   /** Style names clients may send (fixed for the server's life). */
   styles(): readonly string[];
+}
+
+/** This node and the cluster it belongs to, as GET /health shows them (DECISIONS §7). */
+export interface NodeView {
+  name: string;
+  engines(): { device: string; info: EngineInfo | null }[];
+  runningHere(): string[];
+  cluster(): Promise<NodeStatus[]>;
 }
 
 /** Everything route handlers may call: services and read-only views, never entities or the engine. */
@@ -26,6 +35,6 @@ export interface RouteDeps {
   legacyBase64: 'raw' | 'data-uri';
   files: StoredFiles;
   engineInfo(): EngineInfo | null;
-  queueDepth(): { running: number; pending: number };
+  node: NodeView;
   now(): number;
 }

@@ -1,28 +1,36 @@
 /**
  * TaskRepository on the `tasks` table. Entities stay in this folder: every method returns TaskRecord.
  *
+ * One class for both stores (DECISIONS §7): the queries are TypeORM's, portable between sqlite and
+ * PostgreSQL; what differs per driver (claims, leases) lives in task-claims.repository.ts.
+ *
  * Concurrency: TypeORM's sqlite driver has ONE connection, and node-sqlite3 runs its statements one
  * after another. Every write here is therefore a single statement with no explicit transaction:
  * interleaved BEGINs from concurrent callers would collide on that one connection, and a statement
- * that fails outside a transaction leaves nothing open, so the next call runs normally.
+ * that fails outside a transaction leaves nothing open, so the next call runs normally. On
+ * PostgreSQL each statement is atomic on its pooled connection; insertIfRoom's transaction takes a
+ * connection of its own.
  */
-import type { DataSource, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../errors.ts';
 import { UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
 import type { IdempotentTask, InsertOutcome, NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
+import { isPostgres } from './data-source.ts';
 
 /** Well under sqlite's host-parameter limit (32766 since 3.32; 999 before). */
 const IDS_PER_STATEMENT = 500;
+/** Transaction-level advisory lock that serialises insertIfRoom across nodes ("fgw-room" as ASCII). */
+const QUEUE_ROOM_LOCK_KEY = 0x6667772d726f6f6dn;
 
-export class SqliteTaskRepository implements TaskRepository {
+export class TypeOrmTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
 
   /** Tail of the write chain. */
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(TaskEntity);
   }
 
@@ -41,33 +49,54 @@ export class SqliteTaskRepository implements TaskRepository {
   }
 
   /**
-   * Atomic for this process: every write goes through the one chain, so no other insert or status
-   * change lands between the count and the insert.
+   * Inserts unless `limit` (> 0) tasks are pending or running in the whole store, or the task's
+   * idempotency key already names a task accepted at or after `keysSinceMills` (an older holder of
+   * the key lets go of it). The checks and the insert are one step: on sqlite through the write
+   * chain (one process owns the file), on PostgreSQL in one transaction that first takes an
+   * advisory lock, so two nodes cannot both take the last place or both take one key.
    */
   insertIfRoom(task: NewTask, limit: number, keysSinceMills: number): Promise<InsertOutcome> {
-    return this.serially(async (): Promise<InsertOutcome> => {
+    const decide = async (manager: EntityManager): Promise<InsertOutcome | 'insert'> => {
       if (task.idempotency) {
-        const existing = await this.findByIdempotencyKey(task.idempotency.key, keysSinceMills);
+        const existing = await this.findByIdempotencyKeyWith(manager, task.idempotency.key, keysSinceMills);
         if (existing) return { existing };
-        // An expired key is free again: its old task lets go of it (the column is unique).
-        await this.rows
+        await manager
           .createQueryBuilder()
           .update(TaskEntity)
           .set({ idempotencyKey: null })
           .where('idempotency_key = :key', { key: task.idempotency.key })
           .execute();
       }
-      if (limit > 0 && (await this.count({ statuses: UNFINISHED_STATUSES })) >= limit) return { isFull: true };
-      return { inserted: await this.insertNow(task) };
+      if (limit > 0 && (await this.unfinishedCount(manager)) >= limit) return { isFull: true };
+      await this.insertRow(manager, task);
+      return 'insert';
+    };
+    return this.serially(async (): Promise<InsertOutcome> => {
+      const outcome = !isPostgres(this.dataSource)
+        ? await decide(this.rows.manager)
+        : await this.dataSource.transaction(async (manager) => {
+            await manager.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_ROOM_LOCK_KEY.toString()]);
+            return decide(manager);
+          });
+      return outcome === 'insert' ? { inserted: await this.mustGet('taskId', task.taskId, task.taskId) } : outcome;
     });
   }
 
-  async findByIdempotencyKey(key: string, sinceMills: number): Promise<IdempotentTask | null> {
-    const row = await this.rows
+  findByIdempotencyKey(key: string, sinceMills: number): Promise<IdempotentTask | null> {
+    return this.findByIdempotencyKeyWith(this.rows.manager, key, sinceMills);
+  }
+
+  private async findByIdempotencyKeyWith(manager: EntityManager, key: string, sinceMills: number): Promise<IdempotentTask | null> {
+    const row = await manager
+      .getRepository(TaskEntity)
       .createQueryBuilder('t')
       .where('t.idempotencyKey = :key AND t.inQueueMills >= :sinceMills', { key, sinceMills })
       .getOne();
     return row ? { task: toTaskRecord(row), fingerprint: row.requestFingerprint ?? '' } : null;
+  }
+
+  private unfinishedCount(manager: EntityManager): Promise<number> {
+    return manager.getRepository(TaskEntity).createQueryBuilder('t').where('t.status IN (:...statuses)', { statuses: UNFINISHED_STATUSES }).getCount();
   }
 
   markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
@@ -83,9 +112,13 @@ export class SqliteTaskRepository implements TaskRepository {
   }
 
   private async insertNow(task: NewTask): Promise<TaskRecord> {
-    let id: number;
+    await this.insertRow(this.rows.manager, task);
+    return this.mustGet('taskId', task.taskId, task.taskId);
+  }
+
+  private async insertRow(manager: EntityManager, task: NewTask): Promise<void> {
     try {
-      const inserted = await this.rows
+      await manager
         .createQueryBuilder()
         .insert()
         .into(TaskEntity)
@@ -108,17 +141,16 @@ export class SqliteTaskRepository implements TaskRepository {
           idempotencyKey: task.idempotency?.key ?? null,
           requestFingerprint: task.idempotency?.fingerprint ?? null,
         })
-        // No re-select by TypeORM: the sqlite driver reports the new rowid as `raw`.
+        // No re-select by TypeORM: the caller reads the row back by its unique task id.
         .updateEntity(false)
         .execute();
-      id = Number(inserted.raw);
     } catch (error) {
-      if (String(error).includes('UNIQUE constraint failed')) {
+      // sqlite's and PostgreSQL's words for a unique-index violation.
+      if (/UNIQUE constraint failed|duplicate key value violates unique constraint/.test(String(error))) {
         throw new Error(`task id '${task.taskId}' already exists`, { cause: error });
       }
       throw error;
     }
-    return this.mustGet('id', id, task.taskId);
   }
 
   private async markStartedNow(taskId: string, startMills: number): Promise<TaskRecord> {

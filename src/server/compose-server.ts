@@ -1,7 +1,7 @@
 /**
- * Composition root: config → demo model → model catalogue → database (migrations) → repositories →
- * engine client → runner and service → app → queue rebuilt. main.ts listens; tests call this with
- * a scripted engine.
+ * Composition root: config → demo model → model catalogue → store (migrations, repositories, event
+ * bus) → engines → runner and service → app → node registered, queue rebuilt, claiming. main.ts
+ * listens; tests call this with a scripted engine.
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { ensureDemoCheckpoint, ensureDemoUpscaler } from '../catalogue/demo-mode
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
-import { ChildEngineClient } from '../engine-client/child-engine-client.ts';
+import { ClusterRelay } from '../cluster/cluster-relay.ts';
 import { createApp } from '../http/app.ts';
 import { loadApiDocument, loadSpecFile } from '../openapi/openapi-document.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
@@ -20,10 +20,9 @@ import { WorkerImageCodec } from '../images/worker-image-codec.ts';
 import { StoredInputResolver } from '../inputs/input-resolver.ts';
 import type { Logger } from '../logging/logger.ts';
 import { GuardedUrlFetcher } from '../net/url-fetcher.ts';
-import { closeDatabase, openDatabase } from '../persistence/data-source.ts';
-import { SqliteTaskRepository } from '../persistence/task.repository.ts';
 import { FsOutputStore } from '../storage/output-store.ts';
 import { StoredFiles } from '../storage/stored-files.ts';
+import { EnginePool } from '../tasks/engine-pool.ts';
 import type { EngineClient, IdSource } from '../tasks/ports.ts';
 import { randomIds } from '../tasks/random-ids.ts';
 import { TaskEventHub } from '../tasks/task-events.ts';
@@ -33,11 +32,16 @@ import { TaskRunner } from '../tasks/task.runner.ts';
 import { TaskService } from '../tasks/task.service.ts';
 import { HttpWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
 import { webhookTargetCheck } from '../webhooks/webhook-target-check.ts';
+import { createEngines, nodeNameOf, openTaskStore, slotLabel } from './compose-store.ts';
 
 export const OPENAPI_DIR = fileURLToPath(new URL('../../openapi/', import.meta.url));
 
 export interface ComposeOverrides {
   engine?: EngineClient;
+  /** Several scripted engines (a node with --engines N); wins over `engine`. */
+  engines?: EngineClient[];
+  /** Claim poll backstop (tests of missed events shorten it). */
+  claimPollMs?: number;
   webhooks?: WebhookSender;
   ids?: IdSource;
   now?: () => number;
@@ -49,7 +53,8 @@ export interface ComposedServer {
   app: Express;
   service: TaskService;
   runner: TaskRunner;
-  engine: EngineClient;
+  engines: EnginePool;
+  nodeName: string;
   webhooks: WebhookSender;
   codec: ImageCodec;
   close(): Promise<void>;
@@ -71,20 +76,26 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     logger,
   });
   const defaults = { defaultModel: (await catalogue.refresh()).defaultModel };
-  const dataSource = await openDatabase(join(config.dataDir, 'db.sqlite3'));
-  const repo = new SqliteTaskRepository(dataSource);
+  const nodeName = nodeNameOf(config);
+  const store = await openTaskStore(config, nodeName, logger);
+  const { repo } = store;
   const hub = new TaskEventHub();
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, inputsDir: join(config.dataDir, 'inputs'), device: config.device, logger });
-  if (engine instanceof ChildEngineClient) engine.start();
+  const engines = new EnginePool(overrides.engines ?? (overrides.engine ? [overrides.engine] : createEngines(config, logger)));
+  // Scripted engines in tests may outnumber the configured slots.
+  const deviceLabels = Array.from({ length: engines.size }, (_, i) => slotLabel(config.engines[i] ?? config.engines[0]));
   const webhooks =
     overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
   const clientText = clientTextFor({ [resolve(config.modelsDir)]: 'models', [resolve(config.dataDir)]: '' });
   const runner = new TaskRunner({
     repo,
-    engine,
+    claims: store.claims,
+    nodes: store.nodes,
+    engines,
+    bus: store.bus,
+    node: { name: nodeName, leaseMs: config.leaseSeconds * 1000, isSharedStore: store.isShared, pollMs: overrides.claimPollMs },
     outputs,
     hub,
     clock,
@@ -125,26 +136,44 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       baseUrl: config.baseUrl,
       legacyBase64: config.legacyBase64,
       files: new StoredFiles(config.dataDir),
-      engineInfo: () => engine.info(),
-      queueDepth: () => ({ running: hub.current() ? 1 : 0, pending: runner.pendingCount() }),
+      engineInfo: () => engines.info(),
+      node: {
+        name: nodeName,
+        engines: () => engines.infos().map((info, i) => ({ device: deviceLabels[i], info })),
+        runningHere: () => runner.runningHere(),
+        cluster: () => store.nodes.list(config.leaseSeconds * 1000),
+      },
       now: clock.now,
     },
   });
-  const requeued = await runner.recover();
-  if (requeued > 0) logger.info(`queue rebuilt from the database: ${requeued} task(s) to run`);
+  const relay = store.isShared ? new ClusterRelay({ bus: store.bus, hub, repo, live: store.live, runner, nodeName, logger }) : null;
+  relay?.start();
+  const sameName = (await store.nodes.list(config.leaseSeconds * 1000)).find((n) => n.name === nodeName && n.state === 'up');
+  if (sameName && store.isShared) {
+    logger.warn(`node '${nodeName}' heartbeated less than a lease ago: unless it was this node just before a crash, give each gateway its own --node-name (this start takes over what that name holds)`);
+  }
+  await store.nodes.register({ name: nodeName, engines: engines.size, devices: deviceLabels, baseUrl: config.baseUrl });
+  let closing: Promise<void> | undefined;
+  const closeAll = async () => {
+    // Hand back what runs here before the engines go, so no task waits for this node's lease.
+    await runner.shutdown();
+    await engines.close();
+    await runner.drain(5000);
+    await relay?.stop();
+    await codec.close();
+    await webhooks.drain();
+    await store.close();
+  };
+  const waiting = await runner.recover();
+  if (waiting > 0) logger.info(`queue rebuilt from the database: ${waiting} task(s) to run`);
   return {
     app,
     service,
     runner,
-    engine,
+    engines,
+    nodeName,
     webhooks,
     codec,
-    close: async () => {
-      runner.stop();
-      await engine.close();
-      await codec.close();
-      await webhooks.drain();
-      await closeDatabase(dataSource);
-    },
+    close: () => (closing ??= closeAll()),
   };
 }

@@ -147,7 +147,10 @@ export class TaskService {
     if (reason) throw new InvalidFieldError('webhook_url', `webhook_url: ${reason}`, { input: url });
   }
 
-  /** The cheap early check (before any image is decoded or fetched); insertIfRoom decides. */
+  /**
+   * The cheap early check (before any image is decoded or fetched), waiting + running across the
+   * cluster (DECISIONS §7: the limit is the store's, not this node's); insertIfRoom decides.
+   */
   private async assertQueueRoom(dialect: Dialect, adapted: AdaptResult): Promise<void> {
     if (this.options.queueSize <= 0) return;
     if ((await this.repo.count({ statuses: UNFINISHED_STATUSES })) >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
@@ -163,11 +166,13 @@ export class TaskService {
     return warnings.map(this.deps.clientText);
   }
 
-  /** The id of the task accepted last, any dialect (legacy job-queue's last_job_id); after a restart, the newest row. */
+  /**
+   * The id of the task accepted last, any dialect (legacy job-queue's last_job_id): the newest row,
+   * whichever node accepted it; this node's own last one if that row has been deleted since.
+   */
   async lastAcceptedTaskId(): Promise<string | null> {
-    if (this.lastAccepted) return this.lastAccepted;
     const [newest] = await this.repo.find({ newestFirst: true, limit: 1 });
-    return newest?.taskId ?? null;
+    return newest?.taskId ?? this.lastAccepted;
   }
 
   /** Waiting + running and finished counts, both from the database (consistent with find()). */

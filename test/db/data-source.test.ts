@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import { closeDatabase, openDatabase } from '../../src/persistence/data-source.ts';
-import { SqliteTaskRepository } from '../../src/persistence/task.repository.ts';
+import { TypeOrmTaskRepository } from '../../src/persistence/task.repository.ts';
 import { newTask, openTempDatabase, type TempDatabase } from '../fixtures/db-fixtures.ts';
 
-const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id'];
+const INDEXES = ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_status_id', 'IDX_tasks_task_id'];
 const ALL_INDEXES = ['IDX_tasks_idempotency_key', ...INDEXES];
-const MIGRATION_NAMES = ['CreateTasks1795434210937', 'AddIdempotencyKeys1796430000000'];
+const MIGRATION_NAMES = ['CreateTasks1795434210937', 'ClusterQueue1796400670446', 'AddIdempotencyKeys1796430000000'];
 
 async function schemaObjects(db: TempDatabase): Promise<string[]> {
   const rows: Array<{ name: string }> = await db.dataSource.query(
@@ -39,7 +39,7 @@ describe('openDatabase', () => {
 
   it('keeps rows across close and reopen, and does not re-run applied migrations', async () => {
     db = await openTempDatabase();
-    const repo = new SqliteTaskRepository(db.dataSource);
+    const repo = new TypeOrmTaskRepository(db.dataSource);
     await repo.insert(newTask('kept-1'));
     await repo.markStarted('kept-1', 5);
     await repo.insert(newTask('kept-2', { request: { ...newTask('x').request, image_seed: 2n ** 63n - 1n } }));
@@ -47,7 +47,7 @@ describe('openDatabase', () => {
 
     const reopened = await openDatabase(db.file);
     db.dataSource = reopened;
-    const again = new SqliteTaskRepository(reopened);
+    const again = new TypeOrmTaskRepository(reopened);
     const rows = await again.find({});
     assert.deepEqual(rows.map((r) => [r.taskId, r.status, r.attempts]), [['kept-1', 'running', 1], ['kept-2', 'pending', 0]]);
     assert.equal(rows[1].request.image_seed, 9223372036854775807n);
@@ -72,12 +72,11 @@ describe('migration CreateTasks', () => {
 
   it('reverts on a table holding rows and re-applies to a working, empty table', async () => {
     db = await openTempDatabase();
-    const repo = new SqliteTaskRepository(db.dataSource);
+    const repo = new TypeOrmTaskRepository(db.dataSource);
     await repo.insert(newTask('before-1'));
     await repo.insert(newTask('before-2'));
 
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < MIGRATION_NAMES.length; i++) await db.dataSource.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await schemaObjects(db), []);
     assert.deepEqual(await db.dataSource.query('SELECT name FROM migrations'), []);
 
@@ -91,7 +90,7 @@ describe('migration CreateTasks', () => {
 
   it('AddIdempotencyKeys reverts and re-applies on a table holding rows, keeping them', async () => {
     db = await openTempDatabase();
-    const repo = new SqliteTaskRepository(db.dataSource);
+    const repo = new TypeOrmTaskRepository(db.dataSource);
     await repo.insert(newTask('kept-a'));
     await repo.insertIfRoom({ ...newTask('kept-b'), idempotency: { key: 'k1', fingerprint: 'f1' } }, 0, 0);
     await db.dataSource.undoLastMigration({ transaction: 'each' });
@@ -108,7 +107,7 @@ describe('migration CreateTasks', () => {
 
   it('never reuses a row id after deletes (AUTOINCREMENT keeps submission order)', async () => {
     db = await openTempDatabase();
-    const repo = new SqliteTaskRepository(db.dataSource);
+    const repo = new TypeOrmTaskRepository(db.dataSource);
     const first = await repo.insert(newTask('one'));
     const second = await repo.insert(newTask('two'));
     await repo.deleteByTaskIds(['two']);

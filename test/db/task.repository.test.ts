@@ -1,20 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import { COMMON_REQUEST_DEFAULTS } from '../../adapters/common-request.ts';
-import { SqliteTaskRepository } from '../../src/persistence/task.repository.ts';
+import { TypeOrmTaskRepository } from '../../src/persistence/task.repository.ts';
 import { NotFoundError } from '../../src/errors.ts';
-import { newTask, openTempDatabase, type TempDatabase } from '../fixtures/db-fixtures.ts';
+import { describeWith } from '../fixtures/postgres.ts';
+import type { InsertOutcome } from '../../src/tasks/task.types.ts';
+import { newTask, openTempStore, storeKinds, type TempStore } from '../fixtures/db-fixtures.ts';
+
+/** The inserted row, or null when insertIfRoom refused (full, or the key named another task). */
+const insertedOf = (outcome: InsertOutcome) => ('inserted' in outcome ? outcome.inserted : null);
 
 const INT64_MAX = 9223372036854775807n;
 const TWO_53_PLUS_1 = 2n ** 53n + 1n;
 
-describe('SqliteTaskRepository', () => {
-  let db: TempDatabase;
-  let repo: SqliteTaskRepository;
+for (const { kind, skip } of await storeKinds()) describeWith(`TypeOrmTaskRepository on ${kind}`, skip, ({ it, before, after, beforeEach }) => {
+  let db: TempStore;
+  let repo: TypeOrmTaskRepository;
 
   before(async () => {
-    db = await openTempDatabase();
-    repo = new SqliteTaskRepository(db.dataSource);
+    db = await openTempStore(kind);
+    repo = new TypeOrmTaskRepository(db.dataSource);
   });
   after(async () => {
     await db.cleanup();
@@ -38,6 +42,24 @@ describe('SqliteTaskRepository', () => {
       error: null,
       attempts: 0,
     });
+  });
+
+  it('insertIfRoom inserts while fewer than the limit are pending or running, and refuses (null) once full', async () => {
+    await repo.insert(newTask('done'));
+    await repo.markFinished('done', { status: 'finished', finishMills: 1, result: [], error: null, warnings: [] });
+    await repo.insert(newTask('waiting'));
+    await repo.insert(newTask('busy'));
+    await repo.markStarted('busy', 1);
+    assert.equal(insertedOf(await repo.insertIfRoom(newTask('third'), 2, 0)), null, 'two unfinished already: full');
+    assert.equal(await repo.findByTaskId('third'), null);
+    assert.equal(insertedOf(await repo.insertIfRoom(newTask('third'), 3, 0))?.status, 'pending');
+    assert.equal(insertedOf(await repo.insertIfRoom(newTask('unlimited'), 0, 0))?.status, 'pending', '0 = no limit');
+  });
+
+  it('insertIfRoom never lets concurrent inserts past the limit', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => repo.insertIfRoom(newTask(`race-${i}`), 5, 0).then(insertedOf)));
+    assert.equal(outcomes.filter((o) => o !== null).length, 5);
+    assert.equal(await repo.count({ statuses: ['pending'] }), 5);
   });
 
   it('round-trips int64 seeds exactly (2^63-1 and 2^53+1) in the request and the results, as bigint', async () => {

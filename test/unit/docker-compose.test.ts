@@ -62,6 +62,51 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml cluster profile', () => {
+  // Compose resolves YAML merge keys (`<<: *cluster-gateway`); so does this parse.
+  const file = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, ComposeService & { profiles?: string[]; image: string; depends_on: Record<string, { condition: string }> }>;
+    volumes: Record<string, unknown>;
+  };
+  const gateways = ['gateway-a', 'gateway-b'].map((name) => file.services[name]);
+
+  it('puts PostgreSQL and two gateway services in the cluster profile, leaving the default service alone', () => {
+    for (const name of ['postgres', 'gateway-a', 'gateway-b']) assert.deepEqual(file.services[name]?.profiles, ['cluster'], name);
+    assert.equal(file.services['fooocus-gateway'].profiles, undefined);
+    assert.match(file.services.postgres.image, /^postgres:\d+/);
+    assert.ok('pgdata' in file.volumes);
+  });
+
+  it('has both gateways wait for a healthy PostgreSQL and share the models and outputs volumes', () => {
+    for (const gateway of gateways) {
+      assert.deepEqual(gateway.depends_on, { postgres: { condition: 'service_healthy' } });
+      assert.ok(gateway.volumes.includes('./models:/app/models'));
+      assert.ok(gateway.volumes.includes('./outputs:/app/outputs'));
+      assert.equal(gateway.build.args.ONNXRUNTIME_NODE_INSTALL, 'cuda12');
+    }
+    assert.notDeepEqual(gateways[0].ports, gateways[1].ports, 'distinct host ports');
+  });
+
+  it('runs commands our parser accepts: the same PostgreSQL store, distinct node names, the shared data dir', () => {
+    const configs = gateways.map((gateway) => {
+      const result = parseConfig(gatewayArgs(gateway.command), {}, '/app');
+      assert.ok('config' in result);
+      assert.deepEqual(result.config.startupWarnings, []);
+      return result.config;
+    });
+    for (const config of configs) {
+      assert.equal(config.database.kind, 'postgres');
+      assert.deepEqual(config.database, configs[0].database);
+      assert.equal(config.dataDir, '/app/outputs');
+      assert.equal(config.host, '0.0.0.0');
+    }
+    assert.deepEqual(configs.map((c) => c.nodeName), ['gateway-a', 'gateway-b']);
+    const url = new URL((configs[0].database as { url: string }).url);
+    assert.equal(url.hostname, 'postgres', 'the compose service name');
+    assert.equal(url.pathname, `/${file.services.postgres.environment.POSTGRES_DB}`);
+  });
+});
+
 describe('Dockerfile', () => {
   const lines = read('Dockerfile').split('\n').map((line) => line.trim());
   const indexOf = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));

@@ -23,15 +23,37 @@ export function controlRoute(deps: RouteDeps) {
   };
 }
 
+/** This node's engines and the cluster's nodes (DECISIONS §7); the queue counts are cluster-wide. */
 export function healthRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     const info = deps.engineInfo();
+    const [running, pending, nodes, { models }] = await Promise.all([
+      deps.service.count({ statuses: ['running'] }),
+      deps.service.count({ statuses: ['pending'] }),
+      deps.node.cluster(),
+      deps.catalogue.listModels(),
+    ]);
     sendJson(res, 200, {
       status: 'ok',
       provider: info?.provider ?? 'starting',
       threads: info?.threads ?? null,
-      queue: deps.queueDepth(),
-      models: (await deps.catalogue.listModels()).models,
+      queue: { running, pending },
+      models,
+      node: {
+        name: deps.node.name,
+        engines: deps.node.engines().map((e) => ({ device: e.device, provider: e.info?.provider ?? 'starting', threads: e.info?.threads ?? null })),
+        running_tasks: deps.node.runningHere(),
+      },
+      nodes: nodes.map((n) => ({
+        name: n.name,
+        state: n.state,
+        engines: n.engines,
+        devices: n.devices,
+        running_tasks: n.runningTasks,
+        last_heartbeat: new Date(n.heartbeatMills).toISOString(),
+        started_at: new Date(n.startedMills).toISOString(),
+        tasks_completed: n.tasksCompleted,
+      })),
     });
   };
 }

@@ -49,7 +49,7 @@ export function legacyQueryJobRoute(deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const task = await findJob(deps, String(req.query.job_id ?? ''));
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
-    const live = deps.service.current()?.taskId === task.taskId ? deps.hub.liveOf(task.taskId) : null;
+    const live = task.status === 'running' ? deps.hub.liveOf(task.taskId) : null;
     const stepPreview = deps.hub.previewOf(task.taskId);
     sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview, stepPreview }));
   };

@@ -23,18 +23,18 @@ export function listTasksRoute(deps: RouteDeps) {
         ? await deps.service.list({ range: plan.range, statuses: [...HISTORY_STATUSES] })
         : await deps.service.list({ statuses: [...HISTORY_STATUSES], newestFirst: true, limit: plan.pageSize, offset: plan.page * plan.pageSize });
     const pending = plan.lists.pending ? await deps.service.list({ statuses: ['pending'], limit: plan.pageSize, offset: plan.page * plan.pageSize }) : [];
-    const running = deps.service.current();
+    // Every task running anywhere in the cluster (one per engine), oldest first.
+    const running = plan.lists.current ? await deps.service.list({ statuses: ['running'] }) : [];
     sendJson(res, 200, {
       history: history.map((t) => toTaskRow(t, deps.baseUrl)),
-      current: plan.lists.current && running ? [toCurrentRecord(running, deps.hub.liveOf(running.taskId), deps.baseUrl)] : [],
+      current: running.map((t) => toCurrentRecord(t, deps.hub.liveOf(t.taskId), deps.baseUrl)),
       pending: pending.map((t) => toTaskRow(t, deps.baseUrl)),
     });
   };
 }
 
 function view(deps: RouteDeps, task: TaskRecord): Record<string, unknown> {
-  const running = deps.service.current();
-  return running?.taskId === task.taskId ? toCurrentRecord(running, deps.hub.liveOf(task.taskId), deps.baseUrl) : toTaskRow(task, deps.baseUrl);
+  return task.status === 'running' ? toCurrentRecord(task, deps.hub.liveOf(task.taskId), deps.baseUrl) : toTaskRow(task, deps.baseUrl);
 }
 
 export function getTaskRoute(deps: RouteDeps) {
