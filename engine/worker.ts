@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     }
   });
   log(`ready: provider ${provider}, ${threads} threads, models ${modelsDir}`);
-  send({ type: 'ready', info: { provider, threads } });
+  send({ type: 'ready', info: { provider, threads, tried: providers.failures } });
 }
 
 main().catch(crash);

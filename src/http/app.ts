@@ -18,6 +18,7 @@ import { mountDocs } from './docs.ts';
 import { errorHandler } from './error-handler.ts';
 import { buildBodySchemaIndex, jsonBody } from './json-body.ts';
 import { multipartBody } from './multipart-body.ts';
+import { requestId } from './request-id.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { operationHandlers } from './routes/operation-handlers.ts';
 
@@ -48,6 +49,7 @@ function mountOperations(app: Express, operations: OperationInfo[], deps: RouteD
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestId(options.logger));
   app.use(cors());
   mountDocs(app, options.specs, options.document);
   const operations = buildOperationIndex(options.document);

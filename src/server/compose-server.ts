@@ -19,6 +19,7 @@ import type { ImageCodec } from '../images/image-codec.ts';
 import { WorkerImageCodec } from '../images/worker-image-codec.ts';
 import { StoredInputResolver } from '../inputs/input-resolver.ts';
 import type { Logger } from '../logging/logger.ts';
+import { rememberTaskRequest } from '../logging/request-context.ts';
 import { GuardedUrlFetcher } from '../net/url-fetcher.ts';
 import { closeDatabase, openDatabase } from '../persistence/data-source.ts';
 import { SqliteTaskRepository } from '../persistence/task.repository.ts';
@@ -43,6 +44,18 @@ export interface ComposeOverrides {
   supportedModes?: readonly TaskMode[];
 }
 
+/** Task ids are minted while the accepting request is handled: each task's log lines then carry that request's id. */
+function rememberingRequests(ids: IdSource): IdSource {
+  return {
+    taskId: (dialect) => {
+      const taskId = ids.taskId(dialect);
+      rememberTaskRequest(taskId);
+      return taskId;
+    },
+    randomSeed: () => ids.randomSeed(),
+  };
+}
+
 export interface ComposedServer {
   app: Express;
   service: TaskService;
@@ -57,7 +70,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   await mkdir(config.dataDir, { recursive: true });
   const demoModelName = await ensureDemoCheckpoint(config, logger);
   const clock = { now: overrides.now ?? Date.now };
-  const ids = overrides.ids ?? randomIds;
+  const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({
     modelsDir: config.modelsDir,
     presetsDir: config.presetsDir,
