@@ -31,6 +31,8 @@ export interface AppOptions {
   isFileAccessProtected: boolean;
   logger: Logger;
   deps: RouteDeps;
+  /** Pages and endpoints outside the specs (/redoc, /playground, /metrics), mounted beside the docs. */
+  mounts?: ((app: Express) => void)[];
 }
 
 function mountOperations(app: Express, operations: OperationInfo[], deps: RouteDeps): void {
@@ -52,6 +54,7 @@ export function createApp(options: AppOptions): Express {
   app.use(requestId(options.logger));
   app.use(cors());
   mountDocs(app, options.specs, options.document);
+  for (const mount of options.mounts ?? []) mount(app);
   const operations = buildOperationIndex(options.document);
   const findOperation = operationLookup(operations);
   app.use(jsonBody(buildBodySchemaIndex(options.document)));

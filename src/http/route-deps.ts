@@ -5,6 +5,7 @@ import type { StoredFiles } from '../storage/stored-files.ts';
 import type { IdSource } from '../tasks/ports.ts';
 import type { TaskEventHub } from '../tasks/task-events.ts';
 import type { TaskService } from '../tasks/task.service.ts';
+import type { QueueView } from '../queue/queue-view.ts';
 
 /** The model catalogue as routes see it: a rescan for each generation request, and the listings. */
 export interface CatalogueView {
@@ -12,6 +13,8 @@ export interface CatalogueView {
   listModels(): Promise<{ models: string[]; loras: string[] }>;
   /** Style names clients may send (fixed for the server's life). */
   styles(): readonly string[];
+  /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4): replies say so. */
+  readonly demoModelName: string | null;
 }
 
 /** Everything route handlers may call: services and read-only views, never entities or the engine. */
@@ -27,5 +30,7 @@ export interface RouteDeps {
   files: StoredFiles;
   engineInfo(): EngineInfo | null;
   queueDepth(): { running: number; pending: number };
+  /** Position and ETA of pending tasks, ETA of the running one. */
+  queue: QueueView;
   now(): number;
 }

@@ -14,7 +14,11 @@ import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
 import { ChildEngineClient } from '../engine-client/child-engine-client.ts';
 import { createApp } from '../http/app.ts';
+import { mountRedoc } from '../http/redoc.ts';
+import { mountMetrics } from '../http/metrics.route.ts';
+import { mountPlayground } from '../http/playground.ts';
 import { loadApiDocument, loadSpecFile } from '../openapi/openapi-document.ts';
+import { addDemoNotice } from '../openapi/demo-notice.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
 import { WorkerImageCodec } from '../images/worker-image-codec.ts';
 import { StoredInputResolver } from '../inputs/input-resolver.ts';
@@ -28,6 +32,9 @@ import { StoredFiles } from '../storage/stored-files.ts';
 import type { EngineClient, IdSource } from '../tasks/ports.ts';
 import { randomIds } from '../tasks/random-ids.ts';
 import { TaskEventHub } from '../tasks/task-events.ts';
+import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { QueueView } from '../queue/queue-view.ts';
+import { StepTimings } from '../queue/step-timings.ts';
 import { createTaskNotifier } from '../tasks/task-notifier.ts';
 import { TaskRunner } from '../tasks/task.runner.ts';
 import { TaskService } from '../tasks/task.service.ts';
@@ -58,6 +65,7 @@ function rememberingRequests(ids: IdSource): IdSource {
 
 export interface ComposedServer {
   app: Express;
+  metrics: GatewayMetrics;
   service: TaskService;
   runner: TaskRunner;
   engine: EngineClient;
@@ -84,12 +92,25 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const dataSource = await openDatabase(join(config.dataDir, 'db.sqlite3'));
   const repo = new SqliteTaskRepository(dataSource);
   const hub = new TaskEventHub();
+  const steps = new StepTimings(hub, clock.now);
+  // Closures: the runner and repository they read are built just below.
+  const metrics = new GatewayMetrics({
+    hub,
+    steps,
+    queueDepth: () => ({ running: hub.current() ? 1 : 0, pending: runner.pendingCount() }),
+    countByStatus: (status) => repo.count({ statuses: [status] }),
+  });
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, device: config.device, logger });
+  const engine = overrides.engine ?? new ChildEngineClient({ modelsDir: config.modelsDir, stylesDir: config.stylesDir, wildcardsDir: config.wildcardsDir, device: config.device, logger, onRestart: () => metrics.engineRestarted() });
   if (engine instanceof ChildEngineClient) engine.start();
   const webhooks =
-    overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
+    overrides.webhooks ?? new HttpWebhookSender({
+      logger,
+      secret: config.webhookSecret || undefined,
+      allowPrivate: config.allowPrivateUrls,
+      onFailure: (isFinal) => metrics.webhookFailed(isFinal),
+    });
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
   const runner = new TaskRunner({
     repo,
@@ -118,6 +139,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
   // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
   if (await access(join(OPENAPI_DIR, 'legacy.yaml')).then(() => true, () => false)) specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
+  for (const doc of [document, ...Object.values(specs)]) addDemoNotice(doc, demoModelName);
   const app = createApp({
     document,
     specs,
@@ -135,13 +157,16 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
       files: new StoredFiles(config.dataDir),
       engineInfo: () => engine.info(),
       queueDepth: () => ({ running: hub.current() ? 1 : 0, pending: runner.pendingCount() }),
+      queue: new QueueView({ pending: () => repo.find({ statuses: ['pending'] }), current: () => hub.current(), steps }),
       now: clock.now,
     },
+    mounts: [mountMetrics(metrics), mountRedoc(specs), mountPlayground()],
   });
   const requeued = await runner.recover();
   if (requeued > 0) logger.info(`queue rebuilt from the database: ${requeued} task(s) to run`);
   return {
     app,
+    metrics,
     service,
     runner,
     engine,

@@ -15,6 +15,7 @@ export class TaskEventHub {
   private readonly live = new Map<string, LiveProgress>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private running: TaskRecord | null = null;
+  private readonly observers = new Set<(taskId: string, event: TaskEvent) => void>();
 
   subscribe(taskId: string, listener: Listener): () => void {
     let set = this.listeners.get(taskId);
@@ -24,6 +25,12 @@ export class TaskEventHub {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(taskId);
     };
+  }
+
+  /** Every event of every task (metrics, queue estimates); returns the unsubscribe. */
+  observe(observer: (taskId: string, event: TaskEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => void this.observers.delete(observer);
   }
 
   /** The task the engine is working on, if any. */
@@ -65,6 +72,7 @@ export class TaskEventHub {
   }
 
   private emit(taskId: string, event: TaskEvent): void {
+    for (const observer of [...this.observers]) observer(taskId, event);
     for (const listener of [...(this.listeners.get(taskId) ?? [])]) listener(event);
   }
 }

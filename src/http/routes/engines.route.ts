@@ -7,7 +7,9 @@ import { sendJson } from '../send-json.ts';
 export function allModelsRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     const { models, loras } = await deps.catalogue.listModels();
-    sendJson(res, 200, { model_filenames: models, lora_filenames: loras });
+    // Additive: the originals' two lists stay as they were; demo checkpoints are named beside them.
+    const demo = deps.catalogue.demoModelName;
+    sendJson(res, 200, { model_filenames: models, lora_filenames: loras, demo_model_filenames: demo && models.includes(demo) ? [demo] : [] });
   };
 }
 
@@ -32,6 +34,7 @@ export function healthRoute(deps: RouteDeps) {
       threads: info?.threads ?? null,
       queue: deps.queueDepth(),
       models: (await deps.catalogue.listModels()).models,
+      demo_models: deps.catalogue.demoModelName ? [deps.catalogue.demoModelName] : [],
     });
   };
 }

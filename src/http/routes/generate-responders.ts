@@ -1,9 +1,11 @@
 /** The four response modes of the all-in-one generate route (fooocusapi-new.md §10). */
 import type { Response } from 'express';
-import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
+import { toOriginalStreamEvent } from '../../../adapters/all-in-one/queue-fields.ts';
+import { toPendingStub, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
 import type { ReplyPlan } from '../../../adapters/reply-plan.ts';
 import type { TaskRecord } from '../../../adapters/task-record.ts';
 import { pythonJsonDumps } from '../../json/python-json.ts';
+import { followTask } from '../../streaming/follow-task.ts';
 import { PacedEventStream } from '../../streaming/paced-event-stream.ts';
 import { sendBinaryResult } from '../binary-reply.ts';
 import type { RouteDeps } from '../route-deps.ts';
@@ -15,19 +17,14 @@ async function respondSync(deps: RouteDeps, res: Response, task: TaskRecord): Pr
   if (!res.writableEnded) sendJson(res, 200, toTaskRow(done, deps.baseUrl));
 }
 
+/** FooocusAPI's framing and keys; the queue position and the demo checkpoint are said in `message` (queue-fields.ts). */
 function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
   const stream = new PacedEventStream(res);
-  const unsubscribe = deps.hub.subscribe(task.taskId, (event) => {
-    if (event.type === 'progress') stream.push(pythonJsonDumps(toProgressEvent(event.live)));
+  const stop = followTask(deps, task, {
+    push: (event) => stream.push(pythonJsonDumps(toOriginalStreamEvent(event))),
+    finish: (event) => stream.finish(pythonJsonDumps(toOriginalStreamEvent(event))),
   });
-  res.on('close', unsubscribe);
-  deps.service.waitForFinish(task.taskId).then(
-    (done) => {
-      unsubscribe();
-      stream.finish(pythonJsonDumps(toFinishedEvent(done, deps.baseUrl)));
-    },
-    () => res.end(),
-  );
+  res.on('close', stop);
 }
 
 export async function sendAllInOneReply(deps: RouteDeps, res: Response, task: TaskRecord, reply: ReplyPlan): Promise<void> {

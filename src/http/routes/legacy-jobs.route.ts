@@ -4,6 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { toAsyncJobResponse, toJobHistoryInfo, toJobQueueInfo } from '../../../adapters/legacy/job-response.ts';
+import { queueMessage } from '../../../adapters/all-in-one/queue-fields.ts';
 import { LegacyJobNotFoundError } from '../../errors.ts';
 import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type TaskRecord } from '../../../adapters/task-record.ts';
 import type { RouteDeps } from '../route-deps.ts';
@@ -50,7 +51,10 @@ export function legacyQueryJobRoute(deps: RouteDeps) {
     const task = await findJob(deps, String(req.query.job_id ?? ''));
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
     const live = deps.service.current()?.taskId === task.taskId ? deps.hub.liveOf(task.taskId) : null;
-    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview }));
+    const body = toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview });
+    // A waiting job's job_status (null in the original) tells its place in the queue and an ETA.
+    const estimate = task.status === 'pending' ? await deps.queue.estimateOf(task.taskId) : null;
+    sendJson(res, 200, estimate ? { ...body, job_status: queueMessage(estimate) } : body);
   };
 }
 
