@@ -162,4 +162,16 @@ describe('docs pages', () => {
     assert.equal(bundle.status, 200);
     assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
   });
+
+  test('/playground redirects to its folder and serves the page and its ES modules with no build step', async () => {
+    const redirect = await fetch(`${server.url}/playground`, { redirect: 'manual' });
+    assert.equal(redirect.status, 308);
+    assert.equal(redirect.headers.get('location'), '/playground/');
+    const page = await fetch(`${server.url}/playground/`);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await page.text(), /<script type="module" src="app\.js"><\/script>/);
+    const app = await fetch(`${server.url}/playground/app.js`);
+    assert.match(app.headers.get('content-type') ?? '', /javascript/);
+    assert.match(await app.text(), /^import .* from '\.\/api\.js';$/m);
+  });
 });

@@ -1,4 +1,3 @@
-/* global window */
 /*
  * Swagger UI plugin (served at /docs/exact-numbers.js). Swagger UI shows a JSON reply through
  * JSON.parse and JSON.stringify, which rounds integers above 2^53: a seed copied from the reply
