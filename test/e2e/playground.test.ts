@@ -58,7 +58,7 @@ test('generates on the demo checkpoint: banner, step previews, final image, then
     await figure.first().waitFor({ timeout: 120_000 });
     const preview = await page.locator('#preview').getAttribute('src');
     assert.match(preview ?? '', /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/, 'at least one step preview was shown');
-    await waitFor('the result image to load', () => figure.first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 256 || undefined));
+    await waitFor('the result image to load', () => figure.first().evaluate((img) => ((img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth === 256) || undefined));
     assert.equal((await task(taskId!)).task_status, 'finished');
 
     const row = page.locator(`#history li[data-task-id="${taskId}"]`);
