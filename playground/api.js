@@ -28,10 +28,15 @@ async function describeError(res) {
   return `${res.status} ${text.slice(0, 300)}`;
 }
 
+/** Integers beyond 2^53 (seeds) keep their exact digits, as strings (JSON.parse source text access). */
+function exactIntegers(_key, value, context) {
+  return typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) && context?.source ? context.source : value;
+}
+
 export async function getJson(path) {
   const res = await fetch(path, { headers: headers() });
   if (!res.ok) throw new Error(await describeError(res));
-  return res.json();
+  return JSON.parse(await res.text(), exactIntegers);
 }
 
 /** Text of a JSON body that keeps 64-bit seeds exact: `image_seed` goes out as digits, unquoted. */

@@ -64,6 +64,10 @@ test('generates on the demo checkpoint: banner, step previews, final image, then
     const row = page.locator(`#history li[data-task-id="${taskId}"]`);
     await row.waitFor();
     assert.match(await row.innerText(), /finished · a playground cat/);
+    // The seed shown is the stored int64, digit for digit (random seeds are mostly above 2^53).
+    const seed = /"image_seed": ?(\d+)/.exec(await (await fetch(`${server.url}/tasks/${taskId}`)).text())?.[1];
+    assert.ok(seed);
+    assert.match(await row.locator('.meta').innerText(), new RegExp(`seed ${seed}$`));
     assert.equal(await row.locator('img').count(), 1);
     assert.deepEqual(errors, []);
   } finally {
