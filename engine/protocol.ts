@@ -127,6 +127,8 @@ export interface EngineInfo {
   /** Execution provider actually in use: 'cuda' | 'webgpu' | 'cpu'. */
   provider: string;
   threads: number;
+  /** Providers the start-up probe tried before `provider`, each with the first line of its failure. */
+  tried?: { provider: string; reason: string }[];
 }
 
 // ---- gateway -> engine ----

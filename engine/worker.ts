@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     }
   });
   log(`ready: provider ${provider}, ${threads} threads, models ${modelsDir}`);
-  send({ type: 'ready', info: { provider, threads } });
+  send({ type: 'ready', info: { provider, threads, ...(providers.failures.length > 0 ? { tried: providers.failures } : {}) } });
 }
 
 main().catch(crash);

@@ -1,12 +1,15 @@
 /**
- * Entry point: parse the command line, compose the server, listen on the main port and every
- * --also-listen port (one queue and one history for all), shut down cleanly on SIGINT/SIGTERM.
+ * Entry point: parse the command line, check the folders it writes, compose the server, listen on
+ * the main port and every --also-listen port (one queue and one history for all), shut down cleanly
+ * on SIGINT/SIGTERM.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { describeDatabase } from './config/cluster-settings.ts';
 import { ConfigError, parseConfig } from './config/config.ts';
-import { createConsoleLogger } from './logging/logger.ts';
+import { createPinoLogger } from './logging/pino-logger.ts';
 import { composeServer } from './server/compose-server.ts';
+import { awaitWritableFolders } from './server/folder-check.ts';
+import { listenOn, PortInUseError } from './server/listen.ts';
 
 async function main(): Promise<void> {
   let parsed;
@@ -24,18 +27,28 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = parsed;
-  const logger = createConsoleLogger(config.logLevel);
+  const logger = createPinoLogger({ level: config.logLevel, format: config.logFormat ?? (process.stdout.isTTY ? 'text' : 'json') });
   for (const warning of config.startupWarnings) logger.warn(warning);
+  try {
+    await awaitWritableFolders(config, logger);
+  } catch (error) {
+    logger.error(`fooocus-gateway cannot start: ${(error as Error).message}`);
+    process.exit(2);
+  }
   const server = await composeServer(config, logger);
   const listeners: Server[] = [];
-  for (const port of [config.port, ...config.alsoListen]) {
-    const listener = createServer(server.app);
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(port, config.host, () => resolve());
-    });
-    listeners.push(listener);
-    logger.info(`listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (docs at /docs)`);
+  const ports = [{ port: config.port, flag: '--port' }, ...config.alsoListen.map((port) => ({ port, flag: '--also-listen' }))];
+  for (const { port, flag } of ports) {
+    try {
+      listeners.push(await listenOn(server.app, port, config.host, flag));
+    } catch (error) {
+      if (!(error instanceof PortInUseError)) throw error;
+      logger.error(`fooocus-gateway cannot start: ${error.message}`);
+      for (const listener of listeners) listener.close();
+      await server.close();
+      process.exit(1);
+    }
+    logger.info(`listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (docs at /docs, playground at /playground)`);
   }
   logger.info(`result URLs use ${config.baseUrl}`);
   logger.info(`node ${server.nodeName}: ${server.engines.size} engine(s), task store ${describeDatabase(config.database)}`);

@@ -129,6 +129,12 @@ export interface StreamEvent {
   message: string;
   images: string[];
   error?: string;
+  /** Ours (additive, after the original four keys): queue position while pending (1 = next). */
+  queue_position?: number;
+  /** Ours: seconds until the task should finish, from recent step timings; null before any was timed. */
+  eta_seconds?: number | null;
+  /** Ours: the demo checkpoint's name when the task runs on it (its images are noise). */
+  demo_model?: string;
 }
 
 export function toProgressEvent(live: LiveProgress): StreamEvent {

@@ -23,7 +23,7 @@ export function parseDevice(value: string | undefined): Device {
 
 /**
  * Whether onnxruntime-node was installed with its CUDA provider (`ONNXRUNTIME_NODE_INSTALL=cuda12`).
- * The default install skips it (.npmrc), and asking for CUDA without it makes onnxruntime print a
+ * The default install skips it (package.json allowScripts), and asking for CUDA without it makes onnxruntime print a
  * native error on every start, so `auto` does not ask.
  */
 export function isCudaProviderInstalled(): boolean {
@@ -54,6 +54,8 @@ export function providerChain(device: Device, hasCuda = isCudaProviderInstalled(
 export class ProviderSelector {
   private chain: string[];
   private lastUsed: string | null = null;
+  /** Every provider that failed to start, in order, with the first line of its error. */
+  readonly failures: { provider: string; reason: string }[] = [];
 
   constructor(
     device: Device,
@@ -89,6 +91,7 @@ export class ProviderSelector {
       } catch (error) {
         const reason = firstLine((error as Error).message);
         failures.push(`${provider}: ${reason}`);
+        this.failures.push({ provider, reason: (error as Error).message.split('\n')[0] });
         if (provider === 'cpu') break;
         this.log(`${label}: execution provider ${provider} failed (${reason}); falling back`);
         // A provider that cannot start (missing libraries or adapter) will not start for the next model either.

@@ -5,7 +5,7 @@
 import { parseArgv, type FlagOccurrence } from './argv-parser.ts';
 import { computeBaseUrl } from './base-url.ts';
 import { ConfigError } from './config-error.ts';
-import { DEVICES, LEGACY_BASE64_FORMS, LOG_LEVELS, WEBHOOK_FORMATS, type Config, type LogLevel } from './config.types.ts';
+import { DEVICES, LEGACY_BASE64_FORMS, LOG_FORMATS, LOG_LEVELS, WEBHOOK_FORMATS, type Config, type LogLevel } from './config.types.ts';
 import { NO_OP_FLAGS, NO_OP_HINTS, isNoOpFlag } from './flag-table.ts';
 import { parseDatabaseUrl, parseEngineSlots, parseLeaseSeconds, parseNodeName } from './cluster-settings.ts';
 import { freezeConfig } from './freeze-config.ts';
@@ -84,9 +84,11 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
       isStrict: flags.has('--strict'),
       allowPrivateUrls: flags.has('--allow-private-urls'),
       isDemoModelEnabled: !flags.has('--no-demo-model'),
+      isWaitingForWritableFolders: flags.has('--wait-for-writable-folders'),
       isFileAccessProtected,
       legacyBase64: parseChoice(flags.last('--legacy-base64') ?? 'raw', '--legacy-base64', LEGACY_BASE64_FORMS),
       logLevel: parseChoice(flags.last('--log-level') ?? 'info', '--log-level', LOG_LEVELS, LOG_LEVEL_ALIASES),
+      logFormat: flags.has('--log-format') ? parseChoice(flags.last('--log-format') ?? '', '--log-format', LOG_FORMATS) : null,
       startupWarnings: warnings,
     }),
   };

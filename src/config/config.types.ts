@@ -8,6 +8,9 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export const DEVICES: readonly Device[] = ['auto', 'cuda', 'webgpu', 'cpu'];
 export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['string', 'object'];
 export const LEGACY_BASE64_FORMS: readonly LegacyBase64Form[] = ['raw', 'data-uri'];
+export type LogFormat = 'json' | 'text';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
+
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 /** Where the task table lives (DECISIONS §7): the embedded default, or a shared PostgreSQL. */
@@ -60,10 +63,14 @@ export interface Config {
   readonly isStrict: boolean;
   readonly allowPrivateUrls: boolean;
   readonly isDemoModelEnabled: boolean;
+  /** `--wait-for-writable-folders`: an unwritable data/models folder makes the start wait (containers) instead of exit. */
+  readonly isWaitingForWritableFolders: boolean;
   /** `--protect-files`: /files, /outputs and /inputs require the API key. */
   readonly isFileAccessProtected: boolean;
   readonly legacyBase64: LegacyBase64Form;
   readonly logLevel: LogLevel;
+  /** `--log-format`; null = text when stdout is a terminal, else JSON (decided by main.ts). */
+  readonly logFormat: LogFormat | null;
   /** One line each, for main.ts to log once the logger exists (e.g. no-op flags of the originals). */
   readonly startupWarnings: readonly string[];
 }

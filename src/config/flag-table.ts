@@ -49,7 +49,9 @@ export const GATEWAY_FLAGS: readonly FlagSpec[] = [
   { name: '--no-demo-model', arity: 'none', defaultText: 'demo model on', description: 'do not write the tiny demo checkpoint when none is installed' },
   { name: '--protect-files', arity: 'none', defaultText: 'off', description: 'require the API key on /files, /outputs and /inputs' },
   { name: '--legacy-base64', arity: 'value', valueName: 'raw|data-uri', defaultText: 'raw', description: 'form of legacy base64 results (data-uri for Fooocus-API v0.5 clients)' },
+  { name: '--wait-for-writable-folders', arity: 'none', defaultText: 'off: exit', description: 'when the data or models folder is not writable, say so and wait (containers) instead of exiting' },
   { name: '--log-level', arity: 'value', valueName: 'error|warn|info|debug', defaultText: 'info', description: 'log verbosity (uvicorn spellings warning/critical/trace accepted)' },
+  { name: '--log-format', arity: 'value', valueName: 'json|text', defaultText: 'text on a terminal, else json', description: 'log lines as pino JSON objects or as readable text' },
   { name: '--help', aliases: ['-h'], arity: 'none', description: 'print this text and exit' },
 ];
 

@@ -8,6 +8,7 @@ import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { EngineInfo, EngineJob, EngineToGateway, GatewayToEngine } from '../../engine/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import { describeProviderChoice, lineSplitter, logEngineLine } from './engine-log-lines.ts';
 import { EngineJobError, type EngineClient, type EngineRunHandlers, type EngineRunOutcome } from '../tasks/ports.ts';
 
 export interface ChildEngineOptions {
@@ -24,6 +25,8 @@ export interface ChildEngineOptions {
   logger: Logger;
   /** Defaults to engine/worker.ts next to this source tree (or worker.js in a build). */
   workerPath?: string;
+  /** Told each time the child exits unasked and is restarted (metrics). */
+  onRestart?(reason: string): void;
 }
 
 interface InFlight {
@@ -66,8 +69,10 @@ export class ChildEngineClient implements EngineClient {
         ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
         ...(this.options.gpuIndex !== undefined && this.options.gpuIndex !== null ? { CUDA_VISIBLE_DEVICES: String(this.options.gpuIndex) } : {}),
       },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // stderr is read line by line: the engine's lines and onnxruntime's native noise become log lines.
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
+    child.stderr?.on('data', lineSplitter((line) => logEngineLine(this.options.logger, line)));
     this.child = child;
     try {
       if (child.pid) setPriority(child.pid, CHILD_NICENESS);
@@ -129,7 +134,7 @@ export class ChildEngineClient implements EngineClient {
     if (message.type === 'ready') {
       this.engineInfo = message.info;
       this.restarts = 0;
-      this.options.logger.info(`engine ready: provider ${message.info.provider}, ${message.info.threads} threads`);
+      this.options.logger.info(describeProviderChoice(message.info));
       return;
     }
     if (message.type === 'released') {
@@ -171,6 +176,7 @@ export class ChildEngineClient implements EngineClient {
     if (job) this.settle(job, () => job.reject(new EngineJobError('crashed', `the engine process exited (${signal ?? `code ${code}`}) during the job`)));
     if (this.isClosing) return;
     this.options.logger.warn(`engine process exited (${signal ?? `code ${code}`}); restarting it`);
+    this.options.onRestart?.(signal ?? `code ${code}`);
     const delay = Math.min(10_000, 200 * 2 ** this.restarts);
     this.restarts += 1;
     setTimeout(() => this.start(), delay).unref();

@@ -18,6 +18,7 @@ import { mountDocs } from './docs.ts';
 import { errorHandler } from './error-handler.ts';
 import { buildBodySchemaIndex, jsonBody } from './json-body.ts';
 import { multipartBody } from './multipart-body.ts';
+import { requestId } from './request-id.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { operationHandlers } from './routes/operation-handlers.ts';
 
@@ -30,6 +31,8 @@ export interface AppOptions {
   isFileAccessProtected: boolean;
   logger: Logger;
   deps: RouteDeps;
+  /** Pages and endpoints outside the specs (/redoc, /playground, /metrics), mounted beside the docs. */
+  mounts?: ((app: Express) => void)[];
 }
 
 function mountOperations(app: Express, operations: OperationInfo[], deps: RouteDeps): void {
@@ -69,8 +72,10 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   // The key gate and the validator match paths case-sensitively; Express must dispatch the same way.
   app.set('case sensitive routing', true);
+  app.use(requestId(options.logger));
   app.use(cors());
   mountDocs(app, options.specs, options.document);
+  for (const mount of options.mounts ?? []) mount(app);
   const operations = buildOperationIndex(options.document);
   const findOperation = operationLookup(operations);
   app.use(knownOperationsOnly(operations, findOperation));

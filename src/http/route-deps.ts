@@ -6,6 +6,7 @@ import type { NodeStatus } from '../tasks/cluster.types.ts';
 import type { IdSource } from '../tasks/ports.ts';
 import type { TaskEventHub } from '../tasks/task-events.ts';
 import type { TaskService } from '../tasks/task.service.ts';
+import type { QueueView } from '../queue/queue-view.ts';
 
 /** The model catalogue as routes see it: a rescan for each generation request, and the listings. */
 export interface CatalogueView {
@@ -13,6 +14,8 @@ export interface CatalogueView {
   listModels(): Promise<{ models: string[]; loras: string[] }>;
   /** Style names clients may send (fixed for the server's life). */
   styles(): readonly string[];
+  /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4): replies say so. */
+  readonly demoModelName: string | null;
 }
 
 /** This node and the cluster it belongs to, as GET /health shows them (DECISIONS §7). */
@@ -36,5 +39,7 @@ export interface RouteDeps {
   files: StoredFiles;
   engineInfo(): EngineInfo | null;
   node: NodeView;
+  /** Position and ETA of pending tasks, ETA of the running one. */
+  queue: QueueView;
   now(): number;
 }

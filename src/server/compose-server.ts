@@ -14,11 +14,16 @@ import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
 import { ClusterRelay } from '../cluster/cluster-relay.ts';
 import { createApp } from '../http/app.ts';
+import { mountRedoc } from '../http/redoc.ts';
+import { mountMetrics } from '../http/metrics.route.ts';
+import { mountPlayground } from '../http/playground.ts';
 import { loadApiDocument, loadSpecFile } from '../openapi/openapi-document.ts';
+import { addDemoNotice } from '../openapi/demo-notice.ts';
 import type { ImageCodec } from '../images/image-codec.ts';
 import { WorkerImageCodec } from '../images/worker-image-codec.ts';
 import { StoredInputResolver } from '../inputs/input-resolver.ts';
 import type { Logger } from '../logging/logger.ts';
+import { rememberTaskRequest } from '../logging/request-context.ts';
 import { GuardedUrlFetcher } from '../net/url-fetcher.ts';
 import { FsOutputStore } from '../storage/output-store.ts';
 import { StoredFiles } from '../storage/stored-files.ts';
@@ -26,6 +31,9 @@ import { EnginePool } from '../tasks/engine-pool.ts';
 import type { EngineClient, IdSource } from '../tasks/ports.ts';
 import { randomIds } from '../tasks/random-ids.ts';
 import { TaskEventHub } from '../tasks/task-events.ts';
+import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { QueueView } from '../queue/queue-view.ts';
+import { StepTimings } from '../queue/step-timings.ts';
 import { createTaskNotifier } from '../tasks/task-notifier.ts';
 import { clientTextFor } from '../tasks/client-text.ts';
 import { TaskRunner } from '../tasks/task.runner.ts';
@@ -49,8 +57,21 @@ export interface ComposeOverrides {
   supportedModes?: readonly TaskMode[];
 }
 
+/** Task ids are minted while the accepting request is handled: each task's log lines then carry that request's id. */
+function rememberingRequests(ids: IdSource): IdSource {
+  return {
+    taskId: (dialect) => {
+      const taskId = ids.taskId(dialect);
+      rememberTaskRequest(taskId);
+      return taskId;
+    },
+    randomSeed: () => ids.randomSeed(),
+  };
+}
+
 export interface ComposedServer {
   app: Express;
+  metrics: GatewayMetrics;
   service: TaskService;
   runner: TaskRunner;
   engines: EnginePool;
@@ -65,7 +86,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const demoModelName = await ensureDemoCheckpoint(config, logger);
   await ensureDemoUpscaler(config, logger);
   const clock = { now: overrides.now ?? Date.now };
-  const ids = overrides.ids ?? randomIds;
+  const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({
     modelsDir: config.modelsDir,
     presetsDir: config.presetsDir,
@@ -80,13 +101,27 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const store = await openTaskStore(config, nodeName, logger);
   const { repo } = store;
   const hub = new TaskEventHub();
+  const steps = new StepTimings(hub, clock.now);
+  // Closures: the runner and repository they read are built just below.
+  const metrics = new GatewayMetrics({
+    hub,
+    steps,
+    // Cluster-wide, from the store (the queue is the task table).
+    queueDepth: async () => ({ running: await repo.count({ statuses: ['running'] }), pending: await repo.count({ statuses: ['pending'] }) }),
+    countByStatus: (status) => repo.count({ statuses: [status] }),
+  });
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engines = new EnginePool(overrides.engines ?? (overrides.engine ? [overrides.engine] : createEngines(config, logger)));
+  const engines = new EnginePool(overrides.engines ?? (overrides.engine ? [overrides.engine] : createEngines(config, logger, () => metrics.engineRestarted())));
   // Scripted engines in tests may outnumber the configured slots.
   const deviceLabels = Array.from({ length: engines.size }, (_, i) => slotLabel(config.engines[i] ?? config.engines[0]));
   const webhooks =
-    overrides.webhooks ?? new HttpWebhookSender({ logger, secret: config.webhookSecret || undefined, allowPrivate: config.allowPrivateUrls });
+    overrides.webhooks ?? new HttpWebhookSender({
+      logger,
+      secret: config.webhookSecret || undefined,
+      allowPrivate: config.allowPrivateUrls,
+      onFailure: (isFinal) => metrics.webhookFailed(isFinal),
+    });
   const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
   const clientText = clientTextFor({ [resolve(config.modelsDir)]: 'models', [resolve(config.dataDir)]: '' });
   const runner = new TaskRunner({
@@ -121,6 +156,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
   // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
   if (await access(join(OPENAPI_DIR, 'legacy.yaml')).then(() => true, () => false)) specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
+  for (const doc of [document, ...Object.values(specs)]) addDemoNotice(doc, demoModelName);
   const app = createApp({
     document,
     specs,
@@ -143,8 +179,10 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
         runningHere: () => runner.runningHere(),
         cluster: () => store.nodes.list(config.leaseSeconds * 1000),
       },
+      queue: new QueueView({ pending: () => repo.find({ statuses: ['pending'] }), current: () => hub.current(), steps }),
       now: clock.now,
     },
+    mounts: [mountMetrics(metrics), mountRedoc(specs), mountPlayground()],
   });
   const relay = store.isShared ? new ClusterRelay({ bus: store.bus, hub, repo, live: store.live, runner, nodeName, logger }) : null;
   relay?.start();
@@ -168,6 +206,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   if (waiting > 0) logger.info(`queue rebuilt from the database: ${waiting} task(s) to run`);
   return {
     app,
+    metrics,
     service,
     runner,
     engines,

@@ -73,7 +73,7 @@ export function slotLabel(slot: Config['engines'][number]): string {
  * One engine child per slot. Several CPU engines split the cores between them (each would
  * otherwise take all but one), so the gateway's loop keeps a core.
  */
-export function createEngines(config: Config, logger: Logger): EngineClient[] {
+export function createEngines(config: Config, logger: Logger, onRestart?: () => void): EngineClient[] {
   const cpuEngines = config.engines.filter((slot) => slot.device === 'cpu' || slot.device === 'auto').length;
   const threads = cpuEngines > 1 ? Math.max(1, Math.floor((availableParallelism() - 1) / cpuEngines)) : undefined;
   return config.engines.map((slot) => {
@@ -82,6 +82,7 @@ export function createEngines(config: Config, logger: Logger): EngineClient[] {
       stylesDir: config.stylesDir,
       wildcardsDir: config.wildcardsDir,
       inputsDir: join(config.dataDir, 'inputs'),
+      onRestart,
       device: slot.device,
       gpuIndex: slot.gpuIndex,
       threads: slot.device === 'cpu' || slot.device === 'auto' ? threads : undefined,

@@ -31,6 +31,7 @@ export class TaskEventHub {
   private readonly taps = new Set<LocalTap>();
   /** Newest step preview of recently finished tasks, oldest first (Map keeps insertion order). */
   private readonly finishedPreviews = new Map<string, string>();
+  private readonly observers = new Set<(taskId: string, event: TaskEvent) => void>();
 
   subscribe(taskId: string, listener: Listener): () => void {
     let set = this.listeners.get(taskId);
@@ -46,6 +47,12 @@ export class TaskEventHub {
   tapLocal(tap: LocalTap): () => void {
     this.taps.add(tap);
     return () => this.taps.delete(tap);
+  }
+
+  /** Every event of every task (metrics, queue estimates); returns the unsubscribe. */
+  observe(observer: (taskId: string, event: TaskEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => void this.observers.delete(observer);
   }
 
   /** Tasks someone here is waiting on (a sync reply, a stream). */
@@ -131,6 +138,7 @@ export class TaskEventHub {
   }
 
   private emit(taskId: string, event: TaskEvent, isRemote: boolean): void {
+    for (const observer of [...this.observers]) observer(taskId, event);
     for (const listener of [...(this.listeners.get(taskId) ?? [])]) listener(event);
     if (!isRemote) for (const tap of [...this.taps]) tap(taskId, event);
   }

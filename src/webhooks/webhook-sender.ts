@@ -45,6 +45,8 @@ export interface HttpWebhookSenderOptions {
   /** Milliseconds since the epoch; the signature's timestamp. Default Date.now. */
   now?: () => number;
   lookup?: LookupFn;
+  /** Told of every failed attempt; `isFinal` when the webhook is given up (metrics). */
+  onFailure?(isFinal: boolean): void;
 }
 
 type AttemptOutcome = { kind: 'delivered' } | { kind: 'retry'; reason: string } | { kind: 'give-up'; reason: string };
@@ -67,7 +69,10 @@ export class HttpWebhookSender implements WebhookSender {
 
   send(delivery: WebhookDelivery): void {
     const job: Promise<void> = this.deliver(delivery)
-      .catch((error: unknown) => this.options.logger.warn(`webhook to ${delivery.url} failed: ${String(error)}`))
+      .catch((error: unknown) => {
+        this.options.onFailure?.(true);
+        this.options.logger.warn(`webhook to ${delivery.url} failed: ${String(error)}`);
+      })
       .finally(() => this.inFlight.delete(job));
     this.inFlight.add(job);
   }
@@ -84,7 +89,9 @@ export class HttpWebhookSender implements WebhookSender {
         this.options.logger.debug(`webhook delivered to ${delivery.url}`);
         return;
       }
-      if (outcome.kind === 'give-up' || attempt >= this.retries) {
+      const isFinal = outcome.kind === 'give-up' || attempt >= this.retries;
+      this.options.onFailure?.(isFinal);
+      if (isFinal) {
         this.options.logger.warn(`webhook to ${delivery.url} not delivered after ${attempt + 1} attempt(s): ${outcome.reason}`);
         return;
       }

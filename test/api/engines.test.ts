@@ -55,7 +55,7 @@ describe('server routes', () => {
   test('GET /v1/engines/all-models lists the installed checkpoint and no LoRAs', async () => {
     const res = await fetch(`${server.url}/v1/engines/all-models`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { model_filenames: [TEST_MODEL], lora_filenames: [] });
+    assert.deepEqual(await res.json(), { model_filenames: [TEST_MODEL], lora_filenames: [], demo_model_filenames: [] });
   });
 
   test('GET /health reports the engine and the queue', async () => {

@@ -272,7 +272,8 @@ describe('tools and engines', () => {
 
   test('all-models lists checkpoints and LoRAs', async () => {
     const body = await jsonOf<{ model_filenames: string[]; lora_filenames: string[] }>(await fetch(`${server.url}/v1/engines/all-models`));
-    assert.deepEqual(Object.keys(body), ['model_filenames', 'lora_filenames']);
+    // The original's two keys first, in order; ours (demo_model_filenames) after them.
+    assert.deepEqual(Object.keys(body), ['model_filenames', 'lora_filenames', 'demo_model_filenames']);
     assert.deepEqual(body.model_filenames, [TEST_MODEL]);
     assert.ok(Array.isArray(body.lora_filenames));
   });

@@ -6,7 +6,9 @@ import { generateJson, listTasks, makeGate, waitForDone, waitForRunning } from '
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 const ROW_KEYS = ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'webhook_url', 'result', 'error', 'warnings'].sort();
-const CURRENT_KEYS = ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'preview', 'webhook_url', 'result'].sort();
+// Ours, additive: eta_seconds on the running record; queue_position and eta_seconds on pending rows.
+const CURRENT_KEYS = ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'preview', 'webhook_url', 'result', 'eta_seconds'].sort();
+const PENDING_ROW_KEYS = [...ROW_KEYS, 'queue_position', 'eta_seconds'].sort();
 
 async function submitAsync(server: TestServer, body: Record<string, unknown> = {}): Promise<string> {
   const stub = await generateJson<{ task_id: string }>(server, { async_process: true, ...body });
@@ -91,8 +93,9 @@ describe('listing, paging and single tasks', () => {
       for (const row of all.pending) {
         assert.equal(row.task_status, null);
         assert.equal(row.progress, null);
-        assert.deepEqual(Object.keys(row).sort(), ROW_KEYS);
+        assert.deepEqual(Object.keys(row).sort(), PENDING_ROW_KEYS);
       }
+      assert.deepEqual(all.pending.map((r) => r.queue_position), [1, 2]);
       const runningRow = all.history.find((r) => r.task_id === running);
       assert.ok(runningRow, 'the running task is also in history');
       assert.equal(runningRow.task_status, null);

@@ -117,13 +117,31 @@ describe('Dockerfile', () => {
     assert.ok(install && /\bmake\b/.test(install) && /\bg\+\+/.test(install), 'python3 make g++ not installed');
   });
 
-  it('sets ONNXRUNTIME_NODE_INSTALL=cuda12 before npm ci', () => {
-    const npmCi = indexOf(/^RUN npm ci\b/);
+  it('runs npm ci with the onnxruntime install skipped, then installs the CUDA provider only for cuda12', () => {
+    const npmCi = indexOf(/^RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci\b/);
     const argDefault = indexOf(/^ARG ONNXRUNTIME_NODE_INSTALL=cuda12$/);
-    const env = indexOf(/^ENV ONNXRUNTIME_NODE_INSTALL=(cuda12|\$\{ONNXRUNTIME_NODE_INSTALL\})$/);
-    assert.ok(npmCi > 0, 'no RUN npm ci');
+    const cuda = indexOf(/^RUN if \[ "\$\{ONNXRUNTIME_NODE_INSTALL\}" = "cuda12" \]; then npm run install-cuda; fi$/);
+    assert.ok(npmCi > 0, 'no RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci');
     assert.ok(argDefault >= 0 && argDefault < npmCi, 'ARG default cuda12 must precede npm ci');
-    assert.ok(env > argDefault && env < npmCi, 'ENV must precede npm ci');
+    assert.ok(cuda > npmCi, 'the CUDA provider install must follow npm ci, guarded by the build arg');
+  });
+
+  it('fetches nothing from NVIDIA outside the cuda12 branch (a CPU-only build needs no CUDA keys)', () => {
+    assert.equal(lines.filter((line) => /^ADD https?:/.test(line)).length, 0, 'an ADD of a URL is fetched on every build');
+    const keyring = indexOf(/developer\.download\.nvidia\.com/);
+    const branches = lines.map((line, i) => (/^RUN if \[ "\$\{ONNXRUNTIME_NODE_INSTALL\}" = "cuda12" \]; then/.test(line) && i < keyring ? i : -1));
+    const branch = Math.max(...branches);
+    assert.ok(keyring > 0 && branch > 0 && lines.slice(branch, keyring).every((line) => line.endsWith('\\')), 'keyring fetched outside the cuda12 branch');
+  });
+
+  it('waits with a message instead of crash-looping when a mounted folder is not writable', () => {
+    const cmd = lines.find((line) => line.startsWith('CMD '));
+    assert.ok(cmd);
+    const result = parseConfig(gatewayArgs(JSON.parse(cmd.slice(4)) as string[]), {}, '/app');
+    assert.ok('config' in result);
+    assert.equal(result.config.isWaitingForWritableFolders, true);
+    const composed = parseConfig(gatewayArgs(service.command), {}, '/app');
+    assert.ok('config' in composed && composed.config.isWaitingForWritableFolders);
   });
 
   it('runs as a non-root user with an npm start command our parser accepts', () => {
@@ -134,6 +152,25 @@ describe('Dockerfile', () => {
     const result = parseConfig(gatewayArgs(JSON.parse(cmd.slice(4)) as string[]), {}, '/app');
     assert.ok('config' in result);
     assert.equal(result.config.host, '0.0.0.0');
+  });
+});
+
+describe('package.json install policy', () => {
+  const pkg = JSON.parse(read('package.json')) as { allowScripts?: Record<string, boolean> };
+  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+
+  it('denies onnxruntime-node its install script (no CUDA download on npm ci) with no .npmrc key npm warns about', () => {
+    assert.equal(pkg.allowScripts?.['onnxruntime-node'], false);
+    assert.throws(() => read('.npmrc'), /ENOENT/, 'a project .npmrc with unknown keys makes npm 11 warn on every run');
+  });
+
+  it('covers every dependency with an install script, so npm 12 (which skips unreviewed ones) still builds sqlite3', () => {
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== '' && entry.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    assert.ok(withScripts.includes('sqlite3'));
+    for (const name of withScripts) assert.equal(typeof pkg.allowScripts?.[name], 'boolean', `${name} has an install script but no allowScripts entry`);
+    assert.equal(pkg.allowScripts?.sqlite3, true);
   });
 });
 

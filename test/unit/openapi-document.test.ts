@@ -36,6 +36,7 @@ const ROUTES = [
   'get /tasks',
   'get /tasks/{task_id}',
   'post /tasks/{task_id}/cancel',
+  'get /tasks/{task_id}/events',
   'get /outputs/{date}/{file}',
   'get /inputs/{file}',
   'get /v1/engines/all-models',

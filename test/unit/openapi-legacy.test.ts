@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { toValidationDocument } from '../../src/openapi/validation-copy.ts';
 import multer from 'multer';
 import { parseFormBoolean, parseFormFloat, parseFormInt, parseFormIntegerText } from '../../adapters/legacy/form-values.ts';
 import { buildBodySchemaIndex, jsonBody } from '../../src/http/json-body.ts';
@@ -196,7 +197,7 @@ describe('legacy routes under express-openapi-validator', () => {
     });
     app.use(
       OpenApiValidator.middleware({
-        apiSpec: doc as never,
+        apiSpec: toValidationDocument(doc) as never,
         validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
         validateResponses: false,
         validateSecurity: false,

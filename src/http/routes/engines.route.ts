@@ -7,7 +7,9 @@ import { sendJson } from '../send-json.ts';
 export function allModelsRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     const { models, loras } = await deps.catalogue.listModels();
-    sendJson(res, 200, { model_filenames: models, lora_filenames: loras });
+    // Additive: the originals' two lists stay as they were; demo checkpoints are named beside them.
+    const demo = deps.catalogue.demoModelName;
+    sendJson(res, 200, { model_filenames: models, lora_filenames: loras, demo_model_filenames: demo && models.includes(demo) ? [demo] : [] });
   };
 }
 
@@ -54,6 +56,7 @@ export function healthRoute(deps: RouteDeps) {
         started_at: new Date(n.startedMills).toISOString(),
         tasks_completed: n.tasksCompleted,
       })),
+      demo_models: deps.catalogue.demoModelName ? [deps.catalogue.demoModelName] : [],
     });
   };
 }

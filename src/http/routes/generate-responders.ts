@@ -1,9 +1,11 @@
 /** The four response modes of the all-in-one generate route (fooocusapi-new.md §10). */
 import type { Response } from 'express';
-import { toFinishedEvent, toPendingStub, toProgressEvent, toTaskRow, type StreamEvent } from '../../../adapters/all-in-one/task-response.ts';
+import { toOriginalStreamEvent } from '../../../adapters/all-in-one/queue-fields.ts';
+import { toPendingStub, toTaskRow, type StreamEvent } from '../../../adapters/all-in-one/task-response.ts';
 import type { ReplyPlan } from '../../../adapters/reply-plan.ts';
 import type { TaskRecord } from '../../../adapters/task-record.ts';
 import { pythonJsonDumps } from '../../json/python-json.ts';
+import { followTask } from '../../streaming/follow-task.ts';
 import { keepNewestPreview, PacedEventStream } from '../../streaming/paced-event-stream.ts';
 import { sendBinaryResult } from '../binary-reply.ts';
 import type { RouteDeps } from '../route-deps.ts';
@@ -15,20 +17,13 @@ async function respondSync(deps: RouteDeps, res: Response, task: TaskRecord): Pr
   if (!res.writableEnded) sendJson(res, 200, toTaskRow(done, deps.baseUrl));
 }
 
+/** FooocusAPI's framing and keys; the queue position and the demo checkpoint are said in `message` (queue-fields.ts). */
 function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
   // Coalescing keeps the newest step preview (a fast job's text events would otherwise replace them all).
-  const stream = new PacedEventStream<StreamEvent>(res, { render: pythonJsonDumps, coalesce: keepNewestPreview });
-  const unsubscribe = deps.hub.subscribe(task.taskId, (event) => {
-    if (event.type === 'progress') stream.push(toProgressEvent(event.live));
-  });
-  res.on('close', unsubscribe);
-  deps.service.waitForFinish(task.taskId).then(
-    (done) => {
-      unsubscribe();
-      stream.finish(toFinishedEvent(done, deps.baseUrl));
-    },
-    () => res.end(),
-  );
+  const render = (event: StreamEvent) => pythonJsonDumps(toOriginalStreamEvent(event));
+  const stream = new PacedEventStream<StreamEvent>(res, { render, coalesce: keepNewestPreview });
+  const stop = followTask(deps, task, { push: (event) => stream.push(event), finish: (event) => stream.finish(event) });
+  res.on('close', stop);
 }
 
 export async function sendAllInOneReply(deps: RouteDeps, res: Response, task: TaskRecord, reply: ReplyPlan): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express';
 import { toAsyncJobResponse, toJobHistoryInfo, toJobQueueInfo } from '../../../adapters/legacy/job-response.ts';
 import { MAX_PAGE, MAX_PAGE_SIZE, parsePagingValue } from '../../../adapters/paging.ts';
+import { queueMessage } from '../../../adapters/all-in-one/queue-fields.ts';
 import { LegacyJobNotFoundError } from '../../errors.ts';
 import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type TaskRecord } from '../../../adapters/task-record.ts';
 import type { RouteDeps } from '../route-deps.ts';
@@ -51,7 +52,10 @@ export function legacyQueryJobRoute(deps: RouteDeps) {
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
     const live = task.status === 'running' ? deps.hub.liveOf(task.taskId) : null;
     const stepPreview = deps.hub.previewOf(task.taskId);
-    sendJson(res, 200, toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview, stepPreview }));
+    const body = toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview, stepPreview });
+    // A waiting job's job_status (null in the original) tells its place in the queue and an ETA.
+    const estimate = task.status === 'pending' ? await deps.queue.estimateOf(task.taskId) : null;
+    sendJson(res, 200, estimate ? { ...body, job_status: queueMessage(estimate) } : body);
   };
 }
 

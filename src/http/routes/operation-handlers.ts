@@ -7,7 +7,7 @@ import { generateRoute } from './generate.route.ts';
 import { legacyCleanVramRoute, legacyFileRoute, legacyPingRoute, legacyRefreshModelsRoute } from './legacy-engines.route.ts';
 import { legacyEnhanceRoute, legacyFormGenerateRoute, legacyJsonGenerateRoute } from './legacy-generate.route.ts';
 import { legacyJobHistoryRoute, legacyJobQueueRoute, legacyQueryJobRoute, legacyStopRoute } from './legacy-jobs.route.ts';
-import { cancelTaskRoute, getTaskRoute, listTasksRoute } from './tasks.route.ts';
+import { cancelTaskRoute, getTaskRoute, listTasksRoute, taskEventsRoute } from './tasks.route.ts';
 
 export function operationHandlers(deps: RouteDeps): Record<string, RequestHandler> {
   const generate = generateRoute(deps);
@@ -25,6 +25,7 @@ export function operationHandlers(deps: RouteDeps): Record<string, RequestHandle
     listTasks: listTasksRoute(deps),
     getTask: getTaskRoute(deps),
     cancelTask: cancelTaskRoute(deps),
+    taskEvents: taskEventsRoute(deps),
     getOutputFile: outputFileRoute(deps),
     getInputFile: inputFileRoute(deps),
     allModels: allModelsRoute(deps),

@@ -2,8 +2,11 @@
 import type { Request, Response } from 'express';
 import { toCurrentRecord, toTaskRow } from '../../../adapters/all-in-one/task-response.ts';
 import { planTasksQuery, type TasksQueryInput } from '../../../adapters/all-in-one/tasks-query.ts';
+import { toQueueFields } from '../../../adapters/all-in-one/queue-fields.ts';
 import { ConflictError } from '../../errors.ts';
-import type { TaskRecord } from '../../../adapters/task-record.ts';
+import { isFinished, type TaskRecord } from '../../../adapters/task-record.ts';
+import { followTask } from '../../streaming/follow-task.ts';
+import { FINAL_EVENT_ID, ResumableEventStream } from '../../streaming/resumable-event-stream.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
 
@@ -25,21 +28,40 @@ export function listTasksRoute(deps: RouteDeps) {
     const pending = plan.lists.pending ? await deps.service.list({ statuses: ['pending'], limit: plan.pageSize, offset: plan.page * plan.pageSize }) : [];
     // Every task running anywhere in the cluster (one per engine), oldest first.
     const running = plan.lists.current ? await deps.service.list({ statuses: ['running'] }) : [];
+    const estimates = pending.length > 0 ? await deps.queue.estimates() : new Map();
     sendJson(res, 200, {
       history: history.map((t) => toTaskRow(t, deps.baseUrl)),
-      current: running.map((t) => toCurrentRecord(t, deps.hub.liveOf(t.taskId), deps.baseUrl)),
-      pending: pending.map((t) => toTaskRow(t, deps.baseUrl)),
+      current: running.map((t) => runningView(deps, t)),
+      pending: pending.map((t) => ({ ...toTaskRow(t, deps.baseUrl), ...toQueueFields(estimates.get(t.taskId) ?? null) })),
     });
   };
 }
 
-function view(deps: RouteDeps, task: TaskRecord): Record<string, unknown> {
-  return task.status === 'running' ? toCurrentRecord(task, deps.hub.liveOf(task.taskId), deps.baseUrl) : toTaskRow(task, deps.baseUrl);
+/** The running task's record with our additive `eta_seconds`. */
+function runningView(deps: RouteDeps, running: TaskRecord): Record<string, unknown> {
+  return { ...toCurrentRecord(running, deps.hub.liveOf(running.taskId), deps.baseUrl), eta_seconds: deps.queue.runningEtaSeconds(running) };
+}
+
+async function view(deps: RouteDeps, task: TaskRecord): Promise<Record<string, unknown>> {
+  if (task.status === 'running') return runningView(deps, task);
+  const row = toTaskRow(task, deps.baseUrl);
+  return task.status === 'pending' ? { ...row, ...toQueueFields(await deps.queue.estimateOf(task.taskId)) } : row;
 }
 
 export function getTaskRoute(deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    sendJson(res, 200, view(deps, await deps.service.get(String(req.params.task_id))));
+    sendJson(res, 200, await view(deps, await deps.service.get(String(req.params.task_id))));
+  };
+}
+
+/** GET /tasks/{task_id}/events (ours): the task's events as resumable SSE; a reconnect after the final event gets 204. */
+export function taskEventsRoute(deps: RouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const task = await deps.service.get(String(req.params.task_id));
+    if (isFinished(task.status) && req.get('last-event-id') === FINAL_EVENT_ID) return void res.status(204).end();
+    const stream = new ResumableEventStream(res);
+    const stop = followTask(deps, task, { push: (e) => stream.push(JSON.stringify(e)), finish: (e) => stream.finish(JSON.stringify(e)) });
+    res.on('close', stop);
   };
 }
 

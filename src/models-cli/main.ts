@@ -1,0 +1,74 @@
+/**
+ * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
+ * | remove <name> [--kind K]`, with `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
+ * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { list, pull, remove, type CliContext } from './commands.ts';
+import { HubClient } from './hub-client.ts';
+import { KIND_NAMES, parseKind } from './model-kinds.ts';
+
+const USAGE = `usage: npm run models -- <command> [options]
+  list                                   installed models by kind, with sizes
+  pull <owner/repo>[@revision]           download and verify (sha256 from the hub), resuming partial files
+       [--kind ${KIND_NAMES.join('|')}] (default checkpoint: the diffusers-ONNX layout only)
+       [--subfolder S] [--name N]
+  remove <name> [--kind K]
+options: --models-dir DIR (default ./models)  --hub-endpoint URL (default $HF_ENDPOINT or https://huggingface.co)
+env: HF_TOKEN for gated or private repos`;
+
+export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, fetchImpl?: typeof fetch): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'models-dir': { type: 'string' },
+      'hub-endpoint': { type: 'string' },
+      kind: { type: 'string' },
+      subfolder: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, target] = positionals;
+  if (values.help || !command) {
+    out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const ctx: CliContext = {
+    modelsDir: resolve(values['models-dir'] ?? 'models'),
+    hub: new HubClient({ endpoint: values['hub-endpoint'] ?? env.HF_ENDPOINT ?? 'https://huggingface.co', token: env.HF_TOKEN || undefined, fetch: fetchImpl }),
+    fetch: fetchImpl,
+    out,
+    showProgress: Boolean(process.stderr.isTTY) && !fetchImpl,
+  };
+  const kind = values.kind ? parseKind(values.kind) : undefined;
+  switch (command) {
+    case 'list':
+      await list(ctx);
+      return 0;
+    case 'pull':
+      if (!target) throw new Error('pull needs <owner/repo>[@revision]');
+      await pull(ctx, { spec: target, kind: kind ?? 'checkpoint', subfolder: values.subfolder ?? '', name: values.name });
+      return 0;
+    case 'remove':
+      if (!target) throw new Error('remove needs a model name');
+      await remove(ctx, target, kind);
+      return 0;
+    default:
+      out(USAGE);
+      return 2;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+if (isEntry) {
+  runModelsCli(process.argv.slice(2), process.env, (line) => console.log(line)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`models: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
