@@ -2,8 +2,9 @@
  * The model and preset catalogue: what the adapters may know about this server (installed
  * checkpoints and LoRAs, styles, presets, samplers) and what the service says about a request
  * before queueing it (expansion model, FreeU and refiner fitness). Models can be dropped in while
- * the server runs, as the originals rescan: `refresh()` rescans (once per generation request and
- * model listing); the other readers answer from the last refresh.
+ * the server runs, as the originals rescan: `refresh()` rescans when a watched folder's mtime moved
+ * or the last scan is over RESCAN_MS old (so a file written into an existing folder shows within
+ * that bound), and on demand; the other readers answer from the last refresh.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +25,9 @@ import {
 } from '../../engine/index.ts';
 import type { Logger } from '../logging/logger.ts';
 
+/** A preset edited in place changes no folder's mtime: rescan at least this often. */
+const RESCAN_MS = 2000;
+
 export interface ModelCatalogueOptions {
   modelsDir: string;
   presetsDir: string;
@@ -42,6 +46,9 @@ export class ModelCatalogue {
   /** Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of ms). */
   private readonly unetChecks = new Map<string, { stamp: string; reason: string | null }>();
   private last: { snapshot: ServerSnapshot; expansionUnavailable: string | null } | null = null;
+  private scanned: { stamp: string; at: number; snapshot: ServerSnapshot } | null = null;
+  /** The scan in flight: requests arriving meanwhile with the same folder stamp wait for it. */
+  private pending: { stamp: string; scan: Promise<ServerSnapshot> } | null = null;
 
   constructor(private readonly options: ModelCatalogueOptions) {}
 
@@ -78,7 +85,13 @@ export class ModelCatalogue {
     return reason;
   }
 
-  async listModels(): Promise<{ models: string[]; loras: string[] }> {
+  /** Installed checkpoints and LoRAs (from the refreshed catalogue; `force` rescans now). */
+  async listModels(options: { force?: boolean } = {}): Promise<{ models: string[]; loras: string[] }> {
+    const snapshot = await this.refresh(options);
+    return { models: [...snapshot.models], loras: [...snapshot.loras] };
+  }
+
+  private async scanModels(): Promise<{ models: string[]; loras: string[] }> {
     const [models, loras] = await Promise.all([listCheckpoints(this.options.modelsDir), listLoras(this.options.modelsDir)]);
     return { models, loras };
   }
@@ -101,11 +114,36 @@ export class ModelCatalogue {
     return out;
   }
 
-  /** Rescans models, presets and the expansion model; returns what the adapters see. */
-  async refresh(): Promise<ServerSnapshot> {
-    const [snapshot, expansionUnavailable] = await Promise.all([this.scan(), this.findExpansionProblem()]);
-    this.last = { snapshot, expansionUnavailable };
-    return snapshot;
+  /**
+   * What the adapters see, rescanned when a watched folder changed (its mtime: a model or preset
+   * added, renamed or removed) or the last scan is older than RESCAN_MS (a preset edited in place);
+   * a burst of submissions shares one scan. `force` rescans now (legacy refresh-models).
+   */
+  async refresh(options: { force?: boolean } = {}): Promise<ServerSnapshot> {
+    const stamp = await this.folderStamp();
+    const cached = this.scanned;
+    if (!options.force && cached && cached.stamp === stamp && Date.now() - cached.at < RESCAN_MS) return cached.snapshot;
+    if (!options.force && this.pending?.stamp === stamp) return this.pending.scan;
+    const scan = (async () => {
+      const [snapshot, expansionUnavailable] = await Promise.all([this.scan(), this.findExpansionProblem()]);
+      this.last = { snapshot, expansionUnavailable };
+      this.scanned = { stamp, at: Date.now(), snapshot };
+      return snapshot;
+    })();
+    this.pending = { stamp, scan };
+    try {
+      return await scan;
+    } finally {
+      if (this.pending?.scan === scan) this.pending = null;
+    }
+  }
+
+  /** mtimes of the folders whose entries make the catalogue (a missing folder reads -1). */
+  private async folderStamp(): Promise<string> {
+    const { modelsDir, presetsDir } = this.options;
+    const folders = [join(modelsDir, 'checkpoints'), join(modelsDir, 'loras'), presetsDir, join(modelsDir, 'prompt_expansion'), join(modelsDir, 'prompt_expansion', 'fooocus_expansion')];
+    const times = await Promise.all(folders.map((folder) => stat(folder).then((s) => s.mtimeMs, () => -1)));
+    return times.join(':');
   }
 
   styles(): readonly string[] {
@@ -123,7 +161,7 @@ export class ModelCatalogue {
   }
 
   private async scan(): Promise<ServerSnapshot> {
-    const [{ models, loras }, presets] = await Promise.all([this.listModels(), this.presets()]);
+    const [{ models, loras }, presets] = await Promise.all([this.scanModels(), this.presets()]);
     const configured = this.options.configuredDefaultModel;
     const defaultModel = (configured && models.find((m) => m === configured || `${m}.safetensors` === configured)) || models[0] || '';
     return {

@@ -11,7 +11,7 @@ import type { QueueView } from '../queue/queue-view.ts';
 /** The model catalogue as routes see it: a rescan for each generation request, and the listings. */
 export interface CatalogueView {
   refresh(): Promise<ServerSnapshot>;
-  listModels(): Promise<{ models: string[]; loras: string[] }>;
+  listModels(options?: { force?: boolean }): Promise<{ models: string[]; loras: string[] }>;
   /** Style names clients may send (fixed for the server's life). */
   styles(): readonly string[];
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4): replies say so. */

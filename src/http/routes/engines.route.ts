@@ -4,9 +4,10 @@ import { FeatureUnavailableError } from '../../errors.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
 
-export function allModelsRoute(deps: RouteDeps) {
+/** `rescan`: look at the folders now (legacy refresh-models) rather than trust the catalogue's last look. */
+export function allModelsRoute(deps: RouteDeps, options: { rescan?: boolean } = {}) {
   return async (_req: Request, res: Response): Promise<void> => {
-    const { models, loras } = await deps.catalogue.listModels();
+    const { models, loras } = await deps.catalogue.listModels({ force: options.rescan });
     // Additive: the originals' two lists stay as they were; demo checkpoints are named beside them.
     const demo = deps.catalogue.demoModelName;
     sendJson(res, 200, { model_filenames: models, lora_filenames: loras, demo_model_filenames: demo && models.includes(demo) ? [demo] : [] });

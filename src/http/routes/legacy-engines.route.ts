@@ -8,9 +8,9 @@ import { sendJson } from '../send-json.ts';
 import { allModelsRoute } from './engines.route.ts';
 import { outputFileRoute } from './files.route.ts';
 
-/** POST /v1/engines/refresh-models (≤ v0.3.33): the lists are rescanned on every call anyway. */
+/** POST /v1/engines/refresh-models (≤ v0.3.33): rescans the model folders now. */
 export function legacyRefreshModelsRoute(deps: RouteDeps) {
-  return allModelsRoute(deps);
+  return allModelsRoute(deps, { rescan: true });
 }
 
 /** GET /v1/engines/clean_vram: answers once the engine has released its sessions (after the job in progress, if any). */
