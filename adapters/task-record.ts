@@ -16,6 +16,7 @@ export type TaskStatus = 'pending' | 'running' | 'finished' | 'stopped' | 'skipp
 
 export const UNFINISHED_STATUSES: readonly TaskStatus[] = ['pending', 'running'];
 export const FINISHED_STATUSES: readonly TaskStatus[] = ['finished', 'stopped', 'skipped', 'failed', 'cancelled'];
+export const TASK_STATUSES: readonly TaskStatus[] = [...UNFINISHED_STATUSES, ...FINISHED_STATUSES];
 
 /** The one rule: a task has ended once it is neither waiting nor running. */
 export function isFinished(status: TaskStatus): boolean {

@@ -9,6 +9,8 @@
  *    session.run (sampler maths, CFG, sharpness filter, previews) as a share of the step, median over
  *    the steps of a 1152×896, 30-step job on the tiny checkpoint, with parts switched off to attribute it;
  *  - image modes (bench/image-modes.bench.ts): Upscale (Fast 2x) wall time, peak RSS of an Upscale (2x).
+ *  - bench/api-throughput.bench.ts: async submissions per second (8 keep-alive clients, while the
+ *    engine generates) and p50/p99 of the cheap GETs, idle and busy, against their targets;
  *  - bench/cluster.bench.ts: tasks per minute with 1 and 2 engines on one node and with 2 nodes, and
  *    the cross-node event latency (PostgreSQL).
  */
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePng } from '../test/fixtures/images.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
+import { runApiThroughputBench } from './api-throughput.bench.ts';
 import { runClusterBench } from './cluster.bench.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 import { runImageModesBench } from './image-modes.bench.ts';
@@ -103,5 +106,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+await runApiThroughputBench();
 await runImageModesBench();
 await runClusterBench();

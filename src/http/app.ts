@@ -83,7 +83,8 @@ export function createApp(options: AppOptions): Express {
   app.use(apiKeyGate(findOperation, options.apiKeys, options.isFileAccessProtected));
   // After the key check: uploads of unauthenticated clients are never buffered.
   app.use(multipartBody(buildMultipartFieldIndex(options.document), findOperation));
-  app.use(
+  const validator = express.Router();
+  validator.use(
     OpenApiValidator.middleware({
       apiSpec: toValidationDocument(options.document) as never,
       validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
@@ -93,6 +94,9 @@ export function createApp(options: AppOptions): Express {
       fileUploader: false,
     }),
   );
+  // An operation without parameters or body (/ping, /health, the listings) has nothing to check:
+  // unknown query parameters are allowed anyway, so the validator's per-request work is skipped.
+  app.use((req: Request, res: Response, next: NextFunction) => (findOperation(req.method, req.path)?.hasInputs === false ? next() : validator(req, res, next)));
   mountOperations(app, operations, options.deps);
   // Reached only if a handler passes the request on; the same answer as the gate above.
   app.use(knownOperationsOnly(operations, () => undefined));

@@ -13,7 +13,7 @@
  */
 import type { DataSource, EntityManager, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../errors.ts';
-import { UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
+import { TASK_STATUSES, UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
 import type { IdempotentTask, InsertOutcome, NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
@@ -24,11 +24,21 @@ const IDS_PER_STATEMENT = 500;
 /** Transaction-level advisory lock that serialises insertIfRoom across nodes ("fgw-room" as ASCII). */
 const QUEUE_ROOM_LOCK_KEY = 0x6667772d726f6f6dn;
 
+interface Arrival {
+  task: NewTask;
+  limit: number;
+  keysSinceMills: number;
+  resolve: (outcome: InsertOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
 export class TypeOrmTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
 
   /** Tail of the write chain. */
   private writes: Promise<unknown> = Promise.resolve();
+  /** sqlite submissions waiting for the next group commit. */
+  private arrivals: Arrival[] = [];
 
   constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(TaskEntity);
@@ -56,30 +66,76 @@ export class TypeOrmTaskRepository implements TaskRepository {
    * advisory lock, so two nodes cannot both take the last place or both take one key.
    */
   insertIfRoom(task: NewTask, limit: number, keysSinceMills: number): Promise<InsertOutcome> {
-    const decide = async (manager: EntityManager): Promise<InsertOutcome | 'insert'> => {
-      if (task.idempotency) {
-        const existing = await this.findByIdempotencyKeyWith(manager, task.idempotency.key, keysSinceMills);
-        if (existing) return { existing };
-        await manager
-          .createQueryBuilder()
-          .update(TaskEntity)
-          .set({ idempotencyKey: null })
-          .where('idempotency_key = :key', { key: task.idempotency.key })
-          .execute();
-      }
-      if (limit > 0 && (await this.unfinishedCount(manager)) >= limit) return { isFull: true };
-      await this.insertRow(manager, task);
-      return 'insert';
-    };
-    return this.serially(async (): Promise<InsertOutcome> => {
-      const outcome = !isPostgres(this.dataSource)
-        ? await decide(this.rows.manager)
-        : await this.dataSource.transaction(async (manager) => {
-            await manager.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_ROOM_LOCK_KEY.toString()]);
-            return decide(manager);
-          });
-      return outcome === 'insert' ? { inserted: await this.mustGet('taskId', task.taskId, task.taskId) } : outcome;
+    if (isPostgres(this.dataSource)) {
+      return this.serially(() =>
+        this.dataSource.transaction(async (manager) => {
+          await manager.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_ROOM_LOCK_KEY.toString()]);
+          return this.decide(manager, { task, limit, keysSinceMills }, { unfinished: null });
+        }),
+      );
+    }
+    return new Promise<InsertOutcome>((resolve, reject) => {
+      this.arrivals.push({ task, limit, keysSinceMills, resolve, reject });
+      if (this.arrivals.length === 1) void this.serially(() => this.commitArrivals());
     });
+  }
+
+  /**
+   * Group commit (sqlite): the submissions that arrived while the previous write ran are decided
+   * and inserted in one transaction, so a burst pays one WAL fsync rather than one each
+   * (synchronous stays FULL: every reply still follows the durable commit of its row). A failing
+   * statement in sqlite backs out only itself, so a submission that fails is answered with its
+   * error and the others still commit; only a failed BEGIN or COMMIT fails them all.
+   */
+  private async commitArrivals(): Promise<void> {
+    const batch = this.arrivals.splice(0);
+    if (batch.length === 1) {
+      const [arrival] = batch;
+      await this.decide(this.rows.manager, arrival, { unfinished: null }).then(arrival.resolve, arrival.reject);
+      return;
+    }
+    type Answer = { outcome: InsertOutcome } | { error: unknown };
+    let answers: Answer[];
+    try {
+      answers = await this.dataSource.transaction(async (manager) => {
+        const room = { unfinished: null };
+        const decided: Answer[] = [];
+        for (const arrival of batch) {
+          decided.push(await this.decide(manager, arrival, room).then((outcome) => ({ outcome }), (error: unknown) => ({ error })));
+        }
+        return decided;
+      });
+    } catch (error) {
+      for (const arrival of batch) arrival.reject(error);
+      return;
+    }
+    batch.forEach((arrival, i) => {
+      const answer = answers[i];
+      if ('outcome' in answer) arrival.resolve(answer.outcome);
+      else arrival.reject(answer.error);
+    });
+  }
+
+  /** The idempotency and room checks and the insert of one submission; `room` counts inserts within a batch. */
+  private async decide(manager: EntityManager, arrival: Omit<Arrival, 'resolve' | 'reject'>, room: { unfinished: number | null }): Promise<InsertOutcome> {
+    const { task, limit, keysSinceMills } = arrival;
+    if (task.idempotency) {
+      const existing = await this.findByIdempotencyKeyWith(manager, task.idempotency.key, keysSinceMills);
+      if (existing) return { existing };
+      await manager
+        .createQueryBuilder()
+        .update(TaskEntity)
+        .set({ idempotencyKey: null })
+        .where('idempotency_key = :key', { key: task.idempotency.key })
+        .execute();
+    }
+    if (limit > 0) {
+      room.unfinished ??= await this.unfinishedCount(manager);
+      if (room.unfinished >= limit) return { isFull: true };
+    }
+    const inserted = await this.insertRow(manager, task);
+    if (room.unfinished !== null) room.unfinished += 1;
+    return { inserted };
   }
 
   findByIdempotencyKey(key: string, sinceMills: number): Promise<IdempotentTask | null> {
@@ -111,39 +167,42 @@ export class TypeOrmTaskRepository implements TaskRepository {
     return this.serially(() => this.deleteNow(taskIds));
   }
 
-  private async insertNow(task: NewTask): Promise<TaskRecord> {
-    await this.insertRow(this.rows.manager, task);
-    return this.mustGet('taskId', task.taskId, task.taskId);
+  private insertNow(task: NewTask): Promise<TaskRecord> {
+    return this.insertRow(this.rows.manager, task);
   }
 
-  private async insertRow(manager: EntityManager, task: NewTask): Promise<void> {
+  /** Inserts the task's row; the record is built from the values written (no read-back). */
+  private async insertRow(manager: EntityManager, task: NewTask): Promise<TaskRecord> {
+    const row: Omit<TaskRow, 'id'> = {
+      taskId: task.taskId,
+      dialect: task.dialect,
+      mode: task.mode,
+      responseMode: task.responseMode,
+      request: encodeJson(task.request),
+      webhookUrl: task.webhookUrl,
+      status: 'pending',
+      inQueueMills: task.inQueueMills,
+      startMills: null,
+      finishMills: null,
+      progress: 0,
+      result: '[]',
+      error: null,
+      warnings: encodeJson(task.warnings),
+      attempts: 0,
+      nodeName: null,
+      leaseUntil: null,
+      cancelRequested: false,
+      idempotencyKey: task.idempotency?.key ?? null,
+      requestFingerprint: task.idempotency?.fingerprint ?? null,
+    };
     try {
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(TaskEntity)
-        .values({
-          taskId: task.taskId,
-          dialect: task.dialect,
-          mode: task.mode,
-          responseMode: task.responseMode,
-          request: encodeJson(task.request),
-          webhookUrl: task.webhookUrl,
-          status: 'pending',
-          inQueueMills: task.inQueueMills,
-          startMills: null,
-          finishMills: null,
-          progress: 0,
-          result: '[]',
-          error: null,
-          warnings: encodeJson(task.warnings),
-          attempts: 0,
-          idempotencyKey: task.idempotency?.key ?? null,
-          requestFingerprint: task.idempotency?.fingerprint ?? null,
-        })
-        // No re-select by TypeORM: the caller reads the row back by its unique task id.
-        .updateEntity(false)
-        .execute();
+      const postgres = isPostgres(this.dataSource);
+      const insert = manager.createQueryBuilder().insert().into(TaskEntity).values(row).updateEntity(false);
+      const { raw } = (await (postgres ? insert.returning('id') : insert).execute()) as { raw: unknown };
+      // sqlite answers the rowid of the insert; PostgreSQL the RETURNING rows (BIGINT as a string).
+      const id = Number(postgres ? (raw as Array<{ id: string | number }>)[0]?.id : raw);
+      if (!Number.isSafeInteger(id)) throw new Error(`task '${task.taskId}': the store returned no row id for the insert`);
+      return toTaskRecord({ ...row, id });
     } catch (error) {
       // sqlite's and PostgreSQL's words for a unique-index violation.
       if (/UNIQUE constraint failed|duplicate key value violates unique constraint/.test(String(error))) {
@@ -188,6 +247,19 @@ export class TypeOrmTaskRepository implements TaskRepository {
   /** Rows matching the filters; limit and offset are ignored (this is the total for paging). */
   async count(query: TaskQuery): Promise<number> {
     return this.filtered(query).getCount();
+  }
+
+  /** Rows per status, in one grouped query (health, metrics, job-queue); statuses without rows read 0. */
+  async countByStatus(): Promise<Record<TaskStatus, number>> {
+    const rows: Array<{ status: string; n: string | number }> = await this.rows
+      .createQueryBuilder('t')
+      .select('t.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('t.status')
+      .getRawMany();
+    const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+    for (const row of rows) if (row.status in counts) counts[row.status as TaskStatus] = Number(row.n);
+    return counts;
   }
 
   async findUnfinished(): Promise<TaskRecord[]> {

@@ -107,7 +107,10 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     hub,
     steps,
     // Cluster-wide, from the store (the queue is the task table).
-    queueDepth: async () => ({ running: await repo.count({ statuses: ['running'] }), pending: await repo.count({ statuses: ['pending'] }) }),
+    queueDepth: async () => {
+      const counts = await repo.countByStatus();
+      return { running: counts.running, pending: counts.pending };
+    },
     countByStatus: (status) => repo.count({ statuses: [status] }),
   });
   const outputs = new FsOutputStore(config.dataDir);

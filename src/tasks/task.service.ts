@@ -4,7 +4,7 @@
  */
 import type { AdaptResult } from '../../adapters/server-snapshot.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
-import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord } from '../../adapters/task-record.ts';
+import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord, type TaskStatus } from '../../adapters/task-record.ts';
 import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
 import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore, WebhookTargetCheck } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
@@ -177,11 +177,9 @@ export class TaskService {
 
   /** Waiting + running and finished counts, both from the database (consistent with find()). */
   async queueCounts(): Promise<{ unfinished: number; finished: number }> {
-    const [unfinished, finished] = await Promise.all([
-      this.repo.count({ statuses: UNFINISHED_STATUSES }),
-      this.repo.count({ statuses: FINISHED_STATUSES }),
-    ]);
-    return { unfinished, finished };
+    const counts = await this.repo.countByStatus();
+    const sum = (statuses: readonly TaskStatus[]) => statuses.reduce((total, status) => total + counts[status], 0);
+    return { unfinished: sum(UNFINISHED_STATUSES), finished: sum(FINISHED_STATUSES) };
   }
 
   /**
@@ -224,6 +222,12 @@ export class TaskService {
 
   count(query: TaskQuery): Promise<number> {
     return this.repo.count(query);
+  }
+
+  /** Running and pending tasks in the whole store (health, metrics), in one read. */
+  async activeCounts(): Promise<{ running: number; pending: number }> {
+    const counts = await this.repo.countByStatus();
+    return { running: counts.running, pending: counts.pending };
   }
 
   current(): TaskRecord | null {

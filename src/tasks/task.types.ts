@@ -50,6 +50,8 @@ export interface TaskRepository {
   findByTaskId(taskId: string): Promise<TaskRecord | null>;
   find(query: TaskQuery): Promise<TaskRecord[]>;
   count(query: TaskQuery): Promise<number>;
+  /** Rows per status in the whole store, in one read. */
+  countByStatus(): Promise<Record<TaskStatus, number>>;
   /** Pending and running rows, in submission order (restart recovery). */
   findUnfinished(): Promise<TaskRecord[]>;
   deleteByTaskIds(taskIds: string[]): Promise<void>;

@@ -253,4 +253,26 @@ for (const { kind, skip } of await storeKinds()) describeWith(`TypeOrmTaskReposi
     for (const o of outcomes) if ('existing' in o) assert.deepEqual([o.existing.task.taskId, o.existing.fingerprint], ['k1', 'abc']);
     assert.equal((await repo.findByIdempotencyKey('retry-me', 0))?.task.taskId, 'k1');
   });
+
+  it('countByStatus counts every status in one read, 0 for statuses without rows', async () => {
+    await repo.insert(newTask('p1'));
+    await repo.insert(newTask('p2'));
+    await repo.insert(newTask('r1'));
+    await repo.markStarted('r1', 1);
+    await repo.insert(newTask('f1'));
+    await repo.markFinished('f1', { status: 'failed', finishMills: 2, result: [], error: 'x', warnings: [] });
+    assert.deepEqual(await repo.countByStatus(), { pending: 2, running: 1, finished: 0, stopped: 0, skipped: 0, failed: 1, cancelled: 0 });
+  });
+
+  it('insertIfRoom: a burst is answered with the records as stored, in call order, and a duplicate fails only itself', async () => {
+    await repo.insert(newTask('taken'));
+    const names = ['b0', 'b1', 'taken', 'b2', 'b3'];
+    const outcomes = await Promise.allSettled(names.map((name) => repo.insertIfRoom(newTask(name), 0, 0)));
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const inserted = outcomes.flatMap((o) => (o.status === 'fulfilled' && 'inserted' in o.value ? [o.value.inserted] : []));
+    for (const record of inserted) assert.deepEqual(record, await repo.findByTaskId(record.taskId), 'the reply is the stored row');
+    const ids = inserted.map((r) => r.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids follow call order');
+    assert.deepEqual((await repo.find({})).map((r) => r.taskId), ['taken', 'b0', 'b1', 'b2', 'b3']);
+  });
 });

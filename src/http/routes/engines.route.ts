@@ -30,9 +30,8 @@ export function controlRoute(deps: RouteDeps) {
 export function healthRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     const info = deps.engineInfo();
-    const [running, pending, nodes, { models }] = await Promise.all([
-      deps.service.count({ statuses: ['running'] }),
-      deps.service.count({ statuses: ['pending'] }),
+    const [{ running, pending }, nodes, { models }] = await Promise.all([
+      deps.service.activeCounts(),
       deps.node.cluster(),
       deps.catalogue.listModels(),
     ]);
