@@ -4,8 +4,8 @@
  * others) and only then renamed into place. A mismatch deletes the partial file and names both sums.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -60,13 +60,22 @@ export async function downloadFile(options: DownloadOptions): Promise<'present' 
     if (res.status !== 200 && res.status !== 206) throw new Error(`${file.path}: download answered ${res.status}`);
     // 200 to a Range request: the server sends the whole file, so start over.
     if (res.status === 200) offset = 0;
+    // Each chunk is written before the next is read, so a dropped connection keeps every byte that
+    // arrived (a piped write stream destroyed by the error drops its queued writes) and the next
+    // run resumes from there.
+    const out = await open(part, offset > 0 ? 'a' : 'w');
     let done = offset;
-    const counted = Readable.fromWeb(res.body as never).on('data', (chunk: Buffer) => {
-      done += chunk.length;
-      options.onProgress?.(done, file.size);
-    });
-    // A dropped connection keeps what arrived: the next run resumes from there.
-    await pipeline(counted, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' })).catch(() => undefined);
+    try {
+      for await (const chunk of Readable.fromWeb(res.body as never) as AsyncIterable<Buffer>) {
+        await out.write(chunk);
+        done += chunk.length;
+        options.onProgress?.(done, file.size);
+      }
+    } catch {
+      // Short of the size: said below with the byte count.
+    } finally {
+      await out.close();
+    }
   }
   const got = await sizeOf(part);
   if (got < file.size) throw new Error(`${file.path}: the connection ended at ${got} of ${file.size} bytes; run the pull again to resume`);
