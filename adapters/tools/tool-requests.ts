@@ -43,12 +43,24 @@ const MASK_FIELDS = new Set([
 function describeType(value: unknown, field: string): DescribeType {
   if (value === undefined || value === null || value === '') return 'Photo';
   if (typeof value === 'string' && (DESCRIBE_TYPES as readonly string[]).includes(value)) return value as DescribeType;
-  throw new InvalidFieldError(field, `${field}: '${String(value)}' is not one of ${DESCRIBE_TYPES.join(', ')}`, { type: 'enum', input: value, allowed: DESCRIBE_TYPES });
+  const message = `${field}: '${String(value)}' is not one of ${DESCRIBE_TYPES.join(', ')}`;
+  throw new InvalidFieldError(field, message, { type: 'enum', input: value, allowed: DESCRIBE_TYPES });
 }
 
 function requireImage(image: ImageInput, field: string): ImageInput {
-  if (image.kind === 'none') throw new InvalidFieldError(field, `${field}: an image is required`, { type: 'missing', input: null });
+  if (image.kind === 'none') {
+    throw new InvalidFieldError(field, `${field}: an image is required`, { type: 'missing', input: null });
+  }
   return image;
+}
+
+/** The JSON body's `image` string, classified (the validator has checked its type; this keeps the adapter total). */
+function imageOf(body: Record<string, unknown>): ImageInput {
+  const raw = body.image;
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+    throw new InvalidFieldError('image', 'image: expected a string', { input: raw });
+  }
+  return requireImage(classifyImage('image', raw as string | null | undefined), 'image');
 }
 
 /** `query`: the request's query parameters (the type of a multipart upload). */
@@ -59,14 +71,14 @@ export function toDescribeRequest(
   if (sent.upload !== undefined) {
     const fromQuery = query.image_type ?? query.type;
     const queryField = query.image_type !== undefined ? 'query.image_type' : 'query.type';
-    return { image: requireImage({ kind: 'bytes', bytes: sent.upload }, 'image'), imageType: describeType(fromQuery, queryField), field: 'image', ignoredFields: [] };
+    const image = requireImage({ kind: 'bytes', bytes: sent.upload }, 'image');
+    return { image, imageType: describeType(fromQuery, queryField), field: 'image', ignoredFields: [] };
   }
   const body = sent.json ?? {};
-  const raw = body.image;
-  if (raw !== undefined && raw !== null && typeof raw !== 'string') throw new InvalidFieldError('image', 'image: expected a string', { input: raw });
-  const imageType = describeType(body.image_type ?? query.image_type ?? query.type, body.image_type !== undefined ? 'image_type' : 'query.image_type');
+  const typeField = body.image_type !== undefined ? 'image_type' : 'query.image_type';
+  const imageType = describeType(body.image_type ?? query.image_type ?? query.type, typeField);
   return {
-    image: requireImage(classifyImage('image', raw as string | null | undefined), 'image'),
+    image: imageOf(body),
     imageType,
     field: 'image',
     ignoredFields: Object.keys(body).filter((key) => !DESCRIBE_FIELDS.has(key)),
@@ -74,11 +86,12 @@ export function toDescribeRequest(
 }
 
 export function toMaskRequest(body: Record<string, unknown>): MaskToolRequest {
-  const raw = body.image;
-  if (raw !== undefined && raw !== null && typeof raw !== 'string') throw new InvalidFieldError('image', 'image: expected a string', { input: raw });
-  const text = (key: string, fallback: string): string => (typeof body[key] === 'string' && body[key] !== '' ? (body[key] as string) : fallback);
+  const text = (key: string, fallback: string): string => {
+    const value = body[key];
+    return typeof value === 'string' && value !== '' ? value : fallback;
+  };
   return {
-    image: requireImage(classifyImage('image', raw as string | null | undefined), 'image'),
+    image: imageOf(body),
     model: text('mask_model', 'isnet-general-use'),
     clothCategory: text('cloth_category', 'full'),
     ignoredFields: Object.keys(body).filter((key) => !MASK_FIELDS.has(key)),

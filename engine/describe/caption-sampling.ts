@@ -33,8 +33,8 @@ export interface SamplingState {
   eosIds: ReadonlySet<number>;
 }
 
-/** transformers' RepetitionPenaltyLogitsProcessor: seen ids' logits divided (positive) or multiplied (negative) by the penalty. */
-export function applyRepetitionPenalty(logits: Float64Array, seen: Iterable<number>, penalty = REPETITION_PENALTY): void {
+/** transformers' RepetitionPenaltyLogitsProcessor: seen ids' logits divided (positive) or multiplied (negative). */
+export function applyRepetitionPenalty(logits: Float64Array, seen: Iterable<number>, penalty = REPETITION_PENALTY) {
   for (const id of new Set(seen)) {
     if (id < 0 || id >= logits.length) continue;
     logits[id] = logits[id] < 0 ? logits[id] * penalty : logits[id] / penalty;

@@ -72,7 +72,10 @@ export class CaptionTokenizer {
       }
       case 'wordpiece': {
         let text = '';
-        for (const piece of pieces) text += piece.startsWith(this.subwordPrefix) ? piece.slice(this.subwordPrefix.length) : text === '' ? piece : ` ${piece}`;
+        for (const piece of pieces) {
+          if (piece.startsWith(this.subwordPrefix)) text += piece.slice(this.subwordPrefix.length);
+          else text += text === '' ? piece : ` ${piece}`;
+        }
         return cleanUpTokenizationSpaces(text).trim();
       }
       case 'metaspace':

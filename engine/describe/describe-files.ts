@@ -29,8 +29,23 @@ export interface CaptionerFiles {
   isDemo: boolean;
 }
 
-const ENCODER_NAMES = ['encoder_model.onnx', 'vision_encoder.onnx', 'vision_model.onnx', 'encoder_model_quantized.onnx'];
-const DECODER_NAMES = ['decoder_model.onnx', 'decoder_model_merged.onnx', 'text_decoder_model.onnx', 'decoder_model_quantized.onnx', 'decoder_model_merged_quantized.onnx'];
+const ENCODER_NAMES = [
+  'encoder_model.onnx',
+  'vision_encoder.onnx',
+  'vision_model.onnx',
+  'encoder_model_fp16.onnx',
+  'encoder_model_quantized.onnx',
+];
+/** Full precision first; transformers.js repositories often add fp16 and quantized variants beside it. */
+const DECODER_NAMES = [
+  'decoder_model.onnx',
+  'decoder_model_merged.onnx',
+  'text_decoder_model.onnx',
+  'decoder_model_fp16.onnx',
+  'decoder_model_merged_fp16.onnx',
+  'decoder_model_quantized.onnx',
+  'decoder_model_merged_quantized.onnx',
+];
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(
@@ -42,7 +57,8 @@ async function isFile(path: string): Promise<boolean> {
 async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
   try {
     const found = await readdir(dir, { withFileTypes: true });
-    return found.map((e) => ({ name: e.name, isDir: e.isDirectory() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const listed = found.map((e) => ({ name: e.name, isDir: e.isDirectory() }));
+    return listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch {
     return [];
   }
@@ -65,7 +81,8 @@ export async function findTagger(modelsDir: string, isDemoAllowed: boolean): Pro
     if (entry.isDir) {
       const model = join(root, entry.name, 'model.onnx');
       const tags = join(root, entry.name, 'selected_tags.csv');
-      if ((await isFile(model)) && (await isFile(tags))) found.push({ model, tags, isDemo: entry.name === TINY_DEMO_TAGGER_FOLDER });
+      const isDemo = entry.name === TINY_DEMO_TAGGER_FOLDER;
+      if ((await isFile(model)) && (await isFile(tags))) found.push({ model, tags, isDemo });
     } else if (entry.name.endsWith('.onnx')) {
       const tags = join(root, `${entry.name.slice(0, -'.onnx'.length)}.csv`);
       if (await isFile(tags)) found.push({ model: join(root, entry.name), tags, isDemo: false });
@@ -85,7 +102,8 @@ export async function findCaptioner(modelsDir: string, isDemoAllowed: boolean): 
     const encoder = await firstFile(places, ENCODER_NAMES);
     const decoder = await firstFile(places, DECODER_NAMES);
     if (!encoder || !decoder) continue;
-    found.push({ dir, encoder, decoder, isMergedDecoder: decoder.includes('merged'), isDemo: entry.name === TINY_DEMO_CAPTIONER_FOLDER });
+    const isDemo = entry.name === TINY_DEMO_CAPTIONER_FOLDER;
+    found.push({ dir, encoder, decoder, isMergedDecoder: decoder.includes('merged'), isDemo });
   }
   return preferReal(found, isDemoAllowed);
 }

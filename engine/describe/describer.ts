@@ -51,19 +51,24 @@ export class Describer {
       model.catch(() => (this.captioner = null));
     }
     const text = await (await this.captioner.model).caption(rgb);
-    return { text, warnings: files.isDemo ? [`Describe (Photo) ran the tiny demo captioner: its caption only names the image's dominant colour. ${CAPTIONER_MISSING}`] : [] };
+    const demo = `Describe (Photo) ran the tiny demo captioner: its caption only names the image's dominant colour.`;
+    return { text, warnings: files.isDemo ? [`${demo} ${CAPTIONER_MISSING}`] : [] };
   }
 
   private async describeAnime(rgb: Bitmap8): Promise<DescribeResult> {
     const files = await findTagger(this.modelsDir, this.isDemoAllowed);
     if (!files) throw modelMissing(TAGGER_MISSING, 'image_type');
     if (this.tagger?.key !== files.model) {
-      const model = (async () => ({ session: await this.open(files.model, 'wd14 tagger'), tags: parseTagsCsv(await readFile(files.tags, 'utf8')) }))();
+      const model = (async () => {
+        const tags = parseTagsCsv(await readFile(files.tags, 'utf8'));
+        return { session: await this.open(files.model, 'wd14 tagger'), tags };
+      })();
       this.tagger = { key: files.model, model };
       model.catch(() => (this.tagger = null));
     }
     const { session, tags } = await this.tagger.model;
     const text = await tagImage(session, tags, rgb);
-    return { text, warnings: files.isDemo ? [`Describe (Anime) ran the tiny demo tagger: its tags only reflect the image's mean colour. ${TAGGER_MISSING}`] : [] };
+    const demo = `Describe (Anime) ran the tiny demo tagger: its tags only reflect the image's mean colour.`;
+    return { text, warnings: files.isDemo ? [`${demo} ${TAGGER_MISSING}`] : [] };
   }
 }

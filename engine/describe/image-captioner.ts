@@ -46,10 +46,13 @@ async function readJson(path: string): Promise<Json> {
   }
 }
 
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 const sub = (value: unknown): Json => (value && typeof value === 'object' ? (value as Json) : {});
-const triple = (value: unknown, fallback: number[]): number[] =>
-  Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number') ? (value as number[]) : typeof value === 'number' ? [value, value, value] : fallback;
+function triple(value: unknown, fallback: number[]): number[] {
+  if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number')) return value as number[];
+  return typeof value === 'number' ? [value, value, value] : fallback;
+}
 
 /** Settings from the export's JSON files; what they leave out is BLIP's (Fooocus's model). */
 export function captionerSettings(preprocessor: Json, config: Json, generation: Json): CaptionerSettings {
@@ -65,9 +68,13 @@ export function captionerSettings(preprocessor: Json, config: Json, generation: 
     num(decoder.bos_token_id) ??
     num(text.bos_token_id) ??
     num(config.bos_token_id);
-  if (startId === undefined) throw new EngineError('runtime-failure', 'the captioner config names no decoder_start_token_id or bos_token_id');
+  if (startId === undefined) {
+    throw new EngineError('runtime-failure', 'the captioner config names no decoder_start_token_id or bos_token_id');
+  }
   const eosIds = new Set<number>();
-  for (const value of [generation.eos_token_id, config.eos_token_id, decoder.eos_token_id, text.eos_token_id, text.sep_token_id]) {
+  const eosSources = [generation.eos_token_id, config.eos_token_id, decoder.eos_token_id];
+  eosSources.push(text.eos_token_id, text.sep_token_id);
+  for (const value of eosSources) {
     for (const id of Array.isArray(value) ? value : [value]) if (num(id) !== undefined) eosIds.add(id as number);
   }
   return {
@@ -114,7 +121,7 @@ export class ImageCaptioner {
     readonly settings: CaptionerSettings,
   ) {}
 
-  static async load(files: CaptionerFiles, open: (path: string, label: string) => Promise<OnnxSession>): Promise<ImageCaptioner> {
+  static async load(files: CaptionerFiles, open: (path: string, label: string) => Promise<OnnxSession>) {
     const [preprocessor, config, generation, tokenizerText] = await Promise.all([
       readJson(join(files.dir, 'preprocessor_config.json')),
       readJson(join(files.dir, 'config.json')),
@@ -129,12 +136,14 @@ export class ImageCaptioner {
 
   async caption(rgb: Bitmap8): Promise<string> {
     const encoderOut = this.encoder.outputs.find((o) => o.name === 'last_hidden_state') ?? this.encoder.outputs[0];
-    const encoded = (await this.encoder.run({ [this.encoder.inputs[0].name]: captionerPixels(rgb, this.settings) }, [encoderOut.name]))[encoderOut.name];
+    const pixels = { [this.encoder.inputs[0].name]: captionerPixels(rgb, this.settings) };
+    const encoded = (await this.encoder.run(pixels, [encoderOut.name]))[encoderOut.name];
     const logitsName = (this.decoder.outputs.find((o) => o.name === 'logits') ?? this.decoder.outputs[0]).name;
     const uniform = seededUniform(CAPTION_SEED);
     const ids = [this.settings.startId];
     for (let generated = 0; generated < MAX_NEW_TOKENS; generated++) {
-      const out = (await this.decoder.run(this.decoderFeeds(ids, encoded.data, encoded.dims), [logitsName]))[logitsName];
+      const feeds = this.decoderFeeds(ids, encoded.data, encoded.dims);
+      const out = (await this.decoder.run(feeds, [logitsName]))[logitsName];
       const vocab = out.dims[out.dims.length - 1];
       const last = out.data.subarray(out.data.length - vocab);
       const id = nextToken(last, { sequence: ids, generated, eosIds: this.settings.eosIds }, uniform);
@@ -150,11 +159,17 @@ export class ImageCaptioner {
     for (const info of this.decoder.inputs) {
       if (info.name === 'input_ids') feeds[info.name] = { data: ids, dims: [1, ids.length] };
       else if (info.name === 'encoder_hidden_states') feeds[info.name] = { data: hidden, dims: hiddenDims };
-      else if (info.name === 'attention_mask' || info.name === 'decoder_attention_mask') feeds[info.name] = ones(ids.length);
+      else if (info.name === 'attention_mask' || info.name === 'decoder_attention_mask') {
+        feeds[info.name] = ones(ids.length);
+      }
       else if (info.name === 'encoder_attention_mask') feeds[info.name] = ones(hiddenDims[1]);
       else if (info.name === 'use_cache_branch') feeds[info.name] = { data: [0], dims: [1] };
       else if (info.name.startsWith('past_key_values.')) feeds[info.name] = emptyPast(info);
-      else throw new EngineError('runtime-failure', `the caption decoder takes '${info.name}', which a captioner export does not have (inputs: ${this.decoder.inputs.map((i) => i.name).join(', ')})`);
+      else {
+        const names = this.decoder.inputs.map((i) => i.name).join(', ');
+        const message = `the caption decoder takes '${info.name}', unknown to captioner exports (inputs: ${names})`;
+        throw new EngineError('runtime-failure', message);
+      }
     }
     return feeds;
   }

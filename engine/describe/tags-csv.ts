@@ -58,8 +58,10 @@ export interface TagSelectionOptions {
  * above 0.35 (strictly), each in CSV order, rating tags never; `(` `)` backslash-escaped, then
  * every `_` of the joined text a space.
  */
-export function selectTags(tags: readonly TaggerTag[], probs: ArrayLike<number>, options: TagSelectionOptions = {}): string {
-  if (probs.length !== tags.length) throw new Error(`the tagger gave ${probs.length} scores for ${tags.length} tags in its CSV`);
+export function selectTags(tags: readonly TaggerTag[], probs: ArrayLike<number>, options: TagSelectionOptions = {}) {
+  if (probs.length !== tags.length) {
+    throw new Error(`the tagger gave ${probs.length} scores for ${tags.length} tags in its CSV`);
+  }
   const generalStart = tags.findIndex((t) => t.category === '0');
   const characterStart = tags.findIndex((t) => t.category === '4');
   // Without a section the slice is empty (Fooocus would slice from None, i.e. take every tag).

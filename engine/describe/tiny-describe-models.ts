@@ -46,12 +46,16 @@ export function buildTinyTagger(): GraphBuilder {
   const mean = g.node('Mul', [g.node('ReduceMean', [input], { axes: [1, 2], keepdims: 0 }), g.scalar(1 / 255)]);
   const weights = new Float32Array(3 * DEMO_TAGS.length);
   DEMO_TAGS.forEach(([, , , w], t) => w.forEach((v, c) => (weights[c * DEMO_TAGS.length + t] = v)));
-  const logits = g.node('Add', [g.node('MatMul', [mean, g.weight('head.weight', [3, DEMO_TAGS.length], weights)]), g.weight('head.bias', [DEMO_TAGS.length], DEMO_TAGS.map((t) => t[2]))]);
+  const scores = g.node('MatMul', [mean, g.weight('head.weight', [3, DEMO_TAGS.length], weights)]);
+  const logits = g.node('Add', [scores, g.weight('head.bias', [DEMO_TAGS.length], DEMO_TAGS.map((t) => t[2]))]);
   g.output(g.node('Sigmoid', [logits]), 'output', ['batch', DEMO_TAGS.length]);
   return g;
 }
 
-const WORDS = ['[PAD]', '[BOS]', '[EOS]', 'a', 'tiny', 'demo', 'caption', 'of', 'an', 'image', 'that', 'is', 'mostly', 'red', 'green', 'blue', '.'];
+const WORDS: readonly string[] = [
+  ...['[PAD]', '[BOS]', '[EOS]', 'a', 'tiny', 'demo', 'caption', 'of', 'an', 'image', 'that', 'is', 'mostly'],
+  ...['red', 'green', 'blue', '.'],
+];
 const id = (word: string): number => WORDS.indexOf(word);
 const CHAIN = ['[BOS]', 'a', 'tiny', 'demo', 'caption', 'of', 'an', 'image', 'that', 'is', 'mostly'];
 const COLOURS = ['red', 'green', 'blue'];
@@ -62,10 +66,19 @@ export function tinyCaptionerTokenizer(): Record<string, unknown> {
   const special = new Set(['[PAD]', '[BOS]', '[EOS]']);
   return {
     version: '1.0',
-    added_tokens: WORDS.flatMap((content, i) => (special.has(content) ? [{ id: i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }] : [])),
+    added_tokens: WORDS.flatMap((content, i) => {
+      const flags = { single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+      return special.has(content) ? [{ id: i, content, ...flags }] : [];
+    }),
     normalizer: null,
     pre_tokenizer: { type: 'BertPreTokenizer' },
-    model: { type: 'WordPiece', unk_token: '[PAD]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(WORDS.map((w, i) => [w, i])) },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[PAD]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab: Object.fromEntries(WORDS.map((w, i) => [w, i])),
+    },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
   };
 }
@@ -74,7 +87,8 @@ export function buildTinyCaptionEncoder(): GraphBuilder {
   const g = new GraphBuilder('tiny_caption_encoder_demo');
   const pixels = g.input('pixel_values', 'float', ['batch', 3, 384, 384]);
   // Undo the CLIP normalisation so the hidden state is the mean colour in 0..1.
-  const raw = g.node('Add', [g.node('Mul', [pixels, g.weight('std', [1, 3, 1, 1], CLIP_STD)]), g.weight('mean', [1, 3, 1, 1], CLIP_MEAN)]);
+  const scaled = g.node('Mul', [pixels, g.weight('std', [1, 3, 1, 1], CLIP_STD)]);
+  const raw = g.node('Add', [scaled, g.weight('mean', [1, 3, 1, 1], CLIP_MEAN)]);
   const colour = g.node('ReduceMean', [raw], { axes: [2, 3], keepdims: 0 });
   g.output(g.node('Unsqueeze', [colour, g.ints([1])]), 'last_hidden_state', ['batch', 1, 3]);
   return g;
@@ -130,10 +144,21 @@ export async function writeTinyTagger(dir: string): Promise<void> {
 /** `dir`: models/describe/tiny-caption-demo. The decoder goes last: it completes the folder. */
 export async function writeTinyCaptioner(dir: string): Promise<void> {
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  await writeStaged(join(dir, 'config.json'), json({ model_type: 'vision-encoder-decoder', tiny_demo: true, decoder_start_token_id: id('[BOS]'), eos_token_id: id('[EOS]'), pad_token_id: id('[PAD]') }));
+  const tokens = { decoder_start_token_id: id('[BOS]'), eos_token_id: id('[EOS]'), pad_token_id: id('[PAD]') };
+  const config = { model_type: 'vision-encoder-decoder', tiny_demo: true, ...tokens };
+  await writeStaged(join(dir, 'config.json'), json(config));
   await writeStaged(
     join(dir, 'preprocessor_config.json'),
-    json({ do_resize: true, size: { height: 384, width: 384 }, resample: 3, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: CLIP_MEAN, image_std: CLIP_STD }),
+    json({
+      do_resize: true,
+      size: { height: 384, width: 384 },
+      resample: 3,
+      do_rescale: true,
+      rescale_factor: 1 / 255,
+      do_normalize: true,
+      image_mean: CLIP_MEAN,
+      image_std: CLIP_STD,
+    }),
   );
   await writeStaged(join(dir, 'tokenizer.json'), json(tinyCaptionerTokenizer()));
   await writeStaged(join(dir, 'onnx', 'encoder_model.onnx'), buildTinyCaptionEncoder().build().model);

@@ -25,5 +25,6 @@ export function encodeGreyPng(width: number, height: number, pixels: Uint8Array)
   header[9] = 0; // greyscale
   const raw = Buffer.alloc((width + 1) * height);
   for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
+  const idat = chunk('IDAT', deflateSync(raw, { level: 6 }));
+  return Buffer.concat([SIGNATURE, chunk('IHDR', header), idat, chunk('IEND', new Uint8Array(0))]);
 }

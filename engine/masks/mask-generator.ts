@@ -8,7 +8,8 @@ import type { OnnxSession } from '../onnx/session.ts';
 import { encodeGreyPng } from './grey-png.ts';
 import { findMaskModel } from './mask-files.ts';
 import { clothMask, rembgInput, saliencyMask } from './rembg-mask.ts';
-import { CLOTH_CATEGORIES, MASK_FOLDER, REMBG_MODEL_NAMES, rembgDownloadUrl, rembgModelSpec, type ClothCategory } from './rembg-models.ts';
+import { CLOTH_CATEGORIES, MASK_FOLDER, REMBG_MODEL_NAMES, rembgDownloadUrl, rembgModelSpec } from './rembg-models.ts';
+import type { ClothCategory } from './rembg-models.ts';
 
 export interface MaskResult {
   png: Uint8Array;
@@ -32,21 +33,29 @@ export class MaskGenerator {
 
   async generate(rgb: Bitmap8, modelName: string, clothCategory: string): Promise<MaskResult> {
     const spec = rembgModelSpec(modelName);
-    if (!spec) throw invalidInput('mask_model', `mask_model: '${modelName}' is not one of ${REMBG_MODEL_NAMES.join(', ')}`);
+    if (!spec) {
+      throw invalidInput('mask_model', `mask_model: '${modelName}' is not one of ${REMBG_MODEL_NAMES.join(', ')}`);
+    }
     if (spec.family === 'cloth' && !isClothCategory(clothCategory)) {
-      throw invalidInput('cloth_category', `cloth_category: '${clothCategory}' is not one of ${Object.keys(CLOTH_CATEGORIES).join(', ')}`);
+      const allowed = Object.keys(CLOTH_CATEGORIES).join(', ');
+      throw invalidInput('cloth_category', `cloth_category: '${clothCategory}' is not one of ${allowed}`);
     }
     const file = await findMaskModel(this.modelsDir, modelName, this.isDemoAllowed);
     if (!file) {
-      throw modelMissing(`mask model '${modelName}' is not installed: put rembg's ${modelName}.onnx (${rembgDownloadUrl(modelName)}) under models/${MASK_FOLDER}/`, 'mask_model');
+      const where = `put rembg's ${modelName}.onnx (${rembgDownloadUrl(modelName)}) under models/${MASK_FOLDER}/`;
+      throw modelMissing(`mask model '${modelName}' is not installed: ${where}`, 'mask_model');
     }
     const session = await this.load(file.path, `mask ${modelName}`);
     const outputs = await session.run({ [session.inputs[0].name]: rembgInput(rgb, spec) }, [session.outputs[0].name]);
     const output = outputs[session.outputs[0].name];
-    const mask = spec.family === 'cloth' ? clothMask(output, clothCategory as ClothCategory, rgb.width, rgb.height) : saliencyMask(output, rgb.width, rgb.height);
-    const warnings = file.isDemo
-      ? [`mask model '${modelName}' is not installed: the tiny demo mask model ran instead (its mask only marks colours far from the image's mean); put rembg's ${modelName}.onnx under models/${MASK_FOLDER}/`]
-      : [];
+    const mask =
+      spec.family === 'cloth'
+        ? clothMask(output, clothCategory as ClothCategory, rgb.width, rgb.height)
+        : saliencyMask(output, rgb.width, rgb.height);
+    const demo =
+      `mask model '${modelName}' is not installed: the tiny demo mask model ran instead (its mask only marks ` +
+      `colours far from the image's mean); put rembg's ${modelName}.onnx under models/${MASK_FOLDER}/`;
+    const warnings = file.isDemo ? [demo] : [];
     return { png: encodeGreyPng(rgb.width, rgb.height, mask.data), width: rgb.width, height: rgb.height, warnings };
   }
 }

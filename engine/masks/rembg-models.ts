@@ -22,8 +22,9 @@ const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 const UNIT_STD = [1, 1, 1] as const;
 
-const u2net = (name: string): RembgModelSpec => ({ name, family: 'saliency', size: 320, mean: IMAGENET_MEAN, std: IMAGENET_STD });
-const isnet = (name: string): RembgModelSpec => ({ name, family: 'saliency', size: 1024, mean: IMAGENET_MEAN, std: UNIT_STD });
+const saliency = { family: 'saliency', mean: IMAGENET_MEAN } as const;
+const u2net = (name: string): RembgModelSpec => ({ name, ...saliency, size: 320, std: IMAGENET_STD });
+const isnet = (name: string): RembgModelSpec => ({ name, ...saliency, size: 1024, std: UNIT_STD });
 
 export const REMBG_MODELS: readonly RembgModelSpec[] = [
   u2net('u2net'),

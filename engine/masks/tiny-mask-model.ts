@@ -22,12 +22,14 @@ export function buildTinyMaskModel(family: RembgFamily): GraphBuilder {
   const input = g.input('input.image', 'float', [1, 3, 'height', 'width']);
   const distance = colourDistance(g, input);
   if (family === 'saliency') {
-    const score = g.node('Conv', [distance, g.weight('score.weight', [1, 3, 1, 1], [1, 1, 1]), g.weight('score.bias', [1], [0])]);
+    const weight = g.weight('score.weight', [1, 3, 1, 1], [1, 1, 1]);
+    const score = g.node('Conv', [distance, weight, g.weight('score.bias', [1], [0])]);
     g.output(score, 'output', [1, 1, 'height', 'width']);
   } else {
     // Classes: background (close to the mean colour), upper (red), lower (blue), full (green).
     const weights = [-1, -1, -1, 1, 0, 0, 0, 0, 1, 0, 1, 0];
-    const logits = g.node('Conv', [distance, g.weight('classes.weight', [4, 3, 1, 1], weights), g.weight('classes.bias', [4], [1, 0, 0, 0])]);
+    const bias = g.weight('classes.bias', [4], [1, 0, 0, 0]);
+    const logits = g.node('Conv', [distance, g.weight('classes.weight', [4, 3, 1, 1], weights), bias]);
     g.output(logits, 'output', [1, 4, 'height', 'width']);
   }
   return g;

@@ -8,7 +8,8 @@ export async function decodeToolImage(png: Uint8Array): Promise<Bitmap8> {
   try {
     const image = await Jimp.read(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
     const { width, height, data } = image.bitmap;
-    return compositeOverWhite({ width, height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return compositeOverWhite({ width, height, channels: 4, data: rgba });
   } catch (error) {
     throw invalidInput('image', `image: cannot be decoded (${(error as Error).message})`);
   }

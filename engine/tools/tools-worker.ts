@@ -43,7 +43,8 @@ try {
   // Not permitted everywhere: run at normal priority.
 }
 
-const threads = Number(process.env.FOOOCUS_THREADS) > 0 ? Math.floor(Number(process.env.FOOOCUS_THREADS)) : Math.max(1, os.availableParallelism() - 1);
+const asked = Number(process.env.FOOOCUS_THREADS);
+const threads = asked > 0 ? Math.floor(asked) : Math.max(1, os.availableParallelism() - 1);
 const modelsDir = resolve(process.env.FOOOCUS_MODELS_DIR ?? 'models');
 const isDemoAllowed = process.env.FOOOCUS_DEMO_MODELS !== '0';
 
@@ -72,12 +73,15 @@ async function main(): Promise<void> {
       }
     } catch (error) {
       const data = toEngineErrorData(error);
-      if (data.kind === 'runtime-failure') log(`${request.type} ${request.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      if (data.kind === 'runtime-failure') log(`${request.type} ${request.id} failed: ${detail}`);
       send({ type: 'failed', id: request.id, error: data });
     }
   };
   process.on('message', (request: ToolRequest) => {
-    if (request.type !== 'describe' && request.type !== 'mask') return log(`ignoring unknown message ${JSON.stringify(request).slice(0, 200)}`);
+    if (request.type !== 'describe' && request.type !== 'mask') {
+      return log(`ignoring unknown message ${JSON.stringify(request).slice(0, 200)}`);
+    }
     queue = queue.then(() => handle(request));
   });
   log(`ready: ${threads} threads, models ${modelsDir}${isDemoAllowed ? '' : ', demo models off'}`);

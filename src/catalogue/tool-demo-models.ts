@@ -33,11 +33,11 @@ export async function ensureDemoToolModels(config: Config, logger: Logger): Prom
   if (!config.isDemoModelEnabled) return;
   const describeDir = join(config.modelsDir, DESCRIBE_FOLDER);
   if (!(await findCaptioner(config.modelsDir, true))) {
-    logger.info(`no image captioner under ${describeDir}: writing the tiny demo captioner '${TINY_DEMO_CAPTIONER_FOLDER}' (Describe Photo)`);
+    logger.info(`no image captioner under ${describeDir}: writing the demo captioner '${TINY_DEMO_CAPTIONER_FOLDER}'`);
     await writeTinyCaptioner(join(describeDir, TINY_DEMO_CAPTIONER_FOLDER));
   }
   if (!(await findTagger(config.modelsDir, true))) {
-    logger.info(`no WD14 tagger under ${describeDir}: writing the tiny demo tagger '${TINY_DEMO_TAGGER_FOLDER}' (Describe Anime)`);
+    logger.info(`no WD14 tagger under ${describeDir}: writing the tiny demo tagger '${TINY_DEMO_TAGGER_FOLDER}'`);
     await writeTinyTagger(join(describeDir, TINY_DEMO_TAGGER_FOLDER));
   }
   const missing = [];
@@ -45,7 +45,8 @@ export async function ensureDemoToolModels(config: Config, logger: Logger): Prom
   for (const family of new Set(missing.map((m) => m.family))) {
     const path = join(config.modelsDir, MASK_FOLDER, demoMaskFile(family));
     if (await exists(path)) continue;
-    logger.info(`writing the tiny demo mask model '${demoMaskFile(family)}' for ${missing.filter((m) => m.family === family).map((m) => m.name).join(', ')}`);
+    const names = missing.filter((m) => m.family === family).map((m) => m.name);
+    logger.info(`writing the tiny demo mask model '${demoMaskFile(family)}' for ${names.join(', ')}`);
     await writeTinyMaskModel(path, family);
   }
 }

@@ -74,7 +74,10 @@ export class ChildToolsClient implements ToolsClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, {
-        resolve: (reply) => (reply.type === 'failed' ? reject(new ToolFailure(reply.error.kind, reply.error.message, reply.error.field)) : resolve(reply)),
+        resolve: (reply) => {
+          if (reply.type !== 'failed') return resolve(reply);
+          reject(new ToolFailure(reply.error.kind, reply.error.message, reply.error.field));
+        },
         reject,
       });
       child.send({ ...request, id } as ToolRequest);
@@ -84,7 +87,8 @@ export class ChildToolsClient implements ToolsClient {
   private start(): ChildProcess {
     if (this.child) return this.child;
     const isSource = fileURLToPath(import.meta.url).endsWith('.ts');
-    const workerPath = fileURLToPath(new URL(`../../engine/tools/tools-worker.${isSource ? 'ts' : 'js'}`, import.meta.url));
+    const script = `../../engine/tools/tools-worker.${isSource ? 'ts' : 'js'}`;
+    const workerPath = fileURLToPath(new URL(script, import.meta.url));
     const { options } = this;
     const child = fork(workerPath, [], {
       execArgv: isSource ? ['--import', 'tsx'] : [],
@@ -95,7 +99,9 @@ export class ChildToolsClient implements ToolsClient {
         FOOOCUS_DEVICE: options.device,
         FOOOCUS_DEMO_MODELS: options.isDemoAllowed ? '1' : '0',
         ...(options.threads ? { FOOOCUS_THREADS: String(options.threads) } : {}),
-        ...(options.gpuIndex !== undefined && options.gpuIndex !== null ? { CUDA_VISIBLE_DEVICES: String(options.gpuIndex) } : {}),
+        ...(options.gpuIndex !== undefined && options.gpuIndex !== null
+          ? { CUDA_VISIBLE_DEVICES: String(options.gpuIndex) }
+          : {}),
       },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
@@ -111,8 +117,10 @@ export class ChildToolsClient implements ToolsClient {
       if (this.child === child) this.child = null;
       const failed = [...this.pending.values()];
       this.pending.clear();
-      for (const p of failed) p.reject(new ToolFailure('crashed', `the tools process exited (${signal ?? `code ${code}`}) during the request`));
-      if (!this.isClosing && failed.length > 0) options.logger.warn(`tools process exited (${signal ?? `code ${code}`}); the next request starts a new one`);
+      const how = signal ?? `code ${code}`;
+      const message = `the tools process exited (${how}) during the request`;
+      for (const p of failed) p.reject(new ToolFailure('crashed', message));
+      if (!this.isClosing && failed.length > 0) options.logger.warn(`${message}; the next request starts a new one`);
     });
     this.child = child;
     return child;

@@ -36,15 +36,18 @@ export interface ToolsServiceOptions {
 export const SAM_UNAVAILABLE =
   "mask_model 'sam' (GroundingDINO boxes + SAM segmentation) is not available: it needs ONNX exports of " +
   'GroundingDINO (groundingdino_swint_ogc) and SAM (sam_vit_b_01ec64, sam_vit_l_0b3195 or sam_vit_h_4b8939), ' +
-  `which this server cannot run yet; use a rembg model (${REMBG_MODEL_NAMES.join(', ')}) with its .onnx under models/${MASK_FOLDER}/`;
+  `which this server cannot run yet; use a rembg model (${REMBG_MODEL_NAMES.join(', ')}) ` +
+  `with its .onnx under models/${MASK_FOLDER}/`;
 
 export class ToolsService {
   constructor(private readonly options: ToolsServiceOptions) {}
 
   async describe(request: DescribeToolRequest): Promise<DescribeOutcome> {
     const { modelsDir, isDemoAllowed } = this.options;
-    const isInstalled = request.imageType === 'Anime' ? await findTagger(modelsDir, isDemoAllowed) : await findCaptioner(modelsDir, isDemoAllowed);
-    if (!isInstalled) throw new FeatureUnavailableError(request.imageType === 'Anime' ? TAGGER_MISSING : CAPTIONER_MISSING);
+    const isAnime = request.imageType === 'Anime';
+    const find = isAnime ? findTagger : findCaptioner;
+    const installed = await find(modelsDir, isDemoAllowed);
+    if (!installed) throw new FeatureUnavailableError(isAnime ? TAGGER_MISSING : CAPTIONER_MISSING);
     const { png } = await this.options.images.readImage(request.field, request.image);
     return this.mapped(() => this.options.client.describe(png, request.imageType));
   }
@@ -54,14 +57,18 @@ export class ToolsService {
     if (model === 'sam') throw new FeatureUnavailableError(SAM_UNAVAILABLE);
     const spec = rembgModelSpec(model);
     if (!spec) {
-      throw new InvalidFieldError('mask_model', `mask_model: '${model}' is not one of ${[...REMBG_MODEL_NAMES, 'sam'].join(', ')}`, { type: 'enum', input: model, allowed: [...REMBG_MODEL_NAMES, 'sam'] });
+      const allowed = [...REMBG_MODEL_NAMES, 'sam'];
+      const message = `mask_model: '${model}' is not one of ${allowed.join(', ')}`;
+      throw new InvalidFieldError('mask_model', message, { type: 'enum', input: model, allowed });
     }
     if (spec.family === 'cloth' && !Object.hasOwn(CLOTH_CATEGORIES, clothCategory)) {
       const allowed = Object.keys(CLOTH_CATEGORIES);
-      throw new InvalidFieldError('cloth_category', `cloth_category: '${clothCategory}' is not one of ${allowed.join(', ')}`, { type: 'enum', input: clothCategory, allowed });
+      const message = `cloth_category: '${clothCategory}' is not one of ${allowed.join(', ')}`;
+      throw new InvalidFieldError('cloth_category', message, { type: 'enum', input: clothCategory, allowed });
     }
     if (!(await findMaskModel(this.options.modelsDir, model, this.options.isDemoAllowed))) {
-      throw new FeatureUnavailableError(`Mask generation with '${model}' needs a model that is not installed: put rembg's ${model}.onnx (${rembgDownloadUrl(model)}) under models/${MASK_FOLDER}/`);
+      const where = `put rembg's ${model}.onnx (${rembgDownloadUrl(model)}) under models/${MASK_FOLDER}/`;
+      throw new FeatureUnavailableError(`'${model}' masks need a model that is not installed: ${where}`);
     }
     const { png } = await this.options.images.readImage('image', request.image);
     return this.mapped(() => this.options.client.mask(png, model, clothCategory));
@@ -76,8 +83,11 @@ export class ToolsService {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof ToolFailure && error.kind === 'model-missing') throw new FeatureUnavailableError(error.message, { cause: error });
-      if (error instanceof ToolFailure && error.kind === 'invalid-input') throw new InvalidFieldError(error.field ?? 'image', error.message, { cause: error });
+      if (!(error instanceof ToolFailure)) throw error;
+      if (error.kind === 'model-missing') throw new FeatureUnavailableError(error.message, { cause: error });
+      if (error.kind === 'invalid-input') {
+        throw new InvalidFieldError(error.field ?? 'image', error.message, { cause: error });
+      }
       throw error;
     }
   }
