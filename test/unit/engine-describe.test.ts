@@ -12,9 +12,9 @@ import { CaptionTokenizer } from '../../engine/describe/caption-tokenizer.ts';
 import { applyRepetitionPenalty, topPProbabilities } from '../../engine/describe/caption-sampling.ts';
 import { Describer } from '../../engine/describe/describer.ts';
 import { DESCRIBE_FOLDER, findCaptioner, findTagger, TINY_DEMO_CAPTIONER_FOLDER, TINY_DEMO_TAGGER_FOLDER } from '../../engine/describe/describe-files.ts';
-import { captionerSettings, stripPromptPrefix } from '../../engine/describe/image-captioner.ts';
+import { captionerSettings, ImageCaptioner, stripPromptPrefix } from '../../engine/describe/image-captioner.ts';
 import { parseTagsCsv, selectTags } from '../../engine/describe/tags-csv.ts';
-import { writeTinyCaptioner, writeTinyTagger } from '../../engine/describe/tiny-describe-models.ts';
+import { buildTinyCaptionDecoder, writeTinyCaptioner, writeTinyTagger } from '../../engine/describe/tiny-describe-models.ts';
 import { taggerInput } from '../../engine/describe/wd14-tagger.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { Bitmap8 } from '../../engine/image/lanczos-resample.ts';
@@ -154,6 +154,28 @@ describe('Describer on the demo models', () => {
     const describer = new Describer(root, false, open);
     await assert.rejects(describer.describe(solid(8, 8, [0, 0, 0]), 'Anime'), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing' && /models\/describe\//.test(e.message));
     await assert.rejects(describer.describe(solid(8, 8, [0, 0, 0]), 'Photo'), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing');
+  });
+
+  test("optimum's merged decoder layout: use_cache_branch false and empty past key/values are fed", async () => {
+    // The demo captioner's decoder, wrapped: the merged inputs are read (summed, all zero-length) into the logits.
+    const dir = join(root, DESCRIBE_FOLDER, 'merged-captioner');
+    await writeTinyCaptioner(dir);
+    const g = buildTinyCaptionDecoder();
+    const flag = g.input('use_cache_branch', 'bool', [1]);
+    const past = g.input('past_key_values.0.key', 'float', ['batch', 2, 'past_sequence_length', 4]);
+    const pastSum = g.node('ReduceSum', [past], { keepdims: 0 });
+    const gate = g.node('Cast', [flag], { to: 1 });
+    g.output(g.node('Add', [pastSum, gate]), 'present.0.key', []);
+    await rm(join(dir, 'onnx', 'decoder_model.onnx'));
+    await writeFile(join(dir, 'onnx', 'decoder_model_merged.onnx'), g.build().model);
+    try {
+      const files = (await findCaptioner(root, false))!;
+      assert.equal(files.isMergedDecoder, true);
+      const captioner = await ImageCaptioner.load(files, open);
+      assert.equal(await captioner.caption(solid(20, 20, [20, 200, 30])), 'a tiny demo caption of an image that is mostly green.');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a real tagger (Fooocus file pair <name>.onnx + <name>.csv) wins over the demo and follows the tag rule', async () => {
