@@ -27,6 +27,13 @@ export { findExpansionModel, type ExpansionModelFiles } from './expansion/expans
 export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
 export { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from './unet/model-sampling.ts';
+export { CAPTIONER_MISSING, TAGGER_MISSING, type DescribeKind } from './describe/describer.ts';
+export { DESCRIBE_FOLDER, findCaptioner, findTagger, TINY_DEMO_CAPTIONER_FOLDER, TINY_DEMO_TAGGER_FOLDER } from './describe/describe-files.ts';
+export { writeTinyCaptioner, writeTinyTagger } from './describe/tiny-describe-models.ts';
+export { demoMaskFile, findMaskModel } from './masks/mask-files.ts';
+export { CLOTH_CATEGORIES, MASK_FOLDER, REMBG_MODEL_NAMES, REMBG_MODELS, rembgDownloadUrl, rembgModelSpec } from './masks/rembg-models.ts';
+export { writeTinyMaskModel } from './masks/tiny-mask-model.ts';
+export type { DescribeImageType, ToolReply, ToolRequest } from './tools/tools-protocol.ts';
 export type {
   EngineImageMessage,
   EngineInfo,

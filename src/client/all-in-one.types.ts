@@ -129,7 +129,7 @@ export interface paths {
         put?: never;
         /**
          * Make a segmentation mask
-         * @description Runs at once (not queued) and returns the mask as base64 PNG text.
+         * @description Runs at once (not queued) and returns the mask as base64 PNG text, of the input image's size. The rembg models run from `models/mask/<name>.onnx` (rembg's file names); one that is not installed is answered by a tiny demo model while demo models are on (X-Fooocus-Warnings says so), else 503. `sam` (GroundingDINO + SAM) is not available: 503.
          */
         post: operations["generateMask"];
         delete?: never;
@@ -149,7 +149,7 @@ export interface paths {
         put?: never;
         /**
          * Describe an image as a prompt
-         * @description Takes a JSON body `{image, image_type}` (FooocusAPI) or a multipart upload in the field `image` with the type in the `image_type` query parameter (Fooocus-API; its older clients send `type`).
+         * @description Takes a JSON body `{image, image_type}` (FooocusAPI) or a multipart upload in the field `image` with the type in the `image_type` query parameter (Fooocus-API; its older clients send `type`). Photo runs an image captioner, Anime a WD14 tagger, from `models/describe/`; without one, a tiny demo model answers while demo models are on (X-Fooocus-Warnings says so), else 503.
          */
         post: operations["describeImage"];
         delete?: never;
@@ -678,7 +678,10 @@ export interface components {
             image: string;
             /** @default isnet-general-use */
             mask_model: components["schemas"]["MaskModel"];
-            /** @default full */
+            /**
+             * @description full, upper or lower; used with `u2net_cloth_seg` (another value is a 422 there).
+             * @default full
+             */
             cloth_category: string;
             /**
              * @description What to segment; used with the `sam` model.
@@ -1146,6 +1149,10 @@ export interface operations {
             /** @description The mask. */
             200: {
                 headers: {
+                    /** @description Percent-encoded notices, e.g. that a demo model answered because no real one is installed. */
+                    "X-Fooocus-Warnings"?: string;
+                    /** @description Percent-encoded, comma-separated request keys this server ignored. */
+                    "X-Ignored-Fields"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1179,6 +1186,10 @@ export interface operations {
             /** @description The description. */
             200: {
                 headers: {
+                    /** @description Percent-encoded notices, e.g. that a demo model answered because no real one is installed. */
+                    "X-Fooocus-Warnings"?: string;
+                    /** @description Percent-encoded, comma-separated request keys this server ignored. */
+                    "X-Ignored-Fields"?: string;
                     [name: string]: unknown;
                 };
                 content: {

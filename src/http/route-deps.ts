@@ -7,6 +7,8 @@ import type { IdSource } from '../tasks/ports.ts';
 import type { TaskEventHub } from '../tasks/task-events.ts';
 import type { TaskService } from '../tasks/task.service.ts';
 import type { QueueView } from '../queue/queue-view.ts';
+import type { DescribeToolRequest, MaskToolRequest } from '../../adapters/tools/tool-requests.ts';
+import type { DescribeOutcome, MaskOutcome } from '../tools/tools-client.ts';
 
 /** The model catalogue as routes see it: a rescan for each generation request, and the listings. */
 export interface CatalogueView {
@@ -26,6 +28,12 @@ export interface NodeView {
   cluster(): Promise<NodeStatus[]>;
 }
 
+/** The describe and mask tools (src/tools/tools-service.ts): run at once, not queued. */
+export interface ToolsView {
+  describe(request: DescribeToolRequest): Promise<DescribeOutcome>;
+  mask(request: MaskToolRequest): Promise<MaskOutcome>;
+}
+
 /** Everything route handlers may call: services and read-only views, never entities or the engine. */
 export interface RouteDeps {
   service: TaskService;
@@ -41,5 +49,6 @@ export interface RouteDeps {
   node: NodeView;
   /** Position and ETA of pending tasks, ETA of the running one. */
   queue: QueueView;
+  tools: ToolsView;
   now(): number;
 }

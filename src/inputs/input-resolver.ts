@@ -58,6 +58,13 @@ export class StoredInputResolver implements InputResolver {
     }
   }
 
+  /** One image decoded and re-encoded as PNG, not stored (the tools routes use it once). */
+  async readImage(field: string, input: ImageInput): Promise<{ png: Uint8Array; width: number; height: number }> {
+    if (input.kind === 'none') throw new InvalidFieldError(field, `${field}: an image is required`, { type: 'missing', input: null });
+    if (input.kind === 'stored') return { png: await readFile(join(this.inputsDir, input.file)), width: input.width, height: input.height };
+    return this.options.codec.toPng(await this.readBytes(field, input), field);
+  }
+
   /** `field` is the name the client sent the image under. */
   private async resolveImage(field: string, input: ImageInput, files: Map<string, Uint8Array>): Promise<ImageInput> {
     if (input.kind === 'none' || input.kind === 'stored') return input;

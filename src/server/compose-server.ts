@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
 import { ensureDemoCheckpoint, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
+import { ensureDemoToolModels } from '../catalogue/tool-demo-models.ts';
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
@@ -40,6 +41,9 @@ import { TaskRunner } from '../tasks/task.runner.ts';
 import { TaskService } from '../tasks/task.service.ts';
 import { HttpWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.ts';
 import { webhookTargetCheck } from '../webhooks/webhook-target-check.ts';
+import { ChildToolsClient } from '../tools/child-tools-client.ts';
+import type { ToolsClient } from '../tools/tools-client.ts';
+import { ToolsService } from '../tools/tools-service.ts';
 import { createEngines, nodeNameOf, openTaskStore, slotLabel } from './compose-store.ts';
 
 export const OPENAPI_DIR = fileURLToPath(new URL('../../openapi/', import.meta.url));
@@ -55,6 +59,8 @@ export interface ComposeOverrides {
   now?: () => number;
   /** Task modes the (scripted) engine runs; default: what engine/ runs. */
   supportedModes?: readonly TaskMode[];
+  /** Runs describe and masks; default: the tools child (engine/tools/tools-worker.ts). */
+  tools?: ToolsClient;
 }
 
 /** Task ids are minted while the accepting request is handled: each task's log lines then carry that request's id. */
@@ -85,6 +91,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   await mkdir(config.dataDir, { recursive: true });
   const demoModelName = await ensureDemoCheckpoint(config, logger);
   await ensureDemoUpscaler(config, logger);
+  await ensureDemoToolModels(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({
@@ -155,6 +162,12 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue, clientText, webhookTargets: webhookTargetCheck({ allowPrivate: config.allowPrivateUrls }) },
     { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes },
   );
+  const tools = new ToolsService({
+    client: overrides.tools ?? new ChildToolsClient({ modelsDir: config.modelsDir, device: config.engines[0].device, gpuIndex: config.engines[0].gpuIndex, isDemoAllowed: config.isDemoModelEnabled, logger }),
+    images: inputs,
+    modelsDir: config.modelsDir,
+    isDemoAllowed: config.isDemoModelEnabled,
+  });
   const document = await loadApiDocument(OPENAPI_DIR, defaults);
   const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
   // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
@@ -183,6 +196,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
         cluster: () => store.nodes.list(config.leaseSeconds * 1000),
       },
       queue: new QueueView({ pending: () => repo.find({ statuses: ['pending'] }), current: () => hub.current(), steps }),
+      tools,
       now: clock.now,
     },
     mounts: [mountMetrics(metrics), mountRedoc(specs), mountPlayground()],
@@ -199,6 +213,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     // Hand back what runs here before the engines go, so no task waits for this node's lease.
     await runner.shutdown();
     await engines.close();
+    await tools.close();
     await runner.drain(5000);
     await relay?.stop();
     await codec.close();

@@ -1,6 +1,5 @@
 /** GET /v1/engines/all-models, GET /v1/engines/styles, POST /v1/engine/control, GET /health, GET /. */
 import type { Request, Response } from 'express';
-import { FeatureUnavailableError } from '../../errors.ts';
 import type { RouteDeps } from '../route-deps.ts';
 import { sendJson } from '../send-json.ts';
 
@@ -64,12 +63,5 @@ export function healthRoute(deps: RouteDeps) {
 export function homeRoute() {
   return (_req: Request, res: Response): void => {
     res.redirect(307, '/docs');
-  };
-}
-
-/** Tools whose output would be fake without their model (DECISIONS §3): 503 naming the folder. */
-export function missingModelRoute(folder: string, what: string) {
-  return (): never => {
-    throw new FeatureUnavailableError(`${what} needs a model that is not installed: put an ONNX export under models/${folder}/ and restart`);
   };
 }

@@ -1,13 +1,14 @@
 /** operationId → handler: the one table the app mounts (a startup check keeps it equal to the spec). */
 import type { RequestHandler } from 'express';
 import type { RouteDeps } from '../route-deps.ts';
-import { allModelsRoute, controlRoute, healthRoute, homeRoute, missingModelRoute, stylesRoute } from './engines.route.ts';
+import { allModelsRoute, controlRoute, healthRoute, homeRoute, stylesRoute } from './engines.route.ts';
 import { inputFileRoute, outputFileRoute } from './files.route.ts';
 import { generateRoute } from './generate.route.ts';
 import { legacyCleanVramRoute, legacyFileRoute, legacyPingRoute, legacyRefreshModelsRoute } from './legacy-engines.route.ts';
 import { legacyEnhanceRoute, legacyFormGenerateRoute, legacyJsonGenerateRoute } from './legacy-generate.route.ts';
 import { legacyJobHistoryRoute, legacyJobQueueRoute, legacyQueryJobRoute, legacyStopRoute } from './legacy-jobs.route.ts';
 import { cancelTaskRoute, getTaskRoute, listTasksRoute, taskEventsRoute } from './tasks.route.ts';
+import { describeImageRoute, generateMaskRoute } from './tools.route.ts';
 
 export function operationHandlers(deps: RouteDeps): Record<string, RequestHandler> {
   const generate = generateRoute(deps);
@@ -20,8 +21,8 @@ export function operationHandlers(deps: RouteDeps): Record<string, RequestHandle
     generateNoSlash: generate,
     control,
     controlSlash: control,
-    generateMask: missingModelRoute('mask', 'Mask generation'),
-    describeImage: missingModelRoute('describe', 'Image description'),
+    generateMask: generateMaskRoute(deps),
+    describeImage: describeImageRoute(deps),
     listTasks: listTasksRoute(deps),
     getTask: getTaskRoute(deps),
     cancelTask: cancelTaskRoute(deps),
