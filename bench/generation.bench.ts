@@ -11,6 +11,8 @@
  *  - image modes (bench/image-modes.bench.ts): Upscale (Fast 2x) wall time, peak RSS of an Upscale (2x).
  *  - bench/cluster.bench.ts: tasks per minute with 1 and 2 engines on one node and with 2 nodes, and
  *    the cross-node event latency (PostgreSQL).
+ * `npm run bench -- --real-size` runs bench/real-size.bench.ts instead: the engine on a full-size
+ * synthetic SDXL checkpoint (minutes, ~30 GB of disk).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { startServerProcess, type ServerProcess } from '../test/fixtures/server-
 import { runClusterBench } from './cluster.bench.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 import { runImageModesBench } from './image-modes.bench.ts';
+import { runRealSizeBench } from './real-size.bench.ts';
 import { measureEngineThreads, measureLightningStream, measureStepLoop, printEngineReport } from './step-loop.bench.ts';
 
 const percentile = (values: number[], p: number) => {
@@ -102,6 +105,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
-await runImageModesBench();
-await runClusterBench();
+if (process.argv.includes('--real-size')) {
+  await runRealSizeBench(process.argv.slice(2));
+} else {
+  await main();
+  await runImageModesBench();
+  await runClusterBench();
+}
