@@ -5,7 +5,8 @@
  * reports 1→2, so it holds exactly one batch-2 CFG call) and its time outside session.run, job wall
  * times, the sessions the second job created (0 when the loaded model is reused) and peak RSS.
  *
- * tsx bench/real-size-engine.ts <modelsDir> <checkpoint> <device> <size> <steps> [lora.safetensors] [freeu]
+ * tsx bench/real-size-engine.ts <modelsDir> <checkpoint> <device> <size> <steps> <second job steps, 0 = none>
+ *   [lora.safetensors] [freeu]
  */
 import os from 'node:os';
 import { OnnxSession } from '../engine/onnx/session.ts';
@@ -15,7 +16,7 @@ import { SdxlPipeline } from '../engine/pipeline/sdxl-pipeline.ts';
 import type { EngineJob } from '../engine/protocol.ts';
 import { engineJob } from '../test/fixtures/engine-job.ts';
 
-const [modelsDir, model, device, sizeText, stepsText, lora, freeu] = process.argv.slice(2);
+const [modelsDir, model, device, sizeText, stepsText, secondStepsText, lora, freeu] = process.argv.slice(2);
 const size = Number(sizeText);
 const steps = Number(stepsText);
 const threads = Math.max(1, os.availableParallelism());
@@ -57,7 +58,7 @@ const job: EngineJob = engineJob({
   ...(freeu === 'freeu' ? { freeu: { b1: 1.01, b2: 1.02, s1: 0.99, s2: 0.95 } } : {}),
 });
 
-async function runJob() {
+async function runJob(steps: number) {
   const marks: { at: number; unetMs: number; calls: number }[] = [];
   const sessionsBefore = sessions.length;
   const started = performance.now();
@@ -71,12 +72,12 @@ async function runJob() {
       finite &&= image.bytes.length > 0;
     },
   };
-  const result = await pipeline.run(job, ctx);
+  const result = await pipeline.run({ ...job, steps }, ctx);
   const intervals = marks.slice(1).map((m, i) => ({ stepMs: m.at - marks[i].at, runMs: m.unetMs - marks[i].unetMs, calls: m.calls - marks[i].calls }));
   return { outcome: result.outcome, warnings: result.warnings, wallMs: performance.now() - started, sessionsCreated: sessions.length - sessionsBefore, intervals, imageWritten: finite };
 }
 
-const first = await runJob();
-const second = await runJob();
+const first = await runJob(steps);
+const second = Number(secondStepsText) > 0 ? await runJob(Number(secondStepsText)) : null;
 await pipeline.release();
 console.log(JSON.stringify({ threads, sessions, first, second, peakRssMb: process.resourceUsage().maxRSS / 1024 }));

@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --real-size [--device cpu|cuda|webgpu] [--dtype float32|float16] [--out <dir>]
- * [--reuse] [--keep] [--skip-http] [--skip-patches]`: the engine at real size, on a full-size synthetic SDXL
+ * `npm run bench -- --real-size [--device cpu|cuda|webgpu] [--dtype float32|float16] [--out <dir>] [--keep]
+ * [--phases generate,plain,lora,patched,http]`: the engine at real size, on a full-size synthetic SDXL
  * checkpoint (engine/models/synthetic; random weights: speed and memory do not depend on their values).
  * Takes minutes and ~30 GB of disk (checkpoint 13.9 GB fp32, LoRA-merged side file), so not in the suite.
  * Reports:
@@ -33,7 +33,8 @@ interface EngineReport {
   threads: number;
   sessions: { label: string; ms: number; rssAfterMb: number }[];
   first: JobReport;
-  second: JobReport;
+  /** null when the run had one job. */
+  second: JobReport | null;
   peakRssMb: number;
 }
 interface JobReport {
@@ -68,10 +69,11 @@ function runEngine(args: string[]): Promise<EngineReport> {
 function printEngine(label: string, r: EngineReport, checkpointBytes: number): void {
   console.log(`${label} (engine child, ${r.threads} threads)`);
   for (const x of r.sessions) console.log(`  session ${x.label.padEnd(36)} ${s(x.ms).padStart(8)}  rss after ${(x.rssAfterMb / 1024).toFixed(2)} GiB`);
-  const step = r.first.intervals[0] ?? r.second.intervals[0];
+  const step = r.first.intervals[0] ?? r.second?.intervals[0];
   if (step) console.log(`  one UNet step (batch 2, CFG): ${s(step.stepMs)}; session.run ${s(step.runMs)} (${step.calls} call); outside session.run ${(step.stepMs - step.runMs).toFixed(0)} ms`);
-  console.log(`  job 1 ${s(r.first.wallMs)} (${r.first.sessionsCreated} sessions created, ${r.first.outcome}); job 2 ${s(r.second.wallMs)} (${r.second.sessionsCreated} sessions created, ${r.second.outcome})`);
-  const warnings = [...new Set([...r.first.warnings, ...r.second.warnings])];
+  const second = r.second ? `; job 2 ${s(r.second.wallMs)} (${r.second.sessionsCreated} sessions created, ${r.second.outcome})` : '';
+  console.log(`  job 1 ${s(r.first.wallMs)} (${r.first.sessionsCreated} sessions created, ${r.first.outcome})${second}`);
+  const warnings = [...new Set([...r.first.warnings, ...(r.second?.warnings ?? [])])];
   if (warnings.length > 0) console.log(`  warnings: ${warnings.join(' | ')}`);
   const peak = (r.peakRssMb * 2 ** 20) / GB;
   console.log(`  peak RSS ${peak.toFixed(2)} GB = ${(peak / (checkpointBytes / GB)).toFixed(2)}x the checkpoint's ${(checkpointBytes / GB).toFixed(2)} GB (goal <= 1.3x)`);
@@ -85,14 +87,14 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
       device: { type: 'string', default: 'cpu' },
       dtype: { type: 'string' },
       out: { type: 'string', default: join(process.cwd(), '.real-size-bench') },
-      reuse: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
-      'skip-http': { type: 'boolean', default: false },
-      'skip-patches': { type: 'boolean', default: false },
+      // A subset reuses what earlier phases left in --out (with --keep).
+      phases: { type: 'string', default: 'generate,plain,lora,patched,http' },
     },
   });
   const device = values.device!;
   const isGpu = device !== 'cpu';
+  const phases = new Set(values.phases!.split(','));
   const dtype = (values.dtype ?? (isGpu ? 'float16' : 'float32')) as 'float32' | 'float16';
   const size = isGpu ? 1024 : 512;
   const steps = isGpu ? 30 : 2;
@@ -101,7 +103,7 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
   const checkpointDir = join(modelsDir, 'checkpoints', name);
   console.log(`Real-size bench: ${name}, device ${device}, ${size}x${size}, ${steps} steps, models in ${modelsDir}`);
   try {
-    if (!values.reuse) {
+    if (phases.has('generate')) {
       await rm(checkpointDir, { recursive: true, force: true });
       const started = performance.now();
       const reports = await writeSyntheticCheckpoint(checkpointDir, FULL_SDXL, { dtype });
@@ -112,12 +114,14 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
     const checkpointBytes = await folderBytes(checkpointDir);
     console.log(`Checkpoint: ${checkpointBytes} bytes (${(checkpointBytes / GB).toFixed(2)} GB)`);
 
-    printEngine('Engine, plain', await runEngine([modelsDir, name, device, String(size), String(steps)]), checkpointBytes);
+    // On CPU the second job is one step: it shows the loaded model is reused; on a GPU it is the timed image.
+    const secondSteps = isGpu ? steps : 1;
+    if (phases.has('plain')) printEngine('Engine, plain', await runEngine([modelsDir, name, device, String(size), String(steps), String(secondSteps)]), checkpointBytes);
 
-    if (!values['skip-patches']) {
+    const loraName = 'synthetic-rank128-all-layers.safetensors';
+    const loraPath = join(modelsDir, 'loras', loraName);
+    if (phases.has('lora')) {
       await mkdir(join(modelsDir, 'loras'), { recursive: true });
-      const loraName = 'synthetic-rank128-all-layers.safetensors';
-      const loraPath = join(modelsDir, 'loras', loraName);
       const modules = unetLoraModules(FULL_SDXL.unet, contextWidth(FULL_SDXL));
       let started = performance.now();
       const loraBytes = await writeKohyaLora(loraPath, modules, 128);
@@ -132,10 +136,13 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
       started = performance.now();
       const freeu = await freeuModelPath(merged.modelPath, join(modelsDir, '.freeu-cache'), { folder: 'unet' });
       console.log(`FreeU rewrite of the merged UNet: ${s(performance.now() - started)} (goal <= 120 s)${freeu ? '' : ' — no sites found'}`);
-      printEngine('Engine, LoRA + FreeU', await runEngine([modelsDir, name, device, String(size), String(steps), loraName, 'freeu']), checkpointBytes);
+    }
+    if (phases.has('patched')) {
+      const report = await runEngine([modelsDir, name, device, String(size), isGpu ? String(steps) : '1', isGpu ? String(steps) : '0', loraName, 'freeu']);
+      printEngine('Engine, LoRA + FreeU (reuses the merged and rewritten sets above)', report, checkpointBytes);
     }
 
-    if (!values['skip-http']) {
+    if (phases.has('http')) {
       const server = await startServerProcess(['--data-dir', join(modelsDir, 'outputs'), '--models-dir', modelsDir, '--device', device, '--log-level', 'info']);
       try {
         const started = performance.now();
