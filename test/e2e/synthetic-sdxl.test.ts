@@ -101,3 +101,19 @@ test('the engine loads the scaled checkpoint and generates one step, plain and w
   const patched = await run({ loras: [{ name: 'all-layers.safetensors', weight: 1 }], freeu: { b1: 1.3, b2: 1.4, s1: 0.9, s2: 0.2 } });
   assert.notDeepEqual(Buffer.from(patched), Buffer.from(plain));
 });
+
+test('the float16 variant (what a GPU run measures) has half-precision weights and I/O and generates one step', async () => {
+  const { modelsDir } = await setup;
+  const dir = join(modelsDir, 'checkpoints', 'synthetic-scaled-fp16');
+  await writeSyntheticCheckpoint(dir, SCALED_SDXL, { dtype: 'float16' });
+  const unet = await unetModel(dir);
+  assert.equal(unet.graph!.input!.find((i) => i.name === 'sample')!.type!.tensorType!.elemType, onnx.TensorProto.DataType.FLOAT16);
+  assert.equal(unet.graph!.initializer!.find((t) => t.name === 'conv_in.weight')!.dataType, onnx.TensorProto.DataType.FLOAT16);
+  const pipeline = new SdxlPipeline({ modelsDir, providers: new ProviderSelector('cpu', 1, () => {}) });
+  const images: GeneratedImage[] = [];
+  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+  const result = await pipeline.run(engineJob({ model: 'synthetic-scaled-fp16', width: 64, height: 64, steps: 1, sampler: 'euler' }), ctx);
+  assert.equal(result.outcome, 'finished');
+  assert.equal(images.length, 1);
+  await pipeline.release();
+});
