@@ -2,7 +2,7 @@
  * `npm run bench -- --real-size [--device cpu|cuda|webgpu] [--dtype float32|float16] [--out <dir>] [--keep]
  * [--phases generate,plain,lora,patched,http]`: the engine at real size, on a full-size synthetic SDXL
  * checkpoint (engine/models/synthetic; random weights: speed and memory do not depend on their values).
- * Takes minutes and ~30 GB of disk (checkpoint 13.9 GB fp32, LoRA-merged side file), so not in the suite.
+ * Takes minutes and ~25 GB of disk (checkpoint 13.9 GB fp32, LoRA-merged side file 10.1 GB), so not in the suite.
  * Reports:
  *  - generator time and bytes;
  *  - per model, session creation time; peak resident memory of the engine process against the
