@@ -93,6 +93,7 @@ test('the engine loads the scaled checkpoint and generates one step, plain and w
     const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
     const result = await pipeline.run(engineJob({ model: NAME, width: 64, height: 64, steps: 1, sampler: 'euler', ...overrides }), ctx);
     assert.equal(result.outcome, 'finished', result.warnings.join('; '));
+    assert.ok(result.warnings.some((w) => w.startsWith('demo: this is a synthetic checkpoint')), result.warnings.join('; '));
     assert.equal(images.length, 1);
     assert.equal(images[0].width, 64);
     return images[0].bytes;
