@@ -13,6 +13,8 @@
  *    engine generates) and p50/p99 of the cheap GETs, idle and busy, against their targets;
  *  - bench/cluster.bench.ts: tasks per minute with 1 and 2 engines on one node and with 2 nodes, and
  *    the cross-node event latency (PostgreSQL).
+ * `npm run bench -- --real-size` runs bench/real-size.bench.ts instead: the engine on a full-size
+ * synthetic SDXL checkpoint (minutes, ~30 GB of disk).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import { runApiThroughputBench } from './api-throughput.bench.ts';
 import { runClusterBench } from './cluster.bench.ts';
 import { measureStepOverhead, printStepOverhead, STEP_OVERHEAD_CASES } from './step-overhead.ts';
 import { runImageModesBench } from './image-modes.bench.ts';
+import { runRealSizeBench } from './real-size.bench.ts';
 import { measureEngineThreads, measureLightningStream, measureStepLoop, printEngineReport } from './step-loop.bench.ts';
 
 const percentile = (values: number[], p: number) => {
@@ -105,7 +108,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
-await runApiThroughputBench();
-await runImageModesBench();
-await runClusterBench();
+if (process.argv.includes('--real-size')) {
+  await runRealSizeBench(process.argv.slice(2));
+} else {
+  await main();
+  await runApiThroughputBench();
+  await runImageModesBench();
+  await runClusterBench();
+}

@@ -6,6 +6,7 @@
  * Works row by row with one K- or out-sized float32 accumulator: memory is the weight itself.
  */
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16.ts';
+import { NATIVE_PRODUCT_MIN_MACS, type NativeProduct } from './delta-product.ts';
 import { DATA_TYPE } from './initializer-data.ts';
 import type { LoraFactors } from './lora-file.ts';
 import type { WeightLayout } from './onnx-targets.ts';
@@ -81,10 +82,32 @@ function rowWriter(bytes: Uint8Array, dataType: number): RowWriter {
  * or [K,out] (`in-out`, a Linear exported as MatMul(x, Wᵀ)).
  */
 export function addLowRankDelta(bytes: Uint8Array, dataType: number, layout: WeightLayout, delta: LoraFactors): void {
+  const { rows, cols, left, right } = storageProduct(layout, delta);
+  addProduct(bytes, dataType, rows, cols, delta.rank, left, right);
+}
+
+/** Storage rows × columns = left [rows,R] @ right [R,cols]. */
+function storageProduct(layout: WeightLayout, delta: LoraFactors): { rows: number; cols: number; left: Float32Array; right: Float32Array } {
   const { out, k, rank } = delta;
-  // Storage rows × columns = left [rows,R] @ right [R,cols].
-  const [rows, cols, left, right] =
-    layout === 'out-in' ? [out, k, delta.up, delta.down] : [k, out, transpose(delta.down, rank, k), transpose(delta.up, out, rank)];
+  return layout === 'out-in'
+    ? { rows: out, cols: k, left: delta.up, right: delta.down }
+    : { rows: k, cols: out, left: transpose(delta.down, rank, k), right: transpose(delta.up, out, rank) };
+}
+
+/**
+ * addLowRankDelta, with the product computed by `native` (onnxruntime) when the weight is large
+ * enough for it to pay (delta-product.ts); the sum is rounded to the weight's dtype the same way.
+ */
+export async function addLowRankDeltaNative(bytes: Uint8Array, dataType: number, layout: WeightLayout, delta: LoraFactors, native: NativeProduct): Promise<void> {
+  const { rows, cols, left, right } = storageProduct(layout, delta);
+  if (rows * cols * delta.rank < NATIVE_PRODUCT_MIN_MACS) {
+    addProduct(bytes, dataType, rows, cols, delta.rank, left, right);
+    return;
+  }
+  rowWriter(bytes, dataType)(0, await native.multiply(left, right, rows, delta.rank, cols));
+}
+
+function addProduct(bytes: Uint8Array, dataType: number, rows: number, cols: number, rank: number, left: Float32Array, right: Float32Array): void {
   const write = rowWriter(bytes, dataType);
   const acc = new Float32Array(cols);
   for (let a = 0; a < rows; a++) {

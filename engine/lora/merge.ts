@@ -14,9 +14,10 @@ import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { EngineError, invalidInput, modelMissing } from '../errors.ts';
 import { bytesPerElement, EXTERNAL, ExternalFiles, externalRef, readInitializer, safeLocation, type TensorProto } from './initializer-data.ts';
-import { LoraFile, type LoraFactors } from './lora-file.ts';
+import { LoraFile, type LoraFactors, type LoraModule } from './lora-file.ts';
 import type { LoraComponent } from './lora-keys.ts';
-import { addLowRankDelta, stackFactors } from './low-rank-delta.ts';
+import { NativeProduct } from './delta-product.ts';
+import { addLowRankDeltaNative, stackFactors } from './low-rank-delta.ts';
 import { MergedSetCache, mergedSetKey } from './merged-set-cache.ts';
 import { LoraTargetIndex, type LoraTarget } from './onnx-targets.ts';
 
@@ -63,9 +64,16 @@ function validate(loras: readonly LoraSpec[]): LoraSpec[] {
   return loras.filter((l) => l.weight !== 0);
 }
 
+/** One LoRA module's contribution, read from its file only when its weight is patched. */
+interface PendingFactors {
+  file: LoraFile;
+  module: LoraModule;
+  scale: number;
+}
+
 interface Patch {
   target: LoraTarget;
-  factors: LoraFactors[];
+  factors: PendingFactors[];
 }
 
 /** Collects, per target initializer, the scaled factors of every LoRA module that patches it. */
@@ -79,7 +87,9 @@ async function planPatches(files: readonly LoraFile[], specs: readonly LoraSpec[
         skipped.push(`${basename(file.path)}: ${module.modulePath} (no matching initializer in this ${component} model)`);
         continue;
       }
-      const factors = await file.readFactors(module, specs[i].weight * (module.alpha / module.rank));
+      // Shapes from the header: factors are read one weight at a time while merging, so a rank-128
+      // LoRA on every layer (≈ 1.7 GB as float32) is never held whole.
+      const factors = { out: module.up.shape[0], k: module.down.shape.slice(1).reduce((a, b) => a * b, 1) };
       const expected = target.layout === 'out-in' ? [factors.out, factors.k] : [factors.k, factors.out];
       const actual = target.layout === 'out-in' ? [target.dims[0], target.dims.slice(1).reduce((a, b) => a * b, 1)] : target.dims;
       if (actual.length !== 2 || actual[0] !== expected[0] || actual[1] !== expected[1] || bytesPerElement(target.tensor.dataType ?? 0) === undefined) {
@@ -87,7 +97,7 @@ async function planPatches(files: readonly LoraFile[], specs: readonly LoraSpec[
         continue;
       }
       const patch = patches.get(target.name) ?? { target, factors: [] };
-      patch.factors.push(factors);
+      patch.factors.push({ file, module, scale: specs[i].weight * (module.alpha / module.rank) });
       patches.set(target.name, patch);
     }
   }
@@ -142,11 +152,14 @@ async function buildSet(componentDir: string, files: readonly LoraFile[], specs:
   const sideName = `lora-${key}.onnx_data`;
   const originals = new ExternalFiles(componentDir);
   const side = await open(join(setDir, sideName), 'w');
+  const native = new NativeProduct();
   let offset = 0;
   try {
     for (const { target, factors } of patches) {
       const bytes = await readInitializer(target.tensor, originals);
-      addLowRankDelta(bytes, target.tensor.dataType ?? 0, target.layout, stackFactors(factors));
+      const read: LoraFactors[] = [];
+      for (const f of factors) read.push(await f.file.readFactors(f.module, f.scale));
+      await addLowRankDeltaNative(bytes, target.tensor.dataType ?? 0, target.layout, stackFactors(read), native);
       offset += (ALIGN - (offset % ALIGN)) % ALIGN;
       await writeAll(side, bytes, offset);
       relocate(target.tensor, sideName, offset, bytes.length);
@@ -155,6 +168,7 @@ async function buildSet(componentDir: string, files: readonly LoraFile[], specs:
   } finally {
     await side.close();
     await originals.close();
+    await native.release();
   }
   const changed = patches.map((p) => p.target.name);
   const isChanged = new Set(changed);

@@ -54,6 +54,8 @@ export async function readCheckpointConfig(checkpointDir: string): Promise<Check
   const index = await readJson(join(checkpointDir, 'model_index.json'));
   if (!vae) warnings.push(`${vaePath} is missing or unreadable; using SDXL VAE values (scaling_factor ${SDXL_CONFIG.scalingFactor}, latent_channels ${SDXL_CONFIG.latentChannels})`);
   if (!scheduler) warnings.push(`${join(checkpointDir, 'scheduler', 'scheduler_config.json')} is missing or unreadable; using SDXL betas (scaled_linear 0.00085–0.012, 1000 steps)`);
+  // Written by engine/models/synthetic: the real architecture with random weights, for measurements.
+  if (index?._synthetic_random_weights) warnings.push('demo: this is a synthetic checkpoint with random weights (npm run make-synthetic); its images are noise, only its speed and memory are real');
   const blocks = Array.isArray(vae?.block_out_channels) ? vae.block_out_channels.length : undefined;
   const betaSchedule = typeof scheduler?.beta_schedule === 'string' ? scheduler.beta_schedule : SDXL_CONFIG.betaSchedule;
   if (betaSchedule !== 'scaled_linear') warnings.push(`beta_schedule '${betaSchedule}' is not supported; using scaled_linear`);

@@ -42,7 +42,7 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-async function writeTokenizer(dir: string, padToken: string): Promise<void> {
+export async function writeTokenizer(dir: string, padToken: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   // Read + write rather than copyFile: the bundled assets are read-only and the copies must not be.
   for (const file of ['vocab.json', 'merges.txt']) await writeFile(join(dir, file), await readFile(join(TOKENIZER_ASSETS, file)));
