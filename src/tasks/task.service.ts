@@ -4,6 +4,7 @@
  */
 import type { AdaptResult } from '../../adapters/server-snapshot.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
+import type { ControlNetType } from '../../adapters/common-request.ts';
 import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord } from '../../adapters/task-record.ts';
 import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
 import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore, WebhookTargetCheck } from './ports.ts';
@@ -23,6 +24,8 @@ export interface TaskServiceOptions {
   globalWebhookUrl: string;
   /** Task modes the engine runs (default: what engine/ runs today); API tests with a scripted engine widen it. */
   supportedModes?: readonly TaskMode[];
+  /** Image-prompt types the engine runs (default: ENGINE_IMAGE_PROMPT_TYPES); API tests with a scripted engine widen it. */
+  supportedImagePromptTypes?: readonly ControlNetType[];
 }
 
 /** A repeated Idempotency-Key returns its task for this long (then the key may name a new one). */
@@ -89,7 +92,7 @@ export class TaskService {
       if (prior) return repeatOf(prior, idempotency);
     }
     const { request } = adapted;
-    assertSupported(request, this.options.supportedModes);
+    assertSupported(request, this.options.supportedModes, this.options.supportedImagePromptTypes);
     await this.assertModelsFit(request);
     await this.assertWebhookTarget(request.webhook_url);
     await this.assertQueueRoom(dialect, adapted);
