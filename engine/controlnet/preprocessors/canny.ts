@@ -11,47 +11,56 @@ const TAN_22_5 = Math.tan(Math.PI / 8);
 const TAN_67_5 = Math.tan((3 * Math.PI) / 8);
 
 export function canny(channel: Uint8Array, width: number, height: number, low: number, high: number): Uint8Array {
-  const at = (x: number, y: number) => channel[Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))];
+  // The channel with a one-pixel replicated border, so the Sobel taps need no bounds checks.
+  const pw = width + 2;
+  const padded = new Int32Array(pw * (height + 2));
+  for (let y = -1; y <= height; y++) {
+    const sy = Math.min(height - 1, Math.max(0, y));
+    for (let x = -1; x <= width; x++) padded[(y + 1) * pw + x + 1] = channel[sy * width + Math.min(width - 1, Math.max(0, x))];
+  }
   const dx = new Int32Array(width * height);
   const dy = new Int32Array(width * height);
-  const mag = new Int32Array((width + 2) * (height + 2));
-  const magAt = (x: number, y: number) => mag[(y + 1) * (width + 2) + x + 1];
+  // Magnitudes with a zero border (OpenCV's), read by the non-maximum suppression.
+  const mag = new Int32Array(pw * (height + 2));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const gx = at(x + 1, y - 1) - at(x - 1, y - 1) + 2 * (at(x + 1, y) - at(x - 1, y)) + at(x + 1, y + 1) - at(x - 1, y + 1);
-      const gy = at(x - 1, y + 1) - at(x - 1, y - 1) + 2 * (at(x, y + 1) - at(x, y - 1)) + at(x + 1, y + 1) - at(x + 1, y - 1);
+      const c = (y + 1) * pw + x + 1;
+      const gx = padded[c - pw + 1] - padded[c - pw - 1] + 2 * (padded[c + 1] - padded[c - 1]) + padded[c + pw + 1] - padded[c + pw - 1];
+      const gy = padded[c + pw - 1] - padded[c - pw - 1] + 2 * (padded[c + pw] - padded[c - pw]) + padded[c + pw + 1] - padded[c - pw + 1];
       const i = y * width + x;
       dx[i] = gx;
       dy[i] = gy;
-      mag[(y + 1) * (width + 2) + x + 1] = Math.abs(gx) + Math.abs(gy);
+      mag[c] = Math.abs(gx) + Math.abs(gy);
     }
   }
   // 0: not an edge, 1: weak candidate, 2: edge.
   const state = new Uint8Array(width * height);
-  const stack: number[] = [];
+  const stack = new Int32Array(width * height);
+  let top = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const m = magAt(x, y);
+      const c = (y + 1) * pw + x + 1;
+      const m = mag[c];
       if (m <= low) continue;
+      const i = y * width + x;
       const ax = Math.abs(dx[i]);
       const ay = Math.abs(dy[i]);
       let isMaximum: boolean;
-      if (ay < ax * TAN_22_5) isMaximum = m > magAt(x - 1, y) && m >= magAt(x + 1, y);
-      else if (ay > ax * TAN_67_5) isMaximum = m > magAt(x, y - 1) && m >= magAt(x, y + 1);
+      if (ay < ax * TAN_22_5) isMaximum = m > mag[c - 1] && m >= mag[c + 1];
+      else if (ay > ax * TAN_67_5) isMaximum = m > mag[c - pw] && m >= mag[c + pw];
       else {
         const s = (dx[i] < 0) !== (dy[i] < 0) ? -1 : 1;
-        isMaximum = m > magAt(x - s, y - 1) && m > magAt(x + s, y + 1);
+        isMaximum = m > mag[c - pw - s] && m > mag[c + pw + s];
       }
       if (!isMaximum) continue;
       if (m > high) {
         state[i] = 2;
-        stack.push(i);
+        stack[top++] = i;
       } else state[i] = 1;
     }
   }
-  while (stack.length > 0) {
-    const i = stack.pop()!;
+  while (top > 0) {
+    const i = stack[--top];
     const x = i % width;
     const y = (i - x) / width;
     for (let ny = Math.max(0, y - 1); ny <= Math.min(height - 1, y + 1); ny++) {
@@ -59,10 +68,11 @@ export function canny(channel: Uint8Array, width: number, height: number, low: n
         const j = ny * width + nx;
         if (state[j] === 1) {
           state[j] = 2;
-          stack.push(j);
+          stack[top++] = j;
         }
       }
     }
   }
-  return state.map((s) => (s === 2 ? 255 : 0));
+  for (let i = 0; i < state.length; i++) state[i] = state[i] === 2 ? 255 : 0;
+  return state;
 }

@@ -105,7 +105,12 @@ export function decolorWeights(image: FloatImage): number[] {
   const prior = gR.map((v, i) => (v > LEVEL && gG[i] > LEVEL && gBl[i] > LEVEL ? 1 : 0) - (v < -LEVEL && gG[i] < -LEVEL && gBl[i] < -LEVEL ? 1 : 0));
   const poly = MONOMIALS.map((m) => gradients(monomial(rgb, m), width, height));
   const m = poly.length;
-  const gram = poly.map((pi) => Float64Array.from(poly, (pj) => pi.reduce((acc, v, k) => acc + v * pj[k], 0)));
+  const dot = (u: Float64Array, v: Float64Array) => {
+    let acc = 0;
+    for (let k = 0; k < u.length; k++) acc += u[k] * v[k];
+    return acc;
+  };
+  const gram = poly.map((pi) => Float64Array.from(poly, (pj) => dot(pi, pj)));
   const update = solve(gram, poly.map((pi) => pi.map((v, k) => v * contrast[k])));
   let weights: number[] = MONOMIALS.map(([r, g, b]) => (r + g + b === 1 ? 0.33 : 0));
   const mismatch = () => {
@@ -127,7 +132,7 @@ export function decolorWeights(image: FloatImage): number[] {
       const total = pos + neg;
       term[k] = (pos - neg) / (total === 0 ? 1 : total);
     }
-    weights = update.map((row) => row.reduce((acc, v, k) => acc + v * term[k], 0));
+    weights = update.map((row) => dot(row, term));
     const after = mismatch();
     let sumEnergy = 0;
     for (let k = 0; k < after.length; k++) {
@@ -141,17 +146,26 @@ export function decolorWeights(image: FloatImage): number[] {
   return weights;
 }
 
+/** Σ w·R^r·G^g·B^b per pixel, the 9 monomials written out (MONOMIALS order). */
+function grayOf(weights: readonly number[], [r, g, b]: [Float64Array, Float64Array, Float64Array]): Float64Array {
+  const index = (er: number, eg: number, eb: number) => MONOMIALS.findIndex(([a, c, d]) => a === er && c === eg && d === eb);
+  const [wB, wBB, wG, wGB, wGG, wR, wRB, wRG, wRR] = [[0, 0, 1], [0, 0, 2], [0, 1, 0], [0, 1, 1], [0, 2, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0], [2, 0, 0]].map(([a, c, d]) => weights[index(a, c, d)]);
+  const gray = new Float64Array(r.length);
+  for (let p = 0; p < gray.length; p++) {
+    const R = r[p];
+    const G = g[p];
+    const B = b[p];
+    gray[p] = wB * B + wBB * B * B + wG * G + wGB * G * B + wGG * G * G + wR * R + wRB * R * B + wRG * R * G + wRR * R * R;
+  }
+  return gray;
+}
+
 /** `density, boost = cv2.decolor(image)` for an 8-bit 3-channel image. */
 export function decolor(image: ByteImage): { density: Uint8Array; boost: ByteImage } {
   const { width, height } = image;
   const float: FloatImage = { width, height, channels: 3, data: Float32Array.from(image.data, (v) => v / 255) };
   const weights = decolorWeights(float);
-  const rgb = planes(float);
-  const gray = new Float64Array(width * height);
-  MONOMIALS.forEach((m, j) => {
-    const values = monomial(rgb, m);
-    for (let p = 0; p < gray.length; p++) gray[p] += weights[j] * values[p];
-  });
+  const gray = grayOf(weights, planes(float));
   let min = Infinity;
   let max = -Infinity;
   for (const v of gray) {
@@ -161,13 +175,21 @@ export function decolor(image: ByteImage): { density: Uint8Array; boost: ByteIma
   const range = max - min;
   const density = Uint8Array.from(gray, (v) => Math.min(255, Math.max(0, Math.round(range > 0 ? ((v - min) / range) * 255 : 0))));
   const boost = new Uint8Array(image.data.length);
+  // Images repeat colours: the Lab round trip is cached per (colour, density).
+  const cache = new Map<number, number>();
   for (let p = 0; p < density.length; p++) {
     // OpenCV's view: channel 2 red, 0 blue.
-    const [, a, b] = rgbToLab8(image.data[p * 3 + 2], image.data[p * 3 + 1], image.data[p * 3]);
-    const [r, g, bl] = lab8ToRgb(density[p], a, b);
-    boost[p * 3] = bl;
-    boost[p * 3 + 1] = g;
-    boost[p * 3 + 2] = r;
+    const key = ((image.data[p * 3 + 2] * 256 + image.data[p * 3 + 1]) * 256 + image.data[p * 3]) * 256 + density[p];
+    let packed = cache.get(key);
+    if (packed === undefined) {
+      const [, a, b] = rgbToLab8(image.data[p * 3 + 2], image.data[p * 3 + 1], image.data[p * 3]);
+      const [r, g, bl] = lab8ToRgb(density[p], a, b);
+      packed = (r * 256 + g) * 256 + bl;
+      if (cache.size < 1 << 20) cache.set(key, packed);
+    }
+    boost[p * 3] = packed & 255;
+    boost[p * 3 + 1] = (packed >> 8) & 255;
+    boost[p * 3 + 2] = packed >> 16;
   }
   return { density, boost: { width, height, channels: 3, data: boost } };
 }
