@@ -46,5 +46,5 @@ export type {
 // ---- ControlNet image prompts (issue 11: PyraCanny, CPDS) ----
 export type { ControlNetJob, ControlNetSlotJob, ControlNetTypeName } from './protocol.ts';
 export { TINY_DEMO_CONTROLNET_NAME, writeTinyControlNet } from './controlnet/tiny-controlnet.ts';
-export { CONTROLNET_FOLDER, findControlNet } from './controlnet/controlnet-files.ts';
+export { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './controlnet/controlnet-files.ts';
 // ---- end ControlNet ----

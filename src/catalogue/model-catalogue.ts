@@ -12,6 +12,8 @@ import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import {
   checkpointDir,
+  controlNetInstallHint,
+  findControlNet,
   findExpansionModel,
   FOOOCUS_STYLE_NAMES,
   freeuUnsupportedReasonAt,
@@ -56,6 +58,12 @@ export class ModelCatalogue {
    */
   freeuUnavailable(modelName: string): Promise<string | null> {
     return this.checkUnetGraph(modelName, 'freeu', freeuUnsupportedReasonAt);
+  }
+
+  /** Why a PyraCanny/CPDS slot cannot run: no ControlNet for the type and no demo (`--no-demo-model`); null when one is there. */
+  async controlNetUnavailable(type: 'PyraCanny' | 'CPDS'): Promise<string | null> {
+    if ((await findControlNet(this.options.modelsDir, type)) !== null) return null;
+    return `no ControlNet for ${type} is installed: ${controlNetInstallHint(this.options.modelsDir, type)}`;
   }
 
   /** Why this checkpoint cannot serve as a refiner (not an SDXL-family UNet), or null when it can or cannot be told here. */

@@ -2,7 +2,7 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { ControlNetJob, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
+import type { ControlNetJob, ControlNetSlotJob, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
 import type { CommonRequest, ImageInput, PerformanceSelection } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
@@ -113,20 +113,22 @@ export function imageInputOf(request: CommonRequest, warnings: string[]): Engine
 }
 
 // ---- ControlNet image prompts (issue 11: PyraCanny, CPDS) ----
+/** The slots controlNetOf uses, with their client index; images not yet resolved are fine here. */
+export function controlNetSlotsOf(request: CommonRequest): { slot: CommonRequest['controlnet_image'][number]; index: number }[] {
+  const isImagePrompt = deriveTaskMode(request) === 'Image Prompt' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+  if (!isImagePrompt) return [];
+  return request.controlnet_image.flatMap((slot, index) => (slot.cn_img.kind !== 'none' && (slot.cn_type === 'PyraCanny' || slot.cn_type === 'CPDS') ? [{ slot, index }] : []));
+}
+
 /**
  * The PyraCanny/CPDS slots with an image when Fooocus's goals include image prompts: the
  * image-prompt tab, or either mixing flag on the upscale/vary or inpaint tab. Other types are
  * IP-Adapter's (refused or run elsewhere); undefined when no ControlNet slot is left.
  */
 export function controlNetOf(request: CommonRequest): ControlNetJob | undefined {
-  const isImagePrompt = deriveTaskMode(request) === 'Image Prompt' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
-  if (!isImagePrompt) return undefined;
-  const slots: ControlNetJob['slots'] = [];
-  request.controlnet_image.forEach((slot, i) => {
-    if (slot.cn_img.kind === 'none' || (slot.cn_type !== 'PyraCanny' && slot.cn_type !== 'CPDS')) return;
-    slots.push({ type: slot.cn_type, image: storedImage(slot.cn_img, `controlnet_image.${i}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight });
-  });
-  if (slots.length === 0) return undefined;
+  const used = controlNetSlotsOf(request);
+  if (used.length === 0) return undefined;
+  const slots = used.map(({ slot, index }) => ({ type: slot.cn_type as ControlNetSlotJob['type'], image: storedImage(slot.cn_img, `controlnet_image.${index}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }));
   return {
     slots,
     softness: request.controlnet_softness,
