@@ -188,3 +188,13 @@ test('debugging_cn_preprocessor returns the PyraCanny map at the generation size
   assert.ok(peaks.length > 0 && peaks.every((x) => Math.abs(x - 23.5) <= 2 || Math.abs(x - 71.5) <= 2), `row 32 peaks at ${peaks.join(', ')}`);
   assert.ok(row.slice(0, 12).every((v) => v === 0) && row.slice(35, 60).every((v) => v < peak / 4), row.join(','));
 });
+
+test('with FreeU the UNet takes both: residuals first, FreeU on the sums (ComfyUI order); zero control equals FreeU alone', async () => {
+  const freeu = { b1: 1.01, b2: 1.02, s1: 0.99, s2: 0.95 };
+  const both = await run({ freeu, controlNet: control([slot('PyraCanny')]) });
+  assert.ok(both.calls.every((call) => 'freeu_scales' in call.feeds && MID_RESIDUAL in call.feeds));
+  const freeuOnly = await run({ freeu });
+  const zeroControl = await run({ freeu, controlNet: control([slot('PyraCanny', { stop: 0 })]) });
+  assert.deepEqual(zeroControl.images[0], freeuOnly.images[0]);
+  assert.notDeepEqual(both.images[0], freeuOnly.images[0]);
+});
