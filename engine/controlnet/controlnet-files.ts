@@ -41,5 +41,5 @@ export async function findControlNet(modelsDir: string, type: ControlNetType): P
 /** What to install, for errors and warnings. */
 export function controlNetInstallHint(modelsDir: string, type: ControlNetType): string {
   const name = type === 'PyraCanny' ? 'control-lora-canny-rank128' : 'fooocus_xl_cpds_128';
-  return `install an SDXL ControlNet ONNX export for ${type} as ${join(modelsDir, CONTROLNET_FOLDER, name, 'model.onnx')} (see README, "ControlNet models")`;
+  return `install an SDXL ControlNet ONNX export for ${type} as ${join(modelsDir, CONTROLNET_FOLDER, name, 'model.onnx')} (see README, "Image prompts: PyraCanny and CPDS")`;
 }

@@ -10,7 +10,7 @@
  * conv" per residual (random, so control visibly changes the picture), times conditioning_scale.
  * Every task that uses it says so.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GraphBuilder } from '../models/onnx-graph-builder.ts';
 import { TINY_DIMS } from '../models/tiny-checkpoint.ts';
