@@ -15,6 +15,7 @@ import { createResidualFeeds, type ControlSlot, type ResidualFeeds } from './con
 import { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './controlnet-files.ts';
 import { ControlNetSession } from './controlnet-session.ts';
 import { downResidualName, MID_RESIDUAL } from './residual-graph.ts';
+import { TINY_RESIDUAL_CHANNELS } from './tiny-controlnet.ts';
 
 export interface ControlStageOptions {
   inputsDir: string;
@@ -57,6 +58,10 @@ export class ControlNetModels {
       const warning = file.isDemo
         ? `${slot.type} ran with the tiny random-weight demo ControlNet ${file.name}: its control is noise; ${controlNetInstallHint(this.modelsDir, slot.type)}`
         : undefined;
+      // The demo's residuals are shaped for the demo checkpoint's UNet (3 skips + mid), not SDXL's 9 + 1.
+      if (file.isDemo && residualNames.length !== TINY_RESIDUAL_CHANNELS.down.length + 1) {
+        throw modelMissing(`the demo ControlNet ${file.name} fits only the demo checkpoint's UNet, not this one (${residualNames.length} residual inputs): ${controlNetInstallHint(this.modelsDir, slot.type)}`, 'controlnet_image');
+      }
       if (warning && !options.warnings.includes(warning)) options.warnings.push(warning);
       used.add(file.path);
       slots.push({ map, weight: slot.weight, stop: slot.stop, model: await this.session(file.path, file.name, residualNames) });

@@ -135,7 +135,7 @@ export class TaskService {
     }
     // ---- ControlNet (issue 11): a PyraCanny/CPDS slot without its model is a 503 naming what to install ----
     for (const type of new Set(controlNetSlotsOf(request).map(({ slot }) => slot.cn_type as 'PyraCanny' | 'CPDS'))) {
-      const reason = await models.controlNetUnavailable?.(type);
+      const reason = await models.controlNetUnavailable?.(type, request.base_model_name);
       if (reason) throw new FeatureUnavailableError(reason);
     }
     const refiner = refinerOf(request, 1);

@@ -35,6 +35,15 @@ test('no ControlNet for the type: 503 naming models/controlnet and the file to i
   assert.equal(server.engine.jobs.length, 0);
 });
 
+test('only the demo ControlNet and a real checkpoint: 503, the demo fits only the demo checkpoint', async () => {
+  await mkdir(join(server.root, 'models', 'controlnet', 'tiny-controlnet-demo'), { recursive: true });
+  await writeFile(join(server.root, 'models', 'controlnet', 'tiny-controlnet-demo', 'model.onnx'), '');
+  const res = await generate(server, { controlnet_image: [{ cn_img: png.toString('base64'), cn_type: 'PyraCanny' }] });
+  const text = await res.text();
+  assert.equal(res.status, 503, text);
+  assert.match(text, /only the demo ControlNet tiny-controlnet-demo is installed for PyraCanny, and it fits only the demo checkpoint 'tiny-sdxl-demo'/);
+});
+
 test('with ControlNets installed, both dialects reach the engine with the slots and their settings', async () => {
   for (const name of ['control-lora-canny-rank128', 'fooocus_xl_cpds_128']) {
     await mkdir(join(server.root, 'models', 'controlnet', name), { recursive: true });
