@@ -50,3 +50,8 @@ export type {
   UovMethodName,
   UpscaleOrVaryInput,
 } from './protocol.ts';
+// ---- ControlNet image prompts (issue 11: PyraCanny, CPDS) ----
+export type { ControlNetJob, ControlNetSlotJob, ControlNetTypeName } from './protocol.ts';
+export { TINY_DEMO_CONTROLNET_NAME, writeTinyControlNet } from './controlnet/tiny-controlnet.ts';
+export { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './controlnet/controlnet-files.ts';
+// ---- end ControlNet ----

@@ -65,7 +65,37 @@ export interface EngineJob {
    * outpaint it. Absent = text to image. width/height are then decided by the engine from the input.
    */
   imageInput?: UpscaleOrVaryInput | InpaintInput;
+  // ---- ControlNet image prompts (issue 11, PyraCanny/CPDS: engine/controlnet) ----
+  /** PyraCanny / CPDS slots and their settings (fooocus-semantics.md §8.1–8.3); absent = none. */
+  controlNet?: ControlNetJob;
+  // ---- end ControlNet ----
 }
+
+// ---- ControlNet image prompts (issue 11, PyraCanny/CPDS) ----
+export type ControlNetTypeName = 'PyraCanny' | 'CPDS';
+
+export interface ControlNetSlotJob {
+  type: ControlNetTypeName;
+  image: EngineInputImage;
+  /** Fraction of the schedule (0..1) after which the slot stops. */
+  stop: number;
+  /** 0..2. */
+  weight: number;
+}
+
+export interface ControlNetJob {
+  /** In the client's slot order; the engine runs canny slots first, then CPDS, as Fooocus. */
+  slots: ControlNetSlotJob[];
+  /** controlnet_softness (Fooocus default 0.25). */
+  softness: number;
+  cannyLow: number;
+  cannyHigh: number;
+  /** skipping_cn_preprocessor: feed the cover-resized image itself. */
+  isPreprocessorSkipped: boolean;
+  /** debugging_cn_preprocessor: return the maps instead of generating. */
+  isPreprocessorDebug: boolean;
+}
+// ---- end ControlNet ----
 
 /** An image the gateway stored: a plain file name in the engine's inputs folder (FOOOCUS_INPUTS_DIR). */
 export interface EngineInputImage {

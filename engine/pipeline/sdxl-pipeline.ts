@@ -43,6 +43,8 @@ import { inpaintUnetPath } from '../inpaint/inpaint-unet-cache.ts';
 import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } from './inpaint-engine.ts';
 import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
 import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
+import { ControlNetModels } from '../controlnet/controlnet-models.ts';
+import { residualUnetPath } from '../controlnet/residual-unet-cache.ts';
 
 /** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
 export const FREEU_CACHE_FOLDER = '.freeu-cache';
@@ -81,6 +83,9 @@ export interface CheckpointWithLoras {
 /** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
 export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
 
+/** UNets rewritten to take ControlNet residuals (engine/controlnet/residual-graph.ts), inside the models folder. */
+export const CONTROLNET_CACHE_FOLDER = '.controlnet-cache';
+
 function encodeDirectPng(image: Bitmap8, metadata: EmbeddedMetadata | null): Uint8Array {
   const png = encodeRgbPng(image.width, image.height, image.data, image.channels);
   return metadata ? embedMetadata(png, 'png', metadata) : png;
@@ -99,6 +104,8 @@ export class SdxlPipeline {
   private upscaler: OnnxUpscaler | null = null;
   /** The step graphs' sessions, made on the first job that runs them. */
   private graphKernels: GraphStepKernels | null = null;
+  /** ControlNet sessions (PyraCanny, CPDS), made on the first job with such a slot. */
+  private controlNets: ControlNetModels | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -113,7 +120,7 @@ export class SdxlPipeline {
    * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
    * components it changes.
    */
-  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null): Promise<CheckpointWithLoras> {
+  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null, controlnet = false): Promise<CheckpointWithLoras> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
@@ -133,6 +140,8 @@ export class SdxlPipeline {
         if (built.skipped.length > 0) inpaintWarnings.push(`inpaint patch: ${built.skipped.length} tensors did not fit this UNet (${built.skipped.slice(0, 3).join('; ')})`);
       }
     }
+    // Residuals before FreeU: the FreeU rewrite then sees skip + residual, ComfyUI's order.
+    if (controlnet) merged.models.unet = await this.residualUnet(merged.models.unet);
     if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
     const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({ model, loras: merged, plainUnet, hasInpaintEngine, inpaintWarnings });
     if (this.loaded?.name === name) {
@@ -174,6 +183,13 @@ export class SdxlPipeline {
     return rewritten;
   }
 
+  /** The UNet with ControlNet residual inputs (engine/controlnet/residual-graph.ts), cached like FreeU's; the base UNet only. */
+  private async residualUnet(unetModel: string): Promise<string> {
+    const built = await residualUnetPath(unetModel, join(this.options.modelsDir, CONTROLNET_CACHE_FOLDER), { folder: 'unet', log: this.log });
+    if ('reason' in built) throw invalidInput('controlnet_image', `ControlNet residuals cannot be added to this UNet export (${built.reason}); send no PyraCanny/CPDS image prompt`);
+    return built.modelPath;
+  }
+
   private prompts(): Promise<PromptSources> {
     this.promptSources ??= loadPromptSources(this.options.stylesDir ?? 'styles', this.options.wildcardsDir ?? 'wildcards');
     return this.promptSources;
@@ -193,6 +209,9 @@ export class SdxlPipeline {
     const graphs = this.graphKernels;
     this.graphKernels = null;
     await graphs?.release();
+    const controlNets = this.controlNets;
+    this.controlNets = null;
+    await controlNets?.release();
   }
 
   /** The step kernels for a UNet on `provider` (resolveStepMath). */
@@ -327,7 +346,8 @@ export class SdxlPipeline {
     const tags = prompts.images[0]?.loras ?? [];
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
     const engineFiles = await inpaintEngineFiles(stage, this.options.modelsDir, imageWarnings);
-    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles);
+    const isControlled = job.controlNet !== undefined && !job.controlNet.isPreprocessorDebug;
+    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles, isControlled);
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings, ...inpaintWarnings];
     // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
@@ -356,6 +376,10 @@ export class SdxlPipeline {
     const sized: EngineJob = input ? { ...job, width: input.width, height: input.height, ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}) } : job;
     const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
     const baseUnet = input?.headFeed && hasInpaintEngine ? model.unet.withFeeds({ [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] } }) : model.unet;
+    // ---- ControlNet (engine/controlnet): maps at the generation size; the debug preprocessor returns them ----
+    this.controlNets ??= new ControlNetModels(this.options.modelsDir, this.options.providers);
+    const control = job.controlNet ? await this.controlNets.prepare(job.controlNet, { inputsDir: this.inputsDir(), width: sized.width, height: sized.height, unetInputs: model.unet.inputNames, sampling: plan.modelSampling, warnings }) : null;
+    if (control?.kind === 'debug') return this.emitDirect(job, { kind: 'direct', images: control.maps, isUpscaleFast: false }, ctx, warnings);
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
       unet: refiner ? refiner.runner : baseUnet,
       positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
@@ -375,6 +399,8 @@ export class SdxlPipeline {
       freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
       onUnetCall: this.options.onUnetCall,
       kernels,
+      // Dropped when the refiner takes over (fooocus-semantics.md §8.3).
+      residualFeeds: !refiner && control?.kind === 'control' ? control.residualFeeds : undefined,
     });
     const progress = new ProgressPlan(job.steps, n, hasExpansion);
     for (let index = 0; index < n; index++) {

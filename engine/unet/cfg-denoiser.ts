@@ -65,6 +65,8 @@ export interface DenoiserSettings {
    */
   fixedTimeIds?: { positive: readonly number[]; negative: readonly number[] };
   onUnetCall?: UnetCallObserver;
+  /** ControlNet residuals for a residual-taking UNet (engine/controlnet/control-residuals.ts), added to every call's feeds. */
+  residualFeeds?: (feeds: Readonly<Record<string, FeedTensor>>, sigma: number) => Promise<Record<string, FeedTensor>>;
   /** Where the per-step arithmetic runs (engine/step-kernels); default JavaScript. */
   kernels?: StepKernels;
 }
@@ -113,6 +115,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       timeIds: fixed ?? (isEmphasized ? emphasized : consistent),
       freeuScales: s.freeuScales,
     });
+    if (s.residualFeeds) Object.assign(feeds, await s.residualFeeds(feeds, sigma));
     const output = await s.unet.run(feeds);
     const alpha = batch === 2 ? sharpnessWeight(sharpness, progress) : 0;
     const denoised = await kernels.guide({

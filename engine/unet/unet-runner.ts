@@ -47,6 +47,11 @@ export class UnetRunner {
     return new UnetRunner(this.session, { ...this.extraFeeds, ...feeds });
   }
 
+  /** The session's input names (a ControlNet-ready UNet adds its residual inputs: engine/controlnet). */
+  get inputNames(): string[] {
+    return this.session.inputs.map((i) => i.name);
+  }
+
   /** The execution provider the UNet runs on (the step loop's arithmetic follows it: engine/step-kernels). */
   get provider(): string {
     return this.session.provider;

@@ -1,6 +1,10 @@
 /** The demo models written on first start when no real model of a family is installed (DECISIONS §4). */
 import { join } from 'node:path';
 import {
+  CONTROLNET_FOLDER,
+  findControlNet,
+  TINY_DEMO_CONTROLNET_NAME,
+  writeTinyControlNet,
   findUpscaler,
   listCheckpoints,
   TINY_DEMO_MODEL_NAME,
@@ -37,4 +41,15 @@ export async function ensureDemoUpscaler(config: Config, logger: Logger): Promis
   if (!config.isDemoModelEnabled || (await findUpscaler(config.modelsDir)) !== null) return;
   logger.info(`no super-resolution model under ${join(config.modelsDir, UPSCALE_MODELS_FOLDER)}: writing the tiny demo upscaler '${TINY_DEMO_UPSCALER_FILE}'`);
   await writeTinyUpscaler(join(config.modelsDir, UPSCALE_MODELS_FOLDER, TINY_DEMO_UPSCALER_FILE));
+}
+
+/**
+ * With no ControlNet installed, writes the demo ControlNet (PyraCanny and CPDS run on it, saying
+ * so). Shaped for the demo checkpoint's UNet: with a real SDXL checkpoint, install real ControlNets.
+ */
+export async function ensureDemoControlNet(config: Config, logger: Logger): Promise<void> {
+  if (!config.isDemoModelEnabled) return;
+  if ((await findControlNet(config.modelsDir, 'PyraCanny')) !== null || (await findControlNet(config.modelsDir, 'CPDS')) !== null) return;
+  logger.info(`no ControlNet under ${join(config.modelsDir, CONTROLNET_FOLDER)}: writing the tiny demo ControlNet '${TINY_DEMO_CONTROLNET_NAME}'`);
+  await writeTinyControlNet(join(config.modelsDir, CONTROLNET_FOLDER, TINY_DEMO_CONTROLNET_NAME));
 }

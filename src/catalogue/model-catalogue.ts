@@ -14,6 +14,8 @@ import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import {
   checkpointDir,
+  controlNetInstallHint,
+  findControlNet,
   findExpansionModel,
   FOOOCUS_STYLE_NAMES,
   freeuUnsupportedReasonAt,
@@ -23,6 +25,7 @@ import {
   resolveCheckpointName,
   SAMPLERS,
   SCHEDULERS,
+  TINY_DEMO_MODEL_NAME,
 } from '../../engine/index.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -64,6 +67,18 @@ export class ModelCatalogue {
    */
   freeuUnavailable(modelName: string): Promise<string | null> {
     return this.checkUnetGraph(modelName, 'freeu', freeuUnsupportedReasonAt);
+  }
+
+  /** Why a PyraCanny/CPDS slot cannot run: no ControlNet for the type and no demo (`--no-demo-model`); null when one is there. */
+  async controlNetUnavailable(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null> {
+    const found = await findControlNet(this.options.modelsDir, type);
+    if (found === null) return `no ControlNet for ${type} is installed: ${controlNetInstallHint(this.options.modelsDir, type)}`;
+    // The demo ControlNet's residuals fit the demo checkpoint's tiny UNet only.
+    const checkpoint = resolveCheckpointName(await listCheckpoints(this.options.modelsDir), modelName);
+    if (found.isDemo && checkpoint !== null && checkpoint !== TINY_DEMO_MODEL_NAME) {
+      return `only the demo ControlNet ${found.name} is installed for ${type}, and it fits only the demo checkpoint '${TINY_DEMO_MODEL_NAME}': ${controlNetInstallHint(this.options.modelsDir, type)}`;
+    }
+    return null;
   }
 
   /** Why this checkpoint cannot serve as a refiner (not an SDXL-family UNet), or null when it can or cannot be told here. */

@@ -8,10 +8,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
-import { ensureDemoCheckpoint, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
+import { ensureDemoCheckpoint, ensureDemoControlNet, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
 import { ensureDemoToolModels } from '../catalogue/tool-demo-models.ts';
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
+import type { ControlNetType } from '../../adapters/common-request.ts';
 import type { Config } from '../config/config.ts';
 import { ClusterRelay } from '../cluster/cluster-relay.ts';
 import { createApp } from '../http/app.ts';
@@ -61,6 +62,8 @@ export interface ComposeOverrides {
   supportedModes?: readonly TaskMode[];
   /** Runs describe and masks; default: the tools child (engine/tools/tools-worker.ts). */
   tools?: ToolsClient;
+  /** Image-prompt types the (scripted) engine runs; default: what engine/ runs (PyraCanny, CPDS). */
+  supportedImagePromptTypes?: readonly ControlNetType[];
 }
 
 /** Task ids are minted while the accepting request is handled: each task's log lines then carry that request's id. */
@@ -92,6 +95,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   const demoModelName = await ensureDemoCheckpoint(config, logger);
   await ensureDemoUpscaler(config, logger);
   await ensureDemoToolModels(config, logger);
+  await ensureDemoControlNet(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({
@@ -160,7 +164,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   });
   const service: TaskService = new TaskService(
     { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue, clientText, webhookTargets: webhookTargetCheck({ allowPrivate: config.allowPrivateUrls }) },
-    { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes },
+    { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes, supportedImagePromptTypes: overrides.supportedImagePromptTypes },
   );
   const tools = new ToolsService({
     client: overrides.tools ?? new ChildToolsClient({ modelsDir: config.modelsDir, device: config.engines[0].device, gpuIndex: config.engines[0].gpuIndex, isDemoAllowed: config.isDemoModelEnabled, logger }),

@@ -77,6 +77,8 @@ export interface ModelFacts {
   freeuUnavailable(modelName: string): Promise<string | null>;
   /** Why this checkpoint cannot refine (not an SDXL-family UNet), or null when it can (or cannot be told before running). */
   refinerUnavailable(modelName: string): Promise<string | null>;
+  /** Why a ControlNet image-prompt type cannot run (no model, no demo), or null when it can; absent = not checked here. */
+  controlNetUnavailable?(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null>;
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
   readonly demoModelName: string | null;
 }

@@ -4,15 +4,16 @@
  */
 import type { AdaptResult } from '../../adapters/server-snapshot.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
+import type { ControlNetType } from '../../adapters/common-request.ts';
 import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord, type TaskStatus } from '../../adapters/task-record.ts';
-import { InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
+import { FeatureUnavailableError, InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
 import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore, WebhookTargetCheck } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
 import type { TaskRunner } from './task.runner.ts';
 import type { IdempotencyTag, IdempotentTask, TaskQuery, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
 import type { ClientText } from './client-text.ts';
-import { refinerOf, toEngineJob } from './to-engine-job.ts';
+import { controlNetSlotsOf, refinerOf, toEngineJob } from './to-engine-job.ts';
 
 export interface TaskServiceOptions {
   /** Waiting + running, both dialects; 0 = unlimited. */
@@ -23,6 +24,8 @@ export interface TaskServiceOptions {
   globalWebhookUrl: string;
   /** Task modes the engine runs (default: what engine/ runs today); API tests with a scripted engine widen it. */
   supportedModes?: readonly TaskMode[];
+  /** Image-prompt types the engine runs (default: ENGINE_IMAGE_PROMPT_TYPES); API tests with a scripted engine widen it. */
+  supportedImagePromptTypes?: readonly ControlNetType[];
 }
 
 /** A repeated Idempotency-Key returns its task for this long (then the key may name a new one). */
@@ -89,7 +92,7 @@ export class TaskService {
       if (prior) return repeatOf(prior, idempotency);
     }
     const { request } = adapted;
-    assertSupported(request, this.options.supportedModes);
+    assertSupported(request, this.options.supportedModes, this.options.supportedImagePromptTypes);
     await this.assertModelsFit(request);
     await this.assertWebhookTarget(request.webhook_url);
     await this.assertQueueRoom(dialect, adapted);
@@ -129,6 +132,11 @@ export class TaskService {
         const msg = `freeu_enabled: FreeU cannot be applied to the UNet export of '${request.base_model_name}' (${reason}); send false`;
         throw new InvalidFieldError('freeu_enabled', msg, { input: true });
       }
+    }
+    // ---- ControlNet (issue 11): a PyraCanny/CPDS slot without its model is a 503 naming what to install ----
+    for (const type of new Set(controlNetSlotsOf(request).map(({ slot }) => slot.cn_type as 'PyraCanny' | 'CPDS'))) {
+      const reason = await models.controlNetUnavailable?.(type, request.base_model_name);
+      if (reason) throw new FeatureUnavailableError(reason);
     }
     const refiner = refinerOf(request, 1);
     if (refiner) {

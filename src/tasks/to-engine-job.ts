@@ -2,7 +2,7 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
+import type { ControlNetJob, ControlNetSlotJob, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
 import type { CommonRequest, ImageInput, PerformanceSelection } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
@@ -59,11 +59,24 @@ function storedImage(input: ImageInput, field: string): EngineInputImage {
 }
 
 /**
+ * Fooocus's image goals besides image prompts: the tab's own, or on the image-prompt tab the
+ * upscale/vary or inpaint a mixing flag adds (`mixing_image_prompt_and_vary_upscale` /
+ * `_and_inpaint`, fooocus-semantics.md §8).
+ */
+function imageModeOf(request: CommonRequest): ReturnType<typeof deriveTaskMode> {
+  const mode = deriveTaskMode(request);
+  if (mode !== 'Image Prompt') return mode;
+  if (request.mixing_image_prompt_and_vary_upscale && request.uov_input_image.kind !== 'none' && request.uov_method !== 'Disabled') return 'Image Upscale or Variation';
+  if (request.mixing_image_prompt_and_inpaint && request.inpaint_input_image.kind !== 'none') return 'Image Inpaint or Outpaint';
+  return mode;
+}
+
+/**
  * Upscale/vary or inpaint/outpaint as the task's mode says (adapters/current-tab.ts, the tab rules
- * of fooocusapi-new.md §9); undefined for text to image. Image prompts are refused before this.
+ * of fooocusapi-new.md §9; imageModeOf for the mixing flags); undefined for text to image.
  */
 export function imageInputOf(request: CommonRequest, warnings: string[]): EngineJob['imageInput'] {
-  const mode = deriveTaskMode(request);
+  const mode = imageModeOf(request);
   if (mode === 'Image Upscale or Variation') {
     return {
       kind: 'upscale-or-vary',
@@ -99,6 +112,34 @@ export function imageInputOf(request: CommonRequest, warnings: string[]): Engine
   };
 }
 
+// ---- ControlNet image prompts (issue 11: PyraCanny, CPDS) ----
+/** The slots controlNetOf uses, with their client index; images not yet resolved are fine here. */
+export function controlNetSlotsOf(request: CommonRequest): { slot: CommonRequest['controlnet_image'][number]; index: number }[] {
+  const isImagePrompt = deriveTaskMode(request) === 'Image Prompt' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+  if (!isImagePrompt) return [];
+  return request.controlnet_image.flatMap((slot, index) => (slot.cn_img.kind !== 'none' && (slot.cn_type === 'PyraCanny' || slot.cn_type === 'CPDS') ? [{ slot, index }] : []));
+}
+
+/**
+ * The PyraCanny/CPDS slots with an image when Fooocus's goals include image prompts: the
+ * image-prompt tab, or either mixing flag on the upscale/vary or inpaint tab. Other types are
+ * IP-Adapter's (refused or run elsewhere); undefined when no ControlNet slot is left.
+ */
+export function controlNetOf(request: CommonRequest): ControlNetJob | undefined {
+  const used = controlNetSlotsOf(request);
+  if (used.length === 0) return undefined;
+  const slots = used.map(({ slot, index }) => ({ type: slot.cn_type as ControlNetSlotJob['type'], image: storedImage(slot.cn_img, `controlnet_image.${index}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }));
+  return {
+    slots,
+    softness: request.controlnet_softness,
+    cannyLow: request.canny_low_threshold,
+    cannyHigh: request.canny_high_threshold,
+    isPreprocessorSkipped: request.skipping_cn_preprocessor,
+    isPreprocessorDebug: request.debugging_cn_preprocessor,
+  };
+}
+// ---- end ControlNet ----
+
 /** Upscale 1.5x/2x/Custom sample with StepsUOV; vary and Fast use the mode's steps (fooocus-semantics.md §1). */
 function modeSteps(request: CommonRequest, input: EngineJob['imageInput']): number {
   const mode = PERFORMANCE_MODES[request.performance_selection];
@@ -121,6 +162,7 @@ export const NO_EXPANSION_MODEL = 'no expansion model under models/prompt_expans
 export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[], expansionUnavailable: string | null = NO_EXPANSION_MODEL): EngineJobMapping {
   const warnings: string[] = [];
   const imageInput = imageInputOf(request, warnings);
+  const controlNet = controlNetOf(request);
   // Fast 2x returns the super-resolved image without processing the prompt (fooocus-semantics.md §6).
   const isPromptless = imageInput?.kind === 'upscale-or-vary' && imageInput.method === 'Upscale (Fast 2x)';
   const mode = PERFORMANCE_MODES[request.performance_selection];
@@ -175,6 +217,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     overwriteSwitch: request.overwrite_switch,
     ...(refiner ? { refiner } : {}),
     ...(imageInput ? { imageInput } : {}),
+    ...(controlNet ? { controlNet } : {}),
   };
   return { job, warnings };
 }

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { ControlNetType } from '../../adapters/common-request.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
 import { generate, makeGate, taskCount, waitForDone, waitForRunning, generateJson } from '../fixtures/api-client.ts';
 import { makePng } from '../fixtures/images.ts';
@@ -16,6 +17,8 @@ import { postForm, postLegacyJson, requestsForm } from '../fixtures/legacy-clien
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 const ALL_MODES: TaskMode[] = ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'];
+/** The scripted engine runs every image-prompt type (the real one runs PyraCanny and CPDS only, so far). */
+const ALL_TYPES: ControlNetType[] = ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'];
 const NOT_AN_IMAGE = Buffer.from('plain text, not an image');
 const NOT_AN_IMAGE_B64 = NOT_AN_IMAGE.toString('base64');
 
@@ -35,7 +38,7 @@ describe('a bad image is a 422 naming the field the client sent', () => {
   let good: string;
   before(async () => {
     // The scripted engine runs every mode, so each image field reaches input resolution.
-    server = await startTestServer({ overrides: { supportedModes: ALL_MODES } });
+    server = await startTestServer({ overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
     png = await makePng(16, 16);
     good = png.toString('base64');
   });
@@ -109,7 +112,7 @@ describe('a refused request leaves no input file and fetches nothing', () => {
     const server = await startTestServer({ config: { allowPrivateUrls: true } });
     try {
       const rows = await taskCount(server);
-      // Image prompts need ControlNet/IP-Adapter models the engine does not run yet.
+      // The default slot type, ImagePrompt, needs IP-Adapter models the engine does not run yet.
       await expectNothingDone(server, await generate(server, { controlnet_image: [{ cn_img: imageUrl }] }), 503);
       const form = requestsForm({}, { cn_img1: png });
       await expectNothingDone(server, await postForm(server, '/v1/generation/image-prompt', form), 503);
@@ -120,7 +123,7 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   });
 
   test('FreeU refused for the UNet export (422): nothing fetched or written', async () => {
-    const server = await startTestServer({ config: { allowPrivateUrls: true }, overrides: { supportedModes: ALL_MODES } });
+    const server = await startTestServer({ config: { allowPrivateUrls: true }, overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
     try {
       const res = await generate(server, { freeu_enabled: true, uov_method: 'Vary (Subtle)', uov_input_image: imageUrl });
       await expectNothingDone(server, res, 422);
@@ -130,7 +133,7 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   });
 
   test('a later image that is bad (422): the good one before it is not written', async () => {
-    const server = await startTestServer({ overrides: { supportedModes: ALL_MODES } });
+    const server = await startTestServer({ overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
     try {
       const body = { controlnet_image: [{ cn_img: png.toString('base64') }, { cn_img: NOT_AN_IMAGE_B64 }] };
       await expectNothingDone(server, await generate(server, body), 422);
@@ -140,7 +143,7 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   });
 
   test('a full queue (all-in-one 503, legacy QUEUE_IS_FULL): nothing fetched or written; an accepted one is stored', async () => {
-    const server = await startTestServer({ config: { queueSize: 1, allowPrivateUrls: true }, overrides: { supportedModes: ALL_MODES } });
+    const server = await startTestServer({ config: { queueSize: 1, allowPrivateUrls: true }, overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
     const gate = makeGate();
     try {
       server.engine.script({ steps: 3, gate: gate.promise });

@@ -15,7 +15,7 @@ type Json = Record<string, any>;
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'] } });
+  server = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'], supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'] } });
 });
 after(async () => server.close());
 

@@ -20,7 +20,7 @@ before(async () => {
   // The scripted engine runs every mode, so only input checks can refuse a request.
   server = await startTestServer({
     config: { queueSize: 0 },
-    overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'] },
+    overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'], supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'] },
   });
 });
 after(async () => server.close());

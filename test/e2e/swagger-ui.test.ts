@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'] } });
+  server = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'], supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'] } });
 });
 after(async () => server?.close());
 

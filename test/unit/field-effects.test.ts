@@ -96,14 +96,14 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   overwrite_height: effect(771),
   overwrite_vary_strength: effect(0.3, UOV),
   overwrite_upscale_strength: effect(0.3, { ...UOV, uov_method: 'Upscale (2x)' }),
-  mixing_image_prompt_and_vary_upscale: rejected(true, { ...UOV, ...IMAGE_PROMPT, current_tab: 'uov', mixing_image_prompt_and_vary_upscale: true }, 503, 'image prompts on top of upscale/vary need ControlNet/IP-Adapter models'),
-  mixing_image_prompt_and_inpaint: rejected(true, { ...INPAINT, ...IMAGE_PROMPT, current_tab: 'inpaint', mixing_image_prompt_and_inpaint: true }, 503, 'image prompts on top of inpaint need ControlNet/IP-Adapter models'),
-  debugging_cn_preprocessor: rejected(true, { ...IMAGE_PROMPT, debugging_cn_preprocessor: true }, 503, 'debug output of ControlNet preprocessing: Image Prompt mode only'),
-  skipping_cn_preprocessor: rejected(true, { ...IMAGE_PROMPT, skipping_cn_preprocessor: true }, 503, 'Image Prompt mode only'),
-  canny_low_threshold: rejected(32, { ...IMAGE_PROMPT, canny_low_threshold: 32 }, 503, 'PyraCanny: Image Prompt mode only'),
-  canny_high_threshold: rejected(200, { ...IMAGE_PROMPT, canny_high_threshold: 200 }, 503, 'PyraCanny: Image Prompt mode only'),
+  mixing_image_prompt_and_vary_upscale: effect(true, { ...UOV, ...IMAGE_PROMPT, current_tab: 'uov' }),
+  mixing_image_prompt_and_inpaint: effect(true, { ...INPAINT, ...IMAGE_PROMPT, current_tab: 'inpaint' }),
+  debugging_cn_preprocessor: effect(true, IMAGE_PROMPT),
+  skipping_cn_preprocessor: effect(true, IMAGE_PROMPT),
+  canny_low_threshold: effect(32, IMAGE_PROMPT),
+  canny_high_threshold: effect(200, IMAGE_PROMPT),
   refiner_swap_method: effect('separate', REFINER),
-  controlnet_softness: rejected(0.5, { ...IMAGE_PROMPT, controlnet_softness: 0.5 }, 503, 'ControlNet: Image Prompt mode only'),
+  controlnet_softness: effect(0.5, IMAGE_PROMPT),
   freeu_enabled: effect(true),
   freeu_b1: effect(1.1, { freeu_enabled: true }),
   freeu_b2: effect(1.2, { freeu_enabled: true }),
@@ -120,7 +120,7 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   save_final_enhanced_image_only: rejected(true, { ...ENHANCE, save_final_enhanced_image_only: true }, 422, 'enhance only', true),
   save_metadata_to_images: effect(false),
   metadata_scheme: effect('a1111'),
-  controlnet_image: rejected([{ cn_img: URL_IMAGE, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }], IMAGE_PROMPT, 503, 'ControlNet/IP-Adapter models'),
+  controlnet_image: effect([{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'CPDS' }], { current_tab: 'ip' }),
   debugging_dino: rejected(true, { ...ENHANCE, debugging_dino: true }, 422, 'enhance masks only', true),
   dino_erode_or_dilate: rejected(3, { ...ENHANCE, dino_erode_or_dilate: 3 }, 422, 'enhance masks only', true),
   debugging_enhance_masks_checkbox: rejected(true, { ...ENHANCE, debugging_enhance_masks_checkbox: true }, 422, 'enhance only', true),
@@ -217,6 +217,39 @@ for (const [field, row] of Object.entries(FIELD_MATRIX) as [keyof CommonRequest,
 }
 
 // ---- focused assertions for the effect-tested fields ----
+
+test('image prompts: PyraCanny/CPDS slots reach the engine with their settings on the ip tab and with a mixing flag; IP-Adapter types are refused per slot', () => {
+  const slots = [
+    { cn_img: STORED, cn_stop: 0.4, cn_weight: 1.2, cn_type: 'CPDS' },
+    { cn_img: { kind: 'none' }, cn_stop: 0.5, cn_weight: 1, cn_type: 'PyraCanny' },
+    { cn_img: OTHER_STORED, cn_stop: 0.7, cn_weight: 0.9, cn_type: 'PyraCanny' },
+  ] as CommonRequest['controlnet_image'];
+  const job = jobOf({ controlnet_image: slots, current_tab: 'ip', controlnet_softness: 0.1, canny_low_threshold: 20, canny_high_threshold: 90, skipping_cn_preprocessor: true });
+  assert.deepEqual(job.controlNet, {
+    slots: [
+      { type: 'CPDS', image: { file: 'a.png', width: 64, height: 64 }, stop: 0.4, weight: 1.2 },
+      { type: 'PyraCanny', image: { file: 'b.png', width: 80, height: 48 }, stop: 0.7, weight: 0.9 },
+    ],
+    softness: 0.1,
+    cannyLow: 20,
+    cannyHigh: 90,
+    isPreprocessorSkipped: true,
+    isPreprocessorDebug: false,
+  });
+  assert.equal(job.imageInput, undefined, 'the ip tab alone is text to image with control');
+  // On the ip tab a mixing flag adds the upscale/vary or inpaint goal (Fooocus's goals).
+  assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind, 'upscale-or-vary');
+  assert.equal(jobOf({ ...INPAINT, ...IMAGE_PROMPT, mixing_image_prompt_and_inpaint: true }).imageInput?.kind, 'inpaint');
+  assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT }).imageInput, undefined);
+  // On the uov tab without a mixing flag the slots are not used, as Fooocus.
+  assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT, current_tab: 'uov' }).controlNet, undefined);
+  assert.doesNotThrow(() => assertSupported(base({ controlnet_image: slots, current_tab: 'ip' })));
+  for (const type of ['ImagePrompt', 'FaceSwap'] as const) {
+    const reply = answered(() => assertSupported(base({ controlnet_image: [...slots, { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: type }], current_tab: 'ip' })));
+    assert.equal(reply.status, 503, reply.body);
+    assert.match(reply.body, new RegExp(`image prompt type '${type}' \\(controlnet_image slot 4\\) is not supported yet[^"]*IP-Adapter[^"]*models/ip_adapter`));
+  }
+});
 
 test('performance_selection: steps 60/30/8/4/4; restricted modes force sampler, scheduler, cfg 1, sharpness 0, neutral ADM, adaptive 1', () => {
   const user = { sampler_name: 'euler_ancestral', scheduler_name: 'normal', guidance_scale: 9, sharpness: 20, adm_scaler_positive: 2, adm_scaler_negative: 0.5, adm_scaler_end: 0.9, adaptive_cfg: 3 };
