@@ -43,6 +43,12 @@ import { inpaintUnetPath } from '../inpaint/inpaint-unet-cache.ts';
 import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } from './inpaint-engine.ts';
 import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
 import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
+import { ImagePromptEncoder } from '../ip-adapter/image-prompt-encoder.ts';
+import { ipLayersOfInputs } from '../ip-adapter/ip-attention-graph.ts';
+import { ipUnetPath } from '../ip-adapter/ip-unet-cache.ts';
+import { imagePromptFeeds, type ImagePromptFeedFn } from '../ip-adapter/image-prompt-feeds.ts';
+import { readInputImage } from '../image/input-image.ts';
+import { FaceCropper as FaceCropperModel } from '../faces/face-cropper.ts';
 
 /** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
 export const FREEU_CACHE_FOLDER = '.freeu-cache';
@@ -80,6 +86,10 @@ export interface CheckpointWithLoras {
 
 /** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
 export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
+/** IP-rewritten UNets (engine/ip-adapter/ip-attention-graph.ts), beside the other caches. */
+export const IP_ADAPTER_CACHE_FOLDER = '.ip-adapter-cache';
+
+type ImagePromptTokensList = Parameters<typeof imagePromptFeeds>[0];
 
 function encodeDirectPng(image: Bitmap8, metadata: EmbeddedMetadata | null): Uint8Array {
   const png = encodeRgbPng(image.width, image.height, image.data, image.channels);
@@ -99,6 +109,9 @@ export class SdxlPipeline {
   private upscaler: OnnxUpscaler | null = null;
   /** The step graphs' sessions, made on the first job that runs them. */
   private graphKernels: GraphStepKernels | null = null;
+  /** CLIP vision, the IP-Adapters and the face detector, loaded on the first job with image prompts. */
+  private imagePromptEncoder: ImagePromptEncoder | null = null;
+  private faceCropper: FaceCropperModel | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -113,7 +126,7 @@ export class SdxlPipeline {
    * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
    * components it changes.
    */
-  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null): Promise<CheckpointWithLoras> {
+  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null, imagePrompts = false): Promise<CheckpointWithLoras> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
@@ -134,6 +147,11 @@ export class SdxlPipeline {
       }
     }
     if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
+    if (imagePrompts) {
+      const rewritten = await ipUnetPath(merged.models.unet, join(this.options.modelsDir, IP_ADAPTER_CACHE_FOLDER), { folder: 'unet', log: this.log });
+      if ('reason' in rewritten) throw invalidInput('controlnet_image', `image prompts (IP-Adapter) cannot be applied to this UNet export: ${rewritten.reason}`);
+      merged.models.unet = rewritten.modelPath;
+    }
     const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({ model, loras: merged, plainUnet, hasInpaintEngine, inpaintWarnings });
     if (this.loaded?.name === name) {
       try {
@@ -193,6 +211,33 @@ export class SdxlPipeline {
     const graphs = this.graphKernels;
     this.graphKernels = null;
     await graphs?.release();
+    const encoder = this.imagePromptEncoder;
+    this.imagePromptEncoder = null;
+    await encoder?.release();
+    const faces = this.faceCropper;
+    this.faceCropper = null;
+    await faces?.release();
+  }
+
+  /**
+   * The ImagePrompt/FaceSwap slots' tokens (engine/ip-adapter), or the preprocessed images when the
+   * job asks for the preprocessor's output (debugging_cn_preprocessor).
+   */
+  private async ipAdapterTokens(job: EngineJob, ctx: JobContext, warnings: string[]): Promise<{ tokens: ImagePromptTokensList } | { debug: Bitmap8[] } | null> {
+    const slots = (job.imagePrompts ?? []).filter((slot) => slot.type === 'ImagePrompt' || slot.type === 'FaceSwap');
+    if (slots.length === 0) return null;
+    await ctx.reportProgress(2, 'Image processing ...');
+    const images = await Promise.all(slots.map((slot, i) => readInputImage(this.inputsDir(), slot.image, `controlnet_image.${i}.cn_img`)));
+    this.imagePromptEncoder ??= new ImagePromptEncoder(this.options.modelsDir, this.options.providers);
+    this.faceCropper ??= new FaceCropperModel(this.options.modelsDir, this.options.providers);
+    const faces = this.faceCropper;
+    const prepared = await this.imagePromptEncoder.prepare(
+      slots.map((slot, i) => ({ type: slot.type as 'ImagePrompt' | 'FaceSwap', image: images[i], stop: slot.stop, weight: slot.weight })),
+      { isPreprocessorSkipped: job.isImagePromptPreprocessorSkipped ?? false, faceCrop: (image, w) => faces.crop(image, w) },
+      warnings,
+    );
+    if (job.isImagePromptPreprocessorDebug) return { debug: prepared.preprocessed.slice(0, 1) };
+    return { tokens: prepared.tokens };
   }
 
   /** The step kernels for a UNet on `provider` (resolveStepMath). */
@@ -319,6 +364,8 @@ export class SdxlPipeline {
     const imageWarnings: string[] = [];
     const stage = requested.imageInput ? await preparePixels(requested, { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) }, ctx, imageWarnings) : ({ kind: 'text' } as const);
     if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
+    const ipTokens = await this.ipAdapterTokens(requested, ctx, imageWarnings);
+    if (ipTokens && 'debug' in ipTokens) return this.emitDirect(requested, { kind: 'direct', images: ipTokens.debug, isUpscaleFast: false }, ctx, imageWarnings);
     const job = stage.kind === 'inpaint' ? { ...requested, prompt: inpaintPrompt(requested.prompt, stage.input.additionalPrompt) } : requested;
     await ctx.reportProgress(2, 'Loading models ...');
     const sources = await this.prompts();
@@ -327,7 +374,7 @@ export class SdxlPipeline {
     const tags = prompts.images[0]?.loras ?? [];
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
     const engineFiles = await inpaintEngineFiles(stage, this.options.modelsDir, imageWarnings);
-    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles);
+    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles, ipTokens !== null);
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings, ...inpaintWarnings];
     // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
@@ -355,6 +402,8 @@ export class SdxlPipeline {
     // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
     const sized: EngineJob = input ? { ...job, width: input.width, height: input.height, ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}) } : job;
     const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    // Image tokens go to the base UNet only: Fooocus patches final_unet, never the refiner.
+    const ipFeeds: ImagePromptFeedFn | undefined = ipTokens ? imagePromptFeeds(ipTokens.tokens, ipLayersOfInputs(model.unet.inputs)) : undefined;
     const baseUnet = input?.headFeed && hasInpaintEngine ? model.unet.withFeeds({ [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] } }) : model.unet;
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
       unet: refiner ? refiner.runner : baseUnet,
@@ -374,6 +423,7 @@ export class SdxlPipeline {
       modelSampling: plan.modelSampling,
       freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
       onUnetCall: this.options.onUnetCall,
+      imagePromptFeeds: refiner ? undefined : ipFeeds,
       kernels,
     });
     const progress = new ProgressPlan(job.steps, n, hasExpansion);

@@ -65,6 +65,8 @@ export interface DenoiserSettings {
    */
   fixedTimeIds?: { positive: readonly number[]; negative: readonly number[] };
   onUnetCall?: UnetCallObserver;
+  /** The image-token feeds of an IP-rewritten UNet for this call (engine/ip-adapter/image-prompt-feeds.ts). */
+  imagePromptFeeds?: (progress: number, batch: 1 | 2) => Record<string, FeedTensor>;
   /** Where the per-step arithmetic runs (engine/step-kernels); default JavaScript. */
   kernels?: StepKernels;
 }
@@ -113,6 +115,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       timeIds: fixed ?? (isEmphasized ? emphasized : consistent),
       freeuScales: s.freeuScales,
     });
+    if (s.imagePromptFeeds) Object.assign(feeds, s.imagePromptFeeds(progress, batch));
     const output = await s.unet.run(feeds);
     const alpha = batch === 2 ? sharpnessWeight(sharpness, progress) : 0;
     const denoised = await kernels.guide({

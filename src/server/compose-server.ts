@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
-import { ensureDemoCheckpoint, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
+import { ensureDemoCheckpoint, ensureDemoImagePromptModels, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
 import type { Config } from '../config/config.ts';
@@ -85,6 +85,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   await mkdir(config.dataDir, { recursive: true });
   const demoModelName = await ensureDemoCheckpoint(config, logger);
   await ensureDemoUpscaler(config, logger);
+  await ensureDemoImagePromptModels(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({

@@ -2,9 +2,9 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
+import type { EngineImagePrompt, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
-import type { CommonRequest, ImageInput, PerformanceSelection } from '../../adapters/common-request.ts';
+import type { CommonRequest, ImageInput, PerformanceSelection, TaskMode } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 
 interface PerformanceMode {
@@ -59,11 +59,35 @@ function storedImage(input: ImageInput, field: string): EngineInputImage {
 }
 
 /**
+ * The image work besides image prompts: on the image-prompt tab, upscale/vary or inpaint still run
+ * when their mixing flag is set and their image is there (fooocusapi-new.md §9 worker semantics).
+ */
+function imageModeOf(request: CommonRequest): TaskMode {
+  const mode = deriveTaskMode(request);
+  if (mode !== 'Image Prompt') return mode;
+  if (request.mixing_image_prompt_and_vary_upscale && request.uov_input_image.kind !== 'none' && request.uov_method !== 'Disabled') return 'Image Upscale or Variation';
+  if (request.mixing_image_prompt_and_inpaint && request.inpaint_input_image.kind !== 'none') return 'Image Inpaint or Outpaint';
+  return mode;
+}
+
+/**
+ * Image prompts run on the image-prompt tab or with either mixing flag (fooocusapi-new.md §9):
+ * every slot with an image, in slot order.
+ */
+export function imagePromptsOf(request: CommonRequest): EngineImagePrompt[] {
+  const isOn = request.current_tab === 'ip' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+  if (!isOn) return [];
+  return request.controlnet_image.flatMap((slot, i) =>
+    slot.cn_img.kind === 'none' ? [] : [{ type: slot.cn_type, image: storedImage(slot.cn_img, `controlnet_image.${i}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }],
+  );
+}
+
+/**
  * Upscale/vary or inpaint/outpaint as the task's mode says (adapters/current-tab.ts, the tab rules
- * of fooocusapi-new.md §9); undefined for text to image. Image prompts are refused before this.
+ * of fooocusapi-new.md §9, with the mixing flags); undefined for text to image.
  */
 export function imageInputOf(request: CommonRequest, warnings: string[]): EngineJob['imageInput'] {
-  const mode = deriveTaskMode(request);
+  const mode = imageModeOf(request);
   if (mode === 'Image Upscale or Variation') {
     return {
       kind: 'upscale-or-vary',
@@ -121,6 +145,7 @@ export const NO_EXPANSION_MODEL = 'no expansion model under models/prompt_expans
 export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[], expansionUnavailable: string | null = NO_EXPANSION_MODEL): EngineJobMapping {
   const warnings: string[] = [];
   const imageInput = imageInputOf(request, warnings);
+  const imagePrompts = imagePromptsOf(request);
   // Fast 2x returns the super-resolved image without processing the prompt (fooocus-semantics.md §6).
   const isPromptless = imageInput?.kind === 'upscale-or-vary' && imageInput.method === 'Upscale (Fast 2x)';
   const mode = PERFORMANCE_MODES[request.performance_selection];
@@ -175,6 +200,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     overwriteSwitch: request.overwrite_switch,
     ...(refiner ? { refiner } : {}),
     ...(imageInput ? { imageInput } : {}),
+    ...(imagePrompts.length > 0 ? { imagePrompts, isImagePromptPreprocessorDebug: request.debugging_cn_preprocessor, isImagePromptPreprocessorSkipped: request.skipping_cn_preprocessor } : {}),
   };
   return { job, warnings };
 }

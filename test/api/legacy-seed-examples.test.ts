@@ -2,8 +2,8 @@
  * Every request example of the original Fooocus-API v1/v2 document
  * (shared/seeds/fooocus-api-v1v2-doc.en.txt), issued as written, against the real app with the
  * scripted engine. Synthetic images stand in for examples/imgs/{bear.jpg,s.jpg,m.png}. Upscale/vary
- * and inpaint/outpaint reach the engine as image jobs; image prompts (ControlNet/IP-Adapter) answer
- * 503 after their parsing, validation and adaptation.
+ * and inpaint/outpaint reach the engine as image jobs; image prompts reach it as its image-prompt
+ * slots (IP-Adapter types).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -55,10 +55,16 @@ function assertResultShape(result: GeneratedImageResult): void {
   assert.match(result.seed, /^\d+$/);
 }
 
-async function assertImageModeUnavailable(res: Response): Promise<void> {
+/** Accepted, run to the end, and the engine got these image-prompt slots (type, stop, weight) with stored images. */
+async function assertRunsWithImagePrompts(res: Response, slots: [string, number, number][]): Promise<void> {
   const text = await res.text();
-  assert.equal(res.status, 503, text);
-  assert.match((JSON.parse(text) as { detail: string }).detail, /needs the engine's image modes for image prompts/);
+  assert.equal(res.status, 200, text);
+  const body = JSON.parse(text) as AsyncJobResponse | GeneratedImageResult[];
+  if (!Array.isArray(body)) assert.equal((await pollUntilDone(server, body.job_id)).job_stage, 'SUCCESS');
+  else assert.equal(body[0]?.finish_reason, 'SUCCESS');
+  const prompts = server.engine.jobs.at(-1)?.imagePrompts ?? [];
+  assert.deepEqual(prompts.map((p) => [p.type, p.stop, p.weight]), slots);
+  for (const prompt of prompts) assert.ok(prompt.image.file && prompt.image.width > 0, 'a stored input image');
 }
 
 /** Accepted (a job of `jobType`, or a sync result list), run to the end, and the engine got this image job. */
@@ -208,12 +214,13 @@ describe('image-prompt', () => {
     await assertRunsOnEngine(await postForm(server, '/v1/generation/image-prompt', form), 'Image Inpaint or Outpaint', (input) => assert.ok(input.kind === 'inpaint' && input.mask));
   });
 
-  test('v1: the image prompt example (cn_img1, cn_img2; image_prompts as Python reprs) answers 503', async () => {
+  test('v1: the image prompt example (cn_img1, cn_img2; image_prompts as Python reprs) runs both slots', async () => {
     const form = requestsForm({ prompt: '1girl sitting on the chair', image_prompts: [ipRepr, ipRepr] }, { cn_img1: bear, cn_img2: source });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-prompt', form));
+    // v1 has no image_prompts field: the cn slots take ImagePrompt's own defaults (stop 0.5, weight 0.6).
+    await assertRunsWithImagePrompts(await postForm(server, '/v1/generation/image-prompt', form), [['ImagePrompt', 0.5, 0.6], ['ImagePrompt', 0.5, 0.6]]);
   });
 
-  test('v2: the image extend and inpaint examples (no image prompt) run as outpaint and inpaint; the image prompt example answers 503', async () => {
+  test('v2: the image extend and inpaint examples (no image prompt) run as outpaint and inpaint; the image prompt example runs both slots', async () => {
     await assertRunsOnEngine(
       await postLegacyJson(server, '/v2/generation/image-prompt', { input_image: b64(bear), outpaint_selections: ['Left', 'Right'], image_prompts: [] }),
       'Image Prompt',
@@ -231,10 +238,10 @@ describe('image-prompt', () => {
         { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
       ],
     };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-prompt', imagePrompts));
+    await assertRunsWithImagePrompts(await postLegacyJson(server, '/v2/generation/image-prompt', imagePrompts), [['ImagePrompt', 0.6, 0.6], ['ImagePrompt', 0.6, 0.6]]);
   });
 
-  test('v2 text-to-image-with-ip: the documented example (two image prompts) answers 503', async () => {
+  test('v2 text-to-image-with-ip: the documented example (two image prompts) runs both slots', async () => {
     const params = {
       prompt: 'A bear',
       image_prompts: [
@@ -242,7 +249,7 @@ describe('image-prompt', () => {
         { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
       ],
     };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/text-to-image-with-ip', params));
+    await assertRunsWithImagePrompts(await postLegacyJson(server, '/v2/generation/text-to-image-with-ip', params), [['ImagePrompt', 0.6, 0.6], ['ImagePrompt', 0.6, 0.6]]);
   });
 
   test('v2 text-to-image-with-ip without image prompts runs as text to image', async () => {

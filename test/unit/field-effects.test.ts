@@ -43,6 +43,8 @@ const OTHER_STORED: ImageInput = { kind: 'stored', file: 'b.png', width: 80, hei
 const UOV = { uov_input_image: STORED, uov_method: 'Vary (Subtle)', current_tab: 'uov' } as const satisfies Partial<CommonRequest>;
 const INPAINT = { inpaint_input_image: STORED, current_tab: 'inpaint' } as const satisfies Partial<CommonRequest>;
 const IMAGE_PROMPT: Partial<CommonRequest> = { controlnet_image: [{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'PyraCanny' }], current_tab: 'ip' };
+/** An IP-Adapter slot (the types the engine runs). */
+const IP_SLOT: Partial<CommonRequest> = { controlnet_image: [{ cn_img: OTHER_STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }], current_tab: 'ip' };
 const ENHANCE: Partial<CommonRequest> = { enhance_checkbox: true };
 const REFINER: Partial<CommonRequest> = { refiner_model_name: 'sd_xl_refiner_1.0.safetensors' };
 
@@ -96,10 +98,10 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   overwrite_height: effect(771),
   overwrite_vary_strength: effect(0.3, UOV),
   overwrite_upscale_strength: effect(0.3, { ...UOV, uov_method: 'Upscale (2x)' }),
-  mixing_image_prompt_and_vary_upscale: rejected(true, { ...UOV, ...IMAGE_PROMPT, current_tab: 'uov', mixing_image_prompt_and_vary_upscale: true }, 503, 'image prompts on top of upscale/vary need ControlNet/IP-Adapter models'),
-  mixing_image_prompt_and_inpaint: rejected(true, { ...INPAINT, ...IMAGE_PROMPT, current_tab: 'inpaint', mixing_image_prompt_and_inpaint: true }, 503, 'image prompts on top of inpaint need ControlNet/IP-Adapter models'),
-  debugging_cn_preprocessor: rejected(true, { ...IMAGE_PROMPT, debugging_cn_preprocessor: true }, 503, 'debug output of ControlNet preprocessing: Image Prompt mode only'),
-  skipping_cn_preprocessor: rejected(true, { ...IMAGE_PROMPT, skipping_cn_preprocessor: true }, 503, 'Image Prompt mode only'),
+  mixing_image_prompt_and_vary_upscale: effect(true, { ...UOV, ...IP_SLOT }),
+  mixing_image_prompt_and_inpaint: effect(true, { ...INPAINT, ...IP_SLOT }),
+  debugging_cn_preprocessor: effect(true, IP_SLOT),
+  skipping_cn_preprocessor: effect(true, IP_SLOT),
   canny_low_threshold: rejected(32, { ...IMAGE_PROMPT, canny_low_threshold: 32 }, 503, 'PyraCanny: Image Prompt mode only'),
   canny_high_threshold: rejected(200, { ...IMAGE_PROMPT, canny_high_threshold: 200 }, 503, 'PyraCanny: Image Prompt mode only'),
   refiner_swap_method: effect('separate', REFINER),
@@ -120,7 +122,7 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   save_final_enhanced_image_only: rejected(true, { ...ENHANCE, save_final_enhanced_image_only: true }, 422, 'enhance only', true),
   save_metadata_to_images: effect(false),
   metadata_scheme: effect('a1111'),
-  controlnet_image: rejected([{ cn_img: URL_IMAGE, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }], IMAGE_PROMPT, 503, 'ControlNet/IP-Adapter models'),
+  controlnet_image: effect([{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }], { current_tab: 'ip' }),
   debugging_dino: rejected(true, { ...ENHANCE, debugging_dino: true }, 422, 'enhance masks only', true),
   dino_erode_or_dilate: rejected(3, { ...ENHANCE, dino_erode_or_dilate: 3 }, 422, 'enhance masks only', true),
   debugging_enhance_masks_checkbox: rejected(true, { ...ENHANCE, debugging_enhance_masks_checkbox: true }, 422, 'enhance only', true),
@@ -344,4 +346,36 @@ test('the performance LoRA travels base-only (not merged into the refiner); perf
   assert.equal(lightning.refinerSwitch, 1, 'restricted modes force refiner_switch 1.0');
   const speed = jobOf({ performance_selection: 'Speed', refiner_switch: 0.6, overwrite_switch: 12 });
   assert.deepEqual([speed.performance, speed.refinerSwitch, speed.overwriteSwitch], ['Speed', 0.6, 12]);
+});
+
+test('image prompts: every slot with an image on the ip tab, as (type, image, stop, weight); the mixing flags add upscale/vary or inpaint', () => {
+  const slots: CommonRequest['controlnet_image'] = [
+    { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+    { cn_img: { kind: 'none' }, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+    { cn_img: OTHER_STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' },
+  ];
+  const ip = jobOf({ controlnet_image: slots, current_tab: 'ip' });
+  assert.deepEqual(ip.imagePrompts, [
+    { type: 'ImagePrompt', image: { file: 'a.png', width: 64, height: 64 }, stop: 0.5, weight: 0.6 },
+    { type: 'FaceSwap', image: { file: 'b.png', width: 80, height: 48 }, stop: 0.9, weight: 0.75 },
+  ]);
+  assert.equal(ip.imageInput, undefined, 'the ip tab alone runs no upscale/vary or inpaint');
+  assert.deepEqual([ip.isImagePromptPreprocessorDebug, ip.isImagePromptPreprocessorSkipped], [false, false]);
+  // On the uov tab, image prompts (here in slot 3 only) run only with a mixing flag.
+  assert.equal(jobOf({ ...UOV, controlnet_image: slots.slice(1) }).imagePrompts, undefined);
+  const mixedUov = jobOf({ ...UOV, controlnet_image: slots.slice(1), mixing_image_prompt_and_vary_upscale: true });
+  assert.deepEqual([mixedUov.imageInput?.kind, mixedUov.imagePrompts?.length], ['upscale-or-vary', 1]);
+  // On the ip tab, the uov image needs the flag too (fooocusapi-new.md §9).
+  assert.equal(jobOf({ ...UOV, ...IP_SLOT }).imageInput, undefined);
+  assert.equal(jobOf({ ...UOV, ...IP_SLOT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind, 'upscale-or-vary');
+  assert.equal(jobOf({ ...INPAINT, ...IP_SLOT, mixing_image_prompt_and_inpaint: true }).imageInput?.kind, 'inpaint');
+  assert.equal(jobOf({ ...INPAINT, ...IP_SLOT }).imageInput, undefined);
+});
+
+test('image prompts: ImagePrompt and FaceSwap are accepted; a ControlNet type is refused with 503 naming it', () => {
+  assert.doesNotThrow(() => assertSupported(base(IP_SLOT)));
+  assert.doesNotThrow(() => assertSupported(base({ ...IP_SLOT, controlnet_image: [{ cn_img: STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }] })));
+  const reply = answered(() => assertSupported(base({ controlnet_image: [{ cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }, { cn_img: STORED, cn_stop: 0.5, cn_weight: 1, cn_type: 'CPDS' }], current_tab: 'ip' })));
+  assert.equal(reply.status, 503);
+  assert.match(reply.body, /CPDS are not supported by this engine yet/);
 });
