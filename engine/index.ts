@@ -28,6 +28,7 @@ export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
 export { DEMO_CLIP_VISION, DEMO_FACE_IP_ADAPTER, DEMO_IP_ADAPTER, CLIP_VISION_FOLDER, IP_ADAPTER_FOLDER, findClipVision, findIpAdapter } from './ip-adapter/ip-adapter-files.ts';
 export { writeTinyClipVision, writeTinyIpAdapter } from './ip-adapter/tiny-ip-models.ts';
+export { ipUnsupportedReasonAt } from './ip-adapter/ip-attention-graph.ts';
 export { convertClipVision, convertIpAdapter } from './ip-adapter/convert/convert-files.ts';
 export { FACES_FOLDER, TINY_DEMO_FACE_DETECTOR_FILE, findFaceDetector } from './faces/face-cropper.ts';
 export { writeTinyFaceDetector } from './faces/tiny-face-detector.ts';

@@ -75,11 +75,19 @@ function imageModeOf(request: CommonRequest): TaskMode {
  * every slot with an image, in slot order.
  */
 export function imagePromptsOf(request: CommonRequest): EngineImagePrompt[] {
-  const isOn = request.current_tab === 'ip' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
-  if (!isOn) return [];
+  if (!isImagePromptOn(request)) return [];
   return request.controlnet_image.flatMap((slot, i) =>
     slot.cn_img.kind === 'none' ? [] : [{ type: slot.cn_type, image: storedImage(slot.cn_img, `controlnet_image.${i}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }],
   );
+}
+
+function isImagePromptOn(request: CommonRequest): boolean {
+  return request.current_tab === 'ip' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+}
+
+/** The types of the image prompts that will run (before the images are resolved). */
+export function imagePromptTypesOf(request: CommonRequest): EngineImagePrompt['type'][] {
+  return isImagePromptOn(request) ? request.controlnet_image.filter((slot) => slot.cn_img.kind !== 'none').map((slot) => slot.cn_type) : [];
 }
 
 /**

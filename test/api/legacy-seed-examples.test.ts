@@ -6,6 +6,11 @@
  * slots (IP-Adapter types).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
+import { writeImagePromptModels } from '../fixtures/ip-adapter-models.ts';
 import { after, before, describe, test } from 'node:test';
 import { makeJpeg, makePng } from '../fixtures/images.ts';
 import {
@@ -28,6 +33,7 @@ import { startTestServer, TEST_MODEL, type TestServer } from '../fixtures/test-s
 import type { EngineJob } from '../../engine/protocol.ts';
 
 let server: TestServer;
+let root: string;
 let bear: Buffer;
 let source: Buffer;
 let mask: Buffer;
@@ -35,13 +41,20 @@ const b64 = (bytes: Buffer) => bytes.toString('base64');
 const isPng = (b: Buffer) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 
 before(async () => {
-  server = await startTestServer();
+  // A tiny checkpoint (its UNet graph is checked for attn2 sites) and the IP-Adapter demo models: image prompts are accepted.
+  root = await mkdtemp(join(tmpdir(), 'fooocus-api-seeds-'));
+  await writeTinyCheckpoint(join(root, 'models', 'checkpoints', TEST_MODEL));
+  await writeImagePromptModels(join(root, 'models'));
+  server = await startTestServer({ root, hasTestModel: false });
   server.engine.defaultScript = { steps: 2, stepMs: 1 };
   bear = await makeJpeg(64, 48);
   source = await makeJpeg(48, 64);
   mask = await makePng(48, 64, [255, 255, 255, 255]);
 });
-after(async () => server.close());
+after(async () => {
+  await server.close();
+  await rm(root, { recursive: true, force: true });
+});
 
 function assertJobShape(job: AsyncJobResponse): void {
   assert.deepEqual(Object.keys(job), JOB_KEYS);

@@ -15,14 +15,13 @@ import { readInputImage } from '../../engine/image/input-image.ts';
 import { findClipVision, findIpAdapter, type IpAdapterFiles } from '../../engine/ip-adapter/ip-adapter-files.ts';
 import { ClipVisionEncoder, IpAdapterModel } from '../../engine/ip-adapter/ip-adapter-model.ts';
 import { ipLayerWeight } from '../../engine/ip-adapter/image-prompt-feeds.ts';
-import { writeTinyClipVision, writeTinyIpAdapter } from '../../engine/ip-adapter/tiny-ip-models.ts';
 import { resampleLanczos } from '../../engine/image/lanczos-resample.ts';
-import { writeTinyFaceDetector } from '../../engine/faces/tiny-face-detector.ts';
 import { ProviderSelector } from '../../engine/onnx/providers.ts';
 import type { GeneratedImage, JobContext } from '../../engine/pipeline/job-context.ts';
 import type { EngineImagePrompt, EngineJob } from '../../engine/protocol.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 import { makePng } from '../fixtures/images.ts';
+import { writeImagePromptModels } from '../fixtures/ip-adapter-models.ts';
 import { recordingPipeline } from '../fixtures/recording-session.ts';
 import { tinyCheckpoint, type TinyModels } from '../fixtures/tiny-checkpoint.ts';
 
@@ -35,10 +34,7 @@ const providers = () => new ProviderSelector('cpu', 1, () => {});
 
 before(async () => {
   models = await tinyCheckpoint({ timestep: 'float32-scalar', upBlocks: true }, 'tiny-ip');
-  await writeTinyClipVision(join(models.modelsDir, 'clip_vision', 'tiny-clip-vision-demo'));
-  await writeTinyIpAdapter(join(models.modelsDir, 'ip_adapter', 'tiny-ip-adapter-demo'), 4202);
-  await writeTinyIpAdapter(join(models.modelsDir, 'ip_adapter', 'tiny-ip-adapter-face-demo'), 4303);
-  await writeTinyFaceDetector(join(models.modelsDir, 'faces', 'tiny-face-detector-demo.onnx'));
+  await writeImagePromptModels(models.modelsDir);
   inputsDir = await mkdtemp(join(tmpdir(), 'engine-ip-inputs-'));
   const photo = new Uint8Array(PHOTO.width * PHOTO.height * 4);
   for (let i = 0; i < photo.length / 4; i++) photo.set([(i * 7) % 256, (i * 13) % 256, (i * 29) % 256, 255], i * 4);
