@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
 import { generate, SMALL, taskCount } from '../fixtures/api-client.ts';
 import { makePng } from '../fixtures/images.ts';
