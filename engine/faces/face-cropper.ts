@@ -24,16 +24,32 @@ export interface FaceDetectorFile {
   isDemo: boolean;
 }
 
+async function onnxFiles(dir: string): Promise<{ files: string[]; folders: string[] }> {
+  try {
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+    return {
+      files: entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx')).map((e) => e.name).sort(),
+      folders: entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(),
+    };
+  } catch {
+    return { files: [], folders: [] };
+  }
+}
+
+/**
+ * `models/faces/<file>.onnx`, or the first `.onnx` in a `models/faces/<name>/` folder (where
+ * `npm run models -- pull … --kind faces` puts a repo's files).
+ */
 export async function findFaceDetector(modelsDir: string): Promise<FaceDetectorFile | null> {
   const dir = join(modelsDir, FACES_FOLDER);
-  let names: string[];
-  try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx') && !e.name.startsWith('.')).map((e) => e.name);
-  } catch {
-    return null;
+  const top = await onnxFiles(dir);
+  const candidates = top.files.map((name) => ({ name, path: join(dir, name) }));
+  for (const folder of top.folders) {
+    const first = (await onnxFiles(join(dir, folder))).files[0];
+    if (first) candidates.push({ name: `${folder}/${first}`, path: join(dir, folder, first) });
   }
-  const name = names.filter((n) => n !== TINY_DEMO_FACE_DETECTOR_FILE).sort()[0] ?? (names.includes(TINY_DEMO_FACE_DETECTOR_FILE) ? TINY_DEMO_FACE_DETECTOR_FILE : undefined);
-  return name === undefined ? null : { path: join(dir, name), name, isDemo: name === TINY_DEMO_FACE_DETECTOR_FILE };
+  const chosen = candidates.find((c) => c.name !== TINY_DEMO_FACE_DETECTOR_FILE) ?? candidates.find((c) => c.name === TINY_DEMO_FACE_DETECTOR_FILE);
+  return chosen ? { ...chosen, isDemo: chosen.name === TINY_DEMO_FACE_DETECTOR_FILE } : null;
 }
 
 /** Picks the detector's outputs by their last dimension: 4 = boxes, 2 = scores, 10 = landmarks. */

@@ -21,6 +21,9 @@ import { writeSafetensors, type TensorToWrite } from '../../engine/lora/safetens
 import { GraphBuilder } from '../../engine/models/onnx-graph-builder.ts';
 import { scopedNodeName } from '../../engine/models/tiny/torch-names.ts';
 import { OnnxSession } from '../../engine/onnx/session.ts';
+import { findClipVision, findIpAdapter } from '../../engine/ip-adapter/ip-adapter-files.ts';
+import { tinyIpNegativeTensors } from '../../engine/ip-adapter/tiny-ip-models.ts';
+import { runModelsCli } from '../../src/models-cli/main.ts';
 
 const { onnx } = onnxProto;
 const dirs: string[] = [];
@@ -294,4 +297,23 @@ test('5-point alignment: the similarity transform maps the landmarks onto the FF
   assert.equal(warped.data[(10 * 20 + 14) * 3], 20, 'source (2, 0)');
   assert.equal(warped.data[(12 * 20 + 10) * 3], 40, 'source (0, 1)');
   assert.deepEqual([...warped.data.slice(0, 3)], [135, 133, 132], 'outside the image: the grey border');
+});
+
+test('npm run models -- convert: ip-adapter and clip-vision .safetensors into the folders the engine reads, taking precedence over the demos', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'models-convert-'));
+  dirs.push(dir);
+  const adapter = join(dir, 'ip-adapter-plus_sdxl_vit-h.safetensors');
+  await writeSafetensors(adapter, tinyIpAdapterTensors(5), { dim_head: String(TINY_RESAMPLER.dimHead) });
+  await writeSafetensors(join(dir, 'neg.safetensors'), tinyIpNegativeTensors(6));
+  await writeSafetensors(join(dir, 'clip_vision_vit_h.safetensors'), tinyClipVisionTensors(7), { num_attention_heads: String(TINY_CLIP.heads) });
+  const models = join(dir, 'models');
+  const lines: string[] = [];
+  assert.equal(await runModelsCli(['convert', 'ip-adapter', adapter, '--negative', join(dir, 'neg.safetensors'), '--models-dir', models], {}, (l) => lines.push(l)), 0);
+  assert.equal(await runModelsCli(['convert', 'clip-vision', join(dir, 'clip_vision_vit_h.safetensors'), '--models-dir', models], {}, (l) => lines.push(l)), 0);
+  assert.match(lines.join('\n'), /1 cross-attention layers/);
+  const found = await findIpAdapter(models, 'ImagePrompt');
+  assert.ok(!('reason' in found) && found.name === 'ip-adapter-plus_sdxl_vit-h' && !found.isDemo && found.negative.endsWith('ip_negative.safetensors'), JSON.stringify(found));
+  assert.deepEqual(await findClipVision(models), { name: 'clip_vision_vit_h', dir: join(models, 'clip_vision', 'clip_vision_vit_h'), isDemo: false });
+  assert.ok('reason' in (await findIpAdapter(models, 'FaceSwap')), 'the plain adapter is not a FaceSwap adapter');
+  await assert.rejects(runModelsCli(['convert', 'ip-adapter', join(dir, 'x.bin'), '--models-dir', models], {}, () => {}), /pickled PyTorch file/);
 });
