@@ -17,6 +17,7 @@ import { decodeRetinaface, RETINAFACE_BGR_MEAN, type DetectedFace } from './reti
 
 export const FACES_FOLDER = 'faces';
 export const TINY_DEMO_FACE_DETECTOR_FILE = 'tiny-face-detector-demo.onnx';
+const MIN_DETECTOR_SIDE = 32;
 
 export interface FaceDetectorFile {
   path: string;
@@ -83,7 +84,11 @@ export class FaceDetector {
     const input = this.session.inputs[0];
     const fixedH = typeof input.shape[2] === 'number' ? input.shape[2] : undefined;
     const fixedW = typeof input.shape[3] === 'number' ? input.shape[3] : undefined;
-    const fed = fixedW && fixedH && (fixedW !== image.width || fixedH !== image.height) ? resampleLanczos(image, fixedW, fixedH) : image;
+    // A side below the coarsest stride (32) leaves that feature level without a cell: enlarge such images.
+    const grow = Math.max(1, MIN_DETECTOR_SIDE / Math.min(image.width, image.height));
+    const fed = fixedW && fixedH
+      ? fixedW !== image.width || fixedH !== image.height ? resampleLanczos(image, fixedW, fixedH) : image
+      : grow > 1 ? resampleLanczos(image, Math.ceil(image.width * grow), Math.ceil(image.height * grow)) : image;
     const plane = fed.width * fed.height;
     const pixels = new Float32Array(3 * plane);
     for (let p = 0; p < plane; p++) {

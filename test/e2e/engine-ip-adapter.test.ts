@@ -27,7 +27,7 @@ import { tinyCheckpoint, type TinyModels } from '../fixtures/tiny-checkpoint.ts'
 
 const PHOTO = { file: 'photo.png', width: 96, height: 80 };
 const FACE = { file: 'face.png', width: 160, height: 128 };
-const DARK = { file: 'dark.png', width: 64, height: 64 };
+const DARK = { file: 'dark.png', width: 20, height: 12 };
 let inputsDir: string;
 let models: TinyModels;
 const providers = () => new ProviderSelector('cpu', 1, () => {});
@@ -142,4 +142,13 @@ test('FaceSwap crops to the detected face (the demo detector finds the bright sq
   assert.ok(dark.warnings.some((w) => /no face detected/.test(w)), dark.warnings.join('\n'));
   const skipped = await run({ imagePrompts: [slot({ type: 'FaceSwap', image: FACE })], isImagePromptPreprocessorDebug: true, isImagePromptPreprocessorSkipped: true });
   assert.ok(!skipped.warnings.some((w) => /face detector/.test(w)), 'skipping_cn_preprocessor: no detection');
+});
+
+test('the refiner gets no image tokens: Fooocus patches the base UNet only', async () => {
+  await tinyCheckpoint({ refiner: true, timestep: 'float32-scalar' }, 'tiny-ip-refiner');
+  const { calls, images } = await run({ imagePrompts: [slot({ stop: 1 })], refiner: { model: 'tiny-ip-refiner', switchAt: 3, swapMethod: 'joint' } });
+  assert.equal(images.length, 1);
+  const fed = calls.map((c) => 'ip_k_0' in c.feeds);
+  // Joint swap: the base evaluates step indices 0..switchAt (euler: one call each), the refiner the rest.
+  assert.deepEqual(fed, calls.map((_, i) => i <= 3), JSON.stringify(fed));
 });
