@@ -123,3 +123,18 @@ test('legacy v1 multipart: image-prompt with cn_img1 (FaceSwap) and cn_img2 (Ima
   const result = await legacyResult(await fetch(`${server.url}/v1/generation/image-prompt`, { method: 'POST', body: form }));
   assert.deepEqual(await sizeOf(result.url), [704, 1408]);
 });
+
+test('legacy v2 JSON: image-inpaint-outpaint with image_prompts sets the inpaint mixing flag itself: outpaints with the image prompt', async () => {
+  const res = await postJson('/v2/generation/image-inpaint-outpaint', { ...FAST, input_image: b64(photo), outpaint_selections: ['Left'], image_prompts: [{ cn_img: b64(face), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }], async_process: true });
+  const job = (await res.json()) as { job_id: string };
+  const done = await waitFor('outpaint job', async () => {
+    const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as { job_stage: string; job_result: { url: string }[] | null };
+    return q.job_stage === 'SUCCESS' || q.job_stage === 'ERROR' ? q : undefined;
+  }, 120_000);
+  assert.equal(done.job_stage, 'SUCCESS', JSON.stringify(done));
+  const [width, height] = await sizeOf(done.job_result![0].url);
+  assert.ok(width > 90 && height === 70, `outpainted to the left: ${width}×${height}`);
+  // The same task through the all-in-one dialect: its warnings say the image prompt ran.
+  const task = (await (await fetch(`${server.url}/tasks/${job.job_id}`)).json()) as { warnings?: string[] };
+  assert.ok((task.warnings ?? []).some((w) => /demo IP-Adapter/.test(w)), JSON.stringify(task));
+});
