@@ -83,8 +83,9 @@ export function imagePromptFeeds(slots: readonly ImagePromptTokens[], layers: re
       const rows = (side: 'cond' | 'uncond') => active.map((slot) => slot[side][i]);
       const order = batch === 2 ? [rows('uncond'), rows('cond')] : [rows('cond')];
       const tokens = active.reduce((sum, slot) => sum + slot.cond[i].tokens, 0);
-      const kc = layer.keyChannels ?? active[0]?.cond[i].keyChannels ?? 0;
-      const vc = layer.valueChannels ?? active[0]?.cond[i].valueChannels ?? 0;
+      // Widths the graph leaves symbolic come from the adapter (0 tokens still need the right width).
+      const kc = layer.keyChannels ?? weighted[0]?.cond[i].keyChannels ?? 0;
+      const vc = layer.valueChannels ?? weighted[0]?.cond[i].valueChannels ?? 0;
       const k = new Float32Array(batch * tokens * kc);
       const v = new Float32Array(batch * tokens * vc);
       let ko = 0;

@@ -111,6 +111,9 @@ test('feeds: [uncond ; cond] rows at cfg, cond alone at cfg 1, slots concatenate
   assert.deepEqual(Array.from(early.ip_k_0.data), [-1, -1, -1, -1, -2, -2, 1, 1, 1, 1, 2, 2]);
   assert.deepEqual(Array.from(feeds(0.6, 1).ip_k_0.data), [2, 2]);
   assert.deepEqual(feeds(0.95, 2).ip_v_0.dims, [2, 0, 2]);
+  // A graph that leaves the widths symbolic: 0 tokens still carry the adapter's width.
+  const symbolic = imagePromptFeeds([{ cond: [tokens(1, 2)], uncond: [tokens(1, 2)], stop: 0.5, weight: 640 }], [{ index: 0 }]);
+  assert.deepEqual(symbolic(0.9, 2).ip_k_0.dims, [2, 0, 2]);
   assert.throws(() => imagePromptFeeds([{ cond: [tokens(1, 2)], uncond: [tokens(1, 2)], stop: 1, weight: 1 }], [{ index: 0 }, { index: 1 }]), /has 1 cross-attention layers but this UNet has 2/);
   assert.throws(() => imagePromptFeeds([{ cond: [tokens(1, 2)], uncond: [tokens(1, 2)], stop: 1, weight: 1 }], [{ index: 0, keyChannels: 640 }]), /2\/2 wide \(K\/V\) but the UNet's attn2 there takes 640/);
 });
