@@ -118,11 +118,17 @@ export class FaceCropper {
 
   async crop(image: Bitmap8, warnings: string[]): Promise<Bitmap8> {
     const file = await findFaceDetector(this.modelsDir);
-    if (!file) throw modelMissing(`FaceSwap needs a face detector: no .onnx under ${join(this.modelsDir, FACES_FOLDER)} (export RetinaFace-R50, Fooocus's detection_Resnet50_Final.pth, to ONNX there; see README)`, 'controlnet_image');
+    const folder = join(this.modelsDir, FACES_FOLDER);
+    if (!file) {
+      const message =
+        `FaceSwap needs a face detector: no .onnx under ${folder} ` +
+        "(export RetinaFace-R50, Fooocus's detection_Resnet50_Final.pth, to ONNX there; see README)";
+      throw modelMissing(message, 'controlnet_image');
+    }
     const say = (w: string) => {
       if (!warnings.includes(w)) warnings.push(w);
     };
-    if (file.isDemo) say(`FaceSwap faces found by the tiny demo face detector ${file.name}: install a real RetinaFace ONNX export under ${join(this.modelsDir, FACES_FOLDER)} (see README)`);
+    if (file.isDemo) say(`FaceSwap faces found by the tiny demo face detector ${file.name}: install a real RetinaFace ONNX export under ${folder} (see README)`);
     if (this.detector?.file.path !== file.path) {
       await this.detector?.release();
       this.detector = null;

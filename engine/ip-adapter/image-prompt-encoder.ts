@@ -44,8 +44,12 @@ export class ImagePromptEncoder {
 
   private async clipVision(warnings: string[]): Promise<ClipVisionEncoder> {
     const folder = await findClipVision(this.modelsDir);
-    if (!folder) throw modelMissing(`image prompts need a CLIP vision model: none under ${join(this.modelsDir, CLIP_VISION_FOLDER)} (convert clip_vision_vit_h.safetensors there; see README)`, 'controlnet_image');
-    if (folder.isDemo) say(warnings, `image prompts encoded by the tiny random-weight demo CLIP vision model ${folder.name}: install a real one under ${join(this.modelsDir, CLIP_VISION_FOLDER)} (see README)`);
+    const root = join(this.modelsDir, CLIP_VISION_FOLDER);
+    if (!folder) {
+      const message = `image prompts need a CLIP vision model: none under ${root} (convert clip_vision_vit_h.safetensors there; see README)`;
+      throw modelMissing(message, 'controlnet_image');
+    }
+    if (folder.isDemo) say(warnings, `image prompts encoded by the tiny random-weight demo CLIP vision model ${folder.name}: install a real one under ${root} (see README)`);
     if (this.clip?.folder.dir !== folder.dir) {
       await this.clip?.release();
       this.clip = null;

@@ -55,15 +55,25 @@ export interface UnetIpLayer {
 export type ImagePromptFeedFn = (progress: number, batch: 1 | 2) => Record<string, FeedTensor>;
 
 /** Checks the adapters fit the UNet's layers, weights every slot once, and returns the per-call feed builder. */
-export function imagePromptFeeds(slots: readonly ImagePromptTokens[], layers: readonly UnetIpLayer[]): ImagePromptFeedFn {
+export function imagePromptFeeds(
+  slots: readonly ImagePromptTokens[],
+  layers: readonly UnetIpLayer[],
+): ImagePromptFeedFn {
   for (const slot of slots) {
     if (slot.cond.length !== layers.length || slot.uncond.length !== layers.length) {
-      throw new EngineError('invalid-input', `the IP-Adapter has ${slot.cond.length} cross-attention layers but this UNet has ${layers.length}: use an adapter made for this checkpoint (the demo adapter fits only the demo checkpoint)`, { field: 'controlnet_image' });
+      const message =
+        `the IP-Adapter has ${slot.cond.length} cross-attention layers but this UNet has ${layers.length}: ` +
+        'use an adapter made for this checkpoint (the demo adapter fits only the demo checkpoint)';
+      throw new EngineError('invalid-input', message, { field: 'controlnet_image' });
     }
     for (const [i, layer] of layers.entries()) {
       const mine = slot.cond[i];
-      if ((layer.keyChannels !== undefined && layer.keyChannels !== mine.keyChannels) || (layer.valueChannels !== undefined && layer.valueChannels !== mine.valueChannels)) {
-        throw new EngineError('invalid-input', `IP-Adapter layer ${i} is ${mine.keyChannels}/${mine.valueChannels} wide (K/V) but the UNet's attn2 there takes ${layer.keyChannels}/${layer.valueChannels}: use an adapter made for this checkpoint`, { field: 'controlnet_image' });
+      const differs = (unet: number | undefined, adapter: number) => unet !== undefined && unet !== adapter;
+      if (differs(layer.keyChannels, mine.keyChannels) || differs(layer.valueChannels, mine.valueChannels)) {
+        const message =
+          `IP-Adapter layer ${i} is ${mine.keyChannels}/${mine.valueChannels} wide (K/V) but the UNet's attn2 ` +
+          `there takes ${layer.keyChannels}/${layer.valueChannels}: use an adapter made for this checkpoint`;
+        throw new EngineError('invalid-input', message, { field: 'controlnet_image' });
       }
     }
   }

@@ -116,8 +116,11 @@ export function rewriteForIpAdapter(model: ModelProto): ModelProto {
       const elemType = types.elemType(source) ?? onnx.TensorProto.DataType.FLOAT;
       const joined = `${source}/ip_concat`;
       renamed.set(source, joined);
-      inserted.set(source, onnx.NodeProto.create({ opType: 'Concat', name: `${layer.scope}/to_${kind}/IpConcat`, input: [source, input], output: [joined], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }));
-      const dim = [{ dimParam: 'batch_size' }, { dimParam: `ip_tokens` }, channels === undefined ? { dimParam: `ip_channels_${layer.index}_${kind}` } : { dimValue: channels }];
+      const axis = { name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 };
+      const name = `${layer.scope}/to_${kind}/IpConcat`;
+      inserted.set(source, onnx.NodeProto.create({ opType: 'Concat', name, input: [source, input], output: [joined], attribute: [axis] }));
+      const width = channels === undefined ? { dimParam: `ip_channels_${layer.index}_${kind}` } : { dimValue: channels };
+      const dim = [{ dimParam: 'batch_size' }, { dimParam: 'ip_tokens' }, width];
       inputs.push(onnx.ValueInfoProto.create({ name: input, type: { tensorType: { elemType, shape: { dim } } } }));
     }
   }
