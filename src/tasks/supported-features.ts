@@ -29,9 +29,13 @@ export function assertSupported(request: CommonRequest, modes: readonly TaskMode
     );
   }
   if (needsImagePrompts) {
-    const refused = [...new Set(request.controlnet_image.filter((slot) => slot.cn_img.kind !== 'none' && !ENGINE_IMAGE_PROMPT_TYPES.includes(slot.cn_type)).map((slot) => slot.cn_type))];
+    const sent = request.controlnet_image.filter((slot) => slot.cn_img.kind !== 'none').map((slot) => slot.cn_type);
+    const refused = [...new Set(sent.filter((type) => !ENGINE_IMAGE_PROMPT_TYPES.includes(type)))];
     if (refused.length > 0) {
-      throw new FeatureUnavailableError(`image prompts of type ${refused.join(', ')} are not supported by this engine yet (they need ControlNet models under models/controlnet); ${ENGINE_IMAGE_PROMPT_TYPES.join(' and ')} run (IP-Adapter)`);
+      throw new FeatureUnavailableError(
+        `image prompts of type ${refused.join(', ')} are not supported by this engine yet (they need ControlNet ` +
+          `models under models/controlnet); ${ENGINE_IMAGE_PROMPT_TYPES.join(' and ')} run (IP-Adapter)`,
+      );
     }
   }
   if (!modes.includes(mode)) {
