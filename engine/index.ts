@@ -26,6 +26,12 @@ export { findUpscaler, UPSCALE_MODELS_FOLDER } from './uov/upscaler-files.ts';
 export { findExpansionModel, type ExpansionModelFiles } from './expansion/expansion-files.ts';
 export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
+export { DEMO_CLIP_VISION, DEMO_FACE_IP_ADAPTER, DEMO_IP_ADAPTER, CLIP_VISION_FOLDER, IP_ADAPTER_FOLDER, findClipVision, findIpAdapter } from './ip-adapter/ip-adapter-files.ts';
+export { writeTinyClipVision, writeTinyIpAdapter } from './ip-adapter/tiny-ip-models.ts';
+export { ipUnsupportedReasonAt } from './ip-adapter/ip-attention-graph.ts';
+export { convertClipVision, convertIpAdapter } from './ip-adapter/convert/convert-files.ts';
+export { FACES_FOLDER, TINY_DEMO_FACE_DETECTOR_FILE, findFaceDetector } from './faces/face-cropper.ts';
+export { writeTinyFaceDetector } from './faces/tiny-face-detector.ts';
 export { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from './unet/model-sampling.ts';
 export { CAPTIONER_MISSING, TAGGER_MISSING, type DescribeKind } from './describe/describer.ts';
 export { DESCRIBE_FOLDER, findCaptioner, findTagger, TINY_DEMO_CAPTIONER_FOLDER, TINY_DEMO_TAGGER_FOLDER } from './describe/describe-files.ts';
@@ -36,6 +42,8 @@ export { writeTinyMaskModel } from './masks/tiny-mask-model.ts';
 export type { DescribeImageType, ToolReply, ToolRequest } from './tools/tools-protocol.ts';
 export type {
   EngineImageMessage,
+  EngineImagePrompt,
+  ImagePromptType,
   EngineInfo,
   EngineInputImage,
   EngineJob,

@@ -69,6 +69,26 @@ export interface EngineJob {
   /** PyraCanny / CPDS slots and their settings (fooocus-semantics.md §8.1–8.3); absent = none. */
   controlNet?: ControlNetJob;
   // ---- end ControlNet ----
+  /**
+   * Image prompts (fooocus-semantics.md §8): the slots that carry an image, in slot order, and the
+   * debug options of the preprocessors. Absent or empty = none. ImagePrompt and FaceSwap run through
+   * the IP-Adapter (engine/ip-adapter).
+   */
+  imagePrompts?: EngineImagePrompt[];
+  /** debugging_cn_preprocessor: return the first preprocessed image prompt instead of generating. */
+  isImagePromptPreprocessorDebug?: boolean;
+  /** skipping_cn_preprocessor: FaceSwap uses the whole image (no face crop). */
+  isImagePromptPreprocessorSkipped?: boolean;
+}
+
+export type ImagePromptType = 'ImagePrompt' | 'FaceSwap' | 'PyraCanny' | 'CPDS';
+
+export interface EngineImagePrompt {
+  type: ImagePromptType;
+  image: EngineInputImage;
+  /** Fraction of the schedule (progress 1 − t/999) after which the slot stops applying. */
+  stop: number;
+  weight: number;
 }
 
 // ---- ControlNet image prompts (issue 11, PyraCanny/CPDS) ----

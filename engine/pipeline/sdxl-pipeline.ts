@@ -45,6 +45,12 @@ import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } fro
 import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
 import { ControlNetModels } from '../controlnet/controlnet-models.ts';
 import { residualUnetPath } from '../controlnet/residual-unet-cache.ts';
+import { ImagePromptEncoder } from '../ip-adapter/image-prompt-encoder.ts';
+import { ipLayersOfInputs } from '../ip-adapter/ip-attention-graph.ts';
+import { ipUnetPath } from '../ip-adapter/ip-unet-cache.ts';
+import { imagePromptFeeds, type ImagePromptFeedFn } from '../ip-adapter/image-prompt-feeds.ts';
+import { readInputImage } from '../image/input-image.ts';
+import { FaceCropper as FaceCropperModel } from '../faces/face-cropper.ts';
 
 /** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
 export const FREEU_CACHE_FOLDER = '.freeu-cache';
@@ -82,6 +88,10 @@ export interface CheckpointWithLoras {
 
 /** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
 export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
+/** IP-rewritten UNets (engine/ip-adapter/ip-attention-graph.ts), beside the other caches. */
+export const IP_ADAPTER_CACHE_FOLDER = '.ip-adapter-cache';
+
+type ImagePromptTokensList = Parameters<typeof imagePromptFeeds>[0];
 
 /** UNets rewritten to take ControlNet residuals (engine/controlnet/residual-graph.ts), inside the models folder. */
 export const CONTROLNET_CACHE_FOLDER = '.controlnet-cache';
@@ -106,6 +116,9 @@ export class SdxlPipeline {
   private graphKernels: GraphStepKernels | null = null;
   /** ControlNet sessions (PyraCanny, CPDS), made on the first job with such a slot. */
   private controlNets: ControlNetModels | null = null;
+  /** CLIP vision, the IP-Adapters and the face detector, loaded on the first job with image prompts. */
+  private imagePromptEncoder: ImagePromptEncoder | null = null;
+  private faceCropper: FaceCropperModel | null = null;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
@@ -120,7 +133,14 @@ export class SdxlPipeline {
    * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
    * components it changes.
    */
-  async checkpointWithLoras(requested: string, loras: EngineJob['loras'], freeu = false, inpaint: InpaintEngineFiles | null = null, controlnet = false): Promise<CheckpointWithLoras> {
+  async checkpointWithLoras(
+    requested: string,
+    loras: EngineJob['loras'],
+    freeu = false,
+    inpaint: InpaintEngineFiles | null = null,
+    controlnet = false,
+    imagePrompts = false,
+  ): Promise<CheckpointWithLoras> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
@@ -143,6 +163,11 @@ export class SdxlPipeline {
     // Residuals before FreeU: the FreeU rewrite then sees skip + residual, ComfyUI's order.
     if (controlnet) merged.models.unet = await this.residualUnet(merged.models.unet);
     if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
+    if (imagePrompts) {
+      const rewritten = await ipUnetPath(merged.models.unet, join(this.options.modelsDir, IP_ADAPTER_CACHE_FOLDER), { folder: 'unet', log: this.log });
+      if ('reason' in rewritten) throw invalidInput('controlnet_image', `image prompts (IP-Adapter) cannot be applied to this UNet export: ${rewritten.reason}`);
+      merged.models.unet = rewritten.modelPath;
+    }
     const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({ model, loras: merged, plainUnet, hasInpaintEngine, inpaintWarnings });
     if (this.loaded?.name === name) {
       try {
@@ -212,6 +237,33 @@ export class SdxlPipeline {
     const controlNets = this.controlNets;
     this.controlNets = null;
     await controlNets?.release();
+    const encoder = this.imagePromptEncoder;
+    this.imagePromptEncoder = null;
+    await encoder?.release();
+    const faces = this.faceCropper;
+    this.faceCropper = null;
+    await faces?.release();
+  }
+
+  /**
+   * The ImagePrompt/FaceSwap slots' tokens (engine/ip-adapter), or the preprocessed images when the
+   * job asks for the preprocessor's output (debugging_cn_preprocessor).
+   */
+  private async ipAdapterTokens(job: EngineJob, ctx: JobContext, warnings: string[]): Promise<{ tokens: ImagePromptTokensList } | { debug: Bitmap8[] } | null> {
+    const slots = (job.imagePrompts ?? []).filter((slot) => slot.type === 'ImagePrompt' || slot.type === 'FaceSwap');
+    if (slots.length === 0) return null;
+    await ctx.reportProgress(2, 'Image processing ...');
+    const images = await Promise.all(slots.map((slot, i) => readInputImage(this.inputsDir(), slot.image, `controlnet_image.${i}.cn_img`)));
+    this.imagePromptEncoder ??= new ImagePromptEncoder(this.options.modelsDir, this.options.providers);
+    this.faceCropper ??= new FaceCropperModel(this.options.modelsDir, this.options.providers);
+    const faces = this.faceCropper;
+    const prepared = await this.imagePromptEncoder.prepare(
+      slots.map((slot, i) => ({ type: slot.type as 'ImagePrompt' | 'FaceSwap', image: images[i], stop: slot.stop, weight: slot.weight })),
+      { isPreprocessorSkipped: job.isImagePromptPreprocessorSkipped ?? false, faceCrop: (image, w) => faces.crop(image, w) },
+      warnings,
+    );
+    if (job.isImagePromptPreprocessorDebug) return { debug: prepared.preprocessed.slice(0, 1) };
+    return { tokens: prepared.tokens };
   }
 
   /** The step kernels for a UNet on `provider` (resolveStepMath). */
@@ -338,6 +390,8 @@ export class SdxlPipeline {
     const imageWarnings: string[] = [];
     const stage = requested.imageInput ? await preparePixels(requested, { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) }, ctx, imageWarnings) : ({ kind: 'text' } as const);
     if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
+    const ipTokens = await this.ipAdapterTokens(requested, ctx, imageWarnings);
+    if (ipTokens && 'debug' in ipTokens) return this.emitDirect(requested, { kind: 'direct', images: ipTokens.debug, isUpscaleFast: false }, ctx, imageWarnings);
     const job = stage.kind === 'inpaint' ? { ...requested, prompt: inpaintPrompt(requested.prompt, stage.input.additionalPrompt) } : requested;
     await ctx.reportProgress(2, 'Loading models ...');
     const sources = await this.prompts();
@@ -347,7 +401,14 @@ export class SdxlPipeline {
     const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
     const engineFiles = await inpaintEngineFiles(stage, this.options.modelsDir, imageWarnings);
     const isControlled = job.controlNet !== undefined && !job.controlNet.isPreprocessorDebug;
-    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(job.model, tagged.loras, job.freeu !== undefined, engineFiles, isControlled);
+    const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(
+      job.model,
+      tagged.loras,
+      job.freeu !== undefined,
+      engineFiles,
+      isControlled,
+      ipTokens !== null,
+    );
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings, ...inpaintWarnings];
     // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
@@ -375,6 +436,8 @@ export class SdxlPipeline {
     // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
     const sized: EngineJob = input ? { ...job, width: input.width, height: input.height, ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}) } : job;
     const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    // Image tokens go to the base UNet only: Fooocus patches final_unet, never the refiner.
+    const ipFeeds: ImagePromptFeedFn | undefined = ipTokens ? imagePromptFeeds(ipTokens.tokens, ipLayersOfInputs(model.unet.inputs)) : undefined;
     const baseUnet = input?.headFeed && hasInpaintEngine ? model.unet.withFeeds({ [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] } }) : model.unet;
     // ---- ControlNet (engine/controlnet): maps at the generation size; the debug preprocessor returns them ----
     this.controlNets ??= new ControlNetModels(this.options.modelsDir, this.options.providers);
@@ -398,6 +461,7 @@ export class SdxlPipeline {
       modelSampling: plan.modelSampling,
       freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
       onUnetCall: this.options.onUnetCall,
+      imagePromptFeeds: refiner ? undefined : ipFeeds,
       kernels,
       // Dropped when the refiner takes over (fooocus-semantics.md §8.3).
       residualFeeds: !refiner && control?.kind === 'control' ? control.residualFeeds : undefined,

@@ -67,6 +67,8 @@ export interface DenoiserSettings {
   onUnetCall?: UnetCallObserver;
   /** ControlNet residuals for a residual-taking UNet (engine/controlnet/control-residuals.ts), added to every call's feeds. */
   residualFeeds?: (feeds: Readonly<Record<string, FeedTensor>>, sigma: number) => Promise<Record<string, FeedTensor>>;
+  /** The image-token feeds of an IP-rewritten UNet for this call (engine/ip-adapter/image-prompt-feeds.ts). */
+  imagePromptFeeds?: (progress: number, batch: 1 | 2) => Record<string, FeedTensor>;
   /** Where the per-step arithmetic runs (engine/step-kernels); default JavaScript. */
   kernels?: StepKernels;
 }
@@ -116,6 +118,7 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       freeuScales: s.freeuScales,
     });
     if (s.residualFeeds) Object.assign(feeds, await s.residualFeeds(feeds, sigma));
+    if (s.imagePromptFeeds) Object.assign(feeds, s.imagePromptFeeds(progress, batch));
     const output = await s.unet.run(feeds);
     const alpha = batch === 2 ? sharpnessWeight(sharpness, progress) : 0;
     const denoised = await kernels.guide({

@@ -52,6 +52,11 @@ export class UnetRunner {
     return this.session.inputs.map((i) => i.name);
   }
 
+  /** The inputs the export declares (an IP-rewritten UNet adds ip_k_<i> / ip_v_<i>: engine/ip-adapter). */
+  get inputs(): OnnxSession['inputs'] {
+    return this.session.inputs;
+  }
+
   /** The execution provider the UNet runs on (the step loop's arithmetic follows it: engine/step-kernels). */
   get provider(): string {
     return this.session.provider;

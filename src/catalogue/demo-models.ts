@@ -5,6 +5,19 @@ import {
   findControlNet,
   TINY_DEMO_CONTROLNET_NAME,
   writeTinyControlNet,
+  CLIP_VISION_FOLDER,
+  DEMO_CLIP_VISION,
+  DEMO_FACE_IP_ADAPTER,
+  DEMO_IP_ADAPTER,
+  FACES_FOLDER,
+  findClipVision,
+  findFaceDetector,
+  findIpAdapter,
+  IP_ADAPTER_FOLDER,
+  TINY_DEMO_FACE_DETECTOR_FILE,
+  writeTinyClipVision,
+  writeTinyFaceDetector,
+  writeTinyIpAdapter,
   findUpscaler,
   listCheckpoints,
   TINY_DEMO_MODEL_NAME,
@@ -52,4 +65,27 @@ export async function ensureDemoControlNet(config: Config, logger: Logger): Prom
   if ((await findControlNet(config.modelsDir, 'PyraCanny')) !== null || (await findControlNet(config.modelsDir, 'CPDS')) !== null) return;
   logger.info(`no ControlNet under ${join(config.modelsDir, CONTROLNET_FOLDER)}: writing the tiny demo ControlNet '${TINY_DEMO_CONTROLNET_NAME}'`);
   await writeTinyControlNet(join(config.modelsDir, CONTROLNET_FOLDER, TINY_DEMO_CONTROLNET_NAME));
+}
+
+/**
+ * With no real model of the IP-Adapter family installed (CLIP vision, the ImagePrompt and FaceSwap
+ * adapters, the face detector), writes each one's demo, so image prompts run out of the box and
+ * say so (engine/ip-adapter/tiny-ip-models.ts, engine/faces/tiny-face-detector.ts).
+ */
+export async function ensureDemoImagePromptModels(config: Config, logger: Logger): Promise<void> {
+  if (!config.isDemoModelEnabled) return;
+  const dir = config.modelsDir;
+  if ((await findClipVision(dir)) === null) {
+    logger.info(`no CLIP vision model under ${join(dir, CLIP_VISION_FOLDER)}: writing the tiny demo '${DEMO_CLIP_VISION}'`);
+    await writeTinyClipVision(join(dir, CLIP_VISION_FOLDER, DEMO_CLIP_VISION));
+  }
+  for (const [kind, name, seed] of [['ImagePrompt', DEMO_IP_ADAPTER, 4202], ['FaceSwap', DEMO_FACE_IP_ADAPTER, 4303]] as const) {
+    if (!('reason' in (await findIpAdapter(dir, kind)))) continue;
+    logger.info(`no ${kind} IP-Adapter under ${join(dir, IP_ADAPTER_FOLDER)}: writing the tiny demo '${name}'`);
+    await writeTinyIpAdapter(join(dir, IP_ADAPTER_FOLDER, name), seed);
+  }
+  if ((await findFaceDetector(dir)) === null) {
+    logger.info(`no face detector under ${join(dir, FACES_FOLDER)}: writing the tiny demo '${TINY_DEMO_FACE_DETECTOR_FILE}'`);
+    await writeTinyFaceDetector(join(dir, FACES_FOLDER, TINY_DEMO_FACE_DETECTOR_FILE));
+  }
 }

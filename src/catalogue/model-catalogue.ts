@@ -16,7 +16,13 @@ import {
   checkpointDir,
   controlNetInstallHint,
   findControlNet,
+  CLIP_VISION_FOLDER,
+  FACES_FOLDER,
+  findClipVision,
   findExpansionModel,
+  findFaceDetector,
+  findIpAdapter,
+  ipUnsupportedReasonAt,
   FOOOCUS_STYLE_NAMES,
   freeuUnsupportedReasonAt,
   listCheckpoints,
@@ -84,6 +90,26 @@ export class ModelCatalogue {
   /** Why this checkpoint cannot serve as a refiner (not an SDXL-family UNet), or null when it can or cannot be told here. */
   refinerUnavailable(modelName: string): Promise<string | null> {
     return this.checkUnetGraph(modelName, 'refiner', refinerUnsupportedReasonAt);
+  }
+
+  async imagePromptModelsMissing(types: readonly string[], isFaceCropSkipped: boolean): Promise<string | null> {
+    const dir = this.options.modelsDir;
+    const missing: string[] = [];
+    if ((await findClipVision(dir)) === null) missing.push(`a CLIP vision model under ${join(dir, CLIP_VISION_FOLDER)}/<name>/ (convert clip_vision_vit_h.safetensors; see README)`);
+    for (const kind of ['ImagePrompt', 'FaceSwap'] as const) {
+      if (!types.includes(kind)) continue;
+      const found = await findIpAdapter(dir, kind);
+      if ('reason' in found) missing.push(found.reason);
+    }
+    if (types.includes('FaceSwap') && !isFaceCropSkipped && (await findFaceDetector(dir)) === null) {
+      missing.push(`a face detector under ${join(dir, FACES_FOLDER)}/ (a RetinaFace ONNX export; see README)`);
+    }
+    return missing.length > 0 ? missing.join('; ') : null;
+  }
+
+  /** Why this checkpoint's UNet has no attn2 K/V projections to rewrite, or null when it has (or cannot be told here). */
+  imagePromptUnetUnavailable(modelName: string): Promise<string | null> {
+    return this.checkUnetGraph(modelName, 'ip-adapter', ipUnsupportedReasonAt);
   }
 
   private async checkUnetGraph(modelName: string, check: string, reasonAt: (path: string) => Promise<string | undefined>): Promise<string | null> {

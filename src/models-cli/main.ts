@@ -1,11 +1,12 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
- * | remove <name> [--kind K]`, with `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
+ * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { list, pull, remove, type CliContext } from './commands.ts';
+import { convert } from './convert.ts';
 import { HubClient } from './hub-client.ts';
 import { KIND_NAMES, parseKind } from './model-kinds.ts';
 
@@ -15,6 +16,9 @@ const USAGE = `usage: npm run models -- <command> [options]
        [--kind ${KIND_NAMES.join('|')}] (default checkpoint: the diffusers-ONNX layout only)
        [--subfolder S] [--name N]
   remove <name> [--kind K]
+  convert ip-adapter <file.safetensors>  our ONNX conversion into models/ip_adapter/<name>/
+       [--name N] [--negative fooocus_ip_negative.safetensors]
+  convert clip-vision <file.safetensors> our ONNX conversion into models/clip_vision/<name>/ [--name N]
 options: --models-dir DIR (default ./models)  --hub-endpoint URL (default $HF_ENDPOINT or https://huggingface.co)
 env: HF_TOKEN for gated or private repos`;
 
@@ -28,10 +32,11 @@ export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: 
       kind: { type: 'string' },
       subfolder: { type: 'string' },
       name: { type: 'string' },
+      negative: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command, target] = positionals;
+  const [command, target, source] = positionals;
   if (values.help || !command) {
     out(USAGE);
     return values.help ? 0 : 2;
@@ -55,6 +60,10 @@ export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: 
     case 'remove':
       if (!target) throw new Error('remove needs a model name');
       await remove(ctx, target, kind);
+      return 0;
+    case 'convert':
+      if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors file');
+      await convert({ modelsDir: ctx.modelsDir, what: target, source: resolve(source), name: values.name, negative: values.negative ? resolve(values.negative) : undefined, out });
       return 0;
     default:
       out(USAGE);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
-import { ensureDemoCheckpoint, ensureDemoControlNet, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
+import { ensureDemoCheckpoint, ensureDemoControlNet, ensureDemoImagePromptModels, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
 import { ensureDemoToolModels } from '../catalogue/tool-demo-models.ts';
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
@@ -96,6 +96,7 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   await ensureDemoUpscaler(config, logger);
   await ensureDemoToolModels(config, logger);
   await ensureDemoControlNet(config, logger);
+  await ensureDemoImagePromptModels(config, logger);
   const clock = { now: overrides.now ?? Date.now };
   const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({

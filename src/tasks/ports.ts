@@ -79,6 +79,13 @@ export interface ModelFacts {
   refinerUnavailable(modelName: string): Promise<string | null>;
   /** Why a ControlNet image-prompt type cannot run (no model, no demo), or null when it can; absent = not checked here. */
   controlNetUnavailable?(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null>;
+  /**
+   * What image prompts of these types need and is not installed (CLIP vision, the type's IP-Adapter,
+   * the face detector unless the face crop is skipped), or null when all is there.
+   */
+  imagePromptModelsMissing(types: readonly string[], isFaceCropSkipped: boolean): Promise<string | null>;
+  /** Why this checkpoint's UNet cannot take IP-Adapter image tokens, or null when it can (or cannot be told before running). */
+  imagePromptUnetUnavailable(modelName: string): Promise<string | null>;
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
   readonly demoModelName: string | null;
 }

@@ -1,8 +1,8 @@
 /**
- * What the engine can run. Text to image, upscale/vary, inpaint/outpaint and the ControlNet image
- * prompts (PyraCanny, CPDS) run; a request that needs an image-prompt type the engine does not run
- * (IP-Adapter: ImagePrompt, FaceSwap) is refused before anything else is done for it, saying so,
- * rather than silently rendering without it (DECISIONS §3: never a fake result).
+ * What the engine can run: text to image, upscale/vary, inpaint/outpaint and the four image-prompt
+ * types (PyraCanny and CPDS through ControlNet, ImagePrompt and FaceSwap through IP-Adapter). A
+ * request with a slot type an engine cannot run is refused before anything else is done for it,
+ * saying so, rather than silently rendering without it (DECISIONS §3: never a fake result).
  */
 import type { CommonRequest, ControlNetType, TaskMode } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
@@ -11,8 +11,8 @@ import { FeatureUnavailableError } from '../errors.ts';
 /** The task modes the engine runs today. */
 export const ENGINE_TASK_MODES: readonly TaskMode[] = ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'];
 
-/** The image-prompt types the engine runs (engine/controlnet); ImagePrompt and FaceSwap need IP-Adapter. */
-export const ENGINE_IMAGE_PROMPT_TYPES: readonly ControlNetType[] = ['PyraCanny', 'CPDS'];
+/** The image-prompt types the engine runs (engine/controlnet and engine/ip-adapter). */
+export const ENGINE_IMAGE_PROMPT_TYPES: readonly ControlNetType[] = ['PyraCanny', 'CPDS', 'ImagePrompt', 'FaceSwap'];
 
 /**
  * Fooocus runs image prompts ('cn' goal) when the tab is `ip` or either mixing flag is set
@@ -32,7 +32,7 @@ export function assertSupported(request: CommonRequest, modes: readonly TaskMode
     request.controlnet_image.forEach((slot, i) => {
       if (slot.cn_img.kind === 'none' || imagePromptTypes.includes(slot.cn_type)) return;
       throw new FeatureUnavailableError(
-        `image prompt type '${slot.cn_type}' (controlnet_image slot ${i + 1}) is not supported yet: it needs IP-Adapter (a CLIP ViT-H vision encoder under models/clip_vision and IP-Adapter models under models/ip_adapter), which this server does not run; the types that run are ${imagePromptTypes.join(', ')}`,
+        `image prompt type '${slot.cn_type}' (controlnet_image slot ${i + 1}) is not supported yet: this engine does not run it; the types that run are ${imagePromptTypes.join(', ')}`,
       );
     });
   }

@@ -13,7 +13,7 @@ import type { TaskRunner } from './task.runner.ts';
 import type { IdempotencyTag, IdempotentTask, TaskQuery, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
 import type { ClientText } from './client-text.ts';
-import { controlNetSlotsOf, refinerOf, toEngineJob } from './to-engine-job.ts';
+import { controlNetSlotsOf, imagePromptTypesOf, refinerOf, toEngineJob } from './to-engine-job.ts';
 
 export interface TaskServiceOptions {
   /** Waiting + running, both dialects; 0 = unlimited. */
@@ -97,6 +97,7 @@ export class TaskService {
     await this.assertWebhookTarget(request.webhook_url);
     await this.assertQueueRoom(dialect, adapted);
     const resolved = await this.deps.inputs.resolve(request, adapted.fieldNames);
+    await this.assertImagePromptModels(request);
     // The engine mapping reads the stored images (sizes), so its warnings come after resolving.
     const warnings = this.warningsFor({ ...adapted, request: resolved.request });
     // As FooocusAPI, an empty webhook_url is replaced by --webhook-url before the request is stored,
@@ -146,6 +147,21 @@ export class TaskService {
         throw new InvalidFieldError('refiner_model_name', msg, { input: refiner.model });
       }
     }
+  }
+
+  /**
+   * IP-Adapter image prompts need CLIP vision, their type's adapter (and for FaceSwap a face
+   * detector) and a UNet whose attn2 can be rewritten. Checked after the images are resolved, so a
+   * bad image is still answered as the bad image it is; nothing has been stored yet.
+   */
+  private async assertImagePromptModels(request: AdaptResult['request']): Promise<void> {
+    const { models } = this.deps;
+    const ipTypes = imagePromptTypesOf(request).filter((type) => type === 'ImagePrompt' || type === 'FaceSwap');
+    if (ipTypes.length === 0) return;
+    const missing = await models.imagePromptModelsMissing(ipTypes, request.skipping_cn_preprocessor);
+    if (missing) throw new FeatureUnavailableError(`image prompts (${[...new Set(ipTypes)].join(', ')}) need models that are not installed: ${missing}`);
+    const reason = await models.imagePromptUnetUnavailable(request.base_model_name);
+    if (reason) throw new InvalidFieldError('controlnet_image', `controlnet_image: IP-Adapter image prompts cannot be applied to the UNet export of '${request.base_model_name}' (${reason})`, { input: null });
   }
 
   /** The client's own webhook_url (the operator's --webhook-url is trusted). */

@@ -2,9 +2,9 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { ControlNetJob, ControlNetSlotJob, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
+import type { ControlNetJob, ControlNetSlotJob, EngineImagePrompt, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
-import type { CommonRequest, ImageInput, PerformanceSelection } from '../../adapters/common-request.ts';
+import type { CommonRequest, ImageInput, PerformanceSelection, TaskMode } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 
 interface PerformanceMode {
@@ -72,8 +72,28 @@ function imageModeOf(request: CommonRequest): ReturnType<typeof deriveTaskMode> 
 }
 
 /**
+ * Image prompts run on the image-prompt tab or with either mixing flag (fooocusapi-new.md §9):
+ * every slot with an image, in slot order.
+ */
+export function imagePromptsOf(request: CommonRequest): EngineImagePrompt[] {
+  if (!isImagePromptOn(request)) return [];
+  return request.controlnet_image.flatMap((slot, i) =>
+    slot.cn_img.kind === 'none' ? [] : [{ type: slot.cn_type, image: storedImage(slot.cn_img, `controlnet_image.${i}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }],
+  );
+}
+
+function isImagePromptOn(request: CommonRequest): boolean {
+  return request.current_tab === 'ip' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+}
+
+/** The types of the image prompts that will run (before the images are resolved). */
+export function imagePromptTypesOf(request: CommonRequest): EngineImagePrompt['type'][] {
+  return isImagePromptOn(request) ? request.controlnet_image.filter((slot) => slot.cn_img.kind !== 'none').map((slot) => slot.cn_type) : [];
+}
+
+/**
  * Upscale/vary or inpaint/outpaint as the task's mode says (adapters/current-tab.ts, the tab rules
- * of fooocusapi-new.md §9; imageModeOf for the mixing flags); undefined for text to image.
+ * of fooocusapi-new.md §9, with the mixing flags); undefined for text to image.
  */
 export function imageInputOf(request: CommonRequest, warnings: string[]): EngineJob['imageInput'] {
   const mode = imageModeOf(request);
@@ -163,6 +183,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   const warnings: string[] = [];
   const imageInput = imageInputOf(request, warnings);
   const controlNet = controlNetOf(request);
+  const imagePrompts = imagePromptsOf(request);
   // Fast 2x returns the super-resolved image without processing the prompt (fooocus-semantics.md §6).
   const isPromptless = imageInput?.kind === 'upscale-or-vary' && imageInput.method === 'Upscale (Fast 2x)';
   const mode = PERFORMANCE_MODES[request.performance_selection];
@@ -218,6 +239,7 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     ...(refiner ? { refiner } : {}),
     ...(imageInput ? { imageInput } : {}),
     ...(controlNet ? { controlNet } : {}),
+    ...(imagePrompts.length > 0 ? { imagePrompts, isImagePromptPreprocessorDebug: request.debugging_cn_preprocessor, isImagePromptPreprocessorSkipped: request.skipping_cn_preprocessor } : {}),
   };
   return { job, warnings };
 }

@@ -109,10 +109,10 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   }
 
   test('a mode the engine cannot run (503): nothing decoded, fetched or written', async () => {
-    const server = await startTestServer({ config: { allowPrivateUrls: true } });
+    // An engine without the image-prompt mode.
+    const server = await startTestServer({ config: { allowPrivateUrls: true }, overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint'] } });
     try {
       const rows = await taskCount(server);
-      // The default slot type, ImagePrompt, needs IP-Adapter models the engine does not run yet.
       await expectNothingDone(server, await generate(server, { controlnet_image: [{ cn_img: imageUrl }] }), 503);
       const form = requestsForm({}, { cn_img1: png });
       await expectNothingDone(server, await postForm(server, '/v1/generation/image-prompt', form), 503);

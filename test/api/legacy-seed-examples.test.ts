@@ -2,10 +2,15 @@
  * Every request example of the original Fooocus-API v1/v2 document
  * (shared/seeds/fooocus-api-v1v2-doc.en.txt), issued as written, against the real app with the
  * scripted engine. Synthetic images stand in for examples/imgs/{bear.jpg,s.jpg,m.png}. Upscale/vary
- * and inpaint/outpaint reach the engine as image jobs; image prompts (ControlNet/IP-Adapter) answer
- * 503 after their parsing, validation and adaptation.
+ * and inpaint/outpaint reach the engine as image jobs; image prompts reach it as its image-prompt
+ * slots (IP-Adapter types).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTinyCheckpoint } from '../../engine/models/tiny-checkpoint.ts';
+import { writeImagePromptModels } from '../fixtures/ip-adapter-models.ts';
 import { after, before, describe, test } from 'node:test';
 import { makeJpeg, makePng } from '../fixtures/images.ts';
 import {
@@ -28,6 +33,7 @@ import { startTestServer, TEST_MODEL, type TestServer } from '../fixtures/test-s
 import type { EngineJob } from '../../engine/protocol.ts';
 
 let server: TestServer;
+let root: string;
 let bear: Buffer;
 let source: Buffer;
 let mask: Buffer;
@@ -35,13 +41,20 @@ const b64 = (bytes: Buffer) => bytes.toString('base64');
 const isPng = (b: Buffer) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 
 before(async () => {
-  server = await startTestServer();
+  // A tiny checkpoint (its UNet graph is checked for attn2 sites) and the IP-Adapter demo models: image prompts are accepted.
+  root = await mkdtemp(join(tmpdir(), 'fooocus-api-seeds-'));
+  await writeTinyCheckpoint(join(root, 'models', 'checkpoints', TEST_MODEL));
+  await writeImagePromptModels(join(root, 'models'));
+  server = await startTestServer({ root, hasTestModel: false });
   server.engine.defaultScript = { steps: 2, stepMs: 1 };
   bear = await makeJpeg(64, 48);
   source = await makeJpeg(48, 64);
   mask = await makePng(48, 64, [255, 255, 255, 255]);
 });
-after(async () => server.close());
+after(async () => {
+  await server.close();
+  await rm(root, { recursive: true, force: true });
+});
 
 function assertJobShape(job: AsyncJobResponse): void {
   assert.deepEqual(Object.keys(job), JOB_KEYS);
@@ -55,11 +68,16 @@ function assertResultShape(result: GeneratedImageResult): void {
   assert.match(result.seed, /^\d+$/);
 }
 
-async function assertImageModeUnavailable(res: Response): Promise<void> {
+/** Accepted, run to the end, and the engine got these image-prompt slots (type, stop, weight) with stored images. */
+async function assertRunsWithImagePrompts(res: Response, slots: [string, number, number][]): Promise<void> {
   const text = await res.text();
-  assert.equal(res.status, 503, text);
-  // These examples send ImagePrompt slots, which need IP-Adapter (not run yet); PyraCanny/CPDS run.
-  assert.match((JSON.parse(text) as { detail: string }).detail, /image prompt type 'ImagePrompt' \(controlnet_image slot 1\) is not supported yet: it needs IP-Adapter/);
+  assert.equal(res.status, 200, text);
+  const body = JSON.parse(text) as AsyncJobResponse | GeneratedImageResult[];
+  if (!Array.isArray(body)) assert.equal((await pollUntilDone(server, body.job_id)).job_stage, 'SUCCESS');
+  else assert.equal(body[0]?.finish_reason, 'SUCCESS');
+  const prompts = server.engine.jobs.at(-1)?.imagePrompts ?? [];
+  assert.deepEqual(prompts.map((p) => [p.type, p.stop, p.weight]), slots);
+  for (const prompt of prompts) assert.ok(prompt.image.file && prompt.image.width > 0, 'a stored input image');
 }
 
 /** Accepted (a job of `jobType`, or a sync result list), run to the end, and the engine got this image job. */
@@ -209,12 +227,13 @@ describe('image-prompt', () => {
     await assertRunsOnEngine(await postForm(server, '/v1/generation/image-prompt', form), 'Image Inpaint or Outpaint', (input) => assert.ok(input.kind === 'inpaint' && input.mask));
   });
 
-  test('v1: the image prompt example (cn_img1, cn_img2; image_prompts as Python reprs) answers 503', async () => {
+  test('v1: the image prompt example (cn_img1, cn_img2; image_prompts as Python reprs) runs both slots', async () => {
     const form = requestsForm({ prompt: '1girl sitting on the chair', image_prompts: [ipRepr, ipRepr] }, { cn_img1: bear, cn_img2: source });
-    await assertImageModeUnavailable(await postForm(server, '/v1/generation/image-prompt', form));
+    // v1 has no image_prompts field: the cn slots take ImagePrompt's own defaults (stop 0.5, weight 0.6).
+    await assertRunsWithImagePrompts(await postForm(server, '/v1/generation/image-prompt', form), [['ImagePrompt', 0.5, 0.6], ['ImagePrompt', 0.5, 0.6]]);
   });
 
-  test('v2: the image extend and inpaint examples (no image prompt) run as outpaint and inpaint; the image prompt example answers 503', async () => {
+  test('v2: the image extend and inpaint examples (no image prompt) run as outpaint and inpaint; the image prompt example runs both slots', async () => {
     await assertRunsOnEngine(
       await postLegacyJson(server, '/v2/generation/image-prompt', { input_image: b64(bear), outpaint_selections: ['Left', 'Right'], image_prompts: [] }),
       'Image Prompt',
@@ -232,10 +251,10 @@ describe('image-prompt', () => {
         { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
       ],
     };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/image-prompt', imagePrompts));
+    await assertRunsWithImagePrompts(await postLegacyJson(server, '/v2/generation/image-prompt', imagePrompts), [['ImagePrompt', 0.6, 0.6], ['ImagePrompt', 0.6, 0.6]]);
   });
 
-  test('v2 text-to-image-with-ip: the documented example (two image prompts) answers 503', async () => {
+  test('v2 text-to-image-with-ip: the documented example (two image prompts) runs both slots', async () => {
     const params = {
       prompt: 'A bear',
       image_prompts: [
@@ -243,7 +262,7 @@ describe('image-prompt', () => {
         { cn_img: b64(bear), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
       ],
     };
-    await assertImageModeUnavailable(await postLegacyJson(server, '/v2/generation/text-to-image-with-ip', params));
+    await assertRunsWithImagePrompts(await postLegacyJson(server, '/v2/generation/text-to-image-with-ip', params), [['ImagePrompt', 0.6, 0.6], ['ImagePrompt', 0.6, 0.6]]);
   });
 
   test('v2 text-to-image-with-ip without image prompts runs as text to image', async () => {

@@ -43,6 +43,8 @@ const OTHER_STORED: ImageInput = { kind: 'stored', file: 'b.png', width: 80, hei
 const UOV = { uov_input_image: STORED, uov_method: 'Vary (Subtle)', current_tab: 'uov' } as const satisfies Partial<CommonRequest>;
 const INPAINT = { inpaint_input_image: STORED, current_tab: 'inpaint' } as const satisfies Partial<CommonRequest>;
 const IMAGE_PROMPT: Partial<CommonRequest> = { controlnet_image: [{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'PyraCanny' }], current_tab: 'ip' };
+/** An IP-Adapter slot (the types the engine runs). */
+const IP_SLOT: Partial<CommonRequest> = { controlnet_image: [{ cn_img: OTHER_STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }], current_tab: 'ip' };
 const ENHANCE: Partial<CommonRequest> = { enhance_checkbox: true };
 const REFINER: Partial<CommonRequest> = { refiner_model_name: 'sd_xl_refiner_1.0.safetensors' };
 
@@ -377,4 +379,36 @@ test('the performance LoRA travels base-only (not merged into the refiner); perf
   assert.equal(lightning.refinerSwitch, 1, 'restricted modes force refiner_switch 1.0');
   const speed = jobOf({ performance_selection: 'Speed', refiner_switch: 0.6, overwrite_switch: 12 });
   assert.deepEqual([speed.performance, speed.refinerSwitch, speed.overwriteSwitch], ['Speed', 0.6, 12]);
+});
+
+test('image prompts: every slot with an image on the ip tab, as (type, image, stop, weight); the mixing flags add upscale/vary or inpaint', () => {
+  const slots: CommonRequest['controlnet_image'] = [
+    { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+    { cn_img: { kind: 'none' }, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+    { cn_img: OTHER_STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' },
+  ];
+  const ip = jobOf({ controlnet_image: slots, current_tab: 'ip' });
+  assert.deepEqual(ip.imagePrompts, [
+    { type: 'ImagePrompt', image: { file: 'a.png', width: 64, height: 64 }, stop: 0.5, weight: 0.6 },
+    { type: 'FaceSwap', image: { file: 'b.png', width: 80, height: 48 }, stop: 0.9, weight: 0.75 },
+  ]);
+  assert.equal(ip.imageInput, undefined, 'the ip tab alone runs no upscale/vary or inpaint');
+  assert.deepEqual([ip.isImagePromptPreprocessorDebug, ip.isImagePromptPreprocessorSkipped], [false, false]);
+  // On the uov tab, image prompts (here in slot 3 only) run only with a mixing flag.
+  assert.equal(jobOf({ ...UOV, controlnet_image: slots.slice(1) }).imagePrompts, undefined);
+  const mixedUov = jobOf({ ...UOV, controlnet_image: slots.slice(1), mixing_image_prompt_and_vary_upscale: true });
+  assert.deepEqual([mixedUov.imageInput?.kind, mixedUov.imagePrompts?.length], ['upscale-or-vary', 1]);
+  // On the ip tab, the uov image needs the flag too (fooocusapi-new.md §9).
+  assert.equal(jobOf({ ...UOV, ...IP_SLOT }).imageInput, undefined);
+  assert.equal(jobOf({ ...UOV, ...IP_SLOT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind, 'upscale-or-vary');
+  assert.equal(jobOf({ ...INPAINT, ...IP_SLOT, mixing_image_prompt_and_inpaint: true }).imageInput?.kind, 'inpaint');
+  assert.equal(jobOf({ ...INPAINT, ...IP_SLOT }).imageInput, undefined);
+});
+
+test('image prompts: ImagePrompt and FaceSwap are accepted; a ControlNet type is refused with 503 naming it', () => {
+  assert.doesNotThrow(() => assertSupported(base(IP_SLOT)));
+  assert.doesNotThrow(() => assertSupported(base({ ...IP_SLOT, controlnet_image: [{ cn_img: STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }] })));
+  const reply = answered(() => assertSupported(base({ controlnet_image: [{ cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }, { cn_img: STORED, cn_stop: 0.5, cn_weight: 1, cn_type: 'CPDS' }], current_tab: 'ip' })));
+  assert.equal(reply.status, 503);
+  assert.match(reply.body, /CPDS are not supported by this engine yet/);
 });

@@ -1,0 +1,37 @@
+/**
+ * `convert ip-adapter|clip-vision <file.safetensors>`: our conversions (engine/ip-adapter/convert)
+ * of Fooocus's IP-Adapter and CLIP vision files into the ONNX graphs the engine loads, written to
+ * models/ip_adapter/<name>/ and models/clip_vision/<name>/ (name: --name, else the file's stem).
+ */
+import { basename, join } from 'node:path';
+import { CLIP_VISION_FOLDER, convertClipVision, convertIpAdapter, IP_ADAPTER_FOLDER } from '../../engine/index.ts';
+
+export interface ConvertOptions {
+  modelsDir: string;
+  what: string;
+  source: string;
+  name?: string;
+  /** fooocus_ip_negative.safetensors, copied beside the adapter. */
+  negative?: string;
+  out: (line: string) => void;
+}
+
+export async function convert(options: ConvertOptions): Promise<void> {
+  const name = options.name ?? basename(options.source).replace(/\.(safetensors|bin|pth)$/i, '');
+  if (/\.(bin|pth)$/i.test(options.source)) {
+    throw new Error(`${options.source}: a pickled PyTorch file; convert it to .safetensors first (README "IP-Adapter and CLIP vision"), or use the .safetensors the IP-Adapter repo publishes`);
+  }
+  if (options.what === 'ip-adapter') {
+    const dir = join(options.modelsDir, IP_ADAPTER_FOLDER, name);
+    const result = await convertIpAdapter(options.source, dir, { negative: options.negative });
+    options.out(`${dir}: resampler.onnx (${result.tokens} image tokens) and to_kv.onnx (${result.layers} cross-attention layers)${options.negative ? ' and ip_negative.safetensors' : ''}`);
+    return;
+  }
+  if (options.what === 'clip-vision') {
+    const dir = join(options.modelsDir, CLIP_VISION_FOLDER, name);
+    const result = await convertClipVision(options.source, dir);
+    options.out(`${dir}: model.onnx (${result.imageSize}² input, ${result.tokens}×${result.hidden} penultimate hidden states)`);
+    return;
+  }
+  throw new Error(`convert: '${options.what}' is unknown; convert ip-adapter|clip-vision <file.safetensors>`);
+}
