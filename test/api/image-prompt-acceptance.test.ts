@@ -43,14 +43,14 @@ test('no CLIP vision, adapter or face detector installed (demo off): 503 naming 
   }
 });
 
-test('a UNet export without attn2 K/V projections: 422 on controlnet_image; a ControlNet type: 503 naming it', async () => {
+test('a UNet export without attn2 K/V projections: 422 on controlnet_image; a ControlNet type without its model: 503 naming the folder', async () => {
   const server = await startTestServer();
   try {
     await writeImagePromptModels(join(server.root, 'models'));
     const text = await refused(server, slot('ImagePrompt'), 422);
     assert.match(text, /"loc":\["body","controlnet_image"\]/);
     assert.match(text, /attn2/);
-    assert.match(await refused(server, slot('PyraCanny'), 503), /PyraCanny are not supported by this engine yet/);
+    assert.match(await refused(server, slot('PyraCanny'), 503), /models\/controlnet/);
   } finally {
     await server.close();
   }

@@ -141,8 +141,13 @@ test('all-in-one: mixing_image_prompt_and_vary_upscale runs Vary with a PyraCann
   assert.ok(row.warnings.some((w) => DEMO_WARNING.test(w)), row.warnings.join(' | '));
 });
 
-test('an ImagePrompt slot is refused with 503 naming IP-Adapter; nothing runs', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, controlnet_image: [{ cn_img: b64(photo), cn_type: 'ImagePrompt' }] }) });
-  assert.equal(res.status, 503);
-  assert.match(await res.text(), /IP-Adapter/);
+test('an ImagePrompt slot and a PyraCanny slot run together (IP-Adapter tokens and ControlNet residuals in one UNet)', async () => {
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ ...FAST, controlnet_image: [{ cn_img: b64(photo), cn_type: 'ImagePrompt' }, { cn_img: b64(photo), cn_type: 'PyraCanny' }] }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  const row = JSON.parse(text) as { task_status: string; warnings?: string[] };
+  assert.equal(row.task_status, 'finished', text);
 });

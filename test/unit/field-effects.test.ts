@@ -220,7 +220,7 @@ for (const [field, row] of Object.entries(FIELD_MATRIX) as [keyof CommonRequest,
 
 // ---- focused assertions for the effect-tested fields ----
 
-test('image prompts: PyraCanny/CPDS slots reach the engine with their settings on the ip tab and with a mixing flag; IP-Adapter types are refused per slot', () => {
+test('image prompts: PyraCanny/CPDS slots reach the engine with their settings on the ip tab and with a mixing flag; IP-Adapter types are accepted too', () => {
   const slots = [
     { cn_img: STORED, cn_stop: 0.4, cn_weight: 1.2, cn_type: 'CPDS' },
     { cn_img: { kind: 'none' }, cn_stop: 0.5, cn_weight: 1, cn_type: 'PyraCanny' },
@@ -246,11 +246,12 @@ test('image prompts: PyraCanny/CPDS slots reach the engine with their settings o
   // On the uov tab without a mixing flag the slots are not used, as Fooocus.
   assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT, current_tab: 'uov' }).controlNet, undefined);
   assert.doesNotThrow(() => assertSupported(base({ controlnet_image: slots, current_tab: 'ip' })));
-  for (const type of ['ImagePrompt', 'FaceSwap'] as const) {
-    const reply = answered(() => assertSupported(base({ controlnet_image: [...slots, { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: type }], current_tab: 'ip' })));
-    assert.equal(reply.status, 503, reply.body);
-    assert.match(reply.body, new RegExp(`image prompt type '${type}' \\(controlnet_image slot 4\\) is not supported yet[^"]*IP-Adapter[^"]*models/ip_adapter`));
-  }
+  // All four types run; an engine that runs only the ControlNet types refuses the others per slot.
+  const mixed = [...slots, { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'FaceSwap' as const }];
+  assert.doesNotThrow(() => assertSupported(base({ controlnet_image: mixed, current_tab: 'ip' })));
+  const reply = answered(() => assertSupported(base({ controlnet_image: mixed, current_tab: 'ip' }), undefined, ['PyraCanny', 'CPDS']));
+  assert.equal(reply.status, 503, reply.body);
+  assert.match(reply.body, /image prompt type 'FaceSwap' \(controlnet_image slot 4\) is not supported yet[^"]*PyraCanny, CPDS/);
 });
 
 test('performance_selection: steps 60/30/8/4/4; restricted modes force sampler, scheduler, cfg 1, sharpness 0, neutral ADM, adaptive 1', () => {
@@ -405,10 +406,12 @@ test('image prompts: every slot with an image on the ip tab, as (type, image, st
   assert.equal(jobOf({ ...INPAINT, ...IP_SLOT }).imageInput, undefined);
 });
 
-test('image prompts: ImagePrompt and FaceSwap are accepted; a ControlNet type is refused with 503 naming it', () => {
+test('image prompts: ImagePrompt and FaceSwap are accepted; an engine without ControlNet refuses a CPDS slot with 503 naming it', () => {
   assert.doesNotThrow(() => assertSupported(base(IP_SLOT)));
   assert.doesNotThrow(() => assertSupported(base({ ...IP_SLOT, controlnet_image: [{ cn_img: STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }] })));
-  const reply = answered(() => assertSupported(base({ controlnet_image: [{ cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }, { cn_img: STORED, cn_stop: 0.5, cn_weight: 1, cn_type: 'CPDS' }], current_tab: 'ip' })));
+  const both: Partial<CommonRequest> = { controlnet_image: [{ cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }, { cn_img: STORED, cn_stop: 0.5, cn_weight: 1, cn_type: 'CPDS' }], current_tab: 'ip' };
+  assert.doesNotThrow(() => assertSupported(base(both)));
+  const reply = answered(() => assertSupported(base(both), undefined, ['ImagePrompt', 'FaceSwap']));
   assert.equal(reply.status, 503);
-  assert.match(reply.body, /CPDS are not supported by this engine yet/);
+  assert.match(reply.body, /image prompt type 'CPDS' \(controlnet_image slot 2\) is not supported yet/);
 });
