@@ -15,9 +15,13 @@ const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 function assertBase64(field: string, text: string, input: string): void {
   const compact = text.replace(/\s+/g, '');
   if (compact.length === 0 || !BASE64_TEXT.test(compact) || compact.length % 4 === 1) {
-    throw new InvalidFieldError(field, `${field}: not valid base64 image data (expected an http(s) URL, a data:image/...;base64, URI or base64 text)`, {
-      input: input.length > 80 ? `${input.slice(0, 80)}...` : input,
-    });
+    throw new InvalidFieldError(
+      field,
+      `${field}: not valid base64 image data (expected an http(s) URL, a data:image/...;base64, URI or base64 text)`,
+      {
+        input: input.length > 80 ? `${input.slice(0, 80)}...` : input,
+      },
+    );
   }
 }
 
@@ -36,14 +40,18 @@ export function classifyImage(field: string, value: string | null | undefined): 
   if (scheme === 'data') {
     const comma = text.indexOf(',');
     if (!/^data:image\/[a-z0-9.+-]+;base64,/i.test(text) || comma < 0) {
-      throw new InvalidFieldError(field, `${field}: a data URI must look like data:image/<type>;base64,<data>`, { input: text.slice(0, 80) });
+      throw new InvalidFieldError(field, `${field}: a data URI must look like data:image/<type>;base64,<data>`, {
+        input: text.slice(0, 80),
+      });
     }
     const data = text.slice(comma + 1);
     assertBase64(field, data, text);
     return { kind: 'data-uri', data: data.replace(/\s+/g, '') };
   }
   if (scheme) {
-    throw new InvalidFieldError(field, `${field}: URL scheme '${scheme}:' is not supported; use http or https`, { input: text.slice(0, 200) });
+    throw new InvalidFieldError(field, `${field}: URL scheme '${scheme}:' is not supported; use http or https`, {
+      input: text.slice(0, 200),
+    });
   }
   assertBase64(field, text, text);
   return { kind: 'base64', data: text.replace(/\s+/g, '') };

@@ -161,7 +161,11 @@ export const CONTROLNET_SLOTS = 4;
 export const ENHANCE_SLOTS = 3;
 export const NO_LORA = 'None';
 
-export const DEFAULT_IMAGE_PROMPT: Omit<ImagePrompt, 'cn_img'> = { cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' };
+export const DEFAULT_IMAGE_PROMPT: Omit<ImagePrompt, 'cn_img'> = {
+  cn_stop: 0.6,
+  cn_weight: 0.6,
+  cn_type: 'ImagePrompt',
+};
 
 export const DEFAULT_ENHANCE_CTRL: EnhanceCtrl = {
   enhance_enabled: false,
@@ -277,5 +281,10 @@ export const COMMON_REQUEST_DEFAULTS: Omit<CommonRequest, 'image_seed'> & { imag
 };
 
 /** Image-bearing top-level fields (controlnet_image[].cn_img is nested). */
-export const IMAGE_FIELDS = ['uov_input_image', 'inpaint_input_image', 'inpaint_mask_image_upload', 'enhance_input_image'] as const;
+export const IMAGE_FIELDS = [
+  'uov_input_image',
+  'inpaint_input_image',
+  'inpaint_mask_image_upload',
+  'enhance_input_image',
+] as const;
 export type ImageField = (typeof IMAGE_FIELDS)[number];

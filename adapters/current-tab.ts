@@ -17,7 +17,9 @@ export function deriveTaskMode(request: CommonRequest): TaskMode {
   const hasImagePrompt = request.controlnet_image.some((slot) => slot.cn_img.kind !== 'none');
   switch (request.current_tab) {
     case 'uov':
-      return request.uov_input_image.kind !== 'none' && request.uov_method !== 'Disabled' ? 'Image Upscale or Variation' : 'Text to Image';
+      return request.uov_input_image.kind !== 'none' && request.uov_method !== 'Disabled'
+        ? 'Image Upscale or Variation'
+        : 'Text to Image';
     case 'inpaint':
       return request.inpaint_input_image.kind !== 'none' ? 'Image Inpaint or Outpaint' : 'Text to Image';
     case 'ip':

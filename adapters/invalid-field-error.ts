@@ -10,7 +10,11 @@ export class InvalidFieldError extends Error {
   readonly input: unknown;
   readonly allowed?: readonly string[];
 
-  constructor(field: string, message: string, options: { type?: string; input?: unknown; allowed?: readonly string[]; cause?: unknown } = {}) {
+  constructor(
+    field: string,
+    message: string,
+    options: { type?: string; input?: unknown; allowed?: readonly string[]; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'InvalidFieldError';
     this.field = field;

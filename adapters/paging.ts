@@ -13,7 +13,9 @@ export function parsePagingValue(name: string, value: unknown, fallback: number,
   if (value === undefined || value === '') return fallback;
   const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidFieldError(`query.${name}`, `${name}: must be a whole number from ${min} to ${max}`, { input: String(value).slice(0, 40) });
+    throw new InvalidFieldError(`query.${name}`, `${name}: must be a whole number from ${min} to ${max}`, {
+      input: String(value).slice(0, 40),
+    });
   }
   return n;
 }

@@ -44,7 +44,8 @@ export function toPresetValues(preset: Record<string, unknown>): Partial<CommonR
   for (const [key, field] of Object.entries(SIMPLE_KEYS)) {
     if (preset[key] !== undefined && preset[key] !== null) out[field] = preset[key];
   }
-  if (typeof out.aspect_ratios_selection === 'string') out.aspect_ratios_selection = out.aspect_ratios_selection.replace('*', '×');
+  if (typeof out.aspect_ratios_selection === 'string')
+    out.aspect_ratios_selection = out.aspect_ratios_selection.replace('*', '×');
   const loras = toLoras(preset.default_loras);
   if (loras) out.loras = loras;
   return out as Partial<CommonRequest>;

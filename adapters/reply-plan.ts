@@ -10,7 +10,10 @@ export interface ReplyPlan {
   mode: ResponseMode;
   /** Format of a binary reply's image. */
   format: ImageFormat;
-  /** The client asked for image bytes: one image is generated; a legacy full queue answers binary's 409 even under async_process. */
+  /**
+   * The client asked for image bytes: one image is generated; a legacy full queue answers binary's 409 even under
+   * async_process.
+   */
   isBinaryAccept: boolean;
   /** The legacy route's job_type (its QUEUE_IS_FULL body names it); all-in-one: from the task's mode. */
   jobType: TaskMode;
@@ -28,7 +31,11 @@ export function imageFormatOfSubtype(subtype: string): ImageFormat | null {
  * (`image/*` and unknown subtypes mean PNG); then stream_output, then async_process, then sync.
  * Fixed on purpose: a missing Accept means JSON, `image/jpg` means JPEG (DECISIONS §3).
  */
-export function planAllInOneReply(accept: string, flags: { stream_output: boolean; async_process: boolean }, jobType: TaskMode): ReplyPlan {
+export function planAllInOneReply(
+  accept: string,
+  flags: { stream_output: boolean; async_process: boolean },
+  jobType: TaskMode,
+): ReplyPlan {
   const parts = accept.trim().toLowerCase().split('/');
   if (parts.length === 2 && parts[0] === 'image') {
     return { mode: 'binary', format: imageFormatOfSubtype(parts[1]) ?? 'png', isBinaryAccept: true, jobType };

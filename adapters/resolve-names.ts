@@ -25,30 +25,47 @@ export function resolveModelName(requested: string | undefined, snapshot: Server
   const found = findModel(snapshot.models, requested);
   if (found) return found;
   if (snapshot.isStrict) {
-    throw new InvalidFieldError('base_model_name', `base_model_name: model '${requested}' is not installed; available: ${listForMessage(snapshot.models)}`, {
-      input: requested,
-      allowed: snapshot.models,
-    });
+    throw new InvalidFieldError(
+      'base_model_name',
+      `base_model_name: model '${requested}' is not installed; available: ${listForMessage(snapshot.models)}`,
+      {
+        input: requested,
+        allowed: snapshot.models,
+      },
+    );
   }
   warnings.push(`base_model_name '${requested}' is not installed; using '${snapshot.defaultModel}'`);
   return snapshot.defaultModel;
 }
 
-export function resolveRefinerName(requested: string | undefined, snapshot: ServerSnapshot, warnings: string[]): string {
+export function resolveRefinerName(
+  requested: string | undefined,
+  snapshot: ServerSnapshot,
+  warnings: string[],
+): string {
   if (requested === undefined || requested === '' || requested === 'None') return 'None';
   const found = findModel(snapshot.models, requested);
   if (found) return found;
   if (snapshot.isStrict) {
-    throw new InvalidFieldError('refiner_model_name', `refiner_model_name: model '${requested}' is not installed; available: None, ${listForMessage(snapshot.models)}`, {
-      input: requested,
-    });
+    throw new InvalidFieldError(
+      'refiner_model_name',
+      `refiner_model_name: model '${requested}' is not installed; available: None, ${listForMessage(snapshot.models)}`,
+      {
+        input: requested,
+      },
+    );
   }
   warnings.push(`refiner_model_name '${requested}' is not installed; running without a refiner`);
   return 'None';
 }
 
 /** Keeps enabled, installed LoRAs; drops "None" and disabled entries (as the worker did). */
-export function resolveLoras(requested: LoraSetting[], snapshot: ServerSnapshot, warnings: string[], field = 'loras'): LoraSetting[] {
+export function resolveLoras(
+  requested: LoraSetting[],
+  snapshot: ServerSnapshot,
+  warnings: string[],
+  field = 'loras',
+): LoraSetting[] {
   const out: LoraSetting[] = [];
   requested.forEach((lora, i) => {
     if (!lora.enabled || lora.model_name === NO_LORA || lora.model_name === '') return;
@@ -58,9 +75,13 @@ export function resolveLoras(requested: LoraSetting[], snapshot: ServerSnapshot,
       return;
     }
     if (snapshot.isStrict) {
-      throw new InvalidFieldError(`${field}.${i}.model_name`, `${field}.${i}.model_name: LoRA '${lora.model_name}' is not installed; available: ${listForMessage(snapshot.loras)}`, {
-        input: lora.model_name,
-      });
+      throw new InvalidFieldError(
+        `${field}.${i}.model_name`,
+        `${field}.${i}.model_name: LoRA '${lora.model_name}' is not installed; available: ${listForMessage(snapshot.loras)}`,
+        {
+          input: lora.model_name,
+        },
+      );
     }
     warnings.push(`LoRA '${lora.model_name}' is not installed; ignored`);
   });
@@ -77,9 +98,13 @@ export function resolveStyles(requested: string[], snapshot: ServerSnapshot, war
       return;
     }
     if (snapshot.isStrict) {
-      throw new InvalidFieldError(`style_selections.${i}`, `style_selections.${i}: style '${name}' is unknown; see GET /v1/engines/styles for the ${snapshot.styles.length} available`, {
-        input: name,
-      });
+      throw new InvalidFieldError(
+        `style_selections.${i}`,
+        `style_selections.${i}: style '${name}' is unknown; see GET /v1/engines/styles for the ${snapshot.styles.length} available`,
+        {
+          input: name,
+        },
+      );
     }
     warnings.push(`style '${name}' is unknown; ignored`);
   });
@@ -97,7 +122,10 @@ export function resolveOffered(
 ): string {
   if (offered.includes(requested)) return requested;
   if (snapshot.isStrict) {
-    throw new InvalidFieldError(field, `${field}: '${requested}' is not offered; available: ${offered.join(', ')}`, { input: requested, allowed: offered });
+    throw new InvalidFieldError(field, `${field}: '${requested}' is not offered; available: ${offered.join(', ')}`, {
+      input: requested,
+      allowed: offered,
+    });
   }
   warnings.push(`${field} '${requested}' is not offered; using '${fallback}'`);
   return fallback;

@@ -34,10 +34,17 @@ export interface QueueEstimate {
  * what the running task still has (null when nothing runs); `pendingSteps[i]` is the total of the
  * i-th pending task. Without a measured rate there is no estimate (never a made-up one).
  */
-export function estimateQueue(currentRemainingSteps: number | null, pendingSteps: readonly number[], secondsPerStep: number | null): QueueEstimate[] {
+export function estimateQueue(
+  currentRemainingSteps: number | null,
+  pendingSteps: readonly number[],
+  secondsPerStep: number | null,
+): QueueEstimate[] {
   let ahead = currentRemainingSteps ?? 0;
   return pendingSteps.map((steps, i) => {
     ahead += steps;
-    return { position: i + 1, etaSeconds: secondsPerStep === null ? null : Math.round(ahead * secondsPerStep * 10) / 10 };
+    return {
+      position: i + 1,
+      etaSeconds: secondsPerStep === null ? null : Math.round(ahead * secondsPerStep * 10) / 10,
+    };
   });
 }

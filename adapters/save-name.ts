@@ -17,10 +17,15 @@ const FORBIDDEN = /[/\\\u0000-\u001f\u007f]/;
 
 export function parseSaveName(value: string | null): string | null {
   if (value === null || NO_NAME.has(value.trim())) return null;
-  const refuse = (why: string) => new InvalidFieldError('save_name', `save_name: ${why}`, { input: value.length > 80 ? `${value.slice(0, 80)}...` : value });
-  if (FORBIDDEN.test(value)) throw refuse("must be a plain file name: no '/', '\\' or control characters (outputs stay in their dated folder)");
+  const refuse = (why: string) =>
+    new InvalidFieldError('save_name', `save_name: ${why}`, {
+      input: value.length > 80 ? `${value.slice(0, 80)}...` : value,
+    });
+  if (FORBIDDEN.test(value))
+    throw refuse("must be a plain file name: no '/', '\\' or control characters (outputs stay in their dated folder)");
   if (value === '.' || value === '..') throw refuse(`'${value}' is not a file name`);
   const bytes = new TextEncoder().encode(value).length;
-  if (bytes > MAX_SAVE_NAME_BYTES) throw refuse(`${bytes} bytes in UTF-8; at most ${MAX_SAVE_NAME_BYTES} fit in a file name`);
+  if (bytes > MAX_SAVE_NAME_BYTES)
+    throw refuse(`${bytes} bytes in UTF-8; at most ${MAX_SAVE_NAME_BYTES} fit in a file name`);
   return value;
 }

@@ -17,14 +17,33 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-function call(agent: Agent, url: string, method: string, body?: string): Promise<{ status: number; text: string; ms: number }> {
+function call(
+  agent: Agent,
+  url: string,
+  method: string,
+  body?: string,
+): Promise<{ status: number; text: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = request(url, { method, agent, headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
-    });
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -46,8 +65,18 @@ function cpuSeconds(pid: number | undefined): number | null {
  * server process's CPU time per accepted submission (a figure that holds on a busy machine, where
  * the rate depends on what else runs).
  */
-export async function measureSubmissions(url: string, clients = 8, durationMs = 4000, serverPid?: number): Promise<{ perSecond: number; accepted: number; refused: number; cpuMsEach: number | null }> {
-  const body = JSON.stringify({ prompt: 'a lighthouse', async_process: true, aspect_ratios_selection: '256*256', performance_selection: 'Lightning' });
+export async function measureSubmissions(
+  url: string,
+  clients = 8,
+  durationMs = 4000,
+  serverPid?: number,
+): Promise<{ perSecond: number; accepted: number; refused: number; cpuMsEach: number | null }> {
+  const body = JSON.stringify({
+    prompt: 'a lighthouse',
+    async_process: true,
+    aspect_ratios_selection: '256*256',
+    performance_selection: 'Lightning',
+  });
   let accepted = 0;
   let refused = 0;
   const cpuBefore = cpuSeconds(serverPid);
@@ -65,7 +94,8 @@ export async function measureSubmissions(url: string, clients = 8, durationMs = 
     }),
   );
   const cpuAfter = cpuSeconds(serverPid);
-  const cpuMsEach = cpuBefore === null || cpuAfter === null || accepted === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / accepted;
+  const cpuMsEach =
+    cpuBefore === null || cpuAfter === null || accepted === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / accepted;
   return { perSecond: accepted / ((performance.now() - started) / 1000), accepted, refused, cpuMsEach };
 }
 
@@ -91,31 +121,70 @@ export async function measureReads(url: string, paths: string[], n = 400): Promi
 
 async function readPaths(server: ServerProcess): Promise<string[]> {
   const agent = new Agent({ keepAlive: true });
-  const stub = JSON.parse((await call(agent, `${server.url}/v1/engine/generate/`, 'POST', JSON.stringify({ prompt: 'x', aspect_ratios_selection: '128*128', performance_selection: 'Lightning' }))).text) as { task_id: string };
+  const stub = JSON.parse(
+    (
+      await call(
+        agent,
+        `${server.url}/v1/engine/generate/`,
+        'POST',
+        JSON.stringify({ prompt: 'x', aspect_ratios_selection: '128*128', performance_selection: 'Lightning' }),
+      )
+    ).text,
+  ) as { task_id: string };
   agent.destroy();
-  return ['/ping', '/health', '/v1/engines/styles', '/v1/engines/all-models', `/tasks/${stub.task_id}`, `/v1/generation/query-job?job_id=${stub.task_id}`];
+  return [
+    '/ping',
+    '/health',
+    '/v1/engines/styles',
+    '/v1/engines/all-models',
+    `/tasks/${stub.task_id}`,
+    `/v1/generation/query-job?job_id=${stub.task_id}`,
+  ];
 }
 
 export async function runApiThroughputBench(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'fooocus-api-bench-'));
-  const server = await startServerProcess(['--data-dir', join(root, 'outputs'), '--models-dir', join(root, 'models'), '--queue-size', '0']);
+  const server = await startServerProcess([
+    '--data-dir',
+    join(root, 'outputs'),
+    '--models-dir',
+    join(root, 'models'),
+    '--queue-size',
+    '0',
+  ]);
   try {
     const paths = await readPaths(server);
     const idle = await measureReads(server.url, paths);
     // A long generation keeps the engine busy for the rest.
     const agent = new Agent({ keepAlive: true });
-    const long = call(agent, `${server.url}/v1/engine/generate/`, 'POST', JSON.stringify({ prompt: 'busy', image_number: 4, aspect_ratios_selection: '1152*896', performance_selection: 'Speed' }));
+    const long = call(
+      agent,
+      `${server.url}/v1/engine/generate/`,
+      'POST',
+      JSON.stringify({
+        prompt: 'busy',
+        image_number: 4,
+        aspect_ratios_selection: '1152*896',
+        performance_selection: 'Speed',
+      }),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const busy = await measureReads(server.url, paths);
     const submissions = await measureSubmissions(server.url, 8, 4000, server.process.pid);
     console.log('Cheap GETs, keep-alive client, 400 each (target: p50 ≤ 1 ms, p99 ≤ 5 ms idle; busy p99 ≤ 1.2× idle)');
     for (const [i, r] of idle.entries()) {
       const b = busy[i];
-      console.log(`  ${r.path.slice(0, 44).padEnd(46)} idle p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms | busy p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} ms (p99 ×${(b.p99 / r.p99).toFixed(2)})`);
+      console.log(
+        `  ${r.path.slice(0, 44).padEnd(46)} idle p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms | busy p50 ${b.p50.toFixed(2)} p99 ${b.p99.toFixed(2)} ms (p99 ×${(b.p99 / r.p99).toFixed(2)})`,
+      );
     }
-    console.log(`Async submissions, 8 keep-alive clients, while generating: ${submissions.perSecond.toFixed(0)}/s accepted (${submissions.accepted} in 4 s, ${submissions.refused} refused) (target ≥ 1000/s)`);
+    console.log(
+      `Async submissions, 8 keep-alive clients, while generating: ${submissions.perSecond.toFixed(0)}/s accepted (${submissions.accepted} in 4 s, ${submissions.refused} refused) (target ≥ 1000/s)`,
+    );
     if (submissions.cpuMsEach !== null) {
-      console.log(`  server CPU per accepted submission: ${submissions.cpuMsEach.toFixed(2)} ms (1000/s needs ≤ 1 ms on one core)`);
+      console.log(
+        `  server CPU per accepted submission: ${submissions.cpuMsEach.toFixed(2)} ms (1000/s needs ≤ 1 ms on one core)`,
+      );
     }
     await long.catch(() => undefined);
     agent.destroy();

@@ -25,7 +25,13 @@ import { createTempPostgres, skipWithoutPostgres, type TempPostgres } from '../t
 import { startServerProcess, waitFor, type ServerProcess } from '../test/fixtures/server-process.ts';
 
 const TASKS = 24;
-const TASK = { image_number: 1, overwrite_width: 128, overwrite_height: 128, overwrite_step: 8, performance_selection: 'Speed' };
+const TASK = {
+  image_number: 1,
+  overwrite_width: 128,
+  overwrite_height: 128,
+  overwrite_step: 8,
+  performance_selection: 'Speed',
+};
 const LATENCY_SAMPLES = 200;
 
 const percentile = (values: number[], p: number) => {
@@ -42,10 +48,19 @@ interface Layout {
 const LAYOUTS: Layout[] = [
   { label: '1 node, 1 engine ', nodes: [['--engines', '1']] },
   { label: '1 node, 2 engines', nodes: [['--engines', '2']] },
-  { label: '2 nodes, 1 engine', nodes: [['--engines', '1'], ['--engines', '1']] },
+  {
+    label: '2 nodes, 1 engine',
+    nodes: [
+      ['--engines', '1'],
+      ['--engines', '1'],
+    ],
+  },
 ];
 
-async function tasksPerMinute(layout: Layout, root: string): Promise<{ perMinute: number; perNode: Record<string, number> }> {
+async function tasksPerMinute(
+  layout: Layout,
+  root: string,
+): Promise<{ perMinute: number; perNode: Record<string, number> }> {
   const database = await createTempPostgres();
   const servers: ServerProcess[] = [];
   try {
@@ -53,13 +68,25 @@ async function tasksPerMinute(layout: Layout, root: string): Promise<{ perMinute
       // One after the other: the first start writes the demo checkpoint the others use.
       servers.push(
         await startServerProcess([
-          '--database-url', database.url, '--node-name', `bench-${i}`, '--data-dir', join(root, 'outputs'),
-          '--models-dir', join(root, 'models'), '--queue-size', '0', ...flags,
+          '--database-url',
+          database.url,
+          '--node-name',
+          `bench-${i}`,
+          '--data-dir',
+          join(root, 'outputs'),
+          '--models-dir',
+          join(root, 'models'),
+          '--queue-size',
+          '0',
+          ...flags,
         ]),
       );
     }
     const submit = (prompt: string) =>
-      fetch(`${servers[0].url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ async_process: true, prompt, ...TASK }) });
+      fetch(`${servers[0].url}/v1/engine/generate/`, {
+        method: 'POST',
+        body: JSON.stringify({ async_process: true, prompt, ...TASK }),
+      });
     // One warm-up task per engine so model loading is not timed.
     const engines = layout.nodes.reduce((sum, flags) => sum + Number(flags[1]), 0);
     await Promise.all(Array.from({ length: engines }, (_, i) => submit(`warm-up ${i}`)));
@@ -68,8 +95,13 @@ async function tasksPerMinute(layout: Layout, root: string): Promise<{ perMinute
     for (let i = 0; i < TASKS; i++) await submit(`bench ${i}`);
     await waitIdle(servers[0]);
     const minutes = (performance.now() - started) / 60_000;
-    const health = (await (await fetch(`${servers[0].url}/health`)).json()) as { nodes: { name: string; tasks_completed: number }[] };
-    return { perMinute: TASKS / minutes, perNode: Object.fromEntries(health.nodes.map((n) => [n.name, n.tasks_completed])) };
+    const health = (await (await fetch(`${servers[0].url}/health`)).json()) as {
+      nodes: { name: string; tasks_completed: number }[];
+    };
+    return {
+      perMinute: TASKS / minutes,
+      perNode: Object.fromEntries(health.nodes.map((n) => [n.name, n.tasks_completed])),
+    };
   } finally {
     for (const server of servers) await server.stop();
     await database.drop();
@@ -77,22 +109,42 @@ async function tasksPerMinute(layout: Layout, root: string): Promise<{ perMinute
 }
 
 async function waitIdle(server: ServerProcess): Promise<void> {
-  await waitFor('the queue to empty', async () => {
-    const { queue } = (await (await fetch(`${server.url}/health`)).json()) as { queue: { running: number; pending: number } };
-    return queue.running + queue.pending === 0 ? true : undefined;
-  }, 600_000, 50);
+  await waitFor(
+    'the queue to empty',
+    async () => {
+      const { queue } = (await (await fetch(`${server.url}/health`)).json()) as {
+        queue: { running: number; pending: number };
+      };
+      return queue.running + queue.pending === 0 ? true : undefined;
+    },
+    600_000,
+    50,
+  );
 }
 
 /** Progress with a preview from hub A to hub B through the relays, and the bare NOTIFY round trip. */
 async function eventLatency(database: TempPostgres): Promise<{ relay: number[]; notify: number[] }> {
   const logger = createMemoryLogger();
-  const sources = [await openDatabase({ kind: 'postgres', url: database.url }), await openDatabase({ kind: 'postgres', url: database.url })];
-  const buses = await Promise.all(['a', 'b'].map((nodeName) => PostgresEventBus.connect({ url: database.url, nodeName, logger })));
+  const sources = [
+    await openDatabase({ kind: 'postgres', url: database.url }),
+    await openDatabase({ kind: 'postgres', url: database.url }),
+  ];
+  const buses = await Promise.all(
+    ['a', 'b'].map((nodeName) => PostgresEventBus.connect({ url: database.url, nodeName, logger })),
+  );
   const hubs = [new TaskEventHub(), new TaskEventHub()];
   const runner = { wake: () => undefined, applyRemoteControl: () => undefined, runningHere: () => [] };
   const relays = ['a', 'b'].map(
     (nodeName, i) =>
-      new ClusterRelay({ bus: buses[i], hub: hubs[i], repo: new TypeOrmTaskRepository(sources[i]), live: new TypeOrmLiveProgressStore(sources[i]), runner, nodeName, logger }),
+      new ClusterRelay({
+        bus: buses[i],
+        hub: hubs[i],
+        repo: new TypeOrmTaskRepository(sources[i]),
+        live: new TypeOrmLiveProgressStore(sources[i]),
+        runner,
+        nodeName,
+        logger,
+      }),
   );
   relays.forEach((relay) => relay.start());
   try {
@@ -143,16 +195,23 @@ export async function runClusterBench(): Promise<void> {
   }
   const root = await mkdtemp(join(tmpdir(), 'fooocus-cluster-bench-'));
   try {
-    console.log(`  tasks per minute (${TASKS} async tasks, ${TASK.overwrite_width}x${TASK.overwrite_height}, ${TASK.overwrite_step} steps, tiny checkpoint):`);
+    console.log(
+      `  tasks per minute (${TASKS} async tasks, ${TASK.overwrite_width}x${TASK.overwrite_height}, ${TASK.overwrite_step} steps, tiny checkpoint):`,
+    );
     for (const layout of LAYOUTS) {
       const { perMinute, perNode } = await tasksPerMinute(layout, root);
-      const split = Object.entries(perNode).map(([name, count]) => `${name} ${count}`).join(', ');
-      console.log(`    ${layout.label}: ${perMinute.toFixed(1)} tasks/min  (completed per node incl. warm-up: ${split})`);
+      const split = Object.entries(perNode)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', ');
+      console.log(
+        `    ${layout.label}: ${perMinute.toFixed(1)} tasks/min  (completed per node incl. warm-up: ${split})`,
+      );
     }
     const database = await createTempPostgres();
     try {
       const { relay, notify } = await eventLatency(database);
-      const fmt = (values: number[]) => `p50 ${percentile(values, 50).toFixed(2)} ms  p99 ${percentile(values, 99).toFixed(2)} ms`;
+      const fmt = (values: number[]) =>
+        `p50 ${percentile(values, 50).toFixed(2)} ms  p99 ${percentile(values, 99).toFixed(2)} ms`;
       console.log(`  cross-node event latency (n=${LATENCY_SAMPLES}; target: under 250 ms added):`);
       console.log(`    progress + 32x32 preview, hub A -> hub B: ${fmt(relay)}`);
       console.log(`    bare NOTIFY, node A -> node B:            ${fmt(notify)}`);

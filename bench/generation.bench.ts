@@ -50,12 +50,21 @@ async function sampleLatency(url: string, until: Promise<unknown>): Promise<numb
   return latencies;
 }
 
-async function syncGeneration(server: ServerProcess, seed: number): Promise<{ wallMs: number; engineMs: number; result: string[] }> {
+async function syncGeneration(
+  server: ServerProcess,
+  seed: number,
+): Promise<{ wallMs: number; engineMs: number; result: string[] }> {
   const logBefore = server.output().length;
   const started = performance.now();
   const res = await fetch(`${server.url}/v1/engine/generate/`, {
     method: 'POST',
-    body: JSON.stringify({ prompt: 'a lighthouse at dusk', image_number: 4, aspect_ratios_selection: '1152*896', performance_selection: 'Speed', image_seed: seed }),
+    body: JSON.stringify({
+      prompt: 'a lighthouse at dusk',
+      image_number: 4,
+      aspect_ratios_selection: '1152*896',
+      performance_selection: 'Speed',
+      image_seed: seed,
+    }),
   });
   const row = (await res.json()) as { task_id: string; result: string[] };
   const wallMs = performance.now() - started;
@@ -69,7 +78,14 @@ async function main(): Promise<void> {
   const stepOverhead = await measureStepOverhead(STEP_OVERHEAD_CASES);
   const [engineThreads, stepLoop] = [await measureEngineThreads(), await measureStepLoop()];
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-'));
-  const server = await startServerProcess(['--data-dir', join(root, 'outputs'), '--models-dir', join(root, 'models'), '--log-level', 'info']);
+  const server = await startServerProcess([
+    '--data-dir',
+    join(root, 'outputs'),
+    '--models-dir',
+    join(root, 'models'),
+    '--log-level',
+    'info',
+  ]);
   try {
     const warm = await syncGeneration(server, 1);
     const lightning = await measureLightningStream(server.url);
@@ -79,7 +95,13 @@ async function main(): Promise<void> {
     const sideLoad = async () => {
       await fetch(`${server.url}/v1/engine/generate/`, {
         method: 'POST',
-        body: JSON.stringify({ prompt: 'upload', uov_input_image: upload, async_process: true, aspect_ratios_selection: '512*512', performance_selection: 'Lightning' }),
+        body: JSON.stringify({
+          prompt: 'upload',
+          uov_input_image: upload,
+          async_process: true,
+          aspect_ratios_selection: '512*512',
+          performance_selection: 'Lightning',
+        }),
       });
       await (await fetch(warm.result[0], { headers: { Accept: 'image/jpeg' } })).arrayBuffer();
     };
@@ -95,10 +117,17 @@ async function main(): Promise<void> {
     const ratios = runs.map((r) => r.wallMs / r.engineMs);
     console.log('GET /v1/engines/styles latency (sampled every 10 ms)');
     console.log(`  idle:             p50 ${fmt(median(idle))}  p99 ${fmt(percentile(idle, 99))}  (n=${idle.length})`);
-    console.log(`  while generating: p50 ${fmt(median(busy))}  p99 ${fmt(percentile(busy, 99))}  (n=${busy.length})  [4 images 1152x896, 30 steps + upload + JPEG conversion]`);
-    console.log(`  p99 ratio busy/idle: ${(percentile(busy, 99) / percentile(idle, 99)).toFixed(2)}  (target: busy p99 < 25 ms, goal 10 ms)`);
+    console.log(
+      `  while generating: p50 ${fmt(median(busy))}  p99 ${fmt(percentile(busy, 99))}  (n=${busy.length})  [4 images 1152x896, 30 steps + upload + JPEG conversion]`,
+    );
+    console.log(
+      `  p99 ratio busy/idle: ${(percentile(busy, 99) / percentile(idle, 99)).toFixed(2)}  (target: busy p99 < 25 ms, goal 10 ms)`,
+    );
     console.log('Synchronous generation over HTTP vs the engine alone (4 images 1152x896, 30 steps)');
-    for (const [i, r] of runs.entries()) console.log(`  run ${i + 1}: wall ${fmt(r.wallMs)}  engine ${fmt(r.engineMs)}  ratio ${(r.wallMs / r.engineMs).toFixed(3)}`);
+    for (const [i, r] of runs.entries())
+      console.log(
+        `  run ${i + 1}: wall ${fmt(r.wallMs)}  engine ${fmt(r.engineMs)}  ratio ${(r.wallMs / r.engineMs).toFixed(3)}`,
+      );
     console.log(`  median ratio wall/engine: ${median(ratios).toFixed(3)}`);
     printStepOverhead(stepOverhead);
     printEngineReport(engineThreads, stepLoop, lightning);

@@ -43,10 +43,14 @@ async function peakRssDuring(pid: number, work: Promise<unknown>): Promise<numbe
 
 async function upscale(server: ServerProcess, png: Buffer, method: string): Promise<{ wallMs: number; size: string }> {
   const started = performance.now();
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ uov_input_image: png.toString('base64'), uov_method: method }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ uov_input_image: png.toString('base64'), uov_method: method }),
+  });
   const row = (await res.json()) as { task_status: string; result: string[]; error: string | null };
   const wallMs = performance.now() - started;
-  if (row.task_status !== 'finished' || row.result.length !== 1) throw new Error(`${method} failed: ${JSON.stringify(row)}`);
+  if (row.task_status !== 'finished' || row.result.length !== 1)
+    throw new Error(`${method} failed: ${JSON.stringify(row)}`);
   const bytes = Buffer.from(await (await fetch(row.result[0])).arrayBuffer());
   return { wallMs, size: `${bytes.readUInt32BE(16)}×${bytes.readUInt32BE(20)}` };
 }
@@ -62,14 +66,21 @@ export async function runImageModesBench(): Promise<void> {
     const fast = [];
     for (let i = 0; i < 3; i++) fast.push(await upscale(server, input1024, 'Upscale (Fast 2x)'));
     const sorted = fast.map((f) => f.wallMs).sort((a, b) => a - b);
-    console.log(`Upscale (Fast 2x) of a 1024² PNG, sync over HTTP (target ≤ 3000 ms): ${fast.map((f) => `${f.wallMs.toFixed(0)} ms`).join(', ')}; median ${sorted[1].toFixed(0)} ms; output ${fast[0].size}`);
+    console.log(
+      `Upscale (Fast 2x) of a 1024² PNG, sync over HTTP (target ≤ 3000 ms): ${fast.map((f) => `${f.wallMs.toFixed(0)} ms`).join(', ')}; median ${sorted[1].toFixed(0)} ms; output ${fast[0].size}`,
+    );
 
     const input1400 = await makePng(1400, 1400);
     await new Promise((r) => setTimeout(r, 500));
     const idle = treeRss(pid);
     let result: { wallMs: number; size: string } | null = null;
-    const peak = await peakRssDuring(pid, upscale(server, input1400, 'Upscale (2x)').then((r) => (result = r)));
-    console.log(`Upscale (2x) of a 1400² PNG (tiled super-resolution, ${result!.size} out, ${result!.wallMs.toFixed(0)} ms): server processes RSS idle ${(idle / MIB).toFixed(0)} MiB, peak ${(peak / MIB).toFixed(0)} MiB, +${((peak - idle) / MIB).toFixed(0)} MiB (target ≤ +2048 MiB)`);
+    const peak = await peakRssDuring(
+      pid,
+      upscale(server, input1400, 'Upscale (2x)').then((r) => (result = r)),
+    );
+    console.log(
+      `Upscale (2x) of a 1400² PNG (tiled super-resolution, ${result!.size} out, ${result!.wallMs.toFixed(0)} ms): server processes RSS idle ${(idle / MIB).toFixed(0)} MiB, peak ${(peak / MIB).toFixed(0)} MiB, +${((peak - idle) / MIB).toFixed(0)} MiB (target ≤ +2048 MiB)`,
+    );
   } finally {
     await server.stop();
     await rm(root, { recursive: true, force: true });

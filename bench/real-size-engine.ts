@@ -25,24 +25,29 @@ const sessions: { label: string; ms: number; rssAfterMb: number }[] = [];
 let unetMs = 0;
 let unetCalls = 0;
 const rssMb = () => process.memoryUsage.rss() / 2 ** 20;
-const providers = new ProviderSelector(parseDevice(device), threads, (line) => console.error(line), async (file, options) => {
-  const started = performance.now();
-  const session = await OnnxSession.create(file, options);
-  sessions.push({ label: options.label ?? String(file), ms: performance.now() - started, rssAfterMb: rssMb() });
-  if (options.label?.endsWith('/unet')) {
-    const run = session.run.bind(session);
-    session.run = async (feeds, fetch) => {
-      const t0 = performance.now();
-      try {
-        return await run(feeds, fetch);
-      } finally {
-        unetMs += performance.now() - t0;
-        unetCalls++;
-      }
-    };
-  }
-  return session;
-});
+const providers = new ProviderSelector(
+  parseDevice(device),
+  threads,
+  (line) => console.error(line),
+  async (file, options) => {
+    const started = performance.now();
+    const session = await OnnxSession.create(file, options);
+    sessions.push({ label: options.label ?? String(file), ms: performance.now() - started, rssAfterMb: rssMb() });
+    if (options.label?.endsWith('/unet')) {
+      const run = session.run.bind(session);
+      session.run = async (feeds, fetch) => {
+        const t0 = performance.now();
+        try {
+          return await run(feeds, fetch);
+        } finally {
+          unetMs += performance.now() - t0;
+          unetCalls++;
+        }
+      };
+    }
+    return session;
+  },
+);
 const pipeline = new SdxlPipeline({ modelsDir, providers });
 const job: EngineJob = engineJob({
   jobId: 'real-size',
@@ -73,8 +78,19 @@ async function runJob(steps: number) {
     },
   };
   const result = await pipeline.run({ ...job, steps }, ctx);
-  const intervals = marks.slice(1).map((m, i) => ({ stepMs: m.at - marks[i].at, runMs: m.unetMs - marks[i].unetMs, calls: m.calls - marks[i].calls }));
-  return { outcome: result.outcome, warnings: result.warnings, wallMs: performance.now() - started, sessionsCreated: sessions.length - sessionsBefore, intervals, imageWritten: finite };
+  const intervals = marks.slice(1).map((m, i) => ({
+    stepMs: m.at - marks[i].at,
+    runMs: m.unetMs - marks[i].unetMs,
+    calls: m.calls - marks[i].calls,
+  }));
+  return {
+    outcome: result.outcome,
+    warnings: result.warnings,
+    wallMs: performance.now() - started,
+    sessionsCreated: sessions.length - sessionsBefore,
+    intervals,
+    imageWritten: finite,
+  };
 }
 
 const first = await runJob(steps);

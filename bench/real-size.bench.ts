@@ -55,7 +55,9 @@ async function folderBytes(dir: string): Promise<number> {
 
 function runEngine(args: string[]): Promise<EngineReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/real-size-engine.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/real-size-engine.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('exit', (code) => {
@@ -68,15 +70,27 @@ function runEngine(args: string[]): Promise<EngineReport> {
 
 function printEngine(label: string, r: EngineReport, checkpointBytes: number): void {
   console.log(`${label} (engine child, ${r.threads} threads)`);
-  for (const x of r.sessions) console.log(`  session ${x.label.padEnd(36)} ${s(x.ms).padStart(8)}  rss after ${(x.rssAfterMb / 1024).toFixed(2)} GiB`);
+  for (const x of r.sessions)
+    console.log(
+      `  session ${x.label.padEnd(36)} ${s(x.ms).padStart(8)}  rss after ${(x.rssAfterMb / 1024).toFixed(2)} GiB`,
+    );
   const step = r.first.intervals[0] ?? r.second?.intervals[0];
-  if (step) console.log(`  one UNet step (batch 2, CFG): ${s(step.stepMs)}; session.run ${s(step.runMs)} (${step.calls} call); outside session.run ${(step.stepMs - step.runMs).toFixed(0)} ms`);
-  const second = r.second ? `; job 2 ${s(r.second.wallMs)} (${r.second.sessionsCreated} sessions created, ${r.second.outcome})` : '';
-  console.log(`  job 1 ${s(r.first.wallMs)} (${r.first.sessionsCreated} sessions created, ${r.first.outcome})${second}`);
+  if (step)
+    console.log(
+      `  one UNet step (batch 2, CFG): ${s(step.stepMs)}; session.run ${s(step.runMs)} (${step.calls} call); outside session.run ${(step.stepMs - step.runMs).toFixed(0)} ms`,
+    );
+  const second = r.second
+    ? `; job 2 ${s(r.second.wallMs)} (${r.second.sessionsCreated} sessions created, ${r.second.outcome})`
+    : '';
+  console.log(
+    `  job 1 ${s(r.first.wallMs)} (${r.first.sessionsCreated} sessions created, ${r.first.outcome})${second}`,
+  );
   const warnings = [...new Set([...r.first.warnings, ...(r.second?.warnings ?? [])])];
   if (warnings.length > 0) console.log(`  warnings: ${warnings.join(' | ')}`);
   const peak = (r.peakRssMb * 2 ** 20) / GB;
-  console.log(`  peak RSS ${peak.toFixed(2)} GB = ${(peak / (checkpointBytes / GB)).toFixed(2)}x the checkpoint's ${(checkpointBytes / GB).toFixed(2)} GB (goal <= 1.3x)`);
+  console.log(
+    `  peak RSS ${peak.toFixed(2)} GB = ${(peak / (checkpointBytes / GB)).toFixed(2)}x the checkpoint's ${(checkpointBytes / GB).toFixed(2)} GB (goal <= 1.3x)`,
+  );
 }
 
 export async function runRealSizeBench(argv: string[]): Promise<void> {
@@ -108,15 +122,25 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
       const started = performance.now();
       const reports = await writeSyntheticCheckpoint(checkpointDir, FULL_SDXL, { dtype });
       const ms = performance.now() - started;
-      console.log(`Generator: ${s(ms)}, peak RSS of the bench process ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`);
-      for (const r of reports) console.log(`  ${r.component.padEnd(15)} ${(r.parameters / 1e6).toFixed(1).padStart(8)} M params  model.onnx ${r.modelBytes} B  model.onnx_data ${r.dataBytes} B  ${s(r.ms)}`);
+      console.log(
+        `Generator: ${s(ms)}, peak RSS of the bench process ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`,
+      );
+      for (const r of reports)
+        console.log(
+          `  ${r.component.padEnd(15)} ${(r.parameters / 1e6).toFixed(1).padStart(8)} M params  model.onnx ${r.modelBytes} B  model.onnx_data ${r.dataBytes} B  ${s(r.ms)}`,
+        );
     }
     const checkpointBytes = await folderBytes(checkpointDir);
     console.log(`Checkpoint: ${checkpointBytes} bytes (${(checkpointBytes / GB).toFixed(2)} GB)`);
 
     // On CPU the second job is one step: it shows the loaded model is reused; on a GPU it is the timed image.
     const secondSteps = isGpu ? steps : 1;
-    if (phases.has('plain')) printEngine('Engine, plain', await runEngine([modelsDir, name, device, String(size), String(steps), String(secondSteps)]), checkpointBytes);
+    if (phases.has('plain'))
+      printEngine(
+        'Engine, plain',
+        await runEngine([modelsDir, name, device, String(size), String(steps), String(secondSteps)]),
+        checkpointBytes,
+      );
 
     const loraName = 'synthetic-rank128-all-layers.safetensors';
     const loraPath = join(modelsDir, 'loras', loraName);
@@ -125,33 +149,73 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
       const modules = unetLoraModules(FULL_SDXL.unet, contextWidth(FULL_SDXL));
       let started = performance.now();
       const loraBytes = await writeKohyaLora(loraPath, modules, 128);
-      console.log(`LoRA: rank 128, ${modules.length} UNet modules (every attention Linear and resnet layer), ${loraBytes} bytes, written in ${s(performance.now() - started)}`);
+      console.log(
+        `LoRA: rank 128, ${modules.length} UNet modules (every attention Linear and resnet layer), ${loraBytes} bytes, written in ${s(performance.now() - started)}`,
+      );
       // The pipeline's own cache folder and weight, so the engine child below reuses this merged set.
       started = performance.now();
-      const merged = await mergeLoras(join(checkpointDir, 'unet'), [{ path: loraPath, weight: 0.8 }], join(modelsDir, '.lora-cache'));
+      const merged = await mergeLoras(
+        join(checkpointDir, 'unet'),
+        [{ path: loraPath, weight: 0.8 }],
+        join(modelsDir, '.lora-cache'),
+      );
       const mergeMs = performance.now() - started;
       const side = (await readdir(join(merged.modelPath, '..'))).find((f) => f.startsWith('lora-'));
       const sideBytes = side ? (await stat(join(merged.modelPath, '..', side))).size : 0;
-      console.log(`LoRA merge: ${s(mergeMs)} (goal <= 120 s), ${merged.changed.length} initializers patched, ${merged.skipped.length} skipped, side file ${sideBytes} bytes`);
+      console.log(
+        `LoRA merge: ${s(mergeMs)} (goal <= 120 s), ${merged.changed.length} initializers patched, ${merged.skipped.length} skipped, side file ${sideBytes} bytes`,
+      );
       started = performance.now();
       const freeu = await freeuModelPath(merged.modelPath, join(modelsDir, '.freeu-cache'), { folder: 'unet' });
-      console.log(`FreeU rewrite of the merged UNet: ${s(performance.now() - started)} (goal <= 120 s)${freeu ? '' : ' — no sites found'}`);
+      console.log(
+        `FreeU rewrite of the merged UNet: ${s(performance.now() - started)} (goal <= 120 s)${freeu ? '' : ' — no sites found'}`,
+      );
     }
     if (phases.has('patched')) {
-      const report = await runEngine([modelsDir, name, device, String(size), isGpu ? String(steps) : '1', isGpu ? String(steps) : '0', loraName, 'freeu']);
+      const report = await runEngine([
+        modelsDir,
+        name,
+        device,
+        String(size),
+        isGpu ? String(steps) : '1',
+        isGpu ? String(steps) : '0',
+        loraName,
+        'freeu',
+      ]);
       printEngine('Engine, LoRA + FreeU (reuses the merged and rewritten sets above)', report, checkpointBytes);
     }
 
     if (phases.has('http')) {
-      const server = await startServerProcess(['--data-dir', join(modelsDir, 'outputs'), '--models-dir', modelsDir, '--device', device, '--log-level', 'info']);
+      const server = await startServerProcess([
+        '--data-dir',
+        join(modelsDir, 'outputs'),
+        '--models-dir',
+        modelsDir,
+        '--device',
+        device,
+        '--log-level',
+        'info',
+      ]);
       try {
         const started = performance.now();
         const res = await fetch(`${server.url}/v1/engine/generate/`, {
           method: 'POST',
-          body: JSON.stringify({ prompt: 'a lighthouse at dusk', base_model_name: name, refiner_model_name: 'None', image_number: 1, aspect_ratios_selection: `${size}*${size}`, loras: [], style_selections: [], overwrite_step: isGpu ? 30 : 1, sampler_name: 'euler' }),
+          body: JSON.stringify({
+            prompt: 'a lighthouse at dusk',
+            base_model_name: name,
+            refiner_model_name: 'None',
+            image_number: 1,
+            aspect_ratios_selection: `${size}*${size}`,
+            loras: [],
+            style_selections: [],
+            overwrite_step: isGpu ? 30 : 1,
+            sampler_name: 'euler',
+          }),
         });
         const body = (await res.json()) as { task_id?: string; result?: string[]; finish_reason?: string };
-        console.log(`HTTP API: POST /v1/engine/generate/ ${size}x${size}, ${isGpu ? 30 : 1} step(s): HTTP ${res.status} in ${s(performance.now() - started)}, result ${JSON.stringify(body.result ?? body).slice(0, 200)}`);
+        console.log(
+          `HTTP API: POST /v1/engine/generate/ ${size}x${size}, ${isGpu ? 30 : 1} step(s): HTTP ${res.status} in ${s(performance.now() - started)}, result ${JSON.stringify(body.result ?? body).slice(0, 200)}`,
+        );
       } finally {
         await server.stop();
       }

@@ -14,7 +14,9 @@ const RUNS = Number(process.env.RUNS ?? 9);
 const WARMUP = 2;
 const shape: TensorShape = { channels: 4, height: 896 / 8, width: 1152 / 8 };
 
-/** Seeded values: `smooth` is a smooth field plus noise in about [−3, 3], like a mid-sampling x0; else noise in [−1, 1). */
+/**
+ * Seeded values: `smooth` is a smooth field plus noise in about [−3, 3], like a mid-sampling x0; else noise in [−1, 1).
+ */
 function latent(seed: number, isSmooth: boolean): Float32Array {
   const { channels, height, width } = shape;
   let state = seed >>> 0;
@@ -25,7 +27,8 @@ function latent(seed: number, isSmooth: boolean): Float32Array {
   const out = new Float32Array(channels * height * width);
   for (let c = 0; c < channels; c++) {
     for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) out[(c * height + y) * width + x] = (isSmooth ? 2 * Math.sin(x / 9 + c) * Math.cos(y / 13 - c) : 0) + noise();
+      for (let x = 0; x < width; x++)
+        out[(c * height + y) * width + x] = (isSmooth ? 2 * Math.sin(x / 9 + c) * Math.cos(y / 13 - c) : 0) + noise();
     }
   }
   return out;
@@ -45,7 +48,10 @@ function compare(label: string, isSmooth: boolean): void {
     offsetMajor: () => adaptiveAnisotropicFilter(eps, x0, shape),
   };
   const times = { gather: [] as number[], offsetMajor: [] as number[] };
-  const outputs: Record<keyof typeof forms, Float32Array> = { gather: new Float32Array(0), offsetMajor: new Float32Array(0) };
+  const outputs: Record<keyof typeof forms, Float32Array> = {
+    gather: new Float32Array(0),
+    offsetMajor: new Float32Array(0),
+  };
   for (let run = 0; run < WARMUP + RUNS; run++) {
     for (const name of ['gather', 'offsetMajor'] as const) {
       const started = performance.now();

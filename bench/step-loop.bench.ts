@@ -15,7 +15,12 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyCheckpoint } from '../engine/models/tiny-checkpoint.ts';
 import { OnnxSession } from '../engine/onnx/session.ts';
-import { javascriptStepKernels, type GuidanceInput, type StepKernels, type StepMathKind } from '../engine/step-kernels/step-kernels.ts';
+import {
+  javascriptStepKernels,
+  type GuidanceInput,
+  type StepKernels,
+  type StepMathKind,
+} from '../engine/step-kernels/step-kernels.ts';
 import type { PlainGuidanceReply } from './plain-guidance.ts';
 import { timeOnThread, type ThreadTime } from './thread-time.ts';
 import { measureStepOverhead, type StepOverhead } from './step-overhead.ts';
@@ -30,7 +35,10 @@ const LOOP_STEPS = 12;
 
 /** The plain process: replays one guidance call and answers its timings. */
 function plainReplayer(): { replay(input: GuidanceInput): Promise<PlainGuidanceReply>; close(): void } {
-  const child: ChildProcess = fork(join(import.meta.dirname, 'plain-guidance.ts'), [], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+  const child: ChildProcess = fork(join(import.meta.dirname, 'plain-guidance.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+  });
   return {
     replay: (input) =>
       new Promise((resolve, reject) => {
@@ -117,13 +125,21 @@ export async function measureEngineThreads(): Promise<EngineThreadsReport> {
   const configs = [
     { label: `${cores} onnxruntime threads, pool threads spinning (before)`, threads: cores, allowSpinning: true },
     { label: `${cores} onnxruntime threads, spinning off (now)`, threads: cores, allowSpinning: false },
-    { label: `${engineDefault} thread(s) (engine default), spinning off (now)`, threads: engineDefault, allowSpinning: false },
+    {
+      label: `${engineDefault} thread(s) (engine default), spinning off (now)`,
+      threads: engineDefault,
+      allowSpinning: false,
+    },
   ];
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-threads-'));
   try {
     await writeTinyCheckpoint(join(root, 'tiny'));
     const unet = join(root, 'tiny', 'unet', 'model.onnx');
-    const spinCpuReport = { spinning: await spinCpu(unet, cores, true), off: await spinCpu(unet, cores, false), threads: cores };
+    const spinCpuReport = {
+      spinning: await spinCpu(unet, cores, true),
+      off: await spinCpu(unet, cores, false),
+      threads: cores,
+    };
     const rows: ThreadsRow[] = configs.map((c) => ({ label: c.label, pairs: [], stepMs: [], runMs: [] }));
     const plain = plainReplayer();
     try {
@@ -131,14 +147,18 @@ export async function measureEngineThreads(): Promise<EngineThreadsReport> {
         for (const [i, config] of configs.entries()) {
           const pairs: Pair[] = [];
           const waits: number[] = [];
-          const [result] = await measureStepOverhead([{ label: config.label, job: { isPreviewDisabled: true, steps: THREAD_STEPS } }], {
-            threads: config.threads,
-            allowSpinning: config.allowSpinning,
-            javascriptKernels: pairedKernels(plain, pairs, waits),
-          });
+          const [result] = await measureStepOverhead(
+            [{ label: config.label, job: { isPreviewDisabled: true, steps: THREAD_STEPS } }],
+            {
+              threads: config.threads,
+              allowSpinning: config.allowSpinning,
+              javascriptKernels: pairedKernels(plain, pairs, waits),
+            },
+          );
           // The warm-up job's calls (compiling the kernels) are left out.
           rows[i].pairs.push(...pairs.slice(-(THREAD_STEPS - 2)));
-          // Step k+2's interval holds guidance call k+1 of the job (one call per step); its replay wait is not the step's.
+          // Step k+2's interval holds guidance call k+1 of the job (one call per step); its replay wait is not the
+          // step's.
           const jobWaits = waits.slice(-THREAD_STEPS);
           rows[i].stepMs.push(...result.stepMs.map((step, k) => step - jobWaits[k + 1]));
           rows[i].runMs.push(...result.runMs);
@@ -186,14 +206,30 @@ export async function measureLightningStream(url: string): Promise<LightningStre
   const started = performance.now();
   const res = await fetch(`${url}/v1/engine/generate/`, {
     method: 'POST',
-    body: JSON.stringify({ prompt: 'a lighthouse at dusk', stream_output: true, performance_selection: 'Lightning', aspect_ratios_selection: '512*512', image_seed: 7 }),
+    body: JSON.stringify({
+      prompt: 'a lighthouse at dusk',
+      stream_output: true,
+      performance_selection: 'Lightning',
+      aspect_ratios_selection: '512*512',
+      image_seed: 7,
+    }),
   });
   const text = await res.text();
-  const events = [...text.matchAll(/data: (\{[^\r\n]*\})\r\n/g)].map((m) => JSON.parse(m[1]) as { preview: string | null });
-  return { events: events.length, withPreview: events.filter((e) => e.preview !== null).length, wallMs: performance.now() - started };
+  const events = [...text.matchAll(/data: (\{[^\r\n]*\})\r\n/g)].map(
+    (m) => JSON.parse(m[1]) as { preview: string | null },
+  );
+  return {
+    events: events.length,
+    withPreview: events.filter((e) => e.preview !== null).length,
+    wallMs: performance.now() - started,
+  };
 }
 
-export function printEngineReport(threads: EngineThreadsReport, loop: StepLoopRow[], lightning?: LightningStreamReport): void {
+export function printEngineReport(
+  threads: EngineThreadsReport,
+  loop: StepLoopRow[],
+  lightning?: LightningStreamReport,
+): void {
   console.log('Issue 12, engine side (tiny checkpoint, 1152x896; medians; targets in brackets)');
   if (lightning) {
     console.log(
@@ -215,7 +251,9 @@ export function printEngineReport(threads: EngineThreadsReport, loop: StepLoopRo
     const of = (pick: (p: Pair) => number) => median(row.pairs.map(pick));
     const cpuRatio = of((p) => p.pipeline.cpuMs / p.plain.guide.cpuMs);
     const wallRatio = of((p) => p.pipeline.wallMs / p.plain.guide.wallMs);
-    console.log(`    ${row.label} (${row.pairs.length} calls); step ${ms(median(row.stepMs))}, of which UNet run ${ms(median(row.runMs))}`);
+    console.log(
+      `    ${row.label} (${row.pairs.length} calls); step ${ms(median(row.stepMs))}, of which UNet run ${ms(median(row.runMs))}`,
+    );
     console.log(
       `      on-CPU time: pipeline ${ms(of((p) => p.pipeline.cpuMs))}  plain ${ms(of((p) => p.plain.guide.cpuMs))} (filter alone ` +
         `${ms(of((p) => p.plain.filter.cpuMs))})  ratio ${cpuRatio.toFixed(2)} ${cpuRatio <= 1.1 ? 'met' : 'MISSED'}`,
@@ -225,11 +263,15 @@ export function printEngineReport(threads: EngineThreadsReport, loop: StepLoopRo
         `  (waiting for a CPU: pipeline ${ms(of((p) => p.pipeline.waitMs))}, plain ${ms(of((p) => p.plain.guide.waitMs))})`,
     );
   }
-  console.log(`  Step time outside the UNet's session.run, share of the step (${LOOP_STEPS} steps; medians over steps 2..${LOOP_STEPS})`);
+  console.log(
+    `  Step time outside the UNet's session.run, share of the step (${LOOP_STEPS} steps; medians over steps 2..${LOOP_STEPS})`,
+  );
   for (const { provider, stepMath, result } of loop) {
     const outside = result.stepMs.map((s, i) => s - result.runMs[i]);
     const label = `${provider}, ${stepMath === 'graph' ? 'graph step math (forced on CPU: what CUDA/WebGPU run)' : 'JavaScript step math'}, ${result.label}`;
-    console.log(`    ${label.padEnd(100)} step ${ms(median(result.stepMs))}  UNet run ${ms(median(result.runMs))}  outside ${ms(median(outside))} = ${pct(median(result.outsideShare))}`);
+    console.log(
+      `    ${label.padEnd(100)} step ${ms(median(result.stepMs))}  UNet run ${ms(median(result.runMs))}  outside ${ms(median(outside))} = ${pct(median(result.outsideShare))}`,
+    );
   }
   console.log('    cuda, webgpu: not measurable on this machine (no GPU); both take the graph step math automatically');
 }

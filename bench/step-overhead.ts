@@ -53,7 +53,10 @@ export interface StepOverheadSetup {
 }
 
 /** Runs each case once (after one warm-up job) on one pipeline; the threads follow the engine child's default. */
-export async function measureStepOverhead(cases: StepOverheadCase[], setup: StepOverheadSetup = {}): Promise<StepOverhead[]> {
+export async function measureStepOverhead(
+  cases: StepOverheadCase[],
+  setup: StepOverheadSetup = {},
+): Promise<StepOverhead[]> {
   const threads = setup.threads ?? Math.max(1, os.availableParallelism() - 1);
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-steps-'));
   try {
@@ -61,25 +64,43 @@ export async function measureStepOverhead(cases: StepOverheadCase[], setup: Step
     await writeTinyCheckpoint(join(root, 'checkpoints', model));
     let unetMs = 0;
     let unetCalls = 0;
-    const providers = new ProviderSelector('cpu', threads, () => {}, async (file, options) => {
-      const session = await OnnxSession.create(file, { ...options, allowSpinning: setup.allowSpinning });
-      if (options.label?.endsWith('/unet')) {
-        const run = session.run.bind(session);
-        session.run = async (feeds, fetch) => {
-          const started = performance.now();
-          try {
-            return await run(feeds, fetch);
-          } finally {
-            unetMs += performance.now() - started;
-            unetCalls++;
-          }
-        };
-      }
-      return session;
+    const providers = new ProviderSelector(
+      'cpu',
+      threads,
+      () => {},
+      async (file, options) => {
+        const session = await OnnxSession.create(file, { ...options, allowSpinning: setup.allowSpinning });
+        if (options.label?.endsWith('/unet')) {
+          const run = session.run.bind(session);
+          session.run = async (feeds, fetch) => {
+            const started = performance.now();
+            try {
+              return await run(feeds, fetch);
+            } finally {
+              unetMs += performance.now() - started;
+              unetCalls++;
+            }
+          };
+        }
+        return session;
+      },
+    );
+    const pipeline = new SdxlPipeline({
+      modelsDir: root,
+      providers,
+      stepMath: setup.stepMath,
+      javascriptKernels: setup.javascriptKernels,
     });
-    const pipeline = new SdxlPipeline({ modelsDir: root, providers, stepMath: setup.stepMath, javascriptKernels: setup.javascriptKernels });
     // Fooocus's defaults (the test fixture's job) at the bench's size and step count.
-    const base: EngineJob = engineJob({ jobId: 'bench', model, prompt: 'a lighthouse at dusk', width: 1152, height: 896, seed: 100n, steps: 30 });
+    const base: EngineJob = engineJob({
+      jobId: 'bench',
+      model,
+      prompt: 'a lighthouse at dusk',
+      width: 1152,
+      height: 896,
+      seed: 100n,
+      steps: 30,
+    });
     const runCase = async (c: StepOverheadCase): Promise<StepOverhead> => {
       const job = { ...base, ...c.job };
       const marks: { at: number; unetMs: number; calls: number }[] = [];
@@ -99,7 +120,14 @@ export async function measureStepOverhead(cases: StepOverheadCase[], setup: Step
         runMs.push(marks[i].unetMs - marks[i - 1].unetMs);
         calls.push(marks[i].calls - marks[i - 1].calls);
       }
-      return { label: c.label, steps: job.steps, stepMs, runMs, outsideShare: stepMs.map((s, i) => (s - runMs[i]) / s), callsPerStep: median(calls) };
+      return {
+        label: c.label,
+        steps: job.steps,
+        stepMs,
+        runMs,
+        outsideShare: stepMs.map((s, i) => (s - runMs[i]) / s),
+        callsPerStep: median(calls),
+      };
     };
     for (let i = 0; i < (setup.warmJobs ?? 1); i++) await runCase({ label: 'warm-up', job: { steps: 3 } });
     const results: StepOverhead[] = [];
@@ -113,7 +141,9 @@ export async function measureStepOverhead(cases: StepOverheadCase[], setup: Step
 
 export function printStepOverhead(results: StepOverhead[]): void {
   const ms = (v: number) => `${v.toFixed(2)} ms`;
-  console.log('Engine time per step outside UNet session.run (in-process, tiny checkpoint, 1152x896, 30 steps; medians over steps 2..30)');
+  console.log(
+    'Engine time per step outside UNet session.run (in-process, tiny checkpoint, 1152x896, 30 steps; medians over steps 2..30)',
+  );
   for (const r of results) {
     const outside = r.stepMs.map((s, i) => s - r.runMs[i]);
     console.log(

@@ -4,18 +4,40 @@
  * not with this module). As a library (`import { ... } from 'fooocus-gateway/engine'`), usable
  * without the server: the tokenizer, the schedules and samplers by Fooocus name (the same code the
  * pipeline runs), the model samplings, the Fooocus V2 expansion, the SDXL pipeline itself (text
- * and image jobs), and the tiny checkpoint and demo upscaler generators. Built to dist/engine by `npm run build`; plain `node` imports it, no
+ * and image jobs), and the tiny checkpoint and demo upscaler generators. Built to dist/engine by `npm run build`; plain
+ * `node` imports it, no
  * loader needed.
  */
 export { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
 export { toPromptChunks } from './text-encoders/prompt-chunks.ts';
-export { REFUSED_SAMPLERS, SAMPLER_ALIASES, SAMPLERS, sample, type Denoiser, type SampleOptions } from './samplers/index.ts';
-export { SCHEDULERS, SDXL_SIGMA_MAX, SDXL_SIGMA_MIN, karrasSigmas, schedule, sigmaTable, sigmaToTimestep } from './schedulers/sigmas.ts';
+export {
+  REFUSED_SAMPLERS,
+  SAMPLER_ALIASES,
+  SAMPLERS,
+  sample,
+  type Denoiser,
+  type SampleOptions,
+} from './samplers/index.ts';
+export {
+  SCHEDULERS,
+  SDXL_SIGMA_MAX,
+  SDXL_SIGMA_MIN,
+  karrasSigmas,
+  schedule,
+  sigmaTable,
+  sigmaToTimestep,
+} from './schedulers/sigmas.ts';
 export { createNormalRng, type NormalRng } from './random/normal-rng.ts';
 export { SdxlPipeline, type SdxlPipelineOptions } from './pipeline/sdxl-pipeline.ts';
 export type { JobContext } from './pipeline/job-context.ts';
 export { DEVICES, ProviderSelector, parseDevice, providerChain, type Device } from './onnx/providers.ts';
-export { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName, TINY_DEMO_MODEL_NAME } from './models/registry.ts';
+export {
+  checkpointDir,
+  listCheckpoints,
+  listLoras,
+  resolveCheckpointName,
+  TINY_DEMO_MODEL_NAME,
+} from './models/registry.ts';
 export { refinerUnsupportedReasonAt } from './pipeline/refiner.ts';
 export { freeuUnsupportedReasonAt } from './unet/freeu-graph.ts';
 export { FOOOCUS_STYLE_NAMES } from './styles/fooocus-style-names.ts';
@@ -26,7 +48,15 @@ export { findUpscaler, UPSCALE_MODELS_FOLDER } from './uov/upscaler-files.ts';
 export { findExpansionModel, type ExpansionModelFiles } from './expansion/expansion-files.ts';
 export { PromptExpansion } from './expansion/expansion-model.ts';
 export { Gpt2Tokenizer } from './expansion/gpt2-tokenizer.ts';
-export { DEMO_CLIP_VISION, DEMO_FACE_IP_ADAPTER, DEMO_IP_ADAPTER, CLIP_VISION_FOLDER, IP_ADAPTER_FOLDER, findClipVision, findIpAdapter } from './ip-adapter/ip-adapter-files.ts';
+export {
+  DEMO_CLIP_VISION,
+  DEMO_FACE_IP_ADAPTER,
+  DEMO_IP_ADAPTER,
+  CLIP_VISION_FOLDER,
+  IP_ADAPTER_FOLDER,
+  findClipVision,
+  findIpAdapter,
+} from './ip-adapter/ip-adapter-files.ts';
 export { writeTinyClipVision, writeTinyIpAdapter } from './ip-adapter/tiny-ip-models.ts';
 export { ipUnsupportedReasonAt } from './ip-adapter/ip-attention-graph.ts';
 export { convertClipVision, convertIpAdapter } from './ip-adapter/convert/convert-files.ts';
@@ -34,10 +64,23 @@ export { FACES_FOLDER, TINY_DEMO_FACE_DETECTOR_FILE, findFaceDetector } from './
 export { writeTinyFaceDetector } from './faces/tiny-face-detector.ts';
 export { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from './unet/model-sampling.ts';
 export { CAPTIONER_MISSING, TAGGER_MISSING, type DescribeKind } from './describe/describer.ts';
-export { DESCRIBE_FOLDER, findCaptioner, findTagger, TINY_DEMO_CAPTIONER_FOLDER, TINY_DEMO_TAGGER_FOLDER } from './describe/describe-files.ts';
+export {
+  DESCRIBE_FOLDER,
+  findCaptioner,
+  findTagger,
+  TINY_DEMO_CAPTIONER_FOLDER,
+  TINY_DEMO_TAGGER_FOLDER,
+} from './describe/describe-files.ts';
 export { writeTinyCaptioner, writeTinyTagger } from './describe/tiny-describe-models.ts';
 export { demoMaskFile, findMaskModel } from './masks/mask-files.ts';
-export { CLOTH_CATEGORIES, MASK_FOLDER, REMBG_MODEL_NAMES, REMBG_MODELS, rembgDownloadUrl, rembgModelSpec } from './masks/rembg-models.ts';
+export {
+  CLOTH_CATEGORIES,
+  MASK_FOLDER,
+  REMBG_MODEL_NAMES,
+  REMBG_MODELS,
+  rembgDownloadUrl,
+  rembgModelSpec,
+} from './masks/rembg-models.ts';
 export { writeTinyMaskModel } from './masks/tiny-mask-model.ts';
 export type { DescribeImageType, ToolReply, ToolRequest } from './tools/tools-protocol.ts';
 export type {

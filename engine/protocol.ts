@@ -124,7 +124,8 @@ export interface EngineInputImage {
   height: number;
 }
 
-export type UovMethodName = 'Vary (Subtle)' | 'Vary (Strong)' | 'Upscale (1.5x)' | 'Upscale (2x)' | 'Upscale (Fast 2x)' | 'Upscale (Custom)';
+export type UovMethodName =
+  'Vary (Subtle)' | 'Vary (Strong)' | 'Upscale (1.5x)' | 'Upscale (2x)' | 'Upscale (Fast 2x)' | 'Upscale (Custom)';
 
 export interface UpscaleOrVaryInput {
   kind: 'upscale-or-vary';

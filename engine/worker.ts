@@ -49,7 +49,10 @@ try {
   // Not permitted on some hosts/containers: run at normal priority.
 }
 
-const threads = Number(process.env.FOOOCUS_THREADS) > 0 ? Math.floor(Number(process.env.FOOOCUS_THREADS)) : Math.max(1, os.availableParallelism() - 1);
+const threads =
+  Number(process.env.FOOOCUS_THREADS) > 0
+    ? Math.floor(Number(process.env.FOOOCUS_THREADS))
+    : Math.max(1, os.availableParallelism() - 1);
 const modelsDir = resolve(process.env.FOOOCUS_MODELS_DIR ?? 'models');
 const stylesDir = resolve(process.env.FOOOCUS_STYLES_DIR ?? 'styles');
 const wildcardsDir = resolve(process.env.FOOOCUS_WILDCARDS_DIR ?? 'wildcards');
@@ -62,7 +65,12 @@ let queue: Promise<void> = Promise.resolve();
 
 function crash(error: unknown): void {
   log(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  if (currentJobId) send({ type: 'failed', jobId: currentJobId, error: { kind: 'crashed', message: `engine crashed: ${error instanceof Error ? error.message : String(error)}` } });
+  if (currentJobId)
+    send({
+      type: 'failed',
+      jobId: currentJobId,
+      error: { kind: 'crashed', message: `engine crashed: ${error instanceof Error ? error.message : String(error)}` },
+    });
   // Let the IPC message flush before exiting; the gateway restarts us.
   setTimeout(() => process.exit(1), 100).unref();
 }
@@ -79,7 +87,11 @@ function contextFor(jobId: string): JobContext {
       return request;
     },
     reportProgress(percent, message, preview) {
-      send(preview ? { type: 'progress', jobId, percent, message, preview } : { type: 'progress', jobId, percent, message });
+      send(
+        preview
+          ? { type: 'progress', jobId, percent, message, preview }
+          : { type: 'progress', jobId, percent, message },
+      );
     },
     emitImage(image) {
       send({ type: 'image', jobId, ...image });
@@ -95,7 +107,8 @@ async function runJob(pipeline: SdxlPipeline, job: EngineJob): Promise<void> {
     send({ type: 'done', jobId: job.jobId, outcome, engineMs: Date.now() - started, warnings });
   } catch (error) {
     const data = toEngineErrorData(error);
-    if (!(error instanceof EngineError) || data.kind === 'runtime-failure') log(`job ${job.jobId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (!(error instanceof EngineError) || data.kind === 'runtime-failure')
+      log(`job ${job.jobId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     send({ type: 'failed', jobId: job.jobId, error: data });
   } finally {
     currentJobId = null;
@@ -134,7 +147,9 @@ async function main(): Promise<void> {
       // Between jobs: queued behind the job in progress, ahead of the next one.
       queue = queue
         .then(() => pipeline.release())
-        .catch((error: unknown) => log(`releasing sessions failed: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) =>
+          log(`releasing sessions failed: ${error instanceof Error ? error.message : String(error)}`),
+        )
         .then(() => send({ type: 'released' }));
     } else if (raw.type === 'shutdown') {
       for (const jobId of known) controls.set(jobId, 'stop');
@@ -144,7 +159,10 @@ async function main(): Promise<void> {
     }
   });
   log(`ready: provider ${provider}, ${threads} threads, models ${modelsDir}`);
-  send({ type: 'ready', info: { provider, threads, ...(providers.failures.length > 0 ? { tried: providers.failures } : {}) } });
+  send({
+    type: 'ready',
+    info: { provider, threads, ...(providers.failures.length > 0 ? { tried: providers.failures } : {}) },
+  });
 }
 
 main().catch(crash);

@@ -30,7 +30,9 @@ async function describeError(res) {
 
 /** Integers beyond 2^53 (seeds) keep their exact digits, as strings (JSON.parse source text access). */
 function exactIntegers(_key, value, context) {
-  return typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) && context?.source ? context.source : value;
+  return typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) && context?.source
+    ? context.source
+    : value;
 }
 
 export async function getJson(path) {
@@ -75,7 +77,10 @@ export async function followTask(taskId, onEvent, signal) {
   let lastId = '';
   for (let attempt = 0; attempt < 30 && !signal.aborted; attempt++) {
     try {
-      const res = await fetch(`/tasks/${taskId}/events`, { headers: headers(lastId ? { 'Last-Event-ID': lastId } : {}), signal });
+      const res = await fetch(`/tasks/${taskId}/events`, {
+        headers: headers(lastId ? { 'Last-Event-ID': lastId } : {}),
+        signal,
+      });
       if (res.status === 204) return;
       if (!res.ok) throw new Error(await describeError(res));
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

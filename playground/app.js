@@ -45,7 +45,8 @@ function addResult(url, index) {
 
 function onEvent(event, isFinal) {
   if (event.demo_model) showDemoBanner([event.demo_model]);
-  const eta = typeof event.eta_seconds === 'number' ? ` · about ${Math.max(1, Math.round(event.eta_seconds))} s left` : '';
+  const eta =
+    typeof event.eta_seconds === 'number' ? ` · about ${Math.max(1, Math.round(event.eta_seconds))} s left` : '';
   setStatus(`${event.message}${isFinal ? '' : eta}`, event.progress);
   if (event.preview) {
     $('preview').src = event.preview;
@@ -79,7 +80,8 @@ async function generate(painter, history) {
 
 function selectTab(tab) {
   activeTab = tab;
-  for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
+  for (const button of document.querySelectorAll('[role=tab]'))
+    button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const section of document.querySelectorAll('.mode')) section.hidden = section.dataset.mode !== tab;
 }
 
@@ -90,9 +92,13 @@ async function main() {
     location.reload();
   });
   const painter = new MaskPainter($('mask-canvas'), $('brush-size'));
-  $('inpaint-image').addEventListener('change', (e) => e.target.files[0] && painter.load(e.target.files[0]).catch(showError));
+  $('inpaint-image').addEventListener(
+    'change',
+    (e) => e.target.files[0] && painter.load(e.target.files[0]).catch(showError),
+  );
   $('mask-clear').addEventListener('click', () => painter.clear());
-  for (const button of document.querySelectorAll('[role=tab]')) button.addEventListener('click', () => selectTab(button.dataset.tab));
+  for (const button of document.querySelectorAll('[role=tab]'))
+    button.addEventListener('click', () => selectTab(button.dataset.tab));
   const history = new History(showError);
   $('generate-form').addEventListener('submit', (e) => {
     e.preventDefault();

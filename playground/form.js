@@ -14,7 +14,11 @@ function option(select, value) {
 
 /** Models and styles from the API; returns what /health says (the demo banner reads it). */
 export async function loadOptions() {
-  const [models, styles, health] = await Promise.all([getJson('/v1/engines/all-models'), getJson('/v1/engines/styles'), getJson('/health')]);
+  const [models, styles, health] = await Promise.all([
+    getJson('/v1/engines/all-models'),
+    getJson('/v1/engines/styles'),
+    getJson('/health'),
+  ]);
   const base = $('base_model_name');
   base.replaceChildren();
   for (const name of models.model_filenames) {
@@ -88,7 +92,11 @@ export async function buildRequest(tab, painter) {
   if (tab === 'uov') {
     const file = $('uov-image').files[0];
     if (!file) throw new Error('Upscale / vary: choose an image first');
-    Object.assign(body, { uov_input_image: await fileToBase64(file), uov_method: $('uov_method').value, upscale_multiple: numberOf('upscale_value') });
+    Object.assign(body, {
+      uov_input_image: await fileToBase64(file),
+      uov_method: $('uov_method').value,
+      upscale_multiple: numberOf('upscale_value'),
+    });
   } else if (tab === 'inpaint') {
     const file = $('inpaint-image').files[0];
     if (!file) throw new Error('Inpaint / outpaint: choose an image first');

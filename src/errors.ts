@@ -21,7 +21,9 @@ export { InvalidFieldError } from '../adapters/invalid-field-error.ts';
 
 export class NotFoundError extends AppError {}
 
-/** An unknown job id on a legacy job route: answered with the original's job-shaped 404 body (fooocus-api-legacy.md §2). */
+/**
+ * An unknown job id on a legacy job route: answered with the original's job-shaped 404 body (fooocus-api-legacy.md §2).
+ */
 export class LegacyJobNotFoundError extends NotFoundError {
   constructor() {
     super('Job not found');

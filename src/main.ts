@@ -27,7 +27,10 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = parsed;
-  const logger = createPinoLogger({ level: config.logLevel, format: config.logFormat ?? (process.stdout.isTTY ? 'text' : 'json') });
+  const logger = createPinoLogger({
+    level: config.logLevel,
+    format: config.logFormat ?? (process.stdout.isTTY ? 'text' : 'json'),
+  });
   for (const warning of config.startupWarnings) logger.warn(warning);
   try {
     await awaitWritableFolders(config, logger);
@@ -37,7 +40,10 @@ async function main(): Promise<void> {
   }
   const server = await composeServer(config, logger);
   const listeners: Server[] = [];
-  const ports = [{ port: config.port, flag: '--port' }, ...config.alsoListen.map((port) => ({ port, flag: '--also-listen' }))];
+  const ports = [
+    { port: config.port, flag: '--port' },
+    ...config.alsoListen.map((port) => ({ port, flag: '--also-listen' })),
+  ];
   for (const { port, flag } of ports) {
     try {
       listeners.push(await listenOn(server.app, port, config.host, flag));
@@ -48,10 +54,14 @@ async function main(): Promise<void> {
       await server.close();
       process.exit(1);
     }
-    logger.info(`listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (docs at /docs, playground at /playground)`);
+    logger.info(
+      `listening on http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port} (docs at /docs, playground at /playground)`,
+    );
   }
   logger.info(`result URLs use ${config.baseUrl}`);
-  logger.info(`node ${server.nodeName}: ${server.engines.size} engine(s), task store ${describeDatabase(config.database)}`);
+  logger.info(
+    `node ${server.nodeName}: ${server.engines.size} engine(s), task store ${describeDatabase(config.database)}`,
+  );
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;

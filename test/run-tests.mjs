@@ -25,7 +25,9 @@ function listTests(dir) {
   return out;
 }
 
-const files = listTests(testDir).filter((f) => filter.length === 0 || filter.some((p) => relative(root, f).includes(p)));
+const files = listTests(testDir).filter(
+  (f) => filter.length === 0 || filter.some((p) => relative(root, f).includes(p)),
+);
 const { minimum } = JSON.parse(readFileSync(join(testDir, 'expected-tests.json'), 'utf8'));
 const isE2e = (file) => relative(testDir, file).startsWith('e2e');
 const phases = [
@@ -39,7 +41,15 @@ function runPhase(phase) {
   console.log(`\n== ${phase.name}: ${phase.files.length} files, ${phase.concurrency} at a time`);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${phase.concurrency}`, '--test-timeout=180000', ...phase.files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      `--test-concurrency=${phase.concurrency}`,
+      '--test-timeout=180000',
+      ...phase.files,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
   );
   let tail = '';
@@ -53,7 +63,14 @@ function runPhase(phase) {
   return new Promise((resolve) => {
     child.on('close', (code) => {
       const count = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? NaN);
-      resolve({ code: code ?? 1, tests: count('tests'), passed: count('pass'), failed: count('fail'), skipped: count('skipped'), skippedPostgres });
+      resolve({
+        code: code ?? 1,
+        tests: count('tests'),
+        passed: count('pass'),
+        failed: count('fail'),
+        skipped: count('skipped'),
+        skippedPostgres,
+      });
     });
   });
 }

@@ -35,7 +35,10 @@ function choosePreset(body: AllInOneGenerateRequest, snapshot: ServerSnapshot): 
   const preset = snapshot.presets[name];
   if (!preset) {
     const available = ['initial', ...Object.keys(snapshot.presets)].join(', ');
-    throw new InvalidFieldError('preset', `preset: '${name}' is unknown; available: ${available}`, { input: name, allowed: Object.keys(snapshot.presets) });
+    throw new InvalidFieldError('preset', `preset: '${name}' is unknown; available: ${available}`, {
+      input: name,
+      allowed: Object.keys(snapshot.presets),
+    });
   }
   return preset;
 }
@@ -55,7 +58,11 @@ function enhanceCtrls(value: unknown): EnhanceCtrl[] {
   return ctrls.slice(0, ENHANCE_SLOTS).map((c) => ({ ...DEFAULT_ENHANCE_CTRL, ...c }));
 }
 
-export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerSnapshot, context: AdaptContext): AdaptResult {
+export function toCommonRequest(
+  body: AllInOneGenerateRequest,
+  snapshot: ServerSnapshot,
+  context: AdaptContext,
+): AdaptResult {
   const warnings: string[] = [];
   const ignoredFields = Object.keys(body).filter((key) => !(key in COMMON_REQUEST_DEFAULTS));
   const sent = body as Layer;
@@ -64,34 +71,71 @@ export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerS
   const isSent = (key: keyof CommonRequest) => key in sent && sent[key] !== undefined;
   // Precedence: explicit value > request preset > server preset (--preset) > stock default.
   const pick = <K extends keyof CommonRequest>(key: K): CommonRequest[K] =>
-    (isSent(key) ? sent[key] : key in preset ? preset[key] : key in server ? server[key] : COMMON_REQUEST_DEFAULTS[key]) as CommonRequest[K];
+    (isSent(key)
+      ? sent[key]
+      : key in preset
+        ? preset[key]
+        : key in server
+          ? server[key]
+          : COMMON_REQUEST_DEFAULTS[key]) as CommonRequest[K];
 
   if (pick('enhance_checkbox')) {
-    throw new InvalidFieldError('enhance_checkbox', 'enhance_checkbox: Fooocus enhance is not supported by this server yet; send false', { input: true });
+    throw new InvalidFieldError(
+      'enhance_checkbox',
+      'enhance_checkbox: Fooocus enhance is not supported by this server yet; send false',
+      { input: true },
+    );
   }
-  const image = (field: 'uov_input_image' | 'inpaint_input_image' | 'inpaint_mask_image_upload' | 'enhance_input_image'): ImageInput =>
-    classifyImage(field, isSent(field) ? (sent[field] as string | null) : null);
+  const image = (
+    field: 'uov_input_image' | 'inpaint_input_image' | 'inpaint_mask_image_upload' | 'enhance_input_image',
+  ): ImageInput => classifyImage(field, isSent(field) ? (sent[field] as string | null) : null);
 
   const size = parseAspectRatio(String(pick('aspect_ratios_selection')));
-  if (size.isRounded) warnings.push(`aspect_ratios_selection rounded down to ${formatAspectRatio(size)} (sides must be multiples of 8)`);
+  if (size.isRounded)
+    warnings.push(`aspect_ratios_selection rounded down to ${formatAspectRatio(size)} (sides must be multiples of 8)`);
 
-  const requestedModel = isSent('base_model_name') ? (sent.base_model_name as string) : (preset.base_model_name as string | undefined);
-  // Nested defaults (Lora.weight 0.5) are filled here: the body is what the client sent, before the validator's defaults.
-  const loras = isSent('loras') || 'loras' in preset ? (pick('loras') as Partial<LoraSetting>[]).map(withLoraDefaults) : defaultLoras(snapshot);
-  const styles = isSent('style_selections') || 'style_selections' in preset || 'style_selections' in server ? pick('style_selections') : COMMON_REQUEST_DEFAULTS.style_selections;
+  const requestedModel = isSent('base_model_name')
+    ? (sent.base_model_name as string)
+    : (preset.base_model_name as string | undefined);
+  // Nested defaults (Lora.weight 0.5) are filled here: the body is what the client sent, before the validator's
+  // defaults.
+  const loras =
+    isSent('loras') || 'loras' in preset
+      ? (pick('loras') as Partial<LoraSetting>[]).map(withLoraDefaults)
+      : defaultLoras(snapshot);
+  const styles =
+    isSent('style_selections') || 'style_selections' in preset || 'style_selections' in server
+      ? pick('style_selections')
+      : COMMON_REQUEST_DEFAULTS.style_selections;
   const webhook = pick('webhook_url') as string | null;
   const saveName = isSent('save_name') ? (sent.save_name as string) : null;
 
   const request: CommonRequest = {
-    ...(Object.fromEntries(Object.keys(COMMON_REQUEST_DEFAULTS).map((k) => [k, pick(k as keyof CommonRequest)])) as unknown as CommonRequest),
+    ...(Object.fromEntries(
+      Object.keys(COMMON_REQUEST_DEFAULTS).map((k) => [k, pick(k as keyof CommonRequest)]),
+    ) as unknown as CommonRequest),
     aspect_ratios_selection: formatAspectRatio(size),
     image_seed: parseSeed(sent.image_seed, context.randomSeed),
     base_model_name: resolveModelName(requestedModel, snapshot, warnings),
     refiner_model_name: resolveRefinerName(pick('refiner_model_name'), snapshot, warnings),
     loras: resolveLoras(loras, snapshot, warnings),
     style_selections: resolveStyles(styles, snapshot, warnings),
-    sampler_name: resolveOffered('sampler_name', pick('sampler_name'), snapshot.samplers, COMMON_REQUEST_DEFAULTS.sampler_name, snapshot, warnings),
-    scheduler_name: resolveOffered('scheduler_name', pick('scheduler_name'), snapshot.schedulers, COMMON_REQUEST_DEFAULTS.scheduler_name, snapshot, warnings),
+    sampler_name: resolveOffered(
+      'sampler_name',
+      pick('sampler_name'),
+      snapshot.samplers,
+      COMMON_REQUEST_DEFAULTS.sampler_name,
+      snapshot,
+      warnings,
+    ),
+    scheduler_name: resolveOffered(
+      'scheduler_name',
+      pick('scheduler_name'),
+      snapshot.schedulers,
+      COMMON_REQUEST_DEFAULTS.scheduler_name,
+      snapshot,
+      warnings,
+    ),
     input_image_checkbox: true,
     invert_mask_checkbox: false,
     uov_input_image: image('uov_input_image'),
@@ -100,7 +144,10 @@ export function toCommonRequest(body: AllInOneGenerateRequest, snapshot: ServerS
     enhance_input_image: image('enhance_input_image'),
     controlnet_image: imagePrompts(pick('controlnet_image')),
     enhance_ctrls: enhanceCtrls(pick('enhance_ctrls')),
-    outpaint_distance: [...((pick('outpaint_distance') as number[]) ?? []), 0, 0, 0, 0].slice(0, 4) as CommonRequest['outpaint_distance'],
+    outpaint_distance: [...((pick('outpaint_distance') as number[]) ?? []), 0, 0, 0, 0].slice(
+      0,
+      4,
+    ) as CommonRequest['outpaint_distance'],
     save_name: parseSaveName(saveName),
     webhook_url: webhook ?? '',
     output_format: pick('output_format') === 'jpg' ? 'jpeg' : pick('output_format'),

@@ -13,13 +13,23 @@ export function queueMessage(estimate: QueueEstimate): string {
   return `Waiting in queue: position ${estimate.position}${eta}`;
 }
 
-export function toQueueFields(estimate: QueueEstimate | null): { queue_position: number | null; eta_seconds: number | null } {
+export function toQueueFields(estimate: QueueEstimate | null): {
+  queue_position: number | null;
+  eta_seconds: number | null;
+} {
   return { queue_position: estimate?.position ?? null, eta_seconds: estimate?.etaSeconds ?? null };
 }
 
 /** The event a stream sends while its task waits. */
 export function toQueuedEvent(estimate: QueueEstimate): StreamEvent {
-  return { progress: 0, preview: null, message: queueMessage(estimate), images: [], queue_position: estimate.position, eta_seconds: estimate.etaSeconds };
+  return {
+    progress: 0,
+    preview: null,
+    message: queueMessage(estimate),
+    images: [],
+    queue_position: estimate.position,
+    eta_seconds: estimate.etaSeconds,
+  };
 }
 
 /** Whether the task runs on the demo checkpoint (named by the catalogue while it is the installed one). */
@@ -27,7 +37,11 @@ export function isOnDemoModel(task: TaskRecord, demoModelName: string | null): b
   return demoModelName !== null && task.request.base_model_name === demoModelName;
 }
 
-export function withDemoModel<T extends object>(body: T, task: TaskRecord, demoModelName: string | null): T & { demo_model?: string } {
+export function withDemoModel<T extends object>(
+  body: T,
+  task: TaskRecord,
+  demoModelName: string | null,
+): T & { demo_model?: string } {
   return isOnDemoModel(task, demoModelName) ? { ...body, demo_model: demoModelName as string } : body;
 }
 

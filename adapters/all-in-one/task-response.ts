@@ -37,7 +37,12 @@ export function toReqParams(request: CommonRequest, baseUrl: string): Record<str
   const controlnet = Array.from({ length: CONTROLNET_SLOTS }, (_, i) => {
     const slot = request.controlnet_image[i];
     return slot
-      ? { cn_img: inputUrl(baseUrl, slot.cn_img), cn_stop: slot.cn_stop, cn_weight: slot.cn_weight, cn_type: slot.cn_type }
+      ? {
+          cn_img: inputUrl(baseUrl, slot.cn_img),
+          cn_stop: slot.cn_stop,
+          cn_weight: slot.cn_weight,
+          cn_type: slot.cn_type,
+        }
       : { cn_img: '', ...DEFAULT_IMAGE_PROMPT };
   });
   const enhance = [...request.enhance_ctrls];
@@ -138,11 +143,21 @@ export interface StreamEvent {
 }
 
 export function toProgressEvent(live: LiveProgress): StreamEvent {
-  return { progress: live.percent, preview: live.preview ? `data:image/png;base64,${live.preview}` : null, message: live.message, images: [] };
+  return {
+    progress: live.percent,
+    preview: live.preview ? `data:image/png;base64,${live.preview}` : null,
+    message: live.message,
+    images: [],
+  };
 }
 
 export function toFinishedEvent(task: TaskRecord, baseUrl: string): StreamEvent {
-  const event: StreamEvent = { progress: 100, preview: null, message: 'Finished', images: task.result.map((r) => outputUrl(baseUrl, r.file)) };
+  const event: StreamEvent = {
+    progress: 100,
+    preview: null,
+    message: 'Finished',
+    images: task.result.map((r) => outputUrl(baseUrl, r.file)),
+  };
   if (task.error) event.error = task.error;
   return event;
 }

@@ -25,7 +25,10 @@ export interface TasksQueryPlan {
 
 const LEADING_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})/;
 
-/** Only the leading `YYYY-MM-DDTHH:MM:SS` counts, in the server's local time (as the original; the caller supplies the conversion). */
+/**
+ * Only the leading `YYYY-MM-DDTHH:MM:SS` counts, in the server's local time (as the original; the caller supplies the
+ * conversion).
+ */
 export function parseLocalDateTime(text: string, toEpoch: (parts: number[]) => number): number | null {
   const m = LEADING_DATETIME.exec(text.trim());
   if (!m) return null;
@@ -34,7 +37,11 @@ export function parseLocalDateTime(text: string, toEpoch: (parts: number[]) => n
   return Number.isFinite(mills) ? mills : null;
 }
 
-export function planTasksQuery(input: TasksQueryInput, nowMills: number, toEpoch: (parts: number[]) => number): TasksQueryPlan {
+export function planTasksQuery(
+  input: TasksQueryInput,
+  nowMills: number,
+  toEpoch: (parts: number[]) => number,
+): TasksQueryPlan {
   const which = input.query ?? 'all';
   const lists = {
     history: which === 'all' || which === 'history',
@@ -46,7 +53,11 @@ export function planTasksQuery(input: TasksQueryInput, nowMills: number, toEpoch
   if (input.end_at !== undefined && input.end_at !== '') {
     const parsed = parseLocalDateTime(input.end_at, toEpoch);
     if (parsed === null) {
-      throw new InvalidFieldError('query.end_at', `end_at: '${input.end_at}' is not a date-time; expected YYYY-MM-DDTHH:MM:SS`, { input: input.end_at });
+      throw new InvalidFieldError(
+        'query.end_at',
+        `end_at: '${input.end_at}' is not a date-time; expected YYYY-MM-DDTHH:MM:SS`,
+        { input: input.end_at },
+      );
     }
     end = parsed;
   }

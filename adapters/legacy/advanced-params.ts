@@ -85,7 +85,10 @@ export function parseAdvancedParams(value: unknown, field = 'advanced_params'): 
   const result: AdvancedParamsResult = { values: {}, maskUploadAlias: undefined, ignored: [] };
   if (value === undefined || value === null) return result;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidFieldError(field, `${field}: expected a JSON object of advanced parameters`, { type: 'dict_type', input: value });
+    throw new InvalidFieldError(field, `${field}: expected a JSON object of advanced parameters`, {
+      type: 'dict_type',
+      input: value,
+    });
   }
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     const spec = ADVANCED_PARAMS[key];

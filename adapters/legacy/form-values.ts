@@ -21,7 +21,10 @@ export function parseFormBoolean(field: string, text: string | undefined): boole
   const word = text.trim().toLowerCase();
   if (TRUE_TEXTS.has(word)) return true;
   if (FALSE_TEXTS.has(word)) return false;
-  throw new InvalidFieldError(field, `${field}: '${text}' is not a boolean; send true or false`, { type: 'bool_parsing', input: text });
+  throw new InvalidFieldError(field, `${field}: '${text}' is not a boolean; send true or false`, {
+    type: 'bool_parsing',
+    input: text,
+  });
 }
 
 export function parseFormInt(field: string, text: string | undefined): number | undefined {
@@ -62,7 +65,9 @@ export function parseFormList(field: string, text: string | undefined): string[]
   if (trimmed.startsWith('[')) {
     const parsed = parseJsonText(field, trimmed);
     if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')) {
-      throw new InvalidFieldError(field, `${field}: expected a comma-separated list or a JSON array of strings`, { input: text });
+      throw new InvalidFieldError(field, `${field}: expected a comma-separated list or a JSON array of strings`, {
+        input: text,
+      });
     }
     return (parsed as string[]).map((item) => item.trim()).filter((item) => item !== '');
   }
@@ -76,7 +81,11 @@ function parseJsonText(field: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidFieldError(field, `${field}: not valid JSON (${(error as Error).message})`, { type: 'json_invalid', input: text, cause: error });
+    throw new InvalidFieldError(field, `${field}: not valid JSON (${(error as Error).message})`, {
+      type: 'json_invalid',
+      input: text,
+      cause: error,
+    });
   }
 }
 

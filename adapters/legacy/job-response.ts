@@ -85,7 +85,14 @@ export function toAsyncJobResponse(
   const stage = stageOf(task.status);
   // Progress: 0 at enqueue; live while running; 100 on success; frozen at its last value on error.
   const progress = stage === 'SUCCESS' ? 100 : stage === 'WAITING' ? 0 : (live?.percent ?? task.progress);
-  const status = stage === 'SUCCESS' ? 'Finished' : stage === 'ERROR' ? (task.error ?? 'Generation failed') : stage === 'RUNNING' ? (live?.message ?? null) : null;
+  const status =
+    stage === 'SUCCESS'
+      ? 'Finished'
+      : stage === 'ERROR'
+        ? (task.error ?? 'Generation failed')
+        : stage === 'RUNNING'
+          ? (live?.message ?? null)
+          : null;
   return {
     job_id: task.taskId,
     job_type: task.mode,
@@ -98,7 +105,12 @@ export function toAsyncJobResponse(
   };
 }
 
-const queueFullResult = (): GeneratedImageResult => ({ base64: null, url: null, seed: '', finish_reason: 'QUEUE_IS_FULL' });
+const queueFullResult = (): GeneratedImageResult => ({
+  base64: null,
+  url: null,
+  seed: '',
+  finish_reason: 'QUEUE_IS_FULL',
+});
 
 /** Queue full, sync JSON: HTTP 200 with one QUEUE_IS_FULL entry (clients check finish_reason, contract §13.4). */
 export function toQueueFullResults(): GeneratedImageResult[] {
@@ -107,7 +119,15 @@ export function toQueueFullResults(): GeneratedImageResult[] {
 
 /** Queue full, async: no job was created, hence the empty job_id. */
 export function toQueueFullJobResponse(jobType: string): AsyncJobResponse {
-  return { job_id: '', job_type: jobType, job_stage: 'ERROR', job_progress: 0, job_status: null, job_step_preview: null, job_result: [queueFullResult()] };
+  return {
+    job_id: '',
+    job_type: jobType,
+    job_stage: 'ERROR',
+    job_progress: 0,
+    job_status: null,
+    job_step_preview: null,
+    job_result: [queueFullResult()],
+  };
 }
 
 /** The legacy 404 body for an unknown job (contract §2). */
@@ -122,7 +142,11 @@ export const JOB_NOT_FOUND: AsyncJobResponse = Object.freeze({
 });
 
 /** running_size counts waiting + running jobs (contract §5.3). */
-export function toJobQueueInfo(runningSize: number, finishedSize: number, lastJobId: string | null): { running_size: number; finished_size: number; last_job_id: string | null } {
+export function toJobQueueInfo(
+  runningSize: number,
+  finishedSize: number,
+  lastJobId: string | null,
+): { running_size: number; finished_size: number; last_job_id: string | null } {
   return { running_size: runningSize, finished_size: finishedSize, last_job_id: lastJobId };
 }
 

@@ -4,7 +4,13 @@
  * fooocus-semantics.md §13.1; DECISIONS §3 for substitutions, seeds and failures.
  */
 import { formatAspectRatio, parseAspectRatio } from '../aspect-ratio.ts';
-import { COMMON_REQUEST_DEFAULTS, type CommonRequest, type CurrentTab, type ImageInput, type TaskMode } from '../common-request.ts';
+import {
+  COMMON_REQUEST_DEFAULTS,
+  type CommonRequest,
+  type CurrentTab,
+  type ImageInput,
+  type TaskMode,
+} from '../common-request.ts';
 import { planLegacyReply } from '../reply-plan.ts';
 import { deriveCurrentTab } from '../current-tab.ts';
 import { defaultLoras } from '../default-loras.ts';
@@ -51,15 +57,32 @@ export interface LegacySource {
 
 type Layer = Partial<Record<keyof CommonRequest, unknown>>;
 const NONE: ImageInput = { kind: 'none' };
-const ROUTE_TAB: Record<LegacyRouteKind, CurrentTab> = { text: 'uov', 'text-ip': 'uov', uov: 'uov', inpaint: 'inpaint', ip: 'ip' };
+const ROUTE_TAB: Record<LegacyRouteKind, CurrentTab> = {
+  text: 'uov',
+  'text-ip': 'uov',
+  uov: 'uov',
+  inpaint: 'inpaint',
+  ip: 'ip',
+};
 const INPAINT_ENGINES = ['None', 'v1', 'v2.5', 'v2.6'];
 const REFINER_SWAP_METHODS = ['joint', 'separate', 'vae'];
 
 /** Fooocus-API silently fell back to the default for these (contract §13.9); we say so, or refuse under --strict. */
-function resolveChoice(field: string, value: string, allowed: readonly string[], fallback: string, snapshot: ServerSnapshot, warnings: string[]): string {
+function resolveChoice(
+  field: string,
+  value: string,
+  allowed: readonly string[],
+  fallback: string,
+  snapshot: ServerSnapshot,
+  warnings: string[],
+): string {
   if (allowed.includes(value)) return value;
   if (snapshot.isStrict) {
-    throw new InvalidFieldError(field, `${field}: '${value}' is not allowed; expected one of ${allowed.join(', ')}`, { type: 'enum', input: value, allowed });
+    throw new InvalidFieldError(field, `${field}: '${value}' is not allowed; expected one of ${allowed.join(', ')}`, {
+      type: 'enum',
+      input: value,
+      allowed,
+    });
   }
   warnings.push(`${field} '${value}' is unknown; using '${fallback}'`);
   return fallback;
@@ -67,14 +90,18 @@ function resolveChoice(field: string, value: string, allowed: readonly string[],
 
 function seedOf(value: unknown, randomSeed: bigint): bigint {
   if (typeof value === 'string' && !/^\s*[+-]?\d+\s*$/.test(value)) {
-    throw new InvalidFieldError('image_seed', `image_seed: '${value}' is not an integer`, { type: 'int_parsing', input: value });
+    throw new InvalidFieldError('image_seed', `image_seed: '${value}' is not an integer`, {
+      type: 'int_parsing',
+      input: value,
+    });
   }
   return parseSeed(value, randomSeed);
 }
 
 function stringList(field: string, value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw new InvalidFieldError(field, `${field}: expected a list of names`, { type: 'list_type', input: value });
+  if (!Array.isArray(value))
+    throw new InvalidFieldError(field, `${field}: expected a list of names`, { type: 'list_type', input: value });
   return value.map((item, i) => asString(`${field}.${i}`, item) ?? '');
 }
 
@@ -85,7 +112,14 @@ function sentValues(source: LegacySource): Layer {
     prompt: asString('prompt', body.prompt),
     negative_prompt: asString('negative_prompt', body.negative_prompt),
     style_selections: stringList('style_selections', body.style_selections),
-    performance_selection: body.performance_selection == null ? undefined : checkEnum('performance_selection', asString('performance_selection', body.performance_selection) ?? '', PERFORMANCE_SELECTIONS),
+    performance_selection:
+      body.performance_selection == null
+        ? undefined
+        : checkEnum(
+            'performance_selection',
+            asString('performance_selection', body.performance_selection) ?? '',
+            PERFORMANCE_SELECTIONS,
+          ),
     aspect_ratios_selection: asString('aspect_ratios_selection', body.aspect_ratios_selection),
     image_number: asInt('image_number', body.image_number, [1, 32]),
     sharpness: asNumber('sharpness', body.sharpness, [0, 30]),
@@ -96,8 +130,14 @@ function sentValues(source: LegacySource): Layer {
     require_base64: asBoolean('require_base64', body.require_base64),
     async_process: asBoolean('async_process', body.async_process),
     save_metadata_to_images: asBoolean('save_meta', body.save_meta),
-    metadata_scheme: body.meta_scheme == null ? undefined : checkKeyed('meta_scheme', asString('meta_scheme', body.meta_scheme) ?? '', META_SCHEMES),
-    output_format: body.save_extension == null ? undefined : checkKeyed('save_extension', asString('save_extension', body.save_extension) ?? '', SAVE_EXTENSIONS),
+    metadata_scheme:
+      body.meta_scheme == null
+        ? undefined
+        : checkKeyed('meta_scheme', asString('meta_scheme', body.meta_scheme) ?? '', META_SCHEMES),
+    output_format:
+      body.save_extension == null
+        ? undefined
+        : checkKeyed('save_extension', asString('save_extension', body.save_extension) ?? '', SAVE_EXTENSIONS),
     webhook_url: asString('webhook_url', body.webhook_url),
     inpaint_additional_prompt: asString('inpaint_additional_prompt', body.inpaint_additional_prompt),
     outpaint_selections: parseOutpaintSelections(body.outpaint_selections),
@@ -105,11 +145,20 @@ function sentValues(source: LegacySource): Layer {
   };
   if (kind === 'uov') {
     if (body.uov_method == null || body.uov_method === '') {
-      if (isForm) throw new InvalidFieldError('uov_method', `uov_method: field required; expected one of ${UOV_METHODS.join(', ')}`, { type: 'missing', allowed: UOV_METHODS });
+      if (isForm)
+        throw new InvalidFieldError(
+          'uov_method',
+          `uov_method: field required; expected one of ${UOV_METHODS.join(', ')}`,
+          { type: 'missing', allowed: UOV_METHODS },
+        );
     } else sent.uov_method = checkEnum('uov_method', asString('uov_method', body.uov_method) ?? '', UOV_METHODS);
     // v1 with Custom and no value failed in the worker (contract §4.2.1); say so up front.
     if (isForm && sent.uov_method === 'Upscale (Custom)' && sent.upscale_multiple === undefined) {
-      throw new InvalidFieldError('upscale_value', "upscale_value: required with uov_method 'Upscale (Custom)' (1.0..5.0)", { type: 'missing' });
+      throw new InvalidFieldError(
+        'upscale_value',
+        "upscale_value: required with uov_method 'Upscale (Custom)' (1.0..5.0)",
+        { type: 'missing' },
+      );
     }
   }
   return Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined)) as Layer;
@@ -117,13 +166,18 @@ function sentValues(source: LegacySource): Layer {
 
 function outpaintDistance(body: Record<string, unknown>): CommonRequest['outpaint_distance'] {
   // v1 defaults 0, v2 −1 (nullable): both mean "Fooocus's own margin", which CommonRequest spells 0.
-  const side = (name: string) => Math.max(0, asInt(`outpaint_distance_${name}`, body[`outpaint_distance_${name}`]) ?? 0);
+  const side = (name: string) =>
+    Math.max(0, asInt(`outpaint_distance_${name}`, body[`outpaint_distance_${name}`]) ?? 0);
   return [side('left'), side('top'), side('right'), side('bottom')];
 }
 
 function requireImage(source: LegacySource): void {
   if ((source.kind === 'uov' || source.kind === 'inpaint') && source.images.input.kind === 'none') {
-    throw new InvalidFieldError('input_image', 'input_image: field required; send an image (a file part in v1, a URL, data URI or base64 text in v2)', { type: 'missing' });
+    throw new InvalidFieldError(
+      'input_image',
+      'input_image: field required; send an image (a file part in v1, a URL, data URI or base64 text in v2)',
+      { type: 'missing' },
+    );
   }
 }
 
@@ -141,26 +195,63 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
     current_tab: ROUTE_TAB[kind],
   };
   const pick = <K extends keyof CommonRequest>(key: K): CommonRequest[K] =>
-    (key in sent ? sent[key] : key in server ? server[key] : key in legacyDefaults ? legacyDefaults[key] : COMMON_REQUEST_DEFAULTS[key]) as CommonRequest[K];
+    (key in sent
+      ? sent[key]
+      : key in server
+        ? server[key]
+        : key in legacyDefaults
+          ? legacyDefaults[key]
+          : COMMON_REQUEST_DEFAULTS[key]) as CommonRequest[K];
 
   const size = parseAspectRatio(String(pick('aspect_ratios_selection')));
-  if (size.isRounded) warnings.push(`aspect_ratios_selection rounded down to ${formatAspectRatio(size)} (sides must be multiples of 8)`);
+  if (size.isRounded)
+    warnings.push(`aspect_ratios_selection rounded down to ${formatAspectRatio(size)} (sides must be multiples of 8)`);
   const loras = parseLegacyLoras(body.loras, warnings) ?? defaultLoras(snapshot);
   const hasInpaintInput = kind === 'inpaint' || kind === 'ip';
   const imagePrompts = toImagePrompts(images.prompts, warnings);
 
   const request: CommonRequest = {
-    ...(Object.fromEntries(Object.keys(COMMON_REQUEST_DEFAULTS).map((k) => [k, pick(k as keyof CommonRequest)])) as unknown as CommonRequest),
+    ...(Object.fromEntries(
+      Object.keys(COMMON_REQUEST_DEFAULTS).map((k) => [k, pick(k as keyof CommonRequest)]),
+    ) as unknown as CommonRequest),
     aspect_ratios_selection: formatAspectRatio(size),
     image_seed: seedOf(body.image_seed, context.randomSeed),
     base_model_name: resolveModelName(asString('base_model_name', body.base_model_name), snapshot, warnings),
     refiner_model_name: resolveRefinerName(pick('refiner_model_name'), snapshot, warnings),
     loras: resolveLoras(loras, snapshot, warnings),
     style_selections: resolveStyles(pick('style_selections'), snapshot, warnings),
-    sampler_name: resolveOffered('sampler_name', pick('sampler_name'), snapshot.samplers, COMMON_REQUEST_DEFAULTS.sampler_name, snapshot, warnings),
-    scheduler_name: resolveOffered('scheduler_name', pick('scheduler_name'), snapshot.schedulers, COMMON_REQUEST_DEFAULTS.scheduler_name, snapshot, warnings),
-    inpaint_engine: resolveChoice('advanced_params.inpaint_engine', pick('inpaint_engine'), INPAINT_ENGINES, COMMON_REQUEST_DEFAULTS.inpaint_engine, snapshot, warnings),
-    refiner_swap_method: resolveChoice('advanced_params.refiner_swap_method', pick('refiner_swap_method'), REFINER_SWAP_METHODS, 'joint', snapshot, warnings),
+    sampler_name: resolveOffered(
+      'sampler_name',
+      pick('sampler_name'),
+      snapshot.samplers,
+      COMMON_REQUEST_DEFAULTS.sampler_name,
+      snapshot,
+      warnings,
+    ),
+    scheduler_name: resolveOffered(
+      'scheduler_name',
+      pick('scheduler_name'),
+      snapshot.schedulers,
+      COMMON_REQUEST_DEFAULTS.scheduler_name,
+      snapshot,
+      warnings,
+    ),
+    inpaint_engine: resolveChoice(
+      'advanced_params.inpaint_engine',
+      pick('inpaint_engine'),
+      INPAINT_ENGINES,
+      COMMON_REQUEST_DEFAULTS.inpaint_engine,
+      snapshot,
+      warnings,
+    ),
+    refiner_swap_method: resolveChoice(
+      'advanced_params.refiner_swap_method',
+      pick('refiner_swap_method'),
+      REFINER_SWAP_METHODS,
+      'joint',
+      snapshot,
+      warnings,
+    ),
     input_image_checkbox: true,
     uov_input_image: kind === 'uov' ? images.input : NONE,
     inpaint_input_image: hasInpaintInput ? images.input : NONE,
@@ -176,7 +267,8 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
   };
   // v0.5's checkbox (default true) must be on for an uploaded mask to apply; ≤ v0.4 applied the mask
   // whatever its `inpaint_mask_upload_checkbox` said, so the alias cannot switch a sent mask off.
-  request.inpaint_advanced_masking_checkbox = request.inpaint_mask_image_upload.kind !== 'none' && advanced.values.inpaint_advanced_masking_checkbox !== false;
+  request.inpaint_advanced_masking_checkbox =
+    request.inpaint_mask_image_upload.kind !== 'none' && advanced.values.inpaint_advanced_masking_checkbox !== false;
   request.current_tab = deriveCurrentTab(request);
   // v0.5 sets the mixing flags itself when image prompts come with an uov or inpaint image (contract §3.2, §4.3).
   const hasImagePrompt = request.controlnet_image.length > 0;
@@ -185,7 +277,11 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
   const reply = planLegacyReply(context.accept ?? '', request.async_process, source.jobType);
   if (reply.isBinaryAccept) request.image_number = 1;
   // One mapping from CommonRequest image paths to the names this client sent (a later 422 names them).
-  const fieldNames: Record<string, string> = { uov_input_image: 'input_image', inpaint_input_image: 'input_image', inpaint_mask_image_upload: 'input_mask' };
+  const fieldNames: Record<string, string> = {
+    uov_input_image: 'input_image',
+    inpaint_input_image: 'input_image',
+    inpaint_mask_image_upload: 'input_mask',
+  };
   imagePrompts.sentNames.forEach((name, k) => (fieldNames[`controlnet_image.${k}.cn_img`] = name));
   return { request, warnings, ignoredFields: [...source.ignoredFields, ...advanced.ignored], reply, fieldNames };
 }

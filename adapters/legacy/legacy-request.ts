@@ -7,11 +7,23 @@ import { classifyImage } from '../classify-image.ts';
 import { CONTROLNET_SLOTS, type ImageInput, type TaskMode } from '../common-request.ts';
 import { InvalidFieldError } from '../invalid-field-error.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
-import { parseFormBoolean, parseFormFloat, parseFormInt, parseFormIntegerText, parseFormJson, parseFormList } from './form-values.ts';
+import {
+  parseFormBoolean,
+  parseFormFloat,
+  parseFormInt,
+  parseFormIntegerText,
+  parseFormJson,
+  parseFormList,
+} from './form-values.ts';
 import type { RawImagePrompt } from './legacy-lists.ts';
 import { adaptLegacy, type LegacyRouteKind } from './legacy-mapping.ts';
 
-export type LegacyJsonRoute = 'v1/text-to-image' | 'v2/text-to-image-with-ip' | 'v2/image-upscale-vary' | 'v2/image-inpaint-outpaint' | 'v2/image-prompt';
+export type LegacyJsonRoute =
+  | 'v1/text-to-image'
+  | 'v2/text-to-image-with-ip'
+  | 'v2/image-upscale-vary'
+  | 'v2/image-inpaint-outpaint'
+  | 'v2/image-prompt';
 export type LegacyFormRoute = 'v1/image-upscale-vary' | 'v1/image-inpaint-outpaint' | 'v1/image-prompt';
 
 const ROUTE_KIND: Record<LegacyJsonRoute | LegacyFormRoute, LegacyRouteKind> = {
@@ -38,11 +50,39 @@ export const LEGACY_JOB_TYPES: Readonly<Record<LegacyJsonRoute | LegacyFormRoute
 };
 
 const COMMON_FIELDS = [
-  'prompt', 'negative_prompt', 'style_selections', 'performance_selection', 'aspect_ratios_selection', 'image_number', 'image_seed',
-  'sharpness', 'guidance_scale', 'base_model_name', 'refiner_model_name', 'refiner_switch', 'loras', 'advanced_params', 'save_meta',
-  'meta_scheme', 'save_extension', 'save_name', 'read_wildcards_in_order', 'require_base64', 'async_process', 'webhook_url',
+  'prompt',
+  'negative_prompt',
+  'style_selections',
+  'performance_selection',
+  'aspect_ratios_selection',
+  'image_number',
+  'image_seed',
+  'sharpness',
+  'guidance_scale',
+  'base_model_name',
+  'refiner_model_name',
+  'refiner_switch',
+  'loras',
+  'advanced_params',
+  'save_meta',
+  'meta_scheme',
+  'save_extension',
+  'save_name',
+  'read_wildcards_in_order',
+  'require_base64',
+  'async_process',
+  'webhook_url',
 ];
-const INPAINT_FIELDS = ['input_image', 'input_mask', 'inpaint_additional_prompt', 'outpaint_selections', 'outpaint_distance_left', 'outpaint_distance_right', 'outpaint_distance_top', 'outpaint_distance_bottom'];
+const INPAINT_FIELDS = [
+  'input_image',
+  'input_mask',
+  'inpaint_additional_prompt',
+  'outpaint_selections',
+  'outpaint_distance_left',
+  'outpaint_distance_right',
+  'outpaint_distance_top',
+  'outpaint_distance_bottom',
+];
 const SLOT_NUMBERS = Array.from({ length: CONTROLNET_SLOTS }, (_, i) => i + 1);
 
 const JSON_FIELDS: Record<LegacyRouteKind, readonly string[]> = {
@@ -89,12 +129,20 @@ const FORM_PARSERS: Record<string, FormParser> = {
   outpaint_selections: parseFormList,
   loras: parseFormJson,
   advanced_params: parseFormJson,
-  ...Object.fromEntries(SLOT_NUMBERS.flatMap((n) => [[`cn_stop${n}`, parseFormFloat], [`cn_weight${n}`, parseFormFloat]])),
+  ...Object.fromEntries(
+    SLOT_NUMBERS.flatMap((n) => [
+      [`cn_stop${n}`, parseFormFloat],
+      [`cn_weight${n}`, parseFormFloat],
+    ]),
+  ),
 };
 /** Text fields: an empty value is "absent" (FastAPI), so the default applies. */
 const parseFormText: FormParser = (_field, text) => (text === undefined || text === '' ? undefined : text);
 
-function partition(sent: Record<string, unknown>, known: readonly string[]): { body: Record<string, unknown>; ignored: string[] } {
+function partition(
+  sent: Record<string, unknown>,
+  known: readonly string[],
+): { body: Record<string, unknown>; ignored: string[] } {
   const body: Record<string, unknown> = {};
   const ignored: string[] = [];
   for (const [key, value] of Object.entries(sent)) {
@@ -106,13 +154,22 @@ function partition(sent: Record<string, unknown>, known: readonly string[]): { b
 
 function jsonImagePrompts(value: unknown): RawImagePrompt[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new InvalidFieldError('image_prompts', 'image_prompts: expected a list of {"cn_img", "cn_stop", "cn_weight", "cn_type"} objects', { type: 'list_type', input: value });
+  if (!Array.isArray(value))
+    throw new InvalidFieldError(
+      'image_prompts',
+      'image_prompts: expected a list of {"cn_img", "cn_stop", "cn_weight", "cn_type"} objects',
+      { type: 'list_type', input: value },
+    );
   return value.map((item, i) => {
     const at = `image_prompts.${i}`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new InvalidFieldError(at, `${at}: expected an object`, { type: 'dict_type', input: item });
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new InvalidFieldError(at, `${at}: expected an object`, { type: 'dict_type', input: item });
     const slot = item as Record<string, unknown>;
     if (slot.cn_img !== undefined && slot.cn_img !== null && typeof slot.cn_img !== 'string') {
-      throw new InvalidFieldError(`${at}.cn_img`, `${at}.cn_img: expected an image string (URL, data URI or base64)`, { type: 'string_type', input: slot.cn_img });
+      throw new InvalidFieldError(`${at}.cn_img`, `${at}.cn_img: expected an image string (URL, data URI or base64)`, {
+        type: 'string_type',
+        input: slot.cn_img,
+      });
     }
     return {
       image: classifyImage(`${at}.cn_img`, slot.cn_img as string | null | undefined),
@@ -126,13 +183,24 @@ function jsonImagePrompts(value: unknown): RawImagePrompt[] {
 
 function jsonImage(field: string, value: unknown): ImageInput {
   if (value !== undefined && value !== null && typeof value !== 'string') {
-    throw new InvalidFieldError(field, `${field}: expected an image string (URL, data URI or base64)`, { type: 'string_type', input: value });
+    throw new InvalidFieldError(field, `${field}: expected an image string (URL, data URI or base64)`, {
+      type: 'string_type',
+      input: value,
+    });
   }
   return classifyImage(field, value as string | null | undefined);
 }
 
-/** body = the JSON the client sent (already lax-coerced: numbers/booleans typed; int64 seeds as bigint or digit string), before the validator's defaults */
-export function toCommonRequestFromLegacyJson(route: LegacyJsonRoute, body: Record<string, unknown>, snapshot: ServerSnapshot, context: AdaptContext): AdaptResult {
+/**
+ * body = the JSON the client sent (already lax-coerced: numbers/booleans typed; int64 seeds as bigint or digit string),
+ * before the validator's defaults
+ */
+export function toCommonRequestFromLegacyJson(
+  route: LegacyJsonRoute,
+  body: Record<string, unknown>,
+  snapshot: ServerSnapshot,
+  context: AdaptContext,
+): AdaptResult {
   const kind = ROUTE_KIND[route];
   const { body: known, ignored } = partition(body, JSON_FIELDS[kind]);
   const images = {
@@ -140,10 +208,15 @@ export function toCommonRequestFromLegacyJson(route: LegacyJsonRoute, body: Reco
     mask: jsonImage('input_mask', known.input_mask),
     prompts: jsonImagePrompts(known.image_prompts),
   };
-  return adaptLegacy({ kind, body: known, images, isForm: false, ignoredFields: ignored, jobType: LEGACY_JOB_TYPES[route] }, snapshot, context);
+  return adaptLegacy(
+    { kind, body: known, images, isForm: false, ignoredFields: ignored, jobType: LEGACY_JOB_TYPES[route] },
+    snapshot,
+    context,
+  );
 }
 
-const upload = (bytes: Uint8Array | undefined): ImageInput => (bytes && bytes.byteLength > 0 ? { kind: 'bytes', bytes } : { kind: 'none' });
+const upload = (bytes: Uint8Array | undefined): ImageInput =>
+  bytes && bytes.byteLength > 0 ? { kind: 'bytes', bytes } : { kind: 'none' };
 
 /** fields = multipart text fields as sent (strings; '' = default); files = uploaded parts by field name */
 export function toCommonRequestFromLegacyForm(
@@ -176,5 +249,16 @@ export function toCommonRequestFromLegacyForm(
           }))
         : [],
   };
-  return adaptLegacy({ kind, body, images, isForm: true, ignoredFields: [...ignored, ...ignoredFiles], jobType: LEGACY_JOB_TYPES[route] }, snapshot, context);
+  return adaptLegacy(
+    {
+      kind,
+      body,
+      images,
+      isForm: true,
+      ignoredFields: [...ignored, ...ignoredFiles],
+      jobType: LEGACY_JOB_TYPES[route],
+    },
+    snapshot,
+    context,
+  );
 }

@@ -22,12 +22,21 @@ export function orderedSlots(job: ControlNetJob): ControlNetSlotJob[] {
   return TYPE_ORDER.flatMap((type) => job.slots.filter((slot) => slot.type === type));
 }
 
-export function preprocess(image: Bitmap8, type: ControlNetSlotJob['type'], job: Pick<ControlNetJob, 'cannyLow' | 'cannyHigh' | 'isPreprocessorSkipped'>): Bitmap8 {
+export function preprocess(
+  image: Bitmap8,
+  type: ControlNetSlotJob['type'],
+  job: Pick<ControlNetJob, 'cannyLow' | 'cannyHigh' | 'isPreprocessorSkipped'>,
+): Bitmap8 {
   if (job.isPreprocessorSkipped) return image;
   return type === 'PyraCanny' ? pyramidCanny(image, job.cannyLow, job.cannyHigh) : cpds(image);
 }
 
-export async function controlMaps(job: ControlNetJob, inputsDir: string, width: number, height: number): Promise<ControlMap[]> {
+export async function controlMaps(
+  job: ControlNetJob,
+  inputsDir: string,
+  width: number,
+  height: number,
+): Promise<ControlMap[]> {
   const maps: ControlMap[] = [];
   for (const [index, slot] of orderedSlots(job).entries()) {
     const image = await readInputImage(inputsDir, slot.image, `controlnet_image[${index}].cn_img`);

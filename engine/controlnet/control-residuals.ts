@@ -23,9 +23,14 @@ export interface ControlSlot {
 }
 
 /** Adds the residual feeds to one UNet call's feeds (called with the call's σ). */
-export type ResidualFeeds = (unetFeeds: Readonly<Record<string, FeedTensor>>, sigma: number) => Promise<Record<string, FeedTensor>>;
+export type ResidualFeeds = (
+  unetFeeds: Readonly<Record<string, FeedTensor>>,
+  sigma: number,
+) => Promise<Record<string, FeedTensor>>;
 
-/** ComfyUI's `percent_to_sigma`: ∞ at 0, 0 at 1; discrete: the log-σ table at (1 − p)·999; EDM: log-linear σmax → σmin. */
+/**
+ * ComfyUI's `percent_to_sigma`: ∞ at 0, 0 at 1; discrete: the log-σ table at (1 − p)·999; EDM: log-linear σmax → σmin.
+ */
 export function percentToSigma(percent: number, sampling: ModelSampling): number {
   if (percent <= 0) return Infinity;
   if (percent >= 1) return 0;
@@ -57,7 +62,12 @@ export function controlImageFeed(map: Bitmap8, batch: number): FeedTensor {
   return { data, dims: [batch, 3, map.height, map.width] };
 }
 
-export function createResidualFeeds(slots: readonly ControlSlot[], residualNames: readonly string[], softness: number, sampling: ModelSampling): ResidualFeeds {
+export function createResidualFeeds(
+  slots: readonly ControlSlot[],
+  residualNames: readonly string[],
+  softness: number,
+  sampling: ModelSampling,
+): ResidualFeeds {
   const factors = softnessFactors(residualNames.length, softness);
   const stops = slots.map((slot) => percentToSigma(slot.stop, sampling));
   const conds = new Map<string, FeedTensor>();
@@ -87,7 +97,12 @@ export function createResidualFeeds(slots: readonly ControlSlot[], residualNames
     if (!zeros || zeros[residualNames[0]].dims[0] !== batch) {
       // No slot active: zeros of the residual shapes, learnt once from the first slot's model.
       const shapes = (await slots[0].model.residuals(unetFeeds, condFor(0, batch), 0)).map((o) => o.dims);
-      zeros = Object.fromEntries(residualNames.map((name, i) => [name, { data: new Float32Array(shapes[i].reduce((a, b) => a * b, 1)), dims: shapes[i] }]));
+      zeros = Object.fromEntries(
+        residualNames.map((name, i) => [
+          name,
+          { data: new Float32Array(shapes[i].reduce((a, b) => a * b, 1)), dims: shapes[i] },
+        ]),
+      );
     }
     return zeros;
   };

@@ -27,15 +27,23 @@ async function installed(modelsDir: string): Promise<ControlNetFile[]> {
   const found: ControlNetFile[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
-    if (entry.isDirectory() && (await isFile(join(root, entry.name, 'model.onnx')))) found.push({ name: entry.name, path: join(root, entry.name, 'model.onnx'), isDemo: entry.name === TINY_DEMO_CONTROLNET_NAME });
-    else if (entry.isFile() && entry.name.endsWith('.onnx')) found.push({ name: entry.name.slice(0, -5), path: join(root, entry.name), isDemo: false });
+    if (entry.isDirectory() && (await isFile(join(root, entry.name, 'model.onnx'))))
+      found.push({
+        name: entry.name,
+        path: join(root, entry.name, 'model.onnx'),
+        isDemo: entry.name === TINY_DEMO_CONTROLNET_NAME,
+      });
+    else if (entry.isFile() && entry.name.endsWith('.onnx'))
+      found.push({ name: entry.name.slice(0, -5), path: join(root, entry.name), isDemo: false });
   }
   return found;
 }
 
 export async function findControlNet(modelsDir: string, type: ControlNetType): Promise<ControlNetFile | null> {
   const all = await installed(modelsDir);
-  return all.find((file) => !file.isDemo && TYPE_PATTERN[type].test(file.name)) ?? all.find((file) => file.isDemo) ?? null;
+  return (
+    all.find((file) => !file.isDemo && TYPE_PATTERN[type].test(file.name)) ?? all.find((file) => file.isDemo) ?? null
+  );
 }
 
 /** What to install, for errors and warnings. */

@@ -54,17 +54,29 @@ export class ControlNetModels {
     const slots: ControlSlot[] = [];
     for (const { slot, map } of maps) {
       const file = await findControlNet(this.modelsDir, slot.type);
-      if (!file) throw modelMissing(`no ControlNet for ${slot.type} under ${join(this.modelsDir, CONTROLNET_FOLDER)}: ${controlNetInstallHint(this.modelsDir, slot.type)}`, 'controlnet_image');
+      if (!file)
+        throw modelMissing(
+          `no ControlNet for ${slot.type} under ${join(this.modelsDir, CONTROLNET_FOLDER)}: ${controlNetInstallHint(this.modelsDir, slot.type)}`,
+          'controlnet_image',
+        );
       const warning = file.isDemo
         ? `${slot.type} ran with the tiny random-weight demo ControlNet ${file.name}: its control is noise; ${controlNetInstallHint(this.modelsDir, slot.type)}`
         : undefined;
       // The demo's residuals are shaped for the demo checkpoint's UNet (3 skips + mid), not SDXL's 9 + 1.
       if (file.isDemo && residualNames.length !== TINY_RESIDUAL_CHANNELS.down.length + 1) {
-        throw modelMissing(`the demo ControlNet ${file.name} fits only the demo checkpoint's UNet, not this one (${residualNames.length} residual inputs): ${controlNetInstallHint(this.modelsDir, slot.type)}`, 'controlnet_image');
+        throw modelMissing(
+          `the demo ControlNet ${file.name} fits only the demo checkpoint's UNet, not this one (${residualNames.length} residual inputs): ${controlNetInstallHint(this.modelsDir, slot.type)}`,
+          'controlnet_image',
+        );
       }
       if (warning && !options.warnings.includes(warning)) options.warnings.push(warning);
       used.add(file.path);
-      slots.push({ map, weight: slot.weight, stop: slot.stop, model: await this.session(file.path, file.name, residualNames) });
+      slots.push({
+        map,
+        weight: slot.weight,
+        stop: slot.stop,
+        model: await this.session(file.path, file.name, residualNames),
+      });
     }
     // Sessions no job of this kind asked for again are let go (a real SDXL ControlNet holds ~2.5 GB).
     for (const [path, session] of this.sessions) {
@@ -72,7 +84,10 @@ export class ControlNetModels {
       this.sessions.delete(path);
       await session.release();
     }
-    return { kind: 'control', residualFeeds: createResidualFeeds(slots, residualNames, job.softness, options.sampling) };
+    return {
+      kind: 'control',
+      residualFeeds: createResidualFeeds(slots, residualNames, job.softness, options.sampling),
+    };
   }
 
   private async session(path: string, name: string, residualNames: readonly string[]): Promise<ControlNetSession> {

@@ -20,12 +20,21 @@ export class ControlNetSession {
     readonly residualNames: readonly string[],
   ) {
     for (const name of [...SHARED_INPUTS, 'timestep', 'controlnet_cond']) {
-      if (!session.input(name)) throw new EngineError('invalid-input', `${session.label} has no ${name} input (inputs: ${session.inputs.map((i) => i.name).join(', ')}); a ControlNet export needs the diffusers ControlNet I/O`, { field: 'controlnet_image' });
+      if (!session.input(name))
+        throw new EngineError(
+          'invalid-input',
+          `${session.label} has no ${name} input (inputs: ${session.inputs.map((i) => i.name).join(', ')}); a ControlNet export needs the diffusers ControlNet I/O`,
+          { field: 'controlnet_image' },
+        );
     }
     const declared = session.outputs.map((o) => o.name);
     const byName = residualNames.every((name) => declared.includes(name));
     if (!byName && declared.length !== residualNames.length) {
-      throw new EngineError('invalid-input', `${session.label} has ${declared.length} outputs (${declared.join(', ')}) but the UNet takes ${residualNames.length} residuals (${residualNames.join(', ')}): this ControlNet does not fit this checkpoint`, { field: 'controlnet_image' });
+      throw new EngineError(
+        'invalid-input',
+        `${session.label} has ${declared.length} outputs (${declared.join(', ')}) but the UNet takes ${residualNames.length} residuals (${residualNames.join(', ')}): this ControlNet does not fit this checkpoint`,
+        { field: 'controlnet_image' },
+      );
     }
     this.outputNames = byName ? [...residualNames] : declared;
   }
@@ -43,9 +52,16 @@ export class ControlNetSession {
   }
 
   /** Residuals in `residualNames` order for one UNet call's feeds, the control image [B,3,H,W] and a weight. */
-  async residuals(unetFeeds: Readonly<Record<string, FeedTensor>>, cond: FeedTensor, scale: number): Promise<OutputTensor[]> {
+  async residuals(
+    unetFeeds: Readonly<Record<string, FeedTensor>>,
+    cond: FeedTensor,
+    scale: number,
+  ): Promise<OutputTensor[]> {
     const batch = unetFeeds.sample.dims[0];
-    const feeds: Record<string, FeedTensor> = { controlnet_cond: cond, timestep: this.scalarFeed('timestep', unetFeeds.timestep.data[0], batch) };
+    const feeds: Record<string, FeedTensor> = {
+      controlnet_cond: cond,
+      timestep: this.scalarFeed('timestep', unetFeeds.timestep.data[0], batch),
+    };
     for (const name of SHARED_INPUTS) feeds[name] = unetFeeds[name];
     if (this.hasScaleInput) feeds.conditioning_scale = this.scalarFeed('conditioning_scale', scale, batch);
     const out = await this.session.run(feeds, this.outputNames);

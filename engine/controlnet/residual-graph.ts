@@ -45,7 +45,8 @@ export function residualInputNames(model: ModelProto): string[] {
 /** Why residuals cannot be added to this export, or undefined when they can (or it already takes them). */
 export function residualUnsupportedReason(model: ModelProto): string | undefined {
   if (residualInputNames(model).length > 0) return undefined;
-  if (residualSites(model).length === 0) return 'no up-block skip Concat (/up_blocks.N/Concat, axis 1, two inputs) in the graph';
+  if (residualSites(model).length === 0)
+    return 'no up-block skip Concat (/up_blocks.N/Concat, axis 1, two inputs) in the graph';
   return undefined;
 }
 
@@ -64,7 +65,10 @@ export function rewriteForResiduals(model: ModelProto): ModelProto {
   const inputs: onnxProto.onnx.IValueInfoProto[] = [];
   const declare = (name: string, like: string, site: FreeuSite) => {
     const elemType = types.elemType(like);
-    if (elemType === undefined || !FLOAT_TYPES.has(elemType)) throw new Error(`ControlNet: cannot tell the float type of ${like}, an input of ${site.name} (found ${elemType})`);
+    if (elemType === undefined || !FLOAT_TYPES.has(elemType))
+      throw new Error(
+        `ControlNet: cannot tell the float type of ${like}, an input of ${site.name} (found ${elemType})`,
+      );
     const dim = ['batch', `${name}_channels`, `${name}_height`, `${name}_width`].map((dimParam) => ({ dimParam }));
     inputs.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim } } } }));
   };
@@ -75,20 +79,40 @@ export function rewriteForResiduals(model: ModelProto): ModelProto {
     declare(name, site.skip, site);
     const nodes: NodeProto[] = [];
     const skip = `/controlnet${site.name}/skip_plus_residual`;
-    nodes.push(onnx.NodeProto.create({ name: `/controlnet${site.name}/AddSkip`, opType: 'Add', input: [site.skip, name], output: [skip] }));
+    nodes.push(
+      onnx.NodeProto.create({
+        name: `/controlnet${site.name}/AddSkip`,
+        opType: 'Add',
+        input: [site.skip, name],
+        output: [skip],
+      }),
+    );
     let hidden = site.hidden;
     if (j === 0) {
       declare(midName, site.hidden, site);
       hidden = `/controlnet${site.name}/mid_plus_residual`;
-      nodes.push(onnx.NodeProto.create({ name: `/controlnet${site.name}/AddMid`, opType: 'Add', input: [site.hidden, midName], output: [hidden] }));
+      nodes.push(
+        onnx.NodeProto.create({
+          name: `/controlnet${site.name}/AddMid`,
+          opType: 'Add',
+          input: [site.hidden, midName],
+          output: [hidden],
+        }),
+      );
     }
     const concat = graph.node![site.nodeIndex];
     spliced.set(site.nodeIndex, [...nodes, onnx.NodeProto.create({ ...concat, input: [hidden, skip] })]);
   });
   // Each site's Adds go right before its Concat, after both inputs exist: the order stays topological.
   const nodes = (graph.node ?? []).flatMap((node, i) => spliced.get(i) ?? [node]);
-  const ordered = [...inputs.filter((i) => i.name !== midName).sort((a, b) => residualIndex(a.name!) - residualIndex(b.name!)), ...inputs.filter((i) => i.name === midName)];
-  return onnx.ModelProto.create({ ...model, graph: onnx.GraphProto.create({ ...graph, node: nodes, input: [...(graph.input ?? []), ...ordered] }) });
+  const ordered = [
+    ...inputs.filter((i) => i.name !== midName).sort((a, b) => residualIndex(a.name!) - residualIndex(b.name!)),
+    ...inputs.filter((i) => i.name === midName),
+  ];
+  return onnx.ModelProto.create({
+    ...model,
+    graph: onnx.GraphProto.create({ ...graph, node: nodes, input: [...(graph.input ?? []), ...ordered] }),
+  });
 }
 
 function residualIndex(name: string): number {

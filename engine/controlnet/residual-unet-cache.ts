@@ -10,7 +10,12 @@ import onnxProto from 'onnx-proto';
 import type { TensorProto } from '../lora/initializer-data.ts';
 import { linkOriginalData } from '../lora/merge.ts';
 import { MergedSetCache, mergedSetKey } from '../lora/merged-set-cache.ts';
-import { RESIDUAL_GRAPH_VERSION, residualInputNames, residualUnsupportedReason, rewriteForResiduals } from './residual-graph.ts';
+import {
+  RESIDUAL_GRAPH_VERSION,
+  residualInputNames,
+  residualUnsupportedReason,
+  rewriteForResiduals,
+} from './residual-graph.ts';
 
 const { onnx } = onnxProto;
 
@@ -22,7 +27,9 @@ export interface ResidualCacheOptions {
 }
 
 function dataTensors(graph: onnxProto.onnx.IGraphProto): TensorProto[] {
-  const attributes = (graph.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]));
+  const attributes = (graph.node ?? []).flatMap((n) =>
+    (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]),
+  );
   return [...(graph.initializer ?? []), ...attributes];
 }
 
@@ -30,11 +37,20 @@ function dataTensors(graph: onnxProto.onnx.IGraphProto): TensorProto[] {
  * The path of a model.onnx computing `modelPath`'s UNet with the residual inputs; `reason` when
  * this export cannot take them.
  */
-export async function residualUnetPath(modelPath: string, cacheRoot: string, options: ResidualCacheOptions = {}): Promise<{ modelPath: string } | { reason: string }> {
+export async function residualUnetPath(
+  modelPath: string,
+  cacheRoot: string,
+  options: ResidualCacheOptions = {},
+): Promise<{ modelPath: string } | { reason: string }> {
   const log = options.log ?? (() => {});
   const componentDir = dirname(resolve(modelPath));
   const source = await stat(modelPath);
-  const variant = { residualGraph: RESIDUAL_GRAPH_VERSION, model: basename(modelPath), size: source.size, mtimeMs: source.mtimeMs };
+  const variant = {
+    residualGraph: RESIDUAL_GRAPH_VERSION,
+    model: basename(modelPath),
+    size: source.size,
+    mtimeMs: source.mtimeMs,
+  };
   const key = await mergedSetKey(componentDir, [], variant);
   const cache = new MergedSetCache(join(cacheRoot, options.folder ?? basename(componentDir)), options.maxSets ?? 2);
   const setModel = join(cache.setDir(key), 'model.onnx');

@@ -38,17 +38,65 @@ export function buildTinyControlNet(seed = 0xc0de): GraphBuilder {
   const textEmbeds = g.input('text_embeds', 'float', ['batch', pooled]);
   const timeIds = g.input('time_ids', 'float', ['batch', 6]);
 
-  const hint = g.node('Sub', [g.node('Mul', [g.node('AveragePool', [cond], { kernel_shape: [VAE_SCALE, VAE_SCALE], strides: [VAE_SCALE, VAE_SCALE] }), g.scalar(2)]), g.scalar(1)]);
+  const hint = g.node('Sub', [
+    g.node('Mul', [
+      g.node('AveragePool', [cond], { kernel_shape: [VAE_SCALE, VAE_SCALE], strides: [VAE_SCALE, VAE_SCALE] }),
+      g.scalar(2),
+    ]),
+    g.scalar(1),
+  ]);
   const joined = g.node('Concat', [hint, sample], { axis: 1 });
-  const conv = g.node('Conv', [joined, g.weight('controlnet_cond_embedding.conv_in.weight', [FEATURES, 3 + LATENT, 3, 3], rand(FEATURES * (3 + LATENT) * 9, 0.35)), g.weight('controlnet_cond_embedding.conv_in.bias', [FEATURES], rand(FEATURES, 0.05))], { pads: [1, 1, 1, 1] });
-  const linear = (name: string, x: string, inWidth: number, std: number) => g.node('MatMul', [x, g.weight(`${name}.weight`, [inWidth, FEATURES], rand(inWidth * FEATURES, std))]);
-  const tEmb = g.node('Mul', [g.node('Sin', [g.node('Mul', [timestep, g.weight('time_proj.frequencies', [FEATURES], rand(FEATURES, 0.01))])]), g.scalar(0.3)]);
+  const conv = g.node(
+    'Conv',
+    [
+      joined,
+      g.weight(
+        'controlnet_cond_embedding.conv_in.weight',
+        [FEATURES, 3 + LATENT, 3, 3],
+        rand(FEATURES * (3 + LATENT) * 9, 0.35),
+      ),
+      g.weight('controlnet_cond_embedding.conv_in.bias', [FEATURES], rand(FEATURES, 0.05)),
+    ],
+    { pads: [1, 1, 1, 1] },
+  );
+  const linear = (name: string, x: string, inWidth: number, std: number) =>
+    g.node('MatMul', [x, g.weight(`${name}.weight`, [inWidth, FEATURES], rand(inWidth * FEATURES, std))]);
+  const tEmb = g.node('Mul', [
+    g.node('Sin', [g.node('Mul', [timestep, g.weight('time_proj.frequencies', [FEATURES], rand(FEATURES, 0.01))])]),
+    g.scalar(0.3),
+  ]);
   const meanToken = g.node('ReduceMean', [tokens], { axes: [1], keepdims: 0 });
-  const emb = g.node('Add', [g.node('Add', [linear('add_embedding.text', textEmbeds, pooled, 0.4 / Math.sqrt(pooled)), linear('add_embedding.tokens', meanToken, context, 0.4 / Math.sqrt(context))]), g.node('Add', [linear('add_embedding.time_ids', g.node('Mul', [timeIds, g.scalar(1 / 1024)]), 6, 0.3), tEmb])]);
+  const emb = g.node('Add', [
+    g.node('Add', [
+      linear('add_embedding.text', textEmbeds, pooled, 0.4 / Math.sqrt(pooled)),
+      linear('add_embedding.tokens', meanToken, context, 0.4 / Math.sqrt(context)),
+    ]),
+    g.node('Add', [linear('add_embedding.time_ids', g.node('Mul', [timeIds, g.scalar(1 / 1024)]), 6, 0.3), tEmb]),
+  ]);
   const features = g.node('Tanh', [g.node('Add', [conv, g.node('Unsqueeze', [emb, g.ints([2, 3])])])]);
-  const zeroConv = (name: string, channels: number) => g.node('Mul', [g.node('Conv', [features, g.weight(`${name}.weight`, [channels, FEATURES, 1, 1], rand(channels * FEATURES, 0.5 / Math.sqrt(FEATURES))), g.weight(`${name}.bias`, [channels], rand(channels, 0.02))]), scale]);
-  TINY_RESIDUAL_CHANNELS.down.forEach((channels, k) => g.output(zeroConv(`controlnet_down_blocks.${k}`, channels), downResidualName(k), ['batch', channels, 'height', 'width']));
-  g.output(zeroConv('controlnet_mid_block', TINY_RESIDUAL_CHANNELS.mid), MID_RESIDUAL, ['batch', TINY_RESIDUAL_CHANNELS.mid, 'height', 'width']);
+  const zeroConv = (name: string, channels: number) =>
+    g.node('Mul', [
+      g.node('Conv', [
+        features,
+        g.weight(`${name}.weight`, [channels, FEATURES, 1, 1], rand(channels * FEATURES, 0.5 / Math.sqrt(FEATURES))),
+        g.weight(`${name}.bias`, [channels], rand(channels, 0.02)),
+      ]),
+      scale,
+    ]);
+  TINY_RESIDUAL_CHANNELS.down.forEach((channels, k) =>
+    g.output(zeroConv(`controlnet_down_blocks.${k}`, channels), downResidualName(k), [
+      'batch',
+      channels,
+      'height',
+      'width',
+    ]),
+  );
+  g.output(zeroConv('controlnet_mid_block', TINY_RESIDUAL_CHANNELS.mid), MID_RESIDUAL, [
+    'batch',
+    TINY_RESIDUAL_CHANNELS.mid,
+    'height',
+    'width',
+  ]);
   return g;
 }
 

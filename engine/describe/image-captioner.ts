@@ -161,8 +161,7 @@ export class ImageCaptioner {
       else if (info.name === 'encoder_hidden_states') feeds[info.name] = { data: hidden, dims: hiddenDims };
       else if (info.name === 'attention_mask' || info.name === 'decoder_attention_mask') {
         feeds[info.name] = ones(ids.length);
-      }
-      else if (info.name === 'encoder_attention_mask') feeds[info.name] = ones(hiddenDims[1]);
+      } else if (info.name === 'encoder_attention_mask') feeds[info.name] = ones(hiddenDims[1]);
       else if (info.name === 'use_cache_branch') feeds[info.name] = { data: [0], dims: [1] };
       else if (info.name.startsWith('past_key_values.')) feeds[info.name] = emptyPast(info);
       else {

@@ -74,7 +74,12 @@ export function selectTags(tags: readonly TaggerTag[], probs: ArrayLike<number>,
   };
   const character = pick(characterStart, tags.length, options.characterThreshold ?? CHARACTER_THRESHOLD);
   const general = pick(generalStart, generalEnd, options.generalThreshold ?? GENERAL_THRESHOLD);
-  const excluded = new Set((options.excludeTags ?? '').toLowerCase().split(',').map((s) => s.trim()));
+  const excluded = new Set(
+    (options.excludeTags ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim()),
+  );
   return [...character, ...general]
     .filter((name) => !excluded.has(name))
     .map((name) => name.replaceAll('(', '\\(').replaceAll(')', '\\)'))

@@ -47,7 +47,14 @@ export function buildTinyTagger(): GraphBuilder {
   const weights = new Float32Array(3 * DEMO_TAGS.length);
   DEMO_TAGS.forEach(([, , , w], t) => w.forEach((v, c) => (weights[c * DEMO_TAGS.length + t] = v)));
   const scores = g.node('MatMul', [mean, g.weight('head.weight', [3, DEMO_TAGS.length], weights)]);
-  const logits = g.node('Add', [scores, g.weight('head.bias', [DEMO_TAGS.length], DEMO_TAGS.map((t) => t[2]))]);
+  const logits = g.node('Add', [
+    scores,
+    g.weight(
+      'head.bias',
+      [DEMO_TAGS.length],
+      DEMO_TAGS.map((t) => t[2]),
+    ),
+  ]);
   g.output(g.node('Sigmoid', [logits]), 'output', ['batch', DEMO_TAGS.length]);
   return g;
 }

@@ -40,17 +40,35 @@ async function checkFolder(dir: string): Promise<FolderCheck> {
   return { dir, model, missing, hasTorchWeights: await isFile(join(dir, 'pytorch_model.bin')) };
 }
 
-/** The installed expansion model under `<modelsDir>/prompt_expansion`, or null with the reason (which file is missing) when there is none. */
-export async function findExpansionModel(modelsDir: string): Promise<{ files: ExpansionModelFiles } | { files: null; reason: string }> {
+/**
+ * The installed expansion model under `<modelsDir>/prompt_expansion`, or null with the reason (which file is missing)
+ * when there is none.
+ */
+export async function findExpansionModel(
+  modelsDir: string,
+): Promise<{ files: ExpansionModelFiles } | { files: null; reason: string }> {
   const root = join(modelsDir, 'prompt_expansion');
   const checks = [await checkFolder(join(root, 'fooocus_expansion')), await checkFolder(root)];
   for (const check of checks) {
     if (check.model !== null && check.missing.length === 0) {
-      return { files: { dir: check.dir, model: check.model, vocab: join(check.dir, 'vocab.json'), merges: join(check.dir, 'merges.txt'), positive: join(check.dir, 'positive.txt') } };
+      return {
+        files: {
+          dir: check.dir,
+          model: check.model,
+          vocab: join(check.dir, 'vocab.json'),
+          merges: join(check.dir, 'merges.txt'),
+          positive: join(check.dir, 'positive.txt'),
+        },
+      };
     }
   }
   // Report on the folder that got furthest (fewest missing files; Fooocus's subfolder on a tie).
   const best = checks.reduce((a, b) => (b.missing.length < a.missing.length ? b : a));
-  const torchHint = best.hasTorchWeights ? '; pytorch_model.bin is there: export it with optimum-cli export onnx --task text-generation-with-past' : '';
-  return { files: null, reason: `no Fooocus V2 expansion model in ${best.dir}: missing ${best.missing.join(', ')}${torchHint}` };
+  const torchHint = best.hasTorchWeights
+    ? '; pytorch_model.bin is there: export it with optimum-cli export onnx --task text-generation-with-past'
+    : '';
+  return {
+    files: null,
+    reason: `no Fooocus V2 expansion model in ${best.dir}: missing ${best.missing.join(', ')}${torchHint}`,
+  };
 }

@@ -37,7 +37,11 @@ export class PromptExpansion {
     private readonly config: ExpansionConfig,
   ) {}
 
-  static async load(files: ExpansionModelFiles, providers: ProviderSelector, log: (line: string) => void = () => {}): Promise<PromptExpansion> {
+  static async load(
+    files: ExpansionModelFiles,
+    providers: ProviderSelector,
+    log: (line: string) => void = () => {},
+  ): Promise<PromptExpansion> {
     const tokenizer = await Gpt2Tokenizer.fromFiles(files.vocab, files.merges);
     const positiveWords = parsePositiveWords(await readFile(files.positive, 'utf8'));
     const config = await readExpansionConfig(files.dir);
@@ -52,7 +56,9 @@ export class PromptExpansion {
     }
     const expansion = new PromptExpansion(session, layout, tokenizer, positiveWords, config);
     const usable = expansion.biasFor(expansion.vocabWidth()).filter((b) => b === 0).length;
-    log(`${LABEL}: ${files.model} (${layout.past.length > 0 ? 'with' : 'without'} KV cache); ${usable} of ${positiveWords.length} positive words are single tokens`);
+    log(
+      `${LABEL}: ${files.model} (${layout.past.length > 0 ? 'with' : 'without'} KV cache); ${usable} of ${positiveWords.length} positive words are single tokens`,
+    );
     return expansion;
   }
 
@@ -63,7 +69,12 @@ export class PromptExpansion {
     // Already a multiple of 75 tokens: Fooocus returns its input string minus the ',' it added.
     if (tokens.newIds.length === 0) return tokens.input.slice(0, -1);
     const ids = [...tokens.inputIds, ...tokens.newIds];
-    return safeStr(this.tokenizer.decode(ids, { skipSpecialTokens: true, cleanUpTokenizationSpaces: this.config.cleanUpTokenizationSpaces }));
+    return safeStr(
+      this.tokenizer.decode(ids, {
+        skipSpecialTokens: true,
+        cleanUpTokenizationSpaces: this.config.cleanUpTokenizationSpaces,
+      }),
+    );
   }
 
   /**
@@ -80,7 +91,10 @@ export class PromptExpansion {
     if (maxNew === 0) return { input, inputIds, newIds };
     const limit = this.config.maxPositions;
     if (limit !== null && inputIds.length + maxNew > limit) {
-      throw invalidInput('prompt', `prompt is ${inputIds.length} GPT-2 tokens; its Fooocus V2 expansion would need ${inputIds.length + maxNew} positions and the expansion model has ${limit}`);
+      throw invalidInput(
+        'prompt',
+        `prompt is ${inputIds.length} GPT-2 tokens; its Fooocus V2 expansion would need ${inputIds.length + maxNew} positions and the expansion model has ${limit}`,
+      );
     }
     const sequence = [...inputIds];
     const decoder = new Gpt2Decoder(this.session, this.layout);
@@ -113,7 +127,8 @@ export class PromptExpansion {
   }
 
   private biasFor(width: number): Float32Array {
-    if (this.bias === null || this.bias.length !== width) this.bias = buildPositiveBias(this.tokenizer.vocab, this.positiveWords, width);
+    if (this.bias === null || this.bias.length !== width)
+      this.bias = buildPositiveBias(this.tokenizer.vocab, this.positiveWords, width);
     return this.bias;
   }
 }

@@ -29,7 +29,11 @@ export function parsePositiveWords(text: string): string[] {
  * The static bias, float32 [size]: 0 for every vocab entry equal to 'Ġ' + a lower-cased positive
  * word (only words that are single GPT-2 tokens count), BLOCKED_BIAS elsewhere.
  */
-export function buildPositiveBias(vocab: ReadonlyMap<string, number>, words: readonly string[], size: number): Float32Array {
+export function buildPositiveBias(
+  vocab: ReadonlyMap<string, number>,
+  words: readonly string[],
+  size: number,
+): Float32Array {
   const bias = new Float32Array(size).fill(BLOCKED_BIAS);
   const wanted = new Set(words.map((word) => `Ġ${word.toLowerCase()}`));
   for (const [token, id] of vocab) if (wanted.has(token) && id < size) bias[id] = 0;
@@ -37,8 +41,13 @@ export function buildPositiveBias(vocab: ReadonlyMap<string, number>, words: rea
 }
 
 /** Fooocus's logits processor: logits + bias, with every id in `sequence` blocked and COMMA_ID re-allowed. */
-export function applyExpansionBias(logits: Float32Array, positiveBias: Float32Array, sequence: readonly number[]): Float32Array {
-  if (logits.length !== positiveBias.length) throw new RangeError(`logits width ${logits.length} differs from the bias width ${positiveBias.length}`);
+export function applyExpansionBias(
+  logits: Float32Array,
+  positiveBias: Float32Array,
+  sequence: readonly number[],
+): Float32Array {
+  if (logits.length !== positiveBias.length)
+    throw new RangeError(`logits width ${logits.length} differs from the bias width ${positiveBias.length}`);
   const bias = Float32Array.from(positiveBias);
   for (const id of sequence) if (id < bias.length) bias[id] = BLOCKED_BIAS;
   if (COMMA_ID < bias.length) bias[COMMA_ID] = 0;
@@ -99,6 +108,15 @@ export function createExpansionRng(seed: bigint): ExpansionRng {
 }
 
 /** One step: bias → top-k → softmax → draw. `logits` is float32 [vocab] of the last position. */
-export function sampleNextToken(logits: Float32Array, positiveBias: Float32Array, sequence: readonly number[], rng: ExpansionRng, topK = TOP_K): number {
-  return drawCategorical(softmax(topKFilter(applyExpansionBias(logits, positiveBias, sequence), topK)), rng.nextDouble());
+export function sampleNextToken(
+  logits: Float32Array,
+  positiveBias: Float32Array,
+  sequence: readonly number[],
+  rng: ExpansionRng,
+  topK = TOP_K,
+): number {
+  return drawCategorical(
+    softmax(topKFilter(applyExpansionBias(logits, positiveBias, sequence), topK)),
+    rng.nextDouble(),
+  );
 }

@@ -43,10 +43,20 @@ function staticDim(info: TensorInfo | undefined, axis: number): number | null {
   return typeof dim === 'number' && dim > 0 ? dim : null;
 }
 
-/** The pasts' head count and width from the declared input shapes, else the present outputs', else `fallback` (config.json). */
-function declaredPastHeads(session: DecoderSession, past: readonly PastSlot[], fallback: PastHeads | null): PastHeads | null {
+/**
+ * The pasts' head count and width from the declared input shapes, else the present outputs', else `fallback`
+ * (config.json).
+ */
+function declaredPastHeads(
+  session: DecoderSession,
+  past: readonly PastSlot[],
+  fallback: PastHeads | null,
+): PastHeads | null {
   const first = past[0];
-  for (const info of [session.inputs.find((i) => i.name === first.input), session.outputs.find((o) => o.name === first.output)]) {
+  for (const info of [
+    session.inputs.find((i) => i.name === first.input),
+    session.outputs.find((o) => o.name === first.output),
+  ]) {
     const heads = staticDim(info, 1);
     const headDim = staticDim(info, 3);
     if (heads !== null && headDim !== null) return { heads, headDim };
@@ -55,7 +65,11 @@ function declaredPastHeads(session: DecoderSession, past: readonly PastSlot[], f
 }
 
 /** Reads the I/O layout from the session; throws naming any input the decoder cannot feed. */
-export function readGpt2Layout(session: DecoderSession, label: string, fallbackHeads: PastHeads | null = null): Gpt2Layout {
+export function readGpt2Layout(
+  session: DecoderSession,
+  label: string,
+  fallbackHeads: PastHeads | null = null,
+): Gpt2Layout {
   const names = new Set(session.inputs.map((i) => i.name));
   const outputs = new Set(session.outputs.map((o) => o.name));
   const past: PastSlot[] = [];
@@ -71,9 +85,13 @@ export function readGpt2Layout(session: DecoderSession, label: string, fallbackH
   if (!outputs.has('logits')) problems.push('it has no logits output');
   const missingPresents = past.filter((slot) => !outputs.has(slot.output)).map((slot) => slot.output);
   if (missingPresents.length > 0) problems.push(`past inputs without matching outputs ${missingPresents.join(', ')}`);
-  if (names.has('use_cache_branch') && past.length === 0) problems.push('it has use_cache_branch but no past_key_values inputs');
+  if (names.has('use_cache_branch') && past.length === 0)
+    problems.push('it has use_cache_branch but no past_key_values inputs');
   if (problems.length > 0) {
-    throw new EngineError('runtime-failure', `${label} is not a GPT-2 text-generation export: ${problems.join('; ')} (inputs: ${[...names].join(', ')}; outputs: ${[...outputs].join(', ')})`);
+    throw new EngineError(
+      'runtime-failure',
+      `${label} is not a GPT-2 text-generation export: ${problems.join('; ')} (inputs: ${[...names].join(', ')}; outputs: ${[...outputs].join(', ')})`,
+    );
   }
   return {
     inputIds: 'input_ids',
@@ -126,7 +144,8 @@ export class Gpt2Decoder {
     const { layout } = this;
     const total = pastLength + newIds.length;
     const feeds: Record<string, FeedTensor> = { [layout.inputIds]: { data: newIds, dims: [1, newIds.length] } };
-    if (layout.attentionMask) feeds[layout.attentionMask] = { data: new Array<number>(total).fill(1), dims: [1, total] };
+    if (layout.attentionMask)
+      feeds[layout.attentionMask] = { data: new Array<number>(total).fill(1), dims: [1, total] };
     if (layout.positionIds) feeds[layout.positionIds] = { data: range(pastLength, total), dims: [1, newIds.length] };
     if (layout.useCacheBranch) feeds[layout.useCacheBranch] = { data: [pastLength > 0 ? 1 : 0], dims: [1] };
     for (const slot of layout.past) feeds[slot.input] = this.pastFeed(slot);
@@ -135,7 +154,11 @@ export class Gpt2Decoder {
       out = await this.session.run(feeds, [layout.logits, ...layout.past.map((slot) => slot.output)]);
     } catch (error) {
       if (pastLength > 0 || layout.past.length === 0 || layout.pastHeads !== null) throw error;
-      throw new EngineError('runtime-failure', `GPT-2 first step failed with placeholder past shapes [1,1,0,1]: the model declares its past_key_values heads and head size symbolically and no config.json (n_head, n_embd) says them (${(error as Error).message})`, { cause: error });
+      throw new EngineError(
+        'runtime-failure',
+        `GPT-2 first step failed with placeholder past shapes [1,1,0,1]: the model declares its past_key_values heads and head size symbolically and no config.json (n_head, n_embd) says them (${(error as Error).message})`,
+        { cause: error },
+      );
     }
     if (layout.past.length > 0) this.cache = new Map(layout.past.map((slot) => [slot.input, out[slot.output]]));
     return lastRow(out[layout.logits]);

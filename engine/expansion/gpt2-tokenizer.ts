@@ -9,7 +9,10 @@ import { bytesToUnicode } from '../tokenizer/byte-unicode.ts';
 
 export const END_OF_TEXT = '<|endoftext|>';
 
-/** GPT-2's pre-split (the `tokenizers` ByteLevel regex): contractions, letter/number/symbol runs with one leading space, whitespace. */
+/**
+ * GPT-2's pre-split (the `tokenizers` ByteLevel regex): contractions, letter/number/symbol runs with one leading space,
+ * whitespace.
+ */
 const PRE_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export interface Gpt2DecodeOptions {
@@ -53,7 +56,8 @@ export class Gpt2Tokenizer {
     }
     const vocab = new Map<string, number>();
     for (const [token, id] of Object.entries(parsed)) {
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new Error(`GPT-2 vocabulary ${source}: id of '${token}' is not a non-negative integer`);
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+        throw new Error(`GPT-2 vocabulary ${source}: id of '${token}' is not a non-negative integer`);
       vocab.set(token, id);
     }
     const ranks = new Map<string, number>();

@@ -53,7 +53,12 @@ function buildGraph(vocabSize: number, options: Required<TinyExpansionOptions>):
   const weights = {
     tokens: rand(vocabSize * D, 1),
     positions: rand(positions * D, 0.3),
-    layers: Array.from({ length: layers }, () => ({ wk: rand(D * D, 1 / Math.sqrt(D)), wv: rand(D * D, 1 / Math.sqrt(D)), uk: rand(D * D, 0.1), uv: rand(D * D, 0.1) })),
+    layers: Array.from({ length: layers }, () => ({
+      wk: rand(D * D, 1 / Math.sqrt(D)),
+      wv: rand(D * D, 1 / Math.sqrt(D)),
+      uk: rand(D * D, 0.1),
+      uv: rand(D * D, 0.1),
+    })),
     head: rand(D * vocabSize, 3),
   };
   const g = new GraphBuilder(options.withPast ? 'tiny_gpt2_with_past' : 'tiny_gpt2', options.dtype);
@@ -64,30 +69,67 @@ function buildGraph(vocabSize: number, options: Required<TinyExpansionOptions>):
   /** The last `sequence_length` positions along axis 1. */
   const lastNew = (value: string): string => g.node('Slice', [value, newLength, g.ints([1_000_000]), g.ints([1])]);
   // Without a position_ids input, positions come from the mask as HF computes them: cumsum − 1.
-  const positionIds = options.hasPositionIds ? g.input('position_ids', 'int64', ['batch_size', 'sequence_length']) : lastNew(g.node('Sub', [g.node('CumSum', [mask, g.ints([1])]), g.ints([1])]));
-  const x = g.node('Add', [g.node('Gather', [g.weight('wte', [vocabSize, D], weights.tokens), ids]), g.node('Gather', [g.weight('wpe', [positions, D], weights.positions), positionIds])]);
+  const positionIds = options.hasPositionIds
+    ? g.input('position_ids', 'int64', ['batch_size', 'sequence_length'])
+    : lastNew(g.node('Sub', [g.node('CumSum', [mask, g.ints([1])]), g.ints([1])]));
+  const x = g.node('Add', [
+    g.node('Gather', [g.weight('wte', [vocabSize, D], weights.tokens), ids]),
+    g.node('Gather', [g.weight('wpe', [positions, D], weights.positions), positionIds]),
+  ]);
   const pastDim = (axis: 'heads' | 'head_dim', forOutput: boolean): Dim => {
     const isStatic = options.pastDims === 'inputs' || (options.pastDims === 'outputs' && forOutput);
     return isStatic ? (axis === 'heads' ? H : Dh) : `${forOutput ? 'present' : 'past'}_${axis}`;
   };
   const terms: string[] = [];
-  const cacheSwitch = options.withPast && options.useCacheBranch ? g.node('Cast', [g.input('use_cache_branch', 'bool', [1])], { to: ELEM.float32 }) : null;
+  const cacheSwitch =
+    options.withPast && options.useCacheBranch
+      ? g.node('Cast', [g.input('use_cache_branch', 'bool', [1])], { to: ELEM.float32 })
+      : null;
   weights.layers.forEach((layer, i) => {
-    for (const [kind, w, u] of [['key', layer.wk, layer.uk], ['value', layer.wv, layer.uv]] as const) {
-      let cache = g.node('Transpose', [g.node('Reshape', [g.node('MatMul', [x, g.weight(`h.${i}.${kind}.weight`, [D, D], w)]), g.ints([0, 0, H, Dh])])], { perm: [0, 2, 1, 3] });
+    for (const [kind, w, u] of [
+      ['key', layer.wk, layer.uk],
+      ['value', layer.wv, layer.uv],
+    ] as const) {
+      let cache = g.node(
+        'Transpose',
+        [
+          g.node('Reshape', [
+            g.node('MatMul', [x, g.weight(`h.${i}.${kind}.weight`, [D, D], w)]),
+            g.ints([0, 0, H, Dh]),
+          ]),
+        ],
+        { perm: [0, 2, 1, 3] },
+      );
       if (options.withPast) {
-        const past = g.input(`past_key_values.${i}.${kind}`, 'float', ['batch_size', pastDim('heads', false), 'past_sequence_length', pastDim('head_dim', false)]);
+        const past = g.input(`past_key_values.${i}.${kind}`, 'float', [
+          'batch_size',
+          pastDim('heads', false),
+          'past_sequence_length',
+          pastDim('head_dim', false),
+        ]);
         cache = g.node('Concat', [cacheSwitch ? g.node('Mul', [past, cacheSwitch]) : past, cache], { axis: 2 });
-        g.output(cache, `present.${i}.${kind}`, ['batch_size', pastDim('heads', true), total, pastDim('head_dim', true)]);
+        g.output(cache, `present.${i}.${kind}`, [
+          'batch_size',
+          pastDim('heads', true),
+          total,
+          pastDim('head_dim', true),
+        ]);
       }
       const flat = g.node('Reshape', [g.node('Transpose', [cache], { perm: [0, 2, 1, 3] }), g.ints([0, 0, D])]);
       terms.push(g.node('MatMul', [flat, g.weight(`h.${i}.${kind}.mix`, [D, D], u)]));
     }
   });
   const mixed = terms.reduce((a, b) => g.node('Add', [a, b]));
-  const masked = g.node('Mul', [mixed, g.node('Unsqueeze', [g.node('Cast', [mask], { to: ELEM.float32 }), g.ints([2])])]);
+  const masked = g.node('Mul', [
+    mixed,
+    g.node('Unsqueeze', [g.node('Cast', [mask], { to: ELEM.float32 }), g.ints([2])]),
+  ]);
   const summed = g.node('CumSum', [masked, g.ints([1])]);
-  g.output(g.node('MatMul', [g.node('Tanh', [lastNew(summed)]), g.weight('lm_head', [D, vocabSize], weights.head)]), 'logits', ['batch_size', 'sequence_length', vocabSize]);
+  g.output(
+    g.node('MatMul', [g.node('Tanh', [lastNew(summed)]), g.weight('lm_head', [D, vocabSize], weights.head)]),
+    'logits',
+    ['batch_size', 'sequence_length', vocabSize],
+  );
   return g;
 }
 
@@ -116,7 +158,18 @@ export async function writeTinyExpansionModel(dir: string, options: TinyExpansio
   await writeFile(join(dir, 'positive.txt'), `${positive.join('\n')}\n\nnot-a-token\n`);
   if (resolved.writeConfig) {
     const { width, heads, layers, positions } = TINY_EXPANSION_DIMS;
-    await writeFile(join(dir, 'config.json'), json({ model_type: 'gpt2', n_embd: width, n_head: heads, n_layer: layers, n_positions: positions, vocab_size: size, eos_token_id: vocab['<|endoftext|>'] }));
+    await writeFile(
+      join(dir, 'config.json'),
+      json({
+        model_type: 'gpt2',
+        n_embd: width,
+        n_head: heads,
+        n_layer: layers,
+        n_positions: positions,
+        vocab_size: size,
+        eos_token_id: vocab['<|endoftext|>'],
+      }),
+    );
   }
   await writeFile(join(dir, resolved.modelFile), buildGraph(size, resolved).build().model);
 }

@@ -19,16 +19,33 @@ export const FFHQ_TEMPLATE_512: readonly [number, number][] = [
 export const FACE_BORDER_RGB = [135, 133, 132] as const;
 
 /** [a, b, tx, ty]: x' = a·x − b·y + tx, y' = b·x + a·y + ty, least squares from `from` to `to`. */
-export function similarityTransform(from: readonly [number, number][], to: readonly [number, number][]): [number, number, number, number] {
+export function similarityTransform(
+  from: readonly [number, number][],
+  to: readonly [number, number][],
+): [number, number, number, number] {
   const n = from.length;
-  let fx = 0, fy = 0, tx = 0, ty = 0;
+  let fx = 0,
+    fy = 0,
+    tx = 0,
+    ty = 0;
   for (let i = 0; i < n; i++) {
-    fx += from[i][0]; fy += from[i][1]; tx += to[i][0]; ty += to[i][1];
+    fx += from[i][0];
+    fy += from[i][1];
+    tx += to[i][0];
+    ty += to[i][1];
   }
-  fx /= n; fy /= n; tx /= n; ty /= n;
-  let sxx = 0, sxy = 0, norm = 0;
+  fx /= n;
+  fy /= n;
+  tx /= n;
+  ty /= n;
+  let sxx = 0,
+    sxy = 0,
+    norm = 0;
   for (let i = 0; i < n; i++) {
-    const x = from[i][0] - fx, y = from[i][1] - fy, u = to[i][0] - tx, v = to[i][1] - ty;
+    const x = from[i][0] - fx,
+      y = from[i][1] - fy,
+      u = to[i][0] - tx,
+      v = to[i][1] - ty;
     sxx += x * u + y * v;
     sxy += x * v - y * u;
     norm += x * x + y * y;
@@ -40,20 +57,30 @@ export function similarityTransform(from: readonly [number, number][], to: reado
 }
 
 /** The RGB crop of `size`² whose pixel (x, y) shows the source at the inverse transform of (x, y). */
-export function warpSimilarity(image: Bitmap8, transform: [number, number, number, number], size = FACE_CROP_SIZE): Bitmap8 {
+export function warpSimilarity(
+  image: Bitmap8,
+  transform: [number, number, number, number],
+  size = FACE_CROP_SIZE,
+): Bitmap8 {
   const [a, b, tx, ty] = transform;
   const det = a * a + b * b;
   const out = new Uint8Array(size * size * 3);
   const ch = image.channels;
-  const at = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= image.width || y >= image.height ? FACE_BORDER_RGB[c] : image.data[(y * image.width + x) * ch + c]);
+  const at = (x: number, y: number, c: number) =>
+    x < 0 || y < 0 || x >= image.width || y >= image.height
+      ? FACE_BORDER_RGB[c]
+      : image.data[(y * image.width + x) * ch + c];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       // Inverse of [[a, −b], [b, a]]: [[a, b], [−b, a]] / (a² + b²).
-      const dx = x - tx, dy = y - ty;
+      const dx = x - tx,
+        dy = y - ty;
       const sx = (a * dx + b * dy) / det;
       const sy = (-b * dx + a * dy) / det;
-      const x0 = Math.floor(sx), y0 = Math.floor(sy);
-      const fx = sx - x0, fy = sy - y0;
+      const x0 = Math.floor(sx),
+        y0 = Math.floor(sy);
+      const fx = sx - x0,
+        fy = sy - y0;
       for (let c = 0; c < 3; c++) {
         const top = at(x0, y0, c) * (1 - fx) + at(x0 + 1, y0, c) * fx;
         const bottom = at(x0, y0 + 1, c) * (1 - fx) + at(x0 + 1, y0 + 1, c) * fx;

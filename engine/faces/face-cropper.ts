@@ -29,8 +29,14 @@ async function onnxFiles(dir: string): Promise<{ files: string[]; folders: strin
   try {
     const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
     return {
-      files: entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx')).map((e) => e.name).sort(),
-      folders: entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(),
+      files: entries
+        .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx'))
+        .map((e) => e.name)
+        .sort(),
+      folders: entries
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort(),
     };
   } catch {
     return { files: [], folders: [] };
@@ -49,7 +55,9 @@ export async function findFaceDetector(modelsDir: string): Promise<FaceDetectorF
     const first = (await onnxFiles(join(dir, folder))).files[0];
     if (first) candidates.push({ name: `${folder}/${first}`, path: join(dir, folder, first) });
   }
-  const chosen = candidates.find((c) => c.name !== TINY_DEMO_FACE_DETECTOR_FILE) ?? candidates.find((c) => c.name === TINY_DEMO_FACE_DETECTOR_FILE);
+  const chosen =
+    candidates.find((c) => c.name !== TINY_DEMO_FACE_DETECTOR_FILE) ??
+    candidates.find((c) => c.name === TINY_DEMO_FACE_DETECTOR_FILE);
   return chosen ? { ...chosen, isDemo: chosen.name === TINY_DEMO_FACE_DETECTOR_FILE } : null;
 }
 
@@ -74,7 +82,10 @@ export class FaceDetector {
     const names = outputsByWidth(session);
     if (!names || session.inputs.length !== 1) {
       await session.release();
-      throw modelMissing(`faces/${file.name}: expected one image input and RetinaFace outputs (boxes […,4], scores […,2], landmarks […,10]); see README`, 'controlnet_image');
+      throw modelMissing(
+        `faces/${file.name}: expected one image input and RetinaFace outputs (boxes […,4], scores […,2], landmarks […,10]); see README`,
+        'controlnet_image',
+      );
     }
     return new FaceDetector(session, file, names);
   }
@@ -86,20 +97,39 @@ export class FaceDetector {
     const fixedW = typeof input.shape[3] === 'number' ? input.shape[3] : undefined;
     // A side below the coarsest stride (32) leaves that feature level without a cell: enlarge such images.
     const grow = Math.max(1, MIN_DETECTOR_SIDE / Math.min(image.width, image.height));
-    const fed = fixedW && fixedH
-      ? fixedW !== image.width || fixedH !== image.height ? resampleLanczos(image, fixedW, fixedH) : image
-      : grow > 1 ? resampleLanczos(image, Math.ceil(image.width * grow), Math.ceil(image.height * grow)) : image;
+    const fed =
+      fixedW && fixedH
+        ? fixedW !== image.width || fixedH !== image.height
+          ? resampleLanczos(image, fixedW, fixedH)
+          : image
+        : grow > 1
+          ? resampleLanczos(image, Math.ceil(image.width * grow), Math.ceil(image.height * grow))
+          : image;
     const plane = fed.width * fed.height;
     const pixels = new Float32Array(3 * plane);
     for (let p = 0; p < plane; p++) {
       // BGR order: channel 0 is blue.
       for (let c = 0; c < 3; c++) pixels[c * plane + p] = fed.data[p * fed.channels + (2 - c)] - RETINAFACE_BGR_MEAN[c];
     }
-    const out = await this.session.run({ [input.name]: { data: pixels, dims: [1, 3, fed.height, fed.width] } }, [this.names.loc, this.names.conf, this.names.landms]);
-    const faces = decodeRetinaface(out[this.names.loc].data, out[this.names.conf].data, out[this.names.landms].data, fed.width, fed.height);
+    const out = await this.session.run({ [input.name]: { data: pixels, dims: [1, 3, fed.height, fed.width] } }, [
+      this.names.loc,
+      this.names.conf,
+      this.names.landms,
+    ]);
+    const faces = decodeRetinaface(
+      out[this.names.loc].data,
+      out[this.names.conf].data,
+      out[this.names.landms].data,
+      fed.width,
+      fed.height,
+    );
     const sx = image.width / fed.width;
     const sy = image.height / fed.height;
-    return faces.map((f) => ({ score: f.score, box: [f.box[0] * sx, f.box[1] * sy, f.box[2] * sx, f.box[3] * sy], landmarks: f.landmarks.map(([x, y]) => [x * sx, y * sy] as [number, number]) }));
+    return faces.map((f) => ({
+      score: f.score,
+      box: [f.box[0] * sx, f.box[1] * sy, f.box[2] * sx, f.box[3] * sy],
+      landmarks: f.landmarks.map(([x, y]) => [x * sx, y * sy] as [number, number]),
+    }));
   }
 
   release(): Promise<void> {
@@ -128,7 +158,10 @@ export class FaceCropper {
     const say = (w: string) => {
       if (!warnings.includes(w)) warnings.push(w);
     };
-    if (file.isDemo) say(`FaceSwap faces found by the tiny demo face detector ${file.name}: install a real RetinaFace ONNX export under ${folder} (see README)`);
+    if (file.isDemo)
+      say(
+        `FaceSwap faces found by the tiny demo face detector ${file.name}: install a real RetinaFace ONNX export under ${folder} (see README)`,
+      );
     if (this.detector?.file.path !== file.path) {
       await this.detector?.release();
       this.detector = null;

@@ -9,7 +9,11 @@
  */
 
 export const RETINAFACE_STEPS = [8, 16, 32] as const;
-export const RETINAFACE_ANCHORS = [[16, 32], [64, 128], [256, 512]] as const;
+export const RETINAFACE_ANCHORS = [
+  [16, 32],
+  [64, 128],
+  [256, 512],
+] as const;
 export const RETINAFACE_VARIANCE = [0.1, 0.2] as const;
 /** BGR means the detector subtracts from 0..255 pixels. */
 export const RETINAFACE_BGR_MEAN = [104, 117, 123] as const;
@@ -32,7 +36,8 @@ export function retinafacePriors(width: number, height: number): Float32Array {
     const cols = Math.ceil(width / step);
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
-        for (const size of RETINAFACE_ANCHORS[k]) out.push(((j + 0.5) * step) / width, ((i + 0.5) * step) / height, size / width, size / height);
+        for (const size of RETINAFACE_ANCHORS[k])
+          out.push(((j + 0.5) * step) / width, ((i + 0.5) * step) / height, size / width, size / height);
       }
     }
   }
@@ -56,11 +61,19 @@ function faceProbability(conf: ArrayLike<number>, i: number): number {
   return isProbability ? face : 1 / (1 + Math.exp(bg - face));
 }
 
-export function decodeRetinaface(loc: ArrayLike<number>, conf: ArrayLike<number>, landms: ArrayLike<number>, width: number, height: number): DetectedFace[] {
+export function decodeRetinaface(
+  loc: ArrayLike<number>,
+  conf: ArrayLike<number>,
+  landms: ArrayLike<number>,
+  width: number,
+  height: number,
+): DetectedFace[] {
   const priors = retinafacePriors(width, height);
   const count = priors.length / 4;
   if (loc.length !== count * 4 || conf.length !== count * 2 || landms.length !== count * 10) {
-    throw new Error(`face detector: ${loc.length / 4} boxes for ${count} RetinaFace priors of a ${width}×${height} input (not a RetinaFace-R50-layout model)`);
+    throw new Error(
+      `face detector: ${loc.length / 4} boxes for ${count} RetinaFace priors of a ${width}×${height} input (not a RetinaFace-R50-layout model)`,
+    );
   }
   const [v0, v1] = RETINAFACE_VARIANCE;
   const candidates: DetectedFace[] = [];
@@ -73,8 +86,16 @@ export function decodeRetinaface(loc: ArrayLike<number>, conf: ArrayLike<number>
     const w = pw * Math.exp(loc[i * 4 + 2] * v1);
     const h = ph * Math.exp(loc[i * 4 + 3] * v1);
     const landmarks: [number, number][] = [];
-    for (let k = 0; k < 5; k++) landmarks.push([(pcx + landms[i * 10 + 2 * k] * v0 * pw) * width, (pcy + landms[i * 10 + 2 * k + 1] * v0 * ph) * height]);
-    candidates.push({ box: [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height], score, landmarks });
+    for (let k = 0; k < 5; k++)
+      landmarks.push([
+        (pcx + landms[i * 10 + 2 * k] * v0 * pw) * width,
+        (pcy + landms[i * 10 + 2 * k + 1] * v0 * ph) * height,
+      ]);
+    candidates.push({
+      box: [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height],
+      score,
+      landmarks,
+    });
   }
   // Stable: equal scores keep prior order.
   candidates.sort((a, b) => b.score - a.score);

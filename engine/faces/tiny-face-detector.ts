@@ -25,7 +25,12 @@ export function buildTinyFaceDetector(): GraphBuilder {
   const parts: string[] = [];
   for (const [k, step] of RETINAFACE_STEPS.entries()) {
     const anchors = RETINAFACE_ANCHORS[k].length;
-    const pooled = g.node('AveragePool', [image], { kernel_shape: [step, step], strides: [step, step], ceil_mode: 1, count_include_pad: 0 });
+    const pooled = g.node('AveragePool', [image], {
+      kernel_shape: [step, step],
+      strides: [step, step],
+      ceil_mode: 1,
+      count_include_pad: 0,
+    });
     const out = anchors * PER_ANCHOR;
     const weight = new Float32Array(out * 3);
     const bias = new Float32Array(out);
@@ -36,7 +41,11 @@ export function buildTinyFaceDetector(): GraphBuilder {
       bias[base + 5] = FACE_OFFSET;
       for (let i = 0; i < 10; i++) bias[base + 6 + i] = LANDMARK_BIAS[i];
     }
-    const conv = g.node('Conv', [pooled, g.weight(`head${k}.weight`, [out, 3, 1, 1], weight), g.weight(`head${k}.bias`, [out], bias)]);
+    const conv = g.node('Conv', [
+      pooled,
+      g.weight(`head${k}.weight`, [out, 3, 1, 1], weight),
+      g.weight(`head${k}.bias`, [out], bias),
+    ]);
     // [1, A·16, h, w] → [1, h, w, A·16] → [1, h·w·A, 16]: rows in prior order (cell-major, anchors inside).
     parts.push(g.node('Reshape', [g.node('Transpose', [conv], { perm: [0, 2, 3, 1] }), g.ints([1, -1, PER_ANCHOR])]));
   }

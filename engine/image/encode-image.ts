@@ -16,13 +16,21 @@ import { encodeRgbPng } from './png-encoder.ts';
 const JPEG_QUALITY = 95;
 const WEBP_QUALITY = 95;
 
-export async function encodeImage(image: RgbaImage, format: OutputFormat, metadata?: EmbeddedMetadata | null): Promise<Uint8Array> {
+export async function encodeImage(
+  image: RgbaImage,
+  format: OutputFormat,
+  metadata?: EmbeddedMetadata | null,
+): Promise<Uint8Array> {
   const bytes = await encodeBitmap(image, format);
   return metadata ? embedMetadata(bytes, format, metadata) : bytes;
 }
 
 async function encodeBitmap(image: RgbaImage, format: OutputFormat): Promise<Uint8Array> {
-  const bitmap = { width: image.width, height: image.height, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
+  const bitmap = {
+    width: image.width,
+    height: image.height,
+    data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+  };
   if (format === 'webp') {
     allowFileUrlFetch();
     return new Uint8Array(await webp().encode(bitmap, { quality: WEBP_QUALITY }));

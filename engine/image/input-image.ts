@@ -33,7 +33,10 @@ async function decodeFile(path: string, field: string): Promise<Bitmap8> {
     const { width, height, data } = image.bitmap;
     return { width, height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
-    throw invalidInput(field, `${field}: the stored input ${basename(path)} cannot be decoded (${(error as Error).message})`);
+    throw invalidInput(
+      field,
+      `${field}: the stored input ${basename(path)} cannot be decoded (${(error as Error).message})`,
+    );
   }
 }
 
@@ -61,13 +64,20 @@ export async function readInputImage(inputsDir: string, image: EngineInputImage,
  * The uploaded mask as 0/255 at the image's size (fooocus-semantics §7.2 step 2): alpha over
  * black, LANCZOS-resized to width×height, channel mean > 127.
  */
-export async function readInputMask(inputsDir: string, image: EngineInputImage, field: string, width: number, height: number): Promise<Uint8Array> {
+export async function readInputMask(
+  inputsDir: string,
+  image: EngineInputImage,
+  field: string,
+  width: number,
+  height: number,
+): Promise<Uint8Array> {
   const rgba = await decodeFile(inputImagePath(inputsDir, image, field), field);
   const pixels = rgba.width * rgba.height;
   const rgb = new Uint8Array(pixels * 3);
   for (let p = 0; p < pixels; p++) {
     const alpha = rgba.data[p * 4 + 3];
-    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = alpha === 255 ? rgba.data[p * 4 + c] : Math.round((rgba.data[p * 4 + c] * alpha) / 255);
+    for (let c = 0; c < 3; c++)
+      rgb[p * 3 + c] = alpha === 255 ? rgba.data[p * 4 + c] : Math.round((rgba.data[p * 4 + c] * alpha) / 255);
   }
   const sized = resampleLanczos({ width: rgba.width, height: rgba.height, channels: 3, data: rgb }, width, height);
   return maskFromRgb(sized);

@@ -11,7 +11,12 @@ const SDXL = sdxlLatentFormat(0.13025);
 const UPSCALE_BELOW = 128;
 
 /** latents: float32 [1,4,h,w] (the denoised prediction reads best). */
-export async function latentPreviewPng(latents: Float32Array, latentHeight: number, latentWidth: number, format: LatentFormat = SDXL): Promise<Uint8Array> {
+export async function latentPreviewPng(
+  latents: Float32Array,
+  latentHeight: number,
+  latentWidth: number,
+  format: LatentFormat = SDXL,
+): Promise<Uint8Array> {
   const factors = format.previewFactors;
   const scale = Math.max(latentHeight, latentWidth) < UPSCALE_BELOW ? 2 : 1;
   const width = latentWidth * scale;

@@ -12,7 +12,13 @@
 type Reduce = (a: number, b: number) => number;
 
 /** One 3×3 pass (separable) of `reduce` over in-image neighbours. */
-function square3<T extends Uint8Array | Int32Array>(values: T, width: number, height: number, reduce: Reduce, make: (n: number) => T): T {
+function square3<T extends Uint8Array | Int32Array>(
+  values: T,
+  width: number,
+  height: number,
+  reduce: Reduce,
+  make: (n: number) => T,
+): T {
   const rows = make(values.length);
   for (let y = 0; y < height; y++) {
     const o = y * width;
@@ -70,7 +76,8 @@ export function featherMask(mask: Uint8Array, width: number, height: number): Ui
   const w = x1 - x0 + 1;
   const h = y1 - y0 + 1;
   let current = new Int32Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) current[y * w + x] = mask[(y + y0) * width + x + x0] > 127 ? 256 : 0;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) current[y * w + x] = mask[(y + y0) * width + x + x0] > 127 ? 256 : 0;
   for (let i = 0; i < 32; i++) {
     const maxed = square3(current, w, h, Math.max, (n) => new Int32Array(n));
     for (let p = 0; p < maxed.length; p++) maxed[p] = Math.max(maxed[p] - 8, current[p]);

@@ -36,7 +36,8 @@ export function fooocusFill(image: Bitmap8, mask: Uint8Array): Bitmap8 {
   }
   if (region.x1 === 0) return { ...image, data: image.data.slice() };
   for (let y = region.y0; y < region.y1; y++) {
-    for (let x = region.x0; x < region.x1; x++) if (mask[y * width + x] < 127) for (let c = 0; c < channels; c++) restore.push((y * width + x) * channels + c);
+    for (let x = region.x0; x < region.x1; x++)
+      if (mask[y * width + x] < 127) for (let c = 0; c < channels; c++) restore.push((y * width + x) * channels + c);
   }
   const kept = Int32Array.from(restore);
   let current = image;

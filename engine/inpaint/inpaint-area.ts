@@ -15,7 +15,12 @@ export interface Area {
 
 function regulate(area: Area, width: number, height: number): Area {
   const clamp = (v: number, max: number) => Math.trunc(Math.min(max, Math.max(0, v)));
-  return { top: clamp(area.top, height), bottom: clamp(area.bottom, height), left: clamp(area.left, width), right: clamp(area.right, width) };
+  return {
+    top: clamp(area.top, height),
+    bottom: clamp(area.bottom, height),
+    left: clamp(area.left, width),
+    right: clamp(area.right, width),
+  };
 }
 
 /** From the pixels where mask > 0; null when there are none. */
@@ -39,7 +44,11 @@ export function initialArea(mask: Uint8Array, width: number, height: number): Ar
   const columnCentre = Math.floor((d + c) / 2);
   const columnHalf = Math.floor((d - c) / 2);
   const l = Math.trunc(Math.max(rowHalf, columnHalf) * 1.15);
-  return regulate({ top: rowCentre - l, bottom: rowCentre + l + 1, left: columnCentre - l, right: columnCentre + l + 1 }, width, height);
+  return regulate(
+    { top: rowCentre - l, bottom: rowCentre + l + 1, left: columnCentre - l, right: columnCentre + l + 1 },
+    width,
+    height,
+  );
 }
 
 export function growArea(initial: Area, width: number, height: number, k: number): Area {
@@ -64,7 +73,10 @@ export function growArea(initial: Area, width: number, height: number, k: number
   return area;
 }
 
-export function cropBitmap<T extends { width: number; height: number; channels: number; data: Uint8Array }>(image: T, area: Area): T {
+export function cropBitmap<T extends { width: number; height: number; channels: number; data: Uint8Array }>(
+  image: T,
+  area: Area,
+): T {
   const width = area.right - area.left;
   const height = area.bottom - area.top;
   const { channels } = image;

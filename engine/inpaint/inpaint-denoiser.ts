@@ -20,7 +20,11 @@ export function energySeed(imageSeed: bigint): bigint {
  * shared by every channel. The returned function wraps any number of denoisers (base, refiner)
  * around one noise stream, as Fooocus's single wrapper does across a joint refiner swap.
  */
-export function inpaintBlender(fill: Float32Array, mask: Float32Array, imageSeed: bigint): (inner: DenoiseFn) => DenoiseFn {
+export function inpaintBlender(
+  fill: Float32Array,
+  mask: Float32Array,
+  imageSeed: bigint,
+): (inner: DenoiseFn) => DenoiseFn {
   const rng = createNormalRng(energySeed(imageSeed));
   const plane = mask.length;
   return (inner) => async (x, sigma) => {

@@ -25,7 +25,10 @@ export interface InpaintEngineFiles {
 }
 
 /** The files of `version`, or the list of what is missing. */
-export async function findInpaintEngine(modelsDir: string, version: Exclude<InpaintEngineVersion, 'None'>): Promise<{ files: InpaintEngineFiles } | { missing: string[] }> {
+export async function findInpaintEngine(
+  modelsDir: string,
+  version: Exclude<InpaintEngineVersion, 'None'>,
+): Promise<{ files: InpaintEngineFiles } | { missing: string[] }> {
   const dir = join(modelsDir, INPAINT_FOLDER);
   const head = join(dir, INPAINT_HEAD_FILE);
   const patch = join(dir, INPAINT_PATCH_FILES[version]);

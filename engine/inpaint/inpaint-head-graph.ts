@@ -25,7 +25,9 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 function convIn(model: ModelProto): { node: NodeProto; index: number } | undefined {
   const nodes = model.graph?.node ?? [];
-  const index = nodes.findIndex((n) => n.opType === 'Conv' && (n.name === '/conv_in/Conv' || n.input?.[1] === 'conv_in.weight'));
+  const index = nodes.findIndex(
+    (n) => n.opType === 'Conv' && (n.name === '/conv_in/Conv' || n.input?.[1] === 'conv_in.weight'),
+  );
   return index < 0 ? undefined : { node: nodes[index], index };
 }
 
@@ -36,11 +38,18 @@ function defaultOpset(model: ModelProto): number {
 
 /** Why the head cannot be put into this export, or undefined when it can. */
 export function inpaintHeadUnsupportedReason(model: ModelProto, headDims: readonly number[]): string | undefined {
-  if ((model.graph?.input ?? []).some((i) => i.name === INPAINT_HEAD_INPUT)) return `the graph already has an ${INPAINT_HEAD_INPUT} input`;
+  if ((model.graph?.input ?? []).some((i) => i.name === INPAINT_HEAD_INPUT))
+    return `the graph already has an ${INPAINT_HEAD_INPUT} input`;
   if (!convIn(model)) return 'no /conv_in/Conv node (the first input block) in the graph';
   const channels = modelChannels(model);
   if (channels === undefined) return 'no conv_in.weight initializer to read the base channel count from';
-  if (headDims.length !== 4 || headDims[0] !== channels || headDims[1] !== 5 || headDims[2] !== 3 || headDims[3] !== 3) {
+  if (
+    headDims.length !== 4 ||
+    headDims[0] !== channels ||
+    headDims[1] !== 5 ||
+    headDims[2] !== 3 ||
+    headDims[3] !== 3
+  ) {
     return `the inpaint head is [${headDims.join(',')}]; this UNet needs [${channels},5,3,3]`;
   }
   if (defaultOpset(model) < MIN_OPSET) return `opset ${defaultOpset(model)} is below ${MIN_OPSET}`;
@@ -58,22 +67,59 @@ export function rewriteForInpaintHead(model: ModelProto, head: Float32Array, hea
   const p = '/inpaint_head/';
   const node = (op: string, inputs: string[], attribute: onnxProto.onnx.IAttributeProto[] = []) =>
     onnx.NodeProto.create({ name: `${p}${op}`, opType: op, input: inputs, output: [`${p}${op}_output_0`], attribute });
-  const pads = onnx.TensorProto.create({ name: `${p}pads`, dims: [8], dataType: onnx.TensorProto.DataType.INT64, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] });
-  const weight = onnx.TensorProto.create({ name: `${p}head.weight`, dims: [...headDims], dataType: FLOAT, rawData: new Uint8Array(head.buffer, head.byteOffset, head.byteLength) });
-  const pad = node('Pad', [INPAINT_HEAD_INPUT, pads.name!], [{ name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('edge') }]);
+  const pads = onnx.TensorProto.create({
+    name: `${p}pads`,
+    dims: [8],
+    dataType: onnx.TensorProto.DataType.INT64,
+    int64Data: [0, 0, 1, 1, 0, 0, 1, 1],
+  });
+  const weight = onnx.TensorProto.create({
+    name: `${p}head.weight`,
+    dims: [...headDims],
+    dataType: FLOAT,
+    rawData: new Uint8Array(head.buffer, head.byteOffset, head.byteLength),
+  });
+  const pad = node(
+    'Pad',
+    [INPAINT_HEAD_INPUT, pads.name!],
+    [{ name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('edge') }],
+  );
   const conv = node('Conv', [pad.output![0], weight.name!]);
-  const cast = elemType === FLOAT ? null : node('Cast', [conv.output![0]], [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: elemType }]);
+  const cast =
+    elemType === FLOAT
+      ? null
+      : node('Cast', [conv.output![0]], [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: elemType }]);
   const add = node('Add', [hidden, (cast ?? conv).output![0]]);
   const added = add.output![0];
-  const rewired = (graph.node ?? []).map((n) => (n.input?.includes(hidden) ? onnx.NodeProto.create({ ...n, input: n.input.map((i) => (i === hidden ? added : i)) }) : n));
-  const nodes = [...rewired.slice(0, site.index + 1), pad, conv, ...(cast ? [cast] : []), add, ...rewired.slice(site.index + 1)];
+  const rewired = (graph.node ?? []).map((n) =>
+    n.input?.includes(hidden)
+      ? onnx.NodeProto.create({ ...n, input: n.input.map((i) => (i === hidden ? added : i)) })
+      : n,
+  );
+  const nodes = [
+    ...rewired.slice(0, site.index + 1),
+    pad,
+    conv,
+    ...(cast ? [cast] : []),
+    add,
+    ...rewired.slice(site.index + 1),
+  ];
   const input = onnx.ValueInfoProto.create({
     name: INPAINT_HEAD_INPUT,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 5 }, { dimParam: 'latent_height' }, { dimParam: 'latent_width' }] } } },
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: [{ dimValue: 1 }, { dimValue: 5 }, { dimParam: 'latent_height' }, { dimParam: 'latent_width' }] },
+      },
+    },
   });
   return onnx.ModelProto.create({
     ...model,
-    graph: onnx.GraphProto.create({ ...graph, node: nodes, input: [...(graph.input ?? []), input], initializer: [...(graph.initializer ?? []), pads, weight] }),
+    graph: onnx.GraphProto.create({
+      ...graph,
+      node: nodes,
+      input: [...(graph.input ?? []), input],
+      initializer: [...(graph.initializer ?? []), pads, weight],
+    }),
   });
 }
-

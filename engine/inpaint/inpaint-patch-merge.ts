@@ -30,7 +30,13 @@ export interface PatchMergeResult {
 }
 
 /** W += Δ in place, Δ float32 in torch order [out, …]; `isTransposed`: W is stored [in, out]. */
-function addDelta(bytes: Uint8Array, dataType: number, delta: Float32Array, isTransposed: boolean, dims: readonly number[]): void {
+function addDelta(
+  bytes: Uint8Array,
+  dataType: number,
+  delta: Float32Array,
+  isTransposed: boolean,
+  dims: readonly number[],
+): void {
   const out = isTransposed ? dims[1] : 0;
   const inner = isTransposed ? dims[0] : 0;
   // Index in the stored layout of torch element k.
@@ -48,7 +54,13 @@ function addDelta(bytes: Uint8Array, dataType: number, delta: Float32Array, isTr
  * Applies the patch at `patchPath` to `model` (mutated: patched initializers point at
  * `<setDir>/<sideName>`); original bytes are read from `componentDir`.
  */
-export async function mergeInpaintPatch(model: ModelProto, componentDir: string, setDir: string, sideName: string, patchPath: string): Promise<PatchMergeResult> {
+export async function mergeInpaintPatch(
+  model: ModelProto,
+  componentDir: string,
+  setDir: string,
+  sideName: string,
+  patchPath: string,
+): Promise<PatchMergeResult> {
   const reader = await SafetensorsReader.open(patchPath);
   const originals = new ExternalFiles(componentDir);
   const side = await open(join(setDir, sideName), 'w');
@@ -70,8 +82,15 @@ export async function mergeInpaintPatch(model: ModelProto, componentDir: string,
       const count = entry.shape.reduce((a, b) => a * b, 1);
       const targetCount = target ? target.dims.reduce((a, b) => a * b, 1) : 0;
       const dataType = target?.tensor.dataType ?? 0;
-      if (!target || targetCount !== count || (dataType !== DATA_TYPE.float32 && dataType !== DATA_TYPE.float16) || changed.includes(target.name)) {
-        skipped.push(`${file}: ${name} (${target ? `does not fit ${target.name} [${target.dims.join(',')}] type ${dataType}` : `no initializer for ${modulePath}`})`);
+      if (
+        !target ||
+        targetCount !== count ||
+        (dataType !== DATA_TYPE.float32 && dataType !== DATA_TYPE.float16) ||
+        changed.includes(target.name)
+      ) {
+        skipped.push(
+          `${file}: ${name} (${target ? `does not fit ${target.name} [${target.dims.join(',')}] type ${dataType}` : `no initializer for ${modulePath}`})`,
+        );
         continue;
       }
       const bytes = await readInitializer(target.tensor, originals);

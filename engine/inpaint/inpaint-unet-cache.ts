@@ -13,7 +13,11 @@ import { linkOriginalData } from '../lora/merge.ts';
 import { MergedSetCache, mergedSetKey } from '../lora/merged-set-cache.ts';
 import { SafetensorsReader } from '../lora/safetensors.ts';
 import type { InpaintEngineFiles } from './inpaint-engine-files.ts';
-import { INPAINT_HEAD_GRAPH_VERSION, inpaintHeadUnsupportedReason, rewriteForInpaintHead } from './inpaint-head-graph.ts';
+import {
+  INPAINT_HEAD_GRAPH_VERSION,
+  inpaintHeadUnsupportedReason,
+  rewriteForInpaintHead,
+} from './inpaint-head-graph.ts';
 import { mergeInpaintPatch } from './inpaint-patch-merge.ts';
 
 const { onnx } = onnxProto;
@@ -40,17 +44,36 @@ async function readHead(path: string): Promise<{ data: Float32Array; dims: numbe
 }
 
 function dataTensors(graph: onnxProto.onnx.IGraphProto): TensorProto[] {
-  const attributes = (graph.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]));
+  const attributes = (graph.node ?? []).flatMap((n) =>
+    (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]),
+  );
   return [...(graph.initializer ?? []), ...attributes];
 }
 
 /** The model.onnx of `unetModel` with Fooocus's inpaint engine, or why it cannot be built. */
-export async function inpaintUnetPath(unetModel: string, files: InpaintEngineFiles, cacheRoot: string, options: InpaintCacheOptions = {}): Promise<InpaintUnet> {
+export async function inpaintUnetPath(
+  unetModel: string,
+  files: InpaintEngineFiles,
+  cacheRoot: string,
+  options: InpaintCacheOptions = {},
+): Promise<InpaintUnet> {
   const log = options.log ?? (() => {});
   const componentDir = dirname(resolve(unetModel));
   const source = await stat(unetModel);
-  const variant = { inpaintGraph: INPAINT_HEAD_GRAPH_VERSION, model: basename(unetModel), size: source.size, mtimeMs: source.mtimeMs };
-  const key = await mergedSetKey(componentDir, [{ path: files.head, weight: 1 }, { path: files.patch, weight: 1 }], variant);
+  const variant = {
+    inpaintGraph: INPAINT_HEAD_GRAPH_VERSION,
+    model: basename(unetModel),
+    size: source.size,
+    mtimeMs: source.mtimeMs,
+  };
+  const key = await mergedSetKey(
+    componentDir,
+    [
+      { path: files.head, weight: 1 },
+      { path: files.patch, weight: 1 },
+    ],
+    variant,
+  );
   const cache = new MergedSetCache(join(cacheRoot, options.folder ?? basename(componentDir)), options.maxSets ?? 2);
   const setModel = join(cache.setDir(key), 'model.onnx');
   const found = await cache.lookup(key);
@@ -67,12 +90,25 @@ export async function inpaintUnetPath(unetModel: string, files: InpaintEngineFil
     const sideName = `inpaint-${key}.onnx_data`;
     const { changed, skipped } = await mergeInpaintPatch(model, componentDir, staged, sideName, files.patch);
     const rewritten = rewriteForInpaintHead(model, head.data, head.dims);
-    const fromSource = dataTensors(rewritten.graph!).filter((t) => externalRef(t) && safeLocation(externalRef(t)!.location) !== sideName);
+    const fromSource = dataTensors(rewritten.graph!).filter(
+      (t) => externalRef(t) && safeLocation(externalRef(t)!.location) !== sideName,
+    );
     await linkOriginalData(fromSource, componentDir, staged);
     await writeFile(join(staged, 'model.onnx'), onnx.ModelProto.encode(rewritten).finish());
-    await cache.commit(staged, { key, componentDir, loras: [{ path: files.head, weight: 1 }, { path: files.patch, weight: 1 }], changed, skipped });
+    await cache.commit(staged, {
+      key,
+      componentDir,
+      loras: [
+        { path: files.head, weight: 1 },
+        { path: files.patch, weight: 1 },
+      ],
+      changed,
+      skipped,
+    });
     await cache.evict(key);
-    log(`inpaint engine: built ${setModel} (${changed.length} weights patched, ${skipped.length} patch tensors not applied)`);
+    log(
+      `inpaint engine: built ${setModel} (${changed.length} weights patched, ${skipped.length} patch tensors not applied)`,
+    );
     return { modelPath: setModel, skipped };
   } finally {
     await rm(staged, { recursive: true, force: true });

@@ -46,12 +46,20 @@ export async function prepareInpaint(canvas: Canvas, options: InpaintOptions): P
   const area = growArea(initial, image.width, image.height, options.respectiveField);
   let interestedImage = cropBitmap(image, area);
   const croppedMask = cropBitmap(bitmapOfMask(mask, image.width, image.height), area);
-  if (shapeCeil(interestedImage.height, interestedImage.width) < SHAPE_CEIL_MIN) interestedImage = await options.superResolve(interestedImage);
+  if (shapeCeil(interestedImage.height, interestedImage.width) < SHAPE_CEIL_MIN)
+    interestedImage = await options.superResolve(interestedImage);
   const size = shapeCeilSize(interestedImage, SHAPE_CEIL_MIN);
   interestedImage = resampleLanczos(interestedImage, size.width, size.height);
   const interestedMask = threshold255(resampleLanczos(croppedMask, size.width, size.height).data);
   const interestedFill = options.useFill ? fooocusFill(interestedImage, interestedMask) : interestedImage;
-  return { canvas: image, area, interestedImage, interestedMask, interestedFill, feather: featherMask(mask, image.width, image.height) };
+  return {
+    canvas: image,
+    area,
+    interestedImage,
+    interestedMask,
+    interestedFill,
+    feather: featherMask(mask, image.width, image.height),
+  };
 }
 
 /** Fooocus `post_process`: `generated` (RGB, any size) → the full canvas with the crop blended in. */

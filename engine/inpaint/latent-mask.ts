@@ -29,7 +29,14 @@ function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array
 }
 
 /** mask: 0..255 bytes of width×height → float32 [1,1,latentHeight,latentWidth] of 0/1. */
-export function latentMask(mask: Uint8Array, width: number, height: number, latentHeight: number, latentWidth: number, factor = 8): Float32Array {
+export function latentMask(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  latentHeight: number,
+  latentWidth: number,
+  factor = 8,
+): Float32Array {
   const outH = latentHeight * factor;
   const outW = latentWidth * factor;
   const ys = axis(height, outH);

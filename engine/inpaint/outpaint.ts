@@ -21,11 +21,22 @@ export interface OutpaintMargins {
 }
 
 /** distance = [left, top, right, bottom]; a side not selected adds nothing. */
-export function outpaintMargins(width: number, height: number, sides: readonly OutpaintSide[], distance: readonly [number, number, number, number]): OutpaintMargins {
+export function outpaintMargins(
+  width: number,
+  height: number,
+  sides: readonly OutpaintSide[],
+  distance: readonly [number, number, number, number],
+): OutpaintMargins {
   const [left, top, right, bottom] = distance;
-  const pick = (side: OutpaintSide, sent: number, length: number) => (sides.includes(side) ? (sent > 0 ? Math.trunc(sent) : Math.trunc(length * 0.3)) : 0);
+  const pick = (side: OutpaintSide, sent: number, length: number) =>
+    sides.includes(side) ? (sent > 0 ? Math.trunc(sent) : Math.trunc(length * 0.3)) : 0;
   // Top/bottom pad first; the width is unchanged by them, so left/right use the original width.
-  return { top: pick('top', top, height), bottom: pick('bottom', bottom, height), left: pick('left', left, width), right: pick('right', right, width) };
+  return {
+    top: pick('top', top, height),
+    bottom: pick('bottom', bottom, height),
+    left: pick('left', left, width),
+    right: pick('right', right, width),
+  };
 }
 
 export function padCanvas(canvas: Canvas, m: OutpaintMargins): Canvas {

@@ -49,7 +49,11 @@ export class ImagePromptEncoder {
       const message = `image prompts need a CLIP vision model: none under ${root} (convert clip_vision_vit_h.safetensors there; see README)`;
       throw modelMissing(message, 'controlnet_image');
     }
-    if (folder.isDemo) say(warnings, `image prompts encoded by the tiny random-weight demo CLIP vision model ${folder.name}: install a real one under ${root} (see README)`);
+    if (folder.isDemo)
+      say(
+        warnings,
+        `image prompts encoded by the tiny random-weight demo CLIP vision model ${folder.name}: install a real one under ${root} (see README)`,
+      );
     if (this.clip?.folder.dir !== folder.dir) {
       await this.clip?.release();
       this.clip = null;
@@ -61,7 +65,11 @@ export class ImagePromptEncoder {
   private async adapter(kind: IpAdapterKind, warnings: string[]): Promise<IpAdapterModel> {
     const files = await findIpAdapter(this.modelsDir, kind);
     if ('reason' in files) throw modelMissing(`${kind} image prompts: ${files.reason}`, 'controlnet_image');
-    if (files.isDemo) say(warnings, `${kind} image prompts applied by the tiny random-weight demo IP-Adapter ${files.name}: install a real one (see README)`);
+    if (files.isDemo)
+      say(
+        warnings,
+        `${kind} image prompts applied by the tiny random-weight demo IP-Adapter ${files.name}: install a real one (see README)`,
+      );
     const loaded = this.adapters.get(kind);
     if (loaded?.files.dir === files.dir && loaded.files.negative === files.negative) return loaded;
     await loaded?.release();
@@ -71,7 +79,11 @@ export class ImagePromptEncoder {
     return model;
   }
 
-  async prepare(slots: readonly IpSlot[], options: { isPreprocessorSkipped: boolean; faceCrop: FaceCropper }, warnings: string[]): Promise<PreparedImagePrompts> {
+  async prepare(
+    slots: readonly IpSlot[],
+    options: { isPreprocessorSkipped: boolean; faceCrop: FaceCropper },
+    warnings: string[],
+  ): Promise<PreparedImagePrompts> {
     const tokens: ImagePromptTokens[] = [];
     const preprocessed: Bitmap8[] = [];
     for (const slot of slots) {
@@ -82,7 +94,12 @@ export class ImagePromptEncoder {
       const clip = await this.clipVision(warnings);
       const adapter = await this.adapter(slot.type, warnings);
       const hidden = await clip.encode(image);
-      tokens.push({ cond: await adapter.conditional(hidden), uncond: await adapter.unconditional(), stop: slot.stop, weight: slot.weight });
+      tokens.push({
+        cond: await adapter.conditional(hidden),
+        uncond: await adapter.unconditional(),
+        stop: slot.stop,
+        weight: slot.weight,
+      });
     }
     return { tokens, preprocessed };
   }

@@ -35,7 +35,10 @@ export interface IpAdapterFiles extends ModelFolder {
 
 async function folders(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -58,20 +61,37 @@ export function isFaceAdapterName(name: string): boolean {
 }
 
 /** The adapter for `kind`, or why there is none. */
-export async function findIpAdapter(modelsDir: string, kind: IpAdapterKind): Promise<IpAdapterFiles | { reason: string }> {
+export async function findIpAdapter(
+  modelsDir: string,
+  kind: IpAdapterKind,
+): Promise<IpAdapterFiles | { reason: string }> {
   const root = join(modelsDir, IP_ADAPTER_FOLDER);
   const names: string[] = [];
   for (const name of await folders(root)) {
     if (isFaceAdapterName(name) !== (kind === 'FaceSwap')) continue;
-    if ((await isFile(join(root, name, RESAMPLER_FILE))) && (await isFile(join(root, name, TO_KV_FILE)))) names.push(name);
+    if ((await isFile(join(root, name, RESAMPLER_FILE))) && (await isFile(join(root, name, TO_KV_FILE))))
+      names.push(name);
   }
   const name = pick(names, kind === 'FaceSwap' ? DEMO_FACE_IP_ADAPTER : DEMO_IP_ADAPTER);
   const wanted = kind === 'FaceSwap' ? 'ip-adapter-plus-face_sdxl_vit-h' : 'ip-adapter-plus_sdxl_vit-h';
-  if (name === undefined) return { reason: `no ${kind} IP-Adapter under ${root} (convert ${wanted}.safetensors into ${join(root, wanted)}/; see README)` };
+  if (name === undefined)
+    return {
+      reason: `no ${kind} IP-Adapter under ${root} (convert ${wanted}.safetensors into ${join(root, wanted)}/; see README)`,
+    };
   const dir = join(root, name);
   const own = join(dir, IP_NEGATIVE_FILE);
   const shared = join(root, SHARED_IP_NEGATIVE_FILE);
   const negative = (await isFile(own)) ? own : (await isFile(shared)) ? shared : null;
-  if (negative === null) return { reason: `the IP-Adapter ${dir} has no ${IP_NEGATIVE_FILE}, and there is no ${shared} (Fooocus's fooocus_ip_negative.safetensors)` };
-  return { name, dir, isDemo: name === DEMO_FACE_IP_ADAPTER || name === DEMO_IP_ADAPTER, resampler: join(dir, RESAMPLER_FILE), toKv: join(dir, TO_KV_FILE), negative };
+  if (negative === null)
+    return {
+      reason: `the IP-Adapter ${dir} has no ${IP_NEGATIVE_FILE}, and there is no ${shared} (Fooocus's fooocus_ip_negative.safetensors)`,
+    };
+  return {
+    name,
+    dir,
+    isDemo: name === DEMO_FACE_IP_ADAPTER || name === DEMO_IP_ADAPTER,
+    resampler: join(dir, RESAMPLER_FILE),
+    toKv: join(dir, TO_KV_FILE),
+    negative,
+  };
 }

@@ -35,7 +35,8 @@ export function clipPixels(image: Bitmap8, size: number): Float32Array {
   const plane = size * size;
   const out = new Float32Array(3 * plane);
   for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) out[c * plane + p] = (resized.data[p * resized.channels + c] / 255 - CLIP_MEAN[c]) / CLIP_STD[c];
+    for (let c = 0; c < 3; c++)
+      out[c * plane + p] = (resized.data[p * resized.channels + c] / 255 - CLIP_MEAN[c]) / CLIP_STD[c];
   }
   return out;
 }
@@ -52,7 +53,10 @@ export class ClipVisionEncoder {
     const input = session.input(CLIP_VISION_INPUT);
     if (!input || !session.outputs.some((o) => o.name === CLIP_VISION_OUTPUT)) {
       await session.release();
-      throw new EngineError('model-missing', `clip_vision/${folder.name}: expected input ${CLIP_VISION_INPUT} and output ${CLIP_VISION_OUTPUT} (convert the CLIP vision file with our converter; see README)`);
+      throw new EngineError(
+        'model-missing',
+        `clip_vision/${folder.name}: expected input ${CLIP_VISION_INPUT} and output ${CLIP_VISION_OUTPUT} (convert the CLIP vision file with our converter; see README)`,
+      );
     }
     const size = typeof input.shape[3] === 'number' ? input.shape[3] : IP_IMAGE_SIZE;
     return new ClipVisionEncoder(session, folder, size);
@@ -61,7 +65,10 @@ export class ClipVisionEncoder {
   /** hidden_states[-2] for one image: { data [1, T, E], dims }. */
   async encode(image: Bitmap8): Promise<{ data: Float32Array; dims: number[] }> {
     const pixels = clipPixels(image, this.imageSize);
-    const out = await this.session.run({ [CLIP_VISION_INPUT]: { data: pixels, dims: [1, 3, this.imageSize, this.imageSize] } }, [CLIP_VISION_OUTPUT]);
+    const out = await this.session.run(
+      { [CLIP_VISION_INPUT]: { data: pixels, dims: [1, 3, this.imageSize, this.imageSize] } },
+      [CLIP_VISION_OUTPUT],
+    );
     return out[CLIP_VISION_OUTPUT];
   }
 
@@ -85,11 +92,18 @@ export class IpAdapterModel {
     const resampler = await providers.createSession(files.resampler, `${label}/resampler`);
     const toKv = await providers.createSession(files.toKv, `${label}/to_kv`);
     let layers = 0;
-    while (toKv.outputs.some((o) => o.name === `ip_k_${layers}`) && toKv.outputs.some((o) => o.name === `ip_v_${layers}`)) layers++;
+    while (
+      toKv.outputs.some((o) => o.name === `ip_k_${layers}`) &&
+      toKv.outputs.some((o) => o.name === `ip_v_${layers}`)
+    )
+      layers++;
     if (!resampler.input(RESAMPLER_INPUT) || layers === 0) {
       await resampler.release();
       await toKv.release();
-      throw new EngineError('model-missing', `${label}: not our conversion (resampler input ${RESAMPLER_INPUT}, to_kv outputs ip_k_<i>/ip_v_<i>); see README`);
+      throw new EngineError(
+        'model-missing',
+        `${label}: not our conversion (resampler input ${RESAMPLER_INPUT}, to_kv outputs ip_k_<i>/ip_v_<i>); see README`,
+      );
     }
     return new IpAdapterModel(resampler, toKv, files, layers);
   }
@@ -107,7 +121,9 @@ export class IpAdapterModel {
 
   /** CLIP penultimate hidden states of one image → its per-layer K/V (the conditional side). */
   async conditional(hidden: { data: Float32Array; dims: number[] }): Promise<LayerTokens[]> {
-    const out = await this.resampler.run({ [RESAMPLER_INPUT]: { data: hidden.data, dims: hidden.dims } }, [RESAMPLER_OUTPUT]);
+    const out = await this.resampler.run({ [RESAMPLER_INPUT]: { data: hidden.data, dims: hidden.dims } }, [
+      RESAMPLER_OUTPUT,
+    ]);
     return this.project(out[RESAMPLER_OUTPUT]);
   }
 

@@ -25,8 +25,11 @@ export const IP_GRAPH_VERSION = 1;
 export const ipKeyInput = (layer: number): string => `ip_k_${layer}`;
 export const ipValueInput = (layer: number): string => `ip_v_${layer}`;
 
-const SITE = /^\/(down_blocks|up_blocks|mid_block)(?:\.(\d+))?\/attentions\.(\d+)\/transformer_blocks\.(\d+)\/attn2\/to_(k|v)\/MatMul$/;
-/** Fooocus numbers IP layers input blocks first, then output blocks, then the middle (diffusers' registration order). */
+const SITE =
+  /^\/(down_blocks|up_blocks|mid_block)(?:\.(\d+))?\/attentions\.(\d+)\/transformer_blocks\.(\d+)\/attn2\/to_(k|v)\/MatMul$/;
+/**
+ * Fooocus numbers IP layers input blocks first, then output blocks, then the middle (diffusers' registration order).
+ */
 const PART_ORDER: Record<string, number> = { down_blocks: 0, up_blocks: 1, mid_block: 2 };
 
 export interface IpAttentionLayer {
@@ -43,7 +46,9 @@ export interface IpAttentionLayer {
 }
 
 function sortKey(scope: string): number[] {
-  const m = /^\/(down_blocks|up_blocks|mid_block)(?:\.(\d+))?\/attentions\.(\d+)\/transformer_blocks\.(\d+)/.exec(scope)!;
+  const m = /^\/(down_blocks|up_blocks|mid_block)(?:\.(\d+))?\/attentions\.(\d+)\/transformer_blocks\.(\d+)/.exec(
+    scope,
+  )!;
   return [PART_ORDER[m[1]], Number(m[2] ?? 0), Number(m[3]), Number(m[4])];
 }
 
@@ -74,13 +79,21 @@ export function findIpAttentionLayers(model: ModelProto): IpAttentionLayer[] {
   });
   return scopes.map((scope, index) => {
     const { key, value } = byScope.get(scope)!;
-    return { index, scope, key: key!.output![0], value: value!.output![0], keyChannels: width(key!), valueChannels: width(value!) };
+    return {
+      index,
+      scope,
+      key: key!.output![0],
+      value: value!.output![0],
+      keyChannels: width(key!),
+      valueChannels: width(value!),
+    };
   });
 }
 
 /** Why the rewrite cannot be applied to this export, or undefined when it can. */
 export function ipUnsupportedReason(model: ModelProto): string | undefined {
-  if ((model.graph?.input ?? []).some((i) => i.name === ipKeyInput(0))) return `the graph already has an ${ipKeyInput(0)} input`;
+  if ((model.graph?.input ?? []).some((i) => i.name === ipKeyInput(0)))
+    return `the graph already has an ${ipKeyInput(0)} input`;
   if (findIpAttentionLayers(model).length === 0) {
     return 'no cross-attention K/V projections named like a torch export (/…/transformer_blocks.N/attn2/to_k/MatMul); fused-attention (ORT-optimised) exports cannot be rewritten';
   }
@@ -118,8 +131,12 @@ export function rewriteForIpAdapter(model: ModelProto): ModelProto {
       renamed.set(source, joined);
       const axis = { name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 };
       const name = `${layer.scope}/to_${kind}/IpConcat`;
-      inserted.set(source, onnx.NodeProto.create({ opType: 'Concat', name, input: [source, input], output: [joined], attribute: [axis] }));
-      const width = channels === undefined ? { dimParam: `ip_channels_${layer.index}_${kind}` } : { dimValue: channels };
+      inserted.set(
+        source,
+        onnx.NodeProto.create({ opType: 'Concat', name, input: [source, input], output: [joined], attribute: [axis] }),
+      );
+      const width =
+        channels === undefined ? { dimParam: `ip_channels_${layer.index}_${kind}` } : { dimValue: channels };
       const dim = [{ dimParam: 'batch_size' }, { dimParam: 'ip_tokens' }, width];
       inputs.push(onnx.ValueInfoProto.create({ name: input, type: { tensorType: { elemType, shape: { dim } } } }));
     }
@@ -129,7 +146,9 @@ export function rewriteForIpAdapter(model: ModelProto): ModelProto {
   for (const node of graph.node ?? []) {
     const isSource = (node.output ?? []).some((o) => inserted.has(o));
     const input = (node.input ?? []).map((name) => renamed.get(name) ?? name);
-    nodes.push(isSource || input.every((name, i) => name === node.input![i]) ? node : onnx.NodeProto.create({ ...node, input }));
+    nodes.push(
+      isSource || input.every((name, i) => name === node.input![i]) ? node : onnx.NodeProto.create({ ...node, input }),
+    );
     for (const output of node.output ?? []) if (inserted.has(output)) nodes.push(inserted.get(output)!);
   }
   return onnx.ModelProto.create({
@@ -139,13 +158,21 @@ export function rewriteForIpAdapter(model: ModelProto): ModelProto {
 }
 
 /** The layer list a rewritten UNet session declares (from its input names and shapes). */
-export function ipLayersOfInputs(inputs: readonly { name: string; shape: ReadonlyArray<number | string> }[]): IpUnetInputs['layers'] {
+export function ipLayersOfInputs(
+  inputs: readonly { name: string; shape: ReadonlyArray<number | string> }[],
+): IpUnetInputs['layers'] {
   const layers: IpUnetInputs['layers'] = [];
   for (let index = 0; ; index++) {
     const key = inputs.find((i) => i.name === ipKeyInput(index));
     const value = inputs.find((i) => i.name === ipValueInput(index));
     if (!key || !value) return layers;
     const width = (shape: ReadonlyArray<number | string>) => (typeof shape[2] === 'number' ? shape[2] : undefined);
-    layers.push({ index, key: key.name, value: value.name, keyChannels: width(key.shape), valueChannels: width(value.shape) });
+    layers.push({
+      index,
+      key: key.name,
+      value: value.name,
+      keyChannels: width(key.shape),
+      valueChannels: width(value.shape),
+    });
   }
 }

@@ -16,12 +16,18 @@ import { IP_GRAPH_VERSION, ipUnsupportedReason, rewriteForIpAdapter } from './ip
 const { onnx } = onnxProto;
 
 function dataTensors(graph: onnxProto.onnx.IGraphProto): TensorProto[] {
-  const attributes = (graph.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]));
+  const attributes = (graph.node ?? []).flatMap((n) =>
+    (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]),
+  );
   return [...(graph.initializer ?? []), ...attributes];
 }
 
 /** The rewritten model's path, or the reason the export cannot take image prompts. */
-export async function ipUnetPath(modelPath: string, cacheRoot: string, options: { folder?: string; maxSets?: number; log?: (line: string) => void } = {}): Promise<{ modelPath: string } | { reason: string }> {
+export async function ipUnetPath(
+  modelPath: string,
+  cacheRoot: string,
+  options: { folder?: string; maxSets?: number; log?: (line: string) => void } = {},
+): Promise<{ modelPath: string } | { reason: string }> {
   const log = options.log ?? (() => {});
   const componentDir = dirname(resolve(modelPath));
   const source = await stat(modelPath);

@@ -14,7 +14,13 @@ import { TINY_DIMS } from '../models/tiny-checkpoint.ts';
 import { convertClipVision, convertIpAdapter, IP_NEGATIVE_FILE } from './convert/convert-files.ts';
 
 export const TINY_CLIP = { hidden: 16, heads: 2, layers: 2, patch: 14, image: 224, intermediate: 32 } as const;
-export const TINY_RESAMPLER = { dim: 16, dimHead: 8, depth: 1, queries: 4, output: TINY_DIMS.te1Hidden + TINY_DIMS.te2Hidden } as const;
+export const TINY_RESAMPLER = {
+  dim: 16,
+  dimHead: 8,
+  depth: 1,
+  queries: 4,
+  output: TINY_DIMS.te1Hidden + TINY_DIMS.te2Hidden,
+} as const;
 /** K and V widths of the tiny UNet's one attn2 (engine/models/tiny/unet-graph.ts). */
 export const TINY_KV_LAYERS = [{ key: TINY_DIMS.attention, value: 4 }] as const;
 
@@ -25,7 +31,10 @@ function tensor(shape: number[], data: Float32Array): TensorToWrite {
 }
 
 function layerNormWeights(t: Tensors, name: string, width: number, rand: WeightRng): void {
-  t[`${name}.weight`] = tensor([width], rand(width, 0.1).map((v) => v + 1));
+  t[`${name}.weight`] = tensor(
+    [width],
+    rand(width, 0.1).map((v) => v + 1),
+  );
   t[`${name}.bias`] = tensor([width], rand(width, 0.1));
 }
 
@@ -62,7 +71,8 @@ export function tinyIpAdapterTensors(seed: number): Tensors {
   const { dim, depth, queries, output } = TINY_RESAMPLER;
   const embedding = TINY_CLIP.hidden;
   const t: Tensors = {};
-  const w = (name: string, out: number, inDim: number, gain = 1) => (t[name] = tensor([out, inDim], rand(out * inDim, gain / Math.sqrt(inDim))));
+  const w = (name: string, out: number, inDim: number, gain = 1) =>
+    (t[name] = tensor([out, inDim], rand(out * inDim, gain / Math.sqrt(inDim))));
   t['image_proj.latents'] = tensor([1, queries, dim], rand(queries * dim, 1));
   w('image_proj.proj_in.weight', dim, embedding);
   t['image_proj.proj_in.bias'] = tensor([dim], rand(dim, 0.05));
@@ -112,7 +122,10 @@ export async function writeTinyClipVision(dir: string, seed = 4101): Promise<voi
   await mkdir(dirname(dir), { recursive: true });
   await staged(dir, async (staging) => {
     const source = join(staging, 'source.safetensors');
-    await writeSafetensors(source, tinyClipVisionTensors(seed), { num_attention_heads: String(TINY_CLIP.heads), hidden_act: 'gelu' });
+    await writeSafetensors(source, tinyClipVisionTensors(seed), {
+      num_attention_heads: String(TINY_CLIP.heads),
+      hidden_act: 'gelu',
+    });
     await convertClipVision(source, staging);
     await rm(source);
   });

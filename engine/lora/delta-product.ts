@@ -24,10 +24,23 @@ export class NativeProduct {
   private session: Promise<OnnxSession> | undefined;
 
   /** left [rows,rank] @ right [rank,cols] → [rows,cols], float32. */
-  async multiply(left: Float32Array, right: Float32Array, rows: number, rank: number, cols: number): Promise<Float32Array> {
-    this.session ??= OnnxSession.create(productModel(), { provider: 'cpu', threads: os.availableParallelism(), label: 'LoRA delta product' });
+  async multiply(
+    left: Float32Array,
+    right: Float32Array,
+    rows: number,
+    rank: number,
+    cols: number,
+  ): Promise<Float32Array> {
+    this.session ??= OnnxSession.create(productModel(), {
+      provider: 'cpu',
+      threads: os.availableParallelism(),
+      label: 'LoRA delta product',
+    });
     const session = await this.session;
-    const result = await session.run({ left: { data: left, dims: [rows, rank] }, right: { data: right, dims: [rank, cols] } });
+    const result = await session.run({
+      left: { data: left, dims: [rows, rank] },
+      right: { data: right, dims: [rank, cols] },
+    });
     return result.product.data;
   }
 

@@ -50,7 +50,8 @@ export function externalRef(tensor: TensorProto): ExternalRef | undefined {
 /** Rejects locations onnxruntime itself refuses (absolute, or escaping the model folder). */
 export function safeLocation(location: string): string {
   const path = normalize(location);
-  if (isAbsolute(path) || path === '..' || path.startsWith('../')) throw new Error(`external data location ${location} is outside the model folder`);
+  if (isAbsolute(path) || path === '..' || path.startsWith('../'))
+    throw new Error(`external data location ${location} is outside the model folder`);
   return path;
 }
 
@@ -87,15 +88,22 @@ export class ExternalFiles {
 export async function readInitializer(tensor: TensorProto, files: ExternalFiles): Promise<Uint8Array> {
   const dataType = tensor.dataType ?? 0;
   const width = bytesPerElement(dataType);
-  if (width === undefined) throw new Error(`initializer ${tensor.name}: data type ${dataType} is not a float type we can patch`);
+  if (width === undefined)
+    throw new Error(`initializer ${tensor.name}: data type ${dataType} is not a float type we can patch`);
   const count = dimsOf(tensor).reduce((a, b) => a * b, 1);
   const out = new Uint8Array(new ArrayBuffer(count * width));
   const ref = externalRef(tensor);
   if (ref) {
-    if (ref.length >= 0 && ref.length !== out.length) throw new Error(`initializer ${tensor.name}: external length ${ref.length} ≠ ${out.length} bytes for dims [${dimsOf(tensor).join(',')}]`);
+    if (ref.length >= 0 && ref.length !== out.length)
+      throw new Error(
+        `initializer ${tensor.name}: external length ${ref.length} ≠ ${out.length} bytes for dims [${dimsOf(tensor).join(',')}]`,
+      );
     await files.read(ref, out.length, out);
   } else if (tensor.rawData && tensor.rawData.length > 0) {
-    if (tensor.rawData.length !== out.length) throw new Error(`initializer ${tensor.name}: raw_data has ${tensor.rawData.length} bytes, expected ${out.length}`);
+    if (tensor.rawData.length !== out.length)
+      throw new Error(
+        `initializer ${tensor.name}: raw_data has ${tensor.rawData.length} bytes, expected ${out.length}`,
+      );
     out.set(tensor.rawData);
   } else if (dataType === DATA_TYPE.float32 && tensor.floatData?.length === count) {
     new Float32Array(out.buffer).set(tensor.floatData);

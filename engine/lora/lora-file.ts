@@ -46,8 +46,15 @@ export class LoraFile {
         const down = reader.entries.get(key.down)!;
         const up = reader.entries.get(key.up)!;
         const rank = down.shape[0];
-        if (down.shape.length < 2 || up.shape.length < 2 || up.shape[1] !== rank || up.shape.slice(2).some((d) => d !== 1)) {
-          ignored.push(`${key.down} [${down.shape.join(',')}] / ${key.up} [${up.shape.join(',')}] (shapes are not a rank-${rank} pair)`);
+        if (
+          down.shape.length < 2 ||
+          up.shape.length < 2 ||
+          up.shape[1] !== rank ||
+          up.shape.slice(2).some((d) => d !== 1)
+        ) {
+          ignored.push(
+            `${key.down} [${down.shape.join(',')}] / ${key.up} [${up.shape.join(',')}] (shapes are not a rank-${rank} pair)`,
+          );
           continue;
         }
         const alpha = key.alpha === undefined ? rank : (await reader.readFloat32(key.alpha)).data[0];

@@ -33,18 +33,55 @@ export interface LoraModuleKeys {
 
 /** Module names that contain `_`, as `_`-joined token runs; matched longest first. */
 const COMPOUNDS = [
-  'input_blocks', 'middle_block', 'output_blocks', 'time_embed', 'label_emb', 'in_layers', 'out_layers', 'emb_layers',
-  'skip_connection', 'transformer_blocks', 'proj_in', 'proj_out', 'to_q', 'to_k', 'to_v', 'to_out', 'down_blocks',
-  'mid_block', 'up_blocks', 'conv_in', 'conv_out', 'conv_norm_out', 'conv_shortcut', 'time_emb_proj', 'time_embedding',
-  'add_embedding', 'linear_1', 'linear_2', 'text_model', 'self_attn', 'q_proj', 'k_proj', 'v_proj', 'out_proj',
-  'layer_norm1', 'layer_norm2', 'final_layer_norm', 'text_projection', 'token_embedding', 'position_embedding',
-].map((c) => c.split('_')).sort((a, b) => b.length - a.length);
+  'input_blocks',
+  'middle_block',
+  'output_blocks',
+  'time_embed',
+  'label_emb',
+  'in_layers',
+  'out_layers',
+  'emb_layers',
+  'skip_connection',
+  'transformer_blocks',
+  'proj_in',
+  'proj_out',
+  'to_q',
+  'to_k',
+  'to_v',
+  'to_out',
+  'down_blocks',
+  'mid_block',
+  'up_blocks',
+  'conv_in',
+  'conv_out',
+  'conv_norm_out',
+  'conv_shortcut',
+  'time_emb_proj',
+  'time_embedding',
+  'add_embedding',
+  'linear_1',
+  'linear_2',
+  'text_model',
+  'self_attn',
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'out_proj',
+  'layer_norm1',
+  'layer_norm2',
+  'final_layer_norm',
+  'text_projection',
+  'token_embedding',
+  'position_embedding',
+]
+  .map((c) => c.split('_'))
+  .sort((a, b) => b.length - a.length);
 
 /** `input_blocks_4_1_transformer_blocks_0_attn1_to_q` → `input_blocks.4.1.transformer_blocks.0.attn1.to_q`. */
 export function unflattenKohyaName(flat: string): string {
   const tokens = flat.split('_');
   const parts: string[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const compound = COMPOUNDS.find((c) => c.every((t, k) => tokens[i + k] === t));
     const take = compound ? compound.length : 1;
     parts.push(tokens.slice(i, i + take).join('_'));
@@ -89,7 +126,9 @@ function parseDiffusers(key: string): LoraKey | undefined {
   const prefix = DIFFUSERS_PREFIX.find(([p]) => path.startsWith(p));
   if (prefix) path = path.slice(prefix[0].length);
   // Attention-processor LoRAs name the projection inside the processor; to_out is to_out.0 in the model.
-  path = path.replace(/\.processor\.(to_q|to_k|to_v|to_out)$/, (_, p: string) => (p === 'to_out' ? '.to_out.0' : `.${p}`));
+  path = path.replace(/\.processor\.(to_q|to_k|to_v|to_out)$/, (_, p: string) =>
+    p === 'to_out' ? '.to_out.0' : `.${p}`,
+  );
   const component = prefix?.[1] ?? (path.startsWith('text_model.') ? 'te1' : 'unet');
   return path ? { component, modulePath: path, role: suffix[1] } : undefined;
 }
@@ -105,7 +144,10 @@ export function parseLoraKey(key: string): LoraKey | undefined {
  * modules missing their partner, so the caller can report them.
  */
 export function groupLoraKeys(keys: Iterable<string>): { modules: LoraModuleKeys[]; ignored: string[] } {
-  const byModule = new Map<string, { component: LoraComponent; modulePath: string; down?: string; up?: string; alpha?: string }>();
+  const byModule = new Map<
+    string,
+    { component: LoraComponent; modulePath: string; down?: string; up?: string; alpha?: string }
+  >();
   const ignored: string[] = [];
   for (const key of keys) {
     const parsed = parseLoraKey(key);
@@ -121,7 +163,14 @@ export function groupLoraKeys(keys: Iterable<string>): { modules: LoraModuleKeys
   }
   const modules: LoraModuleKeys[] = [];
   for (const entry of byModule.values()) {
-    if (entry.down !== undefined && entry.up !== undefined) modules.push({ component: entry.component, modulePath: entry.modulePath, down: entry.down, up: entry.up, ...(entry.alpha === undefined ? {} : { alpha: entry.alpha }) });
+    if (entry.down !== undefined && entry.up !== undefined)
+      modules.push({
+        component: entry.component,
+        modulePath: entry.modulePath,
+        down: entry.down,
+        up: entry.up,
+        ...(entry.alpha === undefined ? {} : { alpha: entry.alpha }),
+      });
     else ignored.push(...[entry.down, entry.up, entry.alpha].filter((k): k is string => k !== undefined));
   }
   return { modules, ignored };

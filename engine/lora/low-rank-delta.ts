@@ -87,7 +87,10 @@ export function addLowRankDelta(bytes: Uint8Array, dataType: number, layout: Wei
 }
 
 /** Storage rows × columns = left [rows,R] @ right [R,cols]. */
-function storageProduct(layout: WeightLayout, delta: LoraFactors): { rows: number; cols: number; left: Float32Array; right: Float32Array } {
+function storageProduct(
+  layout: WeightLayout,
+  delta: LoraFactors,
+): { rows: number; cols: number; left: Float32Array; right: Float32Array } {
   const { out, k, rank } = delta;
   return layout === 'out-in'
     ? { rows: out, cols: k, left: delta.up, right: delta.down }
@@ -98,7 +101,13 @@ function storageProduct(layout: WeightLayout, delta: LoraFactors): { rows: numbe
  * addLowRankDelta, with the product computed by `native` (onnxruntime) when the weight is large
  * enough for it to pay (delta-product.ts); the sum is rounded to the weight's dtype the same way.
  */
-export async function addLowRankDeltaNative(bytes: Uint8Array, dataType: number, layout: WeightLayout, delta: LoraFactors, native: NativeProduct): Promise<void> {
+export async function addLowRankDeltaNative(
+  bytes: Uint8Array,
+  dataType: number,
+  layout: WeightLayout,
+  delta: LoraFactors,
+  native: NativeProduct,
+): Promise<void> {
   const { rows, cols, left, right } = storageProduct(layout, delta);
   if (rows * cols * delta.rank < NATIVE_PRODUCT_MIN_MACS) {
     addProduct(bytes, dataType, rows, cols, delta.rank, left, right);
@@ -107,7 +116,15 @@ export async function addLowRankDeltaNative(bytes: Uint8Array, dataType: number,
   rowWriter(bytes, dataType)(0, await native.multiply(left, right, rows, delta.rank, cols));
 }
 
-function addProduct(bytes: Uint8Array, dataType: number, rows: number, cols: number, rank: number, left: Float32Array, right: Float32Array): void {
+function addProduct(
+  bytes: Uint8Array,
+  dataType: number,
+  rows: number,
+  cols: number,
+  rank: number,
+  left: Float32Array,
+  right: Float32Array,
+): void {
   const write = rowWriter(bytes, dataType);
   const acc = new Float32Array(cols);
   for (let a = 0; a < rows; a++) {
@@ -115,9 +132,16 @@ function addProduct(bytes: Uint8Array, dataType: number, rows: number, cols: num
     let r = 0;
     // Four rank terms per pass: a quarter of the accumulator loads and stores (measured ≈2× faster in V8).
     for (; r + 4 <= rank; r += 4) {
-      const l0 = left[a * rank + r], l1 = left[a * rank + r + 1], l2 = left[a * rank + r + 2], l3 = left[a * rank + r + 3];
-      const b0 = r * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
-      for (let b = 0; b < cols; b++) acc[b] += l0 * right[b0 + b] + l1 * right[b1 + b] + l2 * right[b2 + b] + l3 * right[b3 + b];
+      const l0 = left[a * rank + r],
+        l1 = left[a * rank + r + 1],
+        l2 = left[a * rank + r + 2],
+        l3 = left[a * rank + r + 3];
+      const b0 = r * cols,
+        b1 = b0 + cols,
+        b2 = b1 + cols,
+        b3 = b2 + cols;
+      for (let b = 0; b < cols; b++)
+        acc[b] += l0 * right[b0 + b] + l1 * right[b1 + b] + l2 * right[b2 + b] + l3 * right[b3 + b];
     }
     for (; r < rank; r++) {
       const l = left[a * rank + r];

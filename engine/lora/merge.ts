@@ -13,7 +13,15 @@ import { link, mkdir, open, readFile, rm, writeFile, type FileHandle } from 'nod
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { EngineError, invalidInput, modelMissing } from '../errors.ts';
-import { bytesPerElement, EXTERNAL, ExternalFiles, externalRef, readInitializer, safeLocation, type TensorProto } from './initializer-data.ts';
+import {
+  bytesPerElement,
+  EXTERNAL,
+  ExternalFiles,
+  externalRef,
+  readInitializer,
+  safeLocation,
+  type TensorProto,
+} from './initializer-data.ts';
 import { LoraFile, type LoraFactors, type LoraModule } from './lora-file.ts';
 import type { LoraComponent } from './lora-keys.ts';
 import { NativeProduct } from './delta-product.ts';
@@ -57,9 +65,14 @@ export interface MergeResult {
 const COMPONENTS: Record<string, LoraComponent> = { unet: 'unet', text_encoder: 'te1', text_encoder_2: 'te2' };
 
 function validate(loras: readonly LoraSpec[]): LoraSpec[] {
-  if (loras.length > MAX_LORAS) throw invalidInput('loras', `at most ${MAX_LORAS} LoRAs can be applied at once; got ${loras.length}`);
+  if (loras.length > MAX_LORAS)
+    throw invalidInput('loras', `at most ${MAX_LORAS} LoRAs can be applied at once; got ${loras.length}`);
   for (const l of loras) {
-    if (!Number.isFinite(l.weight) || Math.abs(l.weight) > MAX_LORA_WEIGHT) throw invalidInput('loras', `LoRA ${basename(l.path)} weight ${l.weight} is outside −${MAX_LORA_WEIGHT}..${MAX_LORA_WEIGHT}`);
+    if (!Number.isFinite(l.weight) || Math.abs(l.weight) > MAX_LORA_WEIGHT)
+      throw invalidInput(
+        'loras',
+        `LoRA ${basename(l.path)} weight ${l.weight} is outside −${MAX_LORA_WEIGHT}..${MAX_LORA_WEIGHT}`,
+      );
   }
   return loras.filter((l) => l.weight !== 0);
 }
@@ -77,23 +90,39 @@ interface Patch {
 }
 
 /** Collects, per target initializer, the scaled factors of every LoRA module that patches it. */
-async function planPatches(files: readonly LoraFile[], specs: readonly LoraSpec[], component: LoraComponent, index: LoraTargetIndex, skipped: string[]): Promise<Patch[]> {
+async function planPatches(
+  files: readonly LoraFile[],
+  specs: readonly LoraSpec[],
+  component: LoraComponent,
+  index: LoraTargetIndex,
+  skipped: string[],
+): Promise<Patch[]> {
   const patches = new Map<string, Patch>();
   for (const [i, file] of files.entries()) {
     for (const key of file.ignored) skipped.push(`${basename(file.path)}: ${key} (not a LoRA tensor we understand)`);
     for (const module of file.modules.filter((m) => m.component === component)) {
       const target = index.find(module.modulePath);
       if (!target) {
-        skipped.push(`${basename(file.path)}: ${module.modulePath} (no matching initializer in this ${component} model)`);
+        skipped.push(
+          `${basename(file.path)}: ${module.modulePath} (no matching initializer in this ${component} model)`,
+        );
         continue;
       }
       // Shapes from the header: factors are read one weight at a time while merging, so a rank-128
       // LoRA on every layer (≈ 1.7 GB as float32) is never held whole.
       const factors = { out: module.up.shape[0], k: module.down.shape.slice(1).reduce((a, b) => a * b, 1) };
       const expected = target.layout === 'out-in' ? [factors.out, factors.k] : [factors.k, factors.out];
-      const actual = target.layout === 'out-in' ? [target.dims[0], target.dims.slice(1).reduce((a, b) => a * b, 1)] : target.dims;
-      if (actual.length !== 2 || actual[0] !== expected[0] || actual[1] !== expected[1] || bytesPerElement(target.tensor.dataType ?? 0) === undefined) {
-        skipped.push(`${basename(file.path)}: ${module.modulePath} (LoRA ${factors.out}×${factors.k} does not fit ${target.name} [${target.dims.join(',')}] ${target.layout}, type ${target.tensor.dataType})`);
+      const actual =
+        target.layout === 'out-in' ? [target.dims[0], target.dims.slice(1).reduce((a, b) => a * b, 1)] : target.dims;
+      if (
+        actual.length !== 2 ||
+        actual[0] !== expected[0] ||
+        actual[1] !== expected[1] ||
+        bytesPerElement(target.tensor.dataType ?? 0) === undefined
+      ) {
+        skipped.push(
+          `${basename(file.path)}: ${module.modulePath} (LoRA ${factors.out}×${factors.k} does not fit ${target.name} [${target.dims.join(',')}] ${target.layout}, type ${target.tensor.dataType})`,
+        );
         continue;
       }
       const patch = patches.get(target.name) ?? { target, factors: [] };
@@ -104,14 +133,17 @@ async function planPatches(files: readonly LoraFile[], specs: readonly LoraSpec[
   // Original file order: sequential reads on the big weight file.
   const order = (p: Patch) => {
     const ref = externalRef(p.target.tensor);
-    return ref ? [ref.location, ref.offset] as const : ['', 0] as const;
+    return ref ? ([ref.location, ref.offset] as const) : (['', 0] as const);
   };
-  return [...patches.values()].sort((a, b) => (order(a)[0] === order(b)[0] ? order(a)[1] - order(b)[1] : order(a)[0] < order(b)[0] ? -1 : 1));
+  return [...patches.values()].sort((a, b) =>
+    order(a)[0] === order(b)[0] ? order(a)[1] - order(b)[1] : order(a)[0] < order(b)[0] ? -1 : 1,
+  );
 }
 
 export async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
-  while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
+  while (done < bytes.length)
+    done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
 }
 
 /** Points a patched initializer at its bytes in the side file (also the inpaint patch's, engine/inpaint). */
@@ -131,20 +163,41 @@ export function relocate(tensor: TensorProto, location: string, offset: number, 
  * Hard-links every external data file the merged model still reads from the original folder
  * (also used by the FreeU rewrite cache, engine/unet/freeu-model-cache.ts).
  */
-export async function linkOriginalData(initializers: readonly TensorProto[], componentDir: string, setDir: string): Promise<void> {
-  const locations = new Set(initializers.map(externalRef).filter((r) => r !== undefined).map((r) => safeLocation(r.location)));
+export async function linkOriginalData(
+  initializers: readonly TensorProto[],
+  componentDir: string,
+  setDir: string,
+): Promise<void> {
+  const locations = new Set(
+    initializers
+      .map(externalRef)
+      .filter((r) => r !== undefined)
+      .map((r) => safeLocation(r.location)),
+  );
   for (const location of locations) {
     await mkdir(dirname(join(setDir, location)), { recursive: true });
     try {
       await link(join(componentDir, location), join(setDir, location));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new EngineError('runtime-failure', `cannot hard-link ${join(componentDir, location)} into the model cache ${setDir} (${code}); onnxruntime only reads external data inside the model's folder, so put the LoRA and FreeU caches on the same filesystem as the checkpoint`, { cause: error });
+      throw new EngineError(
+        'runtime-failure',
+        `cannot hard-link ${join(componentDir, location)} into the model cache ${setDir} (${code}); onnxruntime only reads external data inside the model's folder, so put the LoRA and FreeU caches on the same filesystem as the checkpoint`,
+        { cause: error },
+      );
     }
   }
 }
 
-async function buildSet(componentDir: string, files: readonly LoraFile[], specs: readonly LoraSpec[], component: LoraComponent, setDir: string, key: string, log: (line: string) => void): Promise<{ changed: string[]; skipped: string[] }> {
+async function buildSet(
+  componentDir: string,
+  files: readonly LoraFile[],
+  specs: readonly LoraSpec[],
+  component: LoraComponent,
+  setDir: string,
+  key: string,
+  log: (line: string) => void,
+): Promise<{ changed: string[]; skipped: string[] }> {
   const model = onnx.ModelProto.decode(await readFile(join(componentDir, 'model.onnx')));
   const initializers = model.graph?.initializer ?? [];
   const skipped: string[] = [];
@@ -172,9 +225,15 @@ async function buildSet(componentDir: string, files: readonly LoraFile[], specs:
   }
   const changed = patches.map((p) => p.target.name);
   const isChanged = new Set(changed);
-  await linkOriginalData(initializers.filter((t) => !isChanged.has(t.name ?? '')), componentDir, setDir);
+  await linkOriginalData(
+    initializers.filter((t) => !isChanged.has(t.name ?? '')),
+    componentDir,
+    setDir,
+  );
   await writeFile(join(setDir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
-  log(`LoRA merge into ${componentDir}: ${changed.length} initializers patched (${offset} bytes in ${sideName}), ${skipped.length} skipped`);
+  log(
+    `LoRA merge into ${componentDir}: ${changed.length} initializers patched (${offset} bytes in ${sideName}), ${skipped.length} skipped`,
+  );
   return { changed, skipped };
 }
 
@@ -182,19 +241,33 @@ async function buildSet(componentDir: string, files: readonly LoraFile[], specs:
  * Returns a model.onnx for `componentDir` with `loras` merged in, building it under
  * `<cacheDir>/<component folder name>/<key>/` unless that exact (model, LoRAs, weights) set exists.
  */
-export async function mergeLoras(componentDir: string, loras: readonly LoraSpec[], cacheDir: string, options: MergeOptions = {}): Promise<MergeResult> {
+export async function mergeLoras(
+  componentDir: string,
+  loras: readonly LoraSpec[],
+  cacheDir: string,
+  options: MergeOptions = {},
+): Promise<MergeResult> {
   const active = validate(loras);
   const original = join(componentDir, 'model.onnx');
   if (active.length === 0) return { modelPath: original, changed: [], skipped: [], isReused: false };
   const folder = basename(componentDir);
   const component = options.component ?? COMPONENTS[folder];
-  if (!component) throw invalidInput('loras', `cannot tell which LoRA keys apply to the model folder ${folder}; expected one of ${Object.keys(COMPONENTS).join(', ')}`);
+  if (!component)
+    throw invalidInput(
+      'loras',
+      `cannot tell which LoRA keys apply to the model folder ${folder}; expected one of ${Object.keys(COMPONENTS).join(', ')}`,
+    );
   const cache = new MergedSetCache(join(cacheDir, folder), options.maxSets ?? 2);
   const key = await mergedSetKey(componentDir, active);
   const found = await cache.lookup(key);
   if (found) {
     await cache.evict(key);
-    return { modelPath: join(cache.setDir(key), 'model.onnx'), changed: found.changed, skipped: found.skipped, isReused: true };
+    return {
+      modelPath: join(cache.setDir(key), 'model.onnx'),
+      changed: found.changed,
+      skipped: found.skipped,
+      isReused: true,
+    };
   }
   const files: LoraFile[] = [];
   const staged = await cache.stage(key);
@@ -203,12 +276,27 @@ export async function mergeLoras(componentDir: string, loras: readonly LoraSpec[
       try {
         files.push(await LoraFile.open(spec.path));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw modelMissing(`LoRA file ${spec.path} does not exist`, 'loras');
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          throw modelMissing(`LoRA file ${spec.path} does not exist`, 'loras');
         throw error;
       }
     }
-    const { changed, skipped } = await buildSet(componentDir, files, active, component, staged, key, options.log ?? (() => {}));
-    await cache.commit(staged, { key, componentDir, loras: active.map((l) => ({ path: l.path, weight: l.weight })), changed, skipped });
+    const { changed, skipped } = await buildSet(
+      componentDir,
+      files,
+      active,
+      component,
+      staged,
+      key,
+      options.log ?? (() => {}),
+    );
+    await cache.commit(staged, {
+      key,
+      componentDir,
+      loras: active.map((l) => ({ path: l.path, weight: l.weight })),
+      changed,
+      skipped,
+    });
     await cache.evict(key);
     return { modelPath: join(cache.setDir(key), 'model.onnx'), changed, skipped, isReused: false };
   } finally {

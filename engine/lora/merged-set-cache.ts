@@ -35,14 +35,20 @@ async function fileStamp(path: string): Promise<{ size: number; mtimeMs: number 
  * `variant` (JSON data) tells apart sets built from the same inputs in other ways (the FreeU
  * rewrite); without it the key is the LoRA merge's, unchanged.
  */
-export async function mergedSetKey(componentDir: string, loras: readonly { path: string; weight: number }[], variant?: unknown): Promise<string> {
+export async function mergedSetKey(
+  componentDir: string,
+  loras: readonly { path: string; weight: number }[],
+  variant?: unknown,
+): Promise<string> {
   const dir = resolve(componentDir);
   const identity = {
     version: 1,
     dir,
     model: await fileStamp(join(dir, 'model.onnx')),
     data: await fileStamp(join(dir, 'model.onnx_data')),
-    loras: await Promise.all(loras.map(async (l) => ({ path: resolve(l.path), weight: l.weight, file: await fileStamp(l.path) }))),
+    loras: await Promise.all(
+      loras.map(async (l) => ({ path: resolve(l.path), weight: l.weight, file: await fileStamp(l.path) })),
+    ),
     ...(variant === undefined ? {} : { variant }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
@@ -111,7 +117,9 @@ export class MergedSetCache {
     const records: MergedSetRecord[] = [];
     for (const name of names.filter((n) => !n.startsWith('.'))) {
       // A folder without a readable set.json is a broken set: stamp 0, evicted first.
-      records.push((await this.read(name)) ?? { key: name, componentDir: '', loras: [], changed: [], skipped: [], lastUsed: 0 });
+      records.push(
+        (await this.read(name)) ?? { key: name, componentDir: '', loras: [], changed: [], skipped: [], lastUsed: 0 },
+      );
     }
     return records;
   }

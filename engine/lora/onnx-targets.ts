@@ -65,7 +65,8 @@ export class LoraTargetIndex {
       for (const name of node.output ?? []) this.producers.set(name, node);
       const m = SCOPED_OP.exec(node.name ?? '');
       // `/x/MatMul` wins over `/x/MatMul_1` (a second product inside the same module).
-      if (m && (!this.scoped.has(m[1].replaceAll('/', '.')) || m[3] === undefined)) this.scoped.set(m[1].replaceAll('/', '.'), node);
+      if (m && (!this.scoped.has(m[1].replaceAll('/', '.')) || m[3] === undefined))
+        this.scoped.set(m[1].replaceAll('/', '.'), node);
     }
   }
 

@@ -9,8 +9,21 @@ import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16.ts';
 
 /** Bytes per element of the dtypes the safetensors format defines. */
-const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
-/** The reference implementation refuses headers above 100 MB; so do we (a corrupt length would otherwise allocate GBs). */
+const DTYPE_BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+/**
+ * The reference implementation refuses headers above 100 MB; so do we (a corrupt length would otherwise allocate GBs).
+ */
 const MAX_HEADER_BYTES = 100_000_000;
 
 export type FloatDtype = 'F32' | 'F16' | 'BF16';
@@ -45,7 +58,8 @@ export class SafetensorsReader {
       const head = Buffer.alloc(8);
       await readExactly(handle, head, 0, path);
       const headerLength = head.readBigUInt64LE(0);
-      if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) throw new Error(`${path}: safetensors header length ${headerLength} exceeds the file or the 100 MB limit`);
+      if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8)))
+        throw new Error(`${path}: safetensors header length ${headerLength} exceeds the file or the 100 MB limit`);
       const json = Buffer.alloc(Number(headerLength));
       await readExactly(handle, json, 8, path);
       const { entries, metadata } = parseHeader(json.toString('utf8'), 8 + json.length, size, path);
@@ -70,14 +84,20 @@ export class SafetensorsReader {
   }
 }
 
-function parseHeader(text: string, dataStart: number, fileSize: number, path: string): { entries: Map<string, SafetensorsEntry>; metadata: Record<string, string> } {
+function parseHeader(
+  text: string,
+  dataStart: number,
+  fileSize: number,
+  path: string,
+): { entries: Map<string, SafetensorsEntry>; metadata: Record<string, string> } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new Error(`${path}: safetensors header is not JSON`, { cause: error });
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${path}: safetensors header is not a JSON object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${path}: safetensors header is not a JSON object`);
   const entries = new Map<string, SafetensorsEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -87,14 +107,19 @@ function parseHeader(text: string, dataStart: number, fileSize: number, path: st
     }
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const offsets = v.data_offsets;
-    if (typeof v.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(offsets) || offsets.length !== 2) throw new Error(`${path}: tensor ${name} has a malformed header entry`);
+    if (typeof v.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(offsets) || offsets.length !== 2)
+      throw new Error(`${path}: tensor ${name} has a malformed header entry`);
     const shape = v.shape.map(Number);
     const begin = dataStart + Number(offsets[0]);
     const end = dataStart + Number(offsets[1]);
     const count = shape.reduce((a, b) => a * b, 1);
     const width = DTYPE_BYTES[v.dtype];
-    if (width !== undefined && end - begin !== count * width) throw new Error(`${path}: tensor ${name} (${v.dtype}[${shape.join(',')}]) spans ${end - begin} bytes, expected ${count * width}`);
-    if (!(begin >= dataStart && end >= begin && end <= fileSize)) throw new Error(`${path}: tensor ${name} lies outside the file (bytes ${begin}..${end} of ${fileSize})`);
+    if (width !== undefined && end - begin !== count * width)
+      throw new Error(
+        `${path}: tensor ${name} (${v.dtype}[${shape.join(',')}]) spans ${end - begin} bytes, expected ${count * width}`,
+      );
+    if (!(begin >= dataStart && end >= begin && end <= fileSize))
+      throw new Error(`${path}: tensor ${name} lies outside the file (bytes ${begin}..${end} of ${fileSize})`);
     entries.set(name, { name, dtype: v.dtype, shape, begin, end });
   }
   return { entries, metadata };
@@ -161,7 +186,11 @@ export interface TensorToWrite {
 }
 
 /** Writes a `.safetensors` file (small files: LoRAs for tests and tools). */
-export async function writeSafetensors(path: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: Record<string, TensorToWrite>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   const chunks: Buffer[] = [];
   let offset = 0;

@@ -35,7 +35,10 @@ function resnet(prefix: string, rest: string): string | undefined {
   return part === undefined ? undefined : `${prefix}.${part}`;
 }
 
-/** `input_blocks.4.1.transformer_blocks.0.attn1.to_q` → `down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q`; undefined when not an SGM SDXL path. */
+/**
+ * `input_blocks.4.1.transformer_blocks.0.attn1.to_q` → `down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q`;
+ * undefined when not an SGM SDXL path.
+ */
 export function sgmToDiffusers(path: string): string | undefined {
   if (path in TOP_LEVEL) return TOP_LEVEL[path];
   let m = /^input_blocks\.(\d+)\.(\d+)(?:\.(.+))?$/.exec(path);

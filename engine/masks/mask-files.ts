@@ -33,7 +33,11 @@ export async function findMaskModel(modelsDir: string, name: string, isDemoAllow
   if (!spec) return null;
   const root = join(modelsDir, MASK_FOLDER);
   const folders = await readdir(root, { withFileTypes: true }).then(
-    (entries) => entries.filter((e) => e.isDirectory()).map((e) => join(root, e.name)).sort(),
+    (entries) =>
+      entries
+        .filter((e) => e.isDirectory())
+        .map((e) => join(root, e.name))
+        .sort(),
     () => [],
   );
   for (const dir of [root, ...folders]) {

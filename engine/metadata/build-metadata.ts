@@ -107,7 +107,14 @@ export function metadataFactsFromJob(job: EngineJob, image: ImageFacts): ImageMe
     clipSkip: job.clipSkip,
     baseModel: image.baseModel,
     baseModelHash: image.baseModelHash,
-    refiner: image.refiner && job.refiner ? { ...image.refiner, swapMethod: job.refiner.swapMethod, overwriteSwitch: job.overwriteSwitch !== undefined && job.overwriteSwitch > 0 ? job.overwriteSwitch : 0 } : null,
+    refiner:
+      image.refiner && job.refiner
+        ? {
+            ...image.refiner,
+            swapMethod: job.refiner.swapMethod,
+            overwriteSwitch: job.overwriteSwitch !== undefined && job.overwriteSwitch > 0 ? job.overwriteSwitch : 0,
+          }
+        : null,
     refinerSwitch: job.refinerSwitch ?? null,
     sampler: image.sampler,
     scheduler: image.scheduler,
@@ -156,12 +163,20 @@ export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
     { label: 'Base Model', key: 'base_model', value: facts.baseModel },
     { label: 'Refiner Model', key: 'refiner_model', value: facts.refiner?.model ?? 'None' },
   );
-  if (facts.refinerSwitch !== null) entries.push({ label: 'Refiner Switch', key: 'refiner_switch', value: facts.refinerSwitch });
+  if (facts.refinerSwitch !== null)
+    entries.push({ label: 'Refiner Switch', key: 'refiner_switch', value: facts.refinerSwitch });
   if (facts.refiner) {
-    if (facts.refiner.overwriteSwitch > 0) entries.push({ label: 'Overwrite Switch', key: 'overwrite_switch', value: BigInt(facts.refiner.overwriteSwitch) });
-    if (facts.refiner.swapMethod !== 'joint') entries.push({ label: 'Refiner Swap Method', key: 'refiner_swap_method', value: facts.refiner.swapMethod });
+    if (facts.refiner.overwriteSwitch > 0)
+      entries.push({
+        label: 'Overwrite Switch',
+        key: 'overwrite_switch',
+        value: BigInt(facts.refiner.overwriteSwitch),
+      });
+    if (facts.refiner.swapMethod !== 'joint')
+      entries.push({ label: 'Refiner Swap Method', key: 'refiner_swap_method', value: facts.refiner.swapMethod });
   }
-  if (facts.adaptiveCfg !== 7) entries.push({ label: 'CFG Mimicking from TSNR', key: 'adaptive_cfg', value: facts.adaptiveCfg });
+  if (facts.adaptiveCfg !== 7)
+    entries.push({ label: 'CFG Mimicking from TSNR', key: 'adaptive_cfg', value: facts.adaptiveCfg });
   if (facts.clipSkip > 1) entries.push({ label: 'CLIP Skip', key: 'clip_skip', value: BigInt(facts.clipSkip) });
   entries.push(
     { label: 'Sampler', key: 'sampler', value: facts.sampler },
@@ -170,8 +185,17 @@ export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
     { label: 'Seed', key: 'seed', value: facts.seed.toString() },
   );
   if (facts.freeu) entries.push({ label: 'FreeU', key: 'freeu', value: pyTuple(facts.freeu) });
-  facts.loras.forEach((lora, i) => entries.push({ label: `LoRA ${i + 1}`, key: `lora_combined_${i + 1}`, value: `${lora.name} : ${pyFloat(lora.weight)}` }));
-  entries.push({ label: 'Metadata Scheme', key: 'metadata_scheme', value: facts.scheme }, { label: 'Version', key: 'version', value: facts.version });
+  facts.loras.forEach((lora, i) =>
+    entries.push({
+      label: `LoRA ${i + 1}`,
+      key: `lora_combined_${i + 1}`,
+      value: `${lora.name} : ${pyFloat(lora.weight)}`,
+    }),
+  );
+  entries.push(
+    { label: 'Metadata Scheme', key: 'metadata_scheme', value: facts.scheme },
+    { label: 'Version', key: 'version', value: facts.version },
+  );
   return entries;
 }
 
@@ -179,7 +203,9 @@ export function metadataRecord(facts: ImageMetadataFacts): MetadataEntry[] {
 export function toFooocusScheme(facts: ImageMetadataFacts): string {
   const out: Record<string, PyJson> = {};
   for (const { key, value } of metadataRecord(facts)) out[key] = value;
-  facts.loras.forEach((lora, i) => (out[`lora_combined_${i + 1}`] = `${fileStem(lora.name)} : ${pyFloat(lora.weight)}`));
+  facts.loras.forEach(
+    (lora, i) => (out[`lora_combined_${i + 1}`] = `${fileStem(lora.name)} : ${pyFloat(lora.weight)}`),
+  );
   out.full_prompt = [...facts.positive];
   out.full_negative_prompt = [...facts.negative];
   out.steps = BigInt(facts.steps);
@@ -195,7 +221,8 @@ export function toFooocusScheme(facts: ImageMetadataFacts): string {
 }
 
 // Python str.strip() whitespace (JS \s differs: it includes U+FEFF and lacks U+001C–U+001F, U+0085).
-const PY_WHITESPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const PY_WHITESPACE =
+  '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
 const PY_STRIP = new RegExp(`^${PY_WHITESPACE}|${PY_WHITESPACE}$`, 'g');
 
 /** A1111 parameter value: JSON-quoted (non-ASCII kept) when it holds `,`, `:` or a newline. */
@@ -224,8 +251,10 @@ export function toA1111Scheme(facts: ImageMetadataFacts): string {
   if (facts.refiner) params.push(['Refiner', facts.refiner.model], ['Refiner hash', facts.refiner.hash]);
   if (facts.adaptiveCfg !== 7) params.push(['Adaptive CFG', facts.adaptiveCfg]);
   if (facts.clipSkip > 1) params.push(['Clip skip', BigInt(facts.clipSkip)]);
-  if (facts.refiner && facts.refiner.overwriteSwitch > 0) params.push(['Overwrite Switch', BigInt(facts.refiner.overwriteSwitch)]);
-  if (facts.refiner && facts.refiner.swapMethod !== 'joint') params.push(['Refiner Swap Method', facts.refiner.swapMethod]);
+  if (facts.refiner && facts.refiner.overwriteSwitch > 0)
+    params.push(['Overwrite Switch', BigInt(facts.refiner.overwriteSwitch)]);
+  if (facts.refiner && facts.refiner.swapMethod !== 'joint')
+    params.push(['Refiner Swap Method', facts.refiner.swapMethod]);
   if (facts.freeu) params.push(['FreeU', pyTuple(facts.freeu)]);
   if (facts.loras.length > 0) {
     params.push(['Lora hashes', facts.loras.map((l) => `${fileStem(l.name)}: ${l.hash ?? 'None'}`).join(', ')]);

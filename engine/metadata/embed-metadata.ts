@@ -47,7 +47,11 @@ export function embedMetadata(bytes: Uint8Array, format: OutputFormat, metadata:
 function formatOf(bytes: Uint8Array): OutputFormat | null {
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpeg';
-  if (Buffer.from(bytes.subarray(0, 4)).toString('latin1') === 'RIFF' && Buffer.from(bytes.subarray(8, 12)).toString('latin1') === 'WEBP') return 'webp';
+  if (
+    Buffer.from(bytes.subarray(0, 4)).toString('latin1') === 'RIFF' &&
+    Buffer.from(bytes.subarray(8, 12)).toString('latin1') === 'WEBP'
+  )
+    return 'webp';
   return null;
 }
 
@@ -58,7 +62,9 @@ export function readEmbeddedMetadata(bytes: Uint8Array): ReadMetadata | null {
   if (format === 'png') {
     const text = readPngTextMap(bytes);
     const parameters = text.get('parameters');
-    return parameters === undefined ? null : { parameters, scheme: text.get('fooocus_scheme') ?? null, software: text.get('Software') ?? null };
+    return parameters === undefined
+      ? null
+      : { parameters, scheme: text.get('fooocus_scheme') ?? null, software: text.get('Software') ?? null };
   }
   const tiff = format === 'jpeg' ? readJpegExif(bytes) : readWebpExif(bytes);
   if (tiff === null) return null;

@@ -19,7 +19,20 @@ const TAG_USER_COMMENT = 0x9286;
 const TYPE_ASCII = 2;
 const TYPE_LONG = 4;
 const TYPE_UNDEFINED = 7;
-const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+const TYPE_SIZES: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+};
 
 const HEADER_ASCII = Buffer.from('ASCII\0\0\0', 'latin1');
 const HEADER_UNICODE = Buffer.from('UNICODE\0', 'latin1');
@@ -46,7 +59,9 @@ function utf16(text: string, isLittleEndian: boolean): Buffer {
 /** UserComment bytes: 8-byte character code, then the text (no terminator). */
 export function encodeUserComment(text: string, isLittleEndian = IS_LITTLE_ENDIAN): Buffer {
   const isAscii = [...text].every((ch) => ch.charCodeAt(0) < 0x80);
-  return isAscii ? Buffer.concat([HEADER_ASCII, Buffer.from(text, 'latin1')]) : Buffer.concat([HEADER_UNICODE, utf16(text, isLittleEndian)]);
+  return isAscii
+    ? Buffer.concat([HEADER_ASCII, Buffer.from(text, 'latin1')])
+    : Buffer.concat([HEADER_UNICODE, utf16(text, isLittleEndian)]);
 }
 
 function decodeUserComment(bytes: Uint8Array, isLittleEndian: boolean): string {
@@ -72,7 +87,14 @@ function decodeUserComment(bytes: Uint8Array, isLittleEndian: boolean): string {
   return text.replace(/\0+$/, '');
 }
 
-function writeIfd(view: DataView, bytes: Uint8Array, at: number, entries: IfdEntry[], dataAt: number, isLe: boolean): number {
+function writeIfd(
+  view: DataView,
+  bytes: Uint8Array,
+  at: number,
+  entries: IfdEntry[],
+  dataAt: number,
+  isLe: boolean,
+): number {
   view.setUint16(at, entries.length, isLe);
   let data = dataAt;
   entries.forEach((entry, i) => {
@@ -93,7 +115,10 @@ function writeIfd(view: DataView, bytes: Uint8Array, at: number, entries: IfdEnt
 }
 
 function ifdSize(entries: IfdEntry[]): { table: number; data: number } {
-  return { table: 2 + entries.length * 12 + 4, data: entries.reduce((sum, e) => sum + (e.value.length > 4 ? e.value.length + (e.value.length & 1) : 0), 0) };
+  return {
+    table: 2 + entries.length * 12 + 4,
+    data: entries.reduce((sum, e) => sum + (e.value.length > 4 ? e.value.length + (e.value.length & 1) : 0), 0),
+  };
 }
 
 function long(value: number, isLe: boolean): Uint8Array {
@@ -147,7 +172,8 @@ function readIfd(view: DataView, at: number, isLe: boolean): Map<number, { type:
     const type = view.getUint16(p + 2, isLe);
     const length = view.getUint32(p + 4, isLe) * (TYPE_SIZES[type] ?? 1);
     const start = length <= 4 ? p + 8 : view.getUint32(p + 8, isLe);
-    if (start + length > view.byteLength) throw new Error(`EXIF tag 0x${view.getUint16(p, isLe).toString(16)} runs past the end of the block`);
+    if (start + length > view.byteLength)
+      throw new Error(`EXIF tag 0x${view.getUint16(p, isLe).toString(16)} runs past the end of the block`);
     out.set(view.getUint16(p, isLe), { type, value: new Uint8Array(view.buffer, view.byteOffset + start, length) });
   }
   return out;
@@ -163,7 +189,9 @@ export function readExif(block: Uint8Array): ExifFields {
   if (view.getUint16(2, isLe) !== 42) throw new Error('not a TIFF/EXIF block (bad magic)');
   const ifd0 = readIfd(view, view.getUint32(4, isLe), isLe);
   const pointer = ifd0.get(TAG_EXIF_IFD);
-  const exifIfd = pointer ? readIfd(view, new DataView(pointer.value.buffer, pointer.value.byteOffset, 4).getUint32(0, isLe), isLe) : new Map();
+  const exifIfd = pointer
+    ? readIfd(view, new DataView(pointer.value.buffer, pointer.value.byteOffset, 4).getUint32(0, isLe), isLe)
+    : new Map();
   const tag = (id: number): { type: number; value: Uint8Array } | undefined => exifIfd.get(id) ?? ifd0.get(id);
   const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8').replace(/\0+$/, '');
   const fields: ExifFields = {};

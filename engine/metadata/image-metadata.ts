@@ -34,12 +34,17 @@ export interface ImageMetadataSource {
 }
 
 /** What only the pipeline's prompt/LoRA stages know; ImageTask carries it through to generateImage. */
-export type ImageMetadataExtras = Omit<ImageMetadataSource, 'job' | 'seed' | 'sampler' | 'scheduler' | 'modelName' | 'modelDir'>;
+export type ImageMetadataExtras = Omit<
+  ImageMetadataSource,
+  'job' | 'seed' | 'sampler' | 'scheduler' | 'modelName' | 'modelDir'
+>;
 
 export async function imageMetadataFor(source: ImageMetadataSource): Promise<EmbeddedMetadata | null> {
   const { job } = source;
   if (!job.saveMetadata) return null;
-  const loras = await Promise.all((source.loras ?? []).map(async (l) => ({ name: basename(l.path), weight: l.weight, hash: await fileHash(l.path) })));
+  const loras = await Promise.all(
+    (source.loras ?? []).map(async (l) => ({ name: basename(l.path), weight: l.weight, hash: await fileHash(l.path) })),
+  );
   const facts: ImageFacts = {
     seed: source.seed,
     sampler: source.sampler,
@@ -54,11 +59,18 @@ export async function imageMetadataFor(source: ImageMetadataSource): Promise<Emb
     loras,
     refiner: source.refiner ? { model: source.refiner.name, hash: await checkpointHash(source.refiner.dir) } : null,
   };
-  const metadata: EmbeddedMetadata = { parameters: serializeMetadata(metadataFactsFromJob(job, facts)), scheme: job.metadataScheme, software: METADATA_VERSION };
+  const metadata: EmbeddedMetadata = {
+    parameters: serializeMetadata(metadataFactsFromJob(job, facts)),
+    scheme: job.metadataScheme,
+    software: METADATA_VERSION,
+  };
   if (job.outputFormat === 'jpeg') {
     const size = exifBlockFor(metadata).length;
     if (size > MAX_JPEG_EXIF_BYTES) {
-      throw invalidInput('saveMetadata', `the image metadata needs ${size} bytes of EXIF, more than the ${MAX_JPEG_EXIF_BYTES} a JPEG can hold; use png or webp, or turn metadata off`);
+      throw invalidInput(
+        'saveMetadata',
+        `the image metadata needs ${size} bytes of EXIF, more than the ${MAX_JPEG_EXIF_BYTES} a JPEG can hold; use png or webp, or turn metadata off`,
+      );
     }
   }
   return metadata;

@@ -57,7 +57,11 @@ export function insertJpegExif(jpeg: Uint8Array, tiff: Uint8Array): Uint8Array {
   if (tiff.length > MAX_JPEG_EXIF_BYTES) throw new ExifTooLargeError(tiff.length);
   const segments = headerSegments(jpeg);
   const first = segments[0];
-  const isJfifFirst = first !== undefined && first.start === 2 && first.marker === 0xe0 && Buffer.from(first.payload.subarray(0, 5)).toString('latin1') === 'JFIF\0';
+  const isJfifFirst =
+    first !== undefined &&
+    first.start === 2 &&
+    first.marker === 0xe0 &&
+    Buffer.from(first.payload.subarray(0, 5)).toString('latin1') === 'JFIF\0';
   const insertAt = isJfifFirst ? first.end : 2;
   const app1 = Buffer.alloc(4 + EXIF_PREFIX.length + tiff.length);
   app1.writeUInt16BE(0xffe1, 0);

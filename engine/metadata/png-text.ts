@@ -38,7 +38,12 @@ export function listPngChunks(png: Uint8Array): PngChunk[] {
     if (end > png.length) throw new Error(`PNG chunk at byte ${offset} runs past the end of the file`);
     const typeAndData = png.subarray(offset + 4, offset + 8 + length);
     const type = Buffer.from(typeAndData.subarray(0, 4)).toString('latin1');
-    chunks.push({ type, data: typeAndData.subarray(4), offset, isCrcValid: crc32(typeAndData) === view.getUint32(offset + 8 + length) });
+    chunks.push({
+      type,
+      data: typeAndData.subarray(4),
+      offset,
+      isCrcValid: crc32(typeAndData) === view.getUint32(offset + 8 + length),
+    });
     offset = end;
     if (type === 'IEND') break;
   }
@@ -66,7 +71,10 @@ export function textChunk({ keyword, text }: PngTextEntry): Buffer {
   }
   if (isLatin1(text)) return chunk('tEXt', Buffer.from(`${keyword}\0${text}`, 'latin1'));
   // keyword \0, compression flag 0, method 0, language '' \0, translated keyword '' \0, UTF-8 text.
-  return chunk('iTXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]));
+  return chunk(
+    'iTXt',
+    Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]),
+  );
 }
 
 /** A copy of `png` with one text chunk per entry inserted just before IEND. */

@@ -8,7 +8,9 @@
 
 export type PyJson = string | number | bigint | boolean | null | readonly PyJson[] | { readonly [key: string]: PyJson };
 
-/** Python `repr(float)`: shortest round-trip digits (as JS), fixed notation for 1e-4 ≤ |x| < 1e16, else `1e-05` style. */
+/**
+ * Python `repr(float)`: shortest round-trip digits (as JS), fixed notation for 1e-4 ≤ |x| < 1e16, else `1e-05` style.
+ */
 export function pyFloat(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
@@ -65,7 +67,15 @@ export function pyStrList(items: readonly string[]): string {
   return `[${items.map(pyStrRepr).join(', ')}]`;
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
 
 /**
  * Python `json.dumps` string literal. Walks UTF-16 code units, so with `ensureAscii` an astral

@@ -13,6 +13,9 @@ export const UPSCALE_FAST_ROW = { label: 'Upscale (Fast)', key: 'upscale_fast', 
 
 export function upscaleFastMetadata(job: EngineJob): EmbeddedMetadata | null {
   if (!job.saveMetadata) return null;
-  const parameters = job.metadataScheme === 'a1111' ? `${UPSCALE_FAST_ROW.label}: ${UPSCALE_FAST_ROW.value}` : pyJsonDumps({ [UPSCALE_FAST_ROW.key]: UPSCALE_FAST_ROW.value }, true);
+  const parameters =
+    job.metadataScheme === 'a1111'
+      ? `${UPSCALE_FAST_ROW.label}: ${UPSCALE_FAST_ROW.value}`
+      : pyJsonDumps({ [UPSCALE_FAST_ROW.key]: UPSCALE_FAST_ROW.value }, true);
   return { parameters, scheme: job.metadataScheme, software: METADATA_VERSION };
 }

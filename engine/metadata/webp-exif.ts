@@ -15,7 +15,8 @@ interface RiffChunk {
 
 function parseWebp(webp: Uint8Array): RiffChunk[] {
   const text = (from: number, to: number): string => Buffer.from(webp.subarray(from, to)).toString('latin1');
-  if (webp.length < 12 || text(0, 4) !== 'RIFF' || text(8, 12) !== 'WEBP') throw new Error('not a WebP (no RIFF/WEBP header)');
+  if (webp.length < 12 || text(0, 4) !== 'RIFF' || text(8, 12) !== 'WEBP')
+    throw new Error('not a WebP (no RIFF/WEBP header)');
   const view = new DataView(webp.buffer, webp.byteOffset, webp.byteLength);
   const end = Math.min(webp.length, 8 + view.getUint32(4, true));
   const chunks: RiffChunk[] = [];
@@ -48,7 +49,8 @@ function imageInfo(chunk: RiffChunk): { width: number; height: number; hasAlpha:
   const d = chunk.data;
   if (chunk.fourcc === 'VP8 ') {
     // Frame tag (3 bytes), start code 9d 01 2a, then 14-bit width and height (2 scale bits above each).
-    if (d.length < 10 || d[3] !== 0x9d || d[4] !== 0x01 || d[5] !== 0x2a) throw new Error('WebP VP8 chunk has no key-frame header');
+    if (d.length < 10 || d[3] !== 0x9d || d[4] !== 0x01 || d[5] !== 0x2a)
+      throw new Error('WebP VP8 chunk has no key-frame header');
     return { width: (d[6] | (d[7] << 8)) & 0x3fff, height: (d[8] | (d[9] << 8)) & 0x3fff, hasAlpha: false };
   }
   // VP8L: signature 0x2f, then width−1 (14 bits), height−1 (14 bits), alpha_is_used (1 bit), LSB first.
@@ -81,7 +83,8 @@ export function insertWebpExif(webp: Uint8Array, tiff: Uint8Array): Uint8Array {
     return serialise([header, ...rest]);
   }
   const image = chunks.find((c) => c.fourcc === 'VP8 ' || c.fourcc === 'VP8L');
-  if (!image || chunks.length !== 1) throw new Error(`unexpected simple WebP layout: ${chunks.map((c) => c.fourcc).join(', ')}`);
+  if (!image || chunks.length !== 1)
+    throw new Error(`unexpected simple WebP layout: ${chunks.map((c) => c.fourcc).join(', ')}`);
   const { width, height, hasAlpha } = imageInfo(image);
   return serialise([vp8x(FLAG_EXIF | (hasAlpha ? FLAG_ALPHA : 0), width, height), image, exif]);
 }

@@ -36,7 +36,9 @@ export const SDXL_CONFIG = {
 async function readJson(path: string): Promise<Record<string, unknown> | null> {
   try {
     const value: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -52,13 +54,24 @@ export async function readCheckpointConfig(checkpointDir: string): Promise<Check
   const vae = await readJson(vaePath);
   const scheduler = await readJson(join(checkpointDir, 'scheduler', 'scheduler_config.json'));
   const index = await readJson(join(checkpointDir, 'model_index.json'));
-  if (!vae) warnings.push(`${vaePath} is missing or unreadable; using SDXL VAE values (scaling_factor ${SDXL_CONFIG.scalingFactor}, latent_channels ${SDXL_CONFIG.latentChannels})`);
-  if (!scheduler) warnings.push(`${join(checkpointDir, 'scheduler', 'scheduler_config.json')} is missing or unreadable; using SDXL betas (scaled_linear 0.00085–0.012, 1000 steps)`);
+  if (!vae)
+    warnings.push(
+      `${vaePath} is missing or unreadable; using SDXL VAE values (scaling_factor ${SDXL_CONFIG.scalingFactor}, latent_channels ${SDXL_CONFIG.latentChannels})`,
+    );
+  if (!scheduler)
+    warnings.push(
+      `${join(checkpointDir, 'scheduler', 'scheduler_config.json')} is missing or unreadable; using SDXL betas (scaled_linear 0.00085–0.012, 1000 steps)`,
+    );
   // Written by engine/models/synthetic: the real architecture with random weights, for measurements.
-  if (index?._synthetic_random_weights) warnings.push('demo: this is a synthetic checkpoint with random weights (npm run make-synthetic); its images are noise, only its speed and memory are real');
+  if (index?._synthetic_random_weights)
+    warnings.push(
+      'demo: this is a synthetic checkpoint with random weights (npm run make-synthetic); its images are noise, only its speed and memory are real',
+    );
   const blocks = Array.isArray(vae?.block_out_channels) ? vae.block_out_channels.length : undefined;
-  const betaSchedule = typeof scheduler?.beta_schedule === 'string' ? scheduler.beta_schedule : SDXL_CONFIG.betaSchedule;
-  if (betaSchedule !== 'scaled_linear') warnings.push(`beta_schedule '${betaSchedule}' is not supported; using scaled_linear`);
+  const betaSchedule =
+    typeof scheduler?.beta_schedule === 'string' ? scheduler.beta_schedule : SDXL_CONFIG.betaSchedule;
+  if (betaSchedule !== 'scaled_linear')
+    warnings.push(`beta_schedule '${betaSchedule}' is not supported; using scaled_linear`);
   return {
     scalingFactor: positive(vae?.scaling_factor) ?? SDXL_CONFIG.scalingFactor,
     latentChannels: positive(vae?.latent_channels) ?? SDXL_CONFIG.latentChannels,
@@ -67,7 +80,10 @@ export async function readCheckpointConfig(checkpointDir: string): Promise<Check
     betaEnd: positive(scheduler?.beta_end) ?? SDXL_CONFIG.betaEnd,
     trainSteps: positive(scheduler?.num_train_timesteps) ?? SDXL_CONFIG.trainSteps,
     betaSchedule,
-    forceZerosForEmptyPrompt: typeof index?.force_zeros_for_empty_prompt === 'boolean' ? index.force_zeros_for_empty_prompt : SDXL_CONFIG.forceZerosForEmptyPrompt,
+    forceZerosForEmptyPrompt:
+      typeof index?.force_zeros_for_empty_prompt === 'boolean'
+        ? index.force_zeros_for_empty_prompt
+        : SDXL_CONFIG.forceZerosForEmptyPrompt,
     warnings,
   };
 }
@@ -80,7 +96,12 @@ export async function readCheckpointConfig(checkpointDir: string): Promise<Check
 export async function readPadId(tokenizerDir: string, eosId: number): Promise<number> {
   const special = await readJson(join(tokenizerDir, 'special_tokens_map.json'));
   const pad = special?.pad_token;
-  const text = typeof pad === 'string' ? pad : pad && typeof pad === 'object' && typeof (pad as { content?: unknown }).content === 'string' ? (pad as { content: string }).content : undefined;
+  const text =
+    typeof pad === 'string'
+      ? pad
+      : pad && typeof pad === 'object' && typeof (pad as { content?: unknown }).content === 'string'
+        ? (pad as { content: string }).content
+        : undefined;
   if (text === undefined) return eosId;
   const vocab = await readJson(join(tokenizerDir, 'vocab.json'));
   const id = vocab?.[text];

@@ -39,7 +39,12 @@ function valueInfo(name: string, elem: ElemName, dims: readonly Dim[]): ValueInf
 
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
-  private readonly initializers: { name: string; dims: number[]; elem: 'float32' | 'int64'; values: ArrayLike<number> }[] = [];
+  private readonly initializers: {
+    name: string;
+    dims: number[];
+    elem: 'float32' | 'int64';
+    values: ArrayLike<number>;
+  }[] = [];
   private readonly inputs: ValueInfo[] = [];
   private readonly outputs: ValueInfo[] = [];
   private counter = 0;
@@ -87,7 +92,13 @@ export class GraphBuilder {
    * `nodeName` gives it a torch-style scoped name (`/down_blocks.0/resnets.0/conv1/Conv`), which
    * the LoRA merge uses to find a module's weight.
    */
-  node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output = this.fresh(op), nodeName = `${op}_${this.nodes.length}`): string {
+  node(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    output = this.fresh(op),
+    nodeName = `${op}_${this.nodes.length}`,
+  ): string {
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
     this.nodes.push({ opType: op, name: nodeName, input: inputs, output: [output], attribute: attribute_ });
     return output;
@@ -102,7 +113,10 @@ export class GraphBuilder {
    * Serialises the model. With `externalDataFile`, float initializers of at least `minExternal`
    * elements go into that side file (a relative `location`, as optimum writes model.onnx_data).
    */
-  build(options: { externalDataFile?: string; minExternal?: number } = {}): { model: Uint8Array; externalData?: Buffer } {
+  build(options: { externalDataFile?: string; minExternal?: number } = {}): {
+    model: Uint8Array;
+    externalData?: Buffer;
+  } {
     const chunks: Buffer[] = [];
     let offset = 0;
     const tensors: TensorProto[] = this.initializers.map((init) => {
@@ -122,7 +136,13 @@ export class GraphBuilder {
           { key: 'length', value: String(raw.length) },
         ];
         offset += raw.length;
-        return { name: init.name, dims: init.dims, dataType: ELEM.float32, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: entry };
+        return {
+          name: init.name,
+          dims: init.dims,
+          dataType: ELEM.float32,
+          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+          externalData: entry,
+        };
       }
       return { name: init.name, dims: init.dims, dataType: ELEM.float32, rawData: raw };
     });

@@ -34,7 +34,14 @@ export interface TinyCheckpointOptions {
 }
 
 /** Distinct widths so a swapped concat order or a wrong encoder would fail loudly. */
-export const TINY_DIMS = { te1Hidden: 24, te1Layers: 4, te2Hidden: 40, te2Layers: 5, projection: 32, attention: 8 } as const;
+export const TINY_DIMS = {
+  te1Hidden: 24,
+  te1Layers: 4,
+  te2Hidden: 40,
+  te2Layers: 5,
+  projection: 32,
+  attention: 8,
+} as const;
 
 const TOKENIZER_ASSETS = fileURLToPath(new URL('../assets/clip-tokenizer/', import.meta.url));
 
@@ -45,10 +52,19 @@ function json(value: unknown): string {
 export async function writeTokenizer(dir: string, padToken: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   // Read + write rather than copyFile: the bundled assets are read-only and the copies must not be.
-  for (const file of ['vocab.json', 'merges.txt']) await writeFile(join(dir, file), await readFile(join(TOKENIZER_ASSETS, file)));
-  const special = { bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: padToken };
+  for (const file of ['vocab.json', 'merges.txt'])
+    await writeFile(join(dir, file), await readFile(join(TOKENIZER_ASSETS, file)));
+  const special = {
+    bos_token: '<|startoftext|>',
+    eos_token: '<|endoftext|>',
+    unk_token: '<|endoftext|>',
+    pad_token: padToken,
+  };
   await writeFile(join(dir, 'special_tokens_map.json'), json(special));
-  await writeFile(join(dir, 'tokenizer_config.json'), json({ tokenizer_class: 'CLIPTokenizer', model_max_length: CLIP_MAX_POSITIONS, do_lower_case: true, ...special }));
+  await writeFile(
+    join(dir, 'tokenizer_config.json'),
+    json({ tokenizer_class: 'CLIPTokenizer', model_max_length: CLIP_MAX_POSITIONS, do_lower_case: true, ...special }),
+  );
 }
 
 async function writeModel(dir: string, graph: GraphBuilder, config: unknown, externalData: boolean): Promise<void> {
@@ -61,29 +77,123 @@ async function writeAll(dir: string, options: Required<TinyCheckpointOptions>): 
   const { dtype, externalData } = options;
   const rand = createWeightRng(options.seed);
   const d = TINY_DIMS;
-  const clipConfig = (hidden: number, layers: number) => ({ vocab_size: CLIP_VOCAB_SIZE, hidden_size: hidden, num_hidden_layers: layers, max_position_embeddings: CLIP_MAX_POSITIONS, torch_dtype: dtype });
+  const clipConfig = (hidden: number, layers: number) => ({
+    vocab_size: CLIP_VOCAB_SIZE,
+    hidden_size: hidden,
+    num_hidden_layers: layers,
+    max_position_embeddings: CLIP_MAX_POSITIONS,
+    torch_dtype: dtype,
+  });
   const isRefiner = options.refiner;
-  if (!isRefiner) await writeModel(join(dir, 'text_encoder'), buildTextEncoder('tiny_text_encoder', { hidden: d.te1Hidden, layers: d.te1Layers }, dtype, rand), { _class_name: 'CLIPTextModel', ...clipConfig(d.te1Hidden, d.te1Layers) }, externalData);
-  await writeModel(join(dir, 'text_encoder_2'), buildTextEncoder('tiny_text_encoder_2', { hidden: d.te2Hidden, layers: d.te2Layers, projection: d.projection }, dtype, rand), { _class_name: 'CLIPTextModelWithProjection', projection_dim: d.projection, ...clipConfig(d.te2Hidden, d.te2Layers) }, externalData);
+  if (!isRefiner)
+    await writeModel(
+      join(dir, 'text_encoder'),
+      buildTextEncoder('tiny_text_encoder', { hidden: d.te1Hidden, layers: d.te1Layers }, dtype, rand),
+      { _class_name: 'CLIPTextModel', ...clipConfig(d.te1Hidden, d.te1Layers) },
+      externalData,
+    );
+  await writeModel(
+    join(dir, 'text_encoder_2'),
+    buildTextEncoder(
+      'tiny_text_encoder_2',
+      { hidden: d.te2Hidden, layers: d.te2Layers, projection: d.projection },
+      dtype,
+      rand,
+    ),
+    {
+      _class_name: 'CLIPTextModelWithProjection',
+      projection_dim: d.projection,
+      ...clipConfig(d.te2Hidden, d.te2Layers),
+    },
+    externalData,
+  );
   const context = isRefiner ? d.te2Hidden : d.te1Hidden + d.te2Hidden;
   const timeIds = isRefiner ? 5 : 6;
   // A generator of its own, so switching the up blocks on leaves every other weight as it was.
   const upBlocks = options.upBlocks ? createWeightRng(options.seed + 0x75b) : undefined;
-  await writeModel(join(dir, 'unet'), buildUnet({ context, pooled: d.projection, attention: d.attention, timeIds }, options.timestep, dtype, rand, upBlocks), { _class_name: 'UNet2DConditionModel', in_channels: 4, out_channels: 4, cross_attention_dim: context, addition_embed_type: 'text_time', projection_class_embeddings_input_dim: d.projection + timeIds * 8, addition_time_embed_dim: 8, timestep_input: options.timestep, ...(isRefiner ? { requires_aesthetics_score: true } : {}) }, externalData);
+  await writeModel(
+    join(dir, 'unet'),
+    buildUnet(
+      { context, pooled: d.projection, attention: d.attention, timeIds },
+      options.timestep,
+      dtype,
+      rand,
+      upBlocks,
+    ),
+    {
+      _class_name: 'UNet2DConditionModel',
+      in_channels: 4,
+      out_channels: 4,
+      cross_attention_dim: context,
+      addition_embed_type: 'text_time',
+      projection_class_embeddings_input_dim: d.projection + timeIds * 8,
+      addition_time_embed_dim: 8,
+      timestep_input: options.timestep,
+      ...(isRefiner ? { requires_aesthetics_score: true } : {}),
+    },
+    externalData,
+  );
   // 2^(len(block_out_channels)−1) = 8 is the VAE scale factor readers derive (§1.5).
-  const vaeConfig = { _class_name: 'AutoencoderKL', in_channels: 3, out_channels: 3, latent_channels: 4, scaling_factor: 0.13025, block_out_channels: [8, 8, 8, 8], force_upcast: false };
+  const vaeConfig = {
+    _class_name: 'AutoencoderKL',
+    in_channels: 3,
+    out_channels: 3,
+    latent_channels: 4,
+    scaling_factor: 0.13025,
+    block_out_channels: [8, 8, 8, 8],
+    force_upcast: false,
+  };
   await writeModel(join(dir, 'vae_decoder'), buildVaeDecoder(dtype, rand), vaeConfig, externalData);
-  await writeModel(join(dir, 'vae_encoder'), buildVaeEncoder(options.vaeEncoderOutput, dtype, rand), vaeConfig, externalData);
-  if (VAE_SCALE !== 2 ** (vaeConfig.block_out_channels.length - 1)) throw new Error('tiny VAE config disagrees with its graph');
+  await writeModel(
+    join(dir, 'vae_encoder'),
+    buildVaeEncoder(options.vaeEncoderOutput, dtype, rand),
+    vaeConfig,
+    externalData,
+  );
+  if (VAE_SCALE !== 2 ** (vaeConfig.block_out_channels.length - 1))
+    throw new Error('tiny VAE config disagrees with its graph');
   if (!isRefiner) await writeTokenizer(join(dir, 'tokenizer'), '<|endoftext|>');
   await writeTokenizer(join(dir, 'tokenizer_2'), '!');
   await mkdir(join(dir, 'scheduler'), { recursive: true });
-  await writeFile(join(dir, 'scheduler', 'scheduler_config.json'), json({ _class_name: 'EulerDiscreteScheduler', beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, prediction_type: 'epsilon', steps_offset: 1, timestep_spacing: 'leading', interpolation_type: 'linear' }));
-  const index = { _class_name: 'ORTStableDiffusionXLPipeline', _tiny_random_weights: true, force_zeros_for_empty_prompt: true, text_encoder: ['optimum', 'ORTModelTextEncoder'], text_encoder_2: ['optimum', 'ORTModelTextEncoder'], unet: ['optimum', 'ORTModelUnet'], vae_decoder: ['optimum', 'ORTModelVaeDecoder'], vae_encoder: ['optimum', 'ORTModelVaeEncoder'], tokenizer: ['transformers', 'CLIPTokenizer'], tokenizer_2: ['transformers', 'CLIPTokenizer'], scheduler: ['diffusers', 'EulerDiscreteScheduler'] };
+  await writeFile(
+    join(dir, 'scheduler', 'scheduler_config.json'),
+    json({
+      _class_name: 'EulerDiscreteScheduler',
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      num_train_timesteps: 1000,
+      prediction_type: 'epsilon',
+      steps_offset: 1,
+      timestep_spacing: 'leading',
+      interpolation_type: 'linear',
+    }),
+  );
+  const index = {
+    _class_name: 'ORTStableDiffusionXLPipeline',
+    _tiny_random_weights: true,
+    force_zeros_for_empty_prompt: true,
+    text_encoder: ['optimum', 'ORTModelTextEncoder'],
+    text_encoder_2: ['optimum', 'ORTModelTextEncoder'],
+    unet: ['optimum', 'ORTModelUnet'],
+    vae_decoder: ['optimum', 'ORTModelVaeDecoder'],
+    vae_encoder: ['optimum', 'ORTModelVaeEncoder'],
+    tokenizer: ['transformers', 'CLIPTokenizer'],
+    tokenizer_2: ['transformers', 'CLIPTokenizer'],
+    scheduler: ['diffusers', 'EulerDiscreteScheduler'],
+  };
   if (isRefiner) {
     // diffusers' SDXL refiner: img2img pipeline, CLIP-G only, aesthetic-score time_ids.
     const { text_encoder: _te, tokenizer: _tok, ...rest } = index;
-    await writeFile(join(dir, 'model_index.json'), json({ ...rest, _class_name: 'ORTStableDiffusionXLImg2ImgPipeline', force_zeros_for_empty_prompt: false, requires_aesthetics_score: true }));
+    await writeFile(
+      join(dir, 'model_index.json'),
+      json({
+        ...rest,
+        _class_name: 'ORTStableDiffusionXLImg2ImgPipeline',
+        force_zeros_for_empty_prompt: false,
+        requires_aesthetics_score: true,
+      }),
+    );
   } else {
     await writeFile(join(dir, 'model_index.json'), json(index));
   }

@@ -21,8 +21,26 @@ export function buildTinyUpscaler(seed = 409985): GraphBuilder {
   const g = new GraphBuilder('tiny_esrgan_demo');
   const input = g.input('input', 'float', [1, 3, 'height', 'width']);
   const scales = g.weight('upsample.scales', [4], Float32Array.from([1, 1, TINY_UPSCALER_SCALE, TINY_UPSCALER_SCALE]));
-  const features = g.node('LeakyRelu', [g.node('Conv', [input, g.weight('conv_first.weight', [FEATURES, 3, 3, 3], rand(FEATURES * 27, 0.3)), g.weight('conv_first.bias', [FEATURES], rand(FEATURES, 0.05))], { pads: [1, 1, 1, 1] })], { alpha: new FloatAttr(0.2) });
-  const residual = g.node('Conv', [features, g.weight('conv_last.weight', [3, FEATURES, 1, 1], rand(3 * FEATURES, 0.08)), g.weight('conv_last.bias', [3], new Float32Array(3))]);
+  const features = g.node(
+    'LeakyRelu',
+    [
+      g.node(
+        'Conv',
+        [
+          input,
+          g.weight('conv_first.weight', [FEATURES, 3, 3, 3], rand(FEATURES * 27, 0.3)),
+          g.weight('conv_first.bias', [FEATURES], rand(FEATURES, 0.05)),
+        ],
+        { pads: [1, 1, 1, 1] },
+      ),
+    ],
+    { alpha: new FloatAttr(0.2) },
+  );
+  const residual = g.node('Conv', [
+    features,
+    g.weight('conv_last.weight', [3, FEATURES, 1, 1], rand(3 * FEATURES, 0.08)),
+    g.weight('conv_last.bias', [3], new Float32Array(3)),
+  ]);
   const upsampled = g.node('Resize', [g.node('Add', [input, residual]), '', scales], { mode: 'linear' });
   g.output(upsampled, 'output', [1, 3, 'out_height', 'out_width']);
   return g;

@@ -18,7 +18,9 @@ export type Device = (typeof DEVICES)[number];
 export function parseDevice(value: string | undefined): Device {
   const device = (value ?? 'auto').trim().toLowerCase();
   if ((DEVICES as readonly string[]).includes(device)) return device as Device;
-  throw new EngineError('invalid-input', `device '${value}' is unknown; available: ${DEVICES.join(', ')}`, { field: 'device' });
+  throw new EngineError('invalid-input', `device '${value}' is unknown; available: ${DEVICES.join(', ')}`, {
+    field: 'device',
+  });
 }
 
 /**
@@ -31,7 +33,10 @@ export function isCudaProviderInstalled(): boolean {
     const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
     const packageDir = entry.slice(0, entry.lastIndexOf('onnxruntime-node') + 'onnxruntime-node'.length);
     const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    return existsSync(join(packageDir, 'bin', 'napi-v6', process.platform, process.arch, file)) || existsSync(join(dirname(entry), file));
+    return (
+      existsSync(join(packageDir, 'bin', 'napi-v6', process.platform, process.arch, file)) ||
+      existsSync(join(dirname(entry), file))
+    );
   } catch {
     return false;
   }
@@ -98,7 +103,10 @@ export class ProviderSelector {
         this.chain = this.chain.filter((p) => p !== provider);
       }
     }
-    throw new EngineError('runtime-failure', `${label}: no execution provider could load the model (${failures.join('; ')})`);
+    throw new EngineError(
+      'runtime-failure',
+      `${label}: no execution provider could load the model (${failures.join('; ')})`,
+    );
   }
 }
 

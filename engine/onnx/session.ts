@@ -62,7 +62,9 @@ export interface CreateSessionOptions {
  * (`session.intra_op.allow_spinning`, `session.inter_op.allow_spinning` = "0"), execution is
  * sequential and the inter-op pool has one thread, i.e. none beside the caller.
  */
-export function threadingOptions(options: Pick<CreateSessionOptions, 'threads' | 'allowSpinning'>): Ort.InferenceSession.SessionOptions {
+export function threadingOptions(
+  options: Pick<CreateSessionOptions, 'threads' | 'allowSpinning'>,
+): Ort.InferenceSession.SessionOptions {
   const spinning = options.allowSpinning ? '1' : '0';
   return {
     executionMode: 'sequential',
@@ -86,12 +88,19 @@ function describe(info: TensorInfo): string {
 function toOrtTensor(info: TensorInfo, feed: FeedTensor): Ort.Tensor {
   const size = feed.dims.reduce((a, b) => a * b, 1);
   if (size !== feed.data.length) {
-    throw new EngineError('runtime-failure', `feed ${info.name}: ${feed.data.length} values do not fill dims [${feed.dims.join(',')}]`);
+    throw new EngineError(
+      'runtime-failure',
+      `feed ${info.name}: ${feed.data.length} values do not fill dims [${feed.dims.join(',')}]`,
+    );
   }
   const dims = [...feed.dims];
   switch (info.dtype) {
     case 'float32':
-      return new ort.Tensor('float32', feed.data instanceof Float32Array ? feed.data : Float32Array.from(feed.data), dims);
+      return new ort.Tensor(
+        'float32',
+        feed.data instanceof Float32Array ? feed.data : Float32Array.from(feed.data),
+        dims,
+      );
     case 'float16':
       return new ort.Tensor('float16', toFloat16Array(feed.data), dims);
     case 'float64':
@@ -102,12 +111,23 @@ function toOrtTensor(info: TensorInfo, feed: FeedTensor): Ort.Tensor {
       return new ort.Tensor('int64', out, dims);
     }
     case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(feed.data, (v) => Math.round(v)), dims);
+      return new ort.Tensor(
+        'int32',
+        Int32Array.from(feed.data, (v) => Math.round(v)),
+        dims,
+      );
     case 'bool':
       // e.g. optimum's merged decoders: use_cache_branch.
-      return new ort.Tensor('bool', Uint8Array.from(feed.data, (v) => (v ? 1 : 0)), dims);
+      return new ort.Tensor(
+        'bool',
+        Uint8Array.from(feed.data, (v) => (v ? 1 : 0)),
+        dims,
+      );
     default:
-      throw new EngineError('runtime-failure', `input ${describe(info)}: dtype ${info.dtype} is not supported by the engine`);
+      throw new EngineError(
+        'runtime-failure',
+        `input ${describe(info)}: dtype ${info.dtype} is not supported by the engine`,
+      );
   }
 }
 
@@ -169,13 +189,19 @@ export class OnnxSession {
   async run(feeds: Record<string, FeedTensor>, fetch?: readonly string[]): Promise<Record<string, OutputTensor>> {
     const missing = this.inputs.filter((i) => !(i.name in feeds)).map(describe);
     if (missing.length > 0) {
-      throw new EngineError('runtime-failure', `${this.label}: missing feeds ${missing.join('; ')} (model inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+      throw new EngineError(
+        'runtime-failure',
+        `${this.label}: missing feeds ${missing.join('; ')} (model inputs: ${this.inputs.map((i) => i.name).join(', ')})`,
+      );
     }
     const extra = Object.keys(feeds).filter((name) => !this.input(name));
     if (extra.length > 0) this.log(`${this.label}: ignoring feeds the model does not declare: ${extra.join(', ')}`);
     const unknownFetch = (fetch ?? []).filter((name) => !this.output(name));
     if (unknownFetch.length > 0) {
-      throw new EngineError('runtime-failure', `${this.label}: no outputs named ${unknownFetch.join(', ')} (model outputs: ${this.outputs.map((o) => o.name).join(', ')})`);
+      throw new EngineError(
+        'runtime-failure',
+        `${this.label}: no outputs named ${unknownFetch.join(', ')} (model outputs: ${this.outputs.map((o) => o.name).join(', ')})`,
+      );
     }
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const info of this.inputs) ortFeeds[info.name] = toOrtTensor(info, feeds[info.name]);
@@ -187,7 +213,9 @@ export class OnnxSession {
         const fed = ortFeeds[info.name];
         this.log(`${this.label}: input ${describe(info)} fed ${fed.type}[${fed.dims.join(',')}]`);
       }
-      throw new EngineError('runtime-failure', `${this.label}: run failed: ${(error as Error).message}`, { cause: error });
+      throw new EngineError('runtime-failure', `${this.label}: run failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const out: Record<string, OutputTensor> = {};
     for (const [name, value] of Object.entries(result)) out[name] = fromOrtTensor(name, value);

@@ -80,16 +80,31 @@ export interface ImageTask {
 export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 'stop'> {
   const { job, index, seed, model, plan, latent, progress, ctx } = task;
   const n = job.imageNumber;
-  const metadata = await imageMetadataFor({ ...task.metadata, job, seed, sampler: plan.sampler, scheduler: plan.scheduler, modelName: model.name, modelDir: model.dir });
+  const metadata = await imageMetadataFor({
+    ...task.metadata,
+    job,
+    seed,
+    sampler: plan.sampler,
+    scheduler: plan.scheduler,
+    modelName: model.name,
+    modelDir: model.dir,
+  });
   const x = createNormalRng(seed).fill(new Float32Array(latent.channels * latent.height * latent.width));
   const plane = latent.height * latent.width;
   const start = task.initialLatent;
-  for (let i = 0; i < x.length; i++) x[i] = x[i] * plan.initialNoiseScale + (start ? start[i] : plan.emptyLatent[Math.floor(i / plane)]);
+  for (let i = 0; i < x.length; i++)
+    x[i] = x[i] * plan.initialNoiseScale + (start ? start[i] : plan.emptyLatent[Math.floor(i / plane)]);
   const refiner = task.refiner && task.refiner.switchAt < plan.sigmas.length - 1 ? task.refiner : undefined;
   const { combine } = task;
   const onStepFrom = (offset: number) => async (step: number, _x: Float32Array, denoised: Float32Array) => {
-    const preview = job.isPreviewDisabled ? undefined : await latentPreviewPng(denoised, latent.height, latent.width, plan.latentFormat);
-    await ctx.reportProgress(progress.step(index, step + offset), `Sampling step ${step + offset + 1}/${job.steps}, image ${index + 1}/${n} ...`, preview);
+    const preview = job.isPreviewDisabled
+      ? undefined
+      : await latentPreviewPng(denoised, latent.height, latent.width, plan.latentFormat);
+    await ctx.reportProgress(
+      progress.step(index, step + offset),
+      `Sampling step ${step + offset + 1}/${job.steps}, image ${index + 1}/${n} ...`,
+      preview,
+    );
     const control = ctx.controlRequested();
     if (control) throw new Interrupted(control);
   };
@@ -99,26 +114,47 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
       latents = await vaeSwap(task, refiner, x, onStepFrom);
     } else if (refiner?.swapMethod === 'separate') {
       const switchAt = Math.max(0, refiner.switchAt);
-      const base = switchAt > 0 ? await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0), combine }) : x;
-      latents = await sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), base, plan.sigmas.slice(switchAt), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(switchAt), combine });
+      const base =
+        switchAt > 0
+          ? await sample(plan.sampler, (xs, sigma) => task.denoise(xs, sigma), x, plan.sigmas.slice(0, switchAt + 1), {
+              seed: samplerNoiseSeed(seed),
+              onStep: onStepFrom(0),
+              combine,
+            })
+          : x;
+      latents = await sample(
+        plan.sampler,
+        (xs, sigma) => refiner.denoise(xs, sigma),
+        base,
+        plan.sigmas.slice(switchAt),
+        { seed: samplerNoiseSeed(seed), onStep: onStepFrom(switchAt), combine },
+      );
     } else {
       // joint: the step callback of index switchAt swaps the model for every later evaluation.
       let isRefining = false;
       const stepDone = onStepFrom(0);
-      latents = await sample(plan.sampler, (xs, sigma) => (isRefining && refiner ? refiner.denoise(xs, sigma) : task.denoise(xs, sigma)), x, plan.sigmas, {
-        seed: samplerNoiseSeed(seed),
-        combine,
-        onStep: async (step, xs, denoised) => {
-          if (refiner && step === refiner.switchAt) isRefining = true;
-          await stepDone(step, xs, denoised);
+      latents = await sample(
+        plan.sampler,
+        (xs, sigma) => (isRefining && refiner ? refiner.denoise(xs, sigma) : task.denoise(xs, sigma)),
+        x,
+        plan.sigmas,
+        {
+          seed: samplerNoiseSeed(seed),
+          combine,
+          onStep: async (step, xs, denoised) => {
+            if (refiner && step === refiner.switchAt) isRefining = true;
+            await stepDone(step, xs, denoised);
+          },
         },
-      });
+      );
     }
   } catch (error) {
     if (error instanceof Interrupted) return error.request;
     throw error;
   }
-  const image = task.toImage ? await task.toImage(latents) : await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, plan.latentFormat);
+  const image = task.toImage
+    ? await task.toImage(latents)
+    : await decodeLatents(model.vaeDecoder, latents, latent.height, latent.width, plan.latentFormat);
   const bytes = await encodeImage(image, job.outputFormat, metadata);
   await ctx.reportProgress(progress.saving(index), `Saving image ${index + 1}/${n} to system ...`);
   await ctx.emitImage({ index, seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
@@ -127,22 +163,41 @@ export async function generateImage(task: ImageTask): Promise<'done' | 'skip' | 
 
 type StepCallbackFrom = (offset: number) => (step: number, x: Float32Array, denoised: Float32Array) => Promise<void>;
 
-async function vaeSwap(task: ImageTask, refiner: ImageRefiner, x: Float32Array, onStepFrom: StepCallbackFrom): Promise<Float32Array> {
+async function vaeSwap(
+  task: ImageTask,
+  refiner: ImageRefiner,
+  x: Float32Array,
+  onStepFrom: StepCallbackFrom,
+): Promise<Float32Array> {
   const { plan, seed, latent } = task;
   const switchAt = Math.max(0, refiner.switchAt);
   // Fooocus's eps_record: (x − D)/σ of the base's last evaluation.
   let lastEps: Float32Array | null = null;
   const recording: DenoiseFn = async (xs, sigma) => {
     const denoised = await task.denoise(xs, sigma);
-    lastEps = await (task.combine ?? combineInJs)(lastEps ?? new Float32Array(xs.length), [[1 / sigma, xs], [-1 / sigma, denoised]]);
+    lastEps = await (task.combine ?? combineInJs)(lastEps ?? new Float32Array(xs.length), [
+      [1 / sigma, xs],
+      [-1 / sigma, denoised],
+    ]);
     return denoised;
   };
-  const base = switchAt > 0 ? await sample(plan.sampler, recording, x, plan.sigmas.slice(0, switchAt + 1), { seed: samplerNoiseSeed(seed), onStep: onStepFrom(0), combine: task.combine }) : x;
+  const base =
+    switchAt > 0
+      ? await sample(plan.sampler, recording, x, plan.sigmas.slice(0, switchAt + 1), {
+          seed: samplerNoiseSeed(seed),
+          onStep: onStepFrom(0),
+          combine: task.combine,
+        })
+      : x;
   const sigmas = plan.sigmas.slice(switchAt).map((sigma) => sigma * VAE_SWAP_SIGMA_FACTOR);
   const refinerSeed = seed + 1n;
   const fresh = createNormalRng(refinerSeed).fill(new Float32Array(x.length));
   const noise = lastEps ? withChannelMean(fresh, lastEps, latent.channels) : fresh;
   const scale = noiseScaleAt(sigmas[0], plan.modelSampling.sigmaMax);
   const start = Float32Array.from(base, (v, i) => v + noise[i] * scale);
-  return sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), start, sigmas, { seed: samplerNoiseSeed(refinerSeed), onStep: onStepFrom(switchAt), combine: task.combine });
+  return sample(plan.sampler, (xs, sigma) => refiner.denoise(xs, sigma), start, sigmas, {
+    seed: samplerNoiseSeed(refinerSeed),
+    onStep: onStepFrom(switchAt),
+    combine: task.combine,
+  });
 }

@@ -64,18 +64,31 @@ async function encodeWhole(pixels: Bitmap8, isTiled: boolean, e: EncodeContext):
   const { model, format } = e;
   const scale = model.config.vaeScaleFactor;
   await e.ctx.reportProgress(e.percent, 'VAE encoding ...');
-  const latent = await encodeToVaeLatent(await model.vaeEncoder(), pixels, { scaleFactor: scale, latentChannels: model.config.latentChannels, seed: vaeSampleSeed(e.seed), isTiled });
+  const latent = await encodeToVaeLatent(await model.vaeEncoder(), pixels, {
+    scaleFactor: scale,
+    latentChannels: model.config.latentChannels,
+    seed: vaeSampleSeed(e.seed),
+    isTiled,
+  });
   const dims = { width: latent.width, height: latent.height, channels: latent.channels };
   return {
     width: dims.width * scale,
     height: dims.height * scale,
     latent: dims,
     initial: toSamplerSpace(latent, format),
-    toImage: (latents) => (isTiled ? decodeLatentsTiled(model.vaeDecoder, latents, dims.height, dims.width, format, scale) : decodeLatents(model.vaeDecoder, latents, dims.height, dims.width, format)),
+    toImage: (latents) =>
+      isTiled
+        ? decodeLatentsTiled(model.vaeDecoder, latents, dims.height, dims.width, format, scale)
+        : decodeLatents(model.vaeDecoder, latents, dims.height, dims.width, format),
   };
 }
 
-async function encodeInpaint(prep: InpaintPreparation, isInitialLatentDisabled: boolean, withHead: boolean, e: EncodeContext): Promise<LatentInput> {
+async function encodeInpaint(
+  prep: InpaintPreparation,
+  isInitialLatentDisabled: boolean,
+  withHead: boolean,
+  e: EncodeContext,
+): Promise<LatentInput> {
   const { model, format } = e;
   const scale = model.config.vaeScaleFactor;
   const channels = model.config.latentChannels;
@@ -86,7 +99,15 @@ async function encodeInpaint(prep: InpaintPreparation, isInitialLatentDisabled: 
     await e.ctx.reportProgress(e.percent, 'VAE Inpaint encoding ...');
     // Fooocus `encode_vae_inpaint`: the crop with its masked pixels set to 0.5 grey (0 in [-1,1]).
     const image = cropToMultiple(prep.interestedImage, scale);
-    const mask = cropToMultiple({ width: prep.interestedImage.width, height: prep.interestedImage.height, channels: 1, data: prep.interestedMask }, scale).data;
+    const mask = cropToMultiple(
+      {
+        width: prep.interestedImage.width,
+        height: prep.interestedImage.height,
+        channels: 1,
+        data: prep.interestedMask,
+      },
+      scale,
+    ).data;
     const pixels = toSignedPlanar(image);
     const plane = image.width * image.height;
     for (let p = 0; p < plane; p++) if (mask[p] > 127) for (let c = 0; c < 3; c++) pixels.data[c * plane + p] = 0;
@@ -95,7 +116,14 @@ async function encodeInpaint(prep: InpaintPreparation, isInitialLatentDisabled: 
   await e.ctx.reportProgress(e.percent, 'VAE encoding ...');
   const fillLatent = await encodeToVaeLatent(session, prep.interestedFill, options);
   const dims = { width: fillLatent.width, height: fillLatent.height, channels: fillLatent.channels };
-  const mask = latentMask(prep.interestedMask, prep.interestedImage.width, prep.interestedImage.height, dims.height, dims.width, scale);
+  const mask = latentMask(
+    prep.interestedMask,
+    prep.interestedImage.width,
+    prep.interestedImage.height,
+    dims.height,
+    dims.width,
+    scale,
+  );
   const fill = toSamplerSpace(fillLatent, format);
   let headFeed: Float32Array | undefined;
   if (headInpaint) {
@@ -119,7 +147,11 @@ async function encodeInpaint(prep: InpaintPreparation, isInitialLatentDisabled: 
 }
 
 /** `withHead`: an inpaint engine runs, so its head needs the masked crop's latent too. */
-export function encodeStage(stage: Extract<PixelStage, { kind: 'encode' | 'inpaint' }>, e: EncodeContext, withHead = false): Promise<LatentInput> {
+export function encodeStage(
+  stage: Extract<PixelStage, { kind: 'encode' | 'inpaint' }>,
+  e: EncodeContext,
+  withHead = false,
+): Promise<LatentInput> {
   if (stage.kind === 'encode') return encodeWhole(stage.pixels, stage.isTiled, e);
   return encodeInpaint(stage.prep, stage.input.isInitialLatentDisabled, withHead, e);
 }

@@ -36,11 +36,21 @@ export type PixelStage =
   | { kind: 'encode'; pixels: Bitmap8; denoise: number; isTiled: boolean }
   | { kind: 'inpaint'; prep: InpaintPreparation; denoise: number; input: InpaintInput };
 
-async function upscaleOrVary(input: UpscaleOrVaryInput, deps: PixelDeps, ctx: JobContext, warnings: string[]): Promise<PixelStage> {
+async function upscaleOrVary(
+  input: UpscaleOrVaryInput,
+  deps: PixelDeps,
+  ctx: JobContext,
+  warnings: string[],
+): Promise<PixelStage> {
   const image = await readInputImage(deps.inputsDir, input.image, 'uov_input_image');
   if (isVaryMethod(input.method)) {
     const plan = varyPlan(input.method, image, input.varyStrength);
-    return { kind: 'encode', pixels: resampleLanczos(image, plan.size.width, plan.size.height), denoise: plan.denoise, isTiled: false };
+    return {
+      kind: 'encode',
+      pixels: resampleLanczos(image, plan.size.width, plan.size.height),
+      denoise: plan.denoise,
+      isTiled: false,
+    };
   }
   await ctx.reportProgress(1, `Upscaling image from ${pyTuple(image.width, image.height)} ...`);
   const superResolved = await (await deps.superResolver(warnings)).upscale(image);
@@ -52,23 +62,41 @@ async function upscaleOrVary(input: UpscaleOrVaryInput, deps: PixelDeps, ctx: Jo
 
 async function inpaint(input: InpaintInput, deps: PixelDeps, warnings: string[]): Promise<PixelStage> {
   const image = await readInputImage(deps.inputsDir, input.image, 'inpaint_input_image');
-  let mask = input.mask ? await readInputMask(deps.inputsDir, input.mask, 'inpaint_mask_image_upload', image.width, image.height) : new Uint8Array(image.width * image.height);
+  let mask = input.mask
+    ? await readInputMask(deps.inputsDir, input.mask, 'inpaint_mask_image_upload', image.width, image.height)
+    : new Uint8Array(image.width * image.height);
   if (Math.trunc(input.erodeOrDilate) !== 0) mask = erodeOrDilate(mask, image.width, image.height, input.erodeOrDilate);
   if (input.isMaskInverted) mask = mask.map((v) => 255 - v);
   if (!mask.some((v) => v > 127) && input.outpaint.length === 0) {
-    warnings.push('inpaint: the mask selects nothing (no pixel > 127) and no outpaint side is set, so the job ran as text to image, as Fooocus runs it');
+    warnings.push(
+      'inpaint: the mask selects nothing (no pixel > 127) and no outpaint side is set, so the job ran as text to image, as Fooocus runs it',
+    );
     return { kind: 'text' };
   }
   const isOutpaint = input.outpaint.length > 0;
-  const canvas = isOutpaint ? padCanvas({ image, mask }, outpaintMargins(image.width, image.height, input.outpaint, input.outpaintDistance)) : { image, mask };
+  const canvas = isOutpaint
+    ? padCanvas({ image, mask }, outpaintMargins(image.width, image.height, input.outpaint, input.outpaintDistance))
+    : { image, mask };
   // Outpainting forces strength and respective field to 1 (fooocus-semantics §7.3).
   const denoise = isOutpaint ? 1 : input.strength;
   const respectiveField = isOutpaint ? 1 : input.respectiveField;
   const resolver = await deps.superResolver(warnings);
-  const prep = await prepareInpaint(canvas, { useFill: denoise > 0.99, respectiveField, superResolve: (crop) => resolver.upscale(crop) });
+  const prep = await prepareInpaint(canvas, {
+    useFill: denoise > 0.99,
+    respectiveField,
+    superResolve: (crop) => resolver.upscale(crop),
+  });
   if (input.isPreprocessorDebug) {
     const { interestedFill, interestedMask, interestedImage } = prep;
-    return { kind: 'direct', images: [interestedFill, maskToRgb(interestedMask, interestedImage.width, interestedImage.height), interestedImage], isUpscaleFast: false };
+    return {
+      kind: 'direct',
+      images: [
+        interestedFill,
+        maskToRgb(interestedMask, interestedImage.width, interestedImage.height),
+        interestedImage,
+      ],
+      isUpscaleFast: false,
+    };
   }
   return { kind: 'inpaint', prep, denoise, input };
 }
@@ -78,7 +106,12 @@ function pyTuple(width: number, height: number): string {
   return `(${width}, ${height})`;
 }
 
-export async function preparePixels(job: EngineJob, deps: PixelDeps, ctx: JobContext, warnings: string[]): Promise<PixelStage> {
+export async function preparePixels(
+  job: EngineJob,
+  deps: PixelDeps,
+  ctx: JobContext,
+  warnings: string[],
+): Promise<PixelStage> {
   const input = job.imageInput;
   if (!input) return { kind: 'text' };
   return input.kind === 'upscale-or-vary' ? upscaleOrVary(input, deps, ctx, warnings) : inpaint(input, deps, warnings);

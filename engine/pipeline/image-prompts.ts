@@ -37,7 +37,10 @@ export async function loadPromptSources(stylesDir: string, wildcardsDir: string)
 }
 
 /** Each image's prompt lists; the warnings of all images, each once. */
-export function expandJobPrompts(job: EngineJob, sources: PromptSources): { images: ExpandedPrompts[]; warnings: string[] } {
+export function expandJobPrompts(
+  job: EngineJob,
+  sources: PromptSources,
+): { images: ExpandedPrompts[]; warnings: string[] } {
   const images: ExpandedPrompts[] = [];
   const warnings: string[] = [];
   for (let i = 0; i < job.imageNumber; i++) {
@@ -63,22 +66,32 @@ export function expandJobPrompts(job: EngineJob, sources: PromptSources): { imag
  * job's LoRAs come first and the total is cut to MAX_LORAS. Fooocus drops unknown names silently;
  * we say so (DECISIONS §3).
  */
-export function appendPromptLoras(jobLoras: EngineJob['loras'], tags: readonly PromptLoraTag[], installed: readonly string[]): { loras: EngineJob['loras']; warnings: string[] } {
+export function appendPromptLoras(
+  jobLoras: EngineJob['loras'],
+  tags: readonly PromptLoraTag[],
+  installed: readonly string[],
+): { loras: EngineJob['loras']; warnings: string[] } {
   const warnings: string[] = [];
   const found: EngineJob['loras'] = [];
   for (const tag of tags) {
     const file = installed.find((name) => stem(name) === tag.name);
     if (!file) {
-      warnings.push(`prompt LoRA tag <lora:${tag.name}:${tag.weight}> skipped: no ${tag.name}.safetensors under models/loras`);
+      warnings.push(
+        `prompt LoRA tag <lora:${tag.name}:${tag.weight}> skipped: no ${tag.name}.safetensors under models/loras`,
+      );
       continue;
     }
-    if (jobLoras.some((l) => l.name === file) || found.some((l) => l.name === file && l.weight === tag.weight)) continue;
+    if (jobLoras.some((l) => l.name === file) || found.some((l) => l.name === file && l.weight === tag.weight))
+      continue;
     found.push({ name: file, weight: tag.weight });
   }
   const all = [...jobLoras, ...found];
   if (all.length > MAX_LORAS) {
     const dropped = all.slice(MAX_LORAS).filter((l) => found.includes(l));
-    if (dropped.length > 0) warnings.push(`prompt LoRA tags skipped (at most ${MAX_LORAS} LoRAs in all): ${dropped.map((l) => `${l.name}:${l.weight}`).join(', ')}`);
+    if (dropped.length > 0)
+      warnings.push(
+        `prompt LoRA tags skipped (at most ${MAX_LORAS} LoRAs in all): ${dropped.map((l) => `${l.name}:${l.weight}`).join(', ')}`,
+      );
   }
   return { loras: all.slice(0, Math.max(MAX_LORAS, jobLoras.length)), warnings };
 }
@@ -110,7 +123,12 @@ export interface EncodeImagePromptsOptions {
  * then "Encoding negative #i"). The shorter of an image's positive/negative is padded with empty
  * chunks to the other's length.
  */
-export async function encodeImagePrompts(encoder: PromptEncoder, images: readonly ExpandedPrompts[], options: EncodeImagePromptsOptions, ctx: JobContext): Promise<ImageConditioning[]> {
+export async function encodeImagePrompts(
+  encoder: PromptEncoder,
+  images: readonly ExpandedPrompts[],
+  options: EncodeImagePromptsOptions,
+  ctx: JobContext,
+): Promise<ImageConditioning[]> {
   const cache: ItemEncodingCache = new Map();
   const positives: PromptEmbedding[] = [];
   const at = options.hasExpansion ? 5 : 4;
@@ -122,7 +140,12 @@ export async function encodeImagePrompts(encoder: PromptEncoder, images: readonl
   for (const [i, image] of images.entries()) {
     // Fooocus logs the selection as sent, where the UI puts `Fooocus V2` first.
     const styles = image.expansion !== undefined ? [EXPANSION_STYLE, ...image.stylesUsed] : image.stylesUsed;
-    const metadata = { positive: image.positive.map((item) => item.text), negative: image.negative.map((item) => item.text), styles, expansion: image.expansion ?? '' };
+    const metadata = {
+      positive: image.positive.map((item) => item.text),
+      negative: image.negative.map((item) => item.text),
+      styles,
+      expansion: image.expansion ?? '',
+    };
     let positive = positives[i];
     if (!options.isCfg) {
       result.push({ positive, negative: null, metadata });
@@ -130,7 +153,10 @@ export async function encodeImagePrompts(encoder: PromptEncoder, images: readonl
     }
     await ctx.reportProgress(at + 1, `Encoding negative #${i + 1} ...`);
     const isEmpty = image.negative.every((item) => item.text.trim() === '');
-    let negative = isEmpty && options.forceZerosForEmptyPrompt ? null : await encodePromptItems(encoder, image.negative, image.negativePoolItemCount, options.clipSkip, cache);
+    let negative =
+      isEmpty && options.forceZerosForEmptyPrompt
+        ? null
+        : await encodePromptItems(encoder, image.negative, image.negativePoolItemCount, options.clipSkip, cache);
     if (negative) {
       const chunks = Math.max(positive.tokens, negative.tokens) / CHUNK_LENGTH;
       const empty = await emptyChunkContext(encoder, options.clipSkip, cache);

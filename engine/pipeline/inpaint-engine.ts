@@ -15,11 +15,17 @@ import type { PixelStage } from './image-pixels.ts';
 export const SYNTHETIC_REFINER_SWITCH = 0.8;
 
 /** The engine's files, or null (with a warning when one was asked for but is not installed). */
-export async function inpaintEngineFiles(stage: PixelStage, modelsDir: string, warnings: string[]): Promise<InpaintEngineFiles | null> {
+export async function inpaintEngineFiles(
+  stage: PixelStage,
+  modelsDir: string,
+  warnings: string[],
+): Promise<InpaintEngineFiles | null> {
   if (stage.kind !== 'inpaint' || stage.input.engine === 'None') return null;
   const found = await findInpaintEngine(modelsDir, stage.input.engine);
   if ('files' in found) return found.files;
-  warnings.push(`inpaint engine ${stage.input.engine} is not installed under ${join(modelsDir, INPAINT_FOLDER)} (missing ${found.missing.map((m) => m.split(/[\\/]/).pop()).join(', ')}; see README): inpainted with engine None behaviour (latent blending only)`);
+  warnings.push(
+    `inpaint engine ${stage.input.engine} is not installed under ${join(modelsDir, INPAINT_FOLDER)} (missing ${found.missing.map((m) => m.split(/[\\/]/).pop()).join(', ')}; see README): inpainted with engine None behaviour (latent blending only)`,
+  );
   return null;
 }
 

@@ -28,7 +28,11 @@ interface TokenizerSide {
 }
 
 export function originalModels(dir: string): ComponentModels {
-  return { text_encoder: join(dir, 'text_encoder', 'model.onnx'), text_encoder_2: join(dir, 'text_encoder_2', 'model.onnx'), unet: join(dir, 'unet', 'model.onnx') };
+  return {
+    text_encoder: join(dir, 'text_encoder', 'model.onnx'),
+    text_encoder_2: join(dir, 'text_encoder_2', 'model.onnx'),
+    unet: join(dir, 'unet', 'model.onnx'),
+  };
 }
 
 export class LoadedCheckpoint {
@@ -68,7 +72,13 @@ export class LoadedCheckpoint {
   }
 
   /** `models` defaults to the checkpoint's own files. */
-  static async load(name: string, dir: string, providers: ProviderSelector, log: (line: string) => void, models: ComponentModels = originalModels(dir)): Promise<LoadedCheckpoint> {
+  static async load(
+    name: string,
+    dir: string,
+    providers: ProviderSelector,
+    log: (line: string) => void,
+    models: ComponentModels = originalModels(dir),
+  ): Promise<LoadedCheckpoint> {
     const missing: string[] = [];
     for (const component of COMPONENTS) {
       try {
@@ -86,7 +96,8 @@ export class LoadedCheckpoint {
         }
       }
     }
-    if (missing.length > 0) throw modelMissing(`checkpoint '${name}' at ${dir} is incomplete; missing ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw modelMissing(`checkpoint '${name}' at ${dir} is incomplete; missing ${missing.join(', ')}`);
     const config = await readCheckpointConfig(dir);
     for (const warning of config.warnings) log(`checkpoint '${name}': ${warning}`);
     const sessions: OnnxSession[] = [];
@@ -96,8 +107,14 @@ export class LoadedCheckpoint {
         sessions.push(session);
         return session;
       };
-      const tokenizer1 = await ClipTokenizer.fromFiles(join(dir, 'tokenizer', 'vocab.json'), join(dir, 'tokenizer', 'merges.txt'));
-      const tokenizer2 = await ClipTokenizer.fromFiles(join(dir, 'tokenizer_2', 'vocab.json'), join(dir, 'tokenizer_2', 'merges.txt'));
+      const tokenizer1 = await ClipTokenizer.fromFiles(
+        join(dir, 'tokenizer', 'vocab.json'),
+        join(dir, 'tokenizer', 'merges.txt'),
+      );
+      const tokenizer2 = await ClipTokenizer.fromFiles(
+        join(dir, 'tokenizer_2', 'vocab.json'),
+        join(dir, 'tokenizer_2', 'merges.txt'),
+      );
       const text: [TokenizerSide, TokenizerSide] = [
         { tokenizer: tokenizer1, padId: await readPadId(join(dir, 'tokenizer'), tokenizer1.eosId) },
         { tokenizer: tokenizer2, padId: await readPadId(join(dir, 'tokenizer_2'), tokenizer2.eosId) },
@@ -142,7 +159,10 @@ export class LoadedCheckpoint {
       } catch {
         throw modelMissing(`checkpoint '${this.name}' has no vae_encoder/model.onnx`);
       }
-      this.vaeEncoderSession = await this.providers.createSession(join(this.dir, 'vae_encoder', 'model.onnx'), `${this.name}/vae_encoder`);
+      this.vaeEncoderSession = await this.providers.createSession(
+        join(this.dir, 'vae_encoder', 'model.onnx'),
+        `${this.name}/vae_encoder`,
+      );
       this.live.add(this.vaeEncoderSession);
     }
     return this.vaeEncoderSession;
@@ -157,6 +177,10 @@ export class LoadedCheckpoint {
 
   private buildEncoder(): PromptEncoder {
     const [first, second] = this.text;
-    return new PromptEncoder({ ...first, session: this.patchable.text_encoder }, { ...second, session: this.patchable.text_encoder_2 }, this.log);
+    return new PromptEncoder(
+      { ...first, session: this.patchable.text_encoder },
+      { ...second, session: this.patchable.text_encoder_2 },
+      this.log,
+    );
   }
 }

@@ -29,14 +29,18 @@ async function loraSpecs(modelsDir: string, loras: EngineJob['loras']): Promise<
   const missing: string[] = [];
   for (const { name, weight } of loras) {
     // Names arrive resolved by the gateway; refusing paths keeps the engine inside models/loras anyway.
-    if (name !== basename(name) || name.startsWith('.')) throw invalidInput('loras', `LoRA name '${name}' is not a file name under models/loras`);
+    if (name !== basename(name) || name.startsWith('.'))
+      throw invalidInput('loras', `LoRA name '${name}' is not a file name under models/loras`);
     const path = join(modelsDir, 'loras', name);
     if (!(await isFile(path))) missing.push(name);
     specs.push({ path, weight });
   }
   if (missing.length > 0) {
     const available = await listLoras(modelsDir);
-    throw modelMissing(`LoRA ${missing.map((m) => `'${m}'`).join(', ')} not found under models/loras; available: ${available.length > 0 ? available.join(', ') : '(none)'}`, 'loras');
+    throw modelMissing(
+      `LoRA ${missing.map((m) => `'${m}'`).join(', ')} not found under models/loras; available: ${available.length > 0 ? available.join(', ') : '(none)'}`,
+      'loras',
+    );
   }
   return specs;
 }
@@ -57,7 +61,12 @@ function summarise(skipped: readonly string[]): string[] {
   });
 }
 
-export async function mergeJobLoras(modelsDir: string, checkpointDir: string, loras: EngineJob['loras'], log: (line: string) => void): Promise<JobLoraModels> {
+export async function mergeJobLoras(
+  modelsDir: string,
+  checkpointDir: string,
+  loras: EngineJob['loras'],
+  log: (line: string) => void,
+): Promise<JobLoraModels> {
   const applied = (await loraSpecs(modelsDir, loras)).filter((l) => l.weight !== 0);
   const cacheDir = join(modelsDir, LORA_CACHE_FOLDER);
   const models = {} as ComponentModels;
@@ -65,12 +74,16 @@ export async function mergeJobLoras(modelsDir: string, checkpointDir: string, lo
   // One component at a time: each merge streams a weight file that can be gigabytes.
   for (const component of LORA_COMPONENTS) {
     // Said here as LoadedCheckpoint says it, rather than as the merge's bare ENOENT.
-    if (applied.length > 0 && !(await isFile(join(checkpointDir, component, 'model.onnx')))) throw modelMissing(`checkpoint at ${checkpointDir} is incomplete; missing ${component}/model.onnx`);
+    if (applied.length > 0 && !(await isFile(join(checkpointDir, component, 'model.onnx'))))
+      throw modelMissing(`checkpoint at ${checkpointDir} is incomplete; missing ${component}/model.onnx`);
     const merged = await mergeLoras(join(checkpointDir, component), applied, cacheDir, { log });
     // A copy that patches nothing would only cost a session reload: load the original instead.
     models[component] = merged.changed.length > 0 ? merged.modelPath : join(checkpointDir, component, 'model.onnx');
     skipped.push(...merged.skipped);
-    if (merged.changed.length > 0) log(`${component}: ${merged.isReused ? 'reusing' : 'merged'} LoRA set ${merged.modelPath} (${merged.changed.length} weights patched)`);
+    if (merged.changed.length > 0)
+      log(
+        `${component}: ${merged.isReused ? 'reusing' : 'merged'} LoRA set ${merged.modelPath} (${merged.changed.length} weights patched)`,
+      );
   }
   for (const line of skipped) log(`LoRA not applied: ${line}`);
   return { models, applied, warnings: summarise(skipped) };
@@ -82,12 +95,29 @@ export async function mergeJobLoras(modelsDir: string, checkpointDir: string, lo
  * run (refiner.ts). An SDXL-refiner UNet differs from the base's, so many parts of a base LoRA
  * do not fit it; those are said per file, as for the base.
  */
-export async function mergeRefinerLoras(modelsDir: string, refinerDir: string, loras: EngineJob['loras'], log: (line: string) => void): Promise<{ modelPath: string; applied: LoraSpec[]; warnings: string[] }> {
+export async function mergeRefinerLoras(
+  modelsDir: string,
+  refinerDir: string,
+  loras: EngineJob['loras'],
+  log: (line: string) => void,
+): Promise<{ modelPath: string; applied: LoraSpec[]; warnings: string[] }> {
   const original = join(refinerDir, 'unet', 'model.onnx');
-  const applied = (await loraSpecs(modelsDir, loras.filter((l) => !l.baseOnly))).filter((l) => l.weight !== 0);
+  const applied = (
+    await loraSpecs(
+      modelsDir,
+      loras.filter((l) => !l.baseOnly),
+    )
+  ).filter((l) => l.weight !== 0);
   if (applied.length === 0) return { modelPath: original, applied, warnings: [] };
   const merged = await mergeLoras(join(refinerDir, 'unet'), applied, join(modelsDir, LORA_CACHE_FOLDER), { log });
   for (const line of merged.skipped) log(`LoRA not applied to the refiner: ${line}`);
-  if (merged.changed.length > 0) log(`refiner unet: ${merged.isReused ? 'reusing' : 'merged'} LoRA set ${merged.modelPath} (${merged.changed.length} weights patched)`);
-  return { modelPath: merged.changed.length > 0 ? merged.modelPath : original, applied, warnings: summarise(merged.skipped).map((w) => `refiner: ${w}`) };
+  if (merged.changed.length > 0)
+    log(
+      `refiner unet: ${merged.isReused ? 'reusing' : 'merged'} LoRA set ${merged.modelPath} (${merged.changed.length} weights patched)`,
+    );
+  return {
+    modelPath: merged.changed.length > 0 ? merged.modelPath : original,
+    applied,
+    warnings: summarise(merged.skipped).map((w) => `refiner: ${w}`),
+  };
 }

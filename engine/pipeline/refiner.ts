@@ -29,7 +29,11 @@ export interface RefinerLayout {
 
 function lastDim(session: OnnxSession, name: string): number | string | undefined {
   const info = session.input(name);
-  if (!info) throw new EngineError('runtime-failure', `${session.label} has no ${name} input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);
+  if (!info)
+    throw new EngineError(
+      'runtime-failure',
+      `${session.label} has no ${name} input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`,
+    );
   return info.shape[info.shape.length - 1];
 }
 
@@ -39,9 +43,16 @@ export function refinerLayout(session: OnnxSession): RefinerLayout {
   const pooled = lastDim(session, 'text_embeds');
   const ids = lastDim(session, 'time_ids');
   if (typeof ids === 'number' && ids !== 5 && ids !== 6) {
-    throw new EngineError('runtime-failure', `${session.label}: time_ids has ${ids} values; an SDXL (6) or SDXL refiner (5) UNet is needed`);
+    throw new EngineError(
+      'runtime-failure',
+      `${session.label}: time_ids has ${ids} values; an SDXL (6) or SDXL refiner (5) UNet is needed`,
+    );
   }
-  return { contextWidth: typeof context === 'number' ? context : null, pooledWidth: typeof pooled === 'number' ? pooled : null, timeIds: ids === 5 ? 5 : 6 };
+  return {
+    contextWidth: typeof context === 'number' ? context : null,
+    pooledWidth: typeof pooled === 'number' ? pooled : null,
+    timeIds: ids === 5 ? 5 : 6,
+  };
 }
 
 /**
@@ -52,33 +63,51 @@ export function refinerLayout(session: OnnxSession): RefinerLayout {
 export async function refinerUnsupportedReasonAt(modelPath: string): Promise<string | undefined> {
   const graph = onnxProto.onnx.ModelProto.decode(await readFile(modelPath)).graph;
   const inputs = new Map((graph?.input ?? []).map((input) => [input.name ?? '', input]));
-  const missing = ['sample', 'timestep', 'encoder_hidden_states', 'text_embeds', 'time_ids'].filter((name) => !inputs.has(name));
-  if (missing.length > 0) return `its UNet has no ${missing.join(', ')} input: not an SDXL or SDXL-refiner export (SD1.5 refiners need Fooocus's latent interposer, which this engine does not run)`;
+  const missing = ['sample', 'timestep', 'encoder_hidden_states', 'text_embeds', 'time_ids'].filter(
+    (name) => !inputs.has(name),
+  );
+  if (missing.length > 0)
+    return `its UNet has no ${missing.join(', ')} input: not an SDXL or SDXL-refiner export (SD1.5 refiners need Fooocus's latent interposer, which this engine does not run)`;
   const ids = inputs.get('time_ids')?.type?.tensorType?.shape?.dim?.at(-1)?.dimValue;
   const width = ids === undefined || ids === null ? null : Number(ids);
-  if (width !== null && width !== 5 && width !== 6) return `its UNet's time_ids has ${width} values; an SDXL (6) or SDXL-refiner (5) UNet is needed`;
+  if (width !== null && width !== 5 && width !== 6)
+    return `its UNet's time_ids has ${width} values; an SDXL (6) or SDXL-refiner (5) UNet is needed`;
   return undefined;
 }
 
 /** Fooocus `clip_separate` for an SDXL(-refiner) target: the last `width` dims of each token, pooled kept. */
 export function refinerEmbedding(base: PromptEmbedding, layout: RefinerLayout, label: string): PromptEmbedding {
   if (layout.pooledWidth !== null && layout.pooledWidth !== base.pooled.length) {
-    throw new EngineError('runtime-failure', `${label}: text_embeds width ${layout.pooledWidth} does not match the base's pooled width ${base.pooled.length}; only SDXL and SDXL-refiner UNets can refine`);
+    throw new EngineError(
+      'runtime-failure',
+      `${label}: text_embeds width ${layout.pooledWidth} does not match the base's pooled width ${base.pooled.length}; only SDXL and SDXL-refiner UNets can refine`,
+    );
   }
   const width = layout.contextWidth ?? base.width;
   if (width === base.width) return base;
   if (width > base.width) {
-    throw new EngineError('runtime-failure', `${label}: encoder_hidden_states width ${width} is wider than the base's ${base.width}`);
+    throw new EngineError(
+      'runtime-failure',
+      `${label}: encoder_hidden_states width ${width} is wider than the base's ${base.width}`,
+    );
   }
   const context = new Float32Array(base.tokens * width);
-  for (let r = 0; r < base.tokens; r++) context.set(base.context.subarray(r * base.width + base.width - width, (r + 1) * base.width), r * width);
+  for (let r = 0; r < base.tokens; r++)
+    context.set(base.context.subarray(r * base.width + base.width - width, (r + 1) * base.width), r * width);
   return { context, tokens: base.tokens, width, pooled: base.pooled };
 }
 
 /** The refiner's fixed 5-value ids, or undefined when it takes the timed ADM ids (6 values). */
-export function refinerTimeIds(layout: RefinerLayout, width: number, height: number): { positive: number[]; negative: number[] } | undefined {
+export function refinerTimeIds(
+  layout: RefinerLayout,
+  width: number,
+  height: number,
+): { positive: number[]; negative: number[] } | undefined {
   if (layout.timeIds === 6) return undefined;
-  return { positive: [height, width, 0, 0, REFINER_AESTHETIC_SCORE.positive], negative: [height, width, 0, 0, REFINER_AESTHETIC_SCORE.negative] };
+  return {
+    positive: [height, width, 0, 0, REFINER_AESTHETIC_SCORE.positive],
+    negative: [height, width, 0, 0, REFINER_AESTHETIC_SCORE.negative],
+  };
 }
 
 /** The refiner checkpoint's UNet session, kept resident next to the base while jobs use it. */
@@ -93,7 +122,12 @@ export class RefinerUnet {
     readonly layout: RefinerLayout,
   ) {}
 
-  static async load(name: string, dir: string, providers: ProviderSelector, modelPath = join(dir, 'unet', 'model.onnx')): Promise<RefinerUnet> {
+  static async load(
+    name: string,
+    dir: string,
+    providers: ProviderSelector,
+    modelPath = join(dir, 'unet', 'model.onnx'),
+  ): Promise<RefinerUnet> {
     try {
       await access(modelPath);
     } catch {

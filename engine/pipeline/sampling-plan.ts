@@ -7,7 +7,14 @@
  */
 import type { CheckpointConfig } from '../models/checkpoint-config.ts';
 import { SAMPLERS } from '../samplers/index.ts';
-import { distilledTimestep, schedule, SCHEDULERS, SDXL_SIGMA_MAX, SDXL_SIGMA_MIN, sigmaTable } from '../schedulers/sigmas.ts';
+import {
+  distilledTimestep,
+  schedule,
+  SCHEDULERS,
+  SDXL_SIGMA_MAX,
+  SDXL_SIGMA_MIN,
+  sigmaTable,
+} from '../schedulers/sigmas.ts';
 import { continuousEdmSampling, discreteEpsSampling, type ModelSampling } from '../unet/model-sampling.ts';
 import { fromVaeLatent, PLAYGROUND_LATENT_FORMAT, sdxlLatentFormat, type LatentFormat } from '../vae/latent-format.ts';
 
@@ -49,22 +56,35 @@ function isSdxlBetas(config: CheckpointConfig): boolean {
  * `denoise` < 1 (img2img, fooocus-semantics §6): ComfyUI's KSampler schedules ⌊steps/denoise⌋ steps
  * and keeps the last steps+1 σ's, so `steps` steps run from part-way down the schedule.
  */
-export function planSampling(requestedSampler: string, requestedScheduler: string, steps: number, config: CheckpointConfig, denoise = 1): SamplingPlan {
+export function planSampling(
+  requestedSampler: string,
+  requestedScheduler: string,
+  steps: number,
+  config: CheckpointConfig,
+  denoise = 1,
+): SamplingPlan {
   const warnings: string[] = [];
   let sampler = requestedSampler;
   if (!SAMPLERS.includes(sampler)) {
-    warnings.push(`sampler '${requestedSampler}' is not available; used ${FALLBACK_SAMPLER} (available: ${SAMPLERS.join(', ')})`);
+    warnings.push(
+      `sampler '${requestedSampler}' is not available; used ${FALLBACK_SAMPLER} (available: ${SAMPLERS.join(', ')})`,
+    );
     sampler = FALLBACK_SAMPLER;
   }
   let scheduler = requestedScheduler;
   if (!SCHEDULERS.includes(scheduler)) {
-    warnings.push(`scheduler '${requestedScheduler}' is not available; used ${FALLBACK_SCHEDULER} (available: ${SCHEDULERS.join(', ')})`);
+    warnings.push(
+      `scheduler '${requestedScheduler}' is not available; used ${FALLBACK_SCHEDULER} (available: ${SCHEDULERS.join(', ')})`,
+    );
     scheduler = FALLBACK_SCHEDULER;
   }
   const table = sigmaTable(config.betaStart, config.betaEnd, config.trainSteps);
   const modelSampling = modelSamplingFor(scheduler, config, table);
-  const latentFormat = scheduler === EDM_PLAYGROUND_SCHEDULER ? PLAYGROUND_LATENT_FORMAT : sdxlLatentFormat(config.scalingFactor);
-  const sigmas = partialSchedule(steps, denoise, (n) => schedule(scheduler, n, modelSampling.sigmaMin, modelSampling.sigmaMax, table));
+  const latentFormat =
+    scheduler === EDM_PLAYGROUND_SCHEDULER ? PLAYGROUND_LATENT_FORMAT : sdxlLatentFormat(config.scalingFactor);
+  const sigmas = partialSchedule(steps, denoise, (n) =>
+    schedule(scheduler, n, modelSampling.sigmaMin, modelSampling.sigmaMax, table),
+  );
   const initialNoiseScale = noiseScaleAt(sigmas[0], modelSampling.sigmaMax);
   const channels = config.latentChannels;
   const emptyLatent = Array.from(fromVaeLatent(latentFormat, new Float32Array(channels), channels));
@@ -83,5 +103,7 @@ function modelSamplingFor(scheduler: string, config: CheckpointConfig, table: Fl
   // SDXL's range is taken as ComfyUI computes it in float32 (DECISIONS §4); other betas use their table's ends.
   const sigmaMin = isSdxlBetas(config) ? SDXL_SIGMA_MIN : table[0];
   const sigmaMax = isSdxlBetas(config) ? SDXL_SIGMA_MAX : table[table.length - 1];
-  return DISTILLED_SCHEDULERS.has(scheduler) ? discreteEpsSampling(table, sigmaMin, sigmaMax, (sigma) => distilledTimestep(sigma, table)) : discreteEpsSampling(table, sigmaMin, sigmaMax);
+  return DISTILLED_SCHEDULERS.has(scheduler)
+    ? discreteEpsSampling(table, sigmaMin, sigmaMax, (sigma) => distilledTimestep(sigma, table))
+    : discreteEpsSampling(table, sigmaMin, sigmaMax);
 }

@@ -17,9 +17,21 @@ import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
 import { isCfgOne } from '../unet/guidance.ts';
 import { GraphStepKernels } from '../step-kernels/graph-step-kernels.ts';
-import { javascriptStepKernels, resolveStepMath, type StepKernels, type StepMathChoice } from '../step-kernels/step-kernels.ts';
+import {
+  javascriptStepKernels,
+  resolveStepMath,
+  type StepKernels,
+  type StepMathChoice,
+} from '../step-kernels/step-kernels.ts';
 import { generateImage, type ImageRefiner } from './generate-image.ts';
-import { appendPromptLoras, encodeImagePrompts, expandJobPrompts, loadPromptSources, type ImageConditioning, type PromptSources } from './image-prompts.ts';
+import {
+  appendPromptLoras,
+  encodeImagePrompts,
+  expandJobPrompts,
+  loadPromptSources,
+  type ImageConditioning,
+  type PromptSources,
+} from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { LoadedCheckpoint } from './loaded-checkpoint.ts';
 import { mergeJobLoras, mergeRefinerLoras, type JobLoraModels } from './lora-models.ts';
@@ -144,7 +156,9 @@ export class SdxlPipeline {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
     if (name === null) {
-      throw modelMissing(`checkpoint '${requested}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`);
+      throw modelMissing(
+        `checkpoint '${requested}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`,
+      );
     }
     const dir = checkpointDir(this.options.modelsDir, name);
     const merged = await mergeJobLoras(this.options.modelsDir, dir, loras, this.log);
@@ -152,23 +166,45 @@ export class SdxlPipeline {
     const inpaintWarnings: string[] = [];
     let hasInpaintEngine = false;
     if (inpaint) {
-      const built = await inpaintUnetPath(plainUnet, inpaint, join(this.options.modelsDir, INPAINT_CACHE_FOLDER), { folder: 'unet', log: this.log });
-      if ('reason' in built) inpaintWarnings.push(`the inpaint engine cannot be put into this UNet export (${built.reason}): inpainted with engine None behaviour (latent blending only)`);
+      const built = await inpaintUnetPath(plainUnet, inpaint, join(this.options.modelsDir, INPAINT_CACHE_FOLDER), {
+        folder: 'unet',
+        log: this.log,
+      });
+      if ('reason' in built)
+        inpaintWarnings.push(
+          `the inpaint engine cannot be put into this UNet export (${built.reason}): inpainted with engine None behaviour (latent blending only)`,
+        );
       else {
         merged.models.unet = built.modelPath;
         hasInpaintEngine = true;
-        if (built.skipped.length > 0) inpaintWarnings.push(`inpaint patch: ${built.skipped.length} tensors did not fit this UNet (${built.skipped.slice(0, 3).join('; ')})`);
+        if (built.skipped.length > 0)
+          inpaintWarnings.push(
+            `inpaint patch: ${built.skipped.length} tensors did not fit this UNet (${built.skipped.slice(0, 3).join('; ')})`,
+          );
       }
     }
     // Residuals before FreeU: the FreeU rewrite then sees skip + residual, ComfyUI's order.
     if (controlnet) merged.models.unet = await this.residualUnet(merged.models.unet);
     if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
     if (imagePrompts) {
-      const rewritten = await ipUnetPath(merged.models.unet, join(this.options.modelsDir, IP_ADAPTER_CACHE_FOLDER), { folder: 'unet', log: this.log });
-      if ('reason' in rewritten) throw invalidInput('controlnet_image', `image prompts (IP-Adapter) cannot be applied to this UNet export: ${rewritten.reason}`);
+      const rewritten = await ipUnetPath(merged.models.unet, join(this.options.modelsDir, IP_ADAPTER_CACHE_FOLDER), {
+        folder: 'unet',
+        log: this.log,
+      });
+      if ('reason' in rewritten)
+        throw invalidInput(
+          'controlnet_image',
+          `image prompts (IP-Adapter) cannot be applied to this UNet export: ${rewritten.reason}`,
+        );
       merged.models.unet = rewritten.modelPath;
     }
-    const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({ model, loras: merged, plainUnet, hasInpaintEngine, inpaintWarnings });
+    const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({
+      model,
+      loras: merged,
+      plainUnet,
+      hasInpaintEngine,
+      inpaintWarnings,
+    });
     if (this.loaded?.name === name) {
       try {
         await this.loaded.useModels(merged.models);
@@ -200,23 +236,42 @@ export class SdxlPipeline {
    * base UNet only, as Fooocus patches `final_unet` and not the refiner.
    */
   private async freeuUnet(unetModel: string): Promise<string> {
-    const rewritten = await freeuModelPath(unetModel, join(this.options.modelsDir, FREEU_CACHE_FOLDER), { folder: 'unet', log: this.log });
+    const rewritten = await freeuModelPath(unetModel, join(this.options.modelsDir, FREEU_CACHE_FOLDER), {
+      folder: 'unet',
+      log: this.log,
+    });
     if (rewritten === null) {
       const reason = (await freeuUnsupportedReasonAt(unetModel)) ?? 'the graph cannot be rewritten';
-      throw invalidInput('freeu_enabled', `FreeU cannot be applied to this UNet export (${reason}); send freeu_enabled false`);
+      throw invalidInput(
+        'freeu_enabled',
+        `FreeU cannot be applied to this UNet export (${reason}); send freeu_enabled false`,
+      );
     }
     return rewritten;
   }
 
-  /** The UNet with ControlNet residual inputs (engine/controlnet/residual-graph.ts), cached like FreeU's; the base UNet only. */
+  /**
+   * The UNet with ControlNet residual inputs (engine/controlnet/residual-graph.ts), cached like FreeU's; the base UNet
+   * only.
+   */
   private async residualUnet(unetModel: string): Promise<string> {
-    const built = await residualUnetPath(unetModel, join(this.options.modelsDir, CONTROLNET_CACHE_FOLDER), { folder: 'unet', log: this.log });
-    if ('reason' in built) throw invalidInput('controlnet_image', `ControlNet residuals cannot be added to this UNet export (${built.reason}); send no PyraCanny/CPDS image prompt`);
+    const built = await residualUnetPath(unetModel, join(this.options.modelsDir, CONTROLNET_CACHE_FOLDER), {
+      folder: 'unet',
+      log: this.log,
+    });
+    if ('reason' in built)
+      throw invalidInput(
+        'controlnet_image',
+        `ControlNet residuals cannot be added to this UNet export (${built.reason}); send no PyraCanny/CPDS image prompt`,
+      );
     return built.modelPath;
   }
 
   private prompts(): Promise<PromptSources> {
-    this.promptSources ??= loadPromptSources(this.options.stylesDir ?? 'styles', this.options.wildcardsDir ?? 'wildcards');
+    this.promptSources ??= loadPromptSources(
+      this.options.stylesDir ?? 'styles',
+      this.options.wildcardsDir ?? 'wildcards',
+    );
     return this.promptSources;
   }
 
@@ -249,17 +304,31 @@ export class SdxlPipeline {
    * The ImagePrompt/FaceSwap slots' tokens (engine/ip-adapter), or the preprocessed images when the
    * job asks for the preprocessor's output (debugging_cn_preprocessor).
    */
-  private async ipAdapterTokens(job: EngineJob, ctx: JobContext, warnings: string[]): Promise<{ tokens: ImagePromptTokensList } | { debug: Bitmap8[] } | null> {
+  private async ipAdapterTokens(
+    job: EngineJob,
+    ctx: JobContext,
+    warnings: string[],
+  ): Promise<{ tokens: ImagePromptTokensList } | { debug: Bitmap8[] } | null> {
     const slots = (job.imagePrompts ?? []).filter((slot) => slot.type === 'ImagePrompt' || slot.type === 'FaceSwap');
     if (slots.length === 0) return null;
     await ctx.reportProgress(2, 'Image processing ...');
-    const images = await Promise.all(slots.map((slot, i) => readInputImage(this.inputsDir(), slot.image, `controlnet_image.${i}.cn_img`)));
+    const images = await Promise.all(
+      slots.map((slot, i) => readInputImage(this.inputsDir(), slot.image, `controlnet_image.${i}.cn_img`)),
+    );
     this.imagePromptEncoder ??= new ImagePromptEncoder(this.options.modelsDir, this.options.providers);
     this.faceCropper ??= new FaceCropperModel(this.options.modelsDir, this.options.providers);
     const faces = this.faceCropper;
     const prepared = await this.imagePromptEncoder.prepare(
-      slots.map((slot, i) => ({ type: slot.type as 'ImagePrompt' | 'FaceSwap', image: images[i], stop: slot.stop, weight: slot.weight })),
-      { isPreprocessorSkipped: job.isImagePromptPreprocessorSkipped ?? false, faceCrop: (image, w) => faces.crop(image, w) },
+      slots.map((slot, i) => ({
+        type: slot.type as 'ImagePrompt' | 'FaceSwap',
+        image: images[i],
+        stop: slot.stop,
+        weight: slot.weight,
+      })),
+      {
+        isPreprocessorSkipped: job.isImagePromptPreprocessorSkipped ?? false,
+        faceCrop: (image, w) => faces.crop(image, w),
+      },
       warnings,
     );
     if (job.isImagePromptPreprocessorDebug) return { debug: prepared.preprocessed.slice(0, 1) };
@@ -268,7 +337,8 @@ export class SdxlPipeline {
 
   /** The step kernels for a UNet on `provider` (resolveStepMath). */
   private stepKernels(provider: string): StepKernels {
-    if (resolveStepMath(this.options.stepMath ?? 'auto', provider) === 'javascript') return this.options.javascriptKernels ?? javascriptStepKernels;
+    if (resolveStepMath(this.options.stepMath ?? 'auto', provider) === 'javascript')
+      return this.options.javascriptKernels ?? javascriptStepKernels;
     this.graphKernels ??= new GraphStepKernels((model, label) => this.options.providers.createSession(model, label));
     return this.graphKernels;
   }
@@ -286,10 +356,15 @@ export class SdxlPipeline {
       upscale: async (image) => {
         const file = await findUpscaler(this.options.modelsDir);
         if (!file) {
-          say(`no super-resolution model under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)}: upscaled by LANCZOS resampling instead (install an ONNX ESRGAN export there; see README)`);
+          say(
+            `no super-resolution model under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)}: upscaled by LANCZOS resampling instead (install an ONNX ESRGAN export there; see README)`,
+          );
           return image;
         }
-        if (file.isDemo) say(`super-resolution by the tiny random-weight demo upscaler ${file.name}: install a real ONNX ESRGAN export under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)} (see README)`);
+        if (file.isDemo)
+          say(
+            `super-resolution by the tiny random-weight demo upscaler ${file.name}: install a real ONNX ESRGAN export under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)} (see README)`,
+          );
         if (this.upscaler?.path !== file.path) {
           const previous = this.upscaler;
           this.upscaler = null;
@@ -302,19 +377,38 @@ export class SdxlPipeline {
   }
 
   private inputsDir(): string {
-    if (!this.options.inputsDir) throw invalidInput('imageInput', 'this engine was started without an inputs folder (FOOOCUS_INPUTS_DIR), so it cannot read input images');
+    if (!this.options.inputsDir)
+      throw invalidInput(
+        'imageInput',
+        'this engine was started without an inputs folder (FOOOCUS_INPUTS_DIR), so it cannot read input images',
+      );
     return this.options.inputsDir;
   }
 
   /** Images Fooocus returns without diffusion (Fast 2x, too large to diffuse, the inpaint debug preprocessor). */
-  private async emitDirect(job: EngineJob, stage: Extract<PixelStage, { kind: 'direct' }>, ctx: JobContext, warnings: string[]): Promise<JobOutcome> {
+  private async emitDirect(
+    job: EngineJob,
+    stage: Extract<PixelStage, { kind: 'direct' }>,
+    ctx: JobContext,
+    warnings: string[],
+  ): Promise<JobOutcome> {
     const metadata = stage.isUpscaleFast ? upscaleFastMetadata(job) : null;
     for (const [index, image] of stage.images.entries()) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(100, 'Saving image to system ...');
       // PNG straight from the RGB pixels (no RGBA copy of a 2800² image); the other formats go through RGBA.
-      const bytes = job.outputFormat === 'png' ? encodeDirectPng(image, metadata) : await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
-      await ctx.emitImage({ index, seed: job.seed, format: job.outputFormat, width: image.width, height: image.height, bytes });
+      const bytes =
+        job.outputFormat === 'png'
+          ? encodeDirectPng(image, metadata)
+          : await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
+      await ctx.emitImage({
+        index,
+        seed: job.seed,
+        format: job.outputFormat,
+        width: image.width,
+        height: image.height,
+        bytes,
+      });
     }
     return { outcome: 'finished', warnings };
   }
@@ -324,7 +418,12 @@ export class SdxlPipeline {
    * of the image's main prompt, seeded with the image seed, appended as the last positive item
    * (encoded, not pooled). Without an installed model the job runs unexpanded and says why.
    */
-  private async expandWithModel(job: EngineJob, images: ExpandedPrompts[], ctx: JobContext, warnings: string[]): Promise<boolean> {
+  private async expandWithModel(
+    job: EngineJob,
+    images: ExpandedPrompts[],
+    ctx: JobContext,
+    warnings: string[],
+  ): Promise<boolean> {
     if (!images.some((image) => image.isExpansionRequested)) return false;
     const found = await findExpansionModel(this.options.modelsDir);
     if (!found.files) {
@@ -335,12 +434,18 @@ export class SdxlPipeline {
       const previous = this.expansion;
       this.expansion = null;
       await previous?.model.release();
-      this.expansion = { path: found.files.model, model: await PromptExpansion.load(found.files, this.options.providers, this.log) };
+      this.expansion = {
+        path: found.files.model,
+        model: await PromptExpansion.load(found.files, this.options.providers, this.log),
+      };
     }
     for (const [i, image] of images.entries()) {
       await ctx.reportProgress(4, `Preparing Fooocus text #${i + 1} ...`);
       if (!image.isExpansionRequested) continue;
-      const text = await this.expansion.model.expand(image.mainPrompt, imageSeed(job.seed, i, job.disableSeedIncrement));
+      const text = await this.expansion.model.expand(
+        image.mainPrompt,
+        imageSeed(job.seed, i, job.disableSeedIncrement),
+      );
       this.log(`job ${job.jobId}: image ${i + 1} expansion: ${text}`);
       image.expansion = text;
       image.positive.push({ text, segments: parseEmphasis(text) });
@@ -366,13 +471,18 @@ export class SdxlPipeline {
     }
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, wanted.model);
-    if (name === null) throw modelMissing(`refiner '${wanted.model}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`, 'refiner');
+    if (name === null)
+      throw modelMissing(
+        `refiner '${wanted.model}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`,
+        'refiner',
+      );
     if (name === base.name) {
       await this.releaseRefiner();
       return null;
     }
     const dir = checkpointDir(this.options.modelsDir, name);
-    if (!(await isFile(join(dir, 'unet', 'model.onnx')))) throw modelMissing(`refiner '${name}' at ${dir} has no unet/model.onnx`, 'refiner');
+    if (!(await isFile(join(dir, 'unet', 'model.onnx'))))
+      throw modelMissing(`refiner '${name}' at ${dir} has no unet/model.onnx`, 'refiner');
     const merged = await mergeRefinerLoras(this.options.modelsDir, dir, job.loras, this.log);
     warnings.push(...merged.warnings);
     if (this.refinerUnet?.name !== name || this.refinerUnet.modelPath !== merged.modelPath) {
@@ -388,17 +498,36 @@ export class SdxlPipeline {
     const isCfg = !isCfgOne(requested.guidanceScale);
     await ctx.reportProgress(1, 'Initializing ...');
     const imageWarnings: string[] = [];
-    const stage = requested.imageInput ? await preparePixels(requested, { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) }, ctx, imageWarnings) : ({ kind: 'text' } as const);
+    const stage = requested.imageInput
+      ? await preparePixels(
+          requested,
+          { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) },
+          ctx,
+          imageWarnings,
+        )
+      : ({ kind: 'text' } as const);
     if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
     const ipTokens = await this.ipAdapterTokens(requested, ctx, imageWarnings);
-    if (ipTokens && 'debug' in ipTokens) return this.emitDirect(requested, { kind: 'direct', images: ipTokens.debug, isUpscaleFast: false }, ctx, imageWarnings);
-    const job = stage.kind === 'inpaint' ? { ...requested, prompt: inpaintPrompt(requested.prompt, stage.input.additionalPrompt) } : requested;
+    if (ipTokens && 'debug' in ipTokens)
+      return this.emitDirect(
+        requested,
+        { kind: 'direct', images: ipTokens.debug, isUpscaleFast: false },
+        ctx,
+        imageWarnings,
+      );
+    const job =
+      stage.kind === 'inpaint'
+        ? { ...requested, prompt: inpaintPrompt(requested.prompt, stage.input.additionalPrompt) }
+        : requested;
     await ctx.reportProgress(2, 'Loading models ...');
     const sources = await this.prompts();
     const prompts = expandJobPrompts(job, sources);
     // Tags are read from the main line before wildcards, so every image carries the same ones.
     const tags = prompts.images[0]?.loras ?? [];
-    const tagged = tags.length > 0 ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir)) : { loras: job.loras, warnings: [] };
+    const tagged =
+      tags.length > 0
+        ? appendPromptLoras(job.loras, tags, await listLoras(this.options.modelsDir))
+        : { loras: job.loras, warnings: [] };
     const engineFiles = await inpaintEngineFiles(stage, this.options.modelsDir, imageWarnings);
     const isControlled = job.controlNet !== undefined && !job.controlNet.isPreprocessorDebug;
     const { model, loras, plainUnet, hasInpaintEngine, inpaintWarnings } = await this.checkpointWithLoras(
@@ -410,73 +539,157 @@ export class SdxlPipeline {
       ipTokens !== null,
     );
     validateJob(job, model.config.vaeScaleFactor);
-    const warnings = [...model.config.warnings, ...loras.warnings, ...sources.warnings, ...prompts.warnings, ...tagged.warnings, ...imageWarnings, ...inpaintWarnings];
+    const warnings = [
+      ...model.config.warnings,
+      ...loras.warnings,
+      ...sources.warnings,
+      ...prompts.warnings,
+      ...tagged.warnings,
+      ...imageWarnings,
+      ...inpaintWarnings,
+    ];
     // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
     const isSynthetic = hasInpaintEngine && !job.refiner;
-    const refinerUnet = isSynthetic ? await this.syntheticRefiner(model, plainUnet) : await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
-    const refinerPlan = isSynthetic ? { model: model.name, switchAt: syntheticRefinerSwitch(job), swapMethod: 'joint' as const } : job.refiner;
+    const refinerUnet = isSynthetic
+      ? await this.syntheticRefiner(model, plainUnet)
+      : await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
+    const refinerPlan = isSynthetic
+      ? { model: model.name, switchAt: syntheticRefinerSwitch(job), swapMethod: 'joint' as const }
+      : job.refiner;
     await ctx.reportProgress(3, 'Processing prompts ...');
     const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
 
-    const conditioning = await encodeImagePrompts(model.promptEncoder, prompts.images, { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt, hasExpansion }, ctx);
+    const conditioning = await encodeImagePrompts(
+      model.promptEncoder,
+      prompts.images,
+      { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt, hasExpansion },
+      ctx,
+    );
     await ctx.reportProgress(hasExpansion ? 6 : 5, 'Moving model to GPU ...');
 
     const denoise = stage.kind === 'text' ? 1 : stage.denoise;
     const plan = planSampling(job.sampler, job.scheduler, job.steps, model.config, denoise);
     for (const unet of [model.unet, refinerUnet?.runner]) {
       if (unet?.isIntegerTimestep && !plan.modelSampling.acceptsIntegerTimestep) {
-        throw invalidInput('scheduler_name', `scheduler '${plan.scheduler}' feeds the UNet a continuous timestep (¼·ln σ), but this checkpoint's UNet export takes an integer timestep; use a float-timestep export or another scheduler`);
+        throw invalidInput(
+          'scheduler_name',
+          `scheduler '${plan.scheduler}' feeds the UNet a continuous timestep (¼·ln σ), but this checkpoint's UNet export takes an integer timestep; use a float-timestep export or another scheduler`,
+        );
       }
     }
     warnings.push(...plan.warnings);
     for (const warning of plan.warnings) this.log(`job ${job.jobId}: ${warning}`);
     const kernels = this.stepKernels(model.unet.provider);
     const scale = model.config.vaeScaleFactor;
-    const input = stage.kind === 'text' ? null : await encodeStage(stage, { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 }, hasInpaintEngine);
+    const input =
+      stage.kind === 'text'
+        ? null
+        : await encodeStage(
+            stage,
+            { model, format: plan.latentFormat, seed: job.seed, ctx, percent: hasExpansion ? 6 : 5 },
+            hasInpaintEngine,
+          );
     // Image modes take their size from the encoded input (Fooocus's latent × 8), for ADM and metadata too.
-    const sized: EngineJob = input ? { ...job, width: input.width, height: input.height, ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}) } : job;
-    const latent = input ? input.latent : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
+    const sized: EngineJob = input
+      ? {
+          ...job,
+          width: input.width,
+          height: input.height,
+          ...(isSynthetic ? { refinerSwitch: SYNTHETIC_REFINER_SWITCH } : {}),
+        }
+      : job;
+    const latent = input
+      ? input.latent
+      : { width: job.width / scale, height: job.height / scale, channels: model.config.latentChannels };
     // Image tokens go to the base UNet only: Fooocus patches final_unet, never the refiner.
-    const ipFeeds: ImagePromptFeedFn | undefined = ipTokens ? imagePromptFeeds(ipTokens.tokens, ipLayersOfInputs(model.unet.inputs)) : undefined;
-    const baseUnet = input?.headFeed && hasInpaintEngine ? model.unet.withFeeds({ [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] } }) : model.unet;
+    const ipFeeds: ImagePromptFeedFn | undefined = ipTokens
+      ? imagePromptFeeds(ipTokens.tokens, ipLayersOfInputs(model.unet.inputs))
+      : undefined;
+    const baseUnet =
+      input?.headFeed && hasInpaintEngine
+        ? model.unet.withFeeds({
+            [INPAINT_HEAD_INPUT]: { data: input.headFeed, dims: [1, 5, latent.height, latent.width] },
+          })
+        : model.unet;
     // ---- ControlNet (engine/controlnet): maps at the generation size; the debug preprocessor returns them ----
     this.controlNets ??= new ControlNetModels(this.options.modelsDir, this.options.providers);
-    const control = job.controlNet ? await this.controlNets.prepare(job.controlNet, { inputsDir: this.inputsDir(), width: sized.width, height: sized.height, unetInputs: model.unet.inputNames, sampling: plan.modelSampling, warnings }) : null;
-    if (control?.kind === 'debug') return this.emitDirect(job, { kind: 'direct', images: control.maps, isUpscaleFast: false }, ctx, warnings);
-    const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn => createCfgDenoiser({
-      unet: refiner ? refiner.runner : baseUnet,
-      positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
-      negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
-      fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, sized.width, sized.height) : undefined,
-      guidanceScale: job.guidanceScale,
-      adaptiveCfg: job.adaptiveCfg,
-      sharpness: job.sharpness,
-      admScalerPositive: job.admScalerPositive,
-      admScalerNegative: job.admScalerNegative,
-      admScalerEnd: job.admScalerEnd,
-      width: sized.width,
-      height: sized.height,
-      latentWidth: latent.width,
-      latentHeight: latent.height,
-      modelSampling: plan.modelSampling,
-      freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
-      onUnetCall: this.options.onUnetCall,
-      imagePromptFeeds: refiner ? undefined : ipFeeds,
-      kernels,
-      // Dropped when the refiner takes over (fooocus-semantics.md §8.3).
-      residualFeeds: !refiner && control?.kind === 'control' ? control.residualFeeds : undefined,
-    });
+    const control = job.controlNet
+      ? await this.controlNets.prepare(job.controlNet, {
+          inputsDir: this.inputsDir(),
+          width: sized.width,
+          height: sized.height,
+          unetInputs: model.unet.inputNames,
+          sampling: plan.modelSampling,
+          warnings,
+        })
+      : null;
+    if (control?.kind === 'debug')
+      return this.emitDirect(job, { kind: 'direct', images: control.maps, isUpscaleFast: false }, ctx, warnings);
+    const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn =>
+      createCfgDenoiser({
+        unet: refiner ? refiner.runner : baseUnet,
+        positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
+        negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
+        fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, sized.width, sized.height) : undefined,
+        guidanceScale: job.guidanceScale,
+        adaptiveCfg: job.adaptiveCfg,
+        sharpness: job.sharpness,
+        admScalerPositive: job.admScalerPositive,
+        admScalerNegative: job.admScalerNegative,
+        admScalerEnd: job.admScalerEnd,
+        width: sized.width,
+        height: sized.height,
+        latentWidth: latent.width,
+        latentHeight: latent.height,
+        modelSampling: plan.modelSampling,
+        freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
+        onUnetCall: this.options.onUnetCall,
+        imagePromptFeeds: refiner ? undefined : ipFeeds,
+        kernels,
+        // Dropped when the refiner takes over (fooocus-semantics.md §8.3).
+        residualFeeds: !refiner && control?.kind === 'control' ? control.residualFeeds : undefined,
+      });
     const progress = new ProgressPlan(job.steps, n, hasExpansion);
     for (let index = 0; index < n; index++) {
       if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
       await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
       const seed = imageSeed(job.seed, index, job.disableSeedIncrement);
       // Inpaint: one blending wrapper (one seed+1 noise stream) around whichever model runs.
-      const blend = input?.inpaint ? inpaintBlender(input.inpaint.fill, input.inpaint.mask, seed) : (denoise: DenoiseFn) => denoise;
-      const refiner: ImageRefiner | undefined = refinerUnet && refinerPlan ? { denoise: blend(denoiseFor(conditioning[index], refinerUnet)), switchAt: refinerPlan.switchAt, swapMethod: refinerPlan.swapMethod } : undefined;
+      const blend = input?.inpaint
+        ? inpaintBlender(input.inpaint.fill, input.inpaint.mask, seed)
+        : (denoise: DenoiseFn) => denoise;
+      const refiner: ImageRefiner | undefined =
+        refinerUnet && refinerPlan
+          ? {
+              denoise: blend(denoiseFor(conditioning[index], refinerUnet)),
+              switchAt: refinerPlan.switchAt,
+              swapMethod: refinerPlan.swapMethod,
+            }
+          : undefined;
       // Fooocus logs the synthetic refiner as no refiner.
-      const metadata = { ...conditioning[index].metadata, loras: loras.applied, ...(refiner && refinerUnet && !isSynthetic ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } } : {}) };
-      const result = await generateImage({ job: sized, index, refiner, seed, model, plan, denoise: blend(denoiseFor(conditioning[index])), latent, progress, ctx, metadata, initialLatent: input?.initial, toImage: input?.toImage, combine: kernels.combine });
+      const metadata = {
+        ...conditioning[index].metadata,
+        loras: loras.applied,
+        ...(refiner && refinerUnet && !isSynthetic
+          ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } }
+          : {}),
+      };
+      const result = await generateImage({
+        job: sized,
+        index,
+        refiner,
+        seed,
+        model,
+        plan,
+        denoise: blend(denoiseFor(conditioning[index])),
+        latent,
+        progress,
+        ctx,
+        metadata,
+        initialLatent: input?.initial,
+        toImage: input?.toImage,
+        combine: kernels.combine,
+      });
       if (result === 'stop') return { outcome: 'stopped', warnings };
     }
     return { outcome: 'finished', warnings };

@@ -26,7 +26,8 @@ function requireFinite(field: string, value: number, min: number): void {
 export function validateJob(job: EngineJob, scaleFactor = 8): void {
   for (const field of ['width', 'height'] as const) {
     requireInteger(field, job[field], scaleFactor, MAX_SIDE);
-    if (job[field] % scaleFactor !== 0) throw invalidInput(field, `${field} must be a multiple of ${scaleFactor}, got ${job[field]}`);
+    if (job[field] % scaleFactor !== 0)
+      throw invalidInput(field, `${field} must be a multiple of ${scaleFactor}, got ${job[field]}`);
   }
   requireInteger('steps', job.steps, 1, MAX_STEPS);
   requireInteger('imageNumber', job.imageNumber, 1, MAX_IMAGES);
@@ -39,7 +40,8 @@ export function validateJob(job: EngineJob, scaleFactor = 8): void {
   if (typeof job.seed !== 'bigint' || job.seed < 0n || job.seed > MAX_SEED) {
     throw invalidInput('seed', `seed must be an integer from 0 to ${MAX_SEED}, got ${String(job.seed)}`);
   }
-  if (!['png', 'jpeg', 'webp'].includes(job.outputFormat)) throw invalidInput('outputFormat', `outputFormat '${job.outputFormat}' is unknown; available: png, jpeg, webp`);
+  if (!['png', 'jpeg', 'webp'].includes(job.outputFormat))
+    throw invalidInput('outputFormat', `outputFormat '${job.outputFormat}' is unknown; available: png, jpeg, webp`);
   if (typeof job.prompt !== 'string') throw invalidInput('prompt', 'prompt must be a string');
   if (typeof job.negativePrompt !== 'string') throw invalidInput('negativePrompt', 'negativePrompt must be a string');
 }

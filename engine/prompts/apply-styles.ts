@@ -52,7 +52,11 @@ export function applyStyles(input: StyleInput): StyledPrompts {
     const name = requested === RANDOM_STYLE ? drawStyle(input.templates, input.rng) : requested;
     const template = name === null ? undefined : input.templates.get(name);
     if (name === null || template === undefined) {
-      warnings.push(name === null ? `'${RANDOM_STYLE}' skipped: no style templates are loaded` : `style '${name}' has no template; skipped`);
+      warnings.push(
+        name === null
+          ? `'${RANDOM_STYLE}' skipped: no style templates are loaded`
+          : `style '${name}' has no template; skipped`,
+      );
       continue;
     }
     stylesUsed.push(name);
@@ -66,7 +70,13 @@ export function applyStyles(input: StyleInput): StyledPrompts {
 
   const positiveItems = removeEmpty([...positive, ...input.extraPositive], input.prompt);
   const negativeItems = removeEmpty([...negative, ...input.extraNegative], input.negativePrompt);
-  return { positive: positiveItems, negative: negativeItems, poolItemCount: positiveItems.length, stylesUsed, warnings };
+  return {
+    positive: positiveItems,
+    negative: negativeItems,
+    poolItemCount: positiveItems.length,
+    stylesUsed,
+    warnings,
+  };
 }
 
 /** Fooocus `get_random_style`: uniform over every loaded template name, in load order. */

@@ -66,14 +66,20 @@ export interface ExpandedPrompts {
 }
 
 export function expandPrompts(input: ExpandPromptsInput): ExpandedPrompts {
-  if (!Number.isSafeInteger(input.imageIndex) || input.imageIndex < 0) throw new RangeError(`imageIndex must be a non-negative integer, got ${input.imageIndex}`);
+  if (!Number.isSafeInteger(input.imageIndex) || input.imageIndex < 0)
+    throw new RangeError(`imageIndex must be a non-negative integer, got ${input.imageIndex}`);
   const warnings: string[] = [];
   const positiveLines = toPromptLines(input.prompt);
   const negativeLines = toPromptLines(input.negativePrompt);
   const { prompt: withoutLoras, loras } = extractLoraTags(positiveLines.main);
 
   const rng = createPromptRng(input.seed);
-  const wildcardOptions = { wildcards: input.wildcards, imageIndex: input.imageIndex, readWildcardsInOrder: input.readWildcardsInOrder, rng };
+  const wildcardOptions = {
+    wildcards: input.wildcards,
+    imageIndex: input.imageIndex,
+    readWildcardsInOrder: input.readWildcardsInOrder,
+    rng,
+  };
   const resolve = (text: string): string => {
     const resolved = applyWildcards(text, wildcardOptions);
     for (const warning of resolved.warnings) if (!warnings.includes(warning)) warnings.push(warning);
@@ -84,7 +90,15 @@ export function expandPrompts(input: ExpandPromptsInput): ExpandedPrompts {
   const extraPositive = positiveLines.extras.map(resolve);
   const extraNegative = negativeLines.extras.map(resolve);
 
-  const styled = applyStyles({ prompt: mainPrompt, negativePrompt: mainNegativePrompt, extraPositive, extraNegative, styles: input.styles, templates: input.templates, rng });
+  const styled = applyStyles({
+    prompt: mainPrompt,
+    negativePrompt: mainNegativePrompt,
+    extraPositive,
+    extraNegative,
+    styles: input.styles,
+    templates: input.templates,
+    rng,
+  });
   warnings.push(...styled.warnings);
 
   return {

@@ -19,7 +19,8 @@ export function createPromptRng(taskSeed: bigint): PromptRng {
   const source = new Xoshiro256StarStar(BigInt.asUintN(64, taskSeed ^ PROMPT_STREAM_TAG));
   return {
     pickIndex(count: number): number {
-      if (!Number.isInteger(count) || count < 1 || count > TWO_POW_53) throw new RangeError(`count must be an integer in [1, 2^53], got ${count}`);
+      if (!Number.isInteger(count) || count < 1 || count > TWO_POW_53)
+        throw new RangeError(`count must be an integer in [1, 2^53], got ${count}`);
       // Rejection sampling: draws at or above the largest multiple of count would favour small indexes.
       const limit = TWO_POW_53 - (TWO_POW_53 % count);
       for (;;) {

@@ -37,10 +37,15 @@ export function applyWildcards(text: string, options: WildcardOptions): { text: 
         out = out.split(`__${name}__`).join(name);
         continue;
       }
-      const index = options.readWildcardsInOrder ? options.imageIndex % lines.length : options.rng.pickIndex(lines.length);
+      const index = options.readWildcardsInOrder
+        ? options.imageIndex % lines.length
+        : options.rng.pickIndex(lines.length);
       out = replaceFirst(out, `__${name}__`, lines[index]);
     }
   }
-  if ([...out.matchAll(PLACEHOLDER)].length > 0) warnings.push(`wildcards still unresolved after ${MAX_PASSES} passes (does a wildcard include itself?); left as text`);
+  if ([...out.matchAll(PLACEHOLDER)].length > 0)
+    warnings.push(
+      `wildcards still unresolved after ${MAX_PASSES} passes (does a wildcard include itself?); left as text`,
+    );
   return { text: out, warnings };
 }

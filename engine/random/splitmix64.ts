@@ -4,7 +4,9 @@
  */
 const MASK64 = (1n << 64n) - 1n;
 
-export interface SplitMix64 { next(): bigint }
+export interface SplitMix64 {
+  next(): bigint;
+}
 
 /** A SplitMix64 stream; the seed is taken modulo 2^64 (negative int64 seeds wrap, as in C). */
 export function createSplitMix64(seed: bigint): SplitMix64 {

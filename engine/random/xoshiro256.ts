@@ -46,7 +46,14 @@ export class Xoshiro256StarStar {
    */
   fillUint53(out: Float64Array): Float64Array {
     const s = this.s;
-    let s0h = s[0], s0l = s[1], s1h = s[2], s1l = s[3], s2h = s[4], s2l = s[5], s3h = s[6], s3l = s[7];
+    let s0h = s[0],
+      s0l = s[1],
+      s1h = s[2],
+      s1l = s[3],
+      s2h = s[4],
+      s2l = s[5],
+      s3h = s[6],
+      s3l = s[7];
     for (let i = 0; i < out.length; i++) {
       let lo = (s1l >>> 0) * 5;
       let ml = lo >>> 0;
@@ -60,23 +67,38 @@ export class Xoshiro256StarStar {
 
       const th = (s1h << 17) | (s1l >>> 15);
       const tl = s1l << 17;
-      s2h ^= s0h; s2l ^= s0l;
-      s3h ^= s1h; s3l ^= s1l;
-      s1h ^= s2h; s1l ^= s2l;
-      s0h ^= s3h; s0l ^= s3l;
-      s2h ^= th; s2l ^= tl;
+      s2h ^= s0h;
+      s2l ^= s0l;
+      s3h ^= s1h;
+      s3l ^= s1l;
+      s1h ^= s2h;
+      s1l ^= s2l;
+      s0h ^= s3h;
+      s0l ^= s3l;
+      s2h ^= th;
+      s2l ^= tl;
       const r3h = (s3l << 13) | (s3h >>> 19);
       s3l = (s3h << 13) | (s3l >>> 19);
       s3h = r3h;
     }
-    s[0] = s0h; s[1] = s0l; s[2] = s1h; s[3] = s1l; s[4] = s2h; s[5] = s2l; s[6] = s3h; s[7] = s3l;
+    s[0] = s0h;
+    s[1] = s0l;
+    s[2] = s1h;
+    s[3] = s1l;
+    s[4] = s2h;
+    s[5] = s2l;
+    s[6] = s3h;
+    s[7] = s3l;
     return out;
   }
 
   /** Advances the state; leaves the output word in outHi/outLo. */
   private step(): void {
     const s = this.s;
-    const s0h = s[0], s0l = s[1], s1h = s[2], s1l = s[3];
+    const s0h = s[0],
+      s0l = s[1],
+      s1h = s[2],
+      s1l = s[3];
     // result = rotl(s1 * 5, 7) * 9, each 64-bit multiply split into low-word product + carry.
     let lo = s1l * 5;
     let ml = lo >>> 0;
@@ -92,11 +114,16 @@ export class Xoshiro256StarStar {
     // t = s1 << 17
     const th = (s1h << 17) | (s1l >>> 15);
     const tl = s1l << 17;
-    const s2h = s[4] ^ s0h, s2l = s[5] ^ s0l; // s2 ^= s0
-    const s3h = s[6] ^ s1h, s3l = s[7] ^ s1l; // s3 ^= s1
-    s[2] = s1h ^ s2h; s[3] = s1l ^ s2l; // s1 ^= s2
-    s[0] = s0h ^ s3h; s[1] = s0l ^ s3l; // s0 ^= s3
-    s[4] = s2h ^ th; s[5] = s2l ^ tl; // s2 ^= t
+    const s2h = s[4] ^ s0h,
+      s2l = s[5] ^ s0l; // s2 ^= s0
+    const s3h = s[6] ^ s1h,
+      s3l = s[7] ^ s1l; // s3 ^= s1
+    s[2] = s1h ^ s2h;
+    s[3] = s1l ^ s2l; // s1 ^= s2
+    s[0] = s0h ^ s3h;
+    s[1] = s0l ^ s3l; // s0 ^= s3
+    s[4] = s2h ^ th;
+    s[5] = s2l ^ tl; // s2 ^= t
     // s3 = rotl(s3, 45) = swap halves (rotl 32), then rotl 13.
     s[6] = (s3l << 13) | (s3h >>> 19);
     s[7] = (s3h << 13) | (s3l >>> 19);

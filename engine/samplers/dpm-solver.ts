@@ -28,7 +28,10 @@ class EpsilonSolver {
     if (cached) return cached;
     const sigma = sigmaAt(t);
     const denoised = await this.run.model(x, sigma, this.stepIndex());
-    const out = await this.combine([[1 / sigma, x], [-1 / sigma, denoised]]);
+    const out = await this.combine([
+      [1 / sigma, x],
+      [-1 / sigma, denoised],
+    ]);
     this.cache.set(key, out);
     return out;
   }
@@ -42,7 +45,10 @@ class EpsilonSolver {
   async step1(x: Float32Array, t: number, tNext: number): Promise<Float32Array> {
     const eps = await this.eps('eps', x, t);
     const k = sigmaAt(tNext) * Math.expm1(tNext - t);
-    return this.combine([[1, x], [-k, eps]]);
+    return this.combine([
+      [1, x],
+      [-k, eps],
+    ]);
   }
 
   /** DPM-Solver-2 with its intermediate point at t + r1·h. */
@@ -51,12 +57,19 @@ class EpsilonSolver {
     const eps = await this.eps('eps', x, t);
     const s1 = t + r1 * h;
     const k1 = sigmaAt(s1) * Math.expm1(r1 * h);
-    const u1 = await this.combine([[1, x], [-k1, eps]]);
+    const u1 = await this.combine([
+      [1, x],
+      [-k1, eps],
+    ]);
     const epsR1 = await this.eps('eps_r1', u1, s1);
     const k = sigmaAt(tNext) * Math.expm1(h);
     const kCorrection = k / (2 * r1);
     // x − k·ε − kc·(ε_r1 − ε)
-    return this.combine([[1, x], [kCorrection - k, eps], [-kCorrection, epsR1]]);
+    return this.combine([
+      [1, x],
+      [kCorrection - k, eps],
+      [-kCorrection, epsR1],
+    ]);
   }
 
   /** DPM-Solver-3 with intermediate points at t + h/3 and t + 2h/3. */
@@ -66,15 +79,26 @@ class EpsilonSolver {
     const s1 = t + r1 * h;
     const s2 = t + r2 * h;
     const k1 = sigmaAt(s1) * Math.expm1(r1 * h);
-    const u1 = await this.combine([[1, x], [-k1, eps]]);
+    const u1 = await this.combine([
+      [1, x],
+      [-k1, eps],
+    ]);
     const epsR1 = await this.eps('eps_r1', u1, s1);
     const k2 = sigmaAt(s2) * Math.expm1(r2 * h);
     const k2Correction = sigmaAt(s2) * (r2 / r1) * (Math.expm1(r2 * h) / (r2 * h) - 1);
-    const u2 = await this.combine([[1, x], [k2Correction - k2, eps], [-k2Correction, epsR1]]);
+    const u2 = await this.combine([
+      [1, x],
+      [k2Correction - k2, eps],
+      [-k2Correction, epsR1],
+    ]);
     const epsR2 = await this.eps('eps_r2', u2, s2);
     const k = sigmaAt(tNext) * Math.expm1(h);
     const kCorrection = (sigmaAt(tNext) / r2) * (Math.expm1(h) / h - 1);
-    return this.combine([[1, x], [kCorrection - k, eps], [-kCorrection, epsR2]]);
+    return this.combine([
+      [1, x],
+      [kCorrection - k, eps],
+      [-kCorrection, epsR2],
+    ]);
   }
 }
 
@@ -82,13 +106,17 @@ class EpsilonSolver {
 function endpoints(sigmas: readonly number[]): { tStart: number; tEnd: number } {
   let sigmaMin = sigmas[sigmas.length - 1];
   if (sigmaMin === 0) sigmaMin = sigmas[sigmas.length - 2];
-  if (!(sigmaMin > 0)) throw new Error(`dpm_fast/dpm_adaptive need a positive smallest sigma; schedule ${sigmas.join(', ')}`);
+  if (!(sigmaMin > 0))
+    throw new Error(`dpm_fast/dpm_adaptive need a positive smallest sigma; schedule ${sigmas.join(', ')}`);
   return { tStart: -Math.log(sigmas[0]), tEnd: -Math.log(sigmaMin) };
 }
 
 /** D = x − σ·ε: the step's first denoised estimate, for onStep. */
 function denoisedOf(solver: EpsilonSolver, x: Float32Array, eps: Float32Array, sigma: number): Promise<Float32Array> {
-  return solver.combine([[1, x], [-sigma, eps]]);
+  return solver.combine([
+    [1, x],
+    [-sigma, eps],
+  ]);
 }
 
 /**

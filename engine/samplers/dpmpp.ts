@@ -29,12 +29,19 @@ export async function sampleDpmpp2m(run: SamplerRun): Promise<Float32Array> {
       const ratio = next / sigma;
       const weight = -Math.expm1(-h);
       if (!previous || i === 0) {
-        await run.combine(x, [[ratio, x], [weight, current]]);
+        await run.combine(x, [
+          [ratio, x],
+          [weight, current],
+        ]);
       } else {
         // ratio·x + weight·(a·D_i − b·D_{i−1}), a = 1 + 1/(2r), b = 1/(2r).
         const r = Math.log(sigmas[i - 1] / sigma) / h;
         const b = 1 / (2 * r);
-        await run.combine(x, [[ratio, x], [weight * (1 + b), current], [-weight * b, previous]]);
+        await run.combine(x, [
+          [ratio, x],
+          [weight * (1 + b), current],
+          [-weight * b, previous],
+        ]);
       }
     }
     await run.step(i, current);
@@ -146,7 +153,11 @@ export async function sampleDpmppSde(run: SamplerRun): Promise<Float32Array> {
       const stage1 = ancestralStep(sigma, sigmaS);
       const w1 = -Math.expm1(Math.log(stage1.sigmaDown / sigma));
       const noiseInner = run.noise();
-      await run.combine(trial, [[stage1.sigmaDown / sigma, x], [w1, first], [stage1.sigmaUp, noiseInner]]);
+      await run.combine(trial, [
+        [stage1.sigmaDown / sigma, x],
+        [w1, first],
+        [stage1.sigmaUp, noiseInner],
+      ]);
       // Increment over [σ', σ] = increment over [σs, σ] + an independent one over [σ', σs]:
       // noise_outer = a·noise_inner + b·fresh.
       const innerSpan = sigma - sigmaS;
@@ -189,7 +200,10 @@ export async function sampleDpmpp2sAncestral(run: SamplerRun): Promise<Float32Ar
       const h = Math.log(sigma / sigmaDown);
       const sigmaS = Math.sqrt(sigma * sigmaDown);
       const w1 = -Math.expm1(-h / 2);
-      await run.combine(trial, [[sigmaS / sigma, x], [w1, first]]);
+      await run.combine(trial, [
+        [sigmaS / sigma, x],
+        [w1, first],
+      ]);
       const second = await run.model(trial, sigmaS, i);
       const w2 = -Math.expm1(-h);
       await run.combine(x, [[sigmaDown / sigma, x], [w2, second], ...noise]);

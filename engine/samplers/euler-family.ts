@@ -34,7 +34,11 @@ export async function sampleLcm(run: SamplerRun): Promise<Float32Array> {
   const { x, sigmas } = run;
   for (let i = 0; i < sigmas.length - 1; i++) {
     const denoised = await run.model(x, sigmas[i], i);
-    if (sigmas[i + 1] > 0) await run.combine(x, [[1, denoised], [sigmas[i + 1], run.noise()]]);
+    if (sigmas[i + 1] > 0)
+      await run.combine(x, [
+        [1, denoised],
+        [sigmas[i + 1], run.noise()],
+      ]);
     else x.set(denoised);
     await run.step(i, denoised);
   }

@@ -13,13 +13,7 @@ import { sampleLms } from './linear-multistep.ts';
 import { sampleDpmAdaptive, sampleDpmFast } from './dpm-solver.ts';
 import { sampleRestart } from './restart.ts';
 import { sampleUniPcBh1, sampleUniPcBh2 } from './uni-pc.ts';
-import {
-  sampleDpmpp2m,
-  sampleDpmpp2mSde,
-  sampleDpmpp2sAncestral,
-  sampleDpmpp3mSde,
-  sampleDpmppSde,
-} from './dpmpp.ts';
+import { sampleDpmpp2m, sampleDpmpp2mSde, sampleDpmpp2sAncestral, sampleDpmpp3mSde, sampleDpmppSde } from './dpmpp.ts';
 import { combineInJs } from './sampler-math.ts';
 import type { Denoiser, SampleOptions, Sampler, SamplerRun } from './types.ts';
 
@@ -49,7 +43,7 @@ export const SAMPLER_ALIASES: Readonly<Record<string, string>> = Object.freeze({
 export const REFUSED_SAMPLERS: Readonly<Record<string, string>> = Object.freeze({
   tcd:
     "needs the model's discrete timestep table (t(σ), and ᾱ at ⌊(1 − γ)·t⌋ of the next σ), which the " +
-    'sampler\'s denoise(x, σ) interface does not expose, and is only meaningful with the TCD LoRA and the ' +
+    "sampler's denoise(x, σ) interface does not expose, and is only meaningful with the TCD LoRA and the " +
     'distilled tcd schedule',
 });
 
@@ -81,7 +75,8 @@ const SAMPLER_FUNCTIONS: Record<string, Sampler> = {
 };
 
 for (const [alias, target] of Object.entries(SAMPLER_ALIASES)) {
-  if (SAMPLER_FUNCTIONS[alias] !== SAMPLER_FUNCTIONS[target]) throw new Error(`sampler alias ${alias} does not run ${target}`);
+  if (SAMPLER_FUNCTIONS[alias] !== SAMPLER_FUNCTIONS[target])
+    throw new Error(`sampler alias ${alias} does not run ${target}`);
 }
 
 /** Sampler names we implement (aliases included). */
@@ -102,7 +97,8 @@ export async function sample(
   const fn = Object.hasOwn(SAMPLER_FUNCTIONS, sampler) ? SAMPLER_FUNCTIONS[sampler] : undefined;
   if (!fn) throw new Error(`unknown sampler '${sampler}'; available: ${SAMPLERS.join(', ')}`);
   if (!(x instanceof Float32Array)) throw new TypeError('x must be a Float32Array');
-  if (typeof options.seed !== 'bigint') throw new TypeError(`options.seed must be a bigint, got ${typeof options.seed}`);
+  if (typeof options.seed !== 'bigint')
+    throw new TypeError(`options.seed must be a bigint, got ${typeof options.seed}`);
   for (let i = 0; i < sigmas.length; i++) {
     if (!Number.isFinite(sigmas[i]) || sigmas[i] < 0 || (i > 0 && sigmas[i] > sigmas[i - 1])) {
       throw new Error(`sigmas must be finite, non-negative and non-increasing; bad value ${sigmas[i]} at index ${i}`);

@@ -43,10 +43,15 @@ export async function sampleLms(run: SamplerRun): Promise<Float32Array> {
     const sigma = sigmas[i];
     const denoised = await run.model(x, sigma, i);
     const slope = slopes.length === LMS_ORDER ? (slopes.pop() as Float32Array) : new Float32Array(x.length);
-    await run.combine(slope, [[1 / sigma, x], [-1 / sigma, denoised]]);
+    await run.combine(slope, [
+      [1 / sigma, x],
+      [-1 / sigma, denoised],
+    ]);
     slopes.unshift(slope);
     const order = Math.min(i + 1, LMS_ORDER);
-    const terms = slopes.slice(0, order).map((s, k): LatentTerm => [linearMultistepCoefficient(order, sigmas, i, k), s]);
+    const terms = slopes
+      .slice(0, order)
+      .map((s, k): LatentTerm => [linearMultistepCoefficient(order, sigmas, i, k), s]);
     await run.combine(x, [[1, x], ...terms]);
     await run.step(i, denoised);
   }

@@ -70,7 +70,12 @@ export async function sampleRestart(run: SamplerRun): Promise<Float32Array> {
       await eulerStep(run, trial, x, first, sigma, next);
       const second = await run.model(trial, next, index);
       const half = (next - sigma) / 2;
-      await run.combine(x, [[1 + half / sigma, x], [-half / sigma, first], [half / next, trial], [-half / next, second]]);
+      await run.combine(x, [
+        [1 + half / sigma, x],
+        [-half / sigma, first],
+        [half / next, trial],
+        [-half / next, second],
+      ]);
     }
     lastSigma = next;
     await run.step(scheduleStepAt((k + 1) / pairs.length, n, true), first);

@@ -12,7 +12,8 @@ export async function combineInJs(out: Float32Array, terms: readonly LatentTerm[
 
 export function combineInJsSync(out: Float32Array, terms: readonly LatentTerm[]): void {
   for (const [, v] of terms) {
-    if (v.length !== out.length) throw new Error(`combine: a latent of ${v.length} values for an output of ${out.length}`);
+    if (v.length !== out.length)
+      throw new Error(`combine: a latent of ${v.length} values for an output of ${out.length}`);
   }
   switch (terms.length) {
     case 1: {
@@ -59,17 +60,30 @@ export function ancestralStep(sigma: number, sigmaNext: number, eta = 1): { sigm
  */
 export function eulerTerms(x: Float32Array, denoised: Float32Array, sigma: number, sigmaTo: number): LatentTerm[] {
   const k = (sigmaTo - sigma) / sigma;
-  return [[1 + k, x], [-k, denoised]];
+  return [
+    [1 + k, x],
+    [-k, denoised],
+  ];
 }
 
 /** out ← the Euler step from (x, σ) to σTo (out may be x). */
-export function eulerStep(run: SamplerRun, out: Float32Array, x: Float32Array, denoised: Float32Array, sigma: number, sigmaTo: number): Promise<Float32Array> {
+export function eulerStep(
+  run: SamplerRun,
+  out: Float32Array,
+  x: Float32Array,
+  denoised: Float32Array,
+  sigma: number,
+  sigmaTo: number,
+): Promise<Float32Array> {
   return run.combine(out, eulerTerms(x, denoised, sigma, sigmaTo));
 }
 
 /** x ← x + scale·noise, in place. */
 export function addScaled(run: SamplerRun, x: Float32Array, noise: Float32Array, scale: number): Promise<Float32Array> {
-  return run.combine(x, [[1, x], [scale, noise]]);
+  return run.combine(x, [
+    [1, x],
+    [scale, noise],
+  ]);
 }
 
 /** Copies src into dst (allocating dst when absent) and returns dst. */

@@ -9,7 +9,10 @@ import type { LatentTerm, SamplerRun } from './types.ts';
 
 /** The terms of w·(point − denoised)/σ·dt. */
 function slopeTerms(point: Float32Array, denoised: Float32Array, sigma: number, weightDt: number): LatentTerm[] {
-  return [[weightDt / sigma, point], [-weightDt / sigma, denoised]];
+  return [
+    [weightDt / sigma, point],
+    [-weightDt / sigma, denoised],
+  ];
 }
 
 /** Heun: trial Euler step to σ_{i+1}, then average the two slopes. */
@@ -36,7 +39,14 @@ export async function sampleHeun(run: SamplerRun): Promise<Float32Array> {
 }
 
 /** Slope at the log-σ midpoint between σ and `target`, applied over the whole step to `target`. */
-async function midpointStep(run: SamplerRun, trial: Float32Array, first: Float32Array, sigma: number, target: number, i: number): Promise<void> {
+async function midpointStep(
+  run: SamplerRun,
+  trial: Float32Array,
+  first: Float32Array,
+  sigma: number,
+  target: number,
+  i: number,
+): Promise<void> {
   const { x } = run;
   const sigmaMid = Math.sqrt(sigma * target);
   await eulerStep(run, trial, x, first, sigma, sigmaMid);
@@ -68,7 +78,11 @@ export async function sampleDpm2Ancestral(run: SamplerRun): Promise<Float32Array
     const { sigmaDown, sigmaUp } = ancestralStep(sigmas[i], sigmas[i + 1]);
     if (sigmaDown === 0) await eulerStep(run, x, x, first, sigmas[i], 0);
     else await midpointStep(run, trial, first, sigmas[i], sigmaDown, i);
-    if (sigmas[i + 1] > 0) await run.combine(x, [[1, x], [sigmaUp, run.noise()]]);
+    if (sigmas[i + 1] > 0)
+      await run.combine(x, [
+        [1, x],
+        [sigmaUp, run.noise()],
+      ]);
     await run.step(i, first);
   }
   return x;
@@ -102,7 +116,11 @@ export async function sampleHeunpp2(run: SamplerRun): Promise<Float32Array> {
       if (sigmas[i + 2] === sigmaEnd) {
         const w2 = next / (2 * sigmas[0]);
         const w1 = 1 - w2;
-        await run.combine(x, [[1, x], ...slopeTerms(x, first, sigma, w1 * dt), ...slopeTerms(trial, second, next, w2 * dt)]);
+        await run.combine(x, [
+          [1, x],
+          ...slopeTerms(x, first, sigma, w1 * dt),
+          ...slopeTerms(trial, second, next, w2 * dt),
+        ]);
       } else {
         const nextNext = sigmas[i + 2];
         await eulerStep(run, trial2, trial, second, next, nextNext);

@@ -67,7 +67,11 @@ function coefficients(history: readonly History[], sigmaT: number, order: number
   }
   let rhosPredictor: number[] = [];
   if (order === 2) rhosPredictor = [0.5];
-  else if (order > 2) rhosPredictor = solve(rows.slice(0, -1).map((row) => row.slice(0, -1)), b.slice(0, -1));
+  else if (order > 2)
+    rhosPredictor = solve(
+      rows.slice(0, -1).map((row) => row.slice(0, -1)),
+      b.slice(0, -1),
+    );
   const rhosCorrector = order === 1 ? [0.5] : solve(rows, b);
   return { rks, hPhi1, bH, rhosPredictor, rhosCorrector };
 }

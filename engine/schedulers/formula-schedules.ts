@@ -44,8 +44,8 @@ export function exponentialSigmas(steps: number, sigmaMin: number, sigmaMax: num
 
 /** Align Your Steps (NVIDIA, Sabour et al. 2024) optimised 10-step SDXL noise levels, σmax → σmin. */
 export const AYS_SDXL_SIGMAS: readonly number[] = [
-  14.6146412293, 6.3184485863, 3.7681790315, 2.1811480769, 1.3405244945, 0.8620721141, 0.5550693289,
-  0.3798540708, 0.2332364134, 0.1114188177, 0.0291671582,
+  14.6146412293, 6.3184485863, 3.7681790315, 2.1811480769, 1.3405244945, 0.8620721141, 0.5550693289, 0.3798540708,
+  0.2332364134, 0.1114188177, 0.0291671582,
 ];
 
 /**

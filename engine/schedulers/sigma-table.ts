@@ -13,7 +13,8 @@ export const SDXL_SIGMA_MAX = 14.614642;
  * float32 and σ = √((1−ᾱ)/ᾱ) evaluated in float32 (so the ends are exactly ComfyUI's σmin/σmax).
  */
 export function sigmaTable(betaStart = 0.00085, betaEnd = 0.012, trainSteps = 1000): Float64Array {
-  if (!Number.isInteger(trainSteps) || trainSteps < 2) throw new Error(`trainSteps must be an integer ≥ 2, got ${trainSteps}`);
+  if (!Number.isInteger(trainSteps) || trainSteps < 2)
+    throw new Error(`trainSteps must be an integer ≥ 2, got ${trainSteps}`);
   if (!(betaStart > 0 && betaEnd > betaStart && betaEnd < 1)) {
     throw new Error(`betas must satisfy 0 < betaStart < betaEnd < 1, got ${betaStart}, ${betaEnd}`);
   }

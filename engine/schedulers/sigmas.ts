@@ -2,11 +2,7 @@
  * The one entry point for noise schedules: `schedule(name, steps, σmin, σmax, table?)` returns the
  * descending σ's a sampler walks (usually steps+1 values ending with 0). Names follow Fooocus.
  */
-import {
-  alignYourStepsSigmas,
-  exponentialSigmas,
-  karrasSigmas,
-} from './formula-schedules.ts';
+import { alignYourStepsSigmas, exponentialSigmas, karrasSigmas } from './formula-schedules.ts';
 import { sigmaTable } from './sigma-table.ts';
 import {
   betaSigmas,

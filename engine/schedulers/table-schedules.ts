@@ -14,7 +14,13 @@ function checkSteps(steps: number): void {
  * `normal` (and with isSgm, `sgm_uniform`): timesteps evenly spaced from t(σmax) to t(σmin), σ
  * interpolated at each. sgm_uniform spaces steps+1 points and drops the last, so it never lands on σmin.
  */
-export function normalSigmas(steps: number, sigmaMin: number, sigmaMax: number, table: Float64Array, isSgm = false): number[] {
+export function normalSigmas(
+  steps: number,
+  sigmaMin: number,
+  sigmaMax: number,
+  table: Float64Array,
+  isSgm = false,
+): number[] {
   checkSteps(steps);
   const start = nearestIndex(sigmaMax, table);
   const end = nearestIndex(sigmaMin, table);

@@ -52,7 +52,10 @@ export function reflectIndex(i: number, n: number): number {
 }
 
 /** (g − mean)/(std + 1e-5) over all of C,h,w, std unbiased (torch.std_mean's default); into `out` when given. */
-export function standardiseGuide(guide: ArrayLike<number>, out: Float64Array = new Float64Array(guide.length)): Float64Array {
+export function standardiseGuide(
+  guide: ArrayLike<number>,
+  out: Float64Array = new Float64Array(guide.length),
+): Float64Array {
   const n = guide.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += guide[i];
@@ -149,7 +152,14 @@ interface Layout {
  * e[P] = space(o)·exp(k·d²), d = Σ_c |g_c(P+o) − g_c(P)|, the whole weight of the pair (P, P+o),
  * over the padded rows r−oy … r+H−1 and the columns that both p and p−o reach.
  */
-function pairWeights(e: Float64Array, g: Float64Array, oy: number, ox: number, space: number, { H, W, Wp, r }: Layout): void {
+function pairWeights(
+  e: Float64Array,
+  g: Float64Array,
+  oy: number,
+  ox: number,
+  space: number,
+  { H, W, Wp, r }: Layout,
+): void {
   const rangeScale = -0.5 / (SIGMA_COLOR * SIGMA_COLOR);
   const laneShift = (oy * Wp + ox) * LANES;
   const colFrom = r - Math.max(ox, 0);
@@ -158,14 +168,25 @@ function pairWeights(e: Float64Array, g: Float64Array, oy: number, ox: number, s
     for (let P = row + colFrom, end = row + colTo; P < end; P++) {
       const a = P * LANES;
       const b = a + laneShift;
-      const d = Math.abs(g[b] - g[a]) + Math.abs(g[b + 1] - g[a + 1]) + Math.abs(g[b + 2] - g[a + 2]) + Math.abs(g[b + 3] - g[a + 3]);
+      const d =
+        Math.abs(g[b] - g[a]) +
+        Math.abs(g[b + 1] - g[a + 1]) +
+        Math.abs(g[b + 2] - g[a + 2]) +
+        Math.abs(g[b + 3] - g[a + 3]);
       e[P] = space * expNonPositive(rangeScale * d * d);
     }
   }
 }
 
 /** Adds the taps p+o (weight e[p]) and p−o (weight e[p−o]) to every output pixel p's sums. */
-function addSymmetricTaps(den: Float64Array, num: Float64Array, x: Float64Array, e: Float64Array, shift: number, { H, W, Wp, r }: Layout): void {
+function addSymmetricTaps(
+  den: Float64Array,
+  num: Float64Array,
+  x: Float64Array,
+  e: Float64Array,
+  shift: number,
+  { H, W, Wp, r }: Layout,
+): void {
   const laneShift = shift * LANES;
   for (let y = 0; y < H; y++) {
     for (let i = 0, P = (y + r) * Wp + r, at = y * W; i < W; i++, P++, at++) {
@@ -195,11 +216,18 @@ function addSymmetricTaps(den: Float64Array, num: Float64Array, x: Float64Array,
  * (joint-bilateral-reference.ts) only the exps' last bits and the order of the float64 sums
  * differ; bench/sharpness.bench.ts measures both. The result goes into `out` when given.
  */
-export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape, out: Float32Array = new Float32Array(input.length)): Float32Array {
+export function jointBilateralBlur(
+  input: ArrayLike<number>,
+  guide: ArrayLike<number>,
+  shape: TensorShape,
+  out: Float32Array = new Float32Array(input.length),
+): Float32Array {
   const { channels: C, height: H, width: W } = smallIntegers(shape);
   const plane = H * W;
   if (input.length !== C * plane || guide.length !== C * plane) {
-    throw new Error(`bilateral blur: tensors of ${input.length} and ${guide.length} values do not match [${C},${H},${W}]`);
+    throw new Error(
+      `bilateral blur: tensors of ${input.length} and ${guide.length} values do not match [${C},${H},${W}]`,
+    );
   }
   if (C > LANES) throw new Error(`bilateral blur: ${C} channels; at most ${LANES} are supported (SDXL latents have 4)`);
   const r = FILTER_RADIUS;
@@ -217,7 +245,8 @@ export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<nu
   const centreWeight = gaussian[r] * gaussian[r];
   den.fill(centreWeight);
   for (let y = 0; y < H; y++) {
-    for (let i = 0, P = (y + r) * layout.Wp + r, at = y * W; i < W * LANES; i++) num[at * LANES + i] = centreWeight * x[P * LANES + i];
+    for (let i = 0, P = (y + r) * layout.Wp + r, at = y * W; i < W * LANES; i++)
+      num[at * LANES + i] = centreWeight * x[P * LANES + i];
   }
   // Half the window: oy > 0, or oy = 0 and ox > 0.
   for (let oy = 0; oy <= r; oy++) {
@@ -231,9 +260,17 @@ export function jointBilateralBlur(input: ArrayLike<number>, guide: ArrayLike<nu
   return out;
 }
 
-/** Fooocus `adaptive_anisotropic_filter(x, g)`: blur x with range weights from standardised g (into `out` when given). */
-export function adaptiveAnisotropicFilter(x: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape, out?: Float32Array): Float32Array {
+/**
+ * Fooocus `adaptive_anisotropic_filter(x, g)`: blur x with range weights from standardised g (into `out` when given).
+ */
+export function adaptiveAnisotropicFilter(
+  x: ArrayLike<number>,
+  guide: ArrayLike<number>,
+  shape: TensorShape,
+  out?: Float32Array,
+): Float32Array {
   const { channels: C, height: H, width: W } = smallIntegers(shape);
-  const standard = guide.length === C * H * W ? standardiseGuide(guide, scratchFor(C, H, W).guide) : standardiseGuide(guide);
+  const standard =
+    guide.length === C * H * W ? standardiseGuide(guide, scratchFor(C, H, W).guide) : standardiseGuide(guide);
   return jointBilateralBlur(x, standard, shape, out);
 }

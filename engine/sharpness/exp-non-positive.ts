@@ -10,7 +10,9 @@ const STEPS_PER_UNIT = 64;
 const LOWEST_TABLE_ARGUMENT = -40;
 /** Adding then subtracting 1.5·2^52 rounds a double of magnitude below 2^51 to the nearest integer. */
 const ROUND_MAGIC = 6755399441055744;
-const TABLE = Float64Array.from({ length: -LOWEST_TABLE_ARGUMENT * STEPS_PER_UNIT + 1 }, (_, j) => Math.exp(-j / STEPS_PER_UNIT));
+const TABLE = Float64Array.from({ length: -LOWEST_TABLE_ARGUMENT * STEPS_PER_UNIT + 1 }, (_, j) =>
+  Math.exp(-j / STEPS_PER_UNIT),
+);
 
 export function expNonPositive(v: number): number {
   // Written so NaN fails the test and takes Math.exp.

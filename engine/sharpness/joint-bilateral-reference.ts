@@ -5,7 +5,15 @@
  * reflect folding; only the order of the 169 taps' additions differs from the fast form.
  * It is 3–8× slower than the engine's form (bench/sharpness.bench.ts), so the engine does not call it.
  */
-import { FILTER_RADIUS, FILTER_WINDOW, SIGMA_COLOR, SIGMA_SPACE, gaussianKernel1d, reflectIndex, type TensorShape } from './anisotropic.ts';
+import {
+  FILTER_RADIUS,
+  FILTER_WINDOW,
+  SIGMA_COLOR,
+  SIGMA_SPACE,
+  gaussianKernel1d,
+  reflectIndex,
+  type TensorShape,
+} from './anisotropic.ts';
 
 /** For each output position along an axis, the source index of each of the window's taps. */
 function tapIndices(n: number): Int32Array {
@@ -16,16 +24,25 @@ function tapIndices(n: number): Int32Array {
   return taps;
 }
 
-/** Joint bilateral blur of `input` guided by `guide` (already standardised); both float [C,h,w], result float32 [C,h,w]. */
-export function jointBilateralBlurReference(input: ArrayLike<number>, guide: ArrayLike<number>, shape: TensorShape): Float32Array {
+/**
+ * Joint bilateral blur of `input` guided by `guide` (already standardised); both float [C,h,w], result float32 [C,h,w].
+ */
+export function jointBilateralBlurReference(
+  input: ArrayLike<number>,
+  guide: ArrayLike<number>,
+  shape: TensorShape,
+): Float32Array {
   const { channels: C, height: H, width: W } = shape;
   const plane = H * W;
   if (input.length !== C * plane || guide.length !== C * plane) {
-    throw new Error(`bilateral blur: tensors of ${input.length} and ${guide.length} values do not match [${C},${H},${W}]`);
+    throw new Error(
+      `bilateral blur: tensors of ${input.length} and ${guide.length} values do not match [${C},${H},${W}]`,
+    );
   }
   const g1 = gaussianKernel1d(FILTER_WINDOW, SIGMA_SPACE);
   const space = new Float64Array(FILTER_WINDOW * FILTER_WINDOW);
-  for (let ky = 0; ky < FILTER_WINDOW; ky++) for (let kx = 0; kx < FILTER_WINDOW; kx++) space[ky * FILTER_WINDOW + kx] = g1[ky] * g1[kx];
+  for (let ky = 0; ky < FILTER_WINDOW; ky++)
+    for (let kx = 0; kx < FILTER_WINDOW; kx++) space[ky * FILTER_WINDOW + kx] = g1[ky] * g1[kx];
   const rows = tapIndices(H);
   const cols = tapIndices(W);
   const rangeScale = -0.5 / (SIGMA_COLOR * SIGMA_COLOR);

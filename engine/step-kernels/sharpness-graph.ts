@@ -74,7 +74,10 @@ export function addSharpnessFilter(g: GraphBuilder, input: string, guide: string
   const range = g.node('Exp', [g.node('Mul', [g.node('Mul', [distance, distance]), rangeScale])]);
   // Offset index kx·13 + ky, as the windows were stacked; the space weight is g1[ky]·g1[kx] either way.
   const g1 = gaussianKernel1d(FILTER_WINDOW, SIGMA_SPACE);
-  const space = Float32Array.from({ length: OFFSETS }, (_, o) => g1[o % FILTER_WINDOW] * g1[Math.floor(o / FILTER_WINDOW)]);
+  const space = Float32Array.from(
+    { length: OFFSETS },
+    (_, o) => g1[o % FILTER_WINDOW] * g1[Math.floor(o / FILTER_WINDOW)],
+  );
   const weights = g.node('Mul', [range, g.weight('sharpness_space_weights', [OFFSETS, 1, 1, 1], space)]);
   const weighted = g.node('Mul', [weights, inputWindows]);
   const numerator = g.node('ReduceSum', [weighted, g.ints([0])], { keepdims: 0 }); // [C,h,w]

@@ -34,26 +34,48 @@ export function normalizeStyleName(name: string): string {
     const [first = '', ...rest] = Array.from(word);
     return first.toUpperCase() + rest.join('').toLowerCase();
   });
-  return capitalised.join(' ').replaceAll('3d', '3D').replaceAll('Sai', 'SAI').replaceAll('Mre', 'MRE').replaceAll('(s', '(S');
+  return capitalised
+    .join(' ')
+    .replaceAll('3d', '3D')
+    .replaceAll('Sai', 'SAI')
+    .replaceAll('Mre', 'MRE')
+    .replaceAll('(s', '(S');
 }
 
 /** The entries of one style file's text, in file order, names normalised. */
-export function parseStyleFile(text: string, fileName: string): { entries: Array<[string, StyleTemplate]>; warnings: string[] } {
+export function parseStyleFile(
+  text: string,
+  fileName: string,
+): { entries: Array<[string, StyleTemplate]>; warnings: string[] } {
   const warnings: string[] = [];
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    return { entries: [], warnings: [`style file ${fileName} is not valid JSON (${(error as Error).message}); skipped`] };
+    return {
+      entries: [],
+      warnings: [`style file ${fileName} is not valid JSON (${(error as Error).message}); skipped`],
+    };
   }
-  if (!Array.isArray(data)) return { entries: [], warnings: [`style file ${fileName} must hold a JSON array of {name, prompt, negative_prompt}; skipped`] };
+  if (!Array.isArray(data))
+    return {
+      entries: [],
+      warnings: [`style file ${fileName} must hold a JSON array of {name, prompt, negative_prompt}; skipped`],
+    };
   const entries: Array<[string, StyleTemplate]> = [];
   data.forEach((entry: unknown, index) => {
     const record = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : null;
     const prompt = record?.prompt ?? '';
     const negative = record?.negative_prompt ?? '';
-    if (record === null || typeof record.name !== 'string' || typeof prompt !== 'string' || typeof negative !== 'string') {
-      warnings.push(`style file ${fileName} entry ${index}: needs a string name and optional string prompt and negative_prompt; skipped`);
+    if (
+      record === null ||
+      typeof record.name !== 'string' ||
+      typeof prompt !== 'string' ||
+      typeof negative !== 'string'
+    ) {
+      warnings.push(
+        `style file ${fileName} entry ${index}: needs a string name and optional string prompt and negative_prompt; skipped`,
+      );
       return;
     }
     entries.push([normalizeStyleName(record.name), { prompt, negative }]);
@@ -65,7 +87,9 @@ export function parseStyleFile(text: string, fileName: string): { entries: Array
 export function styleFileLoadOrder(fileNames: readonly string[]): string[] {
   const own = FOOOCUS_FILES.filter((name) => fileNames.includes(name));
   // Fooocus sorts case-insensitively (casefold); the raw name breaks ties so the order is total.
-  const others = fileNames.filter((name) => !FOOOCUS_FILES.includes(name)).sort((a, b) => compare(a.toLowerCase(), b.toLowerCase()) || compare(a, b));
+  const others = fileNames
+    .filter((name) => !FOOOCUS_FILES.includes(name))
+    .sort((a, b) => compare(a.toLowerCase(), b.toLowerCase()) || compare(a, b));
   return [...others, ...own];
 }
 
@@ -74,7 +98,10 @@ function compare(a: string, b: string): number {
 }
 
 /** Pure merge: later entries override earlier ones and `base`, keeping base's order for its names. */
-export function mergeStyleTemplates(base: ReadonlyMap<string, StyleTemplate>, entries: ReadonlyArray<readonly [string, StyleTemplate]>): Map<string, StyleTemplate> {
+export function mergeStyleTemplates(
+  base: ReadonlyMap<string, StyleTemplate>,
+  entries: ReadonlyArray<readonly [string, StyleTemplate]>,
+): Map<string, StyleTemplate> {
   const merged = new Map(base);
   for (const [name, template] of entries) merged.set(name, template);
   return merged;
@@ -84,10 +111,15 @@ export function mergeStyleTemplates(base: ReadonlyMap<string, StyleTemplate>, en
  * Our templates with every `*.json` directly in `folder` laid over them. A missing folder is not an
  * error (the server ships no style files); an unreadable file is skipped with a warning.
  */
-export async function loadStyleTemplates(folder: string, base: ReadonlyMap<string, StyleTemplate> = STYLE_TEMPLATES): Promise<LoadedStyles> {
+export async function loadStyleTemplates(
+  folder: string,
+  base: ReadonlyMap<string, StyleTemplate> = STYLE_TEMPLATES,
+): Promise<LoadedStyles> {
   let names: string[];
   try {
-    names = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.json')).map((e) => e.name);
+    names = (await readdir(folder, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.json'))
+      .map((e) => e.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { templates: base, warnings: [] };
     throw error;

@@ -37,7 +37,11 @@ export function toPromptChunks(tokenizer: ClipTokenizer, text: string, padId: nu
  * Fooocus uses; fooocus-semantics §4.6): every word keeps its segment's weight; BOS, EOS and
  * padding weigh 1. `[]` (an empty item) gives the empty chunk [BOS, EOS, pad…].
  */
-export function toWeightedChunks(tokenizer: ClipTokenizer, segments: readonly ChunkSegment[], padId: number): WeightedChunks {
+export function toWeightedChunks(
+  tokenizer: ClipTokenizer,
+  segments: readonly ChunkSegment[],
+  padId: number,
+): WeightedChunks {
   if (!Number.isInteger(padId) || padId < 0) throw new Error(`padId must be a non-negative integer, got ${padId}`);
   const ids: number[][] = [];
   const weights: number[][] = [];

@@ -40,7 +40,10 @@ const HIDDEN = /^hidden_states\.(\d+)$/;
 
 /** Index of the hidden state for `clipSkip` (1 = last block, 2 = penultimate); clamped to what the model has. */
 export function hiddenStateName(session: OnnxSession, clipSkip: number, warn: (line: string) => void): string {
-  const layers = session.outputs.map((o) => HIDDEN.exec(o.name)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const layers = session.outputs
+    .map((o) => HIDDEN.exec(o.name))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
   if (layers.length === 0) {
     warn(`${session.label} has no hidden_states.* outputs; using last_hidden_state (clip skip ignored)`);
     return 'last_hidden_state';
@@ -95,7 +98,10 @@ export class PromptEncoder {
 
   private pooledName(): string {
     if (this.second.session.output('text_embeds')) return 'text_embeds';
-    throw new EngineError('runtime-failure', `${this.second.session.label} has no text_embeds output (outputs: ${this.second.session.outputs.map((o) => o.name).join(', ')})`);
+    throw new EngineError(
+      'runtime-failure',
+      `${this.second.session.label} has no text_embeds output (outputs: ${this.second.session.outputs.map((o) => o.name).join(', ')})`,
+    );
   }
 
   private padChunks(chunks: WeightedChunks, count: number, side: 'first' | 'second'): WeightedChunks {
@@ -112,22 +118,39 @@ export class PromptEncoder {
    * Fooocus `encode_token_weights_fooocus`: when any weight ≠ 1 the empty chunk rides along in the
    * same batch as z_empty, and every chunk is weighted against it; pooled stays the first chunk's.
    */
-  private async runWeighted(side: 'first' | 'second', chunks: WeightedChunks, clipSkip: number, pooledName?: string): Promise<SideHidden & { pooled: Float32Array }> {
+  private async runWeighted(
+    side: 'first' | 'second',
+    chunks: WeightedChunks,
+    clipSkip: number,
+    pooledName?: string,
+  ): Promise<SideHidden & { pooled: Float32Array }> {
     if (!hasWeights(chunks)) return this.run(side, chunks.ids, clipSkip, pooledName);
     const count = chunks.ids.length;
     const raw = await this.run(side, [...chunks.ids, this.emptyChunk(side)], clipSkip, pooledName);
     const size = CHUNK_LENGTH * raw.width;
     const zEmpty = raw.data.subarray(count * size, (count + 1) * size);
     const data = new Float32Array(count * size);
-    for (let k = 0; k < count; k++) data.set(weightChunk(raw.data.subarray(k * size, (k + 1) * size), zEmpty, chunks.weights[k], raw.width), k * size);
+    for (let k = 0; k < count; k++)
+      data.set(
+        weightChunk(raw.data.subarray(k * size, (k + 1) * size), zEmpty, chunks.weights[k], raw.width),
+        k * size,
+      );
     return { data, width: raw.width, pooled: raw.pooled };
   }
 
   /** Runs one encoder over [k,77] ids; pooled (first chunk's) only when `pooledName` is given, else empty. */
-  private async run(side: 'first' | 'second', ids: readonly number[][], clipSkip: number, pooledName?: string): Promise<SideHidden & { pooled: Float32Array }> {
+  private async run(
+    side: 'first' | 'second',
+    ids: readonly number[][],
+    clipSkip: number,
+    pooledName?: string,
+  ): Promise<SideHidden & { pooled: Float32Array }> {
     const { session } = this[side];
     const hiddenName = hiddenStateName(session, clipSkip, this.warn);
-    const out = await session.run({ input_ids: { data: ids.flat(), dims: [ids.length, CHUNK_LENGTH] } }, pooledName ? [hiddenName, pooledName] : [hiddenName]);
+    const out = await session.run(
+      { input_ids: { data: ids.flat(), dims: [ids.length, CHUNK_LENGTH] } },
+      pooledName ? [hiddenName, pooledName] : [hiddenName],
+    );
     const hidden = out[hiddenName];
     let pooled = new Float32Array(0);
     if (pooledName) {
@@ -153,5 +176,9 @@ function joinSides(h1: SideHidden, h2: SideHidden, chunks: number, pooled: Float
 
 /** force_zeros_for_empty_prompt: an empty negative is all zeros, not the encoding of "". */
 export function zerosLike(embedding: PromptEmbedding): PromptEmbedding {
-  return { ...embedding, context: new Float32Array(embedding.context.length), pooled: new Float32Array(embedding.pooled.length) };
+  return {
+    ...embedding,
+    context: new Float32Array(embedding.context.length),
+    pooled: new Float32Array(embedding.pooled.length),
+  };
 }

@@ -12,8 +12,15 @@ import { combineItems } from './token-weighting.ts';
 /** Item text → encoding; one per job (clip skip and model are fixed within a job). */
 export type ItemEncodingCache = Map<string, Promise<PromptEmbedding>>;
 
-export async function encodePromptItems(encoder: PromptEncoder, items: readonly WeightedItem[], poolCount: number, clipSkip: number, cache: ItemEncodingCache): Promise<PromptEmbedding> {
-  if (items.length === 0) throw new RangeError('a prompt list has at least one item (expandPrompts falls back to the user text)');
+export async function encodePromptItems(
+  encoder: PromptEncoder,
+  items: readonly WeightedItem[],
+  poolCount: number,
+  clipSkip: number,
+  cache: ItemEncodingCache,
+): Promise<PromptEmbedding> {
+  if (items.length === 0)
+    throw new RangeError('a prompt list has at least one item (expandPrompts falls back to the user text)');
   const encoded: PromptEmbedding[] = [];
   for (const item of items) {
     let entry = cache.get(item.text);
@@ -27,6 +34,10 @@ export async function encodePromptItems(encoder: PromptEncoder, items: readonly 
 }
 
 /** The empty chunk's conditioning, float32 [77, width]: what a shorter list is padded with. */
-export async function emptyChunkContext(encoder: PromptEncoder, clipSkip: number, cache: ItemEncodingCache): Promise<Float32Array> {
+export async function emptyChunkContext(
+  encoder: PromptEncoder,
+  clipSkip: number,
+  cache: ItemEncodingCache,
+): Promise<Float32Array> {
   return (await encodePromptItems(encoder, [{ text: '', segments: [] }], 1, clipSkip, cache)).context;
 }

@@ -15,9 +15,16 @@ const f = Math.fround;
  * multiplied by mean(z before) / mean(z after) (one scalar over all 77·width values), as Fooocus does
  * per chunk and per encoder. Returns a new array; z is untouched.
  */
-export function weightChunk(z: Float32Array, zEmpty: Float32Array, weights: readonly number[], width: number): Float32Array {
+export function weightChunk(
+  z: Float32Array,
+  zEmpty: Float32Array,
+  weights: readonly number[],
+  width: number,
+): Float32Array {
   if (z.length !== CHUNK_LENGTH * width || zEmpty.length !== z.length || weights.length !== CHUNK_LENGTH) {
-    throw new RangeError(`weightChunk needs [77,${width}] hidden states and 77 weights; got ${z.length}, ${zEmpty.length} values and ${weights.length} weights`);
+    throw new RangeError(
+      `weightChunk needs [77,${width}] hidden states and 77 weights; got ${z.length}, ${zEmpty.length} values and ${weights.length} weights`,
+    );
   }
   const originalMean = meanOf(z);
   const out = Float32Array.from(z);
@@ -53,7 +60,8 @@ export function combineItems(items: readonly PromptEmbedding[], poolCount: numbe
   const { width } = items[0];
   const pooledWidth = items[0].pooled.length;
   for (const item of items) {
-    if (item.width !== width || item.pooled.length !== pooledWidth) throw new RangeError(`items disagree on width: ${item.width}/${item.pooled.length} vs ${width}/${pooledWidth}`);
+    if (item.width !== width || item.pooled.length !== pooledWidth)
+      throw new RangeError(`items disagree on width: ${item.width}/${item.pooled.length} vs ${width}/${pooledWidth}`);
   }
   const tokens = items.reduce((sum, item) => sum + item.tokens, 0);
   const context = new Float32Array(tokens * width);
@@ -77,9 +85,11 @@ export function combineItems(items: readonly PromptEmbedding[], poolCount: numbe
 export function padToChunks(embedding: PromptEmbedding, chunks: number, emptyChunk: Float32Array): PromptEmbedding {
   const target = chunks * CHUNK_LENGTH;
   if (embedding.tokens >= target) return embedding;
-  if (emptyChunk.length !== CHUNK_LENGTH * embedding.width) throw new RangeError(`empty chunk has ${emptyChunk.length} values, expected ${CHUNK_LENGTH * embedding.width}`);
+  if (emptyChunk.length !== CHUNK_LENGTH * embedding.width)
+    throw new RangeError(`empty chunk has ${emptyChunk.length} values, expected ${CHUNK_LENGTH * embedding.width}`);
   const context = new Float32Array(target * embedding.width);
   context.set(embedding.context, 0);
-  for (let offset = embedding.context.length; offset < context.length; offset += emptyChunk.length) context.set(emptyChunk, offset);
+  for (let offset = embedding.context.length; offset < context.length; offset += emptyChunk.length)
+    context.set(emptyChunk, offset);
   return { ...embedding, context, tokens: target };
 }

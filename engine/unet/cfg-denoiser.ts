@@ -20,7 +20,10 @@ import type { UnetRunner } from './unet-runner.ts';
  */
 export interface UnetCallRecord {
   sigma: number;
-  /** The timestep Fooocus's UNet forward sees (discrete: nearest ln-σ index; EDM: ¼·ln σ): drives progress and the ADM switch. */
+  /**
+   * The timestep Fooocus's UNet forward sees (discrete: nearest ln-σ index; EDM: ¼·ln σ): drives progress and the ADM
+   * switch.
+   */
   timestep: number;
   /** 1 − t/999. */
   progress: number;
@@ -65,7 +68,10 @@ export interface DenoiserSettings {
    */
   fixedTimeIds?: { positive: readonly number[]; negative: readonly number[] };
   onUnetCall?: UnetCallObserver;
-  /** ControlNet residuals for a residual-taking UNet (engine/controlnet/control-residuals.ts), added to every call's feeds. */
+  /**
+   * ControlNet residuals for a residual-taking UNet (engine/controlnet/control-residuals.ts), added to every call's
+   * feeds.
+   */
   residualFeeds?: (feeds: Readonly<Record<string, FeedTensor>>, sigma: number) => Promise<Record<string, FeedTensor>>;
   /** The image-token feeds of an IP-rewritten UNet for this call (engine/ip-adapter/image-prompt-feeds.ts). */
   imagePromptFeeds?: (progress: number, batch: 1 | 2) => Record<string, FeedTensor>;
@@ -89,9 +95,16 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
   }
   context.set(positive.context, (batch - 1) * positive.context.length);
   textEmbeds.set(positive.pooled, (batch - 1) * positive.pooled.length);
-  const emphasized = Float32Array.from([...(negative ? [emphasizedTimeIds(s.width, s.height, s.admScalerNegative)] : []), emphasizedTimeIds(s.width, s.height, s.admScalerPositive)].flat());
+  const emphasized = Float32Array.from(
+    [
+      ...(negative ? [emphasizedTimeIds(s.width, s.height, s.admScalerNegative)] : []),
+      emphasizedTimeIds(s.width, s.height, s.admScalerPositive),
+    ].flat(),
+  );
   const consistent = Float32Array.from(new Array(batch).fill(consistentTimeIds(s.width, s.height)).flat());
-  const fixed = s.fixedTimeIds ? Float32Array.from([...(negative ? s.fixedTimeIds.negative : []), ...s.fixedTimeIds.positive]) : null;
+  const fixed = s.fixedTimeIds
+    ? Float32Array.from([...(negative ? s.fixedTimeIds.negative : []), ...s.fixedTimeIds.positive])
+    : null;
   const sampling = s.modelSampling;
   const kernels = s.kernels ?? javascriptStepKernels;
 
@@ -132,7 +145,17 @@ export function createCfgDenoiser(s: DenoiserSettings): DenoiseFn {
       adaptiveCfg: s.adaptiveCfg,
       progress,
     });
-    s.onUnetCall?.({ sigma, timestep: t, progress, isAdmEmphasized: isEmphasized, sharpnessWeight: alpha, x, feeds, output, denoised });
+    s.onUnetCall?.({
+      sigma,
+      timestep: t,
+      progress,
+      isAdmEmphasized: isEmphasized,
+      sharpnessWeight: alpha,
+      x,
+      feeds,
+      output,
+      denoised,
+    });
     return denoised;
   };
 }

@@ -51,7 +51,14 @@ export function findFreeuSites(model: ModelProto): FreeuSite[] {
   const sites: FreeuSite[] = [];
   for (const [nodeIndex, node] of (model.graph?.node ?? []).entries()) {
     const match = SITE_NAME.exec(node.name ?? '');
-    if (!match || node.opType !== 'Concat' || (node.domain ?? '') !== '' || intAttribute(node, 'axis') !== 1 || node.input?.length !== 2) continue;
+    if (
+      !match ||
+      node.opType !== 'Concat' ||
+      (node.domain ?? '') !== '' ||
+      intAttribute(node, 'axis') !== 1 ||
+      node.input?.length !== 2
+    )
+      continue;
     sites.push({ name: node.name!, block: Number(match[1]), nodeIndex, hidden: node.input[0], skip: node.input[1] });
   }
   return sites;
@@ -74,8 +81,10 @@ function defaultOpset(model: ModelProto): number {
 
 /** Why FreeU cannot be applied to this export, or undefined when it can. */
 export function freeuUnsupportedReason(model: ModelProto): string | undefined {
-  if ((model.graph?.input ?? []).some((i) => i.name === FREEU_INPUT)) return `the graph already has a ${FREEU_INPUT} input`;
-  if (findFreeuSites(model).length === 0) return 'no up-block skip Concat (/up_blocks.N/Concat, axis 1, two inputs) in the graph';
+  if ((model.graph?.input ?? []).some((i) => i.name === FREEU_INPUT))
+    return `the graph already has a ${FREEU_INPUT} input`;
+  if (findFreeuSites(model).length === 0)
+    return 'no up-block skip Concat (/up_blocks.N/Concat, axis 1, two inputs) in the graph';
   if (modelChannels(model) === undefined) return 'no conv_in.weight initializer to read the base channel count from';
   if (defaultOpset(model) < MIN_OPSET) return `opset ${defaultOpset(model)} is below ${MIN_OPSET}`;
   return undefined;
@@ -101,19 +110,33 @@ export function rewriteForFreeu(model: ModelProto): ModelProto {
   const initializers = [...shared.initializers];
   for (const site of findFreeuSites(model)) {
     const elemType = types.elemType(site.hidden) ?? types.elemType(site.skip);
-    if (elemType === undefined || !FLOAT_TYPES.has(elemType)) throw new Error(`FreeU: cannot tell the float type of ${site.hidden}, the first input of ${site.name} (found ${elemType})`);
+    if (elemType === undefined || !FLOAT_TYPES.has(elemType))
+      throw new Error(
+        `FreeU: cannot tell the float type of ${site.hidden}, the first input of ${site.name} (found ${elemType})`,
+      );
     const e = new NodeEmitter(`/freeu${site.name}/`);
     const patched = emitSite(e, constants, site.hidden, site.skip, elemType);
     const concat = graph.node![site.nodeIndex];
-    spliced.set(site.nodeIndex, [...e.nodes, onnx.NodeProto.create({ ...concat, input: [patched.hidden, patched.skip] })]);
+    spliced.set(site.nodeIndex, [
+      ...e.nodes,
+      onnx.NodeProto.create({ ...concat, input: [patched.hidden, patched.skip] }),
+    ]);
     initializers.push(...e.initializers);
   }
   // The shared Gathers read only the new input, so they can go first; each site's nodes go right
   // before its Concat, after h and hsp are produced: the node list stays topologically sorted.
   const nodes = [...shared.nodes, ...(graph.node ?? []).flatMap((node, i) => spliced.get(i) ?? [node])];
-  const input = onnx.ValueInfoProto.create({ name: FREEU_INPUT, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 4 }] } } } });
+  const input = onnx.ValueInfoProto.create({
+    name: FREEU_INPUT,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 4 }] } } },
+  });
   return onnx.ModelProto.create({
     ...model,
-    graph: onnx.GraphProto.create({ ...graph, node: nodes, input: [...(graph.input ?? []), input], initializer: [...(graph.initializer ?? []), ...initializers] }),
+    graph: onnx.GraphProto.create({
+      ...graph,
+      node: nodes,
+      input: [...(graph.input ?? []), input],
+      initializer: [...(graph.initializer ?? []), ...initializers],
+    }),
   });
 }

@@ -35,7 +35,9 @@ export interface FreeuCacheOptions {
 
 /** Every tensor that may point at external data: initializers and Constant-style tensor attributes. */
 function dataTensors(graph: onnxProto.onnx.IGraphProto): TensorProto[] {
-  const attributes = (graph.node ?? []).flatMap((n) => (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]));
+  const attributes = (graph.node ?? []).flatMap((n) =>
+    (n.attribute ?? []).flatMap((a) => [...(a.t ? [a.t] : []), ...(a.tensors ?? [])]),
+  );
   return [...(graph.initializer ?? []), ...attributes];
 }
 
@@ -44,11 +46,20 @@ function dataTensors(graph: onnxProto.onnx.IGraphProto): TensorProto[] {
  * under `<cacheRoot>/<folder>/<key>/` unless that set exists; null when FreeU
  * cannot be applied to this export (no up-block skip Concats; the reason is logged).
  */
-export async function freeuModelPath(modelPath: string, cacheRoot: string, options: FreeuCacheOptions = {}): Promise<string | null> {
+export async function freeuModelPath(
+  modelPath: string,
+  cacheRoot: string,
+  options: FreeuCacheOptions = {},
+): Promise<string | null> {
   const log = options.log ?? (() => {});
   const componentDir = dirname(resolve(modelPath));
   const source = await stat(modelPath);
-  const variant = { freeuGraph: FREEU_GRAPH_VERSION, model: basename(modelPath), size: source.size, mtimeMs: source.mtimeMs };
+  const variant = {
+    freeuGraph: FREEU_GRAPH_VERSION,
+    model: basename(modelPath),
+    size: source.size,
+    mtimeMs: source.mtimeMs,
+  };
   const key = await mergedSetKey(componentDir, [], variant);
   const cache = new MergedSetCache(join(cacheRoot, options.folder ?? basename(componentDir)), options.maxSets ?? 2);
   const setModel = join(cache.setDir(key), 'model.onnx');

@@ -38,7 +38,11 @@ export class NodeEmitter {
   ops(op: string, inputs: string[], attrs: Record<string, number> = {}, outputs = 1): string[] {
     const name = `${this.prefix}${op}_${this.count++}`;
     const output = Array.from({ length: outputs }, (_, i) => `${name}_output_${i}`);
-    const attribute = Object.entries(attrs).map(([key, i]) => ({ name: key, type: onnx.AttributeProto.AttributeType.INT, i }));
+    const attribute = Object.entries(attrs).map(([key, i]) => ({
+      name: key,
+      type: onnx.AttributeProto.AttributeType.INT,
+      i,
+    }));
     this.nodes.push(onnx.NodeProto.create({ name, opType: op, input: inputs, output, attribute }));
     return output;
   }
@@ -49,13 +53,17 @@ export class NodeEmitter {
 
   /** An int64 initializer; `dims` [] for a scalar. */
   int64(name: string, values: number[], dims: number[] = [values.length]): string {
-    this.initializers.push(onnx.TensorProto.create({ name: this.prefix + name, dims, dataType: INT64, int64Data: values }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name: this.prefix + name, dims, dataType: INT64, int64Data: values }),
+    );
     return this.prefix + name;
   }
 
   /** A float32 scalar initializer. */
   float(name: string, value: number): string {
-    this.initializers.push(onnx.TensorProto.create({ name: this.prefix + name, dims: [], dataType: FLOAT, floatData: [value] }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name: this.prefix + name, dims: [], dataType: FLOAT, floatData: [value] }),
+    );
     return this.prefix + name;
   }
 }
@@ -160,7 +168,13 @@ function filterSkip(e: NodeEmitter, c: FreeuShared, x: string, s: string): strin
  * Emits FreeU for one Concat(h, hsp) whose inputs have ONNX element type `elemType`; returns the
  * names to feed the Concat instead, in the same dtype.
  */
-export function emitSite(e: NodeEmitter, c: FreeuShared, hidden: string, skip: string, elemType: number): { hidden: string; skip: string } {
+export function emitSite(
+  e: NodeEmitter,
+  c: FreeuShared,
+  hidden: string,
+  skip: string,
+  elemType: number,
+): { hidden: string; skip: string } {
   const toFloat = (v: string) => (elemType === FLOAT ? v : e.op('Cast', [v], { to: FLOAT }));
   const back = (v: string) => (elemType === FLOAT ? v : e.op('Cast', [v], { to: elemType }));
   const channels = e.op('Gather', [e.op('Shape', [hidden]), c.channelIndex]);

@@ -26,7 +26,8 @@ export class ValueTypes {
       const elemType = info.type?.tensorType?.elemType;
       if (info.name && elemType) this.declared.set(info.name, elemType);
     }
-    for (const tensor of graph.initializer ?? []) if (tensor.name && tensor.dataType) this.declared.set(tensor.name, tensor.dataType);
+    for (const tensor of graph.initializer ?? [])
+      if (tensor.name && tensor.dataType) this.declared.set(tensor.name, tensor.dataType);
     for (const node of graph.node ?? []) for (const output of node.output ?? []) this.producers.set(output, node);
   }
 
@@ -48,7 +49,9 @@ export class ValueTypes {
         case 'Constant': {
           const value = attribute(node, 'value');
           if (value?.t?.dataType) return value.t.dataType;
-          return value === undefined && attribute(node, 'value_float') ? onnxProto.onnx.TensorProto.DataType.FLOAT : undefined;
+          return value === undefined && attribute(node, 'value_float')
+            ? onnxProto.onnx.TensorProto.DataType.FLOAT
+            : undefined;
         }
         case 'Where':
           current = node.input?.[1] ?? '';

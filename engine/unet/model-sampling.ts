@@ -32,7 +32,12 @@ export interface ModelSampling {
 }
 
 /** ε-prediction on a discrete σ table; `timestepOf` maps σ to the (fractional) table position. */
-export function discreteEpsSampling(table: Float64Array, sigmaMin: number, sigmaMax: number, timestepOf: (sigma: number) => number = (sigma) => sigmaToTimestep(sigma, table)): ModelSampling {
+export function discreteEpsSampling(
+  table: Float64Array,
+  sigmaMin: number,
+  sigmaMax: number,
+  timestepOf: (sigma: number) => number = (sigma) => sigmaToTimestep(sigma, table),
+): ModelSampling {
   return {
     kind: 'discrete-eps',
     sigmaMin,
@@ -53,9 +58,16 @@ export function discreteEpsSampling(table: Float64Array, sigmaMin: number, sigma
 /** Fooocus's `edm_playground_v2.5` patch: ModelSamplingContinuousEDM(sigma_min 0.002, sigma_max 120, σd 0.5). */
 export const PLAYGROUND_EDM = Object.freeze({ sigmaMin: 0.002, sigmaMax: 120, sigmaData: 0.5 });
 
-export function continuousEdmSampling(sigmaMin = PLAYGROUND_EDM.sigmaMin, sigmaMax = PLAYGROUND_EDM.sigmaMax, sigmaData = PLAYGROUND_EDM.sigmaData): ModelSampling {
+export function continuousEdmSampling(
+  sigmaMin = PLAYGROUND_EDM.sigmaMin,
+  sigmaMax = PLAYGROUND_EDM.sigmaMax,
+  sigmaData = PLAYGROUND_EDM.sigmaData,
+): ModelSampling {
   const sd2 = sigmaData * sigmaData;
-  const edmCoefficients = (sigma: number) => ({ x: sd2 / (sigma * sigma + sd2), output: (sigma * sigmaData) / Math.sqrt(sigma * sigma + sd2) });
+  const edmCoefficients = (sigma: number) => ({
+    x: sd2 / (sigma * sigma + sd2),
+    output: (sigma * sigmaData) / Math.sqrt(sigma * sigma + sd2),
+  });
   const timestep = (sigma: number): number => 0.25 * Math.log(sigma);
   return {
     kind: 'continuous-edm',

@@ -36,7 +36,11 @@ export class UnetRunner {
     private readonly extraFeeds: Readonly<Record<string, FeedTensor>> = {},
   ) {
     const timestep = session.input('timestep');
-    if (!timestep) throw new EngineError('runtime-failure', `${session.label} has no timestep input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);
+    if (!timestep)
+      throw new EngineError(
+        'runtime-failure',
+        `${session.label} has no timestep input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`,
+      );
     this.isIntegerTimestep = timestep.dtype.startsWith('int');
     if (session.outputs.length === 0) throw new EngineError('runtime-failure', `${session.label} declares no outputs`);
     this.outputName = session.outputs[0].name;
@@ -79,7 +83,10 @@ export class UnetRunner {
     const dims = this.timestepDims(b.batch);
     const count = dims.length === 0 ? 1 : dims[0];
     const feeds: Record<string, FeedTensor> = {
-      sample: { data: b.sample, dims: [b.batch, b.sample.length / (b.batch * b.latentHeight * b.latentWidth), b.latentHeight, b.latentWidth] },
+      sample: {
+        data: b.sample,
+        dims: [b.batch, b.sample.length / (b.batch * b.latentHeight * b.latentWidth), b.latentHeight, b.latentWidth],
+      },
       timestep: { data: new Array<number>(count).fill(this.fedTimestep(b.timestep)), dims },
       encoder_hidden_states: { data: b.context, dims: [b.batch, b.tokens, b.contextWidth] },
       text_embeds: { data: b.textEmbeds, dims: [b.batch, b.textEmbeds.length / b.batch] },

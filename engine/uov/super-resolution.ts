@@ -24,10 +24,18 @@ export class OnnxUpscaler {
   static async load(path: string, providers: ProviderSelector, label: string): Promise<OnnxUpscaler> {
     const session = await providers.createSession(path, label);
     try {
-      const probe = await OnnxUpscaler.runTile(session, { data: new Float32Array(3 * PROBE * PROBE).fill(0.5), channels: 3, height: PROBE, width: PROBE });
+      const probe = await OnnxUpscaler.runTile(session, {
+        data: new Float32Array(3 * PROBE * PROBE).fill(0.5),
+        channels: 3,
+        height: PROBE,
+        width: PROBE,
+      });
       const scale = probe.height / PROBE;
       if (probe.channels !== 3 || !Number.isInteger(scale) || scale < 1 || probe.width !== PROBE * scale) {
-        throw new EngineError('runtime-failure', `${label}: not a super-resolution model (a ${PROBE}×${PROBE} RGB input came back as ${probe.channels}×${probe.height}×${probe.width})`);
+        throw new EngineError(
+          'runtime-failure',
+          `${label}: not a super-resolution model (a ${PROBE}×${PROBE} RGB input came back as ${probe.channels}×${probe.height}×${probe.width})`,
+        );
       }
       return new OnnxUpscaler(path, session, scale);
     } catch (error) {
@@ -40,7 +48,9 @@ export class OnnxUpscaler {
     const input = session.inputs[0];
     const output = session.outputs[0];
     if (!input || !output) throw new EngineError('runtime-failure', `${session.label} declares no input or output`);
-    const out = await session.run({ [input.name]: { data: tile.data, dims: [1, 3, tile.height, tile.width] } }, [output.name]);
+    const out = await session.run({ [input.name]: { data: tile.data, dims: [1, 3, tile.height, tile.width] } }, [
+      output.name,
+    ]);
     const { data, dims } = out[output.name];
     return { data, channels: dims[1], height: dims[2], width: dims[3] };
   }
@@ -49,14 +59,19 @@ export class OnnxUpscaler {
   async upscale(image: Bitmap8): Promise<Bitmap8> {
     const plane = image.width * image.height;
     const input = new Float32Array(3 * plane);
-    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) input[c * plane + p] = image.data[p * image.channels + c] / 255;
-    const result = await tiledScale({ data: input, channels: 3, height: image.height, width: image.width }, (tile) => OnnxUpscaler.runTile(this.session, tile), {
-      tileX: SR_TILE,
-      tileY: SR_TILE,
-      overlap: SR_OVERLAP,
-      scale: this.scale,
-      outChannels: 3,
-    });
+    for (let p = 0; p < plane; p++)
+      for (let c = 0; c < 3; c++) input[c * plane + p] = image.data[p * image.channels + c] / 255;
+    const result = await tiledScale(
+      { data: input, channels: 3, height: image.height, width: image.width },
+      (tile) => OnnxUpscaler.runTile(this.session, tile),
+      {
+        tileX: SR_TILE,
+        tileY: SR_TILE,
+        overlap: SR_OVERLAP,
+        scale: this.scale,
+        outChannels: 3,
+      },
+    );
     const outPlane = result.height * result.width;
     const data = new Uint8Array(outPlane * 3);
     for (let p = 0; p < outPlane; p++) {

@@ -59,8 +59,13 @@ export function isVaryMethod(method: UovMethodName): boolean {
 }
 
 /** Vary: the input resized to shape ceil within [1024, 2048] (unchanged inside that range). */
-export function varyPlan(method: UovMethodName, input: Size, overwriteStrength: number): { denoise: number; size: Size } {
-  const denoise = overwriteStrength > 0 ? overwriteStrength : method === 'Vary (Strong)' ? VARY_STRONG_DENOISE : VARY_SUBTLE_DENOISE;
+export function varyPlan(
+  method: UovMethodName,
+  input: Size,
+  overwriteStrength: number,
+): { denoise: number; size: Size } {
+  const denoise =
+    overwriteStrength > 0 ? overwriteStrength : method === 'Vary (Strong)' ? VARY_STRONG_DENOISE : VARY_SUBTLE_DENOISE;
   const ceil = shapeCeil(input.height, input.width);
   const target = Math.min(VARY_SHAPE_CEIL_MAX, Math.max(SHAPE_CEIL_MIN, ceil));
   return { denoise, size: target === ceil ? { ...input } : shapeCeilSize(input, target) };
@@ -87,7 +92,13 @@ export interface UpscalePlan {
  * below 1024 the super-resolved image (size `superResolved`) is set to shape ceil 1024 instead
  * of W·f × H·f (truncated to integers, as `resample_image` does); above 2800, or for Fast, no diffusion.
  */
-export function upscalePlan(method: UovMethodName, input: Size, superResolved: Size, customFactor: number, overwriteStrength: number): UpscalePlan {
+export function upscalePlan(
+  method: UovMethodName,
+  input: Size,
+  superResolved: Size,
+  customFactor: number,
+  overwriteStrength: number,
+): UpscalePlan {
   const factor = upscaleFactor(method, customFactor);
   let ceil = shapeCeil(input.height * factor, input.width * factor);
   let size: Size;

@@ -19,7 +19,9 @@ export async function findUpscaler(modelsDir: string): Promise<UpscalerFile | nu
   const dir = join(modelsDir, UPSCALE_MODELS_FOLDER);
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx') && !e.name.startsWith('.')).map((e) => e.name);
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx') && !e.name.startsWith('.'))
+      .map((e) => e.name);
   } catch {
     return null;
   }

@@ -82,7 +82,8 @@ export async function tiledScale(input: Planar, fn: TileFn, options: TileOptions
         outChannels ||= result.channels;
         out = new Float32Array(outChannels * plane);
       }
-      if (result.channels !== outChannels) throw new Error(`tiled_scale: a tile came back with ${result.channels} channels, expected ${outChannels}`);
+      if (result.channels !== outChannels)
+        throw new Error(`tiled_scale: a tile came back with ${result.channels} channels, expected ${outChannels}`);
       const sum = out;
       const rows = featherRamp(result.height, feather);
       const columns = featherRamp(result.width, feather);

@@ -14,12 +14,20 @@ export interface RgbaImage {
 }
 
 /** latents: float32 [1,C,h,w]. */
-export async function decodeLatents(session: OnnxSession, latents: Float32Array, latentHeight: number, latentWidth: number, format: LatentFormat): Promise<RgbaImage> {
+export async function decodeLatents(
+  session: OnnxSession,
+  latents: Float32Array,
+  latentHeight: number,
+  latentWidth: number,
+  format: LatentFormat,
+): Promise<RgbaImage> {
   const channels = latents.length / (latentHeight * latentWidth);
   const scaled = toVaeLatent(format, latents, channels);
   const inputName = session.inputs[0].name;
   const outputName = session.outputs[0].name;
-  const out = await session.run({ [inputName]: { data: scaled, dims: [1, channels, latentHeight, latentWidth] } }, [outputName]);
+  const out = await session.run({ [inputName]: { data: scaled, dims: [1, channels, latentHeight, latentWidth] } }, [
+    outputName,
+  ]);
   return chwToRgba(out[outputName].data, out[outputName].dims[2], out[outputName].dims[3]);
 }
 

@@ -15,7 +15,12 @@ export interface Latents {
   width: number;
 }
 
-export async function encodeImage(session: OnnxSession, image: RgbaImage, scalingFactor: number, latentChannels = 4): Promise<Latents> {
+export async function encodeImage(
+  session: OnnxSession,
+  image: RgbaImage,
+  scalingFactor: number,
+  latentChannels = 4,
+): Promise<Latents> {
   const plane = image.width * image.height;
   const pixels = new Float32Array(3 * plane);
   for (let p = 0; p < plane; p++) {
@@ -23,7 +28,10 @@ export async function encodeImage(session: OnnxSession, image: RgbaImage, scalin
   }
   const output = session.output('latent_parameters') ?? session.output('latent_sample') ?? session.outputs[0];
   if (!output) throw new EngineError('runtime-failure', `${session.label} declares no outputs`);
-  const out = await session.run({ [session.inputs[0].name]: { data: pixels, dims: [1, 3, image.height, image.width] } }, [output.name]);
+  const out = await session.run(
+    { [session.inputs[0].name]: { data: pixels, dims: [1, 3, image.height, image.width] } },
+    [output.name],
+  );
   const { data, dims } = out[output.name];
   const [, channels, height, width] = dims;
   // Mean = the first latentChannels channels whether or not logvar follows them.

@@ -33,7 +33,11 @@ export function cropToMultiple(image: Bitmap8, factor: number): Bitmap8 {
   const width = Math.floor(image.width / factor) * factor;
   const height = Math.floor(image.height / factor) * factor;
   if (width === image.width && height === image.height) return image;
-  if (width === 0 || height === 0) throw new EngineError('invalid-input', `an image of ${image.width}×${image.height} is smaller than one latent cell (${factor} px)`);
+  if (width === 0 || height === 0)
+    throw new EngineError(
+      'invalid-input',
+      `an image of ${image.width}×${image.height} is smaller than one latent cell (${factor} px)`,
+    );
   const x0 = Math.floor((image.width % factor) / 2);
   const y0 = Math.floor((image.height % factor) / 2);
   const { channels } = image;
@@ -65,14 +69,21 @@ function outputOf(session: OnnxSession): string {
 function encoderFn(session: OnnxSession): (tile: Planar) => Promise<Planar> {
   const output = outputOf(session);
   return async (tile) => {
-    const out = await session.run({ [session.inputs[0].name]: { data: tile.data, dims: [1, 3, tile.height, tile.width] } }, [output]);
+    const out = await session.run(
+      { [session.inputs[0].name]: { data: tile.data, dims: [1, 3, tile.height, tile.width] } },
+      [output],
+    );
     const { data, dims } = out[output];
     return { data, channels: dims[1], height: dims[2], width: dims[3] };
   };
 }
 
 /** The three-shape tiled encode (ComfyUI encode_tiled_): (t,t), (2t,t/2), (t/2,2t) averaged. */
-async function encodeTiled(pixels: Planar, fn: (tile: Planar) => Promise<Planar>, scaleFactor: number): Promise<Planar> {
+async function encodeTiled(
+  pixels: Planar,
+  fn: (tile: Planar) => Promise<Planar>,
+  scaleFactor: number,
+): Promise<Planar> {
   const shapes: [number, number][] = [
     [ENCODE_TILE, ENCODE_TILE],
     [ENCODE_TILE * 2, ENCODE_TILE / 2],
@@ -107,7 +118,10 @@ export async function encodePixels(session: OnnxSession, pixels: Planar, options
       latent[i] += Math.exp(0.5 * logvar) * noise[i];
     }
   } else if (raw.channels < c) {
-    throw new EngineError('runtime-failure', `${session.label} returned ${raw.channels} latent channels; ${c} are needed`);
+    throw new EngineError(
+      'runtime-failure',
+      `${session.label} returned ${raw.channels} latent channels; ${c} are needed`,
+    );
   }
   return { data: latent, channels: c, height: raw.height, width: raw.width };
 }

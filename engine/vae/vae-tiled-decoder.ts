@@ -13,13 +13,28 @@ export const DECODE_TILE = 64;
 export const DECODE_OVERLAP = 16;
 
 /** latents: float32 [1,C,h,w] in the sampler's space; `scaleFactor` pixels per latent cell. */
-export async function decodeLatentsTiled(session: OnnxSession, latents: Float32Array, latentHeight: number, latentWidth: number, format: LatentFormat, scaleFactor: number): Promise<RgbaImage> {
+export async function decodeLatentsTiled(
+  session: OnnxSession,
+  latents: Float32Array,
+  latentHeight: number,
+  latentWidth: number,
+  format: LatentFormat,
+  scaleFactor: number,
+): Promise<RgbaImage> {
   const channels = latents.length / (latentHeight * latentWidth);
-  const input: Planar = { data: toVaeLatent(format, latents, channels), channels, height: latentHeight, width: latentWidth };
+  const input: Planar = {
+    data: toVaeLatent(format, latents, channels),
+    channels,
+    height: latentHeight,
+    width: latentWidth,
+  };
   const inputName = session.inputs[0].name;
   const outputName = session.outputs[0].name;
   const fn = async (tile: Planar): Promise<Planar> => {
-    const out = await session.run({ [inputName]: { data: tile.data, dims: [1, tile.channels, tile.height, tile.width] } }, [outputName]);
+    const out = await session.run(
+      { [inputName]: { data: tile.data, dims: [1, tile.channels, tile.height, tile.width] } },
+      [outputName],
+    );
     const { data, dims } = out[outputName];
     return { data, channels: dims[1], height: dims[2], width: dims[3] };
   };
@@ -30,7 +45,13 @@ export async function decodeLatentsTiled(session: OnnxSession, latents: Float32A
   ];
   let sum: Planar | null = null;
   for (const [tileX, tileY] of shapes) {
-    const pass = await tiledScale(input, fn, { tileX, tileY, overlap: DECODE_OVERLAP, scale: scaleFactor, outChannels: 3 });
+    const pass = await tiledScale(input, fn, {
+      tileX,
+      tileY,
+      overlap: DECODE_OVERLAP,
+      scale: scaleFactor,
+      outChannels: 3,
+    });
     if (sum === null) sum = pass;
     else for (let i = 0; i < sum.data.length; i++) sum.data[i] += pass.data[i];
   }

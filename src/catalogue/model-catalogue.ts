@@ -49,11 +49,16 @@ export interface ModelCatalogueOptions {
   logger: Logger;
 }
 
-/** Graphs larger than this hold their weights inline; parsing them here would stall the API: the engine says it instead. */
+/**
+ * Graphs larger than this hold their weights inline; parsing them here would stall the API: the engine says it instead.
+ */
 const MAX_PROBED_GRAPH_BYTES = 16 * 1024 * 1024;
 
 export class ModelCatalogue {
-  /** Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of ms). */
+  /**
+   * Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of
+   * ms).
+   */
   private readonly unetChecks = new Map<string, { stamp: string; reason: string | null }>();
   private last: { snapshot: ServerSnapshot; expansionUnavailable: string | null } | null = null;
   private scanned: { stamp: string; at: number; snapshot: ServerSnapshot } | null = null;
@@ -75,10 +80,14 @@ export class ModelCatalogue {
     return this.checkUnetGraph(modelName, 'freeu', freeuUnsupportedReasonAt);
   }
 
-  /** Why a PyraCanny/CPDS slot cannot run: no ControlNet for the type and no demo (`--no-demo-model`); null when one is there. */
+  /**
+   * Why a PyraCanny/CPDS slot cannot run: no ControlNet for the type and no demo (`--no-demo-model`); null when one is
+   * there.
+   */
   async controlNetUnavailable(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null> {
     const found = await findControlNet(this.options.modelsDir, type);
-    if (found === null) return `no ControlNet for ${type} is installed: ${controlNetInstallHint(this.options.modelsDir, type)}`;
+    if (found === null)
+      return `no ControlNet for ${type} is installed: ${controlNetInstallHint(this.options.modelsDir, type)}`;
     // The demo ControlNet's residuals fit the demo checkpoint's tiny UNet only.
     const checkpoint = resolveCheckpointName(await listCheckpoints(this.options.modelsDir), modelName);
     if (found.isDemo && checkpoint !== null && checkpoint !== TINY_DEMO_MODEL_NAME) {
@@ -87,7 +96,10 @@ export class ModelCatalogue {
     return null;
   }
 
-  /** Why this checkpoint cannot serve as a refiner (not an SDXL-family UNet), or null when it can or cannot be told here. */
+  /**
+   * Why this checkpoint cannot serve as a refiner (not an SDXL-family UNet), or null when it can or cannot be told
+   * here.
+   */
   refinerUnavailable(modelName: string): Promise<string | null> {
     return this.checkUnetGraph(modelName, 'refiner', refinerUnsupportedReasonAt);
   }
@@ -95,7 +107,10 @@ export class ModelCatalogue {
   async imagePromptModelsMissing(types: readonly string[], isFaceCropSkipped: boolean): Promise<string | null> {
     const dir = this.options.modelsDir;
     const missing: string[] = [];
-    if ((await findClipVision(dir)) === null) missing.push(`a CLIP vision model under ${join(dir, CLIP_VISION_FOLDER)}/<name>/ (convert clip_vision_vit_h.safetensors; see README)`);
+    if ((await findClipVision(dir)) === null)
+      missing.push(
+        `a CLIP vision model under ${join(dir, CLIP_VISION_FOLDER)}/<name>/ (convert clip_vision_vit_h.safetensors; see README)`,
+      );
     for (const kind of ['ImagePrompt', 'FaceSwap'] as const) {
       if (!types.includes(kind)) continue;
       const found = await findIpAdapter(dir, kind);
@@ -107,12 +122,18 @@ export class ModelCatalogue {
     return missing.length > 0 ? missing.join('; ') : null;
   }
 
-  /** Why this checkpoint's UNet has no attn2 K/V projections to rewrite, or null when it has (or cannot be told here). */
+  /**
+   * Why this checkpoint's UNet has no attn2 K/V projections to rewrite, or null when it has (or cannot be told here).
+   */
   imagePromptUnetUnavailable(modelName: string): Promise<string | null> {
     return this.checkUnetGraph(modelName, 'ip-adapter', ipUnsupportedReasonAt);
   }
 
-  private async checkUnetGraph(modelName: string, check: string, reasonAt: (path: string) => Promise<string | undefined>): Promise<string | null> {
+  private async checkUnetGraph(
+    modelName: string,
+    check: string,
+    reasonAt: (path: string) => Promise<string | undefined>,
+  ): Promise<string | null> {
     const name = resolveCheckpointName(await listCheckpoints(this.options.modelsDir), modelName);
     if (name === null) return null;
     const path = join(checkpointDir(this.options.modelsDir, name), 'unet', 'model.onnx');
@@ -122,7 +143,11 @@ export class ModelCatalogue {
     const key = `${check}:${path}`;
     const known = this.unetChecks.get(key);
     if (known?.stamp === stamp) return known.reason;
-    const reason = (await reasonAt(path).catch((error: unknown) => `the UNet graph could not be read (${error instanceof Error ? error.message : String(error)})`)) ?? null;
+    const reason =
+      (await reasonAt(path).catch(
+        (error: unknown) =>
+          `the UNet graph could not be read (${error instanceof Error ? error.message : String(error)})`,
+      )) ?? null;
     this.unetChecks.set(key, { stamp, reason });
     return reason;
   }
@@ -134,7 +159,10 @@ export class ModelCatalogue {
   }
 
   private async scanModels(): Promise<{ models: string[]; loras: string[] }> {
-    const [models, loras] = await Promise.all([listCheckpoints(this.options.modelsDir), listLoras(this.options.modelsDir)]);
+    const [models, loras] = await Promise.all([
+      listCheckpoints(this.options.modelsDir),
+      listLoras(this.options.modelsDir),
+    ]);
     return { models, loras };
   }
 
@@ -148,7 +176,9 @@ export class ModelCatalogue {
     const out: Record<string, Partial<CommonRequest>> = {};
     for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
       try {
-        out[file.slice(0, -5)] = toPresetValues(JSON.parse(await readFile(join(this.options.presetsDir, file), 'utf8')));
+        out[file.slice(0, -5)] = toPresetValues(
+          JSON.parse(await readFile(join(this.options.presetsDir, file), 'utf8')),
+        );
       } catch (error) {
         this.options.logger.warn(`preset ${file} is not valid JSON; skipped (${(error as Error).message})`);
       }
@@ -164,7 +194,8 @@ export class ModelCatalogue {
   async refresh(options: { force?: boolean } = {}): Promise<ServerSnapshot> {
     const stamp = this.folderStamp();
     const cached = this.scanned;
-    if (!options.force && cached && cached.stamp === stamp && Date.now() - cached.at < RESCAN_MS) return cached.snapshot;
+    if (!options.force && cached && cached.stamp === stamp && Date.now() - cached.at < RESCAN_MS)
+      return cached.snapshot;
     if (!options.force && this.pending?.stamp === stamp) return this.pending.scan;
     const scan = (async () => {
       const [snapshot, expansionUnavailable] = await Promise.all([this.scan(), this.findExpansionProblem()]);
@@ -188,7 +219,13 @@ export class ModelCatalogue {
    */
   private folderStamp(): string {
     const { modelsDir, presetsDir } = this.options;
-    const folders = [join(modelsDir, 'checkpoints'), join(modelsDir, 'loras'), presetsDir, join(modelsDir, 'prompt_expansion'), join(modelsDir, 'prompt_expansion', 'fooocus_expansion')];
+    const folders = [
+      join(modelsDir, 'checkpoints'),
+      join(modelsDir, 'loras'),
+      presetsDir,
+      join(modelsDir, 'prompt_expansion'),
+      join(modelsDir, 'prompt_expansion', 'fooocus_expansion'),
+    ];
     return folders.map((folder) => statSync(folder, { throwIfNoEntry: false })?.mtimeMs ?? -1).join(':');
   }
 
@@ -201,7 +238,10 @@ export class ModelCatalogue {
     return this.last?.snapshot.loras ?? [];
   }
 
-  /** Why `Fooocus V2` cannot run (which expansion file is missing) as of the last refresh, or null when a model is installed. */
+  /**
+   * Why `Fooocus V2` cannot run (which expansion file is missing) as of the last refresh, or null when a model is
+   * installed.
+   */
   expansionUnavailable(): string | null {
     return this.last ? this.last.expansionUnavailable : null;
   }
@@ -209,7 +249,8 @@ export class ModelCatalogue {
   private async scan(): Promise<ServerSnapshot> {
     const [{ models, loras }, presets] = await Promise.all([this.scanModels(), this.presets()]);
     const configured = this.options.configuredDefaultModel;
-    const defaultModel = (configured && models.find((m) => m === configured || `${m}.safetensors` === configured)) || models[0] || '';
+    const defaultModel =
+      (configured && models.find((m) => m === configured || `${m}.safetensors` === configured)) || models[0] || '';
     return {
       models,
       defaultModel,

@@ -61,7 +61,10 @@ export interface FooocusClient {
 }
 
 function toQuery(query: RequestOptions['query']): string {
-  const entries = Object.entries(query ?? {}).filter(([, v]) => v !== undefined) as [string, string | number | boolean][];
+  const entries = Object.entries(query ?? {}).filter(([, v]) => v !== undefined) as [
+    string,
+    string | number | boolean,
+  ][];
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)]))}` : '';
 }
 
@@ -85,8 +88,10 @@ export function createClient(options: ClientOptions): FooocusClient {
   return {
     request,
     generate: (body, headers) => request('POST', '/v1/engine/generate/', { body, headers }),
-    generateJson: async (body, headers) => json(await request('POST', '/v1/engine/generate/', { body, headers }), 'generate'),
-    getTask: async (taskId) => json(await request('GET', `/tasks/${encodeURIComponent(taskId)}`), `GET /tasks/${taskId}`),
+    generateJson: async (body, headers) =>
+      json(await request('POST', '/v1/engine/generate/', { body, headers }), 'generate'),
+    getTask: async (taskId) =>
+      json(await request('GET', `/tasks/${encodeURIComponent(taskId)}`), `GET /tasks/${taskId}`),
     listTasks: async (query = '', headers) => {
       const search = typeof query === 'string' ? (query ? `?${query}` : '') : toQuery(query);
       return json(await request('GET', `/tasks${search}`, { headers }), '/tasks');
@@ -96,7 +101,10 @@ export function createClient(options: ClientOptions): FooocusClient {
     legacyJson: (path, body, headers) => request('POST', path, { body, headers }),
     legacyForm: (path, form, headers) => request('POST', path, { body: form, headers }),
     queryJob: async (jobId, query = '') => {
-      const res = await request('GET', `/v1/generation/query-job?job_id=${encodeURIComponent(jobId)}${query ? `&${query}` : ''}`);
+      const res = await request(
+        'GET',
+        `/v1/generation/query-job?job_id=${encodeURIComponent(jobId)}${query ? `&${query}` : ''}`,
+      );
       return { status: res.status, body: (await res.json()) as AsyncJobResponse };
     },
   };

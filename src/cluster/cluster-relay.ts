@@ -21,7 +21,11 @@ export interface ClusterRelayDeps {
   hub: TaskEventHub;
   repo: Pick<TaskRepository, 'findByTaskId' | 'find'>;
   live: LiveProgressStore;
-  runner: { wake(): void; applyRemoteControl(taskId: string, action: 'stop' | 'skip' | 'cancel'): void; runningHere(): string[] };
+  runner: {
+    wake(): void;
+    applyRemoteControl(taskId: string, action: 'stop' | 'skip' | 'cancel'): void;
+    runningHere(): string[];
+  };
   nodeName: string;
   logger: Logger;
   /** How often the hub is checked against the store. */
@@ -83,8 +87,16 @@ export class ClusterRelay {
     if (!live) return;
     this.pendingProgress.delete(taskId);
     const message = live.message.slice(0, MAX_MESSAGE_CHARS);
-    if (live.preview !== null) await this.deps.live.write(taskId, { percent: live.percent, message, preview: live.preview });
-    await this.deps.bus.publish({ type: 'progress', node: this.deps.nodeName, taskId, percent: live.percent, message, hasPreview: live.preview !== null });
+    if (live.preview !== null)
+      await this.deps.live.write(taskId, { percent: live.percent, message, preview: live.preview });
+    await this.deps.bus.publish({
+      type: 'progress',
+      node: this.deps.nodeName,
+      taskId,
+      percent: live.percent,
+      message,
+      hasPreview: live.preview !== null,
+    });
   }
 
   private send(taskId: string, job: () => Promise<void>): void {
@@ -138,7 +150,9 @@ export class ClusterRelay {
     const { hub, repo } = this.deps;
     try {
       const here = new Set(this.deps.runner.runningHere());
-      const suspects = new Set([...hub.watchedTaskIds(), ...hub.runningTasks().map((t) => t.taskId)].filter((id) => !here.has(id)));
+      const suspects = new Set(
+        [...hub.watchedTaskIds(), ...hub.runningTasks().map((t) => t.taskId)].filter((id) => !here.has(id)),
+      );
       for (const taskId of suspects) {
         const task = await repo.findByTaskId(taskId);
         if (!task) hub.forget(taskId);
@@ -148,14 +162,20 @@ export class ClusterRelay {
       hub.adopt(await repo.find({ statuses: ['running'] }));
       this.deps.runner.wake();
     } catch (error) {
-      this.deps.logger.warn(`checking live tasks against the store failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.deps.logger.warn(
+        `checking live tasks against the store failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
   private chain(chains: Map<string, Promise<void>>, taskId: string, job: () => Promise<void>, what: string): void {
     const next = (chains.get(taskId) ?? Promise.resolve())
       .then(job)
-      .catch((error: unknown) => this.deps.logger.warn(`${what} a cluster event of task ${taskId} failed: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) =>
+        this.deps.logger.warn(
+          `${what} a cluster event of task ${taskId} failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     chains.set(taskId, next);
     void next.then(() => {
       if (chains.get(taskId) === next) chains.delete(taskId);

@@ -68,7 +68,10 @@ export class PostgresEventBus implements ClusterBus {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.url, application_name: this.options.applicationName ?? 'fooocus-gateway events' });
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      application_name: this.options.applicationName ?? 'fooocus-gateway events',
+    });
     client.on('notification', (message) => {
       if (message.channel === CLUSTER_CHANNEL && message.payload) this.deliver(message.payload);
     });

@@ -36,7 +36,9 @@ export function urlHost(host: string): string {
 
 function bracketBareIpv6(value: string): string {
   const hostPart = value.split('/')[0];
-  return (hostPart.match(/:/g)?.length ?? 0) > 1 && !hostPart.startsWith('[') ? `[${hostPart}]${value.slice(hostPart.length)}` : value;
+  return (hostPart.match(/:/g)?.length ?? 0) > 1 && !hostPart.startsWith('[')
+    ? `[${hostPart}]${value.slice(hostPart.length)}`
+    : value;
 }
 
 function assertParsable(candidate: string, original: string): URL {

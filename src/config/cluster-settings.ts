@@ -7,7 +7,12 @@ import { ConfigError } from './config-error.ts';
 import { DEVICES, type DatabaseTarget, type Device, type EngineSlot } from './config.types.ts';
 
 /** sqlite:<file> (relative to cwd) or postgres://… / postgresql://…; empty means the default file. */
-export function parseDatabaseUrl(value: string | undefined, source: string, dataDir: string, cwd: string): DatabaseTarget {
+export function parseDatabaseUrl(
+  value: string | undefined,
+  source: string,
+  dataDir: string,
+  cwd: string,
+): DatabaseTarget {
   const defaultFile = join(dataDir, 'db.sqlite3');
   if (value === undefined || value.trim() === '') return { kind: 'sqlite', file: defaultFile };
   const trimmed = value.trim();
@@ -21,10 +26,13 @@ export function parseDatabaseUrl(value: string | undefined, source: string, data
   }
   if (/^sqlite:/i.test(trimmed)) {
     const file = trimmed.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (file === '') throw new ConfigError(`${source} 'sqlite:' names no file: give sqlite:<path>, e.g. sqlite:./outputs/db.sqlite3`);
+    if (file === '')
+      throw new ConfigError(`${source} 'sqlite:' names no file: give sqlite:<path>, e.g. sqlite:./outputs/db.sqlite3`);
     return { kind: 'sqlite', file: isAbsolute(file) ? resolve(file) : resolve(cwd, file) };
   }
-  throw new ConfigError(`${source} '${redactPassword(trimmed)}' is not a database URL: give sqlite:<file> or postgres://user@host:5432/db`);
+  throw new ConfigError(
+    `${source} '${redactPassword(trimmed)}' is not a database URL: give sqlite:<file> or postgres://user@host:5432/db`,
+  );
 }
 
 /** The URL with its password replaced, for logs and messages. */
@@ -41,7 +49,9 @@ export function parseNodeName(value: string | undefined, source: string): string
   if (value === undefined) return null;
   const name = value.trim();
   if (name === '' || name.length > 200 || [...name].some((c) => c.charCodeAt(0) < 0x20)) {
-    throw new ConfigError(`${source} '${value}' is not a node name: give 1 to 200 printable characters, unique in the cluster`);
+    throw new ConfigError(
+      `${source} '${value}' is not a node name: give 1 to 200 printable characters, unique in the cluster`,
+    );
   }
   return name;
 }
@@ -57,16 +67,24 @@ export function parseEngineSlots(
   warnings: string[],
 ): EngineSlot[] {
   if (flags.devices !== undefined) {
-    const entries = flags.devices.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
-    if (entries.length === 0) throw new ConfigError(`--devices '${flags.devices}' lists no device: give e.g. cuda:0,cuda:1`);
+    const entries = flags.devices
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter((e) => e !== '');
+    if (entries.length === 0)
+      throw new ConfigError(`--devices '${flags.devices}' lists no device: give e.g. cuda:0,cuda:1`);
     const slots = entries.map((entry) => {
       const match = DEVICE_ENTRY.exec(entry);
-      if (!match) throw new ConfigError(`--devices entry '${entry}' is not one of: ${DEVICES.join(', ')}, cuda:<index>`);
-      if (match[2] !== undefined && match[1] !== 'cuda') throw new ConfigError(`--devices entry '${entry}': only cuda entries take an index`);
+      if (!match)
+        throw new ConfigError(`--devices entry '${entry}' is not one of: ${DEVICES.join(', ')}, cuda:<index>`);
+      if (match[2] !== undefined && match[1] !== 'cuda')
+        throw new ConfigError(`--devices entry '${entry}': only cuda entries take an index`);
       return { device: match[1] as Device, gpuIndex: match[2] === undefined ? null : Number(match[2]) };
     });
     if (flags.engines !== undefined && Number(flags.engines.trim()) !== slots.length) {
-      throw new ConfigError(`--engines ${flags.engines} disagrees with --devices (${slots.length} entries): give one of them`);
+      throw new ConfigError(
+        `--engines ${flags.engines} disagrees with --devices (${slots.length} entries): give one of them`,
+      );
     }
     if (flags.isDeviceGiven) warnings.push('--device is ignored when --devices lists the engines');
     return slots;

@@ -5,13 +5,27 @@
 import { parseArgv, type FlagOccurrence } from './argv-parser.ts';
 import { computeBaseUrl } from './base-url.ts';
 import { ConfigError } from './config-error.ts';
-import { DEVICES, LEGACY_BASE64_FORMS, LOG_FORMATS, LOG_LEVELS, WEBHOOK_FORMATS, type Config, type LogLevel } from './config.types.ts';
+import {
+  DEVICES,
+  LEGACY_BASE64_FORMS,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  WEBHOOK_FORMATS,
+  type Config,
+  type LogLevel,
+} from './config.types.ts';
 import { NO_OP_FLAGS, NO_OP_HINTS, isNoOpFlag } from './flag-table.ts';
 import { parseDatabaseUrl, parseEngineSlots, parseLeaseSeconds, parseNodeName } from './cluster-settings.ts';
 import { freezeConfig } from './freeze-config.ts';
 import { renderHelp } from './help-text.ts';
 import {
-  parseApiKeys, parseChoice, parseCount, parseDirectory, parseHttpUrl, parseName, parsePort,
+  parseApiKeys,
+  parseChoice,
+  parseCount,
+  parseDirectory,
+  parseHttpUrl,
+  parseName,
+  parsePort,
 } from './value-parsers.ts';
 
 export type { Config, Device, LegacyBase64Form, LogLevel, WebhookFormat } from './config.types.ts';
@@ -41,7 +55,8 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
     warnings.push('--protect-files has no effect without --apikey: files stay public');
   }
   const webhookFlag = flags.last('--webhook-url');
-  const dir = (flag: string, fallback: string): string => parseDirectory(flags.last(flag) ?? fallback, flags.typed(flag), cwd);
+  const dir = (flag: string, fallback: string): string =>
+    parseDirectory(flags.last(flag) ?? fallback, flags.typed(flag), cwd);
   const dataDir = dir('--data-dir', './outputs');
   const device = parseChoice(flags.last('--device') ?? 'auto', '--device', DEVICES);
   const databaseFlag = flags.last('--database-url');
@@ -57,9 +72,10 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
       alsoListen: resolveAlsoListen(flags, port),
       apiKeys,
       baseUrl: computeBaseUrl(flags.last('--base-url') ?? null, host, port),
-      webhookUrl: webhookFlag !== undefined
-        ? parseHttpUrl(webhookFlag, '--webhook-url')
-        : parseHttpUrl(envValue(env, 'WEBHOOK_URL') ?? '', 'WEBHOOK_URL'),
+      webhookUrl:
+        webhookFlag !== undefined
+          ? parseHttpUrl(webhookFlag, '--webhook-url')
+          : parseHttpUrl(envValue(env, 'WEBHOOK_URL') ?? '', 'WEBHOOK_URL'),
       webhookSecret: flags.last('--webhook-secret') ?? '',
       webhookFormat: parseChoice(flags.last('--webhook-format') ?? 'string', '--webhook-format', WEBHOOK_FORMATS),
       queueSize: parseCount(flags.last('--queue-size') ?? '100', '--queue-size'),
@@ -70,12 +86,18 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
       presetsDir: dir('--presets-dir', './presets'),
       wildcardsDir: dir('--wildcards-dir', './wildcards'),
       device,
-      database: databaseFlag !== undefined
-        ? parseDatabaseUrl(databaseFlag, '--database-url', dataDir, cwd)
-        : parseDatabaseUrl(envValue(env, 'DATABASE_URL'), 'DATABASE_URL', dataDir, cwd),
+      database:
+        databaseFlag !== undefined
+          ? parseDatabaseUrl(databaseFlag, '--database-url', dataDir, cwd)
+          : parseDatabaseUrl(envValue(env, 'DATABASE_URL'), 'DATABASE_URL', dataDir, cwd),
       nodeName: parseNodeName(flags.last('--node-name'), '--node-name'),
       engines: parseEngineSlots(
-        { engines: flags.last('--engines'), devices: flags.last('--devices'), device, isDeviceGiven: flags.has('--device') },
+        {
+          engines: flags.last('--engines'),
+          devices: flags.last('--devices'),
+          device,
+          isDeviceGiven: flags.has('--device'),
+        },
         warnings,
       ),
       leaseSeconds: parseLeaseSeconds(flags.last('--lease-seconds'), '--lease-seconds'),
@@ -88,7 +110,9 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
       isFileAccessProtected,
       legacyBase64: parseChoice(flags.last('--legacy-base64') ?? 'raw', '--legacy-base64', LEGACY_BASE64_FORMS),
       logLevel: parseChoice(flags.last('--log-level') ?? 'info', '--log-level', LOG_LEVELS, LOG_LEVEL_ALIASES),
-      logFormat: flags.has('--log-format') ? parseChoice(flags.last('--log-format') ?? '', '--log-format', LOG_FORMATS) : null,
+      logFormat: flags.has('--log-format')
+        ? parseChoice(flags.last('--log-format') ?? '', '--log-format', LOG_FORMATS)
+        : null,
       startupWarnings: warnings,
     }),
   };
@@ -145,7 +169,8 @@ function resolveHost(flags: Flags, warnings: string[]): string {
     throw new ConfigError(`${lastBind.typed} '${host}' is not an address: give an IP or host name, e.g. 0.0.0.0`);
   }
   const distinct = new Set(bindFlags.map((o) => o.value ?? LISTEN_BARE_HOST));
-  if (distinct.size > 1) warnings.push(`several bind addresses given (${[...distinct].join(', ')}); using the last, ${host}`);
+  if (distinct.size > 1)
+    warnings.push(`several bind addresses given (${[...distinct].join(', ')}); using the last, ${host}`);
   return host;
 }
 

@@ -14,7 +14,8 @@ export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 /** Where the task table lives (DECISIONS §7): the embedded default, or a shared PostgreSQL. */
-export type DatabaseTarget = { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
+export type DatabaseTarget =
+  { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly url: string };
 
 /** One engine child: its device, and for CUDA optionally the one GPU it may see. */
 export interface EngineSlot {
@@ -63,7 +64,9 @@ export interface Config {
   readonly isStrict: boolean;
   readonly allowPrivateUrls: boolean;
   readonly isDemoModelEnabled: boolean;
-  /** `--wait-for-writable-folders`: an unwritable data/models folder makes the start wait (containers) instead of exit. */
+  /**
+   * `--wait-for-writable-folders`: an unwritable data/models folder makes the start wait (containers) instead of exit.
+   */
   readonly isWaitingForWritableFolders: boolean;
   /** `--protect-files`: /files, /outputs and /inputs require the API key. */
   readonly isFileAccessProtected: boolean;

@@ -18,7 +18,9 @@ export function configFromEnvForTests(overrides: Partial<Config>): Config {
     throw new ConfigError('configFromEnvForTests needs dataDir and modelsDir (use a temp directory)');
   }
   // An explicit `undefined` in the overrides means "default", not "unset the field".
-  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as Partial<Config>;
+  const given = Object.fromEntries(
+    Object.entries(overrides).filter(([, value]) => value !== undefined),
+  ) as Partial<Config>;
   const host = overrides.host ?? '127.0.0.1';
   const port = overrides.port ?? 0;
   return freezeConfig({

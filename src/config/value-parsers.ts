@@ -66,5 +66,12 @@ export function parseHttpUrl(value: string, source: string): string {
 
 /** `--apikey a,b`: several keys so they can be rotated; blanks dropped, so `--apikey ""` disables auth. */
 export function parseApiKeys(value: string): string[] {
-  return [...new Set(value.split(',').map((key) => key.trim()).filter((key) => key !== ''))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== ''),
+    ),
+  ];
 }

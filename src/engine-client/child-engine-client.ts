@@ -55,7 +55,9 @@ export class ChildEngineClient implements EngineClient {
     if (this.child || this.isClosing) return;
     const self = fileURLToPath(import.meta.url);
     const isSource = self.endsWith('.ts');
-    const workerPath = this.options.workerPath ?? fileURLToPath(new URL(`../../engine/worker.${isSource ? 'ts' : 'js'}`, import.meta.url));
+    const workerPath =
+      this.options.workerPath ??
+      fileURLToPath(new URL(`../../engine/worker.${isSource ? 'ts' : 'js'}`, import.meta.url));
     const child = fork(workerPath, [], {
       execArgv: isSource ? ['--import', 'tsx'] : [],
       serialization: 'advanced',
@@ -67,12 +69,17 @@ export class ChildEngineClient implements EngineClient {
         ...(this.options.wildcardsDir ? { FOOOCUS_WILDCARDS_DIR: this.options.wildcardsDir } : {}),
         ...(this.options.inputsDir ? { FOOOCUS_INPUTS_DIR: this.options.inputsDir } : {}),
         ...(this.options.threads ? { FOOOCUS_THREADS: String(this.options.threads) } : {}),
-        ...(this.options.gpuIndex !== undefined && this.options.gpuIndex !== null ? { CUDA_VISIBLE_DEVICES: String(this.options.gpuIndex) } : {}),
+        ...(this.options.gpuIndex !== undefined && this.options.gpuIndex !== null
+          ? { CUDA_VISIBLE_DEVICES: String(this.options.gpuIndex) }
+          : {}),
       },
       // stderr is read line by line: the engine's lines and onnxruntime's native noise become log lines.
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
-    child.stderr?.on('data', lineSplitter((line) => logEngineLine(this.options.logger, line)));
+    child.stderr?.on(
+      'data',
+      lineSplitter((line) => logEngineLine(this.options.logger, line)),
+    );
     this.child = child;
     try {
       if (child.pid) setPriority(child.pid, CHILD_NICENESS);
@@ -155,10 +162,14 @@ export class ChildEngineClient implements EngineClient {
         job.chain.catch(() => this.control(job.jobId, 'stop'));
         break;
       case 'done':
-        this.settle(job, () => job.resolve({ outcome: message.outcome, engineMs: message.engineMs, warnings: message.warnings }));
+        this.settle(job, () =>
+          job.resolve({ outcome: message.outcome, engineMs: message.engineMs, warnings: message.warnings }),
+        );
         break;
       case 'failed':
-        this.settle(job, () => job.reject(new EngineJobError(message.error.kind, message.error.message, message.error.field)));
+        this.settle(job, () =>
+          job.reject(new EngineJobError(message.error.kind, message.error.message, message.error.field)),
+        );
         break;
     }
   }
@@ -173,7 +184,12 @@ export class ChildEngineClient implements EngineClient {
     // A process that is gone holds no sessions: its release is done.
     for (const waiter of this.releaseWaiters.splice(0)) waiter();
     const job = this.inFlight;
-    if (job) this.settle(job, () => job.reject(new EngineJobError('crashed', `the engine process exited (${signal ?? `code ${code}`}) during the job`)));
+    if (job)
+      this.settle(job, () =>
+        job.reject(
+          new EngineJobError('crashed', `the engine process exited (${signal ?? `code ${code}`}) during the job`),
+        ),
+      );
     if (this.isClosing) return;
     this.options.logger.warn(`engine process exited (${signal ?? `code ${code}`}); restarting it`);
     this.options.onRestart?.(signal ?? `code ${code}`);

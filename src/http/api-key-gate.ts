@@ -7,7 +7,11 @@ import type { OperationLookup } from '../openapi/operation-index.ts';
 /** File routes list the key only as an alternative in the spec: public unless --protect-files. */
 const FILE_OPERATIONS = new Set(['getOutputFile', 'getInputFile', 'getLegacyFile']);
 
-export function apiKeyGate(findOperation: OperationLookup, apiKeys: ApiKeyChecker, isFileAccessProtected: boolean): RequestHandler {
+export function apiKeyGate(
+  findOperation: OperationLookup,
+  apiKeys: ApiKeyChecker,
+  isFileAccessProtected: boolean,
+): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     if (!apiKeys.isEnabled) return next();
     const op = findOperation(req.method, req.path);

@@ -1,7 +1,8 @@
 /**
  * The express app, wiring only: CORS → docs/specs → known operations only (404/405) → JSON
  * normalising → API key → multipart (the one multer) → the one validator → the operations of the
- * bundled spec → the one error handler. Routes are mounted from the spec's operationIds, so a spec operation without a handler
+ * bundled spec → the one error handler. Routes are mounted from the spec's operationIds, so a spec operation without a
+ * handler
  * (or the reverse) fails at start-up.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -10,7 +11,14 @@ import type { ApiKeyChecker } from '../auth/api-key.ts';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { buildMultipartFieldIndex } from '../openapi/multipart-fields.ts';
-import { allowedMethods, buildOperationIndex, canonicalPath, operationLookup, type OperationInfo, type OperationLookup } from '../openapi/operation-index.ts';
+import {
+  allowedMethods,
+  buildOperationIndex,
+  canonicalPath,
+  operationLookup,
+  type OperationInfo,
+  type OperationLookup,
+} from '../openapi/operation-index.ts';
 import { toValidationDocument } from '../openapi/validation-copy.ts';
 import { apiKeyGate } from './api-key-gate.ts';
 import { cors } from './cors.ts';
@@ -96,7 +104,9 @@ export function createApp(options: AppOptions): Express {
   );
   // An operation without parameters or body (/ping, /health, the listings) has nothing to check:
   // unknown query parameters are allowed anyway, so the validator's per-request work is skipped.
-  app.use((req: Request, res: Response, next: NextFunction) => (findOperation(req.method, req.path)?.hasInputs === false ? next() : validator(req, res, next)));
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    findOperation(req.method, req.path)?.hasInputs === false ? next() : validator(req, res, next),
+  );
   mountOperations(app, operations, options.deps);
   // Reached only if a handler passes the request on; the same answer as the gate above.
   app.use(knownOperationsOnly(operations, () => undefined));

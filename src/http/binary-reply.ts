@@ -10,7 +10,13 @@ import { formatOfFile } from './file-formats.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { sendJson } from './send-json.ts';
 
-export async function sendBinaryResult(deps: RouteDeps, res: Response, done: TaskRecord, format: ImageFormat, emptyStatus: 204 | 500): Promise<void> {
+export async function sendBinaryResult(
+  deps: RouteDeps,
+  res: Response,
+  done: TaskRecord,
+  format: ImageFormat,
+  emptyStatus: 204 | 500,
+): Promise<void> {
   if (done.status === 'failed') return sendJson(res, 500, { detail: done.error ?? 'generation failed' });
   const first = done.result[0];
   if (!first) {

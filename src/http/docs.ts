@@ -13,7 +13,11 @@ const EXACT_NUMBERS_PLUGIN = fileURLToPath(new URL('./assets/swagger-exact-numbe
 
 declare const SwaggerUIBundle: { plugins: { DownloadUrl: (system: unknown) => unknown } };
 
-export function mountDocs(app: Express, specs: Record<string, Record<string, unknown>>, document: Record<string, unknown>): void {
+export function mountDocs(
+  app: Express,
+  specs: Record<string, Record<string, unknown>>,
+  document: Record<string, unknown>,
+): void {
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.get('/openapi/:file', (req, res, next) => {
     const match = /^([a-z0-9-]+)\.(json|yaml)$/.exec(String(req.params.file));
@@ -36,7 +40,8 @@ export function mountDocs(app: Express, specs: Record<string, Record<string, unk
         // These functions run in the browser (swagger-ui-express writes their source into the page).
         plugins: [
           (system: unknown) => SwaggerUIBundle.plugins.DownloadUrl(system),
-          (system: unknown) => (globalThis as unknown as { fooocusExactNumbers(s: unknown): unknown }).fooocusExactNumbers(system),
+          (system: unknown) =>
+            (globalThis as unknown as { fooocusExactNumbers(s: unknown): unknown }).fooocusExactNumbers(system),
         ],
       },
     }),

@@ -30,7 +30,12 @@ interface ValidatorHttpError {
 }
 
 function isValidatorError(err: unknown): err is ValidatorHttpError {
-  return typeof err === 'object' && err !== null && typeof (err as ValidatorHttpError).status === 'number' && Array.isArray((err as ValidatorHttpError).errors);
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as ValidatorHttpError).status === 'number' &&
+    Array.isArray((err as ValidatorHttpError).errors)
+  );
 }
 
 function invalidFieldItems(err: InvalidFieldError): PydanticErrorItem[] {
@@ -39,7 +44,14 @@ function invalidFieldItems(err: InvalidFieldError): PydanticErrorItem[] {
   return [item];
 }
 
-const MULTER_LIMITS = new Set(['LIMIT_PART_COUNT', 'LIMIT_FILE_SIZE', 'LIMIT_FILE_COUNT', 'LIMIT_FIELD_KEY', 'LIMIT_FIELD_VALUE', 'LIMIT_FIELD_COUNT']);
+const MULTER_LIMITS = new Set([
+  'LIMIT_PART_COUNT',
+  'LIMIT_FILE_SIZE',
+  'LIMIT_FILE_COUNT',
+  'LIMIT_FIELD_KEY',
+  'LIMIT_FIELD_VALUE',
+  'LIMIT_FIELD_COUNT',
+]);
 
 /**
  * Queue full in the legacy dialect (§1.3): clients check finish_reason, not the status — 200 with
@@ -55,8 +67,20 @@ function sendLegacyQueueFull(res: Response, err: QueueFullError): void {
 
 function sendMulterError(res: Response, err: multer.MulterError): void {
   const field = err.field ? `${err.field}: ` : '';
-  if (MULTER_LIMITS.has(err.code)) return sendJson(res, 413, { detail: `${field}${err.message} (files up to 20 MiB, at most 16 files and 64 fields)` });
-  sendJson(res, 422, { detail: [{ type: 'value_error', loc: err.field ? ['body', err.field] : ['body'], msg: `${field}${err.message}`, input: null }] });
+  if (MULTER_LIMITS.has(err.code))
+    return sendJson(res, 413, {
+      detail: `${field}${err.message} (files up to 20 MiB, at most 16 files and 64 fields)`,
+    });
+  sendJson(res, 422, {
+    detail: [
+      {
+        type: 'value_error',
+        loc: err.field ? ['body', err.field] : ['body'],
+        msg: `${field}${err.message}`,
+        input: null,
+      },
+    ],
+  });
 }
 
 export function errorHandler(logger: Logger) {
@@ -90,11 +114,14 @@ export function errorHandler(logger: Logger) {
       if (err.status === 405) return sendJson(res, 405, { detail: 'Method Not Allowed' });
       return sendJson(res, 422, { detail: fromValidatorErrors(err.errors ?? [], req) });
     }
-    const status = (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
+    const status =
+      (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // body-parser (payload too large, bad charset) and multer errors: client mistakes, never a 500.
       const message = (err as Error).message ?? 'Bad request';
-      return sendJson(res, status === 400 ? 422 : status, { detail: status === 400 ? [{ type: 'value_error', loc: ['body'], msg: message, input: null }] : message });
+      return sendJson(res, status === 400 ? 422 : status, {
+        detail: status === 400 ? [{ type: 'value_error', loc: ['body'], msg: message, input: null }] : message,
+      });
     }
     if (err instanceof AppError) logger.warn(`unmapped ${err.name}: ${err.message}`);
     const correlationId = randomUUID();

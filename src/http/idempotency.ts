@@ -15,12 +15,19 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** The request's idempotency tag, or undefined without the header; a malformed key is a 422. `sent`: the JSON body, or formForFingerprint(form). */
+/**
+ * The request's idempotency tag, or undefined without the header; a malformed key is a 422. `sent`: the JSON body, or
+ * formForFingerprint(form).
+ */
 export function idempotencyOf(req: Request, route: string, accept: string, sent: unknown): IdempotencyTag | undefined {
   const key = req.header('idempotency-key');
   if (key === undefined) return undefined;
   if (!KEY.test(key)) {
-    throw new InvalidFieldError('header.idempotency-key', 'Idempotency-Key: 1 to 255 visible ASCII characters (a UUID is a good choice)', { input: key.slice(0, 80) });
+    throw new InvalidFieldError(
+      'header.idempotency-key',
+      'Idempotency-Key: 1 to 255 visible ASCII characters (a UUID is a good choice)',
+      { input: key.slice(0, 80) },
+    );
   }
   return { key, fingerprint: sha256(stringifyJson({ route, accept, body: sent })) };
 }

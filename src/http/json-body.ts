@@ -20,7 +20,10 @@ export interface BodySchemaIndex {
 
 const readText = express.text({ type: () => true, limit: '64mb' });
 
-/** No request body of either dialect nests deeper than a few levels; 64 leaves room and bounds every recursive walk after this one. */
+/**
+ * No request body of either dialect nests deeper than a few levels; 64 leaves room and bounds every recursive walk
+ * after this one.
+ */
 export const MAX_JSON_DEPTH = 64;
 
 /** Nesting depth of parsed JSON, walked without recursion (so a hostile body cannot exhaust the stack here). */
@@ -30,7 +33,8 @@ function exceedsDepth(value: unknown, limit: number): boolean {
     const [node, depth] = stack.pop()!;
     if (node === null || typeof node !== 'object') continue;
     if (depth > limit) return true;
-    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Object.values(node))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
 }
@@ -52,7 +56,8 @@ export function jsonBody(index: BodySchemaIndex) {
   return [
     (req: Request, res: Response, next: NextFunction) => {
       const type = req.headers['content-type'] ?? '';
-      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || FORM_TYPES.test(type)) return next();
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || FORM_TYPES.test(type))
+        return next();
       if (!index.find(req.method, req.path)) return next();
       readText(req, res, next);
     },
@@ -62,7 +67,9 @@ export function jsonBody(index: BodySchemaIndex) {
       const text = req.body;
       if (text.trim() === '') {
         req.body = undefined;
-        return next(new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]));
+        return next(
+          new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]),
+        );
       }
       let parsed: unknown;
       try {
@@ -70,7 +77,13 @@ export function jsonBody(index: BodySchemaIndex) {
       } catch (error) {
         return next(
           new RequestValidationError([
-            { type: 'json_invalid', loc: ['body', positionOf(error)], msg: 'JSON decode error', input: {}, ctx: { error: 'Invalid JSON' } },
+            {
+              type: 'json_invalid',
+              loc: ['body', positionOf(error)],
+              msg: 'JSON decode error',
+              input: {},
+              ctx: { error: 'Invalid JSON' },
+            },
           ]),
         );
       }
@@ -90,12 +103,17 @@ export function jsonBody(index: BodySchemaIndex) {
 
 /** Builds the index from the bundled OpenAPI document (static paths only: no JSON route has path parameters). */
 export function buildBodySchemaIndex(doc: Record<string, unknown>): BodySchemaIndex {
-  const schemas = ((doc.components as Record<string, unknown> | undefined)?.schemas ?? {}) as Record<string, JsonSchema>;
-  const resolve: SchemaResolver = (ref) => (ref.startsWith('#/components/schemas/') ? schemas[ref.slice(21)] : undefined);
+  const schemas = ((doc.components as Record<string, unknown> | undefined)?.schemas ?? {}) as Record<
+    string,
+    JsonSchema
+  >;
+  const resolve: SchemaResolver = (ref) =>
+    ref.startsWith('#/components/schemas/') ? schemas[ref.slice(21)] : undefined;
   const byKey = new Map<string, JsonSchema>();
   for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, unknown>>)) {
     for (const [method, op] of Object.entries(item)) {
-      const content = (op as { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } })?.requestBody?.content;
+      const content = (op as { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } })?.requestBody
+        ?.content;
       const schema = content?.['application/json']?.schema;
       if (schema) byKey.set(`${method.toUpperCase()} ${path}`, schema);
     }

@@ -81,7 +81,8 @@ export function coerceLax(value: unknown, schema: JsonSchema | undefined, resolv
     const properties = s.properties as Record<string, JsonSchema> | undefined;
     if (!properties) return value;
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = key in properties ? coerceLax(v, properties[key], resolve) : v;
+    for (const [key, v] of Object.entries(value))
+      out[key] = key in properties ? coerceLax(v, properties[key], resolve) : v;
     return out;
   }
   return coerceScalar(value, types);
@@ -91,7 +92,8 @@ function matchesKind(value: unknown, types: string[]): boolean {
   if (value === null) return types.includes('null');
   if (typeof value === 'string') return types.includes('string');
   if (typeof value === 'boolean') return types.includes('boolean');
-  if (typeof value === 'number') return types.includes('number') || (types.includes('integer') && Number.isInteger(value));
+  if (typeof value === 'number')
+    return types.includes('number') || (types.includes('integer') && Number.isInteger(value));
   if (Array.isArray(value)) return types.includes('array');
   if (typeof value === 'object') return types.includes('object');
   return false;

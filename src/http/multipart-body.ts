@@ -20,14 +20,20 @@ export interface SentForm {
 
 const FORM_TYPES = /^multipart\/form-data/i;
 const MiB = 1024 * 1024;
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 20 * MiB, files: 16, fields: 64, fieldSize: 8 * MiB } }).any();
+const upload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: 20 * MiB, files: 16, fields: 64, fieldSize: 8 * MiB },
+}).any();
 const sentForms = new WeakMap<Request, SentForm>();
 
 export function sentForm(req: Request): SentForm {
   return sentForms.get(req) ?? { fields: {}, files: {} };
 }
 
-function readForm(req: Request, fields: { files: Set<string>; texts: Set<string> }): { sent: SentForm; body: Record<string, unknown>; problems: PydanticErrorItem[] } {
+function readForm(
+  req: Request,
+  fields: { files: Set<string>; texts: Set<string> },
+): { sent: SentForm; body: Record<string, unknown>; problems: PydanticErrorItem[] } {
   const body = { ...((req.body ?? {}) as Record<string, unknown>) };
   const uploads = (req.files as Express.Multer.File[] | undefined) ?? [];
   const problems: PydanticErrorItem[] = [];
@@ -36,14 +42,24 @@ function readForm(req: Request, fields: { files: Set<string>; texts: Set<string>
     const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
     // FastAPI treats an empty value of a file field as "no file".
     if (fields.files.has(name) && text !== '') {
-      problems.push({ type: 'value_error', loc: ['body', name], msg: `${name}: expected a file upload, received a text value`, input: text });
+      problems.push({
+        type: 'value_error',
+        loc: ['body', name],
+        msg: `${name}: expected a file upload, received a text value`,
+        input: text,
+      });
     }
     if (fields.files.has(name)) delete body[name];
     else sent.fields[name] = text;
   }
   for (const file of uploads) {
     if (fields.texts.has(file.fieldname)) {
-      problems.push({ type: 'value_error', loc: ['body', file.fieldname], msg: `${file.fieldname}: expected a text value, received a file upload`, input: null });
+      problems.push({
+        type: 'value_error',
+        loc: ['body', file.fieldname],
+        msg: `${file.fieldname}: expected a text value, received a file upload`,
+        input: null,
+      });
       continue;
     }
     sent.files[file.fieldname] ??= new Uint8Array(file.buffer.buffer, file.buffer.byteOffset, file.buffer.byteLength);

@@ -12,7 +12,10 @@ const BUNDLE = join(dirname(createRequire(import.meta.url).resolve('redoc')), 'r
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function redocPage(specUrl: string, specNames: readonly string[]): string {
-  const links = ['<a href="/redoc">both dialects</a>', ...specNames.map((n) => `<a href="/redoc?spec=${encodeURIComponent(n)}">${escapeHtml(n)}</a>`)];
+  const links = [
+    '<a href="/redoc">both dialects</a>',
+    ...specNames.map((n) => `<a href="/redoc?spec=${encodeURIComponent(n)}">${escapeHtml(n)}</a>`),
+  ];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -87,7 +87,10 @@ function missingField(message: string): string | undefined {
   return /must have required property '([^']+)'/.exec(message)?.[1];
 }
 
-export function fromValidatorErrors(errors: ValidatorErrorItem[], req: { body?: unknown; query?: unknown; params?: unknown }): PydanticErrorItem[] {
+export function fromValidatorErrors(
+  errors: ValidatorErrorItem[],
+  req: { body?: unknown; query?: unknown; params?: unknown },
+): PydanticErrorItem[] {
   const items = errors.map((e) => {
     const message = e.message ?? 'invalid value';
     const loc = toLoc(e.path);
@@ -97,7 +100,12 @@ export function fromValidatorErrors(errors: ValidatorErrorItem[], req: { body?: 
     const input = loc[0] === 'body' && loc.length === 1 ? req.body : valueAt(source, loc);
     const type = missing ? 'missing' : typeFor(e.errorCode, message);
     const field = loc.slice(1).join('.') || String(loc[0]);
-    return { type, loc, msg: missing ? 'Field required' : `${field}: ${message}`, input: input === undefined ? null : input };
+    return {
+      type,
+      loc,
+      msg: missing ? 'Field required' : `${field}: ${message}`,
+      input: input === undefined ? null : input,
+    };
   });
   // A union (e.g. image_seed: integer | digit string) fails once per branch: report each field once.
   const seen = new Set<string>();

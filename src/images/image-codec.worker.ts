@@ -34,6 +34,11 @@ async function handle(request: CodecRequest): Promise<CodecReply> {
     const encoded = await encodeImage(bitmap, request.op === 'to-png' ? 'png' : request.format);
     return { id: request.id, ok: true, bytes: encoded, width: bitmap.width, height: bitmap.height };
   } catch (error) {
-    return { id: request.id, ok: false, kind: 'encode-failed', message: error instanceof Error ? error.message : String(error) };
+    return {
+      id: request.id,
+      ok: false,
+      kind: 'encode-failed',
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
 }

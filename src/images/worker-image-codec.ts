@@ -61,8 +61,9 @@ export class WorkerImageCodec implements ImageCodec {
   async toPng(bytes: Uint8Array, field: string): Promise<{ png: Buffer; width: number; height: number }> {
     const tooLarge = this.sizeProblem(bytes);
     if (tooLarge) throw new InvalidFieldError(field, `${field}: ${tooLarge}`);
-    const reply = await this.run({ op: 'to-png', bytes: ownCopy(bytes) }, (message) =>
-      new InvalidFieldError(field, `${field}: not a decodable image (${message})`),
+    const reply = await this.run(
+      { op: 'to-png', bytes: ownCopy(bytes) },
+      (message) => new InvalidFieldError(field, `${field}: not a decodable image (${message})`),
     );
     return { png: asBuffer(reply.bytes), width: reply.width, height: reply.height };
   }
@@ -70,8 +71,9 @@ export class WorkerImageCodec implements ImageCodec {
   async convert(bytes: Uint8Array, format: ImageFormat): Promise<Buffer> {
     const tooLarge = this.sizeProblem(bytes);
     if (tooLarge) throw new ImageCodecError('too-large', tooLarge);
-    const reply = await this.run({ op: 'convert', bytes: ownCopy(bytes), format }, (message) =>
-      new ImageCodecError('undecodable', `not a decodable image (${message})`),
+    const reply = await this.run(
+      { op: 'convert', bytes: ownCopy(bytes), format },
+      (message) => new ImageCodecError('undecodable', `not a decodable image (${message})`),
     );
     return asBuffer(reply.bytes);
   }

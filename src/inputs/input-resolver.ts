@@ -39,7 +39,10 @@ export class StoredInputResolver implements InputResolver {
     const resolved: CommonRequest = { ...request };
     for (const field of IMAGE_FIELDS) resolved[field] = await resolveAt(field, request[field]);
     resolved.controlnet_image = await Promise.all(
-      request.controlnet_image.map(async (slot, i) => ({ ...slot, cn_img: await resolveAt(`controlnet_image.${i}.cn_img`, slot.cn_img) })),
+      request.controlnet_image.map(async (slot, i) => ({
+        ...slot,
+        cn_img: await resolveAt(`controlnet_image.${i}.cn_img`, slot.cn_img),
+      })),
     );
     return { request: resolved, files: [...files].map(([name, png]) => ({ name, png })) };
   }
@@ -60,8 +63,10 @@ export class StoredInputResolver implements InputResolver {
 
   /** One image decoded and re-encoded as PNG, not stored (the tools routes use it once). */
   async readImage(field: string, input: ImageInput): Promise<{ png: Uint8Array; width: number; height: number }> {
-    if (input.kind === 'none') throw new InvalidFieldError(field, `${field}: an image is required`, { type: 'missing', input: null });
-    if (input.kind === 'stored') return { png: await readFile(join(this.inputsDir, input.file)), width: input.width, height: input.height };
+    if (input.kind === 'none')
+      throw new InvalidFieldError(field, `${field}: an image is required`, { type: 'missing', input: null });
+    if (input.kind === 'stored')
+      return { png: await readFile(join(this.inputsDir, input.file)), width: input.width, height: input.height };
     return this.options.codec.toPng(await this.readBytes(field, input), field);
   }
 
@@ -80,7 +85,10 @@ export class StoredInputResolver implements InputResolver {
     if (input.kind === 'base64' || input.kind === 'data-uri') return Buffer.from(input.data, 'base64');
     const own = this.ownFile(input.url);
     if (own === undefined) return this.options.fetcher.fetchBytes(input.url, field);
-    if (own === null) throw new InvalidFieldError(field, `${field}: ${input.url} does not name a file of this server`, { input: input.url });
+    if (own === null)
+      throw new InvalidFieldError(field, `${field}: ${input.url} does not name a file of this server`, {
+        input: input.url,
+      });
     return readFile(own).catch(() => {
       throw new InvalidFieldError(field, `${field}: ${input.url} does not exist on this server`, { input: input.url });
     });
@@ -93,7 +101,8 @@ export class StoredInputResolver implements InputResolver {
     const rest = decodeURIComponent(url.slice(base.length + 1).split(/[?#]/)[0]);
     const [root, ...tail] = rest.split('/');
     const name = tail.join('/');
-    if (root === 'outputs' || root === 'files') return isPlainOutputName(name) ? join(this.options.dataDir, name) : null;
+    if (root === 'outputs' || root === 'files')
+      return isPlainOutputName(name) ? join(this.options.dataDir, name) : null;
     if (root === 'inputs') return INPUT_NAME.test(name) ? join(this.inputsDir, name) : null;
     return undefined;
   }

@@ -5,7 +5,9 @@
  */
 function dumpString(text: string, ensureAscii: boolean): string {
   const json = JSON.stringify(text);
-  return ensureAscii ? json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+  return ensureAscii
+    ? json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : json;
 }
 
 export function pythonJsonDumps(value: unknown, ensureAscii = true): string {

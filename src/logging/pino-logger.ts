@@ -17,7 +17,14 @@ export interface PinoLoggerOptions {
   destination?: DestinationStream;
 }
 
-const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const STANDARD_KEYS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'err']);
 
 /** `2026-01-02T03:04:05.678Z INFO  message  request_id=… task_id=…`, the error stack indented below. */
@@ -38,12 +45,10 @@ function textDestination(out: DestinationStream): DestinationStream {
 
 export function createPinoLogger(options: PinoLoggerOptions): Logger {
   const out = options.destination ?? pino.destination({ dest: 1, sync: true });
-  const base = pino(
-    { level: options.level, base: undefined },
-    options.format === 'text' ? textDestination(out) : out,
-  );
+  const base = pino({ level: options.level, base: undefined }, options.format === 'text' ? textDestination(out) : out);
   return {
-    error: (message, error) => base.error({ ...correlationOf(message), ...(error !== undefined ? { err: error } : {}) }, message),
+    error: (message, error) =>
+      base.error({ ...correlationOf(message), ...(error !== undefined ? { err: error } : {}) }, message),
     warn: (message) => base.warn(correlationOf(message), message),
     info: (message) => base.info(correlationOf(message), message),
     debug: (message) => base.debug(correlationOf(message), message),

@@ -49,7 +49,12 @@ export class GatewayMetrics {
         STATUSES.forEach((status, i) => this.set({ status }, counts[i]));
       },
     });
-    const started = new Counter({ name: 'fooocus_tasks_started_total', help: 'Tasks the engine started', labelNames: ['dialect', 'mode'], registers });
+    const started = new Counter({
+      name: 'fooocus_tasks_started_total',
+      help: 'Tasks the engine started',
+      labelNames: ['dialect', 'mode'],
+      registers,
+    });
     const finished = new Counter({
       name: 'fooocus_tasks_finished_total',
       help: 'Tasks that reached a final status',
@@ -71,8 +76,16 @@ export class GatewayMetrics {
       registers,
     });
     const stepsTotal = new Counter({ name: 'fooocus_sampling_steps_total', help: 'Sampling steps timed', registers });
-    const stepsPerSecond = new Gauge({ name: 'fooocus_sampling_steps_per_second', help: 'Recent sampling speed (mean over the last steps)', registers });
-    this.engineRestarts = new Counter({ name: 'fooocus_engine_restarts_total', help: 'Engine child processes restarted after exiting unasked', registers });
+    const stepsPerSecond = new Gauge({
+      name: 'fooocus_sampling_steps_per_second',
+      help: 'Recent sampling speed (mean over the last steps)',
+      registers,
+    });
+    this.engineRestarts = new Counter({
+      name: 'fooocus_engine_restarts_total',
+      help: 'Engine child processes restarted after exiting unasked',
+      registers,
+    });
     this.webhookFailures = new Counter({
       name: 'fooocus_webhook_failures_total',
       help: 'Failed webhook attempts; final="true" when the webhook was given up',
@@ -83,12 +96,17 @@ export class GatewayMetrics {
       if (event.type === 'started') {
         const { task } = event;
         started.inc({ dialect: task.dialect, mode: task.mode });
-        if (task.startMills !== null) waitSeconds.observe({ dialect: task.dialect, mode: task.mode }, Math.max(0, task.startMills - task.inQueueMills) / 1000);
+        if (task.startMills !== null)
+          waitSeconds.observe(
+            { dialect: task.dialect, mode: task.mode },
+            Math.max(0, task.startMills - task.inQueueMills) / 1000,
+          );
       } else if (event.type === 'finished') {
         const { task } = event;
         const labels = { status: task.status, dialect: task.dialect, mode: task.mode };
         finished.inc(labels);
-        if (task.startMills !== null && task.finishMills !== null) runSeconds.observe(labels, Math.max(0, task.finishMills - task.startMills) / 1000);
+        if (task.startMills !== null && task.finishMills !== null)
+          runSeconds.observe(labels, Math.max(0, task.finishMills - task.startMills) / 1000);
       }
     });
     sources.steps.onRate((_perStep, steps) => {

@@ -26,7 +26,8 @@ export interface PullOptions {
 
 export function parseRepoSpec(spec: string): { repo: string; revision: string } {
   const [repo, revision = 'main'] = spec.split('@');
-  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || revision === '') throw new Error(`'${spec}' is not <owner>/<repo>[@revision]`);
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || revision === '')
+    throw new Error(`'${spec}' is not <owner>/<repo>[@revision]`);
   return { repo, revision };
 }
 
@@ -37,9 +38,11 @@ export async function pull(ctx: CliContext, options: PullOptions): Promise<strin
   const files = (await ctx.hub.listFiles(repo, revision, sub))
     .map((file) => ({ file, local: sub ? file.path.slice(sub.length + 1) : file.path }))
     .filter(({ local }) => layout.accepts(local));
-  if (files.length === 0) throw new Error(`${repo}@${revision}${sub ? ` (${sub}/)` : ''} holds no ${options.kind} files`);
+  if (files.length === 0)
+    throw new Error(`${repo}@${revision}${sub ? ` (${sub}/)` : ''} holds no ${options.kind} files`);
   const name = options.name ?? repo.split('/')[1];
-  const target = layout.placement === 'named' ? join(ctx.modelsDir, layout.folder, name) : join(ctx.modelsDir, layout.folder);
+  const target =
+    layout.placement === 'named' ? join(ctx.modelsDir, layout.folder, name) : join(ctx.modelsDir, layout.folder);
   const total = files.reduce((n, f) => n + f.file.size, 0);
   ctx.out(`${repo}@${revision}: ${files.length} file(s), ${(total / 1024 ** 2).toFixed(1)} MiB → ${target}`);
   const written: string[] = [];
@@ -68,7 +71,11 @@ async function entriesOf(dir: string): Promise<{ name: string; size: number; isD
   for (const name of names.sort()) {
     if (name.startsWith('.')) continue;
     const info = await stat(join(dir, name));
-    out.push({ name, size: info.isDirectory() ? await folderSize(join(dir, name)) : info.size, isDir: info.isDirectory() });
+    out.push({
+      name,
+      size: info.isDirectory() ? await folderSize(join(dir, name)) : info.size,
+      isDir: info.isDirectory(),
+    });
   }
   return out;
 }
@@ -89,8 +96,14 @@ export async function list(ctx: CliContext): Promise<void> {
     const layout = MODEL_KINDS[kind];
     for (const entry of await entriesOf(join(ctx.modelsDir, layout.folder))) {
       if (layout.placement === 'flat' && (entry.isDir || !layout.accepts(entry.name.replace(/\.part$/, '')))) continue;
-      const note = entry.name.endsWith('.part') ? '  (partial: `pull` again resumes it)' : entry.name === 'tiny-sdxl-demo' ? '  (demo: random weights)' : '';
-      ctx.out(`${kind.padEnd(16)} ${entry.name.padEnd(48)} ${(entry.size / 1024 ** 2).toFixed(1).padStart(9)} MiB${note}`);
+      const note = entry.name.endsWith('.part')
+        ? '  (partial: `pull` again resumes it)'
+        : entry.name === 'tiny-sdxl-demo'
+          ? '  (demo: random weights)'
+          : '';
+      ctx.out(
+        `${kind.padEnd(16)} ${entry.name.padEnd(48)} ${(entry.size / 1024 ** 2).toFixed(1).padStart(9)} MiB${note}`,
+      );
       count += 1;
     }
   }
@@ -99,13 +112,17 @@ export async function list(ctx: CliContext): Promise<void> {
 
 /** Removes `<name>` (a checkpoint folder, a LoRA file, ...); with several matches --kind must choose. */
 export async function remove(ctx: CliContext, name: string, kind?: ModelKind): Promise<string> {
-  if (!name || name.includes('/') || name.includes('\\') || name.startsWith('.')) throw new Error(`'${name}' is not a model name`);
+  if (!name || name.includes('/') || name.includes('\\') || name.startsWith('.'))
+    throw new Error(`'${name}' is not a model name`);
   const candidates: string[] = [];
   for (const k of kind ? [kind] : KIND_NAMES) {
     const path = join(ctx.modelsDir, MODEL_KINDS[k].folder, name);
     if (await stat(path).catch(() => null)) candidates.push(path);
   }
-  if (candidates.length === 0) throw new Error(`no model named '${name}' under ${ctx.modelsDir}${kind ? ` (${kind})` : ''}; see \`npm run models -- list\``);
+  if (candidates.length === 0)
+    throw new Error(
+      `no model named '${name}' under ${ctx.modelsDir}${kind ? ` (${kind})` : ''}; see \`npm run models -- list\``,
+    );
   if (candidates.length > 1) throw new Error(`'${name}' exists as ${candidates.join(' and ')}; add --kind`);
   await rm(candidates[0], { recursive: true, force: true });
   ctx.out(`removed ${candidates[0]}`);

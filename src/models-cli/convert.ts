@@ -19,18 +19,24 @@ export interface ConvertOptions {
 export async function convert(options: ConvertOptions): Promise<void> {
   const name = options.name ?? basename(options.source).replace(/\.(safetensors|bin|pth)$/i, '');
   if (/\.(bin|pth)$/i.test(options.source)) {
-    throw new Error(`${options.source}: a pickled PyTorch file; convert it to .safetensors first (README "IP-Adapter and CLIP vision"), or use the .safetensors the IP-Adapter repo publishes`);
+    throw new Error(
+      `${options.source}: a pickled PyTorch file; convert it to .safetensors first (README "IP-Adapter and CLIP vision"), or use the .safetensors the IP-Adapter repo publishes`,
+    );
   }
   if (options.what === 'ip-adapter') {
     const dir = join(options.modelsDir, IP_ADAPTER_FOLDER, name);
     const result = await convertIpAdapter(options.source, dir, { negative: options.negative });
-    options.out(`${dir}: resampler.onnx (${result.tokens} image tokens) and to_kv.onnx (${result.layers} cross-attention layers)${options.negative ? ' and ip_negative.safetensors' : ''}`);
+    options.out(
+      `${dir}: resampler.onnx (${result.tokens} image tokens) and to_kv.onnx (${result.layers} cross-attention layers)${options.negative ? ' and ip_negative.safetensors' : ''}`,
+    );
     return;
   }
   if (options.what === 'clip-vision') {
     const dir = join(options.modelsDir, CLIP_VISION_FOLDER, name);
     const result = await convertClipVision(options.source, dir);
-    options.out(`${dir}: model.onnx (${result.imageSize}² input, ${result.tokens}×${result.hidden} penultimate hidden states)`);
+    options.out(
+      `${dir}: model.onnx (${result.imageSize}² input, ${result.tokens}×${result.hidden} penultimate hidden states)`,
+    );
     return;
   }
   throw new Error(`convert: '${options.what}' is unknown; convert ip-adapter|clip-vision <file.safetensors>`);

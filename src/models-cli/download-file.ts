@@ -13,7 +13,9 @@ import type { HubFile } from './hub-client.ts';
 
 export class ChecksumError extends Error {
   constructor(file: string, algorithm: string, expected: string, actual: string) {
-    super(`${file}: ${algorithm} mismatch (hub says ${expected}, downloaded ${actual}); the partial file was deleted, run the pull again`);
+    super(
+      `${file}: ${algorithm} mismatch (hub says ${expected}, downloaded ${actual}); the partial file was deleted, run the pull again`,
+    );
     this.name = 'ChecksumError';
   }
 }
@@ -33,7 +35,10 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /** sha256 of the content, or git's blob sha1 (`blob <size>\0` + content) for plain files. */
-async function checksumOf(path: string, file: HubFile): Promise<{ algorithm: string; expected: string; actual: string } | null> {
+async function checksumOf(
+  path: string,
+  file: HubFile,
+): Promise<{ algorithm: string; expected: string; actual: string } | null> {
   const expected = file.sha256 ?? file.gitSha1;
   if (!expected) return null;
   const algorithm = file.sha256 ? 'sha256' : 'git-sha1';
@@ -78,7 +83,8 @@ export async function downloadFile(options: DownloadOptions): Promise<'present' 
     }
   }
   const got = await sizeOf(part);
-  if (got < file.size) throw new Error(`${file.path}: the connection ended at ${got} of ${file.size} bytes; run the pull again to resume`);
+  if (got < file.size)
+    throw new Error(`${file.path}: the connection ended at ${got} of ${file.size} bytes; run the pull again to resume`);
   const sum = await checksumOf(part, file);
   if (sum && sum.expected !== sum.actual) {
     await rm(part, { force: true });

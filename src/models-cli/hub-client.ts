@@ -63,7 +63,12 @@ export class HubClient {
     if (!Array.isArray(entries)) throw new HubError(`${url} did not answer a file list`);
     return entries
       .filter((e) => e.type === 'file')
-      .map((e) => ({ path: e.path, size: e.lfs?.size ?? e.size, sha256: e.lfs?.oid ?? null, gitSha1: e.lfs ? null : (e.oid ?? null) }));
+      .map((e) => ({
+        path: e.path,
+        size: e.lfs?.size ?? e.size,
+        sha256: e.lfs?.oid ?? null,
+        gitSha1: e.lfs ? null : (e.oid ?? null),
+      }));
   }
 
   resolveUrl(repo: string, revision: string, path: string): string {
@@ -72,7 +77,8 @@ export class HubClient {
 }
 
 export function describeStatus(status: number, repo: string, revision: string): string {
-  if (status === 401 || status === 403) return `${repo} needs access (gated or private): accept its terms on the hub and set HF_TOKEN`;
+  if (status === 401 || status === 403)
+    return `${repo} needs access (gated or private): accept its terms on the hub and set HF_TOKEN`;
   if (status === 404) return `${repo}@${revision} not found (check the repo name, --subfolder and revision)`;
   return `the hub answered ${status} for ${repo}@${revision}`;
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
- * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
+ * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
+ * `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
 import { parseArgs } from 'node:util';
@@ -22,7 +23,12 @@ const USAGE = `usage: npm run models -- <command> [options]
 options: --models-dir DIR (default ./models)  --hub-endpoint URL (default $HF_ENDPOINT or https://huggingface.co)
 env: HF_TOKEN for gated or private repos`;
 
-export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, fetchImpl?: typeof fetch): Promise<number> {
+export async function runModelsCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  fetchImpl?: typeof fetch,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -43,7 +49,11 @@ export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: 
   }
   const ctx: CliContext = {
     modelsDir: resolve(values['models-dir'] ?? 'models'),
-    hub: new HubClient({ endpoint: values['hub-endpoint'] ?? env.HF_ENDPOINT ?? 'https://huggingface.co', token: env.HF_TOKEN || undefined, fetch: fetchImpl }),
+    hub: new HubClient({
+      endpoint: values['hub-endpoint'] ?? env.HF_ENDPOINT ?? 'https://huggingface.co',
+      token: env.HF_TOKEN || undefined,
+      fetch: fetchImpl,
+    }),
     fetch: fetchImpl,
     out,
     showProgress: Boolean(process.stderr.isTTY) && !fetchImpl,
@@ -55,7 +65,12 @@ export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: 
       return 0;
     case 'pull':
       if (!target) throw new Error('pull needs <owner/repo>[@revision]');
-      await pull(ctx, { spec: target, kind: kind ?? 'checkpoint', subfolder: values.subfolder ?? '', name: values.name });
+      await pull(ctx, {
+        spec: target,
+        kind: kind ?? 'checkpoint',
+        subfolder: values.subfolder ?? '',
+        name: values.name,
+      });
       return 0;
     case 'remove':
       if (!target) throw new Error('remove needs a model name');
@@ -63,7 +78,14 @@ export async function runModelsCli(argv: string[], env: NodeJS.ProcessEnv, out: 
       return 0;
     case 'convert':
       if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors file');
-      await convert({ modelsDir: ctx.modelsDir, what: target, source: resolve(source), name: values.name, negative: values.negative ? resolve(values.negative) : undefined, out });
+      await convert({
+        modelsDir: ctx.modelsDir,
+        what: target,
+        source: resolve(source),
+        name: values.name,
+        negative: values.negative ? resolve(values.negative) : undefined,
+        out,
+      });
       return 0;
     default:
       out(USAGE);

@@ -12,7 +12,10 @@ function human(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-export function progressBar(label: string, out: NodeJS.WriteStream = process.stderr): { update(done: number, total: number): void; end(): void } {
+export function progressBar(
+  label: string,
+  out: NodeJS.WriteStream = process.stderr,
+): { update(done: number, total: number): void; end(): void } {
   let lastTenth = -1;
   let lastDraw = 0;
   return {
@@ -23,7 +26,9 @@ export function progressBar(label: string, out: NodeJS.WriteStream = process.std
         if (now - lastDraw < 100 && done < total) return;
         lastDraw = now;
         const filled = Math.round(fraction * WIDTH);
-        out.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${human(done)}/${human(total)}`);
+        out.write(
+          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${human(done)}/${human(total)}`,
+        );
         return;
       }
       const tenth = Math.floor(fraction * 10);

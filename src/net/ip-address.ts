@@ -19,7 +19,10 @@ function parseIpv6(ip: string): Uint8Array {
   const lastColon = ip.lastIndexOf(':');
   if (ip.slice(lastColon + 1).includes('.')) {
     // A trailing dotted quad (`::ffff:1.2.3.4`) fills the last two groups.
-    tailV4 = ip.slice(lastColon + 1).split('.').map(Number);
+    tailV4 = ip
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     head = ip.slice(0, lastColon + 1) + '0:0';
   }
   const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];

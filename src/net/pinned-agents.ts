@@ -22,7 +22,10 @@ export function pinnedLookup(target: Pick<ResolvedTarget, 'address' | 'family'>)
   };
 }
 
-export function pinnedAgents(target: Pick<ResolvedTarget, 'address' | 'family'>): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+export function pinnedAgents(target: Pick<ResolvedTarget, 'address' | 'family'>): {
+  httpAgent: http.Agent;
+  httpsAgent: https.Agent;
+} {
   const lookup = pinnedLookup(target);
   return {
     httpAgent: new http.Agent({ lookup, keepAlive: false }),

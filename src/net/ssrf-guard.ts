@@ -76,7 +76,10 @@ const EMBEDDED_V4: { range: ReturnType<typeof parseCidr>; offset: number }[] = [
   { range: parseCidr('2002::/16'), offset: 2 }, // 6to4
 ];
 
-/** True for loopback, private, link-local, CGNAT, multicast, reserved and documentation addresses; also for anything that is not an IP literal (fail closed). */
+/**
+ * True for loopback, private, link-local, CGNAT, multicast, reserved and documentation addresses; also for anything
+ * that is not an IP literal (fail closed).
+ */
 export function isPrivateAddress(ip: string): boolean {
   const bytes = parseIp(ip);
   if (!bytes) return true;
@@ -96,7 +99,10 @@ const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, v
  * address the host resolves to must be public — one private answer is enough to refuse, since
  * the connection could otherwise pick it. Throws UnsafeUrlError.
  */
-export async function assertFetchableUrl(url: string, opts: { allowPrivate: boolean; lookup?: LookupFn }): Promise<ResolvedTarget> {
+export async function assertFetchableUrl(
+  url: string,
+  opts: { allowPrivate: boolean; lookup?: LookupFn },
+): Promise<ResolvedTarget> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -104,7 +110,10 @@ export async function assertFetchableUrl(url: string, opts: { allowPrivate: bool
     throw new UnsafeUrlError('invalid-url', 'not a valid URL', { cause });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UnsafeUrlError('scheme', `scheme '${parsed.protocol.replace(/:$/, '')}' is not allowed; use http or https`);
+    throw new UnsafeUrlError(
+      'scheme',
+      `scheme '${parsed.protocol.replace(/:$/, '')}' is not allowed; use http or https`,
+    );
   }
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   if (hostname === '') throw new UnsafeUrlError('invalid-url', 'the URL has no host');
@@ -124,7 +133,10 @@ export async function assertFetchableUrl(url: string, opts: { allowPrivate: bool
     const refused = addresses.find((a) => isPrivateAddress(a.address));
     if (refused) {
       const shown = refused.address === hostname ? `'${hostname}'` : `'${hostname}' (${refused.address})`;
-      throw new UnsafeUrlError('private-address', `host ${shown} is a private, loopback or reserved address; start the server with --allow-private-urls to permit it`);
+      throw new UnsafeUrlError(
+        'private-address',
+        `host ${shown} is a private, loopback or reserved address; start the server with --allow-private-urls to permit it`,
+      );
     }
   }
   const first = addresses[0];

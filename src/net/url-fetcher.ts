@@ -49,7 +49,10 @@ export class GuardedUrlFetcher implements UrlFetcher {
       return await this.follow(url, controller.signal);
     } catch (error) {
       const reason = controller.signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
-      throw new InvalidFieldError(field, `${field}: could not fetch ${shorten(url)}: ${reason}`, { input: url, cause: error });
+      throw new InvalidFieldError(field, `${field}: could not fetch ${shorten(url)}: ${reason}`, {
+        input: url,
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -58,7 +61,10 @@ export class GuardedUrlFetcher implements UrlFetcher {
   private async follow(url: string, signal: AbortSignal): Promise<Buffer> {
     let current = url;
     for (let hop = 0; ; hop++) {
-      const target = await assertFetchableUrl(current, { allowPrivate: this.options.allowPrivate, lookup: this.options.lookup });
+      const target = await assertFetchableUrl(current, {
+        allowPrivate: this.options.allowPrivate,
+        lookup: this.options.lookup,
+      });
       const response = await axios.get<Readable>(target.url.href, {
         ...pinnedAgents(target),
         responseType: 'stream',

@@ -3,7 +3,7 @@ export function demoNotice(demoModelName: string): string {
   return (
     `**Demo model in use:** no SDXL checkpoint is installed, so this server runs the tiny random-weight ` +
     `demo checkpoint \`${demoModelName}\`. Its images are coloured noise, and every reply that uses it ` +
-    'says so (`X-Fooocus-Warnings`, the task\'s `warnings`, `demo_models` in `/health`). Install a real ' +
+    "says so (`X-Fooocus-Warnings`, the task's `warnings`, `demo_models` in `/health`). Install a real " +
     'SDXL ONNX checkpoint under `models/checkpoints/<name>/` (`npm run models -- pull ...`) and restart.'
   );
 }

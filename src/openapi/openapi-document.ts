@@ -27,7 +27,16 @@ type JsonObject = Record<string, unknown>;
 const PRIMARY_SPEC = 'all-in-one';
 const SPEC_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const COMPONENT_KINDS = new Set([
-  'schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems',
+  'schemas',
+  'responses',
+  'parameters',
+  'examples',
+  'requestBodies',
+  'headers',
+  'securitySchemes',
+  'links',
+  'callbacks',
+  'pathItems',
 ]);
 
 function isObject(value: unknown): value is JsonObject {
@@ -37,7 +46,10 @@ function isObject(value: unknown): value is JsonObject {
 function decodePointer(pointer: string): string[] {
   if (pointer === '' || pointer === '/') return [];
   if (!pointer.startsWith('/')) throw new Error(`JSON pointer '${pointer}' must start with '/'`);
-  return pointer.slice(1).split('/').map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Collects components from every file it visits; one instance per bundled document. */
@@ -51,14 +63,16 @@ class SpecBundler {
   /** Bundles one top-level spec: its paths come back, its components join `this.components`. */
   async bundleSpec(file: string): Promise<JsonObject> {
     const spec = await this.load(file);
-    if (!isObject(spec) || typeof spec.openapi !== 'string') throw new Error(`${this.name(file)} is not an OpenAPI document`);
+    if (!isObject(spec) || typeof spec.openapi !== 'string')
+      throw new Error(`${this.name(file)} is not an OpenAPI document`);
     const { components, ...rest } = spec;
     const out = (await this.walk(rest, file, true)) as JsonObject;
     for (const [kind, entries] of Object.entries(isObject(components) ? components : {})) {
       for (const [name, value] of Object.entries(isObject(entries) ? entries : {})) {
         const walked = await this.walk(value, file, true);
         // `Name: {$ref: ./components/x.yaml#/<kind>/Name}` only imports a model no operation refers to.
-        if (isObject(walked) && walked.$ref === `#/components/${kind}/${name}` && Object.keys(walked).length === 1) continue;
+        if (isObject(walked) && walked.$ref === `#/components/${kind}/${name}` && Object.keys(walked).length === 1)
+          continue;
         this.add(kind, name, walked, `${file}#/components/${kind}/${name}`);
       }
     }
@@ -90,7 +104,10 @@ class SpecBundler {
     if (!isObject(node)) return node;
     const out: JsonObject = {};
     for (const [key, value] of Object.entries(node)) {
-      out[key] = key === '$ref' && typeof value === 'string' ? await this.rewriteRef(value, file, isTopLevel) : await this.walk(value, file, isTopLevel);
+      out[key] =
+        key === '$ref' && typeof value === 'string'
+          ? await this.rewriteRef(value, file, isTopLevel)
+          : await this.walk(value, file, isTopLevel);
     }
     return out;
   }
@@ -103,12 +120,15 @@ class SpecBundler {
     if (target === '' && isTopLevel) return ref;
     const targetFile = target === '' ? file : resolve(dirname(file), target);
     const fromRoot = relative(this.rootDir, targetFile);
-    if (fromRoot.startsWith('..') || isAbsolute(fromRoot)) throw new Error(`${this.name(file)}: $ref '${ref}' leaves the openapi folder`);
+    if (fromRoot.startsWith('..') || isAbsolute(fromRoot))
+      throw new Error(`${this.name(file)}: $ref '${ref}' leaves the openapi folder`);
     const segments = decodePointer(pointer);
     const name = segments.at(-1);
     const kind = segments.at(-2);
     if (!name || !kind || !COMPONENT_KINDS.has(kind)) {
-      throw new Error(`${this.name(file)}: $ref '${ref}' must point at <kind>/<Name>, kind one of ${[...COMPONENT_KINDS].join(', ')}`);
+      throw new Error(
+        `${this.name(file)}: $ref '${ref}' must point at <kind>/<Name>, kind one of ${[...COMPONENT_KINDS].join(', ')}`,
+      );
     }
     const origin = `${targetFile}#${pointer}`;
     const key = `${kind}/${name}`;
@@ -147,7 +167,8 @@ function applyServerDefaults(node: unknown, defaults: ServerDefaults): void {
   if (!isObject(node)) return;
   const key = node['x-server-default'];
   if (key !== undefined) {
-    if (typeof key !== 'string' || !Object.hasOwn(defaults, key)) throw new Error(`unknown x-server-default '${String(key)}'`);
+    if (typeof key !== 'string' || !Object.hasOwn(defaults, key))
+      throw new Error(`unknown x-server-default '${String(key)}'`);
     node.default = defaults[key as keyof ServerDefaults];
     delete node['x-server-default'];
   }
@@ -186,7 +207,8 @@ async function bundle(openapiDir: string, names: string[], defaults: ServerDefau
   for (const name of names) {
     const spec = await bundler.bundleSpec(join(root, `${name}.yaml`));
     merged ??= { ...spec };
-    if (spec.openapi !== merged.openapi) throw new Error(`${name}.yaml is OpenAPI ${String(spec.openapi)}, expected ${String(merged.openapi)}`);
+    if (spec.openapi !== merged.openapi)
+      throw new Error(`${name}.yaml is OpenAPI ${String(spec.openapi)}, expected ${String(merged.openapi)}`);
     for (const [path, item] of Object.entries(isObject(spec.paths) ? spec.paths : {})) {
       if (path in paths && !isDeepStrictEqual(paths[path], item)) {
         throw new Error(`path ${path} is defined differently in ${pathOrigin.get(path)}.yaml and ${name}.yaml`);
@@ -220,7 +242,11 @@ export async function loadApiDocument(openapiDir: string, defaults: ServerDefaul
 }
 
 /** One spec (e.g. 'all-in-one'), bundled the same way, for /openapi/<name>.yaml|.json and Swagger UI. */
-export async function loadSpecFile(openapiDir: string, name: string, defaults: ServerDefaults): Promise<Record<string, unknown>> {
+export async function loadSpecFile(
+  openapiDir: string,
+  name: string,
+  defaults: ServerDefaults,
+): Promise<Record<string, unknown>> {
   if (!SPEC_NAME.test(name)) throw new Error(`invalid spec name '${name}'`);
   return bundle(openapiDir, [name], defaults);
 }

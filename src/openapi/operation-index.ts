@@ -30,7 +30,9 @@ export function buildOperationIndex(doc: Record<string, unknown>): OperationInfo
   const out: OperationInfo[] = [];
   for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, unknown>>)) {
     for (const method of METHODS) {
-      const op = item[method] as { operationId?: string; security?: Record<string, unknown>[]; parameters?: unknown[]; requestBody?: unknown } | undefined;
+      const op = item[method] as
+        | { operationId?: string; security?: Record<string, unknown>[]; parameters?: unknown[]; requestBody?: unknown }
+        | undefined;
       if (!op?.operationId) continue;
       const security = op.security ?? globalSecurity;
       out.push({
@@ -41,7 +43,10 @@ export function buildOperationIndex(doc: Record<string, unknown>): OperationInfo
         pattern: toPattern(path, false),
         exactPattern: toPattern(path, true),
         isProtected: security.some((requirement) => Object.keys(requirement).length > 0),
-        hasInputs: (op.parameters?.length ?? 0) > 0 || ((item.parameters as unknown[] | undefined)?.length ?? 0) > 0 || op.requestBody !== undefined,
+        hasInputs:
+          (op.parameters?.length ?? 0) > 0 ||
+          ((item.parameters as unknown[] | undefined)?.length ?? 0) > 0 ||
+          op.requestBody !== undefined,
       });
     }
   }

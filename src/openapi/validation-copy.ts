@@ -16,9 +16,12 @@ export function toValidationDocument(document: Record<string, unknown>): Record<
   };
   for (const item of Object.values((copy.paths ?? {}) as Record<string, Record<string, { parameters?: unknown[] }>>)) {
     (item.parameters as unknown[] | undefined)?.forEach(mark);
-    for (const op of Object.values(item)) if (op && typeof op === 'object' && Array.isArray(op.parameters)) op.parameters.forEach(mark);
+    for (const op of Object.values(item))
+      if (op && typeof op === 'object' && Array.isArray(op.parameters)) op.parameters.forEach(mark);
   }
-  Object.values(((copy.components as Record<string, unknown> | undefined)?.parameters ?? {}) as Record<string, unknown>).forEach(mark);
+  Object.values(
+    ((copy.components as Record<string, unknown> | undefined)?.parameters ?? {}) as Record<string, unknown>,
+  ).forEach(mark);
   widenMultipartArrays(copy);
   return copy;
 }
@@ -36,7 +39,8 @@ function widenMultipartArrays(doc: Json): void {
       const content = ((op?.requestBody as Json | undefined)?.content ?? {}) as Record<string, Json>;
       const form = deref(content['multipart/form-data']?.schema as Json | undefined);
       for (const property of Object.values((form?.properties ?? {}) as Record<string, Json>)) {
-        if (property.type === 'array' && (property.items as Json | undefined)?.type === 'string') property.type = ['string', 'array'];
+        if (property.type === 'array' && (property.items as Json | undefined)?.type === 'string')
+          property.type = ['string', 'array'];
       }
     }
   }

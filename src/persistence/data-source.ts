@@ -22,7 +22,11 @@ type MigrationClass = new () => MigrationInterface;
  * Listed explicitly, oldest first: TypeORM's glob loading needs require() of .js files, which
  * does not work under tsx/ESM. Append each new migration here.
  */
-export const MIGRATIONS: MigrationClass[] = [CreateTasks1795434210937, ClusterQueue1796400670446, AddIdempotencyKeys1796430000000];
+export const MIGRATIONS: MigrationClass[] = [
+  CreateTasks1795434210937,
+  ClusterQueue1796400670446,
+  AddIdempotencyKeys1796430000000,
+];
 
 /** How long a statement waits for a lock held by another process (e.g. a backup) before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -42,9 +46,15 @@ export interface OpenDatabaseOptions {
 }
 
 /** A bare string is a sqlite file (the tests' and tools' shorthand). */
-export async function openDatabase(target: DatabaseTarget | string, options: OpenDatabaseOptions = {}): Promise<DataSource> {
+export async function openDatabase(
+  target: DatabaseTarget | string,
+  options: OpenDatabaseOptions = {},
+): Promise<DataSource> {
   const resolved: DatabaseTarget = typeof target === 'string' ? { kind: 'sqlite', file: target } : target;
-  const dataSource = resolved.kind === 'sqlite' ? await sqliteDataSource(resolved.file, options) : postgresDataSource(resolved.url, options);
+  const dataSource =
+    resolved.kind === 'sqlite'
+      ? await sqliteDataSource(resolved.file, options)
+      : postgresDataSource(resolved.url, options);
   await dataSource.initialize();
   try {
     if (resolved.kind === 'sqlite') await assertWal(dataSource, resolved.file);
@@ -70,7 +80,9 @@ export function isPostgres(dataSource: DataSource): boolean {
  * server's CPU under a burst of submissions. Our errors are mapped by TypeORM anyway, so the
  * driver TypeORM gets answers `verbose()` with the plain module.
  */
-const plainSqlite3: typeof sqlite3 = Object.assign(Object.create(sqlite3) as typeof sqlite3, { verbose: () => sqlite3 });
+const plainSqlite3: typeof sqlite3 = Object.assign(Object.create(sqlite3) as typeof sqlite3, {
+  verbose: () => sqlite3,
+});
 
 async function sqliteDataSource(file: string, options: OpenDatabaseOptions): Promise<DataSource> {
   await mkdir(dirname(file), { recursive: true });

@@ -41,7 +41,12 @@ export class TypeOrmNodeRegistry implements NodeRegistry {
   }
 
   async heartbeat(name: string): Promise<void> {
-    await this.nodes.createQueryBuilder().update(NodeEntity).set({ heartbeatMills: () => this.now }).where('name = :name', { name }).execute();
+    await this.nodes
+      .createQueryBuilder()
+      .update(NodeEntity)
+      .set({ heartbeatMills: () => this.now })
+      .where('name = :name', { name })
+      .execute();
   }
 
   async countCompleted(name: string): Promise<void> {
@@ -54,13 +59,23 @@ export class TypeOrmNodeRegistry implements NodeRegistry {
   }
 
   async markStopped(name: string): Promise<void> {
-    await this.nodes.createQueryBuilder().update(NodeEntity).set({ stoppedMills: () => this.now }).where('name = :name', { name }).execute();
+    await this.nodes
+      .createQueryBuilder()
+      .update(NodeEntity)
+      .set({ stoppedMills: () => this.now })
+      .where('name = :name', { name })
+      .execute();
   }
 
   async list(leaseMs: number): Promise<NodeStatus[]> {
     const [rows, running, [{ now }]] = await Promise.all([
       this.nodes.createQueryBuilder('n').orderBy('n.name', 'ASC').getMany(),
-      this.tasks.createQueryBuilder('t').select(['t.id', 't.taskId', 't.nodeName']).where(`t.status = 'running'`).orderBy('t.id', 'ASC').getMany(),
+      this.tasks
+        .createQueryBuilder('t')
+        .select(['t.id', 't.taskId', 't.nodeName'])
+        .where(`t.status = 'running'`)
+        .orderBy('t.id', 'ASC')
+        .getMany(),
       this.nodes.query(`SELECT ${this.now} AS "now"`) as Promise<Array<{ now: number | string }>>,
     ]);
     const storeNow = Number(now);

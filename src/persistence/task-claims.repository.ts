@@ -32,7 +32,9 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
   }
 
   async claimNext(node: string, startMills: number): Promise<TaskRecord | null> {
-    const taskId = this.isPostgres ? await this.claimOnPostgres(node, startMills) : await this.claimOnSqlite(node, startMills);
+    const taskId = this.isPostgres
+      ? await this.claimOnPostgres(node, startMills)
+      : await this.claimOnSqlite(node, startMills);
     return taskId === null ? null : this.read(taskId);
   }
 
@@ -58,10 +60,23 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
 
   private async claimOnSqlite(node: string, startMills: number): Promise<string | null> {
     for (let i = 0; i < SQLITE_CLAIM_TRIES; i++) {
-      const oldest = await this.rows.createQueryBuilder('t').select(['t.id', 't.taskId']).where(`t.status = 'pending'`).orderBy('t.id', 'ASC').limit(1).getOne();
+      const oldest = await this.rows
+        .createQueryBuilder('t')
+        .select(['t.id', 't.taskId'])
+        .where(`t.status = 'pending'`)
+        .orderBy('t.id', 'ASC')
+        .limit(1)
+        .getOne();
       if (!oldest) return null;
       const claimed = await this.update()
-        .set({ status: 'running', nodeName: node, leaseUntil: () => `${this.now} + ${this.leaseMs}`, startMills, progress: 0, attempts: () => 'attempts + 1' })
+        .set({
+          status: 'running',
+          nodeName: node,
+          leaseUntil: () => `${this.now} + ${this.leaseMs}`,
+          startMills,
+          progress: 0,
+          attempts: () => 'attempts + 1',
+        })
         .where(`task_id = :taskId AND status = 'pending'`, { taskId: oldest.taskId })
         .execute();
       if (claimed.affected) return oldest.taskId;
@@ -96,14 +111,23 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
       if (options.everyRunning) return running;
       const lease = column('lease_until');
       const owned = options.ownedBy !== undefined ? ` OR ${column('node_name')} = :owner` : '';
-      const spared = options.sparing !== undefined ? ` AND (${column('node_name')} IS NULL OR ${column('node_name')} <> :spared)` : '';
+      const spared =
+        options.sparing !== undefined
+          ? ` AND (${column('node_name')} IS NULL OR ${column('node_name')} <> :spared)`
+          : '';
       return `${running} AND (${lease} IS NULL OR ${lease} < ${this.now}${owned})${spared}`;
     };
-    const params = { ...(options.ownedBy !== undefined ? { owner: options.ownedBy } : {}), ...(options.sparing !== undefined ? { spared: options.sparing } : {}) };
+    const params = {
+      ...(options.ownedBy !== undefined ? { owner: options.ownedBy } : {}),
+      ...(options.sparing !== undefined ? { spared: options.sparing } : {}),
+    };
     const candidates = await this.rows
       .createQueryBuilder('t')
       .select(['t.id', 't.taskId', 't.attempts', 't.cancelRequested'])
-      .where(unheld((name) => `t.${name}`), params)
+      .where(
+        unheld((name) => `t.${name}`),
+        params,
+      )
       .orderBy('t.id', 'ASC')
       .getMany();
     const outcome: ReclaimOutcome = { requeued: [], ended: [] };
@@ -119,7 +143,10 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
           }
         : { status: 'pending', nodeName: null, leaseUntil: null, startMills: null, progress: 0 };
       // The same condition again: a node that renewed, or another reclaimer, wins the row.
-      const changed = await this.update().set(set).where(`task_id = :taskId AND ${unheld((name) => name)}`, { ...params, taskId: row.taskId }).execute();
+      const changed = await this.update()
+        .set(set)
+        .where(`task_id = :taskId AND ${unheld((name) => name)}`, { ...params, taskId: row.taskId })
+        .execute();
       if (!changed.affected) continue;
       if (isEnding) outcome.ended.push(await this.read(row.taskId));
       else outcome.requeued.push(row.taskId);
@@ -153,7 +180,10 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
   }
 
   async requestCancel(taskId: string): Promise<boolean> {
-    const changed = await this.update().set({ cancelRequested: true }).where(`task_id = :taskId AND status = 'running'`, { taskId }).execute();
+    const changed = await this.update()
+      .set({ cancelRequested: true })
+      .where(`task_id = :taskId AND status = 'running'`, { taskId })
+      .execute();
     return Boolean(changed.affected);
   }
 
@@ -162,8 +192,19 @@ export class TypeOrmTaskClaims implements TaskClaimStore {
     for (const taskId of taskIds) {
       // A task someone asked to cancel is not handed on: it ends as cancelled once its lease runs out.
       const changed = await this.update()
-        .set({ status: 'pending', nodeName: null, leaseUntil: null, startMills: null, progress: 0, attempts: () => 'attempts - 1' })
-        .where(`task_id = :taskId AND node_name = :node AND status = 'running' AND cancel_requested = :no`, { taskId, node, no: false })
+        .set({
+          status: 'pending',
+          nodeName: null,
+          leaseUntil: null,
+          startMills: null,
+          progress: 0,
+          attempts: () => 'attempts - 1',
+        })
+        .where(`task_id = :taskId AND node_name = :node AND status = 'running' AND cancel_requested = :no`, {
+          taskId,
+          node,
+          no: false,
+        })
         .execute();
       if (changed.affected) handed.push(taskId);
     }

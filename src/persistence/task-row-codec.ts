@@ -5,7 +5,14 @@
  */
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import { parseJson, stringifyJson } from '../json/big-json.ts';
-import type { Dialect, ResponseMode, TaskMode, TaskRecord, TaskResultFile, TaskStatus } from '../../adapters/task-record.ts';
+import type {
+  Dialect,
+  ResponseMode,
+  TaskMode,
+  TaskRecord,
+  TaskResultFile,
+  TaskStatus,
+} from '../../adapters/task-record.ts';
 import type { TaskRow } from './entities/task.entity.ts';
 
 interface StoredResultItem {

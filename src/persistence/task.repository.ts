@@ -13,7 +13,13 @@
  */
 import type { DataSource, EntityManager, QueryDeepPartialEntity, Repository, SelectQueryBuilder } from 'typeorm';
 import { NotFoundError } from '../errors.ts';
-import { TASK_STATUSES, UNFINISHED_STATUSES, type TaskRecord, type TaskResultFile, type TaskStatus } from '../../adapters/task-record.ts';
+import {
+  TASK_STATUSES,
+  UNFINISHED_STATUSES,
+  type TaskRecord,
+  type TaskResultFile,
+  type TaskStatus,
+} from '../../adapters/task-record.ts';
 import type { IdempotentTask, InsertOutcome, NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
@@ -101,7 +107,12 @@ export class TypeOrmTaskRepository implements TaskRepository {
         const room = { unfinished: null };
         const decided: Answer[] = [];
         for (const arrival of batch) {
-          decided.push(await this.decide(manager, arrival, room).then((outcome) => ({ outcome }), (error: unknown) => ({ error })));
+          decided.push(
+            await this.decide(manager, arrival, room).then(
+              (outcome) => ({ outcome }),
+              (error: unknown) => ({ error }),
+            ),
+          );
         }
         return decided;
       });
@@ -117,7 +128,11 @@ export class TypeOrmTaskRepository implements TaskRepository {
   }
 
   /** The idempotency and room checks and the insert of one submission; `room` counts inserts within a batch. */
-  private async decide(manager: EntityManager, arrival: Omit<Arrival, 'resolve' | 'reject'>, room: { unfinished: number | null }): Promise<InsertOutcome> {
+  private async decide(
+    manager: EntityManager,
+    arrival: Omit<Arrival, 'resolve' | 'reject'>,
+    room: { unfinished: number | null },
+  ): Promise<InsertOutcome> {
     const { task, limit, keysSinceMills } = arrival;
     if (task.idempotency) {
       const existing = await this.findByIdempotencyKeyWith(manager, task.idempotency.key, keysSinceMills);
@@ -142,7 +157,11 @@ export class TypeOrmTaskRepository implements TaskRepository {
     return this.findByIdempotencyKeyWith(this.rows.manager, key, sinceMills);
   }
 
-  private async findByIdempotencyKeyWith(manager: EntityManager, key: string, sinceMills: number): Promise<IdempotentTask | null> {
+  private async findByIdempotencyKeyWith(
+    manager: EntityManager,
+    key: string,
+    sinceMills: number,
+  ): Promise<IdempotentTask | null> {
     const row = await manager
       .getRepository(TaskEntity)
       .createQueryBuilder('t')
@@ -152,14 +171,27 @@ export class TypeOrmTaskRepository implements TaskRepository {
   }
 
   private unfinishedCount(manager: EntityManager): Promise<number> {
-    return manager.getRepository(TaskEntity).createQueryBuilder('t').where('t.status IN (:...statuses)', { statuses: UNFINISHED_STATUSES }).getCount();
+    return manager
+      .getRepository(TaskEntity)
+      .createQueryBuilder('t')
+      .where('t.status IN (:...statuses)', { statuses: UNFINISHED_STATUSES })
+      .getCount();
   }
 
   markStarted(taskId: string, startMills: number): Promise<TaskRecord> {
     return this.serially(() => this.markStartedNow(taskId, startMills));
   }
 
-  markFinished(taskId: string, update: { status: TaskStatus; finishMills: number; result: TaskResultFile[]; error: string | null; warnings: string[] }): Promise<TaskRecord> {
+  markFinished(
+    taskId: string,
+    update: {
+      status: TaskStatus;
+      finishMills: number;
+      result: TaskResultFile[];
+      error: string | null;
+      warnings: string[];
+    },
+  ): Promise<TaskRecord> {
     return this.serially(() => this.markFinishedNow(taskId, update));
   }
 
@@ -201,7 +233,8 @@ export class TypeOrmTaskRepository implements TaskRepository {
       const { raw } = (await (postgres ? insert.returning('id') : insert).execute()) as { raw: unknown };
       // sqlite answers the rowid of the insert; PostgreSQL the RETURNING rows (BIGINT as a string).
       const id = Number(postgres ? (raw as Array<{ id: string | number }>)[0]?.id : raw);
-      if (!Number.isSafeInteger(id)) throw new Error(`task '${task.taskId}': the store returned no row id for the insert`);
+      if (!Number.isSafeInteger(id))
+        throw new Error(`task '${task.taskId}': the store returned no row id for the insert`);
       return toTaskRecord({ ...row, id });
     } catch (error) {
       // sqlite's and PostgreSQL's words for a unique-index violation.
@@ -219,7 +252,13 @@ export class TypeOrmTaskRepository implements TaskRepository {
 
   private async markFinishedNow(
     taskId: string,
-    update: { status: TaskStatus; finishMills: number; result: TaskResultFile[]; error: string | null; warnings: string[] },
+    update: {
+      status: TaskStatus;
+      finishMills: number;
+      result: TaskResultFile[];
+      error: string | null;
+      warnings: string[];
+    },
   ): Promise<TaskRecord> {
     await this.updateOne(taskId, {
       status: update.status,
@@ -276,14 +315,18 @@ export class TypeOrmTaskRepository implements TaskRepository {
   async isFileReferenced(file: string, exceptTaskIds: string[]): Promise<boolean> {
     // LIKE narrows the scan to rows whose JSON text contains the path (as JSON spells it); it is
     // case-insensitive and blind to JSON structure, so the exact match is decided on parsed JSON.
-    const needle = JSON.stringify(file).slice(1, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const needle = JSON.stringify(file)
+      .slice(1, -1)
+      .replace(/[\\%_]/g, (c) => `\\${c}`);
     const candidates = await this.rows
       .createQueryBuilder('t')
       .select(['t.taskId', 't.result'])
       .where(`t.result LIKE :pattern ESCAPE '\\'`, { pattern: `%${needle}%` })
       .getMany();
     const excluded = new Set(exceptTaskIds);
-    return candidates.some((row) => !excluded.has(row.taskId) && decodeResultFiles(row.taskId, row.result).includes(file));
+    return candidates.some(
+      (row) => !excluded.has(row.taskId) && decodeResultFiles(row.taskId, row.result).includes(file),
+    );
   }
 
   private filtered(query: TaskQuery): SelectQueryBuilder<TaskRow> {
@@ -300,7 +343,12 @@ export class TypeOrmTaskRepository implements TaskRepository {
   }
 
   private async updateOne(taskId: string, set: QueryDeepPartialEntity<TaskRow>): Promise<void> {
-    const updated = await this.rows.createQueryBuilder().update(TaskEntity).set(set).where('task_id = :taskId', { taskId }).execute();
+    const updated = await this.rows
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set(set)
+      .where('task_id = :taskId', { taskId })
+      .execute();
     if (updated.affected === 0) throw new NotFoundError(`task '${taskId}' not found`);
   }
 

@@ -18,7 +18,10 @@ export interface QueueViewDeps {
 
 /** Sampling steps a request runs in total (all its images). */
 export function totalSteps(request: CommonRequest): number {
-  const steps = request.overwrite_step > 0 ? request.overwrite_step : (PERFORMANCE_MODES[request.performance_selection]?.steps ?? 30);
+  const steps =
+    request.overwrite_step > 0
+      ? request.overwrite_step
+      : (PERFORMANCE_MODES[request.performance_selection]?.steps ?? 30);
   return steps * Math.max(1, request.image_number);
 }
 
@@ -29,7 +32,11 @@ export class QueueView {
   async estimates(): Promise<Map<string, QueueEstimate>> {
     const pending = await this.deps.pending();
     const current = this.deps.current();
-    const list = estimateQueue(current ? this.stepsLeft(current) : null, pending.map((t) => totalSteps(t.request)), this.deps.steps.secondsPerStep());
+    const list = estimateQueue(
+      current ? this.stepsLeft(current) : null,
+      pending.map((t) => totalSteps(t.request)),
+      this.deps.steps.secondsPerStep(),
+    );
     return new Map(pending.map((task, i) => [task.taskId, list[i]]));
   }
 

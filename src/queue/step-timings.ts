@@ -45,7 +45,8 @@ export class StepTimings {
     const time = this.now();
     const previous = this.last;
     this.last = { taskId, at, time };
-    if (!previous || previous.taskId !== taskId || previous.at.image !== at.image || at.step <= previous.at.step) return;
+    if (!previous || previous.taskId !== taskId || previous.at.image !== at.image || at.step <= previous.at.step)
+      return;
     // Coalesced progress can skip steps: the interval covers every step since the previous one.
     const steps = at.step - previous.at.step;
     const perStep = (time - previous.time) / 1000 / steps;

@@ -8,7 +8,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { ApiKeyChecker } from '../auth/api-key.ts';
-import { ensureDemoCheckpoint, ensureDemoControlNet, ensureDemoImagePromptModels, ensureDemoUpscaler } from '../catalogue/demo-models.ts';
+import {
+  ensureDemoCheckpoint,
+  ensureDemoControlNet,
+  ensureDemoImagePromptModels,
+  ensureDemoUpscaler,
+} from '../catalogue/demo-models.ts';
 import { ensureDemoToolModels } from '../catalogue/tool-demo-models.ts';
 import { ModelCatalogue } from '../catalogue/model-catalogue.ts';
 import type { TaskMode } from '../../adapters/task-record.ts';
@@ -90,7 +95,11 @@ export interface ComposedServer {
   close(): Promise<void>;
 }
 
-export async function composeServer(config: Config, logger: Logger, overrides: ComposeOverrides = {}): Promise<ComposedServer> {
+export async function composeServer(
+  config: Config,
+  logger: Logger,
+  overrides: ComposeOverrides = {},
+): Promise<ComposedServer> {
   await mkdir(config.dataDir, { recursive: true });
   const demoModelName = await ensureDemoCheckpoint(config, logger);
   await ensureDemoUpscaler(config, logger);
@@ -127,17 +136,27 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
   });
   const outputs = new FsOutputStore(config.dataDir);
   const codec = new WorkerImageCodec();
-  const engines = new EnginePool(overrides.engines ?? (overrides.engine ? [overrides.engine] : createEngines(config, logger, () => metrics.engineRestarted())));
+  const engines = new EnginePool(
+    overrides.engines ??
+      (overrides.engine ? [overrides.engine] : createEngines(config, logger, () => metrics.engineRestarted())),
+  );
   // Scripted engines in tests may outnumber the configured slots.
-  const deviceLabels = Array.from({ length: engines.size }, (_, i) => slotLabel(config.engines[i] ?? config.engines[0]));
+  const deviceLabels = Array.from({ length: engines.size }, (_, i) =>
+    slotLabel(config.engines[i] ?? config.engines[0]),
+  );
   const webhooks =
-    overrides.webhooks ?? new HttpWebhookSender({
+    overrides.webhooks ??
+    new HttpWebhookSender({
       logger,
       secret: config.webhookSecret || undefined,
       allowPrivate: config.allowPrivateUrls,
       onFailure: (isFinal) => metrics.webhookFailed(isFinal),
     });
-  const notify = createTaskNotifier(webhooks, { baseUrl: config.baseUrl, format: config.webhookFormat, globalWebhookUrl: config.webhookUrl });
+  const notify = createTaskNotifier(webhooks, {
+    baseUrl: config.baseUrl,
+    format: config.webhookFormat,
+    globalWebhookUrl: config.webhookUrl,
+  });
   const clientText = clientTextFor({ [resolve(config.modelsDir)]: 'models', [resolve(config.dataDir)]: '' });
   const runner = new TaskRunner({
     repo,
@@ -145,14 +164,23 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     nodes: store.nodes,
     engines,
     bus: store.bus,
-    node: { name: nodeName, leaseMs: config.leaseSeconds * 1000, isSharedStore: store.isShared, pollMs: overrides.claimPollMs },
+    node: {
+      name: nodeName,
+      leaseMs: config.leaseSeconds * 1000,
+      isSharedStore: store.isShared,
+      pollMs: overrides.claimPollMs,
+    },
     outputs,
     hub,
     clock,
     logger,
     onFinished: (task) => {
       notify(task);
-      service.applyRetention().catch((error: unknown) => logger.warn(`--queue-history retention failed: ${error instanceof Error ? error.message : String(error)}`));
+      service
+        .applyRetention()
+        .catch((error: unknown) =>
+          logger.warn(`--queue-history retention failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
     },
     models: catalogue,
     clientText,
@@ -164,19 +192,52 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
     fetcher: new GuardedUrlFetcher({ allowPrivate: config.allowPrivateUrls }),
   });
   const service: TaskService = new TaskService(
-    { repo, runner, hub, clock, ids, outputs, inputs, models: catalogue, clientText, webhookTargets: webhookTargetCheck({ allowPrivate: config.allowPrivateUrls }) },
-    { queueSize: config.queueSize, queueHistory: config.queueHistory, globalWebhookUrl: config.webhookUrl, supportedModes: overrides.supportedModes, supportedImagePromptTypes: overrides.supportedImagePromptTypes },
+    {
+      repo,
+      runner,
+      hub,
+      clock,
+      ids,
+      outputs,
+      inputs,
+      models: catalogue,
+      clientText,
+      webhookTargets: webhookTargetCheck({ allowPrivate: config.allowPrivateUrls }),
+    },
+    {
+      queueSize: config.queueSize,
+      queueHistory: config.queueHistory,
+      globalWebhookUrl: config.webhookUrl,
+      supportedModes: overrides.supportedModes,
+      supportedImagePromptTypes: overrides.supportedImagePromptTypes,
+    },
   );
   const tools = new ToolsService({
-    client: overrides.tools ?? new ChildToolsClient({ modelsDir: config.modelsDir, device: config.engines[0].device, gpuIndex: config.engines[0].gpuIndex, isDemoAllowed: config.isDemoModelEnabled, logger }),
+    client:
+      overrides.tools ??
+      new ChildToolsClient({
+        modelsDir: config.modelsDir,
+        device: config.engines[0].device,
+        gpuIndex: config.engines[0].gpuIndex,
+        isDemoAllowed: config.isDemoModelEnabled,
+        logger,
+      }),
     images: inputs,
     modelsDir: config.modelsDir,
     isDemoAllowed: config.isDemoModelEnabled,
   });
   const document = await loadApiDocument(OPENAPI_DIR, defaults);
-  const specs: Record<string, Record<string, unknown>> = { 'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults) };
+  const specs: Record<string, Record<string, unknown>> = {
+    'all-in-one': await loadSpecFile(OPENAPI_DIR, 'all-in-one', defaults),
+  };
   // /docs offers the legacy (Fooocus-API v1/v2) spec beside the all-in-one one.
-  if (await access(join(OPENAPI_DIR, 'legacy.yaml')).then(() => true, () => false)) specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
+  if (
+    await access(join(OPENAPI_DIR, 'legacy.yaml')).then(
+      () => true,
+      () => false,
+    )
+  )
+    specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
   for (const doc of [document, ...Object.values(specs)]) addDemoNotice(doc, demoModelName);
   const app = createApp({
     document,
@@ -200,17 +261,27 @@ export async function composeServer(config: Config, logger: Logger, overrides: C
         runningHere: () => runner.runningHere(),
         cluster: () => store.nodes.list(config.leaseSeconds * 1000),
       },
-      queue: new QueueView({ pending: () => repo.find({ statuses: ['pending'] }), current: () => hub.current(), steps }),
+      queue: new QueueView({
+        pending: () => repo.find({ statuses: ['pending'] }),
+        current: () => hub.current(),
+        steps,
+      }),
       tools,
       now: clock.now,
     },
     mounts: [mountMetrics(metrics), mountRedoc(specs), mountPlayground()],
   });
-  const relay = store.isShared ? new ClusterRelay({ bus: store.bus, hub, repo, live: store.live, runner, nodeName, logger }) : null;
+  const relay = store.isShared
+    ? new ClusterRelay({ bus: store.bus, hub, repo, live: store.live, runner, nodeName, logger })
+    : null;
   relay?.start();
-  const sameName = (await store.nodes.list(config.leaseSeconds * 1000)).find((n) => n.name === nodeName && n.state === 'up');
+  const sameName = (await store.nodes.list(config.leaseSeconds * 1000)).find(
+    (n) => n.name === nodeName && n.state === 'up',
+  );
   if (sameName && store.isShared) {
-    logger.warn(`node '${nodeName}' heartbeated less than a lease ago: unless it was this node just before a crash, give each gateway its own --node-name (this start takes over what that name holds)`);
+    logger.warn(
+      `node '${nodeName}' heartbeated less than a lease ago: unless it was this node just before a crash, give each gateway its own --node-name (this start takes over what that name holds)`,
+    );
   }
   await store.nodes.register({ name: nodeName, engines: engines.size, devices: deviceLabels, baseUrl: config.baseUrl });
   let closing: Promise<void> | undefined;

@@ -43,7 +43,12 @@ export async function openTaskStore(config: Config, nodeName: string, logger: Lo
   try {
     bus =
       target.kind === 'postgres'
-        ? await PostgresEventBus.connect({ url: target.url, nodeName, logger, applicationName: `fooocus-gateway events ${nodeName}`.slice(0, 63) })
+        ? await PostgresEventBus.connect({
+            url: target.url,
+            nodeName,
+            logger,
+            applicationName: `fooocus-gateway events ${nodeName}`.slice(0, 63),
+          })
         : new LocalEventBus();
   } catch (error) {
     await closeDatabase(dataSource);

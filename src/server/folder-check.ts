@@ -6,16 +6,23 @@ import { describeFolderProblems, probeWritable, type FolderProblem } from './wri
 
 const RECHECK_MS = 10_000;
 
-/** The folders that must be writable for this start: the data dir; the models dir when the demo checkpoint must be written there. */
+/**
+ * The folders that must be writable for this start: the data dir; the models dir when the demo checkpoint must be
+ * written there.
+ */
 async function findProblems(config: Config, logger: Logger, isFirst: boolean): Promise<FolderProblem[]> {
   const problems: FolderProblem[] = [];
   const data = await probeWritable('--data-dir', config.dataDir);
   if (data) problems.push(data);
   const models = await probeWritable('--models-dir', config.modelsDir);
   if (models) {
-    const needsDemo = config.isDemoModelEnabled && (await listCheckpoints(config.modelsDir).catch(() => [])).length === 0;
+    const needsDemo =
+      config.isDemoModelEnabled && (await listCheckpoints(config.modelsDir).catch(() => [])).length === 0;
     if (needsDemo) problems.push(models);
-    else if (isFirst) logger.warn(`${config.modelsDir} is read-only (${models.reason}): LoRA and FreeU caches and \`npm run models\` need it writable`);
+    else if (isFirst)
+      logger.warn(
+        `${config.modelsDir} is read-only (${models.reason}): LoRA and FreeU caches and \`npm run models\` need it writable`,
+      );
   }
   return problems;
 }
@@ -25,7 +32,11 @@ async function findProblems(config: Config, logger: Logger, isFirst: boolean): P
  * (main exits 2 with the message); with it the message is logged and the check repeats, so a
  * container whose bind mounts are chowned later starts by itself instead of crash-looping.
  */
-export async function awaitWritableFolders(config: Config, logger: Logger, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+export async function awaitWritableFolders(
+  config: Config,
+  logger: Logger,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
   const uid = process.getuid?.() ?? null;
   const gid = process.getgid?.() ?? null;
   for (let attempt = 0; ; attempt++) {

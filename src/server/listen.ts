@@ -19,7 +19,9 @@ export class PortInUseError extends Error {
 export function listenOn(app: RequestListener, port: number, host: string, flag: string): Promise<Server> {
   const listener = createServer(app);
   return new Promise((resolve, reject) => {
-    listener.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, host, flag) : error));
+    listener.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, host, flag) : error),
+    );
     listener.listen(port, host, () => resolve(listener));
   });
 }

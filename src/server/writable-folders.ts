@@ -30,7 +30,11 @@ export async function probeWritable(flag: string, dir: string): Promise<FolderPr
 }
 
 /** One message naming every folder, who the server runs as, and the command that fixes it. */
-export function describeFolderProblems(problems: readonly FolderProblem[], uid: number | null, gid: number | null): string {
+export function describeFolderProblems(
+  problems: readonly FolderProblem[],
+  uid: number | null,
+  gid: number | null,
+): string {
   const who = uid === null ? 'this user' : `uid ${uid}`;
   const list = problems.map((p) => `${p.flag} ${p.dir} (${p.reason})`).join(', ');
   const owner = uid === null ? '<you>' : `${uid}:${gid ?? uid}`;

@@ -8,7 +8,11 @@ import { join, posix } from 'node:path';
 import type { OutputStore, SavedOutput } from '../tasks/ports.ts';
 import type { Dialect } from '../../adapters/task-record.ts';
 
-const isDirectory = (path: string) => stat(path).then((s) => s.isDirectory(), () => false);
+const isDirectory = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -26,7 +30,14 @@ const DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 /** A stored output is always exactly `<YYYY-MM-DD>/<file>`: nothing else may be read or deleted. */
 export function isPlainOutputName(file: string): boolean {
   const parts = file.split('/');
-  return parts.length === 2 && DATE_FOLDER.test(parts[0]) && parts[1] !== '' && parts[1] !== '.' && parts[1] !== '..' && !/[\\\0]/.test(parts[1]);
+  return (
+    parts.length === 2 &&
+    DATE_FOLDER.test(parts[0]) &&
+    parts[1] !== '' &&
+    parts[1] !== '.' &&
+    parts[1] !== '..' &&
+    !/[\\\0]/.test(parts[1])
+  );
 }
 
 /** Why storing an image failed, in words a client may read (no server paths). */
@@ -65,20 +76,28 @@ export class FsOutputStore implements OutputStore {
     for (let attempt = 0; attempt < 100000; attempt++) {
       const stem = candidates(attempt);
       const file = posix.normalize(`${date}/${stem}.${options.ext}`);
-      if (!isPlainOutputName(file)) throw new OutputStoreError(`refusing to write outside the dated output folder: ${file}`);
+      if (!isPlainOutputName(file))
+        throw new OutputStoreError(`refusing to write outside the dated output folder: ${file}`);
       try {
         await mkdir(join(this.dataDir, date), { recursive: true });
         await writeFile(join(this.dataDir, file), bytes, { flag: 'wx' });
         return { file };
       } catch (error) {
-        const isTaken = (error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(join(this.dataDir, date)));
+        const isTaken =
+          (error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(join(this.dataDir, date)));
         if (!isTaken) throw new OutputStoreError(describeStoreFailure(error, file), { cause: error });
       }
     }
     throw new OutputStoreError('no free output file name');
   }
 
-  private candidates(options: { dialect: Dialect; taskId: string; index: number; saveName: string | null; now: Date }): (attempt: number) => string {
+  private candidates(options: {
+    dialect: Dialect;
+    taskId: string;
+    index: number;
+    saveName: string | null;
+    now: Date;
+  }): (attempt: number) => string {
     if (options.saveName) {
       // `{save_name}-{i}`; reused names get a counter instead of overwriting (DECISIONS §3).
       return (attempt) => `${options.saveName}-${options.index}${attempt === 0 ? '' : `-${attempt}`}`;

@@ -20,7 +20,8 @@ export function followTask(deps: RouteDeps, task: TaskRecord, sink: TaskEventSin
   const decorate = (event: StreamEvent) => withDemoModel(event, task, demo);
   let isStarted = task.status !== 'pending';
   let isStopped = false;
-  const progress = (event: StreamEvent) => sink.push(decorate({ ...event, eta_seconds: deps.queue.runningEtaSeconds(task) }));
+  const progress = (event: StreamEvent) =>
+    sink.push(decorate({ ...event, eta_seconds: deps.queue.runningEtaSeconds(task) }));
   const sendQueued = () => {
     void deps.queue.estimateOf(task.taskId).then((estimate) => {
       if (estimate && !isStarted && !isStopped) sink.push(decorate(toQueuedEvent(estimate)));

@@ -45,7 +45,10 @@ export interface SavedOutput {
 }
 
 export interface OutputStore {
-  save(bytes: Uint8Array, options: { ext: string; dialect: Dialect; taskId: string; index: number; saveName: string | null; now: Date }): Promise<SavedOutput>;
+  save(
+    bytes: Uint8Array,
+    options: { ext: string; dialect: Dialect; taskId: string; index: number; saveName: string | null; now: Date },
+  ): Promise<SavedOutput>;
   remove(file: string): Promise<void>;
   /** Absolute path of a stored output, or null when the name is not a plain `<date>/<file>`. */
   pathOf(file: string): string | null;
@@ -75,16 +78,24 @@ export interface ModelFacts {
   expansionUnavailable(): string | null;
   /** Why FreeU cannot be applied to this checkpoint's UNet, or null when it can (or cannot be told before running). */
   freeuUnavailable(modelName: string): Promise<string | null>;
-  /** Why this checkpoint cannot refine (not an SDXL-family UNet), or null when it can (or cannot be told before running). */
+  /**
+   * Why this checkpoint cannot refine (not an SDXL-family UNet), or null when it can (or cannot be told before
+   * running).
+   */
   refinerUnavailable(modelName: string): Promise<string | null>;
-  /** Why a ControlNet image-prompt type cannot run (no model, no demo), or null when it can; absent = not checked here. */
+  /**
+   * Why a ControlNet image-prompt type cannot run (no model, no demo), or null when it can; absent = not checked here.
+   */
   controlNetUnavailable?(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null>;
   /**
    * What image prompts of these types need and is not installed (CLIP vision, the type's IP-Adapter,
    * the face detector unless the face crop is skipped), or null when all is there.
    */
   imagePromptModelsMissing(types: readonly string[], isFaceCropSkipped: boolean): Promise<string | null>;
-  /** Why this checkpoint's UNet cannot take IP-Adapter image tokens, or null when it can (or cannot be told before running). */
+  /**
+   * Why this checkpoint's UNet cannot take IP-Adapter image tokens, or null when it can (or cannot be told before
+   * running).
+   */
   imagePromptUnetUnavailable(modelName: string): Promise<string | null>;
   /** Set while the random-weight demo checkpoint is the installed one (DECISIONS §4). */
   readonly demoModelName: string | null;

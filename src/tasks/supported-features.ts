@@ -9,7 +9,12 @@ import { deriveTaskMode } from '../../adapters/current-tab.ts';
 import { FeatureUnavailableError } from '../errors.ts';
 
 /** The task modes the engine runs today. */
-export const ENGINE_TASK_MODES: readonly TaskMode[] = ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'];
+export const ENGINE_TASK_MODES: readonly TaskMode[] = [
+  'Text to Image',
+  'Image Upscale or Variation',
+  'Image Inpaint or Outpaint',
+  'Image Prompt',
+];
 
 /** The image-prompt types the engine runs (engine/controlnet and engine/ip-adapter). */
 export const ENGINE_IMAGE_PROMPT_TYPES: readonly ControlNetType[] = ['PyraCanny', 'CPDS', 'ImagePrompt', 'FaceSwap'];
@@ -18,7 +23,11 @@ export const ENGINE_IMAGE_PROMPT_TYPES: readonly ControlNetType[] = ['PyraCanny'
  * Fooocus runs image prompts ('cn' goal) when the tab is `ip` or either mixing flag is set
  * (fooocusapi-new.md §9) with images in any slot.
  */
-export function assertSupported(request: CommonRequest, modes: readonly TaskMode[] = ENGINE_TASK_MODES, imagePromptTypes: readonly ControlNetType[] = ENGINE_IMAGE_PROMPT_TYPES): void {
+export function assertSupported(
+  request: CommonRequest,
+  modes: readonly TaskMode[] = ENGINE_TASK_MODES,
+  imagePromptTypes: readonly ControlNetType[] = ENGINE_IMAGE_PROMPT_TYPES,
+): void {
   const mode = deriveTaskMode(request);
   const hasImagePrompt = request.controlnet_image.some((slot) => slot.cn_img.kind !== 'none');
   const isMixing = request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
@@ -37,6 +46,8 @@ export function assertSupported(request: CommonRequest, modes: readonly TaskMode
     });
   }
   if (!modes.includes(mode)) {
-    throw new FeatureUnavailableError(`'${mode}' (current_tab '${request.current_tab}') is not supported by this engine; it runs ${modes.join(', ')}`);
+    throw new FeatureUnavailableError(
+      `'${mode}' (current_tab '${request.current_tab}') is not supported by this engine; it runs ${modes.join(', ')}`,
+    );
   }
 }

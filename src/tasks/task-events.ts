@@ -96,7 +96,13 @@ export class TaskEventHub {
   }
 
   /** `preview` is PNG bytes from this node's engine, or raw base64 as another node stored it. */
-  progress(taskId: string, percent: number, message: string, preview: Uint8Array | string | undefined | null, isRemote = false): void {
+  progress(
+    taskId: string,
+    percent: number,
+    message: string,
+    preview: Uint8Array | string | undefined | null,
+    isRemote = false,
+  ): void {
     const previous = this.live.get(taskId);
     const own = typeof preview === 'string' ? preview : preview ? Buffer.from(preview).toString('base64') : null;
     const live: LiveProgress = {

@@ -31,7 +31,10 @@ export function webhookBody(task: TaskRecord, options: TaskNotifierOptions): str
 export function createTaskNotifier(sender: WebhookSender, options: TaskNotifierOptions): (task: TaskRecord) => void {
   return (task) => {
     if (!task.webhookUrl) return;
-    sender.send({ url: task.webhookUrl, body: webhookBody(task, options), isTrusted: task.webhookUrl === options.globalWebhookUrl });
+    sender.send({
+      url: task.webhookUrl,
+      body: webhookBody(task, options),
+      isTrusted: task.webhookUrl === options.globalWebhookUrl,
+    });
   };
 }
-

@@ -106,7 +106,8 @@ export class TaskRunner {
       finishMills: this.deps.clock.now(),
       failedError: (attempts) => `interrupted ${attempts} times by a server restart; giving up`,
     });
-    for (const taskId of outcome.requeued) this.deps.logger.warn(`task ${taskId} was interrupted by a restart; running it once more`);
+    for (const taskId of outcome.requeued)
+      this.deps.logger.warn(`task ${taskId} was interrupted by a restart; running it once more`);
     this.settleReclaimed(outcome);
     this.deps.hub.adopt(await this.deps.repo.find({ statuses: ['running'] }));
     this.loop.start();
@@ -170,8 +171,10 @@ export class TaskRunner {
     const held = [...this.active.keys()];
     for (const taskId of held) this.interventions.set(taskId, 'handed-back');
     const handed = held.length > 0 ? await this.deps.claims.handBack(this.deps.node.name, held) : [];
-    for (const taskId of handed) this.deps.logger.warn(`task ${taskId} handed back to the queue: this node is stopping`);
-    if (handed.length > 0 && this.deps.node.isSharedStore) await this.publish({ type: 'task-added', node: this.deps.node.name });
+    for (const taskId of handed)
+      this.deps.logger.warn(`task ${taskId} handed back to the queue: this node is stopping`);
+    if (handed.length > 0 && this.deps.node.isSharedStore)
+      await this.publish({ type: 'task-added', node: this.deps.node.name });
     await this.deps.nodes.markStopped(this.deps.node.name).catch(() => undefined);
   }
 
@@ -195,7 +198,9 @@ export class TaskRunner {
   private run(task: TaskRecord): void {
     this.active.set(task.taskId, task);
     this.deps.hub.started(task);
-    this.queue.add(() => this.execute(task)).catch((error) => this.deps.logger.error(`task ${task.taskId} crashed the runner`, error));
+    this.queue
+      .add(() => this.execute(task))
+      .catch((error) => this.deps.logger.error(`task ${task.taskId} crashed the runner`, error));
   }
 
   private async execute(task: TaskRecord): Promise<void> {
@@ -206,13 +211,19 @@ export class TaskRunner {
     let status: TaskStatus = 'finished';
     let error: string | null = null;
     try {
-      const { job } = toEngineJob(taskId, task.request, this.deps.models.installedLoras(), this.deps.models.expansionUnavailable());
+      const { job } = toEngineJob(
+        taskId,
+        task.request,
+        this.deps.models.installedLoras(),
+        this.deps.models.expansionUnavailable(),
+      );
       for (let attempt = 0; ; attempt++) {
         try {
           const outcome = await engine.run(job, {
             onProgress: (m) => {
               // Another node runs it now: its progress, not this run's, is the task's.
-              if (this.interventions.get(taskId) !== 'lost') this.deps.hub.progress(taskId, m.percent, m.message, m.preview);
+              if (this.interventions.get(taskId) !== 'lost')
+                this.deps.hub.progress(taskId, m.percent, m.message, m.preview);
             },
             onImage: async (m) => {
               const saved = await this.deps.outputs.save(m.bytes, {
@@ -231,7 +242,11 @@ export class TaskRunner {
           status = outcome.outcome === 'stopped' ? 'stopped' : 'finished';
           break;
         } catch (e) {
-          const isRetryable = e instanceof EngineJobError && e.kind === 'crashed' && attempt < CRASH_RETRIES && !this.interventions.has(taskId);
+          const isRetryable =
+            e instanceof EngineJobError &&
+            e.kind === 'crashed' &&
+            attempt < CRASH_RETRIES &&
+            !this.interventions.has(taskId);
           if (!isRetryable) throw e;
           this.deps.logger.warn(`engine crashed during task ${taskId}; running it again on the restarted engine`);
           // Partial images of the crashed attempt would duplicate the rerun's: drop them.
@@ -251,7 +266,13 @@ export class TaskRunner {
     await this.finish(taskId, status, files, error, warnings);
   }
 
-  private async finish(taskId: string, status: TaskStatus, result: TaskResultFile[], error: string | null, warnings: string[]): Promise<void> {
+  private async finish(
+    taskId: string,
+    status: TaskStatus,
+    result: TaskResultFile[],
+    error: string | null,
+    warnings: string[],
+  ): Promise<void> {
     this.deps.hub.releaseCurrent(taskId);
     // Out of the held set before the write, so a renewal running meanwhile does not call it lost.
     this.active.delete(taskId);
@@ -260,16 +281,25 @@ export class TaskRunner {
     const finishMills = this.deps.clock.now();
     // Replies never show server paths: errors and warnings name files relative to the models/data folders.
     const { clientText } = this.deps;
-    const update = { status, finishMills, result, error: error === null ? null : clientText(error), warnings: warnings.map(clientText) };
+    const update = {
+      status,
+      finishMills,
+      result,
+      error: error === null ? null : clientText(error),
+      warnings: warnings.map(clientText),
+    };
     const task = await this.deps.claims.finishClaimed(taskId, this.deps.node.name, update);
     if (!task) {
       // Another node holds it now (or it went back to the queue): its run, not this one, is the result.
       this.deps.hub.forget(taskId);
       await Promise.all(result.map((f) => this.deps.outputs.remove(f.file)));
-      if (intervention !== 'handed-back') this.deps.logger.warn(`task ${taskId}: this node lost its claim; its result here was discarded`);
+      if (intervention !== 'handed-back')
+        this.deps.logger.warn(`task ${taskId}: this node lost its claim; its result here was discarded`);
       return;
     }
-    this.deps.nodes.countCompleted(this.deps.node.name).catch((e: unknown) => this.deps.logger.warn(`counting a completed task failed: ${String(e)}`));
+    this.deps.nodes
+      .countCompleted(this.deps.node.name)
+      .catch((e: unknown) => this.deps.logger.warn(`counting a completed task failed: ${String(e)}`));
     this.ended(task);
     this.loop.wake();
   }
@@ -302,7 +332,8 @@ export class TaskRunner {
       finishMills: this.deps.clock.now(),
       failedError: (attempts) => `interrupted ${attempts} times (its node stopped: no lease renewal); giving up`,
     });
-    for (const taskId of outcome.requeued) this.deps.logger.warn(`task ${taskId}: its node stopped renewing its claim; running it once more`);
+    for (const taskId of outcome.requeued)
+      this.deps.logger.warn(`task ${taskId}: its node stopped renewing its claim; running it once more`);
     this.settleReclaimed(outcome);
   }
 
@@ -316,7 +347,9 @@ export class TaskRunner {
 
   private publish(event: Parameters<ClusterBus['publish']>[0]): Promise<void> {
     return this.deps.bus.publish(event).catch((error: unknown) => {
-      this.deps.logger.warn(`cluster event ${event.type} not sent: ${error instanceof Error ? error.message : String(error)}`);
+      this.deps.logger.warn(
+        `cluster event ${event.type} not sent: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 }

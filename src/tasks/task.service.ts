@@ -5,7 +5,15 @@
 import type { AdaptResult } from '../../adapters/server-snapshot.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 import type { ControlNetType } from '../../adapters/common-request.ts';
-import { FINISHED_STATUSES, isFinished, UNFINISHED_STATUSES, type Dialect, type TaskMode, type TaskRecord, type TaskStatus } from '../../adapters/task-record.ts';
+import {
+  FINISHED_STATUSES,
+  isFinished,
+  UNFINISHED_STATUSES,
+  type Dialect,
+  type TaskMode,
+  type TaskRecord,
+  type TaskStatus,
+} from '../../adapters/task-record.ts';
 import { FeatureUnavailableError, InvalidFieldError, NotFoundError, QueueFullError } from '../errors.ts';
 import type { Clock, IdSource, InputResolver, ModelFacts, OutputStore, WebhookTargetCheck } from './ports.ts';
 import type { TaskEventHub } from './task-events.ts';
@@ -24,7 +32,9 @@ export interface TaskServiceOptions {
   globalWebhookUrl: string;
   /** Task modes the engine runs (default: what engine/ runs today); API tests with a scripted engine widen it. */
   supportedModes?: readonly TaskMode[];
-  /** Image-prompt types the engine runs (default: ENGINE_IMAGE_PROMPT_TYPES); API tests with a scripted engine widen it. */
+  /**
+   * Image-prompt types the engine runs (default: ENGINE_IMAGE_PROMPT_TYPES); API tests with a scripted engine widen it.
+   */
   supportedImagePromptTypes?: readonly ControlNetType[];
 }
 
@@ -57,7 +67,8 @@ function repeatOf(prior: IdempotentTask, idempotency: IdempotencyTag): TaskRecor
 /** 32-hex and dashed uuid4 forms of the same id (DECISIONS §3: every route accepts both). */
 export function alternateIdForm(taskId: string): string | null {
   const hex = taskId.toLowerCase();
-  if (/^[0-9a-f]{32}$/.test(hex)) return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  if (/^[0-9a-f]{32}$/.test(hex))
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(hex)) return hex.replace(/-/g, '');
   return null;
 }
@@ -114,7 +125,8 @@ export class TaskService {
       warnings,
       ...(idempotency ? { idempotency } : {}),
     };
-    // The limit is checked again with the insert: submissions that passed the first check together cannot overfill the queue.
+    // The limit is checked again with the insert: submissions that passed the first check together cannot overfill the
+    // queue.
     const outcome = await this.repo.insertIfRoom(newTask, this.options.queueSize, keysSince);
     if ('isFull' in outcome) throw new QueueFullError({ dialect, reply: adapted.reply });
     if ('existing' in outcome) return repeatOf(outcome.existing, idempotency!);
@@ -159,9 +171,17 @@ export class TaskService {
     const ipTypes = imagePromptTypesOf(request).filter((type) => type === 'ImagePrompt' || type === 'FaceSwap');
     if (ipTypes.length === 0) return;
     const missing = await models.imagePromptModelsMissing(ipTypes, request.skipping_cn_preprocessor);
-    if (missing) throw new FeatureUnavailableError(`image prompts (${[...new Set(ipTypes)].join(', ')}) need models that are not installed: ${missing}`);
+    if (missing)
+      throw new FeatureUnavailableError(
+        `image prompts (${[...new Set(ipTypes)].join(', ')}) need models that are not installed: ${missing}`,
+      );
     const reason = await models.imagePromptUnetUnavailable(request.base_model_name);
-    if (reason) throw new InvalidFieldError('controlnet_image', `controlnet_image: IP-Adapter image prompts cannot be applied to the UNet export of '${request.base_model_name}' (${reason})`, { input: null });
+    if (reason)
+      throw new InvalidFieldError(
+        'controlnet_image',
+        `controlnet_image: IP-Adapter image prompts cannot be applied to the UNet export of '${request.base_model_name}' (${reason})`,
+        { input: null },
+      );
   }
 
   /** The client's own webhook_url (the operator's --webhook-url is trusted). */
@@ -177,15 +197,24 @@ export class TaskService {
    */
   private async assertQueueRoom(dialect: Dialect, adapted: AdaptResult): Promise<void> {
     if (this.options.queueSize <= 0) return;
-    if ((await this.repo.count({ statuses: UNFINISHED_STATUSES })) >= this.options.queueSize) throw new QueueFullError({ dialect, reply: adapted.reply });
+    if ((await this.repo.count({ statuses: UNFINISHED_STATUSES })) >= this.options.queueSize)
+      throw new QueueFullError({ dialect, reply: adapted.reply });
   }
 
-  /** The adapter's substitutions plus what the engine mapping will not apply: the client hears of them in the reply headers. */
+  /**
+   * The adapter's substitutions plus what the engine mapping will not apply: the client hears of them in the reply
+   * headers.
+   */
   private warningsFor(adapted: AdaptResult): string[] {
     const { models } = this.deps;
-    const warnings = [...adapted.warnings, ...toEngineJob('', adapted.request, models.installedLoras(), models.expansionUnavailable()).warnings];
+    const warnings = [
+      ...adapted.warnings,
+      ...toEngineJob('', adapted.request, models.installedLoras(), models.expansionUnavailable()).warnings,
+    ];
     if (adapted.request.base_model_name === models.demoModelName) {
-      warnings.push(`'${models.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`);
+      warnings.push(
+        `'${models.demoModelName}' is a tiny random-weight demo checkpoint: its images are noise; install a real SDXL ONNX checkpoint under models/checkpoints/`,
+      );
     }
     return warnings.map(this.deps.clientText);
   }

@@ -2,7 +2,10 @@
 import type { TaskRecord, TaskResultFile, TaskStatus } from '../../adapters/task-record.ts';
 
 /** What accepting writes; the rest of a TaskRecord (status, times, results) the store fills in. */
-export type NewTask = Pick<TaskRecord, 'taskId' | 'dialect' | 'mode' | 'responseMode' | 'request' | 'webhookUrl' | 'inQueueMills' | 'warnings'> & {
+export type NewTask = Pick<
+  TaskRecord,
+  'taskId' | 'dialect' | 'mode' | 'responseMode' | 'request' | 'webhookUrl' | 'inQueueMills' | 'warnings'
+> & {
   /** Idempotent submission: the client's key and a fingerprint of what it sent. */
   idempotency?: IdempotencyTag;
 };
@@ -45,7 +48,13 @@ export interface TaskRepository {
   markStarted(taskId: string, startMills: number): Promise<TaskRecord>;
   markFinished(
     taskId: string,
-    update: { status: TaskStatus; finishMills: number; result: TaskResultFile[]; error: string | null; warnings: string[] },
+    update: {
+      status: TaskStatus;
+      finishMills: number;
+      result: TaskResultFile[];
+      error: string | null;
+      warnings: string[];
+    },
   ): Promise<TaskRecord>;
   findByTaskId(taskId: string): Promise<TaskRecord | null>;
   find(query: TaskQuery): Promise<TaskRecord[]>;

@@ -2,9 +2,20 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
-import type { ControlNetJob, ControlNetSlotJob, EngineImagePrompt, EngineInputImage, EngineJob, InpaintEngineVersion, OutpaintSide, OutputFormat, RefinerSwapMethod, UovMethodName } from '../../engine/index.ts';
+import type {
+  ControlNetJob,
+  ControlNetSlotJob,
+  EngineImagePrompt,
+  EngineInputImage,
+  EngineJob,
+  InpaintEngineVersion,
+  OutpaintSide,
+  OutputFormat,
+  RefinerSwapMethod,
+  UovMethodName,
+} from '../../engine/index.ts';
 import { parseAspectRatio } from '../../adapters/aspect-ratio.ts';
-import type { CommonRequest, ImageInput, PerformanceSelection, TaskMode } from '../../adapters/common-request.ts';
+import type { CommonRequest, ImageInput, PerformanceSelection } from '../../adapters/common-request.ts';
 import { deriveTaskMode } from '../../adapters/current-tab.ts';
 
 interface PerformanceMode {
@@ -16,13 +27,38 @@ interface PerformanceMode {
 export const PERFORMANCE_MODES: Record<PerformanceSelection, PerformanceMode> = {
   Quality: { steps: 60 },
   Speed: { steps: 30 },
-  'Extreme Speed': { steps: 8, forced: { sampler: 'lcm', scheduler: 'lcm', lora: 'sdxl_lcm_lora.safetensors', loraWeight: 1 } },
-  Lightning: { steps: 4, forced: { sampler: 'euler', scheduler: 'sgm_uniform', lora: 'sdxl_lightning_4step_lora.safetensors', loraWeight: 1 } },
-  'Hyper-SD': { steps: 4, forced: { sampler: 'dpmpp_sde_gpu', scheduler: 'karras', lora: 'sdxl_hyper_sd_4step_lora.safetensors', loraWeight: 0.8 } },
+  'Extreme Speed': {
+    steps: 8,
+    forced: { sampler: 'lcm', scheduler: 'lcm', lora: 'sdxl_lcm_lora.safetensors', loraWeight: 1 },
+  },
+  Lightning: {
+    steps: 4,
+    forced: {
+      sampler: 'euler',
+      scheduler: 'sgm_uniform',
+      lora: 'sdxl_lightning_4step_lora.safetensors',
+      loraWeight: 1,
+    },
+  },
+  'Hyper-SD': {
+    steps: 4,
+    forced: {
+      sampler: 'dpmpp_sde_gpu',
+      scheduler: 'karras',
+      lora: 'sdxl_hyper_sd_4step_lora.safetensors',
+      loraWeight: 0.8,
+    },
+  },
 };
 
 /** Fooocus `StepsUOV`: the steps of Upscale 1.5x / 2x / Custom per performance (fooocus-semantics.md §1). */
-export const UOV_STEPS: Record<PerformanceSelection, number> = { Quality: 36, Speed: 18, 'Extreme Speed': 8, Lightning: 4, 'Hyper-SD': 4 };
+export const UOV_STEPS: Record<PerformanceSelection, number> = {
+  Quality: 36,
+  Speed: 18,
+  'Extreme Speed': 8,
+  Lightning: 4,
+  'Hyper-SD': 4,
+};
 
 const INPAINT_ENGINES: readonly InpaintEngineVersion[] = ['None', 'v1', 'v2.5', 'v2.6'];
 
@@ -47,14 +83,18 @@ export function refinerOf(request: CommonRequest, steps: number): EngineJob['ref
   if (request.refiner_model_name === 'None' || request.refiner_model_name === '') return undefined;
   if (PERFORMANCE_MODES[request.performance_selection].forced) return undefined;
   if (request.refiner_model_name === request.base_model_name) return undefined;
-  const switchAt = request.overwrite_switch > 0 ? Math.round(request.overwrite_switch) : pythonRound(steps * request.refiner_switch);
+  const switchAt =
+    request.overwrite_switch > 0 ? Math.round(request.overwrite_switch) : pythonRound(steps * request.refiner_switch);
   const swapMethod = SWAP_METHODS.find((m) => m === request.refiner_swap_method) ?? 'joint';
   return { model: request.refiner_model_name, switchAt, swapMethod };
 }
 
 function storedImage(input: ImageInput, field: string): EngineInputImage {
   // src/inputs stores every image before a task is accepted; anything else here is a bug upstream.
-  if (input.kind !== 'stored') throw new Error(`${field} reached the engine mapping unresolved (${input.kind}); resolve inputs before accepting the task`);
+  if (input.kind !== 'stored')
+    throw new Error(
+      `${field} reached the engine mapping unresolved (${input.kind}); resolve inputs before accepting the task`,
+    );
   return { file: input.file, width: input.width, height: input.height };
 }
 
@@ -66,8 +106,14 @@ function storedImage(input: ImageInput, field: string): EngineInputImage {
 function imageModeOf(request: CommonRequest): ReturnType<typeof deriveTaskMode> {
   const mode = deriveTaskMode(request);
   if (mode !== 'Image Prompt') return mode;
-  if (request.mixing_image_prompt_and_vary_upscale && request.uov_input_image.kind !== 'none' && request.uov_method !== 'Disabled') return 'Image Upscale or Variation';
-  if (request.mixing_image_prompt_and_inpaint && request.inpaint_input_image.kind !== 'none') return 'Image Inpaint or Outpaint';
+  if (
+    request.mixing_image_prompt_and_vary_upscale &&
+    request.uov_input_image.kind !== 'none' &&
+    request.uov_method !== 'Disabled'
+  )
+    return 'Image Upscale or Variation';
+  if (request.mixing_image_prompt_and_inpaint && request.inpaint_input_image.kind !== 'none')
+    return 'Image Inpaint or Outpaint';
   return mode;
 }
 
@@ -78,17 +124,32 @@ function imageModeOf(request: CommonRequest): ReturnType<typeof deriveTaskMode> 
 export function imagePromptsOf(request: CommonRequest): EngineImagePrompt[] {
   if (!isImagePromptOn(request)) return [];
   return request.controlnet_image.flatMap((slot, i) =>
-    slot.cn_img.kind === 'none' ? [] : [{ type: slot.cn_type, image: storedImage(slot.cn_img, `controlnet_image.${i}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }],
+    slot.cn_img.kind === 'none'
+      ? []
+      : [
+          {
+            type: slot.cn_type,
+            image: storedImage(slot.cn_img, `controlnet_image.${i}.cn_img`),
+            stop: slot.cn_stop,
+            weight: slot.cn_weight,
+          },
+        ],
   );
 }
 
 function isImagePromptOn(request: CommonRequest): boolean {
-  return request.current_tab === 'ip' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+  return (
+    request.current_tab === 'ip' ||
+    request.mixing_image_prompt_and_vary_upscale ||
+    request.mixing_image_prompt_and_inpaint
+  );
 }
 
 /** The types of the image prompts that will run (before the images are resolved). */
 export function imagePromptTypesOf(request: CommonRequest): EngineImagePrompt['type'][] {
-  return isImagePromptOn(request) ? request.controlnet_image.filter((slot) => slot.cn_img.kind !== 'none').map((slot) => slot.cn_type) : [];
+  return isImagePromptOn(request)
+    ? request.controlnet_image.filter((slot) => slot.cn_img.kind !== 'none').map((slot) => slot.cn_type)
+    : [];
 }
 
 /**
@@ -111,7 +172,9 @@ export function imageInputOf(request: CommonRequest, warnings: string[]): Engine
   if (mode !== 'Image Inpaint or Outpaint') return undefined;
   let engine = INPAINT_ENGINES.find((e) => e === request.inpaint_engine);
   if (!engine) {
-    warnings.push(`inpaint_engine '${request.inpaint_engine}' is unknown; used v2.6 (available: ${INPAINT_ENGINES.join(', ')})`);
+    warnings.push(
+      `inpaint_engine '${request.inpaint_engine}' is unknown; used v2.6 (available: ${INPAINT_ENGINES.join(', ')})`,
+    );
     engine = 'v2.6';
   }
   const hasMask = request.inpaint_advanced_masking_checkbox && request.inpaint_mask_image_upload.kind !== 'none';
@@ -134,10 +197,17 @@ export function imageInputOf(request: CommonRequest, warnings: string[]): Engine
 
 // ---- ControlNet image prompts (issue 11: PyraCanny, CPDS) ----
 /** The slots controlNetOf uses, with their client index; images not yet resolved are fine here. */
-export function controlNetSlotsOf(request: CommonRequest): { slot: CommonRequest['controlnet_image'][number]; index: number }[] {
-  const isImagePrompt = deriveTaskMode(request) === 'Image Prompt' || request.mixing_image_prompt_and_vary_upscale || request.mixing_image_prompt_and_inpaint;
+export function controlNetSlotsOf(
+  request: CommonRequest,
+): { slot: CommonRequest['controlnet_image'][number]; index: number }[] {
+  const isImagePrompt =
+    deriveTaskMode(request) === 'Image Prompt' ||
+    request.mixing_image_prompt_and_vary_upscale ||
+    request.mixing_image_prompt_and_inpaint;
   if (!isImagePrompt) return [];
-  return request.controlnet_image.flatMap((slot, index) => (slot.cn_img.kind !== 'none' && (slot.cn_type === 'PyraCanny' || slot.cn_type === 'CPDS') ? [{ slot, index }] : []));
+  return request.controlnet_image.flatMap((slot, index) =>
+    slot.cn_img.kind !== 'none' && (slot.cn_type === 'PyraCanny' || slot.cn_type === 'CPDS') ? [{ slot, index }] : [],
+  );
 }
 
 /**
@@ -148,7 +218,12 @@ export function controlNetSlotsOf(request: CommonRequest): { slot: CommonRequest
 export function controlNetOf(request: CommonRequest): ControlNetJob | undefined {
   const used = controlNetSlotsOf(request);
   if (used.length === 0) return undefined;
-  const slots = used.map(({ slot, index }) => ({ type: slot.cn_type as ControlNetSlotJob['type'], image: storedImage(slot.cn_img, `controlnet_image.${index}.cn_img`), stop: slot.cn_stop, weight: slot.cn_weight }));
+  const slots = used.map(({ slot, index }) => ({
+    type: slot.cn_type as ControlNetSlotJob['type'],
+    image: storedImage(slot.cn_img, `controlnet_image.${index}.cn_img`),
+    stop: slot.cn_stop,
+    weight: slot.cn_weight,
+  }));
   return {
     slots,
     softness: request.controlnet_softness,
@@ -163,7 +238,8 @@ export function controlNetOf(request: CommonRequest): ControlNetJob | undefined 
 /** Upscale 1.5x/2x/Custom sample with StepsUOV; vary and Fast use the mode's steps (fooocus-semantics.md §1). */
 function modeSteps(request: CommonRequest, input: EngineJob['imageInput']): number {
   const mode = PERFORMANCE_MODES[request.performance_selection];
-  if (input?.kind === 'upscale-or-vary' && input.method.startsWith('Upscale') && input.method !== 'Upscale (Fast 2x)') return UOV_STEPS[request.performance_selection];
+  if (input?.kind === 'upscale-or-vary' && input.method.startsWith('Upscale') && input.method !== 'Upscale (Fast 2x)')
+    return UOV_STEPS[request.performance_selection];
   return mode.steps;
 }
 
@@ -179,7 +255,12 @@ export const NO_EXPANSION_MODEL = 'no expansion model under models/prompt_expans
  * `expansionUnavailable`: why Fooocus V2 cannot run here (engine/expansion/expansion-files.ts), or
  * null when an expansion model is installed; said with every task that selects it.
  */
-export function toEngineJob(jobId: string, request: CommonRequest, installedLoras: readonly string[], expansionUnavailable: string | null = NO_EXPANSION_MODEL): EngineJobMapping {
+export function toEngineJob(
+  jobId: string,
+  request: CommonRequest,
+  installedLoras: readonly string[],
+  expansionUnavailable: string | null = NO_EXPANSION_MODEL,
+): EngineJobMapping {
   const warnings: string[] = [];
   const imageInput = imageInputOf(request, warnings);
   const controlNet = controlNetOf(request);
@@ -192,16 +273,25 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
   const height = request.overwrite_height > 0 ? request.overwrite_height - (request.overwrite_height % 8) : size.height;
   const forced = mode.forced;
   // The user's LoRAs (already resolved to installed files), then the mode's own (fooocus-semantics.md §1).
-  const loras: EngineJob['loras'] = request.loras.filter((l) => l.enabled).map((l) => ({ name: l.model_name, weight: l.weight }));
-  if (forced && installedLoras.includes(forced.lora)) loras.push({ name: forced.lora, weight: forced.loraWeight, baseOnly: true });
-  else if (forced && !isPromptless) warnings.push(`performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`);
+  const loras: EngineJob['loras'] = request.loras
+    .filter((l) => l.enabled)
+    .map((l) => ({ name: l.model_name, weight: l.weight }));
+  if (forced && installedLoras.includes(forced.lora))
+    loras.push({ name: forced.lora, weight: forced.loraWeight, baseOnly: true });
+  else if (forced && !isPromptless)
+    warnings.push(
+      `performance '${request.performance_selection}' runs without its LoRA ${forced.lora} (not installed under models/loras)`,
+    );
   // Never silently (DECISIONS §3): what the engine does not apply is said with every task.
   if (request.style_selections.includes('Fooocus V2') && expansionUnavailable !== null && !isPromptless) {
     warnings.push(`Fooocus V2 prompt expansion skipped: ${expansionUnavailable}`);
   }
-  if (request.black_out_nsfw) warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
-  if (request.vae_name !== 'Default (model)') warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);
-  if (request.generate_image_grid) warnings.push('generate_image_grid: no grid image is made; the results are the single images');
+  if (request.black_out_nsfw)
+    warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
+  if (request.vae_name !== 'Default (model)')
+    warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);
+  if (request.generate_image_grid)
+    warnings.push('generate_image_grid: no grid image is made; the results are the single images');
   const steps = request.overwrite_step > 0 ? request.overwrite_step : modeSteps(request, imageInput);
   const refiner = refinerOf(request, steps);
   const job: EngineJob = {
@@ -232,14 +322,22 @@ export function toEngineJob(jobId: string, request: CommonRequest, installedLora
     isPreviewDisabled: request.disable_preview,
     readWildcardsInOrder: request.read_wildcards_in_order,
     performance: request.performance_selection,
-    ...(request.freeu_enabled ? { freeu: { b1: request.freeu_b1, b2: request.freeu_b2, s1: request.freeu_s1, s2: request.freeu_s2 } } : {}),
+    ...(request.freeu_enabled
+      ? { freeu: { b1: request.freeu_b1, b2: request.freeu_b2, s1: request.freeu_s1, s2: request.freeu_s2 } }
+      : {}),
     // Restricted modes force refiner_switch to 1.0 (fooocus-semantics.md §1).
     refinerSwitch: forced ? 1 : request.refiner_switch,
     overwriteSwitch: request.overwrite_switch,
     ...(refiner ? { refiner } : {}),
     ...(imageInput ? { imageInput } : {}),
     ...(controlNet ? { controlNet } : {}),
-    ...(imagePrompts.length > 0 ? { imagePrompts, isImagePromptPreprocessorDebug: request.debugging_cn_preprocessor, isImagePromptPreprocessorSkipped: request.skipping_cn_preprocessor } : {}),
+    ...(imagePrompts.length > 0
+      ? {
+          imagePrompts,
+          isImagePromptPreprocessorDebug: request.debugging_cn_preprocessor,
+          isImagePromptPreprocessorSkipped: request.skipping_cn_preprocessor,
+        }
+      : {}),
   };
   return { job, warnings };
 }

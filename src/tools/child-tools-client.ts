@@ -105,7 +105,10 @@ export class ChildToolsClient implements ToolsClient {
       },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
-    child.stderr?.on('data', lineSplitter((line) => logToolsLine(options.logger, line)));
+    child.stderr?.on(
+      'data',
+      lineSplitter((line) => logToolsLine(options.logger, line)),
+    );
     child.on('message', (reply: ToolReply) => {
       if (reply.type === 'ready') return;
       const pending = this.pending.get(reply.id);

@@ -92,7 +92,9 @@ export class HttpWebhookSender implements WebhookSender {
       const isFinal = outcome.kind === 'give-up' || attempt >= this.retries;
       this.options.onFailure?.(isFinal);
       if (isFinal) {
-        this.options.logger.warn(`webhook to ${delivery.url} not delivered after ${attempt + 1} attempt(s): ${outcome.reason}`);
+        this.options.logger.warn(
+          `webhook to ${delivery.url} not delivered after ${attempt + 1} attempt(s): ${outcome.reason}`,
+        );
         return;
       }
       await sleep(Math.min(this.baseDelayMs * 2 ** attempt, this.maxDelayMs));
@@ -104,7 +106,10 @@ export class HttpWebhookSender implements WebhookSender {
     if (!delivery.isTrusted) {
       // Checked on every attempt: the name may resolve differently by then.
       try {
-        const target = await assertFetchableUrl(delivery.url, { allowPrivate: this.options.allowPrivate ?? false, lookup: this.options.lookup });
+        const target = await assertFetchableUrl(delivery.url, {
+          allowPrivate: this.options.allowPrivate ?? false,
+          lookup: this.options.lookup,
+        });
         agents = pinnedAgents(target);
       } catch (error) {
         if (error instanceof UnsafeUrlError) {
@@ -114,7 +119,8 @@ export class HttpWebhookSender implements WebhookSender {
       }
     }
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'fooocus-gateway' };
-    if (this.options.secret) headers[SIGNATURE_HEADER] = signatureHeaderValue(this.options.secret, Math.floor(this.now() / 1000), body);
+    if (this.options.secret)
+      headers[SIGNATURE_HEADER] = signatureHeaderValue(this.options.secret, Math.floor(this.now() / 1000), body);
     try {
       const response = await axios.post<Readable>(delivery.url, body, {
         ...agents,

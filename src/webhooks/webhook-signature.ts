@@ -29,7 +29,8 @@ export function verifyWebhookSignature(
   const parts = header.split(',').map((part) => part.trim().split('='));
   const t = Number(parts.find(([key]) => key === 't')?.[1]);
   if (!Number.isInteger(t)) return false;
-  if (options.nowSeconds !== undefined && Math.abs(options.nowSeconds - t) > (options.toleranceSeconds ?? 300)) return false;
+  if (options.nowSeconds !== undefined && Math.abs(options.nowSeconds - t) > (options.toleranceSeconds ?? 300))
+    return false;
   const expected = Buffer.from(signWebhookBody(secret, t, body), 'hex');
   return parts
     .filter(([key, value]) => key === 'v1' && /^[0-9a-f]{64}$/i.test(value ?? ''))

@@ -16,7 +16,12 @@ import { makePng } from '../fixtures/images.ts';
 import { postForm, postLegacyJson, requestsForm } from '../fixtures/legacy-client.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
-const ALL_MODES: TaskMode[] = ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'];
+const ALL_MODES: TaskMode[] = [
+  'Text to Image',
+  'Image Upscale or Variation',
+  'Image Inpaint or Outpaint',
+  'Image Prompt',
+];
 /** The scripted engine runs every image-prompt type (the real one runs PyraCanny and CPDS only, so far). */
 const ALL_TYPES: ControlNetType[] = ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'];
 const NOT_AN_IMAGE = Buffer.from('plain text, not an image');
@@ -51,7 +56,12 @@ describe('a bad image is a 422 naming the field the client sent', () => {
 
   test('legacy v1: every file field (input_image, input_mask, cn_img1..4 after empty slots)', async () => {
     const cases: [string, Record<string, string>, Record<string, Uint8Array>, string][] = [
-      ['/v1/generation/image-upscale-vary', { uov_method: 'Vary (Subtle)' }, { input_image: NOT_AN_IMAGE }, 'input_image'],
+      [
+        '/v1/generation/image-upscale-vary',
+        { uov_method: 'Vary (Subtle)' },
+        { input_image: NOT_AN_IMAGE },
+        'input_image',
+      ],
       ['/v1/generation/image-inpaint-outpaint', {}, { input_image: NOT_AN_IMAGE }, 'input_image'],
       ['/v1/generation/image-inpaint-outpaint', {}, { input_image: png, input_mask: NOT_AN_IMAGE }, 'input_mask'],
       ['/v1/generation/image-prompt', {}, { cn_img1: NOT_AN_IMAGE }, 'cn_img1'],
@@ -59,28 +69,52 @@ describe('a bad image is a 422 naming the field the client sent', () => {
       ['/v1/generation/image-prompt', {}, { cn_img2: png, cn_img4: NOT_AN_IMAGE }, 'cn_img4'],
     ];
     for (const [path, fields, files, field] of cases) {
-      assert.deepEqual(await locOf(await postForm(server, path, requestsForm(fields, files))), ['body', field], `${path} ${field}`);
+      assert.deepEqual(
+        await locOf(await postForm(server, path, requestsForm(fields, files))),
+        ['body', field],
+        `${path} ${field}`,
+      );
     }
   });
 
   test('legacy v2: input_image, input_mask and image_prompts.N.cn_img with empty slots before', async () => {
     const cases: [string, Record<string, unknown>, (string | number)[]][] = [
       ['/v2/generation/image-upscale-vary', { input_image: NOT_AN_IMAGE_B64 }, ['body', 'input_image']],
-      ['/v2/generation/image-inpaint-outpaint', { input_image: good, input_mask: NOT_AN_IMAGE_B64 }, ['body', 'input_mask']],
-      ['/v2/generation/image-prompt', { image_prompts: [{ cn_img: 'None' }, { cn_img: NOT_AN_IMAGE_B64 }] }, ['body', 'image_prompts', 1, 'cn_img']],
-      ['/v2/generation/text-to-image-with-ip', { image_prompts: [{ cn_img: '' }, { cn_img: good }, { cn_img: NOT_AN_IMAGE_B64 }] }, ['body', 'image_prompts', 2, 'cn_img']],
+      [
+        '/v2/generation/image-inpaint-outpaint',
+        { input_image: good, input_mask: NOT_AN_IMAGE_B64 },
+        ['body', 'input_mask'],
+      ],
+      [
+        '/v2/generation/image-prompt',
+        { image_prompts: [{ cn_img: 'None' }, { cn_img: NOT_AN_IMAGE_B64 }] },
+        ['body', 'image_prompts', 1, 'cn_img'],
+      ],
+      [
+        '/v2/generation/text-to-image-with-ip',
+        { image_prompts: [{ cn_img: '' }, { cn_img: good }, { cn_img: NOT_AN_IMAGE_B64 }] },
+        ['body', 'image_prompts', 2, 'cn_img'],
+      ],
     ];
-    for (const [path, body, loc] of cases) assert.deepEqual(await locOf(await postLegacyJson(server, path, body)), loc, path);
+    for (const [path, body, loc] of cases)
+      assert.deepEqual(await locOf(await postLegacyJson(server, path, body)), loc, path);
   });
 
   test('all-in-one: uov_input_image, inpaint_input_image, inpaint_mask_image_upload, controlnet_image.N.cn_img', async () => {
     const cases: [Record<string, unknown>, (string | number)[]][] = [
       [{ uov_method: 'Vary (Subtle)', uov_input_image: NOT_AN_IMAGE_B64 }, ['body', 'uov_input_image']],
       [{ inpaint_input_image: NOT_AN_IMAGE_B64 }, ['body', 'inpaint_input_image']],
-      [{ inpaint_input_image: good, inpaint_mask_image_upload: NOT_AN_IMAGE_B64 }, ['body', 'inpaint_mask_image_upload']],
-      [{ controlnet_image: [{ cn_img: good }, { cn_img: NOT_AN_IMAGE_B64 }] }, ['body', 'controlnet_image', 1, 'cn_img']],
+      [
+        { inpaint_input_image: good, inpaint_mask_image_upload: NOT_AN_IMAGE_B64 },
+        ['body', 'inpaint_mask_image_upload'],
+      ],
+      [
+        { controlnet_image: [{ cn_img: good }, { cn_img: NOT_AN_IMAGE_B64 }] },
+        ['body', 'controlnet_image', 1, 'cn_img'],
+      ],
     ];
-    for (const [body, loc] of cases) assert.deepEqual(await locOf(await generate(server, body)), loc, JSON.stringify(loc));
+    for (const [body, loc] of cases)
+      assert.deepEqual(await locOf(await generate(server, body)), loc, JSON.stringify(loc));
   });
 });
 
@@ -110,7 +144,10 @@ describe('a refused request leaves no input file and fetches nothing', () => {
 
   test('a mode the engine cannot run (503): nothing decoded, fetched or written', async () => {
     // An engine without the image-prompt mode.
-    const server = await startTestServer({ config: { allowPrivateUrls: true }, overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint'] } });
+    const server = await startTestServer({
+      config: { allowPrivateUrls: true },
+      overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint'] },
+    });
     try {
       const rows = await taskCount(server);
       await expectNothingDone(server, await generate(server, { controlnet_image: [{ cn_img: imageUrl }] }), 503);
@@ -123,9 +160,16 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   });
 
   test('FreeU refused for the UNet export (422): nothing fetched or written', async () => {
-    const server = await startTestServer({ config: { allowPrivateUrls: true }, overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
+    const server = await startTestServer({
+      config: { allowPrivateUrls: true },
+      overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES },
+    });
     try {
-      const res = await generate(server, { freeu_enabled: true, uov_method: 'Vary (Subtle)', uov_input_image: imageUrl });
+      const res = await generate(server, {
+        freeu_enabled: true,
+        uov_method: 'Vary (Subtle)',
+        uov_input_image: imageUrl,
+      });
       await expectNothingDone(server, res, 422);
     } finally {
       await server.close();
@@ -133,7 +177,9 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   });
 
   test('a later image that is bad (422): the good one before it is not written', async () => {
-    const server = await startTestServer({ overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
+    const server = await startTestServer({
+      overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES },
+    });
     try {
       const body = { controlnet_image: [{ cn_img: png.toString('base64') }, { cn_img: NOT_AN_IMAGE_B64 }] };
       await expectNothingDone(server, await generate(server, body), 422);
@@ -143,20 +189,34 @@ describe('a refused request leaves no input file and fetches nothing', () => {
   });
 
   test('a full queue (all-in-one 503, legacy QUEUE_IS_FULL): nothing fetched or written; an accepted one is stored', async () => {
-    const server = await startTestServer({ config: { queueSize: 1, allowPrivateUrls: true }, overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES } });
+    const server = await startTestServer({
+      config: { queueSize: 1, allowPrivateUrls: true },
+      overrides: { supportedModes: ALL_MODES, supportedImagePromptTypes: ALL_TYPES },
+    });
     const gate = makeGate();
     try {
       server.engine.script({ steps: 3, gate: gate.promise });
       const held = await generateJson<{ task_id: string }>(server, { async_process: true });
       await waitForRunning(server, held.task_id);
-      await expectNothingDone(server, await generate(server, { uov_method: 'Vary (Subtle)', uov_input_image: imageUrl }), 503);
-      const res = await postLegacyJson(server, '/v2/generation/image-upscale-vary', { input_image: imageUrl, async_process: true });
+      await expectNothingDone(
+        server,
+        await generate(server, { uov_method: 'Vary (Subtle)', uov_input_image: imageUrl }),
+        503,
+      );
+      const res = await postLegacyJson(server, '/v2/generation/image-upscale-vary', {
+        input_image: imageUrl,
+        async_process: true,
+      });
       const text = await res.text();
       assert.match(text, /QUEUE_IS_FULL/);
       await expectNothingDone(server, new Response(text, { status: res.status }), 200);
       gate.open();
       await waitForDone(server, held.task_id);
-      const accepted = await generateJson<{ task_id: string }>(server, { async_process: true, uov_method: 'Vary (Subtle)', uov_input_image: imageUrl });
+      const accepted = await generateJson<{ task_id: string }>(server, {
+        async_process: true,
+        uov_method: 'Vary (Subtle)',
+        uov_input_image: imageUrl,
+      });
       assert.equal(hits, 1);
       assert.equal((await inputFiles(server)).length, 1);
       await waitForDone(server, accepted.task_id);

@@ -6,7 +6,12 @@ import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 const FORBIDDEN = { detail: 'Forbidden' };
 
-async function call(server: TestServer, method: string, path: string, options: { key?: string; body?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  server: TestServer,
+  method: string,
+  path: string,
+  options: { key?: string; body?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) headers['X-API-KEY'] = options.key;
   if (options.body !== undefined) headers['Content-Type'] ??= 'application/json';
@@ -29,7 +34,10 @@ describe('API keys', () => {
   before(async () => {
     server = await startTestServer({ config: { apiKeys: ['k1', 'k2'] } });
     const png = (await makePng(8, 8)).toString('base64');
-    const made = await call(server, 'POST', '/v1/engine/generate/', { key: 'k1', body: JSON.stringify({ ...SMALL, uov_input_image: png }) });
+    const made = await call(server, 'POST', '/v1/engine/generate/', {
+      key: 'k1',
+      body: JSON.stringify({ ...SMALL, uov_input_image: png }),
+    });
     assert.equal(made.status, 200);
     const row = made.body as { task_id: string; result: string[]; req_params: { uov_input_image: string } };
     taskId = row.task_id;
@@ -65,7 +73,9 @@ describe('API keys', () => {
       assert.equal((await call(server, 'GET', '/tasks', { key })).status, 200);
       assert.equal((await call(server, 'GET', `/tasks/${taskId}`, { key })).status, 200);
       assert.equal((await call(server, 'GET', '/v1/engines/styles', { key })).status, 200);
-      assert.deepEqual((await call(server, 'POST', '/v1/engine/control?action=stop', { key })).body, { message: 'No task running' });
+      assert.deepEqual((await call(server, 'POST', '/v1/engine/control?action=stop', { key })).body, {
+        message: 'No task running',
+      });
     }
     const generated = await call(server, 'POST', '/v1/engine/generate', { key: 'k2', body: JSON.stringify(SMALL) });
     assert.equal(generated.status, 200);
@@ -95,7 +105,10 @@ describe('API keys', () => {
   });
 
   test('well-formed JSON with invalid fields and a bad key → 403 before field validation', async () => {
-    const reply = await call(server, 'POST', '/v1/engine/generate/', { key: 'nope', body: JSON.stringify({ image_number: 99, performance_selection: 'Fast' }) });
+    const reply = await call(server, 'POST', '/v1/engine/generate/', {
+      key: 'nope',
+      body: JSON.stringify({ image_number: 99, performance_selection: 'Fast' }),
+    });
     assert.equal(reply.status, 403);
     assert.deepEqual(reply.body, FORBIDDEN);
   });
@@ -109,7 +122,11 @@ describe('API keys', () => {
   test('a CORS preflight needs no key', async () => {
     const res = await fetch(`${server.url}/v1/engine/generate/`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://example.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-api-key, content-type' },
+      headers: {
+        Origin: 'http://example.test',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'x-api-key, content-type',
+      },
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), 'http://example.test');
@@ -123,7 +140,10 @@ describe('--protect-files', () => {
   let inputPath: string;
   before(async () => {
     server = await startTestServer({ config: { apiKeys: ['k1'], isFileAccessProtected: true } });
-    const made = await call(server, 'POST', '/v1/engine/generate/', { key: 'k1', body: JSON.stringify({ ...SMALL, uov_input_image: (await makePng(8, 8)).toString('base64') }) });
+    const made = await call(server, 'POST', '/v1/engine/generate/', {
+      key: 'k1',
+      body: JSON.stringify({ ...SMALL, uov_input_image: (await makePng(8, 8)).toString('base64') }),
+    });
     const row = made.body as { result: string[]; req_params: { uov_input_image: string } };
     outputPath = new URL(row.result[0]).pathname;
     inputPath = new URL(row.req_params.uov_input_image).pathname;
@@ -158,7 +178,11 @@ describe('CORS', () => {
   test('a preflight (OPTIONS + Origin + Access-Control-Request-Method) → 200 echoing the origin and the requested headers', async () => {
     const res = await fetch(`${server.url}/v1/engine/generate/`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-api-key' },
+      headers: {
+        Origin: 'http://localhost:5173',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type, x-api-key',
+      },
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:5173');
@@ -169,7 +193,10 @@ describe('CORS', () => {
   });
 
   test('a preflight of a path we do not serve is still answered', async () => {
-    const res = await fetch(`${server.url}/tasks/abc`, { method: 'OPTIONS', headers: { Origin: 'http://a.test', 'Access-Control-Request-Method': 'GET' } });
+    const res = await fetch(`${server.url}/tasks/abc`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://a.test', 'Access-Control-Request-Method': 'GET' },
+    });
     assert.equal(res.status, 200);
     await res.text();
   });
@@ -190,14 +217,20 @@ describe('CORS', () => {
   });
 
   test('with a cookie the origin is echoed instead of * (credentials)', async () => {
-    const res = await fetch(`${server.url}/v1/engines/styles`, { headers: { Origin: 'http://localhost:5173', Cookie: 'a=b' } });
+    const res = await fetch(`${server.url}/v1/engines/styles`, {
+      headers: { Origin: 'http://localhost:5173', Cookie: 'a=b' },
+    });
     assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:5173');
     assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
     await res.json();
   });
 
   test('a validation error reply carries the CORS headers too', async () => {
-    const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', headers: { Origin: 'http://x.test' }, body: '{bad' });
+    const res = await fetch(`${server.url}/v1/engine/generate/`, {
+      method: 'POST',
+      headers: { Origin: 'http://x.test' },
+      body: '{bad',
+    });
     assert.equal(res.status, 422);
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     await res.json();

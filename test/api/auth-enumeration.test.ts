@@ -48,7 +48,8 @@ test('every protected operation × method × path spelling is refused without th
   for (const op of operations) {
     const path = op.path.replace('{task_id}', taskId).replace('{date}', today).replace('{file}', 'x.png');
     // /tasks with its delete action: if it ran, the finished task above would be gone.
-    const query = op.operationId === 'listTasks' ? '?action=delete&start_at=2000-01-01T00:00:00&end_at=2100-01-01T00:00:00' : '';
+    const query =
+      op.operationId === 'listTasks' ? '?action=delete&start_at=2000-01-01T00:00:00&end_at=2100-01-01T00:00:00' : '';
     for (const spelling of spellings(path)) {
       for (const method of METHODS) {
         const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
@@ -60,13 +61,15 @@ test('every protected operation × method × path spelling is refused without th
         await res.arrayBuffer();
         asked += 1;
         if (!REFUSED.has(res.status)) accepted.push(`${method} ${spelling}${query} → ${res.status}`);
-        // Where Express would dispatch it (the exact spelling or its slash twin, GET's HEAD), the key gate is what answers.
-        const isDispatched = (method === op.method || (method === 'HEAD' && op.method === 'GET')) && op.pattern.test(spelling);
+        // Where Express would dispatch it (the exact spelling or its slash twin, GET's HEAD), the key gate is what
+        // answers.
+        const isDispatched =
+          (method === op.method || (method === 'HEAD' && op.method === 'GET')) && op.pattern.test(spelling);
         if (isDispatched && res.status !== 403) accepted.push(`${method} ${spelling} should be 403, got ${res.status}`);
       }
     }
   }
   assert.deepEqual(accepted, [], `${accepted.length} of ${asked} requests were not refused`);
   assert.equal(await taskCount(server), rowsBefore, 'no task was created or deleted');
-  assert.equal((await (await fetch(`${server.url}/tasks/${taskId}`, { headers: { 'X-API-KEY': KEY } })).status), 200);
+  assert.equal(await (await fetch(`${server.url}/tasks/${taskId}`, { headers: { 'X-API-KEY': KEY } })).status, 200);
 });

@@ -38,19 +38,31 @@ describeWith('the shared queue on PostgreSQL', skip, ({ test, before, after }) =
   }
 
   const submit = async (to: ClusterNode, prompt: string) =>
-    (await generateJson<{ task_id: string }>(to, { async_process: true, prompt, aspect_ratios_selection: '512*512' })).task_id;
+    (await generateJson<{ task_id: string }>(to, { async_process: true, prompt, aspect_ratios_selection: '512*512' }))
+      .task_id;
 
   test('200 tasks submitted to 4 nodes at once: every task runs exactly once and every node takes part', async () => {
     const four = [await node('q1'), await node('q2'), await node('q3'), await node('q4')];
     scriptAll(four, { steps: 1, stepMs: 0 });
     const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => submit(four[i % 4], `task ${i}`)));
-    await waitFor('all 200 to finish', async () => (await table.query(`SELECT 1 FROM "tasks" WHERE "status" = 'finished'`)).length === 200, 120_000);
-    const jobs = four.flatMap((n) => n.engines.flatMap((e) => e.jobs.map((job) => ({ taskId: job.jobId, node: n.name }))));
+    await waitFor(
+      'all 200 to finish',
+      async () => (await table.query(`SELECT 1 FROM "tasks" WHERE "status" = 'finished'`)).length === 200,
+      120_000,
+    );
+    const jobs = four.flatMap((n) =>
+      n.engines.flatMap((e) => e.jobs.map((job) => ({ taskId: job.jobId, node: n.name }))),
+    );
     assert.equal(jobs.length, 200, 'exactly 200 engine runs');
     assert.deepEqual(new Set(jobs.map((j) => j.taskId)), new Set(ids));
     const perNode = four.map((n) => jobs.filter((j) => j.node === n.name).length);
-    assert.ok(perNode.every((count) => count > 0), `every node ran tasks: ${perNode.join(', ')}`);
-    const rows = await table.query<{ attempts: number; node_name: string; result: string }>(`SELECT "attempts", "node_name", "result" FROM "tasks"`);
+    assert.ok(
+      perNode.every((count) => count > 0),
+      `every node ran tasks: ${perNode.join(', ')}`,
+    );
+    const rows = await table.query<{ attempts: number; node_name: string; result: string }>(
+      `SELECT "attempts", "node_name", "result" FROM "tasks"`,
+    );
     assert.ok(rows.every((r) => r.attempts === 1));
     const files = rows.flatMap((r) => (JSON.parse(r.result) as { file: string }[]).map((f) => f.file));
     assert.equal(new Set(files).size, 200, 'one distinct output file per task on the shared data dir');
@@ -78,8 +90,13 @@ describeWith('the shared queue on PostgreSQL', skip, ({ test, before, after }) =
     const row = await table.row(handedTask);
     assert.equal(row?.node_name, 'staying');
     assert.equal(row?.attempts, 1, 'the handed-back start is not counted');
-    const health = (await (await fetch(`${staying.url}/health`)).json()) as { nodes: { name: string; state: string }[] };
-    assert.deepEqual(health.nodes.filter((n) => n.name === 'leaving').map((n) => n.state), ['stopped']);
+    const health = (await (await fetch(`${staying.url}/health`)).json()) as {
+      nodes: { name: string; state: string }[];
+    };
+    assert.deepEqual(
+      health.nodes.filter((n) => n.name === 'leaving').map((n) => n.state),
+      ['stopped'],
+    );
   });
 
   test('a node with --engines 2 runs two tasks at once', async () => {
@@ -94,7 +111,9 @@ describeWith('the shared queue on PostgreSQL', skip, ({ test, before, after }) =
       await Promise.all(ids.map((id) => table.runningOn(id, [two])));
       // Claimed (the row says running) a moment before the engine is handed the job.
       await waitFor('each engine to have its job', () => two.engines.every((e) => e.jobs.length === 1));
-      const health = (await (await fetch(`${two.url}/health`)).json()) as { node: { engines: unknown[]; running_tasks: string[] } };
+      const health = (await (await fetch(`${two.url}/health`)).json()) as {
+        node: { engines: unknown[]; running_tasks: string[] };
+      };
       assert.equal(health.node.engines.length, 2);
       assert.deepEqual([...health.node.running_tasks].sort(), [...ids].sort());
     } finally {

@@ -43,7 +43,10 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
   afterEach(async () => {
     gate?.open();
     scriptAll(nodes(), { steps: 3, stepMs: 1 });
-    await waitFor('both nodes idle', async () => (await table.query(`SELECT 1 FROM "tasks" WHERE "status" IN ('pending', 'running')`)).length === 0);
+    await waitFor(
+      'both nodes idle',
+      async () => (await table.query(`SELECT 1 FROM "tasks" WHERE "status" IN ('pending', 'running')`)).length === 0,
+    );
   });
 
   /** Jobs hold after their first step (with a preview) until the gate opens. */
@@ -57,7 +60,14 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
   interface Health {
     node: { name: string };
     queue: { running: number; pending: number };
-    nodes: { name: string; state: string; engines: number; running_tasks: string[]; last_heartbeat: string; tasks_completed: number }[];
+    nodes: {
+      name: string;
+      state: string;
+      engines: number;
+      running_tasks: string[];
+      last_heartbeat: string;
+      tasks_completed: number;
+    }[];
   }
   const health = async (node: ClusterNode) => (await (await fetch(`${node.url}/health`)).json()) as Health;
 
@@ -68,12 +78,21 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const onB = (await (await fetch(`${b.url}/tasks/${taskId}`)).json()) as Record<string, unknown>;
     assert.equal(onB.task_status, 'finished');
     assert.deepEqual({ ...onB, result: null, req_params: null }, { ...onA, result: null, req_params: null });
-    assert.deepEqual(onB.result, (onA.result as string[]).map((url) => url.replace(a.url, b.url)), 'URLs built from the answering node');
-    const job = (await (await fetch(`${b.url}/v1/generation/query-job?job_id=${taskId}`)).json()) as Record<string, unknown>;
+    assert.deepEqual(
+      onB.result,
+      (onA.result as string[]).map((url) => url.replace(a.url, b.url)),
+      'URLs built from the answering node',
+    );
+    const job = (await (await fetch(`${b.url}/v1/generation/query-job?job_id=${taskId}`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(job.job_stage, 'SUCCESS');
     const queue = (await (await fetch(`${b.url}/v1/generation/job-queue`)).json()) as Record<string, unknown>;
     assert.equal(queue.last_job_id, taskId);
-    const history = (await (await fetch(`${b.url}/v1/generation/job-history`)).json()) as { history: { job_id: string }[] };
+    const history = (await (await fetch(`${b.url}/v1/generation/job-history`)).json()) as {
+      history: { job_id: string }[];
+    };
     assert.ok(history.history.some((h) => h.job_id === taskId));
     const listed = (await (await fetch(`${b.url}/tasks`)).json()) as { history: { task_id: string }[] };
     assert.ok(listed.history.some((h) => h.task_id === taskId));
@@ -89,7 +108,10 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const body = await health(b);
     assert.equal(body.node.name, 'node-b');
     assert.deepEqual(body.queue, { running: 2, pending: 0 });
-    assert.deepEqual(body.nodes.map((n) => n.name), ['node-a', 'node-b']);
+    assert.deepEqual(
+      body.nodes.map((n) => n.name),
+      ['node-a', 'node-b'],
+    );
     for (const node of body.nodes) {
       assert.equal(node.state, 'up');
       assert.equal(node.engines, 1);
@@ -113,11 +135,17 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const res = await fetch(`${asker.url}/tasks/${taskId}/cancel`, { method: 'POST' });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { task_id: taskId, cancelled: true, message: 'task is being cancelled' });
-    await waitFor('the stop to reach the running engine', () => runner.engine.controls.some((c) => c.jobId === taskId && c.action === 'stop'));
+    await waitFor('the stop to reach the running engine', () =>
+      runner.engine.controls.some((c) => c.jobId === taskId && c.action === 'stop'),
+    );
     gate.open();
     assert.equal(await table.waitForStatus(taskId, ['cancelled', 'finished', 'stopped']), 'cancelled');
     await waitFor('the webhook', () => runner.webhooks.deliveries.some((d) => d.body.includes(taskId)));
-    assert.equal(asker.webhooks.deliveries.filter((d) => d.body.includes(taskId)).length, 0, 'only the node that ended it notifies');
+    assert.equal(
+      asker.webhooks.deliveries.filter((d) => d.body.includes(taskId)).length,
+      0,
+      'only the node that ended it notifies',
+    );
     assert.equal(runner.webhooks.deliveries.filter((d) => d.body.includes(taskId)).length, 1);
   });
 
@@ -151,22 +179,35 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const reply = await rawRequest(`${busy.url}/v1/engine/generate/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ prompt: 'streamed', stream_output: true, aspect_ratios_selection: '256*256', image_number: 2 }),
+      body: JSON.stringify({
+        prompt: 'streamed',
+        stream_output: true,
+        aspect_ratios_selection: '256*256',
+        image_number: 2,
+      }),
     });
     gate.open();
     assert.equal(reply.status, 200);
-    const events = reply.text.split('\r\n\r\n').filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.split('\r\n')[0].slice(6)));
+    const events = reply.text
+      .split('\r\n\r\n')
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => JSON.parse(e.split('\r\n')[0].slice(6)));
     const progress = events.slice(0, -1);
     const final = events.at(-1);
     assert.ok(progress.length >= 2, `several progress events (${progress.length})`);
-    assert.ok(progress.some((e) => typeof e.preview === 'string' && e.preview.startsWith('data:image/png;base64,')), 'previews crossed nodes');
+    assert.ok(
+      progress.some((e) => typeof e.preview === 'string' && e.preview.startsWith('data:image/png;base64,')),
+      'previews crossed nodes',
+    );
     assert.equal(final.message, 'Finished');
     assert.equal(final.images.length, 2);
     for (const url of final.images) {
       assert.ok(url.startsWith(busy.url), url);
       assert.equal((await fetch(url)).status, 200);
     }
-    const [{ node_name }] = await table.query<{ node_name: string }>(`SELECT "node_name" FROM "tasks" WHERE "request" LIKE '%streamed%'`);
+    const [{ node_name }] = await table.query<{ node_name: string }>(
+      `SELECT "node_name" FROM "tasks" WHERE "request" LIKE '%streamed%'`,
+    );
     assert.equal(node_name, other(busy).name);
   });
 
@@ -190,24 +231,38 @@ describeWith('two nodes on one PostgreSQL database', skip, ({ test, before, afte
     const asker = other(runner);
     const job = await waitFor('a preview on the other node', async () => {
       const url = `${asker.url}/v1/generation/query-job?job_id=${taskId}&require_step_preview=true`;
-      const body = (await (await fetch(url)).json()) as { job_step_preview: string | null; job_stage: string; job_progress: number };
+      const body = (await (await fetch(url)).json()) as {
+        job_step_preview: string | null;
+        job_stage: string;
+        job_progress: number;
+      };
       return body.job_step_preview ? body : undefined;
     });
     assert.equal(job.job_stage, 'RUNNING');
     assert.ok(job.job_progress > 0);
-    const current = (await (await fetch(`${asker.url}/tasks/${taskId}`)).json()) as { task_status: string; progress: number; preview: string };
+    const current = (await (await fetch(`${asker.url}/tasks/${taskId}`)).json()) as {
+      task_status: string;
+      progress: number;
+      preview: string;
+    };
     assert.equal(current.task_status, 'running');
     assert.ok(current.progress > 0);
     assert.ok(current.preview.length > 0);
-    const lists = (await (await fetch(`${asker.url}/tasks?query=current`)).json()) as { current: { task_id: string }[] };
-    assert.deepEqual(lists.current.map((c) => c.task_id), [taskId]);
+    const lists = (await (await fetch(`${asker.url}/tasks?query=current`)).json()) as {
+      current: { task_id: string }[];
+    };
+    assert.deepEqual(
+      lists.current.map((c) => c.task_id),
+      [taskId],
+    );
   });
 
   test('--queue-size counts the waiting and running tasks of every node', async () => {
     holdJobs();
     const ids = [await submit(a), await submit(b), await submit(a)];
     await Promise.all(ids.slice(0, 2).map((id) => table.runningOn(id, nodes())));
-    for (const node of nodes()) assert.equal((await generate(node, { async_process: true })).status, 503, `${node.name} refuses the fourth`);
+    for (const node of nodes())
+      assert.equal((await generate(node, { async_process: true })).status, 503, `${node.name} refuses the fourth`);
     gate.open();
     for (const id of ids) await table.waitForStatus(id, ['finished']);
     assert.equal((await generate(b, { async_process: true })).status, 200);

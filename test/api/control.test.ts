@@ -10,7 +10,10 @@ before(async () => {
 after(async () => server.close());
 
 async function control(action: string | null, path = '/v1/engine/control'): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${server.url}${path}${action === null ? '' : `?action=${encodeURIComponent(action)}`}`, { method: 'POST', redirect: 'manual' });
+  const res = await fetch(`${server.url}${path}${action === null ? '' : `?action=${encodeURIComponent(action)}`}`, {
+    method: 'POST',
+    redirect: 'manual',
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -39,14 +42,18 @@ describe('POST /v1/engine/control', () => {
   });
 
   test('answers "Invalid control action" for other values (case-sensitive)', async () => {
-    for (const action of ['pause', 'STOP', '']) assert.deepEqual(await control(action), { status: 200, body: { message: 'Invalid control action' } }, action);
+    for (const action of ['pause', 'STOP', ''])
+      assert.deepEqual(await control(action), { status: 200, body: { message: 'Invalid control action' } }, action);
   });
 
   test('a missing action → 422 at [query, action]', async () => {
     const { status, body } = await control(null);
     assert.equal(status, 422);
     const detail = (body as { detail: { type: string; loc: unknown[] }[] }).detail;
-    assert.deepEqual(detail.map((d) => [d.type, d.loc]), [['missing', ['query', 'action']]]);
+    assert.deepEqual(
+      detail.map((d) => [d.type, d.loc]),
+      [['missing', ['query', 'action']]],
+    );
   });
 
   test('stop while running → "task stoped", and the task ends with task_status "stop"', async () => {
@@ -74,7 +81,10 @@ describe('POST /v1/engine/control', () => {
     assert.deepEqual(await control('stop', '/v1/engine/control/'), { status: 200, body: { message: 'task stoped' } });
     gate.open();
     await waitForDone(server, taskId);
-    assert.deepEqual(await control('stop', '/v1/engine/control/'), { status: 200, body: { message: 'No task running' } });
+    assert.deepEqual(await control('stop', '/v1/engine/control/'), {
+      status: 200,
+      body: { message: 'No task running' },
+    });
   });
 
   test('stop affects only the running task: a queued one runs afterwards', async () => {

@@ -15,7 +15,12 @@ type Json = Record<string, any>;
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'], supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'] } });
+  server = await startTestServer({
+    overrides: {
+      supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'],
+      supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'],
+    },
+  });
 });
 after(async () => server.close());
 
@@ -39,9 +44,14 @@ test("every JSON operation accepts the body Swagger UI's Try it out fills in (no
   const problems: string[] = [];
   for (const { spec, method, path, body } of operations) {
     const text = JSON.stringify(body);
-    if (/"string"/.test(text)) problems.push(`${spec} ${method} ${path}: placeholder "string" in ${text.slice(0, 300)}`);
-    const res = await fetch(`${server.url}${path.replace('{task_id}', '0')}`, { method: method.toUpperCase(), headers: { 'Content-Type': 'application/json' }, body: text });
-    if (res.status === 422 || res.status === 400 || res.status >= 500 && res.status !== 501 && res.status !== 503) {
+    if (/"string"/.test(text))
+      problems.push(`${spec} ${method} ${path}: placeholder "string" in ${text.slice(0, 300)}`);
+    const res = await fetch(`${server.url}${path.replace('{task_id}', '0')}`, {
+      method: method.toUpperCase(),
+      headers: { 'Content-Type': 'application/json' },
+      body: text,
+    });
+    if (res.status === 422 || res.status === 400 || (res.status >= 500 && res.status !== 501 && res.status !== 503)) {
       problems.push(`${spec} ${method} ${path}: ${res.status} ${(await res.text()).slice(0, 400)}`);
     } else await res.arrayBuffer();
   }
@@ -66,10 +76,12 @@ test("every multipart operation accepts the form Swagger UI's Try it out fills i
         }
         const value = swaggerSample(property, doc.components.schemas);
         if (value === 'string') problems.push(`${path} ${name}: placeholder "string"`);
-        for (const item of Array.isArray(value) ? value : [value]) if (item !== '' && item !== null) form.append(name, String(item));
+        for (const item of Array.isArray(value) ? value : [value])
+          if (item !== '' && item !== null) form.append(name, String(item));
       }
       const res = await fetch(`${server.url}${path}`, { method: method.toUpperCase(), body: form });
-      if (res.status === 422 || res.status === 400) problems.push(`${method} ${path}: ${res.status} ${(await res.text()).slice(0, 400)}`);
+      if (res.status === 422 || res.status === 400)
+        problems.push(`${method} ${path}: ${res.status} ${(await res.text()).slice(0, 400)}`);
       else await res.arrayBuffer();
     }
   }

@@ -25,8 +25,12 @@ describe('server routes', () => {
     assert.match(await res.text(), /swagger-ui/i);
   });
 
-  test('/openapi/all-in-one.json and .yaml serve the same spec with this server\'s default model', async () => {
-    const json = (await (await fetch(`${server.url}/openapi/all-in-one.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties: Record<string, { default?: unknown }> }> } };
+  test("/openapi/all-in-one.json and .yaml serve the same spec with this server's default model", async () => {
+    const json = (await (await fetch(`${server.url}/openapi/all-in-one.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: Record<string, { default?: unknown }> }> };
+    };
     assert.equal(json.openapi, '3.1.0');
     assert.ok('/v1/engine/generate/' in json.paths);
     assert.ok('/tasks/{task_id}' in json.paths);
@@ -48,7 +52,8 @@ describe('server routes', () => {
     assert.equal(styles.length, 279);
     assert.equal(styles[0], 'Fooocus V2');
     assert.equal(styles[1], 'Random Style');
-    for (const name of ['Fooocus Enhance', 'Fooocus Sharp', 'Fooocus Photograph']) assert.ok(styles.includes(name), name);
+    for (const name of ['Fooocus Enhance', 'Fooocus Sharp', 'Fooocus Photograph'])
+      assert.ok(styles.includes(name), name);
     assert.equal(new Set(styles).size, styles.length);
   });
 
@@ -91,7 +96,11 @@ describe('server routes', () => {
   });
 
   test('the mask and describe tools answer 503 naming the missing model folder', async () => {
-    const res = await fetch(`${server.url}/v1/tools/describe-image`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ image: 'http://example.test/a.png' }) });
+    const res = await fetch(`${server.url}/v1/tools/describe-image`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ image: 'http://example.test/a.png' }),
+    });
     assert.equal(res.status, 503);
     assert.match(((await res.json()) as { detail: string }).detail, /models\/describe/);
   });
@@ -127,7 +136,10 @@ describe('substitutions are reported, never silent', () => {
     assert.equal(res.status, 200);
     const text = warningsOf(res);
     assert.match(text, /style 'No Such Style' is unknown/);
-    assert.match(text, /base_model_name 'juggernautXL_version6Rundiffusion.safetensors' is not installed; using 'test-model'/);
+    assert.match(
+      text,
+      /base_model_name 'juggernautXL_version6Rundiffusion.safetensors' is not installed; using 'test-model'/,
+    );
     assert.match(text, /LoRA 'missing-lora.safetensors' is not installed/);
     const row = (await res.json()) as { req_params: { base_model_name: string } };
     assert.equal(row.req_params.base_model_name, TEST_MODEL);
@@ -151,7 +163,11 @@ describe('substitutions are reported, never silent', () => {
     assert.match(header, /^[\x20-\x7e]+$/);
     assert.ok(header.length <= 1024, `${header.length} characters`);
     const row = (await res.json()) as { warnings: string[] };
-    assert.equal(row.warnings.filter((w) => w.startsWith('style ')).length, 60, 'the full list is in the task warnings');
+    assert.equal(
+      row.warnings.filter((w) => w.startsWith('style ')).length,
+      60,
+      'the full list is in the task warnings',
+    );
   });
 
   test('a request that needs no substitution and nothing the engine lacks sends no warnings header', async () => {

@@ -22,7 +22,8 @@ before(async () => {
 after(async () => server.close());
 
 const isJpeg = (b: Buffer) => b[0] === 0xff && b[1] === 0xd8;
-const isWebp = (b: Buffer) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP';
+const isWebp = (b: Buffer) =>
+  b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP';
 
 async function get(url: string, accept?: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const res = await fetch(url, { headers: accept ? { Accept: accept } : {} });
@@ -97,7 +98,8 @@ describe('only dated output folders and their own files are served', () => {
   test('a folder that is not a date (inputs, custom) is not served under /outputs or /files', async () => {
     await mkdir(join(server.root, 'outputs', 'custom'), { recursive: true });
     await writeFile(join(server.root, 'outputs', 'custom', 'job1-0.png'), await makePng(2, 2));
-    for (const path of ['/outputs/custom/job1-0.png', '/files/custom/job1-0.png']) assert.equal((await get(`${server.url}${path}`)).status, 404, path);
+    for (const path of ['/outputs/custom/job1-0.png', '/files/custom/job1-0.png'])
+      assert.equal((await get(`${server.url}${path}`)).status, 404, path);
   });
 
   test('a symlink that leads out of its served folder is not followed; one that stays inside is', async () => {
@@ -109,8 +111,16 @@ describe('only dated output folders and their own files are served', () => {
     await symlink('own.png', join(folder, 'alias.png'));
     await symlink(join(server.root), join(server.root, 'outputs', '2024-03-03'));
     assert.equal((await get(`${server.url}/outputs/2024-02-02/escape.png`)).status, 404);
-    assert.equal((await get(`${server.url}/outputs/2024-02-02/sideways.png`)).status, 404, 'another folder is not this one');
-    assert.equal((await get(`${server.url}/outputs/2024-03-03/secret.png`)).status, 404, 'a date folder that is a link out');
+    assert.equal(
+      (await get(`${server.url}/outputs/2024-02-02/sideways.png`)).status,
+      404,
+      'another folder is not this one',
+    );
+    assert.equal(
+      (await get(`${server.url}/outputs/2024-03-03/secret.png`)).status,
+      404,
+      'a date folder that is a link out',
+    );
     assert.equal((await get(`${server.url}/outputs/2024-02-02/alias.png`)).status, 200);
   });
 });
@@ -136,7 +146,9 @@ describe('inputs', () => {
 
   test('a data-URI JPEG input is stored as PNG the same way', async () => {
     const jpeg = await makeJpeg(16, 16);
-    const row = await generateJson<{ req_params: Record<string, unknown> }>(server, { uov_input_image: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
+    const row = await generateJson<{ req_params: Record<string, unknown> }>(server, {
+      uov_input_image: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
+    });
     const url = row.req_params.uov_input_image as string;
     assert.match(url, /\/inputs\/[0-9a-f]{64}\.png$/);
     const reply = await get(url);
@@ -151,13 +163,17 @@ describe('inputs', () => {
   });
 
   test('our own /outputs URL sent back as an input is read from disk, not fetched (loopback fetches are refused)', async () => {
-    const row = await generateJson<{ req_params: Record<string, unknown>; task_status: string }>(server, { uov_input_image: outputUrl });
+    const row = await generateJson<{ req_params: Record<string, unknown>; task_status: string }>(server, {
+      uov_input_image: outputUrl,
+    });
     assert.equal(row.task_status, 'finished');
     assert.match(row.req_params.uov_input_image as string, /\/inputs\/[0-9a-f]{64}\.png$/);
   });
 
   test('our own /inputs URL sent back is read from disk too', async () => {
-    const first = await generateJson<{ req_params: Record<string, unknown> }>(server, { uov_input_image: (await makePng(10, 10)).toString('base64') });
+    const first = await generateJson<{ req_params: Record<string, unknown> }>(server, {
+      uov_input_image: (await makePng(10, 10)).toString('base64'),
+    });
     const url = first.req_params.uov_input_image as string;
     const again = await generateJson<{ req_params: Record<string, unknown> }>(server, { uov_input_image: url });
     assert.equal(again.req_params.uov_input_image, url);
@@ -178,9 +194,15 @@ describe('inputs', () => {
 describe('save_name', () => {
   test('renames outputs to {save_name}-{i}.png; a reused name gets a counter instead of overwriting', async () => {
     const first = await generateJson<{ result: string[] }>(server, { save_name: 'portrait', image_number: 2 });
-    assert.deepEqual(first.result.map((u) => u.split('/').pop()), ['portrait-0.png', 'portrait-1.png']);
+    assert.deepEqual(
+      first.result.map((u) => u.split('/').pop()),
+      ['portrait-0.png', 'portrait-1.png'],
+    );
     const second = await generateJson<{ result: string[] }>(server, { save_name: 'portrait' });
-    assert.deepEqual(second.result.map((u) => u.split('/').pop()), ['portrait-0-1.png']);
+    assert.deepEqual(
+      second.result.map((u) => u.split('/').pop()),
+      ['portrait-0-1.png'],
+    );
     for (const url of [...first.result, ...second.result]) assert.equal((await get(url)).status, 200, url);
   });
 

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generate, generateJson, listTasks, makeGate, OUTPUT_URL, rawRequest, SMALL, waitForDone, waitForRunning } from '../fixtures/api-client.ts';
+import {
+  generate,
+  generateJson,
+  listTasks,
+  makeGate,
+  OUTPUT_URL,
+  rawRequest,
+  SMALL,
+  waitForDone,
+  waitForRunning,
+} from '../fixtures/api-client.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 let server: TestServer;
@@ -10,12 +20,37 @@ before(async () => {
 });
 after(async () => server.close());
 
-const ROW_KEYS = ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'webhook_url', 'result', 'error', 'warnings'];
-const STUB = { id: -1, req_params: {}, in_queue_mills: -1, start_mills: -1, finish_mills: -1, task_status: 'pending', progress: -1, preview: '', webhook_url: '', result: [] };
+const ROW_KEYS = [
+  'id',
+  'task_id',
+  'req_params',
+  'in_queue_mills',
+  'start_mills',
+  'finish_mills',
+  'task_status',
+  'progress',
+  'webhook_url',
+  'result',
+  'error',
+  'warnings',
+];
+const STUB = {
+  id: -1,
+  req_params: {},
+  in_queue_mills: -1,
+  start_mills: -1,
+  finish_mills: -1,
+  task_status: 'pending',
+  progress: -1,
+  preview: '',
+  webhook_url: '',
+  result: [],
+};
 
 const isPng = (b: Buffer) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 const isJpeg = (b: Buffer) => b[0] === 0xff && b[1] === 0xd8;
-const isWebp = (b: Buffer) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP';
+const isWebp = (b: Buffer) =>
+  b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP';
 
 describe('synchronous mode', () => {
   test('returns the finished row: the 10 FooocusAPI keys plus error and warnings, with /outputs/<date>/<stamp>_NNNN.png URLs', async () => {
@@ -40,14 +75,22 @@ describe('synchronous mode', () => {
 
   test('serves both spellings of the generate path directly (no redirect)', async () => {
     for (const path of ['/v1/engine/generate', '/v1/engine/generate/']) {
-      const res = await fetch(`${server.url}${path}`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SMALL) });
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(SMALL),
+      });
       assert.equal(res.status, 200, path);
       assert.equal(((await res.json()) as { task_status: string }).task_status, 'finished', path);
     }
   });
 
   test('parses a JSON body sent without Content-Type (Python requests data=json.dumps(...))', async () => {
-    const reply = await rawRequest(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...SMALL, prompt: 'no content type' }) });
+    const reply = await rawRequest(`${server.url}/v1/engine/generate/`, {
+      method: 'POST',
+      body: JSON.stringify({ ...SMALL, prompt: 'no content type' }),
+    });
     assert.equal(reply.headers['content-type']?.startsWith('application/json'), true);
     assert.equal(reply.status, 200, reply.text);
     const row = JSON.parse(reply.text) as { task_status: string; req_params: { prompt: string } };
@@ -56,7 +99,11 @@ describe('synchronous mode', () => {
   });
 
   test('coerces numeric strings for int and float fields as pydantic does', async () => {
-    const row = await generateJson<{ req_params: Record<string, unknown>; result: string[] }>(server, { image_number: '2', guidance_scale: '7.5', sharpness: '3' });
+    const row = await generateJson<{ req_params: Record<string, unknown>; result: string[] }>(server, {
+      image_number: '2',
+      guidance_scale: '7.5',
+      sharpness: '3',
+    });
     assert.equal(row.req_params.image_number, 2);
     assert.equal(row.req_params.guidance_scale, 7.5);
     assert.equal(row.req_params.sharpness, 3);
@@ -82,7 +129,10 @@ describe('async mode', () => {
     assert.match(String(task_id), /^[0-9a-f]{32}$/);
     assert.deepEqual(rest, STUB);
     await waitForDone(server, String(task_id));
-    const row = (await (await fetch(`${server.url}/tasks/${task_id}`)).json()) as { task_status: string; result: string[] };
+    const row = (await (await fetch(`${server.url}/tasks/${task_id}`)).json()) as {
+      task_status: string;
+      result: string[];
+    };
     assert.equal(row.task_status, 'finished');
     assert.equal(row.result.length, 1);
   });
@@ -162,7 +212,11 @@ describe('binary mode (Accept: image/...)', () => {
   });
 
   test('no Accept header at all means JSON (the original answered 500)', async () => {
-    const reply = await rawRequest(`${server.url}/v1/engine/generate/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SMALL) });
+    const reply = await rawRequest(`${server.url}/v1/engine/generate/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(SMALL),
+    });
     assert.equal(reply.status, 200);
     assert.equal((JSON.parse(reply.text) as { task_status: string }).task_status, 'finished');
   });

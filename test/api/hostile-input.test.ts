@@ -13,7 +13,12 @@ before(async () => {
 });
 after(async () => server.close());
 
-const JSON_ROUTES = ['/v1/engine/generate/', '/v1/generation/text-to-image', '/v2/generation/image-upscale-vary', '/v2/generation/image-prompt'];
+const JSON_ROUTES = [
+  '/v1/engine/generate/',
+  '/v1/generation/text-to-image',
+  '/v2/generation/image-upscale-vary',
+  '/v2/generation/image-prompt',
+];
 
 async function detail(res: Response): Promise<{ loc: unknown[]; msg: string }[]> {
   const text = await res.text();
@@ -27,7 +32,11 @@ test('JSON nested 5000 deep is a 422 on the body, in a known field or an unknown
   const deepObject = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
   for (const path of JSON_ROUTES) {
     for (const body of [`{"prompt": "x", "loras": ${deep}}`, `{"prompt": "x", "unknown": ${deepObject}}`, deep]) {
-      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
       const [item] = await detail(res);
       assert.deepEqual(item.loc, ['body'], path);
       assert.match(item.msg, /nested deeper than 64/);
@@ -50,5 +59,9 @@ test('paging numbers out of range (1e999, 20 digits, negative, fractions) are 42
     const [item] = await detail(await fetch(`${server.url}${path}`));
     assert.deepEqual(item.loc, ['query', name], path);
   }
-  assert.equal((await fetch(`${server.url}/tasks?page=1000000000&page_size=10000`)).status, 200, 'the bounds themselves are fine');
+  assert.equal(
+    (await fetch(`${server.url}/tasks?page=1000000000&page_size=10000`)).status,
+    200,
+    'the bounds themselves are fine',
+  );
 });

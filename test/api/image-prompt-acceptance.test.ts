@@ -15,7 +15,10 @@ import { writeImagePromptModels } from '../fixtures/ip-adapter-models.ts';
 import { startTestServer, TEST_MODEL, type TestServer } from '../fixtures/test-server.ts';
 
 let png: string;
-const slot = (cn_type: string) => ({ controlnet_image: [{ cn_img: png, cn_stop: 0.5, cn_weight: 0.6, cn_type }], ...SMALL });
+const slot = (cn_type: string) => ({
+  controlnet_image: [{ cn_img: png, cn_stop: 0.5, cn_weight: 0.6, cn_type }],
+  ...SMALL,
+});
 
 before(async () => {
   png = (await makePng(32, 32)).toString('base64');

@@ -27,8 +27,13 @@ test('no ControlNet for the type: 503 naming models/controlnet and the file to i
   const res = await generate(server, { controlnet_image: [{ cn_img: png.toString('base64'), cn_type: 'PyraCanny' }] });
   const text = await res.text();
   assert.equal(res.status, 503, text);
-  assert.match(text, /no ControlNet for PyraCanny is installed: install an SDXL ControlNet ONNX export for PyraCanny as [^"]*models\/controlnet\/control-lora-canny-rank128\/model\.onnx/);
-  const legacy = await postLegacyJson(server, '/v2/generation/image-prompt', { image_prompts: [{ cn_img: png.toString('base64'), cn_type: 'CPDS', cn_stop: 0.5, cn_weight: 1 }] });
+  assert.match(
+    text,
+    /no ControlNet for PyraCanny is installed: install an SDXL ControlNet ONNX export for PyraCanny as [^"]*models\/controlnet\/control-lora-canny-rank128\/model\.onnx/,
+  );
+  const legacy = await postLegacyJson(server, '/v2/generation/image-prompt', {
+    image_prompts: [{ cn_img: png.toString('base64'), cn_type: 'CPDS', cn_stop: 0.5, cn_weight: 1 }],
+  });
   assert.equal(legacy.status, 503);
   assert.match(await legacy.text(), /no ControlNet for CPDS is installed[^"]*fooocus_xl_cpds_128/);
   assert.deepEqual(await inputFiles(), []);
@@ -41,7 +46,10 @@ test('only the demo ControlNet and a real checkpoint: 503, the demo fits only th
   const res = await generate(server, { controlnet_image: [{ cn_img: png.toString('base64'), cn_type: 'PyraCanny' }] });
   const text = await res.text();
   assert.equal(res.status, 503, text);
-  assert.match(text, /only the demo ControlNet tiny-controlnet-demo is installed for PyraCanny, and it fits only the demo checkpoint 'tiny-sdxl-demo'/);
+  assert.match(
+    text,
+    /only the demo ControlNet tiny-controlnet-demo is installed for PyraCanny, and it fits only the demo checkpoint 'tiny-sdxl-demo'/,
+  );
 });
 
 test('with ControlNets installed, both dialects reach the engine with the slots and their settings', async () => {
@@ -50,7 +58,10 @@ test('with ControlNets installed, both dialects reach the engine with the slots 
     await writeFile(join(server.root, 'models', 'controlnet', name, 'model.onnx'), '');
   }
   const res = await generate(server, {
-    controlnet_image: [{ cn_img: png.toString('base64'), cn_type: 'CPDS', cn_stop: 0.4, cn_weight: 1.5 }, { cn_img: png.toString('base64'), cn_type: 'PyraCanny' }],
+    controlnet_image: [
+      { cn_img: png.toString('base64'), cn_type: 'CPDS', cn_stop: 0.4, cn_weight: 1.5 },
+      { cn_img: png.toString('base64'), cn_type: 'PyraCanny' },
+    ],
     canny_low_threshold: 30,
     canny_high_threshold: 90,
     controlnet_softness: 0.5,
@@ -58,19 +69,39 @@ test('with ControlNets installed, both dialects reach the engine with the slots 
   });
   assert.equal(res.status, 200, await res.clone().text());
   const job = server.engine.jobs.at(-1)!;
-  assert.deepEqual(job.controlNet && { ...job.controlNet, slots: job.controlNet.slots.map((s) => [s.type, s.stop, s.weight, s.image.width, s.image.height]) }, {
-    slots: [['CPDS', 0.4, 1.5, 32, 24], ['PyraCanny', 0.6, 0.6, 32, 24]],
-    softness: 0.5,
-    cannyLow: 30,
-    cannyHigh: 90,
-    isPreprocessorSkipped: false,
-    isPreprocessorDebug: true,
-  });
+  assert.deepEqual(
+    job.controlNet && {
+      ...job.controlNet,
+      slots: job.controlNet.slots.map((s) => [s.type, s.stop, s.weight, s.image.width, s.image.height]),
+    },
+    {
+      slots: [
+        ['CPDS', 0.4, 1.5, 32, 24],
+        ['PyraCanny', 0.6, 0.6, 32, 24],
+      ],
+      softness: 0.5,
+      cannyLow: 30,
+      cannyHigh: 90,
+      isPreprocessorSkipped: false,
+      isPreprocessorDebug: true,
+    },
+  );
 
-  const form = requestsForm({ cn_type1: 'PyraCanny', cn_stop1: '0.7', cn_weight1: '1.2', advanced_params: JSON.stringify({ skipping_cn_preprocessor: true }) }, { cn_img1: png });
+  const form = requestsForm(
+    {
+      cn_type1: 'PyraCanny',
+      cn_stop1: '0.7',
+      cn_weight1: '1.2',
+      advanced_params: JSON.stringify({ skipping_cn_preprocessor: true }),
+    },
+    { cn_img1: png },
+  );
   const legacy = await postForm(server, '/v1/generation/image-prompt', form);
   assert.equal(legacy.status, 200, await legacy.clone().text());
   const legacyJob = server.engine.jobs.at(-1)!;
-  assert.deepEqual(legacyJob.controlNet?.slots.map((s) => [s.type, s.stop, s.weight]), [['PyraCanny', 0.7, 1.2]]);
+  assert.deepEqual(
+    legacyJob.controlNet?.slots.map((s) => [s.type, s.stop, s.weight]),
+    [['PyraCanny', 0.7, 1.2]],
+  );
   assert.equal(legacyJob.controlNet?.isPreprocessorSkipped, true);
 });

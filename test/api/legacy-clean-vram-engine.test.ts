@@ -25,7 +25,10 @@ test('release() resolves after the engine freed its sessions, and the next job l
   assert.equal(await client.release().then(() => 'released'), 'released', 'no child yet: nothing to release');
   client.start();
   const first = collecting();
-  const running = client.run(engineJob({ jobId: 'r1', model: 'tiny', steps: 2, width: 64, height: 64 }), first.handlers);
+  const running = client.run(
+    engineJob({ jobId: 'r1', model: 'tiny', steps: 2, width: 64, height: 64 }),
+    first.handlers,
+  );
   // Sent while the job runs: answered after it (the worker releases between jobs).
   const released = client.release();
   const outcome = await running;
@@ -33,7 +36,10 @@ test('release() resolves after the engine freed its sessions, and the next job l
   assert.equal(outcome.outcome, 'finished');
   assert.deepEqual(first.images, [0]);
   const second = collecting();
-  const again = await client.run(engineJob({ jobId: 'r2', model: 'tiny', steps: 2, width: 64, height: 64 }), second.handlers);
+  const again = await client.run(
+    engineJob({ jobId: 'r2', model: 'tiny', steps: 2, width: 64, height: 64 }),
+    second.handlers,
+  );
   assert.equal(again.outcome, 'finished');
   assert.deepEqual(second.images, [0]);
 });

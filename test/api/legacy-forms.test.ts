@@ -36,7 +36,10 @@ const INPAINT = '/v1/generation/image-inpaint-outpaint';
 
 describe('v1 form validation', () => {
   test('loras that are not a JSON array is a 422 naming loras', async () => {
-    const form = requestsForm({ uov_method: 'Vary (Subtle)', loras: '[{"model_name": "x.safetensors", "weight": 0.5' }, { input_image: image });
+    const form = requestsForm(
+      { uov_method: 'Vary (Subtle)', loras: '[{"model_name": "x.safetensors", "weight": 0.5' },
+      { input_image: image },
+    );
     const detail = await detailOf(await postForm(server, UPSCALE, form));
     assert.equal(detail[0].loc[0], 'body');
     assert.equal(detail[0].loc[1], 'loras');
@@ -57,26 +60,41 @@ describe('v1 form validation', () => {
 
   test('a missing required input_image is a 422 naming input_image', async () => {
     const detail = await detailOf(await postForm(server, UPSCALE, requestsForm({ uov_method: 'Vary (Subtle)' })));
-    assert.ok(detail.some((d) => d.loc[1] === 'input_image'), JSON.stringify(detail));
+    assert.ok(
+      detail.some((d) => d.loc[1] === 'input_image'),
+      JSON.stringify(detail),
+    );
   });
 
   test('an unknown uov_method is a 422 naming uov_method', async () => {
-    const detail = await detailOf(await postForm(server, UPSCALE, requestsForm({ uov_method: 'Upscale (3x)' }, { input_image: image })));
-    assert.ok(detail.some((d) => d.loc[1] === 'uov_method'), JSON.stringify(detail));
+    const detail = await detailOf(
+      await postForm(server, UPSCALE, requestsForm({ uov_method: 'Upscale (3x)' }, { input_image: image })),
+    );
+    assert.ok(
+      detail.some((d) => d.loc[1] === 'uov_method'),
+      JSON.stringify(detail),
+    );
   });
 
   test('a text value sent for a file field is a 422 naming the field (the validator placeholder would accept it)', async () => {
-    const detail = await detailOf(await postForm(server, UPSCALE, requestsForm({ uov_method: 'Vary (Subtle)', input_image: 'not a file' })));
+    const detail = await detailOf(
+      await postForm(server, UPSCALE, requestsForm({ uov_method: 'Vary (Subtle)', input_image: 'not a file' })),
+    );
     assert.deepEqual(detail[0].loc, ['body', 'input_image']);
     assert.match(detail[0].msg, /expected a file/);
   });
 
   test('a file that is not an image is a 422 naming the field, before anything is queued', async () => {
     // Decoding comes after the engine-capability check: a scripted engine that runs upscale/vary.
-    const upscaling = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation'] } });
+    const upscaling = await startTestServer({
+      overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation'] },
+    });
     try {
       const before = await upscaling.composed.service.count({});
-      const form = requestsForm({ uov_method: 'Vary (Subtle)' }, { input_image: Buffer.from('plain text, not an image') });
+      const form = requestsForm(
+        { uov_method: 'Vary (Subtle)' },
+        { input_image: Buffer.from('plain text, not an image') },
+      );
       const detail = await detailOf(await postForm(upscaling, UPSCALE, form));
       assert.equal(detail[0].loc[1], 'input_image');
       assert.equal(await upscaling.composed.service.count({}), before);
@@ -103,7 +121,10 @@ describe('v1 form validation', () => {
   });
 
   test('a well-formed form with Python-style booleans (True) and empty scalars is accepted as an upscale-or-vary job', async () => {
-    const form = requestsForm({ uov_method: 'Vary (Subtle)', async_process: true, require_base64: 'False', image_number: '', loras: '' }, { input_image: image });
+    const form = requestsForm(
+      { uov_method: 'Vary (Subtle)', async_process: true, require_base64: 'False', image_number: '', loras: '' },
+      { input_image: image },
+    );
     const res = await postForm(server, UPSCALE, form);
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(((await res.json()) as { job_type: string }).job_type, 'Image Upscale or Variation');

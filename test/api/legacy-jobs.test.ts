@@ -6,7 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateJson, listTasks, makeGate, OUTPUT_URL, waitFor, waitForDone, waitForRunning } from '../fixtures/api-client.ts';
+import {
+  generateJson,
+  listTasks,
+  makeGate,
+  OUTPUT_URL,
+  waitFor,
+  waitForDone,
+  waitForRunning,
+} from '../fixtures/api-client.ts';
 import {
   jsonOf,
   LEGACY_FILE_URL,
@@ -29,7 +37,9 @@ after(async () => server.close());
 const T2I = '/v1/generation/text-to-image';
 
 async function submitAsync(target: TestServer, body: Record<string, unknown> = {}): Promise<string> {
-  const job = await jsonOf<AsyncJobResponse>(await postLegacyJson(target, T2I, { ...SMALL, ...body, async_process: true }));
+  const job = await jsonOf<AsyncJobResponse>(
+    await postLegacyJson(target, T2I, { ...SMALL, ...body, async_process: true }),
+  );
   return job.job_id;
 }
 
@@ -39,7 +49,9 @@ describe('query-job while a job runs', () => {
     server.engine.script({ steps: 3, stepMs: 1, gate: gate.promise });
     const jobId = await submitAsync(server);
     await waitForRunning(server);
-    await waitFor('a step preview', async () => ((await queryJob(server, jobId, 'require_step_preview=true')).body.job_step_preview ? true : undefined));
+    await waitFor('a step preview', async () =>
+      (await queryJob(server, jobId, 'require_step_preview=true')).body.job_step_preview ? true : undefined,
+    );
     const plain = await queryJob(server, jobId, 'require_step_preview=false');
     assert.equal(plain.body.job_stage, 'RUNNING');
     assert.ok(plain.body.job_progress > 0 && plain.body.job_progress < 100, String(plain.body.job_progress));
@@ -59,12 +71,18 @@ describe('query-job while a job runs', () => {
     const saving = makeGate();
     server.engine.script({ steps: 2, stepMs: 1, saving: { gate: saving.promise } });
     const jobId = await submitAsync(server);
-    await waitFor('the saving update', async () => ((await queryJob(server, jobId)).body.job_status?.startsWith('Saving image') ? true : undefined));
+    await waitFor('the saving update', async () =>
+      (await queryJob(server, jobId)).body.job_status?.startsWith('Saving image') ? true : undefined,
+    );
     const running = await queryJob(server, jobId, 'require_step_preview=true');
     assert.equal(running.body.job_stage, 'RUNNING');
     assert.ok(running.body.job_step_preview, 'the step preview is still there after "Saving image"');
     const taskRes = await fetch(`${server.url}/tasks/${jobId}`);
-    assert.equal(((await taskRes.json()) as { preview: string | null }).preview, running.body.job_step_preview, '/tasks/{id} shows the same preview');
+    assert.equal(
+      ((await taskRes.json()) as { preview: string | null }).preview,
+      running.body.job_step_preview,
+      '/tasks/{id} shows the same preview',
+    );
     saving.open();
     assert.equal((await pollUntilDone(server, jobId)).job_stage, 'SUCCESS');
     const done = await queryJob(server, jobId, 'require_step_preview=true');
@@ -142,7 +160,9 @@ describe('stop', () => {
   });
 
   test('?job_id= of an unknown job answers the legacy 404 job-shaped body', async () => {
-    const res = await fetch(`${server.url}/v1/generation/stop?job_id=00000000-0000-4000-8000-000000000000`, { method: 'POST' });
+    const res = await fetch(`${server.url}/v1/generation/stop?job_id=00000000-0000-4000-8000-000000000000`, {
+      method: 'POST',
+    });
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as AsyncJobResponse).job_type, 'Not Found');
   });
@@ -153,27 +173,41 @@ describe('job-history', () => {
     const ids = [await submitAsync(server), await submitAsync(server), await submitAsync(server)];
     for (const id of ids) await pollUntilDone(server, id);
     const all = await jsonOf<{ history: { job_id: string }[] }>(await fetch(`${server.url}/v1/generation/job-history`));
-    assert.deepEqual(all.history.slice(-3).map((h) => h.job_id), ids);
-    const paged = await jsonOf<{ history: { job_id: string }[] }>(await fetch(`${server.url}/v1/generation/job-history?page=1&page_size=2`));
+    assert.deepEqual(
+      all.history.slice(-3).map((h) => h.job_id),
+      ids,
+    );
+    const paged = await jsonOf<{ history: { job_id: string }[] }>(
+      await fetch(`${server.url}/v1/generation/job-history?page=1&page_size=2`),
+    );
     assert.deepEqual(paged.history, all.history.slice(2, 4));
-    const sized = await jsonOf<{ history: unknown[] }>(await fetch(`${server.url}/v1/generation/job-history?page_size=1`));
+    const sized = await jsonOf<{ history: unknown[] }>(
+      await fetch(`${server.url}/v1/generation/job-history?page_size=1`),
+    );
     assert.equal(sized.history.length, 1);
     const filtered = await jsonOf<{ queue: unknown[]; history: { job_id: string }[] }>(
       await fetch(`${server.url}/v1/generation/job-history?job_id=${ids[1].replace(/-/g, '')}`),
     );
     assert.deepEqual(filtered.queue, []);
-    assert.deepEqual(filtered.history.map((h) => h.job_id), [ids[1]]);
+    assert.deepEqual(
+      filtered.history.map((h) => h.job_id),
+      [ids[1]],
+    );
   });
 
   test('delete=true&job_id= removes the job and its files, then answers Not found', async () => {
     const [result] = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(server, T2I, SMALL));
     const jobId = LEGACY_FILE_URL.exec(String(result.url))?.[1] ?? '';
     assert.equal((await fetch(String(result.url))).status, 200);
-    const deleted = await jsonOf<unknown>(await fetch(`${server.url}/v1/generation/job-history?job_id=${jobId}&delete=true`));
+    const deleted = await jsonOf<unknown>(
+      await fetch(`${server.url}/v1/generation/job-history?job_id=${jobId}&delete=true`),
+    );
     assert.deepEqual(deleted, { message: 'Deleted' });
     assert.equal((await fetch(String(result.url))).status, 404);
     assert.equal((await queryJob(server, jobId)).status, 404);
-    const again = await jsonOf<unknown>(await fetch(`${server.url}/v1/generation/job-history?job_id=${jobId}&delete=true`));
+    const again = await jsonOf<unknown>(
+      await fetch(`${server.url}/v1/generation/job-history?job_id=${jobId}&delete=true`),
+    );
     assert.deepEqual(again, { message: 'Not found' });
   });
 
@@ -182,8 +216,13 @@ describe('job-history', () => {
     server.engine.script({ steps: 3, stepMs: 1, gate: gate.promise });
     const jobId = await submitAsync(server);
     await waitForRunning(server);
-    const body = await jsonOf<{ queue: { job_id: string; is_finished: boolean }[] }>(await fetch(`${server.url}/v1/generation/job-history`));
-    assert.deepEqual(body.queue.map((q) => [q.job_id, q.is_finished]), [[jobId, false]]);
+    const body = await jsonOf<{ queue: { job_id: string; is_finished: boolean }[] }>(
+      await fetch(`${server.url}/v1/generation/job-history`),
+    );
+    assert.deepEqual(
+      body.queue.map((q) => [q.job_id, q.is_finished]),
+      [[jobId, false]],
+    );
     gate.open();
     await pollUntilDone(server, jobId);
   });
@@ -191,7 +230,9 @@ describe('job-history', () => {
 
 describe('one queue and one history for both dialects', () => {
   test('a legacy job appears in /tasks with its dashed id and /outputs URLs', async () => {
-    const [result] = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(server, T2I, { prompt: 'cross legacy', ...SMALL }));
+    const [result] = await jsonOf<GeneratedImageResult[]>(
+      await postLegacyJson(server, T2I, { prompt: 'cross legacy', ...SMALL }),
+    );
     const jobId = LEGACY_FILE_URL.exec(String(result.url))?.[1] ?? '';
     const { history } = await listTasks(server, 'query=history&page_size=1');
     assert.equal(history[0].task_id, jobId);
@@ -201,15 +242,25 @@ describe('one queue and one history for both dialects', () => {
   });
 
   test('an all-in-one task appears in query-job with /files URLs, its mode as job_type and per-image string seeds', async () => {
-    const row = await generateJson<{ task_id: string; result: string[] }>(server, { ...SMALL, image_number: 2, image_seed: 777 });
+    const row = await generateJson<{ task_id: string; result: string[] }>(server, {
+      ...SMALL,
+      image_number: 2,
+      image_seed: 777,
+    });
     assert.match(row.result[0], OUTPUT_URL);
     const { status, body } = await queryJob(server, row.task_id);
     assert.equal(status, 200);
     assert.equal(body.job_id, row.task_id);
     assert.equal(body.job_type, 'Text to Image');
     assert.equal(body.job_stage, 'SUCCESS');
-    assert.deepEqual(body.job_result?.map((r) => r.seed), ['777', '778']);
-    assert.deepEqual(body.job_result?.map((r) => r.url), row.result.map((u) => u.replace('/outputs/', '/files/')));
+    assert.deepEqual(
+      body.job_result?.map((r) => r.seed),
+      ['777', '778'],
+    );
+    assert.deepEqual(
+      body.job_result?.map((r) => r.url),
+      row.result.map((u) => u.replace('/outputs/', '/files/')),
+    );
     const dashed = row.task_id.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
     assert.deepEqual((await queryJob(server, dashed)).body, body);
   });
@@ -218,10 +269,14 @@ describe('one queue and one history for both dialects', () => {
     const gate = makeGate();
     server.engine.script({ steps: 3, stepMs: 1, gate: gate.promise });
     const before = await jsonOf<{ finished_size: number }>(await fetch(`${server.url}/v1/generation/job-queue`));
-    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submitAsync(server, { prompt: `concurrent ${i}` })));
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => submitAsync(server, { prompt: `concurrent ${i}` })),
+    );
     assert.equal(new Set(ids).size, 8);
     await waitForRunning(server);
-    const during = await jsonOf<{ running_size: number; finished_size: number; last_job_id: string }>(await fetch(`${server.url}/v1/generation/job-queue`));
+    const during = await jsonOf<{ running_size: number; finished_size: number; last_job_id: string }>(
+      await fetch(`${server.url}/v1/generation/job-queue`),
+    );
     assert.equal(during.running_size, 8);
     assert.equal(during.finished_size, before.finished_size);
     assert.ok(ids.includes(during.last_job_id));
@@ -230,7 +285,9 @@ describe('one queue and one history for both dialects', () => {
     assert.equal(stages.filter((s) => s === 'WAITING').length, 7);
     gate.open();
     for (const id of ids) assert.equal((await pollUntilDone(server, id)).job_stage, 'SUCCESS');
-    const afterAll = await jsonOf<{ running_size: number; finished_size: number }>(await fetch(`${server.url}/v1/generation/job-queue`));
+    const afterAll = await jsonOf<{ running_size: number; finished_size: number }>(
+      await fetch(`${server.url}/v1/generation/job-queue`),
+    );
     assert.equal(afterAll.running_size, 0);
     assert.equal(afterAll.finished_size, before.finished_size + 8);
   });
@@ -240,16 +297,26 @@ describe('seeds', () => {
   test('seeds above 2^53 round-trip exactly as strings (JSON number and digit string)', async () => {
     const raw = `{"aspect_ratios_selection":"256*256","image_number":2,"image_seed":9007199254740993}`;
     const results = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(server, T2I, raw));
-    assert.deepEqual(results.map((r) => r.seed), ['9007199254740993', '9007199254740994']);
-    const fromString = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(server, T2I, { ...SMALL, image_seed: '9223372036854775806' }));
-    assert.deepEqual(fromString.map((r) => r.seed), ['9223372036854775806']);
+    assert.deepEqual(
+      results.map((r) => r.seed),
+      ['9007199254740993', '9007199254740994'],
+    );
+    const fromString = await jsonOf<GeneratedImageResult[]>(
+      await postLegacyJson(server, T2I, { ...SMALL, image_seed: '9223372036854775806' }),
+    );
+    assert.deepEqual(
+      fromString.map((r) => r.seed),
+      ['9223372036854775806'],
+    );
   });
 });
 
 describe('base64 results', () => {
   test('raw form (default) is the base64 of a PNG even when the image was saved as jpg', async () => {
     server.engine.script({ steps: 1, format: 'jpeg' });
-    const [result] = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(server, T2I, { ...SMALL, require_base64: true, save_extension: 'jpg' }));
+    const [result] = await jsonOf<GeneratedImageResult[]>(
+      await postLegacyJson(server, T2I, { ...SMALL, require_base64: true, save_extension: 'jpg' }),
+    );
     assert.match(String(result.url), /\.jpg$/);
     assert.equal(Buffer.from(String(result.base64), 'base64').subarray(1, 4).toString('latin1'), 'PNG');
   });
@@ -257,7 +324,9 @@ describe('base64 results', () => {
   test('--legacy-base64 data-uri gives v0.5 data URIs in the saved format, in sync replies and query-job', async () => {
     const v05 = await startTestServer({ config: { legacyBase64: 'data-uri' } });
     try {
-      const [result] = await jsonOf<GeneratedImageResult[]>(await postLegacyJson(v05, T2I, { ...SMALL, require_base64: true }));
+      const [result] = await jsonOf<GeneratedImageResult[]>(
+        await postLegacyJson(v05, T2I, { ...SMALL, require_base64: true }),
+      );
       assert.match(String(result.base64), /^data:image\/png;base64,iVBOR/);
       v05.engine.script({ steps: 1, format: 'jpeg' });
       const jobId = await submitAsync(v05, { require_base64: true, save_extension: 'jpg' });
@@ -286,7 +355,9 @@ describe('queue full (--queue-size 1)', () => {
       small.engine.script({ steps: 3, stepMs: 1, gate: gate.promise });
       const first = await submitAsync(small);
       await waitForRunning(small);
-      assert.deepEqual(await jsonOf<unknown>(await postLegacyJson(small, T2I, SMALL)), [{ base64: null, url: null, seed: '', finish_reason: 'QUEUE_IS_FULL' }]);
+      assert.deepEqual(await jsonOf<unknown>(await postLegacyJson(small, T2I, SMALL)), [
+        { base64: null, url: null, seed: '', finish_reason: 'QUEUE_IS_FULL' },
+      ]);
       assert.deepEqual(await jsonOf<unknown>(await postLegacyJson(small, T2I, { ...SMALL, async_process: true })), {
         job_id: '',
         job_type: 'Text to Image',
@@ -302,7 +373,11 @@ describe('queue full (--queue-size 1)', () => {
       const binaryAsync = await postLegacyJson(small, `${T2I}?accept=image/png`, { ...SMALL, async_process: true });
       assert.equal(binaryAsync.status, 409);
       await binaryAsync.arrayBuffer();
-      const allInOne = await fetch(`${small.url}/v1/engine/generate/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SMALL) });
+      const allInOne = await fetch(`${small.url}/v1/engine/generate/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(SMALL),
+      });
       assert.equal(allInOne.status, 503);
       await allInOne.arrayBuffer();
       assert.equal(await small.composed.service.count({}), 1, 'rejected jobs are not recorded');
@@ -328,8 +403,13 @@ describe('retention (--queue-history 2)', () => {
       assert.equal((await fetch(String(oldest.url))).status, 404);
       assert.equal((await fetch(middle.result[0])).status, 200);
       assert.equal((await fetch(String(newest.url))).status, 200);
-      const history = await jsonOf<{ history: { job_id: string }[] }>(await fetch(`${kept.url}/v1/generation/job-history`));
-      assert.deepEqual(history.history.map((h) => h.job_id), [middle.task_id, LEGACY_FILE_URL.exec(String(newest.url))?.[1]]);
+      const history = await jsonOf<{ history: { job_id: string }[] }>(
+        await fetch(`${kept.url}/v1/generation/job-history`),
+      );
+      assert.deepEqual(
+        history.history.map((h) => h.job_id),
+        [middle.task_id, LEGACY_FILE_URL.exec(String(newest.url))?.[1]],
+      );
     } finally {
       await kept.close();
     }

@@ -1,7 +1,15 @@
 /** /metrics after generations, queue positions and ETAs, the resumable events stream, and demo honesty. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateJson, makeGate, rawRequest, SMALL, waitFor, waitForDone, waitForRunning } from '../fixtures/api-client.ts';
+import {
+  generateJson,
+  makeGate,
+  rawRequest,
+  SMALL,
+  waitFor,
+  waitForDone,
+  waitForRunning,
+} from '../fixtures/api-client.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 /** One sample's value from the Prometheus text, by metric name and exact label set (`{a="b",...}` or ''). */
@@ -28,11 +36,17 @@ describe('metrics and queue', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    assert.equal(sample(text, 'fooocus_tasks_finished_total', '{status="finished",dialect="all-in-one",mode="Text to Image"}'), 1);
+    assert.equal(
+      sample(text, 'fooocus_tasks_finished_total', '{status="finished",dialect="all-in-one",mode="Text to Image"}'),
+      1,
+    );
     assert.equal(sample(text, 'fooocus_tasks', '{status="finished"}'), 1);
     assert.equal(sample(text, 'fooocus_tasks', '{status="pending"}'), 0);
     assert.equal(sample(text, 'fooocus_queue_depth', '{state="pending"}'), 0);
-    assert.equal(sample(text, 'fooocus_task_run_seconds_count', '{status="finished",dialect="all-in-one",mode="Text to Image"}'), 1);
+    assert.equal(
+      sample(text, 'fooocus_task_run_seconds_count', '{status="finished",dialect="all-in-one",mode="Text to Image"}'),
+      1,
+    );
     assert.equal(sample(text, 'fooocus_task_wait_seconds_count', '{dialect="all-in-one",mode="Text to Image"}'), 1);
     assert.equal(sample(text, 'fooocus_sampling_steps_total'), 5, 'five step intervals timed between six steps');
     const rate = sample(text, 'fooocus_sampling_steps_per_second');
@@ -45,7 +59,10 @@ describe('metrics and queue', () => {
   test('pending tasks report their position and an ETA in /tasks, /tasks/{id}, query-job and the stream', async () => {
     const gate = makeGate();
     const firstGate = makeGate();
-    server.engine.script({ steps: 4, stepMs: 20, gate: gate.promise }, { steps: 4, stepMs: 20, gate: firstGate.promise });
+    server.engine.script(
+      { steps: 4, stepMs: 20, gate: gate.promise },
+      { steps: 4, stepMs: 20, gate: firstGate.promise },
+    );
     const running = await submitAsync(server, { prompt: 'held' });
     await waitForRunning(server, running);
     const first = await submitAsync(server, { prompt: 'first' });
@@ -56,30 +73,61 @@ describe('metrics and queue', () => {
     });
     const second = ((await legacyAsk.json()) as { job_id: string }).job_id;
     try {
-      const lists = (await (await fetch(`${server.url}/tasks`)).json()) as { pending: Record<string, unknown>[]; current: Record<string, unknown>[] };
-      assert.deepEqual(lists.pending.map((r) => [r.task_id, r.queue_position]), [[first, 1], [second, 2]]);
+      const lists = (await (await fetch(`${server.url}/tasks`)).json()) as {
+        pending: Record<string, unknown>[];
+        current: Record<string, unknown>[];
+      };
+      assert.deepEqual(
+        lists.pending.map((r) => [r.task_id, r.queue_position]),
+        [
+          [first, 1],
+          [second, 2],
+        ],
+      );
       // Steps were timed by the first test: the ETAs are numbers, the later task's larger.
       const [eta1, eta2] = lists.pending.map((r) => r.eta_seconds as number);
       assert.ok(eta1 > 0 && eta2 > eta1, `etas ${eta1}, ${eta2}`);
       assert.equal(typeof lists.current[0].eta_seconds, 'number');
       const one = (await (await fetch(`${server.url}/tasks/${first}`)).json()) as Record<string, unknown>;
       assert.equal(one.queue_position, 1);
-      const job = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${second}`)).json()) as Record<string, unknown>;
+      const job = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${second}`)).json()) as Record<
+        string,
+        unknown
+      >;
       assert.equal(job.job_stage, 'WAITING');
       assert.match(String(job.job_status), /^Waiting in queue: position 2, about \d+ s$/);
       const events = rawRequest(`${server.url}/tasks/${second}/events`);
       gate.open();
       // Held long enough (several 200 ms pacing slots, also on a busy machine) for the moved-up position to be sent.
       await waitForRunning(server, first);
-      await waitFor('position 1', async () => ((await (await fetch(`${server.url}/tasks/${second}`)).json()) as { queue_position?: number }).queue_position === 1);
+      await waitFor(
+        'position 1',
+        async () =>
+          ((await (await fetch(`${server.url}/tasks/${second}`)).json()) as { queue_position?: number })
+            .queue_position === 1,
+      );
       await new Promise((r) => setTimeout(r, 1000));
       firstGate.open();
       const reply = await events;
-      const frames = [...reply.text.matchAll(/id: (\S+)\r\ndata: (\{[^\r\n]*\})\r\n\r\n/g)].map((m) => ({ id: m[1], event: JSON.parse(m[2]) as Record<string, unknown> }));
+      const frames = [...reply.text.matchAll(/id: (\S+)\r\ndata: (\{[^\r\n]*\})\r\n\r\n/g)].map((m) => ({
+        id: m[1],
+        event: JSON.parse(m[2]) as Record<string, unknown>,
+      }));
       assert.match(reply.text, /^retry: 1000\r\n\r\n/);
       assert.equal(frames[0].event.queue_position, 2);
-      assert.ok(frames.some((f) => f.event.queue_position === 1), 'moves up when the task ahead ends');
-      assert.deepEqual(frames.at(-1), { id: 'done', event: { progress: 100, preview: null, message: 'Finished', images: [frames.at(-1)?.event.images as string[]][0] } });
+      assert.ok(
+        frames.some((f) => f.event.queue_position === 1),
+        'moves up when the task ahead ends',
+      );
+      assert.deepEqual(frames.at(-1), {
+        id: 'done',
+        event: {
+          progress: 100,
+          preview: null,
+          message: 'Finished',
+          images: [frames.at(-1)?.event.images as string[]][0],
+        },
+      });
       assert.equal((frames.at(-1)?.event.images as string[]).length, 1);
     } finally {
       gate.open();
@@ -93,7 +141,10 @@ describe('metrics and queue', () => {
     await waitForDone(server, task);
     const again = await rawRequest(`${server.url}/tasks/${task}/events`);
     assert.equal(again.status, 200);
-    assert.match(again.text, /id: done\r\ndata: \{"progress":100,"preview":null,"message":"Finished","images":\["http[^"]+\.png"\]\}\r\n\r\n$/);
+    assert.match(
+      again.text,
+      /id: done\r\ndata: \{"progress":100,"preview":null,"message":"Finished","images":\["http[^"]+\.png"\]\}\r\n\r\n$/,
+    );
     const after = await rawRequest(`${server.url}/tasks/${task}/events`, { headers: { 'Last-Event-ID': 'done' } });
     assert.equal(after.status, 204);
     const unknown = await fetch(`${server.url}/tasks/0123456789abcdef0123456789abcdef/events`);
@@ -107,7 +158,10 @@ describe('metrics and queue', () => {
       body: JSON.stringify({ ...SMALL, stream_output: true }),
     });
     const first = /data: (\{[^\r\n]*\})/.exec(reply.text)?.[1];
-    assert.match(first ?? '', /^\{"progress": 0, "preview": null, "message": "Waiting in queue: position 1(, about \d+ s)?", "images": \[\]\}$/);
+    assert.match(
+      first ?? '',
+      /^\{"progress": 0, "preview": null, "message": "Waiting in queue: position 1(, about \d+ s)?", "images": \[\]\}$/,
+    );
   });
 });
 
@@ -122,7 +176,11 @@ describe('demo honesty', () => {
     const health = (await (await fetch(`${server.url}/health`)).json()) as Record<string, unknown>;
     assert.deepEqual(health.demo_models, ['tiny-sdxl-demo']);
     const models = (await (await fetch(`${server.url}/v1/engines/all-models`)).json()) as Record<string, unknown>;
-    assert.deepEqual(models, { model_filenames: ['tiny-sdxl-demo'], lora_filenames: [], demo_model_filenames: ['tiny-sdxl-demo'] });
+    assert.deepEqual(models, {
+      model_filenames: ['tiny-sdxl-demo'],
+      lora_filenames: [],
+      demo_model_filenames: ['tiny-sdxl-demo'],
+    });
   });
 
   test('the served specs say the demo checkpoint is in use at the top of their description', async () => {
@@ -138,10 +196,15 @@ describe('demo honesty', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...SMALL, stream_output: true }),
     });
-    assert.match(stream.text, /"message": "Waiting in queue: position 1[^"]*\(demo checkpoint 'tiny-sdxl-demo': its images are noise\)"/);
+    assert.match(
+      stream.text,
+      /"message": "Waiting in queue: position 1[^"]*\(demo checkpoint 'tiny-sdxl-demo': its images are noise\)"/,
+    );
     const { task_id: taskId } = await generateJson<{ task_id: string }>(server, { async_process: true });
     const events = await rawRequest(`${server.url}/tasks/${taskId}/events`);
-    const payloads = [...events.text.matchAll(/data: (\{[^\r\n]*\})/g)].map((m) => JSON.parse(m[1]) as Record<string, unknown>);
+    const payloads = [...events.text.matchAll(/data: (\{[^\r\n]*\})/g)].map(
+      (m) => JSON.parse(m[1]) as Record<string, unknown>,
+    );
     assert.ok(payloads.length >= 1);
     for (const event of payloads) assert.equal(event.demo_model, 'tiny-sdxl-demo');
   });

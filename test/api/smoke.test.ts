@@ -9,7 +9,10 @@ before(async () => {
 after(async () => server.close());
 
 test('a synchronous generate returns the finished task row with its output URL', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ prompt: 'a cat', aspect_ratios_selection: '256*128' }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ prompt: 'a cat', aspect_ratios_selection: '256*128' }),
+  });
   assert.equal(res.status, 200);
   const row = (await res.json()) as { task_status: string; result: string[] };
   assert.equal(row.task_status, 'finished');

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { examplePageParse, OUTPUT_URL, rawRequest, SMALL, waitFor, waitForDone, type RawReply } from '../fixtures/api-client.ts';
+import {
+  examplePageParse,
+  OUTPUT_URL,
+  rawRequest,
+  SMALL,
+  waitFor,
+  waitForDone,
+  type RawReply,
+} from '../fixtures/api-client.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 let server: TestServer;
@@ -22,7 +30,11 @@ function streamGenerate(body: Record<string, unknown>): Promise<RawReply> {
 /** The JSON texts of every event, after checking the whole body is nothing but framed events. */
 function eventTexts(text: string): string[] {
   const texts = [...text.matchAll(EVENT)].map((m) => m[1]);
-  assert.equal(text.replace(EVENT, ''), '', `bytes outside the data: framing: ${JSON.stringify(text.replace(EVENT, '').slice(0, 200))}`);
+  assert.equal(
+    text.replace(EVENT, ''),
+    '',
+    `bytes outside the data: framing: ${JSON.stringify(text.replace(EVENT, '').slice(0, 200))}`,
+  );
   return texts;
 }
 
@@ -37,26 +49,41 @@ test('frames each event as "data: {json}\\r\\ndata: \\r\\n\\r\\n" with Python js
   assert.ok(texts.length >= 3, `only ${texts.length} events`);
   for (const text of texts) {
     // Python's default separators, and the keys in FooocusAPI's order.
-    assert.match(text, /^\{"progress": \d+, "preview": (null|"data:image\/png;base64,[A-Za-z0-9+/=]+"), "message": "[^"]*", "images": \[.*\]\}$/);
+    assert.match(
+      text,
+      /^\{"progress": \d+, "preview": (null|"data:image\/png;base64,[A-Za-z0-9+/=]+"), "message": "[^"]*", "images": \[.*\]\}$/,
+    );
     const skeleton = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
     assert.doesNotMatch(skeleton, /:[^ ]|,[^ ]/, `separators outside strings are ", " and ": ": ${skeleton}`);
   }
-  const events = texts.map((t) => JSON.parse(t) as { progress: number; preview: string | null; message: string; images: string[] });
+  const events = texts.map(
+    (t) => JSON.parse(t) as { progress: number; preview: string | null; message: string; images: string[] },
+  );
   const final = events.at(-1)!;
   for (const event of events.slice(0, -1)) {
     assert.deepEqual(event.images, [], 'non-final events carry images: []');
     assert.notEqual(event.message, 'Finished');
   }
-  assert.ok(events.some((e) => e.preview?.startsWith('data:image/png;base64,')), 'a sampling step carries a data-URI preview');
+  assert.ok(
+    events.some((e) => e.preview?.startsWith('data:image/png;base64,')),
+    'a sampling step carries a data-URI preview',
+  );
   const progress = events.map((e) => e.progress);
-  assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes down');
+  assert.deepEqual(
+    progress,
+    [...progress].sort((a, b) => a - b),
+    'progress never goes down',
+  );
   assert.deepEqual(Object.keys(final), ['progress', 'preview', 'message', 'images']);
   assert.equal(final.progress, 100);
   assert.equal(final.preview, null);
   assert.equal(final.message, 'Finished');
   assert.equal(final.images.length, 1);
   assert.match(final.images[0], OUTPUT_URL);
-  assert.equal(texts.at(-1), `{"progress": 100, "preview": null, "message": "Finished", "images": ["${final.images[0]}"]}`);
+  assert.equal(
+    texts.at(-1),
+    `{"progress": 100, "preview": null, "message": "Finished", "images": ["${final.images[0]}"]}`,
+  );
 });
 
 test('every network read parses with the example page parser (paced: one event per read, at most one per 200 ms, final event alone)', async () => {
@@ -68,16 +95,27 @@ test('every network read parses with the example page parser (paced: one event p
     try {
       return examplePageParse(chunk);
     } catch (error) {
-      assert.fail(`read ${i} does not parse as one JSON object: ${JSON.stringify(chunk.slice(0, 300))} (${String(error)})`);
+      assert.fail(
+        `read ${i} does not parse as one JSON object: ${JSON.stringify(chunk.slice(0, 300))} (${String(error)})`,
+      );
     }
   });
-  for (const chunk of reply.chunks) assert.equal([...chunk.matchAll(EVENT)].length, 1, `a read holds exactly one event: ${JSON.stringify(chunk.slice(0, 120))}`);
+  for (const chunk of reply.chunks)
+    assert.equal(
+      [...chunk.matchAll(EVENT)].length,
+      1,
+      `a read holds exactly one event: ${JSON.stringify(chunk.slice(0, 120))}`,
+    );
   assert.equal(parsed.at(-1)!.message, 'Finished');
   assert.equal(parsed.at(-1)!.progress, 100);
   assert.ok(parsed.slice(0, -1).every((p) => p.message !== 'Finished'));
-  // Pacing: the engine steps every 40 ms, yet reads arrive ~200 ms apart (100 ms leaves room for event-loop lag in a loaded test run).
+  // Pacing: the engine steps every 40 ms, yet reads arrive ~200 ms apart (100 ms leaves room for event-loop lag in a
+  // loaded test run).
   for (let i = 1; i < reply.times.length; i++) {
-    assert.ok(reply.times[i] - reply.times[i - 1] >= 100, `reads ${i - 1} and ${i} only ${reply.times[i] - reply.times[i - 1]} ms apart`);
+    assert.ok(
+      reply.times[i] - reply.times[i - 1] >= 100,
+      `reads ${i - 1} and ${i} only ${reply.times[i] - reply.times[i - 1]} ms apart`,
+    );
   }
 });
 
@@ -88,7 +126,10 @@ test('a failed job ends the stream with a Finished event holding images: [] and 
   const texts = eventTexts(reply.text);
   const final = JSON.parse(texts.at(-1)!) as Record<string, unknown>;
   assert.deepEqual(final, { progress: 100, preview: null, message: 'Finished', images: [], error: 'out of memory' });
-  assert.match(texts.at(-1)!, /^\{"progress": 100, "preview": null, "message": "Finished", "images": \[\], "error": "out of memory"\}$/);
+  assert.match(
+    texts.at(-1)!,
+    /^\{"progress": 100, "preview": null, "message": "Finished", "images": \[\], "error": "out of memory"\}$/,
+  );
 });
 
 test('a stream client that disconnects does not lose the task: it finishes and is recorded', async () => {

@@ -5,9 +5,35 @@ import { after, before, describe, test } from 'node:test';
 import { generateJson, listTasks, makeGate, waitForDone, waitForRunning } from '../fixtures/api-client.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
-const ROW_KEYS = ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'webhook_url', 'result', 'error', 'warnings'].sort();
+const ROW_KEYS = [
+  'id',
+  'task_id',
+  'req_params',
+  'in_queue_mills',
+  'start_mills',
+  'finish_mills',
+  'task_status',
+  'progress',
+  'webhook_url',
+  'result',
+  'error',
+  'warnings',
+].sort();
 // Ours, additive: eta_seconds on the running record; queue_position and eta_seconds on pending rows.
-const CURRENT_KEYS = ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'preview', 'webhook_url', 'result', 'eta_seconds'].sort();
+const CURRENT_KEYS = [
+  'id',
+  'task_id',
+  'req_params',
+  'in_queue_mills',
+  'start_mills',
+  'finish_mills',
+  'task_status',
+  'progress',
+  'preview',
+  'webhook_url',
+  'result',
+  'eta_seconds',
+].sort();
 const PENDING_ROW_KEYS = [...ROW_KEYS, 'queue_position', 'eta_seconds'].sort();
 
 async function submitAsync(server: TestServer, body: Record<string, unknown> = {}): Promise<string> {
@@ -30,13 +56,20 @@ describe('listing, paging and single tasks', () => {
 
   test('history is newest first and paged by page/page_size', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(((await generateJson(server, { prompt: `paged ${i}` })) as { task_id: string }).task_id);
+    for (let i = 0; i < 5; i++)
+      ids.push(((await generateJson(server, { prompt: `paged ${i}` })) as { task_id: string }).task_id);
     const first = await listTasks(server, 'query=history&page=0&page_size=2');
-    assert.deepEqual(first.history.map((r) => r.task_id), [ids[4], ids[3]]);
+    assert.deepEqual(
+      first.history.map((r) => r.task_id),
+      [ids[4], ids[3]],
+    );
     assert.deepEqual(first.current, []);
     assert.deepEqual(first.pending, []);
     const second = await listTasks(server, 'query=history&page=1&page_size=2');
-    assert.deepEqual(second.history.map((r) => r.task_id), [ids[2], ids[1]]);
+    assert.deepEqual(
+      second.history.map((r) => r.task_id),
+      [ids[2], ids[1]],
+    );
     for (const row of first.history) assert.deepEqual(Object.keys(row).sort(), ROW_KEYS);
     const all = await listTasks(server);
     assert.deepEqual(Object.keys(all).sort(), ['current', 'history', 'pending']);
@@ -88,22 +121,38 @@ describe('listing, paging and single tasks', () => {
       assert.ok((current.progress as number) > 0);
 
       const all = await listTasks(server);
-      assert.deepEqual(all.current.map((c) => c.task_id), [running]);
-      assert.deepEqual(all.pending.map((r) => r.task_id), [p1, p2], 'pending is in queue order');
+      assert.deepEqual(
+        all.current.map((c) => c.task_id),
+        [running],
+      );
+      assert.deepEqual(
+        all.pending.map((r) => r.task_id),
+        [p1, p2],
+        'pending is in queue order',
+      );
       for (const row of all.pending) {
         assert.equal(row.task_status, null);
         assert.equal(row.progress, null);
         assert.deepEqual(Object.keys(row).sort(), PENDING_ROW_KEYS);
       }
-      assert.deepEqual(all.pending.map((r) => r.queue_position), [1, 2]);
+      assert.deepEqual(
+        all.pending.map((r) => r.queue_position),
+        [1, 2],
+      );
       const runningRow = all.history.find((r) => r.task_id === running);
       assert.ok(runningRow, 'the running task is also in history');
       assert.equal(runningRow.task_status, null);
       assert.ok(!all.history.some((r) => r.task_id === p1), 'pending tasks are not in history');
 
-      assert.deepEqual((await listTasks(server, 'query=current')).current.map((c) => c.task_id), [running]);
+      assert.deepEqual(
+        (await listTasks(server, 'query=current')).current.map((c) => c.task_id),
+        [running],
+      );
       const pendingOnly = await listTasks(server, 'query=pending&page=1&page_size=1');
-      assert.deepEqual(pendingOnly.pending.map((r) => r.task_id), [p2]);
+      assert.deepEqual(
+        pendingOnly.pending.map((r) => r.task_id),
+        [p2],
+      );
       assert.deepEqual(pendingOnly.history, []);
       assert.deepEqual(pendingOnly.current, []);
       const pendingRow = (await (await fetch(`${server.url}/tasks/${p1}`)).json()) as Record<string, unknown>;
@@ -153,9 +202,15 @@ describe('time filters and deletion', () => {
     }
     clock = at(13, 0);
     const range = await listTasks(server, 'start_at=2024-03-01T10:30:00&end_at=2024-03-01T11:30:00');
-    assert.deepEqual(range.history.map((r) => r.task_id), [ids.eleven]);
+    assert.deepEqual(
+      range.history.map((r) => r.task_id),
+      [ids.eleven],
+    );
     // Fraction and timezone suffix are ignored: only the leading seconds-precision part counts.
-    const withSuffix = await listTasks(server, `start_at=${encodeURIComponent('2024-03-01T10:00:00.999+05:00')}&end_at=${encodeURIComponent('2024-03-01T11:00:00Z')}`);
+    const withSuffix = await listTasks(
+      server,
+      `start_at=${encodeURIComponent('2024-03-01T10:00:00.999+05:00')}&end_at=${encodeURIComponent('2024-03-01T11:00:00Z')}`,
+    );
     assert.deepEqual(withSuffix.history.map((r) => r.task_id).sort(), [ids.ten, ids.eleven].sort());
   });
 
@@ -165,7 +220,10 @@ describe('time filters and deletion', () => {
     assert.deepEqual(open.history.map((r) => r.task_id).sort(), [ids.eleven, ids.noon].sort());
     clock = at(11, 30);
     const earlier = await listTasks(server, 'start_at=2024-03-01T10:30:00');
-    assert.deepEqual(earlier.history.map((r) => r.task_id), [ids.eleven]);
+    assert.deepEqual(
+      earlier.history.map((r) => r.task_id),
+      [ids.eleven],
+    );
     clock = at(13, 0);
   });
 
@@ -185,9 +243,13 @@ describe('time filters and deletion', () => {
   });
 
   test('action=delete with a range deletes those rows and their output files, answers null, keeps the rest', async () => {
-    const filesOf = (name: string) => rows[name].result.map((url) => join(server.root, 'outputs', ...new URL(url).pathname.split('/').slice(2)));
-    for (const name of ['ten', 'eleven', 'noon']) for (const file of filesOf(name)) assert.ok(await exists(file), `${file} exists before`);
-    const res = await fetch(`${server.url}/tasks?action=DELETE&start_at=2024-03-01T09:00:00&end_at=2024-03-01T11:30:00`);
+    const filesOf = (name: string) =>
+      rows[name].result.map((url) => join(server.root, 'outputs', ...new URL(url).pathname.split('/').slice(2)));
+    for (const name of ['ten', 'eleven', 'noon'])
+      for (const file of filesOf(name)) assert.ok(await exists(file), `${file} exists before`);
+    const res = await fetch(
+      `${server.url}/tasks?action=DELETE&start_at=2024-03-01T09:00:00&end_at=2024-03-01T11:30:00`,
+    );
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'null');
     const left = (await listTasks(server, 'query=history')).history.map((r) => r.task_id);
@@ -208,7 +270,9 @@ describe('time filters and deletion', () => {
     await waitForRunning(server, running);
     const pending = await submitAsync(server, { prompt: 'pending' });
     try {
-      const res2 = await fetch(`${server.url}/tasks?action=delete&start_at=2024-03-01T13:30:00&end_at=2024-03-01T15:00:00`);
+      const res2 = await fetch(
+        `${server.url}/tasks?action=delete&start_at=2024-03-01T13:30:00&end_at=2024-03-01T15:00:00`,
+      );
       assert.equal(await res2.text(), 'null');
       assert.equal((await fetch(`${server.url}/tasks/${pending}`)).status, 200, 'pending task kept');
       assert.equal((await fetch(`${server.url}/tasks/${running}`)).status, 200, 'running task kept');
@@ -221,11 +285,16 @@ describe('time filters and deletion', () => {
 });
 
 describe('no absolute server path reaches a client', () => {
-  test("an engine error naming a model file by its full path is stored and shown relative to the models folder", async () => {
+  test('an engine error naming a model file by its full path is stored and shown relative to the models folder', async () => {
     const server = await startTestServer();
     try {
       const modelsDir = join(server.root, 'models');
-      server.engine.script({ fail: { kind: 'model-missing', message: `checkpoint 'x' at ${modelsDir}/checkpoints/x is incomplete; missing unet/model.onnx` } });
+      server.engine.script({
+        fail: {
+          kind: 'model-missing',
+          message: `checkpoint 'x' at ${modelsDir}/checkpoints/x is incomplete; missing unet/model.onnx`,
+        },
+      });
       const row = await generateJson<{ error: string; warnings: string[] }>(server, {});
       assert.equal(row.error, "checkpoint 'x' at models/checkpoints/x is incomplete; missing unet/model.onnx");
       const listed = await listTasks(server, 'query=history');

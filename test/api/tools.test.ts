@@ -30,7 +30,11 @@ class ScriptedTools implements ToolsClient {
 }
 
 const json = (server: TestServer, path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const detailOf = async (res: Response) => ((await res.json()) as { detail: string }).detail;
 
 let png: Buffer;
@@ -49,7 +53,10 @@ describe('no tool model installed and demo models off', () => {
     const photo = await json(server, '/v1/tools/describe-image', { image: png.toString('base64') });
     assert.equal(photo.status, 503);
     assert.match(await detailOf(photo), /captioner.*models\/describe\//);
-    const anime = await json(server, '/v1/tools/describe-image', { image: png.toString('base64'), image_type: 'Anime' });
+    const anime = await json(server, '/v1/tools/describe-image', {
+      image: png.toString('base64'),
+      image_type: 'Anime',
+    });
     assert.equal(anime.status, 503);
     assert.match(await detailOf(anime), /WD14 tagger.*selected_tags\.csv.*models\/describe\//);
   });
@@ -81,20 +88,31 @@ describe('installed models, scripted tools process', () => {
   });
 
   test('describe: JSON {image, image_type} and multipart + image_type; reply {describe}, notices in X-Fooocus-Warnings', async () => {
-    const res = await json(server, '/v1/tools/describe-image', { image: png.toString('base64'), image_type: 'Anime', extra: 1 });
+    const res = await json(server, '/v1/tools/describe-image', {
+      image: png.toString('base64'),
+      image_type: 'Anime',
+      extra: 1,
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { describe: 'a Anime description' });
     assert.equal(decodeURIComponent(res.headers.get('x-fooocus-warnings') ?? ''), 'a demo model answered');
     assert.equal(decodeURIComponent(res.headers.get('x-ignored-fields') ?? ''), 'extra');
     const form = new FormData();
     form.append('image', new Blob([png], { type: 'image/png' }), 'a.png');
-    const upload = await fetch(`${server.url}/v1/tools/describe-image?image_type=Anime`, { method: 'POST', body: form });
+    const upload = await fetch(`${server.url}/v1/tools/describe-image?image_type=Anime`, {
+      method: 'POST',
+      body: form,
+    });
     assert.equal(upload.status, 200);
     assert.deepEqual(tools.calls.at(-1), { kind: 'describe', args: [true, 'Anime'] });
   });
 
   test('generate_mask: the reply is a JSON string of the PNG in base64; mask_model and cloth_category reach the engine', async () => {
-    const res = await json(server, '/v1/tools/generate_mask', { image: png.toString('base64'), mask_model: 'u2net_cloth_seg', cloth_category: 'lower' });
+    const res = await json(server, '/v1/tools/generate_mask', {
+      image: png.toString('base64'),
+      mask_model: 'u2net_cloth_seg',
+      cloth_category: 'lower',
+    });
     assert.equal(res.status, 200);
     assert.equal(await res.json(), Buffer.from([1, 2, 3]).toString('base64'));
     assert.deepEqual(tools.calls.at(-1), { kind: 'mask', args: [true, 'u2net_cloth_seg', 'lower'] });
@@ -106,10 +124,16 @@ describe('installed models, scripted tools process', () => {
     assert.equal(missing.status, 422);
     assert.equal(tools.calls.length, calls);
     tools.failure = new ToolFailure('invalid-input', 'image: cannot be decoded', 'image');
-    const invalid = await json(server, '/v1/tools/describe-image', { image: png.toString('base64'), image_type: 'Anime' });
+    const invalid = await json(server, '/v1/tools/describe-image', {
+      image: png.toString('base64'),
+      image_type: 'Anime',
+    });
     assert.equal(invalid.status, 422);
     tools.failure = new ToolFailure('crashed', 'the tools process exited');
-    const crashed = await json(server, '/v1/tools/describe-image', { image: png.toString('base64'), image_type: 'Anime' });
+    const crashed = await json(server, '/v1/tools/describe-image', {
+      image: png.toString('base64'),
+      image_type: 'Anime',
+    });
     assert.equal(crashed.status, 500);
     tools.failure = null;
   });

@@ -26,7 +26,11 @@ interface ErrorItem {
 async function expect422(body: string, headers: Record<string, string> = {}): Promise<ErrorItem[]> {
   const before = await taskCount(server);
   const jobs = server.engine.jobs.length;
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   assert.equal(res.status, 422, text);
   assert.match(String(res.headers.get('content-type')), /^application\/json/);
@@ -34,7 +38,8 @@ async function expect422(body: string, headers: Record<string, string> = {}): Pr
   assert.deepEqual(Object.keys(reply), ['detail']);
   assert.ok(Array.isArray(reply.detail) && reply.detail.length > 0);
   for (const item of reply.detail) {
-    for (const key of ['type', 'loc', 'msg', 'input']) assert.ok(key in item, `item lacks ${key}: ${JSON.stringify(item)}`);
+    for (const key of ['type', 'loc', 'msg', 'input'])
+      assert.ok(key in item, `item lacks ${key}: ${JSON.stringify(item)}`);
     assert.equal(typeof item.type, 'string');
     assert.equal(typeof item.msg, 'string');
     assert.ok(Array.isArray(item.loc));
@@ -109,7 +114,10 @@ describe('body-level errors', () => {
 
   test('an empty body → missing at [body]', async () => {
     const detail = await expect422('');
-    assert.deepEqual(detail.map((d) => [d.type, d.loc]), [['missing', ['body']]]);
+    assert.deepEqual(
+      detail.map((d) => [d.type, d.loc]),
+      [['missing', ['body']]],
+    );
   });
 
   test('a JSON body that is not an object (an array) is refused', async () => {
@@ -129,7 +137,10 @@ describe('image fields are checked before anything is queued', () => {
   });
 
   test('base64 text that is not an image', async () => {
-    item(await send({ uov_input_image: Buffer.from('this is plain text, not an image at all').toString('base64') }), ['body', 'uov_input_image']);
+    item(await send({ uov_input_image: Buffer.from('this is plain text, not an image at all').toString('base64') }), [
+      'body',
+      'uov_input_image',
+    ]);
   });
 
   test('a URL on a loopback address is refused (SSRF guard) as a 422 naming the field', async () => {
@@ -154,7 +165,7 @@ describe('server-dependent checks', () => {
   });
 });
 
-describe('FreeU depends on the checkpoint\'s UNet export', () => {
+describe("FreeU depends on the checkpoint's UNet export", () => {
   test('freeu_enabled on a UNet graph without up-block skip Concats → 422 on freeu_enabled saying why', async () => {
     const e = item(await send({ freeu_enabled: true }), ['body', 'freeu_enabled']);
     assert.match(e.msg, /FreeU cannot be applied to the UNet export of 'test-model' \(no up-block skip Concat/);
@@ -164,8 +175,16 @@ describe('FreeU depends on the checkpoint\'s UNet export', () => {
     const tiny = await mkdtemp(join(tmpdir(), 'freeu-unet-'));
     try {
       await writeTinyCheckpoint(tiny, { upBlocks: true });
-      await copyFile(join(tiny, 'unet', 'model.onnx'), join(server.root, 'models', 'checkpoints', TEST_MODEL, 'unet', 'model.onnx'));
-      const res = await postJson(server, '/v1/engine/generate/', { ...SMALL, freeu_enabled: true, freeu_b1: 1.3, freeu_s2: 0.5 });
+      await copyFile(
+        join(tiny, 'unet', 'model.onnx'),
+        join(server.root, 'models', 'checkpoints', TEST_MODEL, 'unet', 'model.onnx'),
+      );
+      const res = await postJson(server, '/v1/engine/generate/', {
+        ...SMALL,
+        freeu_enabled: true,
+        freeu_b1: 1.3,
+        freeu_s2: 0.5,
+      });
       assert.equal(res.status, 200, await res.clone().text());
       await res.json();
       assert.deepEqual(server.engine.jobs.at(-1)?.freeu, { b1: 1.3, b2: 1.02, s1: 0.99, s2: 0.5 });
@@ -182,14 +201,30 @@ describe('a refiner must be an SDXL-family UNet', () => {
     const sd15 = new GraphBuilder('sd15_unet');
     sd15.input('timestep', 'int64', [1]);
     sd15.input('encoder_hidden_states', 'float', ['batch', 77, 768]);
-    sd15.output(sd15.node('Identity', [sd15.input('sample', 'float', ['batch', 4, 'h', 'w'])]), 'out_sample', ['batch', 4, 'h', 'w']);
+    sd15.output(sd15.node('Identity', [sd15.input('sample', 'float', ['batch', 4, 'h', 'w'])]), 'out_sample', [
+      'batch',
+      4,
+      'h',
+      'w',
+    ]);
     await mkdir(join(checkpoints, 'sd15-refiner', 'unet'), { recursive: true });
     await writeFile(join(checkpoints, 'sd15-refiner', 'unet', 'model.onnx'), sd15.build().model);
     await writeTinyCheckpoint(join(checkpoints, 'sdxl-refiner'), { refiner: true });
     try {
-      const e = item(await send({ base_model_name: TEST_MODEL, refiner_model_name: 'sd15-refiner' }), ['body', 'refiner_model_name']);
-      assert.match(e.msg, /'sd15-refiner' cannot refine here \(its UNet has no text_embeds, time_ids input: not an SDXL or SDXL-refiner export/);
-      const res = await postJson(server, '/v1/engine/generate/', { ...SMALL, base_model_name: TEST_MODEL, refiner_model_name: 'sdxl-refiner', refiner_switch: 0.5 });
+      const e = item(await send({ base_model_name: TEST_MODEL, refiner_model_name: 'sd15-refiner' }), [
+        'body',
+        'refiner_model_name',
+      ]);
+      assert.match(
+        e.msg,
+        /'sd15-refiner' cannot refine here \(its UNet has no text_embeds, time_ids input: not an SDXL or SDXL-refiner export/,
+      );
+      const res = await postJson(server, '/v1/engine/generate/', {
+        ...SMALL,
+        base_model_name: TEST_MODEL,
+        refiner_model_name: 'sdxl-refiner',
+        refiner_switch: 0.5,
+      });
       assert.equal(res.status, 200, await res.clone().text());
       await res.json();
       assert.equal(server.engine.jobs.at(-1)?.refiner?.model, 'sdxl-refiner');
@@ -202,7 +237,12 @@ describe('a refiner must be an SDXL-family UNet', () => {
 
 describe('unknown keys', () => {
   test('are accepted and listed, percent-encoded, in X-Ignored-Fields', async () => {
-    const res = await postJson(server, '/v1/engine/generate/', { ...SMALL, advanced_params: { x: 1 }, input_image: 'abc', 'clé_spéciale': 1 });
+    const res = await postJson(server, '/v1/engine/generate/', {
+      ...SMALL,
+      advanced_params: { x: 1 },
+      input_image: 'abc',
+      clé_spéciale: 1,
+    });
     assert.equal(res.status, 200);
     const header = res.headers.get('x-ignored-fields');
     assert.ok(header, 'X-Ignored-Fields is set');

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { verifyWebhookSignature } from '../../src/webhooks/webhook-signature.ts';
 import { generateJson, makeGate, waitFor, waitForDone, waitForRunning } from '../fixtures/api-client.ts';
-import { startHookReceiver, startRealWebhookServer, type HookReceiver, type RealWebhookServer } from '../fixtures/real-webhooks-server.ts';
+import {
+  startHookReceiver,
+  startRealWebhookServer,
+  type HookReceiver,
+  type RealWebhookServer,
+} from '../fixtures/real-webhooks-server.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 const HOOK = 'http://hooks.example.test/fooocus';
@@ -24,7 +29,11 @@ describe('webhook bodies (recorded)', () => {
     const delivery = await waitFor('the delivery', () => server.webhooks.deliveries[before]);
     assert.equal(delivery.url, HOOK);
     assert.equal(delivery.isTrusted, false, 'a per-request URL is not trusted');
-    assert.match(delivery.body, /^"\{\\"id\\": \d+, \\"task_id\\": /, 'a JSON string literal holding Python-style JSON');
+    assert.match(
+      delivery.body,
+      /^"\{\\"id\\": \d+, \\"task_id\\": /,
+      'a JSON string literal holding Python-style JSON',
+    );
     assert.match(delivery.body, /^[\x20-\x7e]*$/, 'the outer string escapes non-ASCII');
     const inner = JSON.parse(delivery.body) as unknown;
     assert.equal(typeof inner, 'string');
@@ -36,20 +45,27 @@ describe('webhook bodies (recorded)', () => {
 
   test('exactly one delivery per task, also for async tasks, failures and stops', async () => {
     const before = server.webhooks.deliveries.length;
-    const stub = await generateJson<{ task_id: string; webhook_url: string }>(server, { webhook_url: `${HOOK}/async`, async_process: true });
+    const stub = await generateJson<{ task_id: string; webhook_url: string }>(server, {
+      webhook_url: `${HOOK}/async`,
+      async_process: true,
+    });
     assert.equal(stub.webhook_url, `${HOOK}/async`, 'the async stub names the webhook it will call');
     await waitForDone(server, stub.task_id);
     server.engine.script({ steps: 1, fail: { kind: 'runtime-failure', message: 'boom' } });
     await generateJson(server, { webhook_url: `${HOOK}/failed` });
     const gate = makeGate();
     server.engine.script({ steps: 3, gate: gate.promise });
-    const held = await generateJson<{ task_id: string }>(server, { webhook_url: `${HOOK}/stopped`, async_process: true });
+    const held = await generateJson<{ task_id: string }>(server, {
+      webhook_url: `${HOOK}/stopped`,
+      async_process: true,
+    });
     await waitForRunning(server, held.task_id);
     await fetch(`${server.url}/v1/engine/control?action=stop`, { method: 'POST' }).then((r) => r.text());
     gate.open();
     await waitForDone(server, held.task_id);
     await waitFor('three deliveries', () => server.webhooks.deliveries.length >= before + 3);
-    const byUrl = (suffix: string) => JSON.parse(JSON.parse(deliveriesFor(server, `${HOOK}/${suffix}`)[0].body) as string) as Record<string, unknown>;
+    const byUrl = (suffix: string) =>
+      JSON.parse(JSON.parse(deliveriesFor(server, `${HOOK}/${suffix}`)[0].body) as string) as Record<string, unknown>;
     assert.equal(deliveriesFor(server, `${HOOK}/async`).length, 1);
     assert.equal(byUrl('async').task_status, 'finished');
     assert.equal(byUrl('failed').task_status, 'finished');
@@ -86,7 +102,9 @@ describe('webhook format and the global URL', () => {
 
   test('the global webhookUrl is used when the request names none, and is trusted; req_params shows the resolved URL', async () => {
     const row = await generateJson<Record<string, unknown>>(server, { prompt: 'global' });
-    const delivery = await waitFor('the delivery', () => deliveriesFor(server, GLOBAL).find((d) => (JSON.parse(d.body) as { task_id: string }).task_id === row.task_id));
+    const delivery = await waitFor('the delivery', () =>
+      deliveriesFor(server, GLOBAL).find((d) => (JSON.parse(d.body) as { task_id: string }).task_id === row.task_id),
+    );
     assert.equal(delivery.isTrusted, true);
     assert.equal(row.webhook_url, GLOBAL);
     assert.equal((row.req_params as { webhook_url: string }).webhook_url, GLOBAL);
@@ -127,7 +145,10 @@ describe('real HTTP delivery with a signature', () => {
     assert.equal(hook.headers['content-type'], 'application/json');
     const header = String(hook.headers['x-fooocus-signature']);
     assert.match(header, /^t=\d+,v1=[0-9a-f]{64}$/);
-    assert.ok(verifyWebhookSignature(SECRET, header, hook.body, { nowSeconds: Math.floor(Date.now() / 1000) }), 'signature verifies');
+    assert.ok(
+      verifyWebhookSignature(SECRET, header, hook.body, { nowSeconds: Math.floor(Date.now() / 1000) }),
+      'signature verifies',
+    );
     assert.ok(!verifyWebhookSignature('other-secret', header, hook.body), 'a different secret does not verify');
     assert.deepEqual(JSON.parse(JSON.parse(hook.body.toString('utf8')) as string), row);
   });
@@ -145,7 +166,11 @@ describe('real HTTP delivery with a signature', () => {
     const legacy = await fetch(`${strict.url}/v1/generation/text-to-image`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ aspect_ratios_selection: '256*256', webhook_url: 'http://169.254.169.254/latest', async_process: true }),
+      body: JSON.stringify({
+        aspect_ratios_selection: '256*256',
+        webhook_url: 'http://169.254.169.254/latest',
+        async_process: true,
+      }),
     });
     assert.equal(legacy.status, 422);
     await legacy.text();
@@ -158,8 +183,15 @@ describe('real HTTP delivery with a signature', () => {
     await strict.composed.webhooks.drain();
     const global = receiver.received.filter((r) => r.path === '/global');
     assert.equal(global.length, 1);
-    assert.equal((JSON.parse(JSON.parse(global[0].body.toString('utf8')) as string) as { task_id: string }).task_id, row.task_id);
+    assert.equal(
+      (JSON.parse(JSON.parse(global[0].body.toString('utf8')) as string) as { task_id: string }).task_id,
+      row.task_id,
+    );
     assert.ok(verifyWebhookSignature(SECRET, String(global[0].headers['x-fooocus-signature']), global[0].body));
-    assert.equal(receiver.received.filter((r) => r.path === '/sneaky').length, 0, 'the private per-request URL was never called');
+    assert.equal(
+      receiver.received.filter((r) => r.path === '/sneaky').length,
+      0,
+      'the private per-request URL was never called',
+    );
   });
 });

@@ -28,7 +28,10 @@ describe('openDatabase', () => {
     assert.ok(existsSync(db.file));
     assert.deepEqual(await schemaObjects(db), [...ALL_INDEXES, 'tasks']);
     const applied: Array<{ name: string }> = await db.dataSource.query('SELECT name FROM migrations ORDER BY id');
-    assert.deepEqual(applied.map((m) => m.name), MIGRATION_NAMES);
+    assert.deepEqual(
+      applied.map((m) => m.name),
+      MIGRATION_NAMES,
+    );
   });
 
   it('turns on WAL journaling and a busy timeout', async () => {
@@ -49,7 +52,13 @@ describe('openDatabase', () => {
     db.dataSource = reopened;
     const again = new TypeOrmTaskRepository(reopened);
     const rows = await again.find({});
-    assert.deepEqual(rows.map((r) => [r.taskId, r.status, r.attempts]), [['kept-1', 'running', 1], ['kept-2', 'pending', 0]]);
+    assert.deepEqual(
+      rows.map((r) => [r.taskId, r.status, r.attempts]),
+      [
+        ['kept-1', 'running', 1],
+        ['kept-2', 'pending', 0],
+      ],
+    );
     assert.equal(rows[1].request.image_seed, 9223372036854775807n);
     const applied: unknown[] = await reopened.query('SELECT name FROM migrations');
     assert.equal(applied.length, MIGRATION_NAMES.length);
@@ -97,9 +106,15 @@ describe('migration CreateTasks', () => {
     assert.deepEqual(await schemaObjects(db), [...INDEXES, 'tasks']);
     const columns: Array<{ name: string }> = await db.dataSource.query(`PRAGMA table_info('tasks')`);
     assert.ok(!columns.some((c) => c.name === 'idempotency_key'));
-    assert.deepEqual((await db.dataSource.query('SELECT task_id FROM tasks ORDER BY id')).map((r: { task_id: string }) => r.task_id), ['kept-a', 'kept-b']);
+    assert.deepEqual(
+      (await db.dataSource.query('SELECT task_id FROM tasks ORDER BY id')).map((r: { task_id: string }) => r.task_id),
+      ['kept-a', 'kept-b'],
+    );
     await db.dataSource.runMigrations({ transaction: 'each' });
-    assert.deepEqual((await repo.find({})).map((t) => t.taskId), ['kept-a', 'kept-b']);
+    assert.deepEqual(
+      (await repo.find({})).map((t) => t.taskId),
+      ['kept-a', 'kept-b'],
+    );
     assert.equal(await repo.findByIdempotencyKey('k1', 0), null, 'keys do not survive a revert');
     await repo.insertIfRoom({ ...newTask('kept-c'), idempotency: { key: 'k1', fingerprint: 'f2' } }, 0, 0);
     assert.equal((await repo.findByIdempotencyKey('k1', 0))?.task.taskId, 'kept-c');

@@ -38,66 +38,105 @@ async function insertFirstReleaseRow(dataSource: DataSource, taskId: string, sta
   await dataSource.query(sql, values);
 }
 
-for (const { kind, skip } of await storeKinds()) describeWith(`migrations on ${kind}`, skip, ({ it, afterEach }) => {
-  let store: TempStore | undefined;
-  afterEach(async () => {
-    await store?.cleanup();
-    store = undefined;
-  });
+for (const { kind, skip } of await storeKinds())
+  describeWith(`migrations on ${kind}`, skip, ({ it, afterEach }) => {
+    let store: TempStore | undefined;
+    afterEach(async () => {
+      await store?.cleanup();
+      store = undefined;
+    });
 
-  it('build the tasks, nodes and task_live tables with their named indexes and record every migration', async () => {
-    store = await openTempStore(kind);
-    const { tables, indexes } = await tablesAndIndexes(store.dataSource);
-    assert.deepEqual(tables, ['migrations', 'nodes', 'task_live', 'tasks']);
-    assert.deepEqual(indexes, ['IDX_tasks_idempotency_key', 'IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_status_id', 'IDX_tasks_task_id']);
-    const applied: Array<{ name: string }> = await store.dataSource.query('SELECT name FROM migrations ORDER BY id');
-    assert.deepEqual(applied.map((m) => m.name), MIGRATIONS.map((m) => new m().name));
-  });
+    it('build the tasks, nodes and task_live tables with their named indexes and record every migration', async () => {
+      store = await openTempStore(kind);
+      const { tables, indexes } = await tablesAndIndexes(store.dataSource);
+      assert.deepEqual(tables, ['migrations', 'nodes', 'task_live', 'tasks']);
+      assert.deepEqual(indexes, [
+        'IDX_tasks_idempotency_key',
+        'IDX_tasks_in_queue_mills',
+        'IDX_tasks_status',
+        'IDX_tasks_status_id',
+        'IDX_tasks_task_id',
+      ]);
+      const applied: Array<{ name: string }> = await store.dataSource.query('SELECT name FROM migrations ORDER BY id');
+      assert.deepEqual(
+        applied.map((m) => m.name),
+        MIGRATIONS.map((m) => new m().name),
+      );
+    });
 
-  it('ClusterQueue upgrades a database holding rows: they keep their data, pending ones are claimable, running ones reclaimable', async () => {
-    store = await openTempStore(kind, { migrations: [CreateTasks1795434210937] });
-    await insertFirstReleaseRow(store.dataSource, 'was-pending', 'pending');
-    await insertFirstReleaseRow(store.dataSource, 'was-running', 'running');
-    await insertFirstReleaseRow(store.dataSource, 'was-finished', 'finished');
-    await closeDatabase(store.dataSource);
+    it('ClusterQueue upgrades a database holding rows: they keep their data, pending ones are claimable, running ones reclaimable', async () => {
+      store = await openTempStore(kind, { migrations: [CreateTasks1795434210937] });
+      await insertFirstReleaseRow(store.dataSource, 'was-pending', 'pending');
+      await insertFirstReleaseRow(store.dataSource, 'was-running', 'running');
+      await insertFirstReleaseRow(store.dataSource, 'was-finished', 'finished');
+      await closeDatabase(store.dataSource);
 
-    const upgraded = await openDatabase(store.target);
-    store.dataSource = upgraded;
-    const repo = new TypeOrmTaskRepository(upgraded);
-    const claims = new TypeOrmTaskClaims(upgraded, 60_000);
-    assert.deepEqual((await repo.find({})).map((t) => [t.taskId, t.status, t.request.image_seed]), [
-      ['was-pending', 'pending', 42n],
-      ['was-running', 'running', 42n],
-      ['was-finished', 'finished', 42n],
-    ]);
-    // A running row from before the cluster has no lease: nobody holds it.
-    assert.deepEqual((await claims.reclaim({ maxStarts: 2, finishMills: 1, failedError: () => 'x' })).requeued, ['was-running']);
-    assert.equal((await claims.claimNext('n', 1))?.taskId, 'was-pending');
-    assert.equal((await claims.claimNext('n', 1))?.taskId, 'was-running');
-  });
+      const upgraded = await openDatabase(store.target);
+      store.dataSource = upgraded;
+      const repo = new TypeOrmTaskRepository(upgraded);
+      const claims = new TypeOrmTaskClaims(upgraded, 60_000);
+      assert.deepEqual(
+        (await repo.find({})).map((t) => [t.taskId, t.status, t.request.image_seed]),
+        [
+          ['was-pending', 'pending', 42n],
+          ['was-running', 'running', 42n],
+          ['was-finished', 'finished', 42n],
+        ],
+      );
+      // A running row from before the cluster has no lease: nobody holds it.
+      assert.deepEqual((await claims.reclaim({ maxStarts: 2, finishMills: 1, failedError: () => 'x' })).requeued, [
+        'was-running',
+      ]);
+      assert.equal((await claims.claimNext('n', 1))?.taskId, 'was-pending');
+      assert.equal((await claims.claimNext('n', 1))?.taskId, 'was-running');
+    });
 
-  it('AddIdempotencyKeys and ClusterQueue revert with rows present (leaving the first table intact) and apply again', async () => {
-    store = await openTempStore(kind);
-    const repo = new TypeOrmTaskRepository(store.dataSource);
-    await repo.insert(newTask('kept'));
-    await repo.insertIfRoom({ ...newTask('keyed'), idempotency: { key: 'k', fingerprint: 'f' } }, 0, 0);
-    await new TypeOrmNodeRegistry(store.dataSource).register({ name: 'n', engines: 1, devices: ['cpu'], baseUrl: '' });
-    await store.dataSource.undoLastMigration({ transaction: 'each' });
-    assert.deepEqual((await tablesAndIndexes(store.dataSource)).indexes, ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_status_id', 'IDX_tasks_task_id']);
-    const kept = await store.dataSource.query(`SELECT "task_id" FROM "tasks" ORDER BY "id"`);
-    assert.deepEqual(kept.map((row: { task_id: string }) => row.task_id), ['kept', 'keyed'], 'AddIdempotencyKeys reverted, rows kept');
-    await store.dataSource.undoLastMigration({ transaction: 'each' });
-    const reverted = await tablesAndIndexes(store.dataSource);
-    assert.deepEqual(reverted.tables, ['migrations', 'tasks']);
-    assert.deepEqual(reverted.indexes, ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id']);
-    const rows = await store.dataSource.query(`SELECT "task_id", "status" FROM "tasks" ORDER BY "id"`);
-    assert.deepEqual(rows.map((row: object) => ({ ...row })), [{ task_id: 'kept', status: 'pending' }, { task_id: 'keyed', status: 'pending' }]);
-    await store.dataSource.runMigrations({ transaction: 'each' });
-    assert.equal((await new TypeOrmTaskClaims(store.dataSource, 1000).claimNext('n', 1))?.taskId, 'kept');
-    const reused = await repo.insertIfRoom({ ...newTask('keyed-again'), idempotency: { key: 'k', fingerprint: 'f2' } }, 0, 0);
-    assert.ok('inserted' in reused, 'keys do not survive a revert');
+    it('AddIdempotencyKeys and ClusterQueue revert with rows present (leaving the first table intact) and apply again', async () => {
+      store = await openTempStore(kind);
+      const repo = new TypeOrmTaskRepository(store.dataSource);
+      await repo.insert(newTask('kept'));
+      await repo.insertIfRoom({ ...newTask('keyed'), idempotency: { key: 'k', fingerprint: 'f' } }, 0, 0);
+      await new TypeOrmNodeRegistry(store.dataSource).register({
+        name: 'n',
+        engines: 1,
+        devices: ['cpu'],
+        baseUrl: '',
+      });
+      await store.dataSource.undoLastMigration({ transaction: 'each' });
+      assert.deepEqual((await tablesAndIndexes(store.dataSource)).indexes, [
+        'IDX_tasks_in_queue_mills',
+        'IDX_tasks_status',
+        'IDX_tasks_status_id',
+        'IDX_tasks_task_id',
+      ]);
+      const kept = await store.dataSource.query(`SELECT "task_id" FROM "tasks" ORDER BY "id"`);
+      assert.deepEqual(
+        kept.map((row: { task_id: string }) => row.task_id),
+        ['kept', 'keyed'],
+        'AddIdempotencyKeys reverted, rows kept',
+      );
+      await store.dataSource.undoLastMigration({ transaction: 'each' });
+      const reverted = await tablesAndIndexes(store.dataSource);
+      assert.deepEqual(reverted.tables, ['migrations', 'tasks']);
+      assert.deepEqual(reverted.indexes, ['IDX_tasks_in_queue_mills', 'IDX_tasks_status', 'IDX_tasks_task_id']);
+      const rows = await store.dataSource.query(`SELECT "task_id", "status" FROM "tasks" ORDER BY "id"`);
+      assert.deepEqual(
+        rows.map((row: object) => ({ ...row })),
+        [
+          { task_id: 'kept', status: 'pending' },
+          { task_id: 'keyed', status: 'pending' },
+        ],
+      );
+      await store.dataSource.runMigrations({ transaction: 'each' });
+      assert.equal((await new TypeOrmTaskClaims(store.dataSource, 1000).claimNext('n', 1))?.taskId, 'kept');
+      const reused = await repo.insertIfRoom(
+        { ...newTask('keyed-again'), idempotency: { key: 'k', fingerprint: 'f2' } },
+        0,
+        0,
+      );
+      assert.ok('inserted' in reused, 'keys do not survive a revert');
+    });
   });
-});
 
 const [, postgres] = await storeKinds();
 describeWith('migrations on PostgreSQL from two nodes starting together', postgres.skip, ({ it }) => {
@@ -106,7 +145,10 @@ describeWith('migrations on PostgreSQL from two nodes starting together', postgr
     try {
       const [a, b] = await Promise.all([openDatabase(store.target), openDatabase(store.target)]);
       const applied: Array<{ name: string }> = await a.query('SELECT name FROM migrations ORDER BY id');
-      assert.deepEqual(applied.map((m) => m.name), MIGRATIONS.map((m) => new m().name));
+      assert.deepEqual(
+        applied.map((m) => m.name),
+        MIGRATIONS.map((m) => new m().name),
+      );
       await closeDatabase(a);
       await closeDatabase(b);
     } finally {

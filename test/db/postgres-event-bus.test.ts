@@ -17,7 +17,12 @@ describeWith('PostgresEventBus', skip, ({ it, before, after }) => {
   before(async () => {
     database = await createTempPostgres();
     one = await PostgresEventBus.connect({ url: database.url, nodeName: 'one', logger: createMemoryLogger() });
-    two = await PostgresEventBus.connect({ url: database.url, nodeName: 'two', logger: createMemoryLogger(), applicationName: 'bus-two' });
+    two = await PostgresEventBus.connect({
+      url: database.url,
+      nodeName: 'two',
+      logger: createMemoryLogger(),
+      applicationName: 'bus-two',
+    });
     two.subscribe((event) => heardByTwo.push(event));
   });
   after(async () => {
@@ -28,14 +33,35 @@ describeWith('PostgresEventBus', skip, ({ it, before, after }) => {
 
   it('delivers 100 events from one node to another in the order they were sent', async () => {
     heardByTwo.length = 0;
-    await Promise.all(Array.from({ length: 100 }, (_, i) => one.publish({ type: 'progress', node: 'one', taskId: 't', percent: i, message: `step ${i}`, hasPreview: false })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        one.publish({
+          type: 'progress',
+          node: 'one',
+          taskId: 't',
+          percent: i,
+          message: `step ${i}`,
+          hasPreview: false,
+        }),
+      ),
+    );
     await waitFor('all 100', () => heardByTwo.length >= 100);
-    assert.deepEqual(heardByTwo.map((e) => (e.type === 'progress' ? e.percent : -1)), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      heardByTwo.map((e) => (e.type === 'progress' ? e.percent : -1)),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
   });
 
-  it('refuses an event of 8000 bytes or more (NOTIFY\'s limit), sending nothing', async () => {
+  it("refuses an event of 8000 bytes or more (NOTIFY's limit), sending nothing", async () => {
     heardByTwo.length = 0;
-    const big: ClusterEvent = { type: 'progress', node: 'one', taskId: 't', percent: 1, message: 'x'.repeat(8000), hasPreview: false };
+    const big: ClusterEvent = {
+      type: 'progress',
+      node: 'one',
+      taskId: 't',
+      percent: 1,
+      message: 'x'.repeat(8000),
+      hasPreview: false,
+    };
     await assert.rejects(one.publish(big), /NOTIFY takes under 8000/);
     await one.publish({ type: 'task-added', node: 'one' });
     await waitFor('the small one', () => heardByTwo.length >= 1);

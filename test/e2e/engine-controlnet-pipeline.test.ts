@@ -65,32 +65,72 @@ async function setup() {
   return { modelsDir: base.modelsDir, base: base.name, refiner: refiner.name };
 }
 
-const slot = (type: ControlNetSlotJob['type'], overrides: Partial<ControlNetSlotJob> = {}): ControlNetSlotJob => ({ type, image: { file: type === 'PyraCanny' ? 'square.png' : 'ramp.png', width: SIZE, height: SIZE }, stop: 1, weight: 1, ...overrides });
-const control = (slots: ControlNetSlotJob[], overrides: Partial<ControlNetJob> = {}): ControlNetJob => ({ slots, softness: 0.25, cannyLow: 64, cannyHigh: 128, isPreprocessorSkipped: false, isPreprocessorDebug: false, ...overrides });
+const slot = (type: ControlNetSlotJob['type'], overrides: Partial<ControlNetSlotJob> = {}): ControlNetSlotJob => ({
+  type,
+  image: { file: type === 'PyraCanny' ? 'square.png' : 'ramp.png', width: SIZE, height: SIZE },
+  stop: 1,
+  weight: 1,
+  ...overrides,
+});
+const control = (slots: ControlNetSlotJob[], overrides: Partial<ControlNetJob> = {}): ControlNetJob => ({
+  slots,
+  softness: 0.25,
+  cannyLow: 64,
+  cannyHigh: 128,
+  isPreprocessorSkipped: false,
+  isPreprocessorDebug: false,
+  ...overrides,
+});
 
 async function run(overrides: Partial<EngineJob>) {
   const m = await setup();
   const calls: Call[] = [];
   const sigmas: number[] = [];
-  const providers = new ProviderSelector('cpu', 1, () => {}, async (model, options) => {
-    const session = await OnnxSession.create(model, options);
-    const label = options.label ?? '';
-    if (label.endsWith('/unet')) {
-      const runSession = session.run.bind(session);
-      session.run = (feeds, fetch) => {
-        const copy: RecordedUnetFeeds = {};
-        for (const [name, feed] of Object.entries(feeds)) copy[name] = { data: Array.from(feed.data), dims: [...feed.dims] };
-        calls.push({ label, feeds: copy });
-        return runSession(feeds, fetch);
-      };
-    }
-    return session;
+  const providers = new ProviderSelector(
+    'cpu',
+    1,
+    () => {},
+    async (model, options) => {
+      const session = await OnnxSession.create(model, options);
+      const label = options.label ?? '';
+      if (label.endsWith('/unet')) {
+        const runSession = session.run.bind(session);
+        session.run = (feeds, fetch) => {
+          const copy: RecordedUnetFeeds = {};
+          for (const [name, feed] of Object.entries(feeds))
+            copy[name] = { data: Array.from(feed.data), dims: [...feed.dims] };
+          calls.push({ label, feeds: copy });
+          return runSession(feeds, fetch);
+        };
+      }
+      return session;
+    },
+  );
+  const pipeline = new SdxlPipeline({
+    modelsDir: m.modelsDir,
+    providers,
+    inputsDir,
+    onUnetCall: (call: UnetCallRecord) => void sigmas.push(call.sigma),
   });
-  const pipeline = new SdxlPipeline({ modelsDir: m.modelsDir, providers, inputsDir, onUnetCall: (call: UnetCallRecord) => void sigmas.push(call.sigma) });
   const images: Uint8Array[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image.bytes) };
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (image) => void images.push(image.bytes),
+  };
   try {
-    const outcome = await pipeline.run(engineJob({ model: m.base, sampler: 'euler', scheduler: 'karras', steps: 6, width: SIZE, height: SIZE, ...overrides }), ctx);
+    const outcome = await pipeline.run(
+      engineJob({
+        model: m.base,
+        sampler: 'euler',
+        scheduler: 'karras',
+        steps: 6,
+        width: SIZE,
+        height: SIZE,
+        ...overrides,
+      }),
+      ctx,
+    );
     return { calls, sigmas, images, warnings: outcome.warnings, names: m };
   } finally {
     await pipeline.release();
@@ -113,14 +153,30 @@ test('every base UNet call gets the four residuals for both rows; the weight sca
   const half = await run({ controlNet: control([slot('PyraCanny', { weight: 0.5 })]) });
   assert.equal(full.calls.length, 6);
   for (const call of full.calls) {
-    assert.deepEqual(RESIDUALS.map((name) => call.feeds[name].dims), [[2, 8, 8, 8], [2, 16, 8, 8], [2, 32, 8, 8], [2, 32, 8, 8]]);
+    assert.deepEqual(
+      RESIDUALS.map((name) => call.feeds[name].dims),
+      [
+        [2, 8, 8, 8],
+        [2, 16, 8, 8],
+        [2, 32, 8, 8],
+        [2, 32, 8, 8],
+      ],
+    );
     assert.ok(residualsOf(call).every((values) => !isZero(values)));
   }
   // The first call's inputs are the same in both runs (same seed, same start): the residuals halve.
-  residualsOf(half.calls[0]).forEach((values, i) => assertScaled(values, residualsOf(full.calls[0])[i], 0.5, RESIDUALS[i]));
-  assert.ok(full.warnings.some((w) => w.includes('demo ControlNet') && w.includes(TINY_DEMO_CONTROLNET_NAME)), full.warnings.join('\n'));
+  residualsOf(half.calls[0]).forEach((values, i) =>
+    assertScaled(values, residualsOf(full.calls[0])[i], 0.5, RESIDUALS[i]),
+  );
+  assert.ok(
+    full.warnings.some((w) => w.includes('demo ControlNet') && w.includes(TINY_DEMO_CONTROLNET_NAME)),
+    full.warnings.join('\n'),
+  );
   const plain = await run({});
-  assert.ok(plain.calls.every((call) => !(MID_RESIDUAL in call.feeds)), 'without control the plain UNet runs');
+  assert.ok(
+    plain.calls.every((call) => !(MID_RESIDUAL in call.feeds)),
+    'without control the plain UNet runs',
+  );
   assert.notDeepEqual(full.images[0], plain.images[0], 'control changes the picture');
 });
 
@@ -134,11 +190,19 @@ test('zero residuals (stop 0: never active) leave the image bit-identical to a r
 test("softness: residual i of n + 1 is scaled by 1 − s·(1 − i/n) (Fooocus's controlnet_softness)", async () => {
   const hard = await run({ controlNet: control([slot('CPDS')], { softness: 0 }) });
   const soft = await run({ controlNet: control([slot('CPDS')], { softness: 0.25 }) });
-  assert.deepEqual(softnessFactors(4, 0.25).map((f) => +f.toFixed(4)), [0.75, 0.8333, 0.9167, 1]);
+  assert.deepEqual(
+    softnessFactors(4, 0.25).map((f) => +f.toFixed(4)),
+    [0.75, 0.8333, 0.9167, 1],
+  );
   // SDXL's 9 + 1 residuals: ×0.75 for the first … ×1.0 for the mid block (fooocus-semantics.md §4.8).
-  assert.deepEqual(softnessFactors(10, 0.25).map((f) => +f.toFixed(4)), [0.75, 0.7778, 0.8056, 0.8333, 0.8611, 0.8889, 0.9167, 0.9444, 0.9722, 1]);
+  assert.deepEqual(
+    softnessFactors(10, 0.25).map((f) => +f.toFixed(4)),
+    [0.75, 0.7778, 0.8056, 0.8333, 0.8611, 0.8889, 0.9167, 0.9444, 0.9722, 1],
+  );
   const factors = softnessFactors(4, 0.25);
-  residualsOf(soft.calls[0]).forEach((values, i) => assertScaled(values, residualsOf(hard.calls[0])[i], factors[i], RESIDUALS[i]));
+  residualsOf(soft.calls[0]).forEach((values, i) =>
+    assertScaled(values, residualsOf(hard.calls[0])[i], factors[i], RESIDUALS[i]),
+  );
 });
 
 test('stop: a slot feeds residuals while σ ≥ σ(stop) and zeros after; the refiner never gets them', async () => {
@@ -152,7 +216,10 @@ test('stop: a slot feeds residuals while σ ≥ σ(stop) and zeros after; the re
   assert.ok(active.includes(true) && active.includes(false), `σ ${sigmas.join(', ')} around ${threshold}`);
   calls.forEach((call, i) => assert.equal(!residualsOf(call).every(isZero), active[i], `call ${i} at σ ${sigmas[i]}`));
 
-  const refined = await run({ controlNet: control([slot('PyraCanny')]), refiner: { model: (await setup()).refiner, switchAt: 3, swapMethod: 'joint' } });
+  const refined = await run({
+    controlNet: control([slot('PyraCanny')]),
+    refiner: { model: (await setup()).refiner, switchAt: 3, swapMethod: 'joint' },
+  });
   const labels = refined.calls.map((c) => c.label.split('/')[0]);
   assert.deepEqual(labels, ['cn-base', 'cn-base', 'cn-base', 'cn-base', 'cn-refiner', 'cn-refiner']);
   refined.calls.forEach((call, i) => assert.equal(MID_RESIDUAL in call.feeds, i < 4, `call ${i} (${call.label})`));
@@ -169,7 +236,11 @@ test('several slots chain: canny and CPDS residuals add up, canny first whatever
 });
 
 test('debugging_cn_preprocessor returns the PyraCanny map at the generation size, edges on the square, without sampling', async () => {
-  const { calls, images } = await run({ width: 96, height: 64, controlNet: control([slot('PyraCanny')], { isPreprocessorDebug: true }) });
+  const { calls, images } = await run({
+    width: 96,
+    height: 64,
+    controlNet: control([slot('PyraCanny')], { isPreprocessorDebug: true }),
+  });
   assert.equal(calls.length, 0);
   assert.equal(images.length, 1);
   const decoded = await Jimp.read(Buffer.from(images[0]));
@@ -177,7 +248,10 @@ test('debugging_cn_preprocessor returns the PyraCanny map at the generation size
   assert.equal(decoded.bitmap.height, 64);
   // The engine's own map of the cover-resized input (64² → 96×96, centre rows 16..79 kept).
   const square = await Jimp.read(join(inputsDir, 'square.png'));
-  const rgb = Uint8Array.from({ length: SIZE * SIZE * 3 }, (_, i) => square.bitmap.data[Math.floor(i / 3) * 4 + (i % 3)]);
+  const rgb = Uint8Array.from(
+    { length: SIZE * SIZE * 3 },
+    (_, i) => square.bitmap.data[Math.floor(i / 3) * 4 + (i % 3)],
+  );
   const expected = pyramidCanny(coverResize({ width: SIZE, height: SIZE, channels: 3, data: rgb }, 96, 64), 64, 128);
   const got = Uint8Array.from({ length: 96 * 64 * 3 }, (_, i) => decoded.bitmap.data[Math.floor(i / 3) * 4 + (i % 3)]);
   assert.deepEqual(got, expected.data);
@@ -185,7 +259,10 @@ test('debugging_cn_preprocessor returns the PyraCanny map at the generation size
   const row = [...Array(96).keys()].map((x) => got[(32 * 96 + x) * 3]);
   const peak = Math.max(...row);
   const peaks = row.flatMap((v, x) => (v >= peak * 0.8 ? [x] : []));
-  assert.ok(peaks.length > 0 && peaks.every((x) => Math.abs(x - 23.5) <= 2 || Math.abs(x - 71.5) <= 2), `row 32 peaks at ${peaks.join(', ')}`);
+  assert.ok(
+    peaks.length > 0 && peaks.every((x) => Math.abs(x - 23.5) <= 2 || Math.abs(x - 71.5) <= 2),
+    `row 32 peaks at ${peaks.join(', ')}`,
+  );
   assert.ok(row.slice(0, 12).every((v) => v === 0) && row.slice(35, 60).every((v) => v < peak / 4), row.join(','));
 });
 

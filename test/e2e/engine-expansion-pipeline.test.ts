@@ -40,8 +40,24 @@ async function run(overrides: Partial<EngineJob>): Promise<Run> {
   recording.clear();
   const progress: [number, string][] = [];
   const images: Uint8Array[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: (value, text) => void progress.push([value, text]), emitImage: (image) => void images.push(image.bytes) };
-  const result = await recording.pipeline.run(engineJob({ model: 'tiny', prompt: 'a cat in the forest', steps: 2, sampler: 'euler', width: 64, height: 64, saveMetadata: true, ...overrides }), ctx);
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: (value, text) => void progress.push([value, text]),
+    emitImage: (image) => void images.push(image.bytes),
+  };
+  const result = await recording.pipeline.run(
+    engineJob({
+      model: 'tiny',
+      prompt: 'a cat in the forest',
+      steps: 2,
+      sampler: 'euler',
+      width: 64,
+      height: 64,
+      saveMetadata: true,
+      ...overrides,
+    }),
+    ctx,
+  );
   assert.equal(result.outcome, 'finished');
   return { progress, images, warnings: result.warnings };
 }
@@ -61,13 +77,20 @@ async function expected(prompt: string, seed: bigint): Promise<string> {
 test('each image gets its own seeded expansion as a last, unpooled item, recorded in the metadata', async () => {
   const withV2 = await run({ styles: ['Fooocus V2'], imageNumber: 2, seed: 7n });
   const plain = await run({ styles: [], imageNumber: 2, seed: 7n });
-  assert.deepEqual(withV2.warnings.filter((w) => w.includes('Fooocus V2')), []);
+  assert.deepEqual(
+    withV2.warnings.filter((w) => w.includes('Fooocus V2')),
+    [],
+  );
 
   const texts = [await expected('a cat in the forest', 7n), await expected('a cat in the forest', 8n)];
   assert.notEqual(texts[0], texts[1], 'image seeds 7 and 8 give different expansions');
   for (const text of texts) {
     assert.ok(text.startsWith('a cat in the forest,'), text);
-    for (const word of text.slice('a cat in the forest,'.length).split(/[\s,]+/).filter((w) => w !== '')) assert.ok(TINY_POSITIVE_WORDS.includes(word), word);
+    for (const word of text
+      .slice('a cat in the forest,'.length)
+      .split(/[\s,]+/)
+      .filter((w) => w !== ''))
+      assert.ok(TINY_POSITIVE_WORDS.includes(word), word);
   }
   for (const [i, image] of withV2.images.entries()) {
     const record = JSON.parse(readEmbeddedMetadata(image)!.parameters) as Record<string, unknown>;
@@ -81,7 +104,10 @@ test('each image gets its own seeded expansion as a last, unpooled item, recorde
   assert.equal(expandedFeeds.length, 4, 'two steps per image');
   const plainRun = await run({ styles: [], imageNumber: 1, seed: 7n });
   const plainFeeds = recording.sessionCalls[0];
-  assert.deepEqual(plainRun.warnings.filter((w) => w.includes('Fooocus V2')), []);
+  assert.deepEqual(
+    plainRun.warnings.filter((w) => w.includes('Fooocus V2')),
+    [],
+  );
   await run({ styles: ['Fooocus V2'], imageNumber: 1, seed: 7n });
   const v2Feeds = recording.sessionCalls[0];
   assert.equal(plainFeeds.encoder_hidden_states.dims[1], 77);
@@ -96,7 +122,10 @@ test('progress follows Fooocus with V2: "Preparing Fooocus text #i" at 4, encodi
   const { progress } = await run({ styles: ['Fooocus V2'], imageNumber: 2 });
   const at = (text: string) => progress.find(([, t]) => t === text)?.[0];
   assert.deepEqual([at('Preparing Fooocus text #1 ...'), at('Preparing Fooocus text #2 ...')], [4, 4]);
-  assert.deepEqual([at('Encoding positive #1 ...'), at('Encoding negative #2 ...'), at('Moving model to GPU ...')], [5, 6, 6]);
+  assert.deepEqual(
+    [at('Encoding positive #1 ...'), at('Encoding negative #2 ...'), at('Moving model to GPU ...')],
+    [5, 6, 6],
+  );
   // δ = (100 − 6)/(2·2) = 23.5: the first step lands on int(6 + 23.5) = 29.
   assert.equal(at('Sampling step 1/2, image 1/2 ...'), 29);
   const plain = await run({ styles: [], imageNumber: 2 });

@@ -32,7 +32,8 @@ const pipeline = new SdxlPipeline({
   stylesDir: join(folder, 'styles'),
   wildcardsDir: join(folder, 'wildcards'),
   providers: recordingProviders((feeds) => sessionCalls.push(feeds)),
-  onUnetCall: (c) => unetCalls.push({ timestep: c.timestep, sharpnessWeight: c.sharpnessWeight, isAdmEmphasized: c.isAdmEmphasized }),
+  onUnetCall: (c) =>
+    unetCalls.push({ timestep: c.timestep, sharpnessWeight: c.sharpnessWeight, isAdmEmphasized: c.isAdmEmphasized }),
 });
 after(() => pipeline.release());
 
@@ -74,15 +75,22 @@ async function run(overrides: Partial<CommonRequest>): Promise<Run> {
   return { feeds: [...sessionCalls], calls: [...unetCalls], images, previews };
 }
 
-const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
 
 test('image_number and disable_seed_increment: one image per count, seeds seed+i or all equal (same initial noise)', async () => {
   const incremented = await run({ image_number: 2 });
-  assert.deepEqual(incremented.images.map((im) => im.seed), [7n, 8n]);
+  assert.deepEqual(
+    incremented.images.map((im) => im.seed),
+    [7n, 8n],
+  );
   assert.equal(incremented.feeds.length, 4, '2 steps × 2 images');
   assert.ok(!same(incremented.feeds[0].sample.data, incremented.feeds[2].sample.data), 'different noise');
   const fixed = await run({ image_number: 2, disable_seed_increment: true });
-  assert.deepEqual(fixed.images.map((im) => im.seed), [7n, 7n]);
+  assert.deepEqual(
+    fixed.images.map((im) => im.seed),
+    [7n, 7n],
+  );
   assert.ok(same(fixed.feeds[0].sample.data, fixed.feeds[2].sample.data), 'same seed, same noise');
   assert.ok(same(fixed.feeds[0].sample.data, incremented.feeds[0].sample.data), 'image 0 is seed 7 either way');
 });
@@ -94,7 +102,10 @@ test('overwrite_width/height and overwrite_step: latent dims and UNet call count
   assert.deepEqual([wide.images[0].width, wide.images[0].height], [96, 64]);
   const lightning = await run({ performance_selection: 'Lightning', overwrite_step: -1 });
   assert.equal(lightning.feeds.length, 4);
-  assert.ok(lightning.feeds.every((f) => f.sample.dims[0] === 1), 'cfg forced to 1: no uncond row');
+  assert.ok(
+    lightning.feeds.every((f) => f.sample.dims[0] === 1),
+    'cfg forced to 1: no uncond row',
+  );
 });
 
 test('guidance_scale 1 runs the UNet at batch 1; prompt and clip_skip change the context, clip_skip not the pooled vector', async () => {
@@ -102,25 +113,46 @@ test('guidance_scale 1 runs the UNet at batch 1; prompt and clip_skip change the
   assert.ok(one.feeds.every((f) => f.sample.dims[0] === 1));
   const base = await run({});
   const other = await run({ prompt: 'a blue whale' });
-  assert.ok(!same(base.feeds[0].encoder_hidden_states.data, other.feeds[0].encoder_hidden_states.data), 'prompt reaches the context');
+  assert.ok(
+    !same(base.feeds[0].encoder_hidden_states.data, other.feeds[0].encoder_hidden_states.data),
+    'prompt reaches the context',
+  );
   const skip1 = await run({ clip_skip: 1 });
-  assert.ok(!same(base.feeds[0].encoder_hidden_states.data, skip1.feeds[0].encoder_hidden_states.data), 'clip_skip reaches the context');
-  assert.ok(same(base.feeds[0].text_embeds.data, skip1.feeds[0].text_embeds.data), 'pooled vector unaffected by clip skip');
+  assert.ok(
+    !same(base.feeds[0].encoder_hidden_states.data, skip1.feeds[0].encoder_hidden_states.data),
+    'clip_skip reaches the context',
+  );
+  assert.ok(
+    same(base.feeds[0].text_embeds.data, skip1.feeds[0].text_embeds.data),
+    'pooled vector unaffected by clip skip',
+  );
   const negative = await run({ negative_prompt: 'blurry' });
   const half = base.feeds[0].encoder_hidden_states.data.length / 2;
-  assert.ok(base.feeds[0].encoder_hidden_states.data.slice(0, half).every((v) => v === 0), 'empty negative: zeros');
-  assert.ok(negative.feeds[0].encoder_hidden_states.data.slice(0, half).some((v) => v !== 0), 'negative_prompt reaches the uncond row');
+  assert.ok(
+    base.feeds[0].encoder_hidden_states.data.slice(0, half).every((v) => v === 0),
+    'empty negative: zeros',
+  );
+  assert.ok(
+    negative.feeds[0].encoder_hidden_states.data.slice(0, half).some((v) => v !== 0),
+    'negative_prompt reaches the uncond row',
+  );
 });
 
 test('adm_scaler_positive/negative/end move the time_ids; sharpness and adaptive_cfg reach the guidance', async () => {
   const adm = await run({ adm_scaler_positive: 2, adm_scaler_negative: 0.5, adm_scaler_end: 1, overwrite_step: 3 });
   // 64×64 → targets 64; emphasized rows: negative (32, 32), positive (128, 128).
   assert.deepEqual(adm.feeds[0].time_ids.data, [32, 32, 0, 0, 64, 64, 128, 128, 0, 0, 64, 64]);
-  assert.deepEqual(adm.calls.map((c) => c.isAdmEmphasized), adm.calls.map((c) => c.timestep > 0));
+  assert.deepEqual(
+    adm.calls.map((c) => c.isAdmEmphasized),
+    adm.calls.map((c) => c.timestep > 0),
+  );
   const never = await run({ adm_scaler_end: 0 });
   assert.ok(never.feeds.every((f) => same(f.time_ids.data, [64, 64, 0, 0, 64, 64, 64, 64, 0, 0, 64, 64])));
   const sharp = await run({ sharpness: 30, overwrite_step: 3 });
-  assert.deepEqual(sharp.calls.map((c) => c.sharpnessWeight), sharp.calls.map((c) => 0.001 * 30 * (1 - c.timestep / 999)));
+  assert.deepEqual(
+    sharp.calls.map((c) => c.sharpnessWeight),
+    sharp.calls.map((c) => 0.001 * 30 * (1 - c.timestep / 999)),
+  );
   const flat = await run({ sharpness: 0, overwrite_step: 3 });
   assert.ok(flat.calls.every((c) => c.sharpnessWeight === 0));
   // adaptive_cfg: same feeds at step 0, different result once cfg (10) > adaptive_cfg mixes in.
@@ -154,7 +186,16 @@ test('read_wildcards_in_order picks lines by image index; style_selections reach
     (await run({ prompt: 'a __hue__ fox', image_number: 3, save_metadata_to_images: true, ...overrides })).images.map(
       (im) => (JSON.parse(readEmbeddedMetadata(im.bytes)!.parameters) as { full_prompt: string[] }).full_prompt,
     );
-  assert.deepEqual(await prompts({ read_wildcards_in_order: true }), [['a crimson fox'], ['a teal fox'], ['a ochre fox']]);
-  const styled = (await prompts({ read_wildcards_in_order: true, style_selections: ['Fooocus Sharp'], image_number: 1 }))[0];
-  assert.ok(styled.length > 1 || styled[0] !== 'a crimson fox', `Fooocus Sharp changes the encoded prompt: ${JSON.stringify(styled)}`);
+  assert.deepEqual(await prompts({ read_wildcards_in_order: true }), [
+    ['a crimson fox'],
+    ['a teal fox'],
+    ['a ochre fox'],
+  ]);
+  const styled = (
+    await prompts({ read_wildcards_in_order: true, style_selections: ['Fooocus Sharp'], image_number: 1 })
+  )[0];
+  assert.ok(
+    styled.length > 1 || styled[0] !== 'a crimson fox',
+    `Fooocus Sharp changes the encoded prompt: ${JSON.stringify(styled)}`,
+  );
 });

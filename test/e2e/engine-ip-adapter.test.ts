@@ -41,7 +41,12 @@ before(async () => {
   await writeFile(join(inputsDir, PHOTO.file), await makePng(PHOTO.width, PHOTO.height, photo));
   // A bright 48×48 square on black: the demo detector's only "face".
   const face = new Uint8Array(FACE.width * FACE.height * 4);
-  for (let y = 0; y < FACE.height; y++) for (let x = 0; x < FACE.width; x++) face.set(x >= 80 && x < 128 && y >= 32 && y < 80 ? [250, 240, 230, 255] : [0, 0, 0, 255], (y * FACE.width + x) * 4);
+  for (let y = 0; y < FACE.height; y++)
+    for (let x = 0; x < FACE.width; x++)
+      face.set(
+        x >= 80 && x < 128 && y >= 32 && y < 80 ? [250, 240, 230, 255] : [0, 0, 0, 255],
+        (y * FACE.width + x) * 4,
+      );
   await writeFile(join(inputsDir, FACE.file), await makePng(FACE.width, FACE.height, face));
   const dark = new Uint8Array(DARK.width * DARK.height * 4);
   for (let i = 0; i < dark.length / 4; i++) dark.set([10, 10, 10, 255], i * 4);
@@ -53,9 +58,25 @@ async function run(overrides: Partial<EngineJob>) {
   const pipeline = recording.pipeline;
   (pipeline as unknown as { options: { inputsDir: string } }).options.inputsDir = inputsDir;
   const images: GeneratedImage[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (image) => void images.push(image),
+  };
   try {
-    const result = await pipeline.run(engineJob({ model: models.name, steps: 6, width: 64, height: 64, sampler: 'euler', scheduler: 'normal', sharpness: 0, ...overrides }), ctx);
+    const result = await pipeline.run(
+      engineJob({
+        model: models.name,
+        steps: 6,
+        width: 64,
+        height: 64,
+        sampler: 'euler',
+        scheduler: 'normal',
+        sharpness: 0,
+        ...overrides,
+      }),
+      ctx,
+    );
     return { images, warnings: result.warnings, calls: recording.unetCalls, sessionCalls: recording.sessionCalls };
   } finally {
     await pipeline.release();
@@ -65,7 +86,10 @@ async function run(overrides: Partial<EngineJob>) {
 /** The tokens the demo models give `image` (as the pipeline reads it), independently of the pipeline. */
 async function expectedTokens(kind: 'ImagePrompt' | 'FaceSwap', file: typeof PHOTO) {
   const clip = await ClipVisionEncoder.load((await findClipVision(models.modelsDir))!, providers());
-  const adapter = await IpAdapterModel.load((await findIpAdapter(models.modelsDir, kind)) as IpAdapterFiles, providers());
+  const adapter = await IpAdapterModel.load(
+    (await findIpAdapter(models.modelsDir, kind)) as IpAdapterFiles,
+    providers(),
+  );
   try {
     const image = await readInputImage(inputsDir, file, 'x');
     const hidden = await clip.encode(resampleLanczos(image, 224, 224));
@@ -76,17 +100,29 @@ async function expectedTokens(kind: 'ImagePrompt' | 'FaceSwap', file: typeof PHO
   }
 }
 
-const slot = (over: Partial<EngineImagePrompt> = {}): EngineImagePrompt => ({ type: 'ImagePrompt', image: PHOTO, stop: 0.5, weight: 0.6, ...over });
+const slot = (over: Partial<EngineImagePrompt> = {}): EngineImagePrompt => ({
+  type: 'ImagePrompt',
+  image: PHOTO,
+  stop: 0.5,
+  weight: 0.6,
+  ...over,
+});
 
 test('ImagePrompt: each recorded UNet call is fed the weighted image K/V while progress < stop, none after; uncond row from the negative', async () => {
   const { calls, sessionCalls, warnings, images } = await run({ imagePrompts: [slot()] });
   assert.equal(images.length, 1);
-  assert.ok(warnings.some((w) => /demo IP-Adapter/.test(w)) && warnings.some((w) => /demo CLIP vision/.test(w)), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => /demo IP-Adapter/.test(w)) && warnings.some((w) => /demo CLIP vision/.test(w)),
+    warnings.join('\n'),
+  );
   const { cond, uncond } = await expectedTokens('ImagePrompt', PHOTO);
   const layer = cond[0];
   const w = ipLayerWeight(0.6, layer.keyChannels);
   assert.equal(layer.keyChannels, 8);
-  assert.ok(calls.some((c) => c.progress < 0.5) && calls.some((c) => c.progress >= 0.5), 'the schedule crosses the stop');
+  assert.ok(
+    calls.some((c) => c.progress < 0.5) && calls.some((c) => c.progress >= 0.5),
+    'the schedule crosses the stop',
+  );
   for (const [i, call] of calls.entries()) {
     const k = call.feeds.ip_k_0;
     const v = call.feeds.ip_v_0;
@@ -99,12 +135,17 @@ test('ImagePrompt: each recorded UNet call is fed the weighted image K/V while p
     assert.deepEqual([...k.dims], [2, 4, 8]);
     const rows = [uncond[0], cond[0]];
     for (const [r, row] of rows.entries()) {
-      for (let j = 0; j < row.k.length; j++) assert.ok(Math.abs(k.data[r * row.k.length + j] - row.k[j] * w) < 1e-5, `K row ${r} value ${j}`);
+      for (let j = 0; j < row.k.length; j++)
+        assert.ok(Math.abs(k.data[r * row.k.length + j] - row.k[j] * w) < 1e-5, `K row ${r} value ${j}`);
       // V: (V − mean over tokens) + mean·w, per channel.
       for (let c = 0; c < 4; c++) {
         let mean = 0;
         for (let t = 0; t < 4; t++) mean += row.v[t * 4 + c] / 4;
-        for (let t = 0; t < 4; t++) assert.ok(Math.abs(v.data[r * 16 + t * 4 + c] - (row.v[t * 4 + c] - mean + mean * w)) < 1e-5, `V row ${r} token ${t} channel ${c}`);
+        for (let t = 0; t < 4; t++)
+          assert.ok(
+            Math.abs(v.data[r * 16 + t * 4 + c] - (row.v[t * 4 + c] - mean + mean * w)) < 1e-5,
+            `V row ${r} token ${t} channel ${c}`,
+          );
       }
     }
   }
@@ -114,14 +155,23 @@ test('the image prompt changes the picture; weight 0 and a stop of 0 leave it as
   const plain = await run({});
   const prompted = await run({ imagePrompts: [slot({ weight: 1.5, stop: 1 })] });
   const stopped = await run({ imagePrompts: [slot({ weight: 1.5, stop: 0 })] });
-  assert.ok(!Buffer.from(plain.images[0].bytes).equals(Buffer.from(prompted.images[0].bytes)), 'the image prompt moved the result');
-  assert.ok(Buffer.from(plain.images[0].bytes).equals(Buffer.from(stopped.images[0].bytes)), 'no tokens from progress 0 on: the UNet computes as without the rewrite');
+  assert.ok(
+    !Buffer.from(plain.images[0].bytes).equals(Buffer.from(prompted.images[0].bytes)),
+    'the image prompt moved the result',
+  );
+  assert.ok(
+    Buffer.from(plain.images[0].bytes).equals(Buffer.from(stopped.images[0].bytes)),
+    'no tokens from progress 0 on: the UNet computes as without the rewrite',
+  );
 });
 
 test('two slots concatenate their tokens (ImagePrompt and FaceSwap adapters), each with its own stop', async () => {
-  const { calls } = await run({ imagePrompts: [slot({ stop: 0.3 }), slot({ type: 'FaceSwap', image: FACE, stop: 0.9, weight: 0.75 })] });
+  const { calls } = await run({
+    imagePrompts: [slot({ stop: 0.3 }), slot({ type: 'FaceSwap', image: FACE, stop: 0.9, weight: 0.75 })],
+  });
   const tokensAt = calls.map((c) => [c.progress, c.feeds.ip_k_0.dims[1]] as const);
-  for (const [progress, tokens] of tokensAt) assert.equal(tokens, (progress < 0.3 ? 4 : 0) + (progress < 0.9 ? 4 : 0), `progress ${progress}`);
+  for (const [progress, tokens] of tokensAt)
+    assert.equal(tokens, (progress < 0.3 ? 4 : 0) + (progress < 0.9 ? 4 : 0), `progress ${progress}`);
 });
 
 test('debugging_cn_preprocessor returns the 224×224 image CLIP sees, without sampling', async () => {
@@ -131,24 +181,47 @@ test('debugging_cn_preprocessor returns the 224×224 image CLIP sees, without sa
 });
 
 test('FaceSwap crops to the detected face (the demo detector finds the bright square); with no face, the whole image and a warning', async () => {
-  const face = await run({ imagePrompts: [slot({ type: 'FaceSwap', image: FACE })], isImagePromptPreprocessorDebug: true });
-  assert.ok(face.warnings.some((w) => /demo face detector/.test(w)), face.warnings.join('\n'));
+  const face = await run({
+    imagePrompts: [slot({ type: 'FaceSwap', image: FACE })],
+    isImagePromptPreprocessorDebug: true,
+  });
+  assert.ok(
+    face.warnings.some((w) => /demo face detector/.test(w)),
+    face.warnings.join('\n'),
+  );
   assert.ok(!face.warnings.some((w) => /no face detected/.test(w)));
   const crop = await decodeImage(face.images[0].bytes);
   // The aligned crop is filled by the square's bright pixels around the template's face centre.
   const centre = (112 * 224 + 112) * 4;
   assert.ok(crop.data[centre] > 200, `centre pixel ${crop.data[centre]}`);
-  const dark = await run({ imagePrompts: [slot({ type: 'FaceSwap', image: DARK })], isImagePromptPreprocessorDebug: true });
-  assert.ok(dark.warnings.some((w) => /no face detected/.test(w)), dark.warnings.join('\n'));
-  const skipped = await run({ imagePrompts: [slot({ type: 'FaceSwap', image: FACE })], isImagePromptPreprocessorDebug: true, isImagePromptPreprocessorSkipped: true });
+  const dark = await run({
+    imagePrompts: [slot({ type: 'FaceSwap', image: DARK })],
+    isImagePromptPreprocessorDebug: true,
+  });
+  assert.ok(
+    dark.warnings.some((w) => /no face detected/.test(w)),
+    dark.warnings.join('\n'),
+  );
+  const skipped = await run({
+    imagePrompts: [slot({ type: 'FaceSwap', image: FACE })],
+    isImagePromptPreprocessorDebug: true,
+    isImagePromptPreprocessorSkipped: true,
+  });
   assert.ok(!skipped.warnings.some((w) => /face detector/.test(w)), 'skipping_cn_preprocessor: no detection');
 });
 
 test('the refiner gets no image tokens: Fooocus patches the base UNet only', async () => {
   await tinyCheckpoint({ refiner: true, timestep: 'float32-scalar' }, 'tiny-ip-refiner');
-  const { calls, images } = await run({ imagePrompts: [slot({ stop: 1 })], refiner: { model: 'tiny-ip-refiner', switchAt: 3, swapMethod: 'joint' } });
+  const { calls, images } = await run({
+    imagePrompts: [slot({ stop: 1 })],
+    refiner: { model: 'tiny-ip-refiner', switchAt: 3, swapMethod: 'joint' },
+  });
   assert.equal(images.length, 1);
   const fed = calls.map((c) => 'ip_k_0' in c.feeds);
   // Joint swap: the base evaluates step indices 0..switchAt (euler: one call each), the refiner the rest.
-  assert.deepEqual(fed, calls.map((_, i) => i <= 3), JSON.stringify(fed));
+  assert.deepEqual(
+    fed,
+    calls.map((_, i) => i <= 3),
+    JSON.stringify(fed),
+  );
 });

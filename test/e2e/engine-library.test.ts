@@ -28,7 +28,11 @@ console.log(JSON.stringify({
 
 test('npm run build produces an engine library that plain node imports as fooocus-gateway/engine', () => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const result = JSON.parse(output.trim().split('\n').pop() ?? '{}');
   // 'a photo of a cat' → CLIP BPE ids (same as the parity reference for this text).
   assert.deepEqual(result.ids, [320, 1125, 539, 320, 2368]);
@@ -37,13 +41,20 @@ test('npm run build produces an engine library that plain node imports as fooocu
   assert.equal(result.sigmas, 11);
   assert.equal(result.last, 0);
   assert.equal(result.out, 4);
-  assert.ok(!(result.loader as string[]).some((arg) => /^--(import|loader|require)|tsx/.test(arg)), 'no loader in the child');
+  assert.ok(
+    !(result.loader as string[]).some((arg) => /^--(import|loader|require)|tsx/.test(arg)),
+    'no loader in the child',
+  );
 });
 
 test('the same build exports the typed client as fooocus-gateway/client for plain node', async () => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
   const { createServer } = await import('node:http');
-  const server = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ path: req.url, key: req.headers['x-api-key'] })));
+  const server = createServer((req, res) =>
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ path: req.url, key: req.headers['x-api-key'] })),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const client = `
@@ -53,7 +64,12 @@ console.log(JSON.stringify(await client.health()));
 `;
   const output = await new Promise<string>((resolve, reject) => {
     import('node:child_process').then(({ execFile }) =>
-      execFile(process.execPath, ['--input-type=module', '-e', client], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', client],
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
     );
   });
   server.close();

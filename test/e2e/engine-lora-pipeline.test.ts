@@ -36,7 +36,13 @@ function values(count: number, seed: number): Float32Array {
 }
 
 /** One kohya module: `<name>.lora_down.weight` [rank, …in], `.lora_up.weight` [out, rank, …1], `.alpha`. */
-function kohyaModule(name: string, inShape: number[], out: number, seed: number, rank = 4): Record<string, TensorToWrite> {
+function kohyaModule(
+  name: string,
+  inShape: number[],
+  out: number,
+  seed: number,
+  rank = 4,
+): Record<string, TensorToWrite> {
   const ones = inShape.slice(1).map(() => 1);
   const inCount = inShape.reduce((a, b) => a * b, 1);
   return {
@@ -56,24 +62,47 @@ const UNET_MODULES = {
   ...kohyaModule('lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k', [CONTEXT], C, 17),
 };
 const TEXT_MODULES = {
-  ...kohyaModule('lora_te1_text_model_encoder_layers_0_self_attn_q_proj', [TINY_DIMS.te1Hidden], TINY_DIMS.te1Hidden, 21),
-  ...kohyaModule('lora_te2_text_model_encoder_layers_1_self_attn_q_proj', [TINY_DIMS.te2Hidden], TINY_DIMS.te2Hidden, 23),
+  ...kohyaModule(
+    'lora_te1_text_model_encoder_layers_0_self_attn_q_proj',
+    [TINY_DIMS.te1Hidden],
+    TINY_DIMS.te1Hidden,
+    21,
+  ),
+  ...kohyaModule(
+    'lora_te2_text_model_encoder_layers_1_self_attn_q_proj',
+    [TINY_DIMS.te2Hidden],
+    TINY_DIMS.te2Hidden,
+    23,
+  ),
 };
 await writeSafetensors(join(models, 'loras', 'style.safetensors'), { ...UNET_MODULES, ...TEXT_MODULES });
 await writeSafetensors(join(models, 'loras', 'text-only.safetensors'), TEXT_MODULES);
 // Blocks the tiny model does not have (down_blocks.2, layer 11).
 await writeSafetensors(join(models, 'loras', 'nomatch.safetensors'), {
   ...kohyaModule('lora_unet_input_blocks_7_1_transformer_blocks_0_attn1_to_q', [C], C, 31),
-  ...kohyaModule('lora_te1_text_model_encoder_layers_11_self_attn_q_proj', [TINY_DIMS.te1Hidden], TINY_DIMS.te1Hidden, 33),
+  ...kohyaModule(
+    'lora_te1_text_model_encoder_layers_11_self_attn_q_proj',
+    [TINY_DIMS.te1Hidden],
+    TINY_DIMS.te1Hidden,
+    33,
+  ),
 });
 
 const logLines: string[] = [];
-const pipeline = new SdxlPipeline({ modelsDir: models, providers: new ProviderSelector('cpu', 1, () => {}), log: (line) => void logLines.push(line) });
+const pipeline = new SdxlPipeline({
+  modelsDir: models,
+  providers: new ProviderSelector('cpu', 1, () => {}),
+  log: (line) => void logLines.push(line),
+});
 after(() => pipeline.release());
 
 async function generate(loras: EngineJob['loras']): Promise<{ image: GeneratedImage; warnings: string[] }> {
   const images: GeneratedImage[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (image) => void images.push(image),
+  };
   const result = await pipeline.run(engineJob({ model: 'tiny', loras }), ctx);
   assert.equal(result.outcome, 'finished');
   assert.equal(images.length, 1);
@@ -96,14 +125,18 @@ test('a LoRA at 0.8 changes the pixels; at weight 0 the image is the plain check
   logLines.length = 0;
   const applied = await generate([{ name: 'style.safetensors', weight: 0.8 }]);
   // Every target kind was found: 3×3 conv, 1×1 conv, two transposed anonymous MatMul weights; one q_proj per encoder.
-  const patched = (component: string) => logLines.find((l) => l.startsWith(`${component}: merged LoRA set`))?.match(/\((\d+) weights patched\)/)?.[1];
+  const patched = (component: string) =>
+    logLines.find((l) => l.startsWith(`${component}: merged LoRA set`))?.match(/\((\d+) weights patched\)/)?.[1];
   assert.deepEqual([patched('unet'), patched('text_encoder'), patched('text_encoder_2')], ['4', '1', '1']);
   assert.ok(same(plain.image, zero.image), 'weight 0 leaves the model untouched');
   const fraction = await differingFraction(zero.image, applied.image);
   assert.ok(fraction > 0.5, `only ${(fraction * 100).toFixed(1)}% of pixels changed`);
   assert.deepEqual(loraWarnings(applied.warnings), []);
   const loaded = await pipeline.checkpoint('tiny');
-  assert.ok(Object.values(loaded.componentModels).every((path) => !path.includes('.lora-cache')), 'no LoRAs: the checkpoint files again');
+  assert.ok(
+    Object.values(loaded.componentModels).every((path) => !path.includes('.lora-cache')),
+    'no LoRAs: the checkpoint files again',
+  );
 });
 
 test('text-encoder LoRA keys are merged into text_encoder and text_encoder_2 and change the picture too', async () => {
@@ -127,7 +160,10 @@ test('the same LoRA and weight twice gives byte-identical images from the reused
   assert.ok(model.unet === unet && model.promptEncoder === encoder, 'the same sessions ran the second job');
   assert.deepEqual(model.componentModels, paths);
   for (const component of ['text_encoder', 'text_encoder_2', 'unet']) {
-    assert.ok(logLines.some((l) => l.startsWith(`${component}: reusing LoRA set`)), `${component} merged set reused`);
+    assert.ok(
+      logLines.some((l) => l.startsWith(`${component}: reusing LoRA set`)),
+      `${component} merged set reused`,
+    );
     assert.ok(!logLines.some((l) => l.startsWith(`LoRA merge into`)), 'nothing merged again');
   }
   const other = await generate([{ name: 'style.safetensors', weight: 0.5 }]);
@@ -146,8 +182,14 @@ test('a LoRA whose keys match nothing in the checkpoint runs unchanged, with a w
   const warnings = loraWarnings(run.warnings);
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0], /^LoRA 'nomatch\.safetensors': 2 parts not applied to this checkpoint \(/);
-  assert.match(warnings[0], /down_blocks\.2\.attentions\.0\.transformer_blocks\.0\.attn1\.to_q \(no matching initializer in this unet model\)/);
-  assert.match(warnings[0], /text_model\.encoder\.layers\.11\.self_attn\.q_proj \(no matching initializer in this te1 model\)/);
+  assert.match(
+    warnings[0],
+    /down_blocks\.2\.attentions\.0\.transformer_blocks\.0\.attn1\.to_q \(no matching initializer in this unet model\)/,
+  );
+  assert.match(
+    warnings[0],
+    /text_model\.encoder\.layers\.11\.self_attn\.q_proj \(no matching initializer in this te1 model\)/,
+  );
 });
 
 test('a LoRA file that vanished fails the job with model-missing naming it and what is installed', async () => {
@@ -158,21 +200,40 @@ test('a LoRA file that vanished fails the job with model-missing naming it and w
     assert.ok(error instanceof EngineError);
     assert.equal(error.kind, 'model-missing');
     assert.equal(error.field, 'loras');
-    assert.equal(error.message, "LoRA 'gone.safetensors' not found under models/loras; available: nomatch.safetensors, style.safetensors, text-only.safetensors");
+    assert.equal(
+      error.message,
+      "LoRA 'gone.safetensors' not found under models/loras; available: nomatch.safetensors, style.safetensors, text-only.safetensors",
+    );
     return true;
   });
-  await assert.rejects(generate([{ name: '../checkpoints/x.safetensors', weight: 1 }]), (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'loras');
+  await assert.rejects(
+    generate([{ name: '../checkpoints/x.safetensors', weight: 1 }]),
+    (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'loras',
+  );
   // The pipeline still works afterwards.
   assert.equal((await generate([])).warnings.filter((w) => w.startsWith('LoRA ')).length, 0);
 });
 
 describe('LoRAs and the refiner (Fooocus merges the user LoRAs into the refiner too, not the performance LoRA)', () => {
-  const refinerJob = (loras: EngineJob['loras']) => engineJob({ model: 'tiny', loras, steps: 4, sampler: 'euler', refiner: { model: 'tiny-refiner', switchAt: 2, swapMethod: 'joint' } });
-  before(() => writeTinyCheckpoint(join(models, 'checkpoints', 'tiny-refiner'), { externalData: true, refiner: true, seed: 99 }));
+  const refinerJob = (loras: EngineJob['loras']) =>
+    engineJob({
+      model: 'tiny',
+      loras,
+      steps: 4,
+      sampler: 'euler',
+      refiner: { model: 'tiny-refiner', switchAt: 2, swapMethod: 'joint' },
+    });
+  before(() =>
+    writeTinyCheckpoint(join(models, 'checkpoints', 'tiny-refiner'), { externalData: true, refiner: true, seed: 99 }),
+  );
 
   async function generateRefined(loras: EngineJob['loras']): Promise<{ image: GeneratedImage; warnings: string[] }> {
     const images: GeneratedImage[] = [];
-    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+    const ctx: JobContext = {
+      controlRequested: () => null,
+      reportProgress: () => {},
+      emitImage: (image) => void images.push(image),
+    };
     const result = await pipeline.run(refinerJob(loras), ctx);
     assert.equal(result.outcome, 'finished');
     return { image: images[0], warnings: result.warnings };
@@ -182,16 +243,27 @@ describe('LoRAs and the refiner (Fooocus merges the user LoRAs into the refiner 
     logLines.length = 0;
     const merged = await generateRefined([{ name: 'style.safetensors', weight: 0.8 }]);
     // The refiner's UNet takes CLIP-G-wide context: attn2.to_k [CONTEXT → C] cannot fit it, the other three do.
-    assert.ok(logLines.some((l) => /^refiner unet: merged LoRA set .*\.lora-cache\/unet\/[0-9a-f]{16}\/model\.onnx \(3 weights patched\)$/.test(l)), logLines.join('\n'));
+    assert.ok(
+      logLines.some((l) =>
+        /^refiner unet: merged LoRA set .*\.lora-cache\/unet\/[0-9a-f]{16}\/model\.onnx \(3 weights patched\)$/.test(l),
+      ),
+      logLines.join('\n'),
+    );
     const refinerWarnings = merged.warnings.filter((w) => w.startsWith('refiner: '));
     assert.equal(refinerWarnings.length, 1, merged.warnings.join('\n'));
-    assert.match(refinerWarnings[0], /^refiner: LoRA 'style\.safetensors': 1 part not applied to this checkpoint \(.*attn2\.to_k .*does not fit/);
+    assert.match(
+      refinerWarnings[0],
+      /^refiner: LoRA 'style\.safetensors': 1 part not applied to this checkpoint \(.*attn2\.to_k .*does not fit/,
+    );
 
     // The same LoRA marked base-only (how the performance LoRA travels): the base is the same, the refiner is not.
     logLines.length = 0;
     const baseOnly = await generateRefined([{ name: 'style.safetensors', weight: 0.8, baseOnly: true }]);
     assert.ok(!logLines.some((l) => l.startsWith('refiner unet:')), 'nothing merged into the refiner');
-    assert.deepEqual(baseOnly.warnings.filter((w) => w.startsWith('refiner: ')), []);
+    assert.deepEqual(
+      baseOnly.warnings.filter((w) => w.startsWith('refiner: ')),
+      [],
+    );
     assert.ok((await differingFraction(merged.image, baseOnly.image)) > 0.1, 'the refiner LoRA reaches the pixels');
 
     // Reused on the next identical job.
@@ -206,7 +278,11 @@ test('FreeU on top of a LoRA-merged UNet: the rewrite links the merged side file
   await writeTinyCheckpoint(join(models, 'checkpoints', 'tiny-up'), { externalData: true, upBlocks: true });
   const run = async (job: Partial<EngineJob>) => {
     const images: GeneratedImage[] = [];
-    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+    const ctx: JobContext = {
+      controlRequested: () => null,
+      reportProgress: () => {},
+      emitImage: (image) => void images.push(image),
+    };
     assert.equal((await pipeline.run(engineJob({ model: 'tiny-up', ...job }), ctx)).outcome, 'finished');
     return images[0];
   };

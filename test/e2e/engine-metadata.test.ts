@@ -28,8 +28,24 @@ async function generate(overrides: Partial<EngineJob>): Promise<GeneratedImage[]
   const { modelsDir, name } = await tinyCheckpoint();
   pipeline ??= new SdxlPipeline({ modelsDir, providers: new ProviderSelector('cpu', 1, () => {}) });
   const images: GeneratedImage[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (im) => void images.push(im) };
-  await pipeline.run(engineJob({ model: name, width: 64, height: 64, steps: 2, imageNumber: 2, seed: 2n ** 53n + 1n, isPreviewDisabled: true, ...overrides }), ctx);
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (im) => void images.push(im),
+  };
+  await pipeline.run(
+    engineJob({
+      model: name,
+      width: 64,
+      height: 64,
+      steps: 2,
+      imageNumber: 2,
+      seed: 2n ** 53n + 1n,
+      isPreviewDisabled: true,
+      ...overrides,
+    }),
+    ctx,
+  );
   assert.equal(images.length, overrides.imageNumber ?? 2);
   return images;
 }
@@ -46,7 +62,10 @@ test('png, jpeg and webp carry the fooocus record of their own seed, with the ch
   const expectedHash = createHash('sha256').update(unet).digest('hex').slice(0, 10);
   for (const outputFormat of ['png', 'jpeg', 'webp'] as const) {
     const images = await generate({ outputFormat, saveMetadata: true, metadataScheme: 'fooocus' });
-    assert.deepEqual(images.map((im) => im.seed), [2n ** 53n + 1n, 2n ** 53n + 2n]);
+    assert.deepEqual(
+      images.map((im) => im.seed),
+      [2n ** 53n + 1n, 2n ** 53n + 2n],
+    );
     for (const im of images) {
       const meta = readEmbeddedMetadata(im.bytes);
       assert.ok(meta, `${outputFormat} image ${im.index} has metadata`);
@@ -54,7 +73,10 @@ test('png, jpeg and webp carry the fooocus record of their own seed, with the ch
       assert.equal(meta.software, outputFormat === 'png' ? null : METADATA_VERSION);
       const record = JSON.parse(meta.parameters) as Record<string, unknown>;
       assert.equal(record.seed, im.seed.toString(), `${outputFormat} seed`);
-      assert.deepEqual([record.base_model, record.base_model_hash, record.steps, record.resolution, record.sampler, record.prompt], [name, expectedHash, 2, '(64, 64)', 'dpmpp_2m_sde_gpu', 'a red fox in the snow']);
+      assert.deepEqual(
+        [record.base_model, record.base_model_hash, record.steps, record.resolution, record.sampler, record.prompt],
+        [name, expectedHash, 2, '(64, 64)', 'dpmpp_2m_sde_gpu', 'a red fox in the snow'],
+      );
       assert.deepEqual(record.full_prompt, ['a red fox in the snow']);
       await assertDecodes(im);
     }
@@ -62,14 +84,25 @@ test('png, jpeg and webp carry the fooocus record of their own seed, with the ch
 });
 
 test('the a1111 scheme puts the image seed on its parameter line', async () => {
-  const images = await generate({ outputFormat: 'png', saveMetadata: true, metadataScheme: 'a1111', prompt: 'a fox — 雪' });
+  const images = await generate({
+    outputFormat: 'png',
+    saveMetadata: true,
+    metadataScheme: 'a1111',
+    prompt: 'a fox — 雪',
+  });
   for (const im of images) {
     const meta = readEmbeddedMetadata(im.bytes);
     assert.equal(meta?.scheme, 'a1111');
     const lines = meta.parameters.split('\n');
     assert.equal(lines[0], 'a fox — 雪');
-    assert.match(lines[lines.length - 1], new RegExp(`^Steps: 2, Sampler: DPM\\+\\+ 2M SDE Karras, Seed: ${im.seed}, Size: 64x64, `));
-    assert.ok(listPngChunks(im.bytes).some((c) => c.type === 'iTXt'), 'non-Latin-1 text goes to iTXt');
+    assert.match(
+      lines[lines.length - 1],
+      new RegExp(`^Steps: 2, Sampler: DPM\\+\\+ 2M SDE Karras, Seed: ${im.seed}, Size: 64x64, `),
+    );
+    assert.ok(
+      listPngChunks(im.bytes).some((c) => c.type === 'iTXt'),
+      'non-Latin-1 text goes to iTXt',
+    );
   }
 });
 
@@ -77,7 +110,8 @@ test('saveMetadata false leaves every format without metadata', async () => {
   for (const outputFormat of ['png', 'jpeg', 'webp'] as const) {
     const [im] = await generate({ outputFormat, saveMetadata: false, imageNumber: 1 });
     assert.equal(readEmbeddedMetadata(im.bytes), null, outputFormat);
-    if (outputFormat === 'png') assert.ok(!listPngChunks(im.bytes).some((c) => ['tEXt', 'iTXt', 'zTXt'].includes(c.type)));
+    if (outputFormat === 'png')
+      assert.ok(!listPngChunks(im.bytes).some((c) => ['tEXt', 'iTXt', 'zTXt'].includes(c.type)));
     await assertDecodes(im);
   }
 });

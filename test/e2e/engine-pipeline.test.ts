@@ -24,7 +24,11 @@ interface Recorded {
 
 const pipelines = new Map<string, SdxlPipeline>();
 
-async function generate(overrides: Partial<EngineJob> = {}, variant: TinyCheckpointOptions = {}, control?: (progress: Recorded['progress']) => ControlRequest | null): Promise<Recorded> {
+async function generate(
+  overrides: Partial<EngineJob> = {},
+  variant: TinyCheckpointOptions = {},
+  control?: (progress: Recorded['progress']) => ControlRequest | null,
+): Promise<Recorded> {
   const { modelsDir, name } = await tinyCheckpoint(variant);
   let pipeline = pipelines.get(modelsDir);
   if (!pipeline) {
@@ -34,7 +38,8 @@ async function generate(overrides: Partial<EngineJob> = {}, variant: TinyCheckpo
   const rec: Recorded = { images: [], progress: [], outcome: '', warnings: [] };
   const ctx: JobContext = {
     controlRequested: () => control?.(rec.progress) ?? null,
-    reportProgress: (percent, message, preview) => void rec.progress.push({ percent, message, hasPreview: preview !== undefined }),
+    reportProgress: (percent, message, preview) =>
+      void rec.progress.push({ percent, message, hasPreview: preview !== undefined }),
     emitImage: (image) => void rec.images.push(image),
   };
   const result = await pipeline.run(engineJob({ model: name, ...overrides }), ctx);
@@ -73,8 +78,12 @@ test('repeats the same job byte for byte', async () => {
   const a = await generate({ imageNumber: 2 });
   const b = await generate({ imageNumber: 2 });
   assert.equal(a.images.length, 2);
-  for (let i = 0; i < 2; i++) assert.ok(Buffer.from(a.images[i].bytes).equals(Buffer.from(b.images[i].bytes)), `image ${i}`);
-  assert.deepEqual(a.images.map((im) => im.seed), [42n, 43n]);
+  for (let i = 0; i < 2; i++)
+    assert.ok(Buffer.from(a.images[i].bytes).equals(Buffer.from(b.images[i].bytes)), `image ${i}`);
+  assert.deepEqual(
+    a.images.map((im) => im.seed),
+    [42n, 43n],
+  );
   assert.ok(differingFraction(await pixels(a.images[0]), await pixels(a.images[1])) > 0.2, 'image 2 uses seed+1');
 });
 
@@ -116,16 +125,32 @@ test('runs fp16 checkpoints (float16 I/O, Cast inside) and external-data checkpo
   const fp16 = await generate({}, { dtype: 'float16' });
   assert.equal(fp16.images.length, 1);
   const data = await pixels(fp16.images[0]);
-  assert.ok(data.some((v, i) => i % 4 !== 3 && v !== data[0]), 'not a flat image');
+  assert.ok(
+    data.some((v, i) => i % 4 !== 3 && v !== data[0]),
+    'not a flat image',
+  );
   const external = await generate({}, { externalData: true });
   const inline = await generate({}, {});
-  assert.ok(Buffer.from(external.images[0].bytes).equals(Buffer.from(inline.images[0].bytes)), 'same weights whether inline or external');
+  assert.ok(
+    Buffer.from(external.images[0].bytes).equals(Buffer.from(inline.images[0].bytes)),
+    'same weights whether inline or external',
+  );
 });
 
 test('emits Fooocus progress: preparation messages, one per step with previews, then saving', async () => {
   const { progress } = await generate({ steps: 3, imageNumber: 2, negativePrompt: 'ugly' });
   const messages = progress.map((p) => `${p.percent} ${p.message}`);
-  assert.deepEqual(messages.slice(0, 9), ['1 Initializing ...', '2 Loading models ...', '3 Processing prompts ...', '4 Encoding positive #1 ...', '4 Encoding positive #2 ...', '5 Encoding negative #1 ...', '5 Encoding negative #2 ...', '5 Moving model to GPU ...', '5 Preparing task 1/2 ...']);
+  assert.deepEqual(messages.slice(0, 9), [
+    '1 Initializing ...',
+    '2 Loading models ...',
+    '3 Processing prompts ...',
+    '4 Encoding positive #1 ...',
+    '4 Encoding positive #2 ...',
+    '5 Encoding negative #1 ...',
+    '5 Encoding negative #2 ...',
+    '5 Moving model to GPU ...',
+    '5 Preparing task 1/2 ...',
+  ]);
   const sampling = progress.filter((p) => p.message.startsWith('Sampling step'));
   assert.equal(sampling.length, 6);
   assert.ok(sampling.every((p) => p.hasPreview));
@@ -134,7 +159,11 @@ test('emits Fooocus progress: preparation messages, one per step with previews, 
   // 5 + trunc-accumulated steps: Fooocus's own truncation ends this run at 99 (fooocus-semantics.md §13).
   assert.equal(messages.at(-1), '99 Saving image 2/2 to system ...');
   const percents = progress.map((p) => p.percent);
-  assert.deepEqual(percents, [...percents].sort((x, y) => x - y), 'never goes backwards');
+  assert.deepEqual(
+    percents,
+    [...percents].sort((x, y) => x - y),
+    'never goes backwards',
+  );
 });
 
 test('omits negative encoding and previews when cfg is 1 and previews are disabled', async () => {
@@ -145,10 +174,14 @@ test('omits negative encoding and previews when cfg is 1 and previews are disabl
 });
 
 test('stop ends the job keeping finished images; skip abandons only the current image', async () => {
-  const stopAtSecondImage = (progress: Recorded['progress']) => (progress.some((p) => p.message.startsWith('Sampling step 2/4, image 2/3')) ? 'stop' : null);
+  const stopAtSecondImage = (progress: Recorded['progress']) =>
+    progress.some((p) => p.message.startsWith('Sampling step 2/4, image 2/3')) ? 'stop' : null;
   const stopped = await generate({ imageNumber: 3 }, {}, stopAtSecondImage);
   assert.equal(stopped.outcome, 'stopped');
-  assert.deepEqual(stopped.images.map((i) => i.index), [0]);
+  assert.deepEqual(
+    stopped.images.map((i) => i.index),
+    [0],
+  );
   let skipped = false;
   const skipFirst = (progress: Recorded['progress']): ControlRequest | null => {
     if (!skipped && progress.some((p) => p.message.startsWith('Sampling step 1/4, image 1/2'))) {
@@ -159,7 +192,10 @@ test('stop ends the job keeping finished images; skip abandons only the current 
   };
   const result = await generate({ imageNumber: 2 }, {}, skipFirst);
   assert.equal(result.outcome, 'finished');
-  assert.deepEqual(result.images.map((i) => [i.index, i.seed]), [[1, 43n]]);
+  assert.deepEqual(
+    result.images.map((i) => [i.index, i.seed]),
+    [[1, 43n]],
+  );
 });
 
 test('runs unknown sampler and scheduler names as euler/karras and reports both in warnings', async () => {
@@ -180,8 +216,17 @@ test('encodes JPEG and WebP outputs', async () => {
 });
 
 test('fails with model-missing listing installed checkpoints, and invalid-input naming width', async () => {
-  await assert.rejects(generate({ model: 'juggernautXL_v8' }), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing' && /checkpoint 'juggernautXL_v8' is not installed; available: .*tiny-/.test(e.message));
-  await assert.rejects(generate({ width: 130 }), (e: unknown) => e instanceof EngineError && e.kind === 'invalid-input' && e.field === 'width');
+  await assert.rejects(
+    generate({ model: 'juggernautXL_v8' }),
+    (e: unknown) =>
+      e instanceof EngineError &&
+      e.kind === 'model-missing' &&
+      /checkpoint 'juggernautXL_v8' is not installed; available: .*tiny-/.test(e.message),
+  );
+  await assert.rejects(
+    generate({ width: 130 }),
+    (e: unknown) => e instanceof EngineError && e.kind === 'invalid-input' && e.field === 'width',
+  );
 });
 
 test('accepts a checkpoint name with a .safetensors suffix', async () => {
@@ -199,7 +244,11 @@ test('VAE-encodes images from latent_parameters (mean of 8 channels) and latent_
     const session = await model.vaeEncoder();
     assert.ok(session.output(vaeEncoderOutput), vaeEncoderOutput);
     const latents = await encodeImage(session, image, model.config.scalingFactor);
-    assert.deepEqual([latents.channels, latents.height, latents.width, latents.data.length], [4, 4, 8, 4 * 4 * 8], vaeEncoderOutput);
+    assert.deepEqual(
+      [latents.channels, latents.height, latents.width, latents.data.length],
+      [4, 4, 8, 4 * 4 * 8],
+      vaeEncoderOutput,
+    );
     assert.ok(latents.data.every(Number.isFinite));
     await pipeline.release();
   }

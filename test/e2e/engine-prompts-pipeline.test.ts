@@ -26,7 +26,10 @@ await mkdir(stylesDir);
 await mkdir(wildcardsDir);
 await writeFile(join(wildcardsDir, 'colour.txt'), 'crimson\n');
 await writeFile(join(wildcardsDir, 'animal.txt'), 'fox\nhare\nowl\nlynx\nstoat\nwolf\n');
-await writeFile(join(stylesDir, 'my_styles.json'), JSON.stringify([{ name: 'test-neon', prompt: '{prompt}, neon glow', negative_prompt: 'daylight' }]));
+await writeFile(
+  join(stylesDir, 'my_styles.json'),
+  JSON.stringify([{ name: 'test-neon', prompt: '{prompt}, neon glow', negative_prompt: 'daylight' }]),
+);
 
 interface Run {
   images: GeneratedImage[];
@@ -44,7 +47,10 @@ async function generate(overrides: Partial<EngineJob> = {}, dirs: 'temp' | 'none
   const { modelsDir, name } = await tinyCheckpoint();
   let pipeline = pipelines.get(dirs);
   if (!pipeline) {
-    const options = dirs === 'temp' ? { stylesDir, wildcardsDir } : { stylesDir: join(folder, 'absent'), wildcardsDir: join(folder, 'absent') };
+    const options =
+      dirs === 'temp'
+        ? { stylesDir, wildcardsDir }
+        : { stylesDir: join(folder, 'absent'), wildcardsDir: join(folder, 'absent') };
     pipeline = new SdxlPipeline({
       modelsDir,
       ...options,
@@ -60,8 +66,15 @@ async function generate(overrides: Partial<EngineJob> = {}, dirs: 'temp' | 'none
   }
   const run: Run = { images: [], warnings: [], contextDims: [], textEmbeds: [] };
   current = run;
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (im) => void run.images.push(im) };
-  const result = await pipeline.run(engineJob({ model: name, width: 64, height: 64, steps: 2, isPreviewDisabled: true, ...overrides }), ctx);
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (im) => void run.images.push(im),
+  };
+  const result = await pipeline.run(
+    engineJob({ model: name, width: 64, height: 64, steps: 2, isPreviewDisabled: true, ...overrides }),
+    ctx,
+  );
   current = null;
   run.warnings = result.warnings;
   return run;
@@ -84,13 +97,26 @@ test('two styles give encoder_hidden_states of 77 × items; guidance 1 shows the
   // text_embeds = Σ of both items' pooled vectors, each what that style alone gives.
   const photo = await generate({ styles: ['Fooocus Photograph'], guidanceScale: 1 });
   const cinema = await generate({ styles: ['Fooocus Cinematic'], guidanceScale: 1 });
-  assert.deepEqual(run.textEmbeds, photo.textEmbeds.map((v, i) => Math.fround(v + cinema.textEmbeds[i])));
+  assert.deepEqual(
+    run.textEmbeds,
+    photo.textEmbeds.map((v, i) => Math.fround(v + cinema.textEmbeds[i])),
+  );
   // With CFG the negative (two style negatives) has two items as well.
-  assert.deepEqual((await generate({ styles: ['Fooocus Photograph', 'Fooocus Cinematic'] })).contextDims, [2, 2 * 77, 64]);
+  assert.deepEqual((await generate({ styles: ['Fooocus Photograph', 'Fooocus Cinematic'] })).contextDims, [
+    2,
+    2 * 77,
+    64,
+  ]);
   // Enhance has no positive template and Photograph holds {prompt}, so the prompt is not added on its own: 1 item.
-  assert.deepEqual((await generate({ styles: ['Fooocus Enhance', 'Fooocus Photograph'], guidanceScale: 1 })).contextDims, [1, 77, 64]);
+  assert.deepEqual(
+    (await generate({ styles: ['Fooocus Enhance', 'Fooocus Photograph'], guidanceScale: 1 })).contextDims,
+    [1, 77, 64],
+  );
   // No selected style holds {prompt}: the prompt is the only positive item.
-  assert.deepEqual((await generate({ styles: ['Fooocus Enhance', 'Fooocus Negative'], guidanceScale: 1 })).contextDims, [1, 77, 64]);
+  assert.deepEqual(
+    (await generate({ styles: ['Fooocus Enhance', 'Fooocus Negative'], guidanceScale: 1 })).contextDims,
+    [1, 77, 64],
+  );
 });
 
 test('emphasis changes the image: (red:1.5) differs from plain red, (red:1) does not', async () => {
@@ -110,7 +136,12 @@ test('a wildcard file from the wildcards folder is used: __colour__ renders exac
 });
 
 test('in-order wildcards pick line i for image i', async () => {
-  const ordered = await generate({ prompt: 'a __animal__', readWildcardsInOrder: true, imageNumber: 2, disableSeedIncrement: true });
+  const ordered = await generate({
+    prompt: 'a __animal__',
+    readWildcardsInOrder: true,
+    imageNumber: 2,
+    disableSeedIncrement: true,
+  });
   const hare = await generate({ prompt: 'a hare', imageNumber: 2, disableSeedIncrement: true });
   assert.ok(!same(ordered.images[0], hare.images[0]), 'image 1 uses fox');
   assert.ok(same(ordered.images[1], hare.images[1]), 'image 2 uses hare');
@@ -123,7 +154,12 @@ test('a Fooocus style file in the styles folder adds a style', async () => {
 });
 
 test('the same job twice is byte-identical, with styles, weights and random wildcards over several images', async () => {
-  const job = { prompt: 'a (__animal__:1.2) at dusk\nsecond line', negativePrompt: 'blurry', styles: ['Fooocus Sharp', 'Random Style'], imageNumber: 3 };
+  const job = {
+    prompt: 'a (__animal__:1.2) at dusk\nsecond line',
+    negativePrompt: 'blurry',
+    styles: ['Fooocus Sharp', 'Random Style'],
+    imageNumber: 3,
+  };
   const a = await generate(job);
   const b = await generate(job);
   assert.equal(a.images.length, 3);
@@ -131,11 +167,18 @@ test('the same job twice is byte-identical, with styles, weights and random wild
 });
 
 test('saved metadata lists the items actually encoded and the styles used', async () => {
-  const run = await generate({ prompt: 'a __colour__ fox', negativePrompt: 'cartoon', styles: ['Fooocus Photograph'], saveMetadata: true });
+  const run = await generate({
+    prompt: 'a __colour__ fox',
+    negativePrompt: 'cartoon',
+    styles: ['Fooocus Photograph'],
+    saveMetadata: true,
+  });
   const meta = readEmbeddedMetadata(run.images[0].bytes);
   assert.ok(meta);
   const record = JSON.parse(meta.parameters) as Record<string, unknown>;
-  assert.deepEqual(record.full_prompt, ['photograph of a crimson fox, natural light, 50mm lens, analog film texture, true-to-life colour, high dynamic range, sharp detail']);
+  assert.deepEqual(record.full_prompt, [
+    'photograph of a crimson fox, natural light, 50mm lens, analog film texture, true-to-life colour, high dynamic range, sharp detail',
+  ]);
   assert.equal((record.full_negative_prompt as string[]).at(-1), 'cartoon');
   assert.ok((record.full_negative_prompt as string[]).length >= 2);
   assert.match(String(record.styles), /Fooocus Photograph/);
@@ -144,7 +187,10 @@ test('saved metadata lists the items actually encoded and the styles used', asyn
 test('prompt LoRA tags naming no installed file are skipped with a warning and removed from the prompt', async () => {
   const tagged = await generate({ prompt: 'a red fox in the snow <lora:not-installed:0.8>' });
   const plain = await generate({ prompt: 'a red fox in the snow' });
-  assert.ok(tagged.warnings.some((w) => w.includes('<lora:not-installed:0.8>') && w.includes('models/loras')), tagged.warnings.join('; '));
+  assert.ok(
+    tagged.warnings.some((w) => w.includes('<lora:not-installed:0.8>') && w.includes('models/loras')),
+    tagged.warnings.join('; '),
+  );
   assert.ok(same(tagged.images[0], plain.images[0]));
 });
 
@@ -154,24 +200,44 @@ test('a prompt LoRA tag naming an installed file is applied like the same LoRA s
   await writeTinyCheckpoint(join(models, 'checkpoints', 'tiny'), { externalData: true });
   await mkdir(join(models, 'loras'));
   const rank = 4;
-  const factors = (count: number, seed: number): Float32Array => Float32Array.from({ length: count }, (_, i) => Math.sin(seed * 1000 + i) * 0.5);
+  const factors = (count: number, seed: number): Float32Array =>
+    Float32Array.from({ length: count }, (_, i) => Math.sin(seed * 1000 + i) * 0.5);
   const module = 'lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k';
   const context = TINY_DIMS.te1Hidden + TINY_DIMS.te2Hidden;
   await writeSafetensors(join(models, 'loras', 'detail.safetensors'), {
     [`${module}.lora_down.weight`]: { dtype: 'F32', shape: [rank, context], data: factors(rank * context, 1) },
-    [`${module}.lora_up.weight`]: { dtype: 'F32', shape: [TINY_DIMS.attention, rank], data: factors(TINY_DIMS.attention * rank, 2) },
+    [`${module}.lora_up.weight`]: {
+      dtype: 'F32',
+      shape: [TINY_DIMS.attention, rank],
+      data: factors(TINY_DIMS.attention * rank, 2),
+    },
     [`${module}.alpha`]: { dtype: 'F32', shape: [], data: [rank] },
   });
-  const pipeline = new SdxlPipeline({ modelsDir: models, stylesDir, wildcardsDir, providers: new ProviderSelector('cpu', 1, () => {}) });
+  const pipeline = new SdxlPipeline({
+    modelsDir: models,
+    stylesDir,
+    wildcardsDir,
+    providers: new ProviderSelector('cpu', 1, () => {}),
+  });
   after(() => pipeline.release());
   const run = async (overrides: Partial<EngineJob>): Promise<{ image: GeneratedImage; warnings: string[] }> => {
     const images: GeneratedImage[] = [];
-    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (im) => void images.push(im) };
-    const result = await pipeline.run(engineJob({ model: 'tiny', width: 64, height: 64, steps: 2, isPreviewDisabled: true, ...overrides }), ctx);
+    const ctx: JobContext = {
+      controlRequested: () => null,
+      reportProgress: () => {},
+      emitImage: (im) => void images.push(im),
+    };
+    const result = await pipeline.run(
+      engineJob({ model: 'tiny', width: 64, height: 64, steps: 2, isPreviewDisabled: true, ...overrides }),
+      ctx,
+    );
     return { image: images[0], warnings: result.warnings };
   };
   const tagged = await run({ prompt: 'a red fox in the snow <lora:detail:0.8>' });
-  const requested = await run({ prompt: 'a red fox in the snow', loras: [{ name: 'detail.safetensors', weight: 0.8 }] });
+  const requested = await run({
+    prompt: 'a red fox in the snow',
+    loras: [{ name: 'detail.safetensors', weight: 0.8 }],
+  });
   const plain = await run({ prompt: 'a red fox in the snow' });
   assert.ok(same(tagged.image, requested.image), 'tag = request LoRA');
   assert.ok(!same(tagged.image, plain.image), 'the LoRA changes the picture');

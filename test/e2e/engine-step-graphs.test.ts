@@ -21,22 +21,39 @@ after(async () => {
   for (const { pipeline } of pipelines.values()) await pipeline.release();
 });
 
-async function run(stepMath: StepMathChoice, job: Partial<EngineJob>): Promise<{ denoised: Float32Array[]; image: GeneratedImage }> {
+async function run(
+  stepMath: StepMathChoice,
+  job: Partial<EngineJob>,
+): Promise<{ denoised: Float32Array[]; image: GeneratedImage }> {
   const { modelsDir, name } = await tinyCheckpoint();
   let entry = pipelines.get(stepMath);
   if (!entry) {
     const denoised: Float32Array[] = [];
-    const providers = new ProviderSelector('cpu', 1, () => {}, (model, options) => {
-      labels.push(options.label ?? '');
-      return OnnxSession.create(model, options);
+    const providers = new ProviderSelector(
+      'cpu',
+      1,
+      () => {},
+      (model, options) => {
+        labels.push(options.label ?? '');
+        return OnnxSession.create(model, options);
+      },
+    );
+    const pipeline = new SdxlPipeline({
+      modelsDir,
+      providers,
+      stepMath,
+      onUnetCall: (call) => denoised.push(Float32Array.from(call.denoised)),
     });
-    const pipeline = new SdxlPipeline({ modelsDir, providers, stepMath, onUnetCall: (call) => denoised.push(Float32Array.from(call.denoised)) });
     entry = { pipeline, denoised };
     pipelines.set(stepMath, entry);
   }
   entry.denoised.length = 0;
   const images: GeneratedImage[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (image) => void images.push(image),
+  };
   await entry.pipeline.run(engineJob({ model: name, ...job }), ctx);
   return { denoised: [...entry.denoised], image: images[0] };
 }
@@ -49,7 +66,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 const JOBS: Array<[string, Partial<EngineJob>]> = [
   ['dpmpp_2m_sde_gpu (Fooocus default: history + SDE noise), cfg 4, sharpness 2', {}],
-  ['euler_ancestral, sharpness 30, cfg 9 (adaptive CFG mimicking)', { sampler: 'euler_ancestral', sharpness: 30, guidanceScale: 9 }],
+  [
+    'euler_ancestral, sharpness 30, cfg 9 (adaptive CFG mimicking)',
+    { sampler: 'euler_ancestral', sharpness: 30, guidanceScale: 9 },
+  ],
   ['heun (two calls per step), cfg 1 (batch 1)', { sampler: 'heun', guidanceScale: 1 }],
   ['uni_pc (predictor-corrector)', { sampler: 'uni_pc' }],
   ['dpmpp_sde (correlated noise pair)', { sampler: 'dpmpp_sde' }],
@@ -71,9 +91,13 @@ for (const [label, job] of JOBS) {
     // see latents that already differ in their last bits, which the random-weight UNet amplifies
     // (its ε changes by O(1) per unit of input, times σ up to 14.6), so the whole run gets a looser bound.
     const first = maxAbsDiff(graph.denoised[0], js.denoised[0]);
-    const [a, b] = await Promise.all([Jimp.read(Buffer.from(js.image.bytes)), Jimp.read(Buffer.from(graph.image.bytes))]);
+    const [a, b] = await Promise.all([
+      Jimp.read(Buffer.from(js.image.bytes)),
+      Jimp.read(Buffer.from(graph.image.bytes)),
+    ]);
     let pixelDiff = 0;
-    for (let i = 0; i < a.bitmap.data.length; i++) pixelDiff = Math.max(pixelDiff, Math.abs(a.bitmap.data[i] - b.bitmap.data[i]));
+    for (let i = 0; i < a.bitmap.data.length; i++)
+      pixelDiff = Math.max(pixelDiff, Math.abs(a.bitmap.data[i] - b.bitmap.data[i]));
     console.log(
       `  ${label}: ${js.denoised.length} UNet calls, max |D graph − D js| first call ${first.toExponential(2)}, whole run ` +
         `${worst.toExponential(2)} (|D| up to ${scale.toFixed(2)}); max pixel difference ${pixelDiff}/255`,
@@ -87,9 +111,16 @@ for (const [label, job] of JOBS) {
 test('on the CPU provider `auto` keeps the step loop in JavaScript (no step graph session), `graph` makes its sessions once', async () => {
   labels.length = 0;
   await run('auto', { steps: 2 });
-  assert.deepEqual(labels.filter((l) => l.startsWith('step graph')), []);
+  assert.deepEqual(
+    labels.filter((l) => l.startsWith('step graph')),
+    [],
+  );
   await run('graph', { steps: 2 });
   const made = labels.filter((l) => l.startsWith('step graph'));
   await run('graph', { steps: 2 });
-  assert.deepEqual(labels.filter((l) => l.startsWith('step graph')), made, 'the second job reuses the sessions');
+  assert.deepEqual(
+    labels.filter((l) => l.startsWith('step graph')),
+    made,
+    'the second job reuses the sessions',
+  );
 });

@@ -53,7 +53,10 @@ async function startEngine(): Promise<Engine> {
     new Promise<EngineToGateway>((resolve, reject) => {
       const seen = messages.find(predicate);
       if (seen) return resolve(seen);
-      const timer = setTimeout(() => reject(new Error(`timed out; messages: ${messages.map((m) => m.type).join(',')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; messages: ${messages.map((m) => m.type).join(',')}`)),
+        timeoutMs,
+      );
       waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), resolve(m)) });
     });
   return { child, messages, next, send: (m) => child.send(m) };
@@ -92,13 +95,19 @@ test('sends ready, then progress, the image and done for a job; failures come ba
 test('honours stop: the job ends as stopped with the images finished so far', async () => {
   const engine = await startEngine();
   await engine.next((m) => m.type === 'ready');
-  engine.send({ type: 'run', job: engineJob({ jobId: 's1', model: 'tiny', imageNumber: 3, steps: 40, width: 256, height: 256 }) });
+  engine.send({
+    type: 'run',
+    job: engineJob({ jobId: 's1', model: 'tiny', imageNumber: 3, steps: 40, width: 256, height: 256 }),
+  });
   await engine.next((m) => m.type === 'progress' && m.message.startsWith('Sampling step 2/40, image 2/3'));
   engine.send({ type: 'control', jobId: 's1', action: 'stop' });
   const done = await engine.next((m) => m.type === 'done' || m.type === 'failed');
   assert.deepEqual(done.type === 'done' && done.outcome, 'stopped');
   const images = engine.messages.filter((m) => m.type === 'image');
-  assert.deepEqual(images.map((m) => m.type === 'image' && m.index), [0]);
+  assert.deepEqual(
+    images.map((m) => m.type === 'image' && m.index),
+    [0],
+  );
   engine.child.kill('SIGKILL');
 });
 

@@ -33,7 +33,10 @@ async function fillSmall(page: Page, prompt: string, steps: number, images = 1):
 }
 
 async function task(taskId: string): Promise<{ task_status: string | null; result: string[] }> {
-  return (await (await fetch(`${server.url}/tasks/${taskId}`)).json()) as { task_status: string | null; result: string[] };
+  return (await (await fetch(`${server.url}/tasks/${taskId}`)).json()) as {
+    task_status: string | null;
+    result: string[];
+  };
 }
 
 test('generates on the demo checkpoint: banner, step previews, final image, then the task in history', async (t) => {
@@ -58,7 +61,16 @@ test('generates on the demo checkpoint: banner, step previews, final image, then
     await figure.first().waitFor({ timeout: 120_000 });
     const preview = await page.locator('#preview').getAttribute('src');
     assert.match(preview ?? '', /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/, 'at least one step preview was shown');
-    await waitFor('the result image to load', () => figure.first().evaluate((img) => ((img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth === 256) || undefined));
+    await waitFor('the result image to load', () =>
+      figure
+        .first()
+        .evaluate(
+          (img) =>
+            ((img as unknown as { complete: boolean; naturalWidth: number }).complete &&
+              (img as unknown as { naturalWidth: number }).naturalWidth === 256) ||
+            undefined,
+        ),
+    );
     assert.equal((await task(taskId!)).task_status, 'finished');
 
     const row = page.locator(`#history li[data-task-id="${taskId}"]`);

@@ -24,7 +24,11 @@ let mask: Buffer;
 let bigPhoto: Buffer;
 let bigMask: Buffer;
 
-function squareMask(width: number, height: number, box: { x0: number; y0: number; x1: number; y1: number }): Promise<Buffer> {
+function squareMask(
+  width: number,
+  height: number,
+  box: { x0: number; y0: number; x1: number; y1: number },
+): Promise<Buffer> {
   const rgba = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -65,7 +69,11 @@ interface Row {
 }
 
 async function generate(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Row> {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', headers, body: JSON.stringify({ ...FAST, ...body }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ ...FAST, ...body }),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   const row = (await res.json()) as Row;
   assert.equal(row.task_status, 'finished', JSON.stringify(row));
@@ -81,17 +89,36 @@ test('all-in-one sync: Upscale (Fast 2x) of a 101×77 image returns the super-re
   const row = await generate({ uov_input_image: b64(photo), uov_method: 'Upscale (Fast 2x)' });
   assert.equal(row.result.length, 1);
   assert.deepEqual(await sizeOf(row.result[0]), [1152, 896]);
-  assert.ok(row.warnings.some((w) => /demo upscaler/.test(w)), row.warnings.join(' | '));
+  assert.ok(
+    row.warnings.some((w) => /demo upscaler/.test(w)),
+    row.warnings.join(' | '),
+  );
   assert.ok(!row.warnings.some((w) => /Fooocus V2|LoRA/.test(w)), 'Fast 2x processes no prompt: no prompt warnings');
 });
 
 test('all-in-one async: Vary (Subtle) of a 101×77 image is diffused at shape ceil 1024 (1152×896), two images with their own seeds', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, uov_input_image: b64(photo), uov_method: 'Vary (Subtle)', image_number: 2, async_process: true }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({
+      ...FAST,
+      uov_input_image: b64(photo),
+      uov_method: 'Vary (Subtle)',
+      image_number: 2,
+      async_process: true,
+    }),
+  });
   const stub = (await res.json()) as { task_id: string };
-  const done = await waitFor('vary task', async () => {
-    const task = (await (await fetch(`${server.url}/tasks/${stub.task_id}`)).json()) as { task_status: string | null; result: string[] };
-    return task.task_status === 'finished' ? task : undefined;
-  }, 120_000);
+  const done = await waitFor(
+    'vary task',
+    async () => {
+      const task = (await (await fetch(`${server.url}/tasks/${stub.task_id}`)).json()) as {
+        task_status: string | null;
+        result: string[];
+      };
+      return task.task_status === 'finished' ? task : undefined;
+    },
+    120_000,
+  );
   assert.equal(done.result.length, 2);
   for (const url of done.result) assert.deepEqual(await sizeOf(url), [1152, 896]);
   const [a, b] = await Promise.all(done.result.map(download));
@@ -99,9 +126,20 @@ test('all-in-one async: Vary (Subtle) of a 101×77 image is diffused at shape ce
 });
 
 test('all-in-one stream: Upscale (1.5x) of an 800×600 image diffuses at 1200×900 cut to multiples of 8 (1200×896), streamed to the Finished event', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, uov_input_image: b64(await makePng(800, 600)), uov_method: 'Upscale (1.5x)', stream_output: true }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({
+      ...FAST,
+      uov_input_image: b64(await makePng(800, 600)),
+      uov_method: 'Upscale (1.5x)',
+      stream_output: true,
+    }),
+  });
   const text = await res.text();
-  const events = text.split('\r\n\r\n').filter((block) => block.startsWith('data: {')).map((block) => JSON.parse(block.split('\r\n')[0].slice(6)) as { message: string; images: string[] });
+  const events = text
+    .split('\r\n\r\n')
+    .filter((block) => block.startsWith('data: {'))
+    .map((block) => JSON.parse(block.split('\r\n')[0].slice(6)) as { message: string; images: string[] });
   const final = events[events.length - 1];
   assert.equal(final.message, 'Finished');
   assert.deepEqual(await sizeOf(final.images[0]), [1200, 896]);
@@ -111,7 +149,12 @@ test('all-in-one binary: inpaint keeps the size and every pixel farther than 32 
   const res = await fetch(`${server.url}/v1/engine/generate/`, {
     method: 'POST',
     headers: { Accept: 'image/png' },
-    body: JSON.stringify({ ...FAST, inpaint_input_image: b64(bigPhoto), inpaint_mask_image_upload: b64(bigMask), inpaint_additional_prompt: 'a boat' }),
+    body: JSON.stringify({
+      ...FAST,
+      inpaint_input_image: b64(bigPhoto),
+      inpaint_mask_image_upload: b64(bigMask),
+      inpaint_additional_prompt: 'a boat',
+    }),
   });
   assert.equal(res.status, 200, await res.clone().text());
   const out = await Jimp.read(Buffer.from(await res.arrayBuffer()));
@@ -131,15 +174,26 @@ test('all-in-one binary: inpaint keeps the size and every pixel farther than 32 
 });
 
 test('all-in-one: outpaint Top and Bottom grows the canvas by the sent distance (top) and int(0.3·H) rows (bottom)', async () => {
-  const topBottom = await generate({ inpaint_input_image: b64(photo), outpaint_selections: ['Top', 'Bottom'], outpaint_distance: [0, 10, 0, 0] });
+  const topBottom = await generate({
+    inpaint_input_image: b64(photo),
+    outpaint_selections: ['Top', 'Bottom'],
+    outpaint_distance: [0, 10, 0, 0],
+  });
   assert.deepEqual(await sizeOf(topBottom.result[0]), [W, H + 10 + 23]);
 });
 
 test('all-in-one: debugging_inpaint_preprocessor returns [fill, mask, crop] at the working resolution', async () => {
-  const row = await generate({ inpaint_input_image: b64(photo), inpaint_mask_image_upload: b64(mask), debugging_inpaint_preprocessor: true });
+  const row = await generate({
+    inpaint_input_image: b64(photo),
+    inpaint_mask_image_upload: b64(mask),
+    debugging_inpaint_preprocessor: true,
+  });
   assert.equal(row.result.length, 3);
   const sizes = await Promise.all(row.result.map(sizeOf));
-  assert.ok(sizes.every(([w, h]) => w === sizes[0][0] && h === sizes[0][1] && w % 64 === 0 && h % 64 === 0), JSON.stringify(sizes));
+  assert.ok(
+    sizes.every(([w, h]) => w === sizes[0][0] && h === sizes[0][1] && w % 64 === 0 && h % 64 === 0),
+    JSON.stringify(sizes),
+  );
 });
 
 test('legacy v1 multipart: image-upscale-vary Upscale (2x) answers the sync result list with a 1152×896 image', async () => {
@@ -165,10 +219,17 @@ test('legacy v1 multipart: image-inpaint-outpaint with outpaint_selections "Left
   assert.equal(res.status, 200, await res.clone().text());
   const job = (await res.json()) as { job_id: string; job_type: string };
   assert.equal(job.job_type, 'Image Inpaint or Outpaint');
-  const done = await waitFor('outpaint job', async () => {
-    const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as { job_stage: string; job_result: { url: string }[] | null };
-    return q.job_stage === 'SUCCESS' ? q : undefined;
-  }, 120_000);
+  const done = await waitFor(
+    'outpaint job',
+    async () => {
+      const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as {
+        job_stage: string;
+        job_result: { url: string }[] | null;
+      };
+      return q.job_stage === 'SUCCESS' ? q : undefined;
+    },
+    120_000,
+  );
   assert.deepEqual(await sizeOf(done.job_result![0].url), [W + 30 + 16, H]);
 });
 
@@ -176,7 +237,12 @@ test('legacy v2 JSON: image-inpaint-outpaint with a mask of another size (resize
   const res = await fetch(`${server.url}/v2/generation/image-inpaint-outpaint`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'image/png' },
-    body: JSON.stringify({ input_image: b64(photo), input_mask: b64(await squareMask(50, 40, { x0: 20, y0: 15, x1: 30, y1: 25 })), performance_selection: 'Lightning', prompt: 'a boat' }),
+    body: JSON.stringify({
+      input_image: b64(photo),
+      input_mask: b64(await squareMask(50, 40, { x0: 20, y0: 15, x1: 30, y1: 25 })),
+      performance_selection: 'Lightning',
+      prompt: 'a boat',
+    }),
   });
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(res.headers.get('content-type'), 'image/png');
@@ -187,19 +253,37 @@ test('legacy v2 JSON: image-upscale-vary Vary (Strong) is a job of type Image Up
   const res = await fetch(`${server.url}/v2/generation/image-upscale-vary`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ input_image: `data:image/png;base64,${b64(photo)}`, uov_method: 'Vary (Strong)', performance_selection: 'Lightning', async_process: true }),
+    body: JSON.stringify({
+      input_image: `data:image/png;base64,${b64(photo)}`,
+      uov_method: 'Vary (Strong)',
+      performance_selection: 'Lightning',
+      async_process: true,
+    }),
   });
   const job = (await res.json()) as { job_id: string; job_type: string };
   assert.equal(job.job_type, 'Image Upscale or Variation');
-  const done = await waitFor('vary job', async () => {
-    const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as { job_stage: string; job_result: { url: string }[] | null };
-    return q.job_stage === 'SUCCESS' ? q : undefined;
-  }, 120_000);
+  const done = await waitFor(
+    'vary job',
+    async () => {
+      const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as {
+        job_stage: string;
+        job_result: { url: string }[] | null;
+      };
+      return q.job_stage === 'SUCCESS' ? q : undefined;
+    },
+    120_000,
+  );
   assert.deepEqual(await sizeOf(done.job_result![0].url), [1152, 896]);
 });
 
 test('bad image input is a 422 naming the field: not an image, truncated', async () => {
-  const notImage = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ uov_input_image: Buffer.from('hello world').toString('base64'), uov_method: 'Vary (Subtle)' }) });
+  const notImage = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({
+      uov_input_image: Buffer.from('hello world').toString('base64'),
+      uov_method: 'Vary (Subtle)',
+    }),
+  });
   assert.equal(notImage.status, 422);
   assert.match(await notImage.text(), /uov_input_image/);
   const truncated = await fetch(`${server.url}/v2/generation/image-upscale-vary`, {

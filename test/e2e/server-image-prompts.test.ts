@@ -59,7 +59,10 @@ interface Row {
 }
 
 async function generate(body: Record<string, unknown>): Promise<Row> {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, ...body }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ ...FAST, ...body }),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   const row = (await res.json()) as Row;
   assert.equal(row.task_status, 'finished', JSON.stringify(row));
@@ -67,7 +70,10 @@ async function generate(body: Record<string, unknown>): Promise<Row> {
 }
 
 test('all-in-one: debugging_cn_preprocessor returns the PyraCanny map at 1152×896 with its edges on the rectangle outline', async () => {
-  const row = await generate({ controlnet_image: [{ cn_img: b64(boxImage), cn_type: 'PyraCanny', cn_stop: 0.5, cn_weight: 1 }], debugging_cn_preprocessor: true });
+  const row = await generate({
+    controlnet_image: [{ cn_img: b64(boxImage), cn_type: 'PyraCanny', cn_stop: 0.5, cn_weight: 1 }],
+    debugging_cn_preprocessor: true,
+  });
   assert.equal(row.result.length, 1);
   const map = await Jimp.read(await download(row.result[0]));
   assert.deepEqual([map.bitmap.width, map.bitmap.height], [W, H]);
@@ -112,23 +118,39 @@ test('legacy v1 multipart: image-prompt with cn_img1 and cn_type1=PyraCanny gene
   assert.equal(done!.job_stage, 'SUCCESS');
   assert.deepEqual(sniffImage(await download(done!.job_result![0].url)), { format: 'png', width: W, height: H });
   const task = (await (await fetch(`${server.url}/tasks/${job.job_id}`)).json()) as { warnings: string[] };
-  assert.ok(task.warnings.some((w) => DEMO_WARNING.test(w)), task.warnings.join(' | '));
+  assert.ok(
+    task.warnings.some((w) => DEMO_WARNING.test(w)),
+    task.warnings.join(' | '),
+  );
 });
 
 test('legacy v2 JSON: image-prompt with a CPDS image_prompts entry generates a 1152×896 image (binary reply)', async () => {
   const res = await fetch(`${server.url}/v2/generation/image-prompt`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'image/png' },
-    body: JSON.stringify({ ...FAST, image_prompts: [{ cn_img: b64(boxImage), cn_stop: 0.5, cn_weight: 1.0, cn_type: 'CPDS' }] }),
+    body: JSON.stringify({
+      ...FAST,
+      image_prompts: [{ cn_img: b64(boxImage), cn_stop: 0.5, cn_weight: 1.0, cn_type: 'CPDS' }],
+    }),
   });
   assert.equal(res.status, 200, await res.clone().text());
-  // X-Fooocus-Warnings carries what is known when the task is accepted; the engine's demo-ControlNet warning is in the task's warnings (the other tests).
+  // X-Fooocus-Warnings carries what is known when the task is accepted; the engine's demo-ControlNet warning is in the
+  // task's warnings (the other tests).
   assert.deepEqual(sniffImage(Buffer.from(await res.arrayBuffer())), { format: 'png', width: W, height: H });
 });
 
 test('all-in-one: PyraCanny and CPDS together generate, and control changes the picture (same seed without it differs)', async () => {
-  const controlled = await generate({ image_seed: 5, controlnet_image: [{ cn_img: b64(boxImage), cn_type: 'CPDS' }, { cn_img: b64(boxImage), cn_type: 'PyraCanny', cn_weight: 1.5 }] });
-  assert.ok(controlled.warnings.some((w) => DEMO_WARNING.test(w)), controlled.warnings.join(' | '));
+  const controlled = await generate({
+    image_seed: 5,
+    controlnet_image: [
+      { cn_img: b64(boxImage), cn_type: 'CPDS' },
+      { cn_img: b64(boxImage), cn_type: 'PyraCanny', cn_weight: 1.5 },
+    ],
+  });
+  assert.ok(
+    controlled.warnings.some((w) => DEMO_WARNING.test(w)),
+    controlled.warnings.join(' | '),
+  );
   const plain = await generate({ image_seed: 5 });
   const [a, b] = await Promise.all([download(controlled.result[0]), download(plain.result[0])]);
   assert.deepEqual(sniffImage(a), { format: 'png', width: W, height: H });
@@ -136,15 +158,33 @@ test('all-in-one: PyraCanny and CPDS together generate, and control changes the 
 });
 
 test('all-in-one: mixing_image_prompt_and_vary_upscale runs Vary with a PyraCanny slot (size from the vary input)', async () => {
-  const row = await generate({ uov_input_image: b64(photo), uov_method: 'Vary (Subtle)', mixing_image_prompt_and_vary_upscale: true, controlnet_image: [{ cn_img: b64(boxImage), cn_type: 'PyraCanny' }] });
-  assert.deepEqual(sniffImage(await download(row.result[0]))?.width, 1152, 'Vary raises a 101×77 input to shape ceil 1024 (1152×896)');
-  assert.ok(row.warnings.some((w) => DEMO_WARNING.test(w)), row.warnings.join(' | '));
+  const row = await generate({
+    uov_input_image: b64(photo),
+    uov_method: 'Vary (Subtle)',
+    mixing_image_prompt_and_vary_upscale: true,
+    controlnet_image: [{ cn_img: b64(boxImage), cn_type: 'PyraCanny' }],
+  });
+  assert.deepEqual(
+    sniffImage(await download(row.result[0]))?.width,
+    1152,
+    'Vary raises a 101×77 input to shape ceil 1024 (1152×896)',
+  );
+  assert.ok(
+    row.warnings.some((w) => DEMO_WARNING.test(w)),
+    row.warnings.join(' | '),
+  );
 });
 
 test('an ImagePrompt slot and a PyraCanny slot run together (IP-Adapter tokens and ControlNet residuals in one UNet)', async () => {
   const res = await fetch(`${server.url}/v1/engine/generate/`, {
     method: 'POST',
-    body: JSON.stringify({ ...FAST, controlnet_image: [{ cn_img: b64(photo), cn_type: 'ImagePrompt' }, { cn_img: b64(photo), cn_type: 'PyraCanny' }] }),
+    body: JSON.stringify({
+      ...FAST,
+      controlnet_image: [
+        { cn_img: b64(photo), cn_type: 'ImagePrompt' },
+        { cn_img: b64(photo), cn_type: 'PyraCanny' },
+      ],
+    }),
   });
   const text = await res.text();
   assert.equal(res.status, 200, text);

@@ -29,7 +29,9 @@ before(async () => {
   photo = await makePng(90, 70);
   // A bright square on black: the demo face detector's face.
   const rgba = new Uint8Array(120 * 100 * 4);
-  for (let y = 0; y < 100; y++) for (let x = 0; x < 120; x++) rgba.set(x >= 40 && x < 88 && y >= 20 && y < 68 ? [240, 220, 200, 255] : [0, 0, 0, 255], (y * 120 + x) * 4);
+  for (let y = 0; y < 100; y++)
+    for (let x = 0; x < 120; x++)
+      rgba.set(x >= 40 && x < 88 && y >= 20 && y < 68 ? [240, 220, 200, 255] : [0, 0, 0, 255], (y * 120 + x) * 4);
   face = await makePng(120, 100, rgba);
 });
 after(async () => {
@@ -52,7 +54,10 @@ interface Row {
 }
 
 async function generate(body: Record<string, unknown>): Promise<Row> {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...FAST, ...body }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ ...FAST, ...body }),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   const row = (await res.json()) as Row;
   assert.equal(row.task_status, 'finished', JSON.stringify(row));
@@ -67,7 +72,12 @@ async function legacyResult(res: Response): Promise<{ url: string; finish_reason
   return body[0];
 }
 
-const postJson = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const postJson = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 test('all-in-one: ImagePrompt and FaceSwap slots generate with the demo IP-Adapter models and say so', async () => {
   const row = await generate({
@@ -78,8 +88,16 @@ test('all-in-one: ImagePrompt and FaceSwap slots generate with the demo IP-Adapt
   });
   assert.equal(row.result.length, 1);
   assert.deepEqual(await sizeOf(row.result[0]), [704, 1408]);
-  for (const pattern of [/demo IP-Adapter tiny-ip-adapter-demo/, /demo IP-Adapter tiny-ip-adapter-face-demo/, /demo CLIP vision/, /demo face detector/]) {
-    assert.ok(row.warnings.some((w) => pattern.test(w)), `${pattern}: ${row.warnings.join(' | ')}`);
+  for (const pattern of [
+    /demo IP-Adapter tiny-ip-adapter-demo/,
+    /demo IP-Adapter tiny-ip-adapter-face-demo/,
+    /demo CLIP vision/,
+    /demo face detector/,
+  ]) {
+    assert.ok(
+      row.warnings.some((w) => pattern.test(w)),
+      `${pattern}: ${row.warnings.join(' | ')}`,
+    );
   }
 });
 
@@ -92,24 +110,46 @@ test('all-in-one: mixing_image_prompt_and_vary_upscale runs Vary on the uov imag
   });
   // Vary of 90×70 (shape ceil 128) → raised to shape ceil 1024: 1152×896.
   assert.deepEqual(await sizeOf(row.result[0]), [1152, 896]);
-  assert.ok(row.warnings.some((w) => /demo IP-Adapter/.test(w)), row.warnings.join(' | '));
+  assert.ok(
+    row.warnings.some((w) => /demo IP-Adapter/.test(w)),
+    row.warnings.join(' | '),
+  );
 });
 
 test('all-in-one: debugging_cn_preprocessor returns the 224×224 image the CLIP encoder sees (FaceSwap: the aligned face)', async () => {
-  const row = await generate({ debugging_cn_preprocessor: true, controlnet_image: [{ cn_img: b64(face), cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }] });
+  const row = await generate({
+    debugging_cn_preprocessor: true,
+    controlnet_image: [{ cn_img: b64(face), cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }],
+  });
   assert.deepEqual(await sizeOf(row.result[0]), [224, 224]);
 });
 
 test('legacy v2 JSON: text-to-image-with-ip and image-prompt run ImagePrompt and FaceSwap slots', async () => {
-  const withIp = await legacyResult(await postJson('/v2/generation/text-to-image-with-ip', { ...FAST, image_prompts: [{ cn_img: b64(photo), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }] }));
+  const withIp = await legacyResult(
+    await postJson('/v2/generation/text-to-image-with-ip', {
+      ...FAST,
+      image_prompts: [{ cn_img: b64(photo), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }],
+    }),
+  );
   assert.deepEqual(await sizeOf(withIp.url), [704, 1408]);
-  const res = await postJson('/v2/generation/image-prompt', { ...FAST, image_prompts: [{ cn_img: b64(face), cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }], async_process: true });
+  const res = await postJson('/v2/generation/image-prompt', {
+    ...FAST,
+    image_prompts: [{ cn_img: b64(face), cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }],
+    async_process: true,
+  });
   const job = (await res.json()) as { job_id: string; job_type: string };
   assert.equal(job.job_type, 'Image Prompt');
-  const done = await waitFor('image-prompt job', async () => {
-    const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as { job_stage: string; job_result: { url: string }[] | null };
-    return q.job_stage === 'SUCCESS' || q.job_stage === 'ERROR' ? q : undefined;
-  }, 120_000);
+  const done = await waitFor(
+    'image-prompt job',
+    async () => {
+      const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as {
+        job_stage: string;
+        job_result: { url: string }[] | null;
+      };
+      return q.job_stage === 'SUCCESS' || q.job_stage === 'ERROR' ? q : undefined;
+    },
+    120_000,
+  );
   assert.equal(done.job_stage, 'SUCCESS', JSON.stringify(done));
   assert.deepEqual(await sizeOf(done.job_result![0].url), [704, 1408]);
 });
@@ -120,21 +160,39 @@ test('legacy v1 multipart: image-prompt with cn_img1 (FaceSwap) and cn_img2 (Ima
   form.append('cn_type1', 'FaceSwap');
   form.append('cn_img2', new Blob([photo], { type: 'image/png' }), 'cn_img2');
   for (const [k, v] of Object.entries(FAST)) form.append(k, v);
-  const result = await legacyResult(await fetch(`${server.url}/v1/generation/image-prompt`, { method: 'POST', body: form }));
+  const result = await legacyResult(
+    await fetch(`${server.url}/v1/generation/image-prompt`, { method: 'POST', body: form }),
+  );
   assert.deepEqual(await sizeOf(result.url), [704, 1408]);
 });
 
 test('legacy v2 JSON: image-inpaint-outpaint with image_prompts sets the inpaint mixing flag itself: outpaints with the image prompt', async () => {
-  const res = await postJson('/v2/generation/image-inpaint-outpaint', { ...FAST, input_image: b64(photo), outpaint_selections: ['Left'], image_prompts: [{ cn_img: b64(face), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }], async_process: true });
+  const res = await postJson('/v2/generation/image-inpaint-outpaint', {
+    ...FAST,
+    input_image: b64(photo),
+    outpaint_selections: ['Left'],
+    image_prompts: [{ cn_img: b64(face), cn_stop: 0.6, cn_weight: 0.6, cn_type: 'ImagePrompt' }],
+    async_process: true,
+  });
   const job = (await res.json()) as { job_id: string };
-  const done = await waitFor('outpaint job', async () => {
-    const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as { job_stage: string; job_result: { url: string }[] | null };
-    return q.job_stage === 'SUCCESS' || q.job_stage === 'ERROR' ? q : undefined;
-  }, 120_000);
+  const done = await waitFor(
+    'outpaint job',
+    async () => {
+      const q = (await (await fetch(`${server.url}/v1/generation/query-job?job_id=${job.job_id}`)).json()) as {
+        job_stage: string;
+        job_result: { url: string }[] | null;
+      };
+      return q.job_stage === 'SUCCESS' || q.job_stage === 'ERROR' ? q : undefined;
+    },
+    120_000,
+  );
   assert.equal(done.job_stage, 'SUCCESS', JSON.stringify(done));
   const [width, height] = await sizeOf(done.job_result![0].url);
   assert.ok(width > 90 && height === 70, `outpainted to the left: ${width}×${height}`);
   // The same task through the all-in-one dialect: its warnings say the image prompt ran.
   const task = (await (await fetch(`${server.url}/tasks/${job.job_id}`)).json()) as { warnings?: string[] };
-  assert.ok((task.warnings ?? []).some((w) => /demo IP-Adapter/.test(w)), JSON.stringify(task));
+  assert.ok(
+    (task.warnings ?? []).some((w) => /demo IP-Adapter/.test(w)),
+    JSON.stringify(task),
+  );
 });

@@ -24,7 +24,11 @@ after(async () => {
 });
 
 /** As Python's `requests.post(url, data=json.dumps(body))`: no Content-Type header at all. */
-function postWithoutContentType(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+function postWithoutContentType(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers: { Accept: '*/*', ...headers } }, (res) => {
       const chunks: Buffer[] = [];
@@ -45,23 +49,38 @@ async function download(url: string): Promise<Buffer> {
 const small = { aspect_ratios_selection: '256*192', performance_selection: 'Lightning' };
 
 test('the seed example (async, no Content-Type) returns a pending stub whose task finishes with a PNG of the requested size', async () => {
-  const res = await postWithoutContentType(`${server.url}/v1/engine/generate/`, { prompt: 'a dog playing with a ball', negative_prompt: '', async_process: true, aspect_ratios_selection: '1152*896', performance_selection: 'Lightning' });
+  const res = await postWithoutContentType(`${server.url}/v1/engine/generate/`, {
+    prompt: 'a dog playing with a ball',
+    negative_prompt: '',
+    async_process: true,
+    aspect_ratios_selection: '1152*896',
+    performance_selection: 'Lightning',
+  });
   assert.equal(res.status, 200);
   const stub = JSON.parse(res.body.toString()) as { task_id: string; task_status: string };
   assert.equal(stub.task_status, 'pending');
   assert.match(stub.task_id, /^[0-9a-f]{32}$/);
   const done = await waitFor('task to finish', async () => {
-    const task = (await (await fetch(`${server.url}/tasks/${stub.task_id}`)).json()) as { task_status: string | null; result: string[] };
+    const task = (await (await fetch(`${server.url}/tasks/${stub.task_id}`)).json()) as {
+      task_status: string | null;
+      result: string[];
+    };
     return task.task_status === 'finished' ? task : undefined;
   });
   assert.equal(done.result.length, 1);
-  assert.match(done.result[0], new RegExp(`^${server.url}/outputs/\\d{4}-\\d{2}-\\d{2}/\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}_\\d{4}\\.png$`));
+  assert.match(
+    done.result[0],
+    new RegExp(`^${server.url}/outputs/\\d{4}-\\d{2}-\\d{2}/\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}_\\d{4}\\.png$`),
+  );
   assert.deepEqual(sniffImage(await download(done.result[0])), { format: 'png', width: 1152, height: 896 });
 });
 
 test('sync mode returns the finished row; the same request and seed give byte-identical images, another prompt or seed different pixels', async () => {
   const generate = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${server.url}/v1/engine/generate`, { method: 'POST', body: JSON.stringify({ ...small, ...body }) });
+    const res = await fetch(`${server.url}/v1/engine/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ ...small, ...body }),
+    });
     assert.equal(res.status, 200);
     const row = (await res.json()) as { task_status: string; result: string[] };
     assert.equal(row.task_status, 'finished');
@@ -78,24 +97,47 @@ test('sync mode returns the finished row; the same request and seed give byte-id
 });
 
 test('stream mode sends paced SSE events ending with Finished and the image URL', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ prompt: 'stream', stream_output: 'true', aspect_ratios_selection: '512*384', overwrite_step: 10 }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({
+      prompt: 'stream',
+      stream_output: 'true',
+      aspect_ratios_selection: '512*384',
+      overwrite_step: 10,
+    }),
+  });
   assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   const text = await res.text();
   const events = text
     .split('\r\n\r\n')
     .filter((block) => block.startsWith('data: {'))
-    .map((block) => JSON.parse(block.split('\r\n')[0].slice(6)) as { progress: number; message: string; images: string[]; preview: string | null });
+    .map(
+      (block) =>
+        JSON.parse(block.split('\r\n')[0].slice(6)) as {
+          progress: number;
+          message: string;
+          images: string[];
+          preview: string | null;
+        },
+    );
   const final = events[events.length - 1];
   assert.equal(final.message, 'Finished');
   assert.equal(final.progress, 100);
   assert.equal(final.images.length, 1);
   assert.ok(events.slice(0, -1).every((e) => e.images.length === 0));
-  assert.ok(events.some((e) => e.preview?.startsWith('data:image/png;base64,')), 'a sampling step carries a preview');
+  assert.ok(
+    events.some((e) => e.preview?.startsWith('data:image/png;base64,')),
+    'a sampling step carries a preview',
+  );
   assert.deepEqual(sniffImage(await download(final.images[0])), { format: 'png', width: 512, height: 384 });
 });
 
 test('binary mode answers with the image in the Accept format', async () => {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', headers: { Accept: 'image/webp' }, body: JSON.stringify({ ...small, prompt: 'binary', image_number: 3 }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    headers: { Accept: 'image/webp' },
+    body: JSON.stringify({ ...small, prompt: 'binary', image_number: 3 }),
+  });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'image/webp');
   assert.deepEqual(sniffImage(Buffer.from(await res.arrayBuffer())), { format: 'webp', width: 256, height: 192 });
@@ -104,7 +146,14 @@ test('binary mode answers with the image in the Accept format', async () => {
 test('the demo runs every generation option: the playground preset (edm_playground_v2.5, dpmpp_2m) and FreeU, recorded in the metadata', async () => {
   const res = await fetch(`${server.url}/v1/engine/generate`, {
     method: 'POST',
-    body: JSON.stringify({ prompt: 'a lighthouse', aspect_ratios_selection: '256*192', preset: 'playground_v2.5', overwrite_step: 4, freeu_enabled: true, save_metadata_to_images: true }),
+    body: JSON.stringify({
+      prompt: 'a lighthouse',
+      aspect_ratios_selection: '256*192',
+      preset: 'playground_v2.5',
+      overwrite_step: 4,
+      freeu_enabled: true,
+      save_metadata_to_images: true,
+    }),
   });
   assert.equal(res.status, 200);
   const row = (await res.json()) as { task_status: string; result: string[]; error: string | null; warnings: string[] };
@@ -113,7 +162,10 @@ test('the demo runs every generation option: the playground preset (edm_playgrou
   const png = await download(row.result[0]);
   const { readEmbeddedMetadata } = await import('../../engine/metadata/embed-metadata.ts');
   const record = JSON.parse(readEmbeddedMetadata(png)!.parameters) as Record<string, unknown>;
-  assert.deepEqual([record.scheduler, record.sampler, record.freeu], ['edm_playground_v2.5', 'dpmpp_2m', '(1.01, 1.02, 0.99, 0.95)']);
+  assert.deepEqual(
+    [record.scheduler, record.sampler, record.freeu],
+    ['edm_playground_v2.5', 'dpmpp_2m', '(1.01, 1.02, 0.99, 0.95)'],
+  );
 });
 
 test('an image that cannot be stored fails its task with a clear error (no server path) and the server goes on', async () => {
@@ -124,17 +176,26 @@ test('an image that cannot be stored fails its task with a clear error (no serve
   // A file where the date folder should be: the engine child's image cannot be written.
   await writeFile(dateFolder, 'in the way');
   try {
-    const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...small, prompt: 'nowhere to go', image_number: 2 }) });
+    const res = await fetch(`${server.url}/v1/engine/generate/`, {
+      method: 'POST',
+      body: JSON.stringify({ ...small, prompt: 'nowhere to go', image_number: 2 }),
+    });
     assert.equal(res.status, 200);
     const row = (await res.json()) as { task_status: string; result: string[]; error: string | null };
     assert.equal(row.task_status, 'finished');
     assert.deepEqual(row.result, []);
-    assert.match(String(row.error), /could not store the image as \d{4}-\d{2}-\d{2}\/\S+\.png: a file stands where the date folder should be/);
+    assert.match(
+      String(row.error),
+      /could not store the image as \d{4}-\d{2}-\d{2}\/\S+\.png: a file stands where the date folder should be/,
+    );
     assert.ok(!String(row.error).includes(root), `no absolute path in the error: ${row.error}`);
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
   } finally {
     await rm(dateFolder, { force: true });
   }
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ ...small, prompt: 'stored again' }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ ...small, prompt: 'stored again' }),
+  });
   assert.equal(((await res.json()) as { result: string[] }).result.length, 1);
 });

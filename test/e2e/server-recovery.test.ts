@@ -37,26 +37,46 @@ async function start(dataName: string): Promise<ServerProcess> {
 }
 
 async function submit(server: ServerProcess, body: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, { method: 'POST', body: JSON.stringify({ async_process: true, ...body }) });
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ async_process: true, ...body }),
+  });
   assert.equal(res.status, 200);
   return ((await res.json()) as { task_id: string }).task_id;
 }
 
-const getTask = async (server: ServerProcess, id: string) => (await (await fetch(`${server.url}/tasks/${id}`)).json()) as Row;
+const getTask = async (server: ServerProcess, id: string) =>
+  (await (await fetch(`${server.url}/tasks/${id}`)).json()) as Row;
 const currentTaskId = async (server: ServerProcess) =>
-  ((await (await fetch(`${server.url}/tasks?query=current`)).json()) as { current: { task_id: string }[] }).current[0]?.task_id;
+  ((await (await fetch(`${server.url}/tasks?query=current`)).json()) as { current: { task_id: string }[] }).current[0]
+    ?.task_id;
 
 // Long enough (about a second per task on the tiny checkpoint) for a kill to land mid-task, no longer.
-const twoImages = { image_number: 2, aspect_ratios_selection: '512*512', performance_selection: 'Speed', overwrite_step: 12 };
+const twoImages = {
+  image_number: 2,
+  aspect_ratios_selection: '512*512',
+  performance_selection: 'Speed',
+  overwrite_step: 12,
+};
 
 test('after kill -9 of the whole process group every accepted task finishes, in submission order, with its files and no duplicates', async () => {
   const first = await start('group-kill');
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push(await submit(first, { ...twoImages, prompt: `task ${i}`, image_seed: 1000 + i }));
-  await waitFor('the second task to run', async () => ((await currentTaskId(first)) === ids[1] ? true : undefined), 60_000, 20);
+  for (let i = 0; i < 5; i++)
+    ids.push(await submit(first, { ...twoImages, prompt: `task ${i}`, image_seed: 1000 + i }));
+  await waitFor(
+    'the second task to run',
+    async () => ((await currentTaskId(first)) === ids[1] ? true : undefined),
+    60_000,
+    20,
+  );
   const pids = [first.process.pid!, ...childPids(first.process.pid!)];
   await first.killGroup();
-  await waitFor('every process of the group to be gone', () => (pids.every((pid) => !isAlive(pid)) ? true : undefined), 5000);
+  await waitFor(
+    'every process of the group to be gone',
+    () => (pids.every((pid) => !isAlive(pid)) ? true : undefined),
+    5000,
+  );
 
   const second = await start('group-kill');
   const rows = await waitFor(
@@ -84,7 +104,12 @@ test('SIGTERM while a task runs: a clean shutdown within the time limit, and the
   await waitFor('the task to run', async () => ((await currentTaskId(first)) === id ? true : undefined), 60_000, 20);
   const started = Date.now();
   first.process.kill('SIGTERM');
-  await waitFor('the server to exit', () => (first.process.exitCode !== null || first.process.signalCode !== null ? true : undefined), 10_000, 20);
+  await waitFor(
+    'the server to exit',
+    () => (first.process.exitCode !== null || first.process.signalCode !== null ? true : undefined),
+    10_000,
+    20,
+  );
   assert.ok(Date.now() - started < 8000, `exited in ${Date.now() - started} ms`);
   assert.equal(first.process.exitCode, 0);
   const log = first.output();

@@ -44,7 +44,11 @@ after(async () => {
 const warningsOf = (res: Response) => decodeURIComponent(res.headers.get('x-fooocus-warnings') ?? '');
 
 function postJson(path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 function postUpload(query: string, png: Buffer): Promise<Response> {
@@ -62,7 +66,10 @@ describe('describe-image', () => {
   });
 
   test('FooocusAPI JSON, Anime (data URI): comma-separated tags, characters first, escaped', async () => {
-    const res = await postJson('/v1/tools/describe-image', { image: `data:image/png;base64,${photo.toString('base64')}`, image_type: 'Anime' });
+    const res = await postJson('/v1/tools/describe-image', {
+      image: `data:image/png;base64,${photo.toString('base64')}`,
+      image_type: 'Anime',
+    });
     assert.equal(res.status, 200, await res.clone().text());
     const { describe: text } = (await res.json()) as { describe: string };
     assert.match(text, /^demo character \\\(tiny\\\), no humans, simple background, /);
@@ -81,7 +88,9 @@ describe('describe-image', () => {
   });
 
   test('an image that is not one is a 422 naming the field; an unknown type is a 422', async () => {
-    const bad = await postJson('/v1/tools/describe-image', { image: Buffer.from('not an image at all').toString('base64') });
+    const bad = await postJson('/v1/tools/describe-image', {
+      image: Buffer.from('not an image at all').toString('base64'),
+    });
     assert.equal(bad.status, 422);
     assert.deepEqual(((await bad.json()) as { detail: { loc: string[] }[] }).detail[0].loc, ['body', 'image']);
     const badType = await postUpload('?image_type=Cartoon', photo);
@@ -92,7 +101,11 @@ describe('describe-image', () => {
 describe('generate_mask', () => {
   test('every rembg model name answers a JSON string of base64 PNG of the input size, white on the subject, said to be demo', async () => {
     for (const mask_model of REMBG) {
-      const res = await postJson('/v1/tools/generate_mask', { image: photo.toString('base64'), mask_model, cloth_category: 'upper' });
+      const res = await postJson('/v1/tools/generate_mask', {
+        image: photo.toString('base64'),
+        mask_model,
+        cloth_category: 'upper',
+      });
       assert.equal(res.status, 200, `${mask_model}: ${await res.clone().text()}`);
       const body = (await res.json()) as string;
       assert.equal(typeof body, 'string');
@@ -107,17 +120,28 @@ describe('generate_mask', () => {
   });
 
   test('the default model (isnet-general-use) on a data URI; unknown fields are listed in X-Ignored-Fields', async () => {
-    const res = await postJson('/v1/tools/generate_mask', { image: `data:image/png;base64,${photo.toString('base64')}`, colour: 'red' });
+    const res = await postJson('/v1/tools/generate_mask', {
+      image: `data:image/png;base64,${photo.toString('base64')}`,
+      colour: 'red',
+    });
     assert.equal(res.status, 200, await res.clone().text());
     assert.match(warningsOf(res), /'isnet-general-use'/);
     assert.equal(decodeURIComponent(res.headers.get('x-ignored-fields') ?? ''), 'colour');
   });
 
   test('sam answers 503 naming what it needs; an unknown cloth category is a 422', async () => {
-    const sam = await postJson('/v1/tools/generate_mask', { image: photo.toString('base64'), mask_model: 'sam', dino_prompt_text: 'face' });
+    const sam = await postJson('/v1/tools/generate_mask', {
+      image: photo.toString('base64'),
+      mask_model: 'sam',
+      dino_prompt_text: 'face',
+    });
     assert.equal(sam.status, 503);
     assert.match(((await sam.json()) as { detail: string }).detail, /GroundingDINO.*SAM/);
-    const cloth = await postJson('/v1/tools/generate_mask', { image: photo.toString('base64'), mask_model: 'u2net_cloth_seg', cloth_category: 'hat' });
+    const cloth = await postJson('/v1/tools/generate_mask', {
+      image: photo.toString('base64'),
+      mask_model: 'u2net_cloth_seg',
+      cloth_category: 'hat',
+    });
     assert.equal(cloth.status, 422);
   });
 });

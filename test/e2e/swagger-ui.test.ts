@@ -12,7 +12,12 @@ import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ overrides: { supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'], supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'] } });
+  server = await startTestServer({
+    overrides: {
+      supportedModes: ['Text to Image', 'Image Upscale or Variation', 'Image Inpaint or Outpaint', 'Image Prompt'],
+      supportedImagePromptTypes: ['ImagePrompt', 'FaceSwap', 'PyraCanny', 'CPDS'],
+    },
+  });
 });
 after(async () => server?.close());
 
@@ -31,7 +36,9 @@ async function withPage(t: Parameters<typeof launchBrowser>[0], run: (page: Page
 }
 
 async function operationCount(spec: string): Promise<number> {
-  const doc = (await (await fetch(`${server.url}/openapi/${spec}.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await (await fetch(`${server.url}/openapi/${spec}.json`)).json()) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   return Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
 }
 
@@ -50,7 +57,10 @@ async function execute(block: ReturnType<Page['locator']>): Promise<{ status: st
   await block.locator('button.execute').click();
   const row = block.locator('.live-responses-table tbody tr.response').first();
   await row.waitFor({ timeout: 30_000 });
-  return { status: (await row.locator('.response-col_status').innerText()).trim(), body: await row.locator('.response-col_description').innerText() };
+  return {
+    status: (await row.locator('.response-col_status').innerText()).trim(),
+    body: await row.locator('.response-col_description').innerText(),
+  };
 }
 
 for (const spec of ['all-in-one', 'legacy']) {
@@ -68,7 +78,10 @@ for (const spec of ['all-in-one', 'legacy']) {
       // Let lazily rendered parameter and schema views settle.
       await page.waitForTimeout(500);
       const text = await page.locator('#swagger-ui').innerText();
-      assert.ok(!/Could not render|😱/.test(text), `render error in the ${spec} spec: ${/.{0,200}Could not render.{0,200}/s.exec(text)?.[0]}`);
+      assert.ok(
+        !/Could not render|😱/.test(text),
+        `render error in the ${spec} spec: ${/.{0,200}Could not render.{0,200}/s.exec(text)?.[0]}`,
+      );
       assert.equal(await page.locator('.opblock-body').count(), expected, 'every operation expanded');
     });
   });
@@ -82,10 +95,19 @@ test('Try it out runs the prefilled JSON example and shows a seed above 2^53 exa
     assert.equal(example.status, '200', example.body.slice(0, 500));
     assert.match(example.body, /"task_id": "[0-9a-f]{32}"/);
     const body = block.locator('textarea.body-param__text');
-    await body.fill(JSON.stringify({ prompt: 'swagger', aspect_ratios_selection: '256*256', image_seed: '__SEED__' }).replace('"__SEED__"', '9007199254740993'));
+    await body.fill(
+      JSON.stringify({ prompt: 'swagger', aspect_ratios_selection: '256*256', image_seed: '__SEED__' }).replace(
+        '"__SEED__"',
+        '9007199254740993',
+      ),
+    );
     const exact = await execute(block);
     assert.equal(exact.status, '200', exact.body.slice(0, 500));
-    assert.match(exact.body, /"image_seed": 9007199254740993\b/, 'the seed the server stored and returned, not rounded to ...992');
+    assert.match(
+      exact.body,
+      /"image_seed": 9007199254740993\b/,
+      'the seed the server stored and returned, not rounded to ...992',
+    );
   });
 });
 
@@ -94,7 +116,9 @@ test('Try it out sends a multipart form with a file picked in the file input (le
   await withPage(t, async (page) => {
     await page.goto(`${server.url}/docs/?urls.primaryName=legacy`);
     const block = await tryOut(page, 'legacyImageUpscaleVary');
-    await block.locator('[data-property-name="input_image"] input[type=file]').setInputFiles({ name: 'in.png', mimeType: 'image/png', buffer: png });
+    await block
+      .locator('[data-property-name="input_image"] input[type=file]')
+      .setInputFiles({ name: 'in.png', mimeType: 'image/png', buffer: png });
     const text = (name: string) => block.locator(`[data-property-name="${name}"] input:not([type=checkbox])`).first();
     await text('uov_method').fill('Vary (Subtle)');
     await text('aspect_ratios_selection').fill('256*256');

@@ -19,7 +19,12 @@ import { writeSyntheticCheckpoint } from '../../engine/models/synthetic/syntheti
 import { ProviderSelector } from '../../engine/onnx/providers.ts';
 import type { GeneratedImage, JobContext } from '../../engine/pipeline/job-context.ts';
 import { SdxlPipeline } from '../../engine/pipeline/sdxl-pipeline.ts';
-import { findFreeuSites, freeuUnsupportedReason, modelChannels, rewriteForFreeu } from '../../engine/unet/freeu-graph.ts';
+import {
+  findFreeuSites,
+  freeuUnsupportedReason,
+  modelChannels,
+  rewriteForFreeu,
+} from '../../engine/unet/freeu-graph.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 
 const { onnx } = onnxProto;
@@ -43,16 +48,29 @@ async function unetModel(checkpointDir: string): Promise<onnxProto.onnx.IModelPr
 
 test('the scaled checkpoint has every component with optimum I/O names and external data for the large graphs', async () => {
   const { checkpointDir, reports } = await setup;
-  assert.deepEqual(reports.map((r) => r.component), ['text_encoder', 'text_encoder_2', 'unet', 'vae_encoder', 'vae_decoder']);
-  for (const component of ['text_encoder', 'text_encoder_2', 'unet']) assert.ok(reports.find((r) => r.component === component)!.dataBytes > 0, `${component} has model.onnx_data`);
+  assert.deepEqual(
+    reports.map((r) => r.component),
+    ['text_encoder', 'text_encoder_2', 'unet', 'vae_encoder', 'vae_decoder'],
+  );
+  for (const component of ['text_encoder', 'text_encoder_2', 'unet'])
+    assert.ok(reports.find((r) => r.component === component)!.dataBytes > 0, `${component} has model.onnx_data`);
   const model = await unetModel(checkpointDir);
-  assert.deepEqual(model.graph!.input!.map((i) => i.name), ['sample', 'timestep', 'encoder_hidden_states', 'text_embeds', 'time_ids']);
-  assert.deepEqual(model.graph!.output!.map((o) => o.name), ['out_sample']);
+  assert.deepEqual(
+    model.graph!.input!.map((i) => i.name),
+    ['sample', 'timestep', 'encoder_hidden_states', 'text_embeds', 'time_ids'],
+  );
+  assert.deepEqual(
+    model.graph!.output!.map((o) => o.name),
+    ['out_sample'],
+  );
   const te2 = onnx.ModelProto.decode(await readFile(join(checkpointDir, 'text_encoder_2', 'model.onnx')));
-  assert.deepEqual(te2.graph!.output!.map((o) => o.name), ['text_embeds', 'last_hidden_state', 'hidden_states.0', 'hidden_states.1', 'hidden_states.2', 'hidden_states.3']);
+  assert.deepEqual(
+    te2.graph!.output!.map((o) => o.name),
+    ['text_embeds', 'last_hidden_state', 'hidden_states.0', 'hidden_states.1', 'hidden_states.2', 'hidden_states.3'],
+  );
 });
 
-test('the full-size architecture has the SDXL UNet\'s 2.57 B parameters and 70 transformer blocks (graph only, no weights written)', async () => {
+test("the full-size architecture has the SDXL UNet's 2.57 B parameters and 70 transformer blocks (graph only, no weights written)", async () => {
   const { buildSdxlUnet } = await import('../../engine/models/synthetic/sdxl-unet-graph.ts');
   const unet = buildSdxlUnet(FULL_SDXL.unet, contextWidth(FULL_SDXL), 1280, 'float32');
   assert.ok(Math.abs(unet.parameterCount - 2.567e9) < 0.01e9, `UNet parameters ${unet.parameterCount}`);
@@ -70,7 +88,11 @@ test('the LoRA mapper finds every attention and resnet target of a kohya LoRA, a
   const index = new LoraTargetIndex(await unetModel(checkpointDir));
   const missing = modules.filter((m) => index.find(m.diffusers) === undefined).map((m) => m.diffusers);
   assert.deepEqual(missing, []);
-  const result = await mergeLoras(join(checkpointDir, 'unet'), [{ path: loraPath, weight: 1 }], join(modelsDir, '.merge-test'));
+  const result = await mergeLoras(
+    join(checkpointDir, 'unet'),
+    [{ path: loraPath, weight: 1 }],
+    join(modelsDir, '.merge-test'),
+  );
   assert.deepEqual(result.skipped, []);
   assert.equal(result.changed.length, modules.length);
 });
@@ -80,7 +102,20 @@ test('FreeU finds the 9 up-block skip Concats (3 per block) and rewrites the gra
   const model = await unetModel(checkpointDir);
   assert.equal(freeuUnsupportedReason(model), undefined);
   const sites = findFreeuSites(model);
-  assert.deepEqual(sites.map((s) => s.name), ['/up_blocks.0/Concat', '/up_blocks.0/Concat_1', '/up_blocks.0/Concat_2', '/up_blocks.1/Concat', '/up_blocks.1/Concat_1', '/up_blocks.1/Concat_2', '/up_blocks.2/Concat', '/up_blocks.2/Concat_1', '/up_blocks.2/Concat_2']);
+  assert.deepEqual(
+    sites.map((s) => s.name),
+    [
+      '/up_blocks.0/Concat',
+      '/up_blocks.0/Concat_1',
+      '/up_blocks.0/Concat_2',
+      '/up_blocks.1/Concat',
+      '/up_blocks.1/Concat_1',
+      '/up_blocks.1/Concat_2',
+      '/up_blocks.2/Concat',
+      '/up_blocks.2/Concat_1',
+      '/up_blocks.2/Concat_2',
+    ],
+  );
   assert.equal(modelChannels(model), SCALED_SDXL.unet.channels[0]);
   assert.ok(rewriteForFreeu(model).graph!.input!.some((i) => i.name === 'freeu_scales'));
 });
@@ -90,16 +125,29 @@ test('the engine loads the scaled checkpoint and generates one step, plain and w
   const pipeline = new SdxlPipeline({ modelsDir, providers: new ProviderSelector('cpu', 1, () => {}) });
   const run = async (overrides: Parameters<typeof engineJob>[0]) => {
     const images: GeneratedImage[] = [];
-    const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
-    const result = await pipeline.run(engineJob({ model: NAME, width: 64, height: 64, steps: 1, sampler: 'euler', ...overrides }), ctx);
+    const ctx: JobContext = {
+      controlRequested: () => null,
+      reportProgress: () => {},
+      emitImage: (image) => void images.push(image),
+    };
+    const result = await pipeline.run(
+      engineJob({ model: NAME, width: 64, height: 64, steps: 1, sampler: 'euler', ...overrides }),
+      ctx,
+    );
     assert.equal(result.outcome, 'finished', result.warnings.join('; '));
-    assert.ok(result.warnings.some((w) => w.startsWith('demo: this is a synthetic checkpoint')), result.warnings.join('; '));
+    assert.ok(
+      result.warnings.some((w) => w.startsWith('demo: this is a synthetic checkpoint')),
+      result.warnings.join('; '),
+    );
     assert.equal(images.length, 1);
     assert.equal(images[0].width, 64);
     return images[0].bytes;
   };
   const plain = await run({});
-  const patched = await run({ loras: [{ name: 'all-layers.safetensors', weight: 1 }], freeu: { b1: 1.3, b2: 1.4, s1: 0.9, s2: 0.2 } });
+  const patched = await run({
+    loras: [{ name: 'all-layers.safetensors', weight: 1 }],
+    freeu: { b1: 1.3, b2: 1.4, s1: 0.9, s2: 0.2 },
+  });
   assert.notDeepEqual(Buffer.from(patched), Buffer.from(plain));
 });
 
@@ -108,12 +156,25 @@ test('the float16 variant (what a GPU run measures) has half-precision weights a
   const dir = join(modelsDir, 'checkpoints', 'synthetic-scaled-fp16');
   await writeSyntheticCheckpoint(dir, SCALED_SDXL, { dtype: 'float16' });
   const unet = await unetModel(dir);
-  assert.equal(unet.graph!.input!.find((i) => i.name === 'sample')!.type!.tensorType!.elemType, onnx.TensorProto.DataType.FLOAT16);
-  assert.equal(unet.graph!.initializer!.find((t) => t.name === 'conv_in.weight')!.dataType, onnx.TensorProto.DataType.FLOAT16);
+  assert.equal(
+    unet.graph!.input!.find((i) => i.name === 'sample')!.type!.tensorType!.elemType,
+    onnx.TensorProto.DataType.FLOAT16,
+  );
+  assert.equal(
+    unet.graph!.initializer!.find((t) => t.name === 'conv_in.weight')!.dataType,
+    onnx.TensorProto.DataType.FLOAT16,
+  );
   const pipeline = new SdxlPipeline({ modelsDir, providers: new ProviderSelector('cpu', 1, () => {}) });
   const images: GeneratedImage[] = [];
-  const ctx: JobContext = { controlRequested: () => null, reportProgress: () => {}, emitImage: (image) => void images.push(image) };
-  const result = await pipeline.run(engineJob({ model: 'synthetic-scaled-fp16', width: 64, height: 64, steps: 1, sampler: 'euler' }), ctx);
+  const ctx: JobContext = {
+    controlRequested: () => null,
+    reportProgress: () => {},
+    emitImage: (image) => void images.push(image),
+  };
+  const result = await pipeline.run(
+    engineJob({ model: 'synthetic-scaled-fp16', width: 64, height: 64, steps: 1, sampler: 'euler' }),
+    ctx,
+  );
   assert.equal(result.outcome, 'finished');
   assert.equal(images.length, 1);
   await pipeline.release();

@@ -47,13 +47,19 @@ test('normalises the aspect ratio to ×, rounds sides down to multiples of 8 wit
   const rounded = adapt({ aspect_ratios_selection: '1000×1001' });
   assert.equal(rounded.request.aspect_ratios_selection, '1000×1000');
   assert.match(rounded.warnings[0], /rounded down/);
-  assert.throws(() => adapt({ aspect_ratios_selection: 'wide' }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'aspect_ratios_selection');
+  assert.throws(
+    () => adapt({ aspect_ratios_selection: 'wide' }),
+    (e: unknown) => e instanceof InvalidFieldError && e.field === 'aspect_ratios_selection',
+  );
 });
 
 test('substitutes unknown model, LoRA, style and sampler names with warnings, and refuses them under strict', () => {
   const body = {
     base_model_name: 'juggernautXL_version6Rundiffusion.safetensors',
-    loras: [{ enabled: true, model_name: 'missing.safetensors', weight: 0.5 }, { enabled: true, model_name: 'detail.safetensors', weight: 0.7 }],
+    loras: [
+      { enabled: true, model_name: 'missing.safetensors', weight: 0.5 },
+      { enabled: true, model_name: 'detail.safetensors', weight: 0.7 },
+    ],
     style_selections: ['Fooocus V2', 'No Such Style'],
     sampler_name: 'uni_pc',
   };
@@ -63,7 +69,10 @@ test('substitutes unknown model, LoRA, style and sampler names with warnings, an
   assert.deepEqual(request.style_selections, ['Fooocus V2']);
   assert.equal(request.sampler_name, 'dpmpp_2m_sde_gpu');
   assert.equal(warnings.length, 4);
-  assert.throws(() => adapt(body, { ...snapshot, isStrict: true }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'base_model_name');
+  assert.throws(
+    () => adapt(body, { ...snapshot, isStrict: true }),
+    (e: unknown) => e instanceof InvalidFieldError && e.field === 'base_model_name',
+  );
 });
 
 test('matches a checkpoint sent with a Fooocus .safetensors name', () => {
@@ -75,16 +84,26 @@ test('applies a preset below explicit values, maps cfg to guidance_scale, and li
   assert.equal(request.base_model_name, 'juggernaut-onnx');
   assert.equal(request.guidance_scale, 7);
   assert.deepEqual(request.style_selections, ['Fooocus Sharp']);
-  assert.throws(() => adapt({ preset: 'nope' }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'preset' && /anime/.test(e.message));
+  assert.throws(
+    () => adapt({ preset: 'nope' }),
+    (e: unknown) => e instanceof InvalidFieldError && e.field === 'preset' && /anime/.test(e.message),
+  );
 });
 
 test('classifies image strings: sentinels, URLs, data URIs, base64; refuses other schemes and non-base64', () => {
-  for (const sentinel of [null, '', 'None', 'none', 'null', 'string']) assert.deepEqual(classifyImage('f', sentinel), { kind: 'none' });
+  for (const sentinel of [null, '', 'None', 'none', 'null', 'string'])
+    assert.deepEqual(classifyImage('f', sentinel), { kind: 'none' });
   assert.deepEqual(classifyImage('f', 'https://example.com/a.png'), { kind: 'url', url: 'https://example.com/a.png' });
   assert.deepEqual(classifyImage('f', 'data:image/png;base64,iVBORw0K'), { kind: 'data-uri', data: 'iVBORw0K' });
   assert.deepEqual(classifyImage('f', 'iVBORw0KGgo='), { kind: 'base64', data: 'iVBORw0KGgo=' });
-  assert.throws(() => classifyImage('uov_input_image', 'ftp://x/y.png'), (e: unknown) => e instanceof InvalidFieldError && e.field === 'uov_input_image' && /scheme/.test(e.message));
-  assert.throws(() => classifyImage('uov_input_image', '!!!notbase64'), (e: unknown) => e instanceof InvalidFieldError && /base64/.test(e.message));
+  assert.throws(
+    () => classifyImage('uov_input_image', 'ftp://x/y.png'),
+    (e: unknown) => e instanceof InvalidFieldError && e.field === 'uov_input_image' && /scheme/.test(e.message),
+  );
+  assert.throws(
+    () => classifyImage('uov_input_image', '!!!notbase64'),
+    (e: unknown) => e instanceof InvalidFieldError && /base64/.test(e.message),
+  );
   assert.throws(() => classifyImage('f', 'data:text/plain;base64,aGk='), InvalidFieldError);
 });
 
@@ -98,12 +117,18 @@ test('derives current_tab with the original priority: enhance, image prompt slot
 
 test('lists unknown top-level keys as ignored and refuses enhance', () => {
   assert.deepEqual(adapt({ advanced_params: {}, input_image: 'x' }).ignoredFields, ['advanced_params', 'input_image']);
-  assert.throws(() => adapt({ enhance_checkbox: true }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'enhance_checkbox');
+  assert.throws(
+    () => adapt({ enhance_checkbox: true }),
+    (e: unknown) => e instanceof InvalidFieldError && e.field === 'enhance_checkbox',
+  );
 });
 
 const base = 'http://127.0.0.1:8888';
 function record(overrides: Partial<TaskRecord> = {}): TaskRecord {
-  const request = { ...adapt({ prompt: 'cat', image_seed: 9007199254740993n }).request, uov_input_image: { kind: 'stored' as const, file: 'abc.png', width: 8, height: 8 } };
+  const request = {
+    ...adapt({ prompt: 'cat', image_seed: 9007199254740993n }).request,
+    uov_input_image: { kind: 'stored' as const, file: 'abc.png', width: 8, height: 8 },
+  };
   return {
     id: 7,
     taskId: '0123456789abcdef0123456789abcdef',
@@ -127,7 +152,23 @@ function record(overrides: Partial<TaskRecord> = {}): TaskRecord {
 
 test('req_params are stored the FooocusAPI way: flat padded loras, URL images, four controlnet slots, three enhance slots', () => {
   const params = toReqParams(record().request, base);
-  assert.deepEqual(params.loras, [true, 'sd_xl_offset_example-lora_1.0.safetensors', 0.1, true, 'None', 1, true, 'None', 1, true, 'None', 1, true, 'None', 1]);
+  assert.deepEqual(params.loras, [
+    true,
+    'sd_xl_offset_example-lora_1.0.safetensors',
+    0.1,
+    true,
+    'None',
+    1,
+    true,
+    'None',
+    1,
+    true,
+    'None',
+    1,
+    true,
+    'None',
+    1,
+  ]);
   assert.equal(params.uov_input_image, `${base}/inputs/abc.png`);
   assert.equal(params.inpaint_input_image, '');
   assert.equal((params.controlnet_image as unknown[]).length, 4);
@@ -137,7 +178,20 @@ test('req_params are stored the FooocusAPI way: flat padded loras, URL images, f
 
 test('a finished record becomes the 10-key row plus error and warnings; a failure reads finished with an error', () => {
   const row = toTaskRow(record(), base);
-  assert.deepEqual(Object.keys(row), ['id', 'task_id', 'req_params', 'in_queue_mills', 'start_mills', 'finish_mills', 'task_status', 'progress', 'webhook_url', 'result', 'error', 'warnings']);
+  assert.deepEqual(Object.keys(row), [
+    'id',
+    'task_id',
+    'req_params',
+    'in_queue_mills',
+    'start_mills',
+    'finish_mills',
+    'task_status',
+    'progress',
+    'webhook_url',
+    'result',
+    'error',
+    'warnings',
+  ]);
   assert.deepEqual(row.result, [`${base}/outputs/2026-01-02/2026-01-02_03-04-05_0000.png`]);
   const failed = toTaskRow(record({ status: 'failed', result: [], error: 'boom' }), base);
   assert.equal(failed.task_status, 'finished');
@@ -147,16 +201,33 @@ test('a finished record becomes the 10-key row plus error and warnings; a failur
 });
 
 test('the running task and the async stub have the 11-key record shape', () => {
-  const current = toCurrentRecord(record({ status: 'running' }), { percent: 40, message: 'Sampling step 3/8, image 1/1 ...', preview: 'AAAA' }, base);
+  const current = toCurrentRecord(
+    record({ status: 'running' }),
+    { percent: 40, message: 'Sampling step 3/8, image 1/1 ...', preview: 'AAAA' },
+    base,
+  );
   assert.equal(current.id, -1);
   assert.equal(current.task_status, 'running');
   assert.equal(current.preview, 'AAAA');
   assert.equal(current.finish_mills, -1);
   assert.deepEqual(toPendingStub({ taskId: 'ab', webhookUrl: '' }), {
-    id: -1, task_id: 'ab', req_params: {}, in_queue_mills: -1, start_mills: -1, finish_mills: -1,
-    task_status: 'pending', progress: -1, preview: '', webhook_url: '', result: [],
+    id: -1,
+    task_id: 'ab',
+    req_params: {},
+    in_queue_mills: -1,
+    start_mills: -1,
+    finish_mills: -1,
+    task_status: 'pending',
+    progress: -1,
+    preview: '',
+    webhook_url: '',
+    result: [],
   });
-  assert.equal(toPendingStub({ taskId: 'ab', webhookUrl: 'https://hooks.example.com/x' }).webhook_url, 'https://hooks.example.com/x', 'the stub says which webhook will be called');
+  assert.equal(
+    toPendingStub({ taskId: 'ab', webhookUrl: 'https://hooks.example.com/x' }).webhook_url,
+    'https://hooks.example.com/x',
+    'the stub says which webhook will be called',
+  );
 });
 
 test('save_name is a plain file name that fits the file system; path parts and over-long names are a 422', () => {
@@ -164,10 +235,26 @@ test('save_name is a plain file name that fits the file system; path parts and o
   assert.equal(adapt({ save_name: 'None' }).request.save_name, null);
   // 200 bytes fit (with -{i}, a counter and the extension, under 255); 201 do not, counted in UTF-8 bytes.
   assert.equal(adapt({ save_name: 'é'.repeat(100) }).request.save_name, 'é'.repeat(100));
-  for (const bad of ['../custom/job1', '../../etc/x', 'a/b/c', '/abs', '..', 'a\\b', 'tab\there', 'é'.repeat(100) + 'x', '猫'.repeat(90)])
-    assert.throws(() => adapt({ save_name: bad }), (e: unknown) => e instanceof InvalidFieldError && e.field === 'save_name', bad);
+  for (const bad of [
+    '../custom/job1',
+    '../../etc/x',
+    'a/b/c',
+    '/abs',
+    '..',
+    'a\\b',
+    'tab\there',
+    'é'.repeat(100) + 'x',
+    '猫'.repeat(90),
+  ])
+    assert.throws(
+      () => adapt({ save_name: bad }),
+      (e: unknown) => e instanceof InvalidFieldError && e.field === 'save_name',
+      bad,
+    );
 });
 
 test('a LoRA sent without a weight gets the contract default 0.5', () => {
-  assert.deepEqual(adapt({ loras: [{ enabled: true, model_name: 'detail.safetensors' }] }).request.loras, [{ enabled: true, model_name: 'detail.safetensors', weight: 0.5 }]);
+  assert.deepEqual(adapt({ loras: [{ enabled: true, model_name: 'detail.safetensors' }] }).request.loras, [
+    { enabled: true, model_name: 'detail.safetensors', weight: 0.5 },
+  ]);
 });

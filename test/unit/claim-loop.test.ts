@@ -8,8 +8,22 @@ import type { TaskClaimStore } from '../../src/tasks/cluster.types.ts';
 
 function record(taskId: string, id: number): TaskRecord {
   return {
-    id, taskId, dialect: 'all-in-one', mode: 'Text to Image', responseMode: 'async', request: { ...COMMON_REQUEST_DEFAULTS, image_seed: 1n },
-    webhookUrl: '', status: 'running', inQueueMills: 0, startMills: 0, finishMills: null, progress: 0, result: [], error: null, warnings: [], attempts: 1,
+    id,
+    taskId,
+    dialect: 'all-in-one',
+    mode: 'Text to Image',
+    responseMode: 'async',
+    request: { ...COMMON_REQUEST_DEFAULTS, image_seed: 1n },
+    webhookUrl: '',
+    status: 'running',
+    inQueueMills: 0,
+    startMills: 0,
+    finishMills: null,
+    progress: 0,
+    result: [],
+    error: null,
+    warnings: [],
+    attempts: 1,
   };
 }
 

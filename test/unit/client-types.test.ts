@@ -12,7 +12,9 @@ for (const dialect of DIALECTS) {
       const a = fresh.split('\n');
       const b = checkedIn.split('\n');
       const line = a.findIndex((l, i) => l !== b[i]);
-      assert.fail(`stale types: first difference at line ${line + 1}:\n  generated:  ${a[line]}\n  checked in: ${b[line]}\nrun \`npm run client:types\``);
+      assert.fail(
+        `stale types: first difference at line ${line + 1}:\n  generated:  ${a[line]}\n  checked in: ${b[line]}\nrun \`npm run client:types\``,
+      );
     }
   });
 }

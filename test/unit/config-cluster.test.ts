@@ -26,29 +26,56 @@ describe('cluster settings: the store', () => {
   });
 
   it('takes sqlite:<file> relative to the working directory, or absolute', () => {
-    assert.deepEqual(configOf(['--database-url', 'sqlite:./state/q.db']).database, { kind: 'sqlite', file: '/srv/gateway/state/q.db' });
-    assert.deepEqual(configOf(['--database-url', 'sqlite:/var/lib/q.db']).database, { kind: 'sqlite', file: '/var/lib/q.db' });
-    assert.deepEqual(configOf(['--database-url', 'sqlite:///var/lib/q.db']).database, { kind: 'sqlite', file: '/var/lib/q.db' });
+    assert.deepEqual(configOf(['--database-url', 'sqlite:./state/q.db']).database, {
+      kind: 'sqlite',
+      file: '/srv/gateway/state/q.db',
+    });
+    assert.deepEqual(configOf(['--database-url', 'sqlite:/var/lib/q.db']).database, {
+      kind: 'sqlite',
+      file: '/var/lib/q.db',
+    });
+    assert.deepEqual(configOf(['--database-url', 'sqlite:///var/lib/q.db']).database, {
+      kind: 'sqlite',
+      file: '/var/lib/q.db',
+    });
   });
 
   it('takes postgres:// and postgresql:// URLs, from the flag or DATABASE_URL (the flag wins)', () => {
-    assert.deepEqual(configOf([], { DATABASE_URL: 'postgres://gw@db:5432/queue' }).database, { kind: 'postgres', url: 'postgres://gw@db:5432/queue' });
-    assert.deepEqual(configOf(['--database-url', 'postgresql://x@h/db'], { DATABASE_URL: 'postgres://gw@db/queue' }).database, {
+    assert.deepEqual(configOf([], { DATABASE_URL: 'postgres://gw@db:5432/queue' }).database, {
       kind: 'postgres',
-      url: 'postgresql://x@h/db',
+      url: 'postgres://gw@db:5432/queue',
     });
+    assert.deepEqual(
+      configOf(['--database-url', 'postgresql://x@h/db'], { DATABASE_URL: 'postgres://gw@db/queue' }).database,
+      {
+        kind: 'postgres',
+        url: 'postgresql://x@h/db',
+      },
+    );
     assert.deepEqual(configOf([], { DATABASE_URL: '' }).database.kind, 'sqlite', 'an empty variable is unset');
   });
 
   it('rejects other schemes and an empty sqlite path, naming the source and hiding a password', () => {
-    rejects(['--database-url', 'mysql://root:hunter2@h/db'], {}, '--database-url', 'sqlite:<file> or postgres://', 'root:***@');
+    rejects(
+      ['--database-url', 'mysql://root:hunter2@h/db'],
+      {},
+      '--database-url',
+      'sqlite:<file> or postgres://',
+      'root:***@',
+    );
     rejects([], { DATABASE_URL: 'redis://h' }, 'DATABASE_URL');
     rejects(['--database-url', 'sqlite:'], {}, '--database-url', 'names no file');
-    assert.throws(() => parseConfig(['--database-url', 'mysql://root:hunter2@h/db'], {}, CWD), (e: Error) => !e.message.includes('hunter2'));
+    assert.throws(
+      () => parseConfig(['--database-url', 'mysql://root:hunter2@h/db'], {}, CWD),
+      (e: Error) => !e.message.includes('hunter2'),
+    );
   });
 
   it('describes a store for logs without its password', () => {
-    assert.equal(describeDatabase({ kind: 'postgres', url: 'postgres://gw:s3cret@db:5432/q' }), 'postgres://gw:***@db:5432/q');
+    assert.equal(
+      describeDatabase({ kind: 'postgres', url: 'postgres://gw:s3cret@db:5432/q' }),
+      'postgres://gw:***@db:5432/q',
+    );
     assert.equal(describeDatabase({ kind: 'sqlite', file: '/d/db.sqlite3' }), 'sqlite:/d/db.sqlite3');
   });
 });
@@ -62,7 +89,10 @@ describe('cluster settings: the node and its engines', () => {
   });
 
   it('--engines N runs N engines on --device', () => {
-    assert.deepEqual(configOf(['--engines', '3', '--device', 'webgpu']).engines, Array(3).fill({ device: 'webgpu', gpuIndex: null }));
+    assert.deepEqual(
+      configOf(['--engines', '3', '--device', 'webgpu']).engines,
+      Array(3).fill({ device: 'webgpu', gpuIndex: null }),
+    );
   });
 
   it('--devices lists one engine per entry, cuda entries naming their GPU; --device is then ignored with a warning', () => {
@@ -73,7 +103,11 @@ describe('cluster settings: the node and its engines', () => {
       { device: 'cpu', gpuIndex: null },
     ]);
     assert.ok(config.startupWarnings.some((w) => w.includes('--device is ignored')));
-    assert.deepEqual(configOf(['--devices', 'cuda:0,cuda:1', '--engines', '2']).engines.length, 2, 'agreeing --engines is fine');
+    assert.deepEqual(
+      configOf(['--devices', 'cuda:0,cuda:1', '--engines', '2']).engines.length,
+      2,
+      'agreeing --engines is fine',
+    );
   });
 
   it('rejects bad engine counts, device entries and leases, naming the flag', () => {
@@ -91,7 +125,9 @@ describe('cluster settings: the node and its engines', () => {
     const config = configOf(['--node-name', 'gpu-box-1', '--lease-seconds', '5', '--engines', '2']);
     assert.equal(config.nodeName, 'gpu-box-1');
     assert.equal(config.leaseSeconds, 5);
-    assert.ok(Object.isFrozen(config.engines) && Object.isFrozen(config.engines[0]) && Object.isFrozen(config.database));
+    assert.ok(
+      Object.isFrozen(config.engines) && Object.isFrozen(config.engines[0]) && Object.isFrozen(config.database),
+    );
   });
 
   it('configFromEnvForTests puts the sqlite file in the test data dir', () => {

@@ -61,10 +61,34 @@ describe('parseConfig defaults', () => {
 
   it('sets every switch and value flag', () => {
     const config = configOf([
-      '--strict', '--allow-private-urls', '--no-demo-model', '--protect-files', '--apikey', 'k',
-      '--device', 'cuda', '--default-model', 'juggernaut', '--preset', 'realistic', '--legacy-base64', 'data-uri',
-      '--webhook-format', 'object', '--webhook-secret', 's3cret', '--queue-size', '0', '--queue-history', '5',
-      '--log-level', 'debug', '--models-dir', '/mnt/models', '--styles-dir', 'my-styles',
+      '--strict',
+      '--allow-private-urls',
+      '--no-demo-model',
+      '--protect-files',
+      '--apikey',
+      'k',
+      '--device',
+      'cuda',
+      '--default-model',
+      'juggernaut',
+      '--preset',
+      'realistic',
+      '--legacy-base64',
+      'data-uri',
+      '--webhook-format',
+      'object',
+      '--webhook-secret',
+      's3cret',
+      '--queue-size',
+      '0',
+      '--queue-history',
+      '5',
+      '--log-level',
+      'debug',
+      '--models-dir',
+      '/mnt/models',
+      '--styles-dir',
+      'my-styles',
     ]);
     assert.equal(config.isStrict, true);
     assert.equal(config.allowPrivateUrls, true);
@@ -179,7 +203,10 @@ describe('parseConfig values', () => {
 
   it('falls back to WEBHOOK_URL when --webhook-url is absent', () => {
     assert.equal(configOf([], { WEBHOOK_URL: 'http://hooks.lan/x' }).webhookUrl, 'http://hooks.lan/x');
-    assert.equal(configOf(['--webhook-url', 'https://a.example/h'], { WEBHOOK_URL: 'http://b' }).webhookUrl, 'https://a.example/h');
+    assert.equal(
+      configOf(['--webhook-url', 'https://a.example/h'], { WEBHOOK_URL: 'http://b' }).webhookUrl,
+      'https://a.example/h',
+    );
   });
 
   it('maps uvicorn log level spellings', () => {
@@ -192,14 +219,38 @@ describe('parseConfig values', () => {
   });
 
   const badValues: Array<[string[], string[]]> = [
-    [['--device', 'tpu'], ['--device', "'tpu'", 'auto, cuda, webgpu, cpu']],
-    [['--webhook-format', 'xml'], ['--webhook-format', 'string, object']],
-    [['--legacy-base64', 'hex'], ['--legacy-base64', 'raw, data-uri']],
-    [['--log-level', 'loud'], ['--log-level', 'error, warn, info, debug']],
-    [['--queue-size', '-1'], ['--queue-size', '>= 0']],
-    [['--queue-history', '2.5'], ['--queue-history', '>= 0']],
-    [['--webhook-url', 'not a url'], ['--webhook-url', 'not a URL']],
-    [['--webhook-url', 'file:///etc/passwd'], ['--webhook-url', 'http://']],
+    [
+      ['--device', 'tpu'],
+      ['--device', "'tpu'", 'auto, cuda, webgpu, cpu'],
+    ],
+    [
+      ['--webhook-format', 'xml'],
+      ['--webhook-format', 'string, object'],
+    ],
+    [
+      ['--legacy-base64', 'hex'],
+      ['--legacy-base64', 'raw, data-uri'],
+    ],
+    [
+      ['--log-level', 'loud'],
+      ['--log-level', 'error, warn, info, debug'],
+    ],
+    [
+      ['--queue-size', '-1'],
+      ['--queue-size', '>= 0'],
+    ],
+    [
+      ['--queue-history', '2.5'],
+      ['--queue-history', '>= 0'],
+    ],
+    [
+      ['--webhook-url', 'not a url'],
+      ['--webhook-url', 'not a URL'],
+    ],
+    [
+      ['--webhook-url', 'file:///etc/passwd'],
+      ['--webhook-url', 'http://'],
+    ],
     [['--data-dir='], ['--data-dir', 'empty']],
     [['--default-model='], ['--default-model', 'empty']],
     [['--host='], ['--host', 'not an address']],
@@ -226,8 +277,23 @@ describe('parseConfig unknown and no-op flags', () => {
   });
 
   it("accepts the originals' launch flags with one warning each", () => {
-    const config = configOf(['--nowebui', '--persistent', '--skip-pip', '--preload-pipeline', '--disable-image-log', '--disable-metadata', '--nowebui']);
-    for (const flag of ['--nowebui', '--persistent', '--skip-pip', '--preload-pipeline', '--disable-image-log', '--disable-metadata']) {
+    const config = configOf([
+      '--nowebui',
+      '--persistent',
+      '--skip-pip',
+      '--preload-pipeline',
+      '--disable-image-log',
+      '--disable-metadata',
+      '--nowebui',
+    ]);
+    for (const flag of [
+      '--nowebui',
+      '--persistent',
+      '--skip-pip',
+      '--preload-pipeline',
+      '--disable-image-log',
+      '--disable-metadata',
+    ]) {
       assert.equal(config.startupWarnings.filter((w) => w.startsWith(`${flag} `)).length, 1, flag);
     }
     assert.ok(config.startupWarnings.every((w) => !w.includes('\n')));
@@ -254,11 +320,36 @@ describe('parseConfig --help', () => {
   it('returns help text listing every flag with its default', () => {
     const result = parseConfig(['--port', '9000', '--help'], {}, CWD);
     assert.ok('help' in result);
-    for (const flag of ['--host', '--listen', '--port', '--also-listen', '--apikey', '--base-url', '--webhook-url',
-      '--webhook-secret', '--webhook-format', '--queue-size', '--queue-history', '--data-dir', '--output-path',
-      '--models-dir', '--styles-dir', '--presets-dir', '--wildcards-dir', '--device', '--default-model', '--preset',
-      '--strict', '--allow-private-urls', '--no-demo-model', '--protect-files', '--legacy-base64', '--log-level',
-      '--nowebui', '--gpu-device-id']) {
+    for (const flag of [
+      '--host',
+      '--listen',
+      '--port',
+      '--also-listen',
+      '--apikey',
+      '--base-url',
+      '--webhook-url',
+      '--webhook-secret',
+      '--webhook-format',
+      '--queue-size',
+      '--queue-history',
+      '--data-dir',
+      '--output-path',
+      '--models-dir',
+      '--styles-dir',
+      '--presets-dir',
+      '--wildcards-dir',
+      '--device',
+      '--default-model',
+      '--preset',
+      '--strict',
+      '--allow-private-urls',
+      '--no-demo-model',
+      '--protect-files',
+      '--legacy-base64',
+      '--log-level',
+      '--nowebui',
+      '--gpu-device-id',
+    ]) {
       assert.ok(result.help.includes(flag), `help lacks ${flag}`);
     }
     assert.match(result.help, /--port N\s+.*\(default: 8888\)/);

@@ -30,9 +30,11 @@ interface ImportLine {
 function importsOf(file: string): ImportLine[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const found: ImportLine[] = [];
-  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]/gm)) found.push({ specifier: m[3], isTypeOnly: Boolean(m[2]) });
+  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]/gm))
+    found.push({ specifier: m[3], isTypeOnly: Boolean(m[2]) });
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) found.push({ specifier: m[1], isTypeOnly: false });
-  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ specifier: m[1], isTypeOnly: false });
+  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g))
+    found.push({ specifier: m[1], isTypeOnly: false });
   return found;
 }
 
@@ -46,14 +48,18 @@ test('engine/ imports only engine/, node built-ins, onnxruntime-node, jimp and o
   const allowedPackages = /^(node:|onnxruntime-node$|jimp$|@jimp\/|onnx-proto$)/;
   const offenders = sources('engine').flatMap((file) =>
     importsOf(file)
-      .filter(({ specifier }) => (specifier.startsWith('.') ? targetFolder(file, specifier) !== 'engine' : !allowedPackages.test(specifier)))
+      .filter(({ specifier }) =>
+        specifier.startsWith('.') ? targetFolder(file, specifier) !== 'engine' : !allowedPackages.test(specifier),
+      )
       .map(({ specifier }) => `${file} → ${specifier}`),
   );
   assert.deepEqual(offenders, []);
 });
 
 test('only engine/onnx/session.ts imports onnxruntime-node', () => {
-  const importers = ['engine', 'src', 'adapters'].flatMap(sources).filter((file) => importsOf(file).some((i) => i.specifier === 'onnxruntime-node'));
+  const importers = ['engine', 'src', 'adapters']
+    .flatMap(sources)
+    .filter((file) => importsOf(file).some((i) => i.specifier === 'onnxruntime-node'));
   assert.deepEqual(importers, ['engine/onnx/session.ts']);
 });
 
@@ -63,7 +69,8 @@ test('adapters/ are pure: no I/O modules, clock or randomness; they import only 
     const text = readFileSync(join(ROOT, file), 'utf8');
     if (/Date\.now\(|Math\.random\(|new Date\(\)/.test(text)) offenders.push(`${file}: clock or randomness`);
     for (const { specifier } of importsOf(file)) {
-      if (!specifier.startsWith('.') || targetFolder(file, specifier) !== 'adapters') offenders.push(`${file} → ${specifier}`);
+      if (!specifier.startsWith('.') || targetFolder(file, specifier) !== 'adapters')
+        offenders.push(`${file} → ${specifier}`);
     }
   }
   assert.deepEqual(offenders, []);
@@ -94,22 +101,37 @@ test('src/ uses the engine only through engine/index.ts', () => {
   assert.deepEqual(offenders, []);
 });
 
-test('importing the engine entry point does not load onnxruntime (the gateway reads its catalogue through it)', { skip: process.platform !== 'linux' && 'reads /proc/self/maps' }, () => {
-  const probe = "await import('./engine/index.ts'); const maps = (await import('node:fs')).readFileSync('/proc/self/maps', 'utf8'); console.log(maps.includes('onnxruntime') ? 'loaded' : 'not loaded');";
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(out.trim(), 'not loaded');
-});
+test(
+  'importing the engine entry point does not load onnxruntime (the gateway reads its catalogue through it)',
+  { skip: process.platform !== 'linux' && 'reads /proc/self/maps' },
+  () => {
+    const probe =
+      "await import('./engine/index.ts'); const maps = (await import('node:fs')).readFileSync('/proc/self/maps', 'utf8'); console.log(maps.includes('onnxruntime') ? 'loaded' : 'not loaded');";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(out.trim(), 'not loaded');
+  },
+);
 
 test('routes never touch entities, the engine or the filesystem directly', () => {
   const offenders = sources('src/http/routes').flatMap((file) =>
     importsOf(file)
-      .filter(({ specifier, isTypeOnly }) => !isTypeOnly && /(persistence|engine-client|typeorm|onnxruntime|^node:fs|^fs)/.test(specifier))
+      .filter(
+        ({ specifier, isTypeOnly }) =>
+          !isTypeOnly && /(persistence|engine-client|typeorm|onnxruntime|^node:fs|^fs)/.test(specifier),
+      )
       .map(({ specifier }) => `${file} → ${specifier}`),
   );
   assert.deepEqual(offenders, []);
 });
 
 test('migrations import nothing from src/', () => {
-  const offenders = sources('migrations').flatMap((file) => importsOf(file).filter(({ specifier }) => specifier.includes('src/')).map(({ specifier }) => `${file} → ${specifier}`));
+  const offenders = sources('migrations').flatMap((file) =>
+    importsOf(file)
+      .filter(({ specifier }) => specifier.includes('src/'))
+      .map(({ specifier }) => `${file} → ${specifier}`),
+  );
   assert.deepEqual(offenders, []);
 });

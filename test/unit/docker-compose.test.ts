@@ -17,7 +17,9 @@ interface ComposeService {
   ports: string[];
   volumes: string[];
   restart: string;
-  deploy: { resources: { reservations: { devices: Array<{ driver: string; count: string | number; capabilities: string[] }> } } };
+  deploy: {
+    resources: { reservations: { devices: Array<{ driver: string; count: string | number; capabilities: string[] }> } };
+  };
 }
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
@@ -38,7 +40,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('reserves all NVIDIA GPUs', () => {
-    assert.deepEqual(service.deploy.resources.reservations.devices, [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }]);
+    assert.deepEqual(service.deploy.resources.reservations.devices, [
+      { driver: 'nvidia', count: 'all', capabilities: ['gpu'] },
+    ]);
   });
 
   it('publishes 8888 and 7866 and mounts models and outputs', () => {
@@ -65,13 +69,17 @@ describe('docker-compose.yml', () => {
 describe('docker-compose.yml cluster profile', () => {
   // Compose resolves YAML merge keys (`<<: *cluster-gateway`); so does this parse.
   const file = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, ComposeService & { profiles?: string[]; image: string; depends_on: Record<string, { condition: string }> }>;
+    services: Record<
+      string,
+      ComposeService & { profiles?: string[]; image: string; depends_on: Record<string, { condition: string }> }
+    >;
     volumes: Record<string, unknown>;
   };
   const gateways = ['gateway-a', 'gateway-b'].map((name) => file.services[name]);
 
   it('puts PostgreSQL and two gateway services in the cluster profile, leaving the default service alone', () => {
-    for (const name of ['postgres', 'gateway-a', 'gateway-b']) assert.deepEqual(file.services[name]?.profiles, ['cluster'], name);
+    for (const name of ['postgres', 'gateway-a', 'gateway-b'])
+      assert.deepEqual(file.services[name]?.profiles, ['cluster'], name);
     assert.equal(file.services['fooocus-gateway'].profiles, undefined);
     assert.match(file.services.postgres.image, /^postgres:\d+/);
     assert.ok('pgdata' in file.volumes);
@@ -100,7 +108,10 @@ describe('docker-compose.yml cluster profile', () => {
       assert.equal(config.dataDir, '/app/outputs');
       assert.equal(config.host, '0.0.0.0');
     }
-    assert.deepEqual(configs.map((c) => c.nodeName), ['gateway-a', 'gateway-b']);
+    assert.deepEqual(
+      configs.map((c) => c.nodeName),
+      ['gateway-a', 'gateway-b'],
+    );
     const url = new URL((configs[0].database as { url: string }).url);
     assert.equal(url.hostname, 'postgres', 'the compose service name');
     assert.equal(url.pathname, `/${file.services.postgres.environment.POSTGRES_DB}`);
@@ -108,11 +119,17 @@ describe('docker-compose.yml cluster profile', () => {
 });
 
 describe('Dockerfile', () => {
-  const lines = read('Dockerfile').split('\n').map((line) => line.trim());
+  const lines = read('Dockerfile')
+    .split('\n')
+    .map((line) => line.trim());
   const indexOf = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
 
   it('builds on node:20-bookworm-slim with the tools sqlite3 needs', () => {
-    assert.ok(lines.some((line) => line === 'ARG NODE_IMAGE=node:20-bookworm-slim' || line.startsWith('FROM node:20-bookworm-slim')));
+    assert.ok(
+      lines.some(
+        (line) => line === 'ARG NODE_IMAGE=node:20-bookworm-slim' || line.startsWith('FROM node:20-bookworm-slim'),
+      ),
+    );
     const install = lines.find((line) => /apt-get install/.test(line) && /python3/.test(line));
     assert.ok(install && /\bmake\b/.test(install) && /\bg\+\+/.test(install), 'python3 make g++ not installed');
   });
@@ -127,11 +144,20 @@ describe('Dockerfile', () => {
   });
 
   it('fetches nothing from NVIDIA outside the cuda12 branch (a CPU-only build needs no CUDA keys)', () => {
-    assert.equal(lines.filter((line) => /^ADD https?:/.test(line)).length, 0, 'an ADD of a URL is fetched on every build');
+    assert.equal(
+      lines.filter((line) => /^ADD https?:/.test(line)).length,
+      0,
+      'an ADD of a URL is fetched on every build',
+    );
     const keyring = indexOf(/developer\.download\.nvidia\.com/);
-    const branches = lines.map((line, i) => (/^RUN if \[ "\$\{ONNXRUNTIME_NODE_INSTALL\}" = "cuda12" \]; then/.test(line) && i < keyring ? i : -1));
+    const branches = lines.map((line, i) =>
+      /^RUN if \[ "\$\{ONNXRUNTIME_NODE_INSTALL\}" = "cuda12" \]; then/.test(line) && i < keyring ? i : -1,
+    );
     const branch = Math.max(...branches);
-    assert.ok(keyring > 0 && branch > 0 && lines.slice(branch, keyring).every((line) => line.endsWith('\\')), 'keyring fetched outside the cuda12 branch');
+    assert.ok(
+      keyring > 0 && branch > 0 && lines.slice(branch, keyring).every((line) => line.endsWith('\\')),
+      'keyring fetched outside the cuda12 branch',
+    );
   });
 
   it('waits with a message instead of crash-looping when a mounted folder is not writable', () => {
@@ -169,14 +195,21 @@ describe('package.json install policy', () => {
       .filter(([path, entry]) => path !== '' && entry.hasInstallScript)
       .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
     assert.ok(withScripts.includes('sqlite3'));
-    for (const name of withScripts) assert.equal(typeof pkg.allowScripts?.[name], 'boolean', `${name} has an install script but no allowScripts entry`);
+    for (const name of withScripts)
+      assert.equal(
+        typeof pkg.allowScripts?.[name],
+        'boolean',
+        `${name} has an install script but no allowScripts entry`,
+      );
     assert.equal(pkg.allowScripts?.sqlite3, true);
   });
 });
 
 describe('.dockerignore', () => {
   it('keeps host node_modules, models and outputs out of the build context', () => {
-    const entries = read('.dockerignore').split('\n').map((line) => line.trim());
+    const entries = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     for (const entry of ['node_modules', 'models', 'outputs']) assert.ok(entries.includes(entry), entry);
   });
 });

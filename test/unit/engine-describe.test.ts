@@ -11,10 +11,20 @@ import { after, before, describe, test } from 'node:test';
 import { CaptionTokenizer } from '../../engine/describe/caption-tokenizer.ts';
 import { applyRepetitionPenalty, topPProbabilities } from '../../engine/describe/caption-sampling.ts';
 import { Describer } from '../../engine/describe/describer.ts';
-import { DESCRIBE_FOLDER, findCaptioner, findTagger, TINY_DEMO_CAPTIONER_FOLDER, TINY_DEMO_TAGGER_FOLDER } from '../../engine/describe/describe-files.ts';
+import {
+  DESCRIBE_FOLDER,
+  findCaptioner,
+  findTagger,
+  TINY_DEMO_CAPTIONER_FOLDER,
+  TINY_DEMO_TAGGER_FOLDER,
+} from '../../engine/describe/describe-files.ts';
 import { captionerSettings, ImageCaptioner, stripPromptPrefix } from '../../engine/describe/image-captioner.ts';
 import { parseTagsCsv, selectTags } from '../../engine/describe/tags-csv.ts';
-import { buildTinyCaptionDecoder, writeTinyCaptioner, writeTinyTagger } from '../../engine/describe/tiny-describe-models.ts';
+import {
+  buildTinyCaptionDecoder,
+  writeTinyCaptioner,
+  writeTinyTagger,
+} from '../../engine/describe/tiny-describe-models.ts';
 import { taggerInput } from '../../engine/describe/wd14-tagger.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { Bitmap8 } from '../../engine/image/lanczos-resample.ts';
@@ -53,15 +63,26 @@ function knownTagger(): Uint8Array {
   const g = new GraphBuilder('known_tagger');
   const x = g.input('input_1:0', 'float', ['batch', 448, 448, 3]);
   const zero = g.node('Mul', [g.node('ReduceMean', [x], { axes: [1, 2, 3], keepdims: 0 }), g.scalar(0)]);
-  const bias = g.weight('bias', [KNOWN.length], KNOWN.map(([, , p]) => logit(p)));
-  g.output(g.node('Sigmoid', [g.node('Add', [g.node('Unsqueeze', [zero, g.ints([0])]), bias])]), 'predictions_sigmoid', ['batch', KNOWN.length]);
+  const bias = g.weight(
+    'bias',
+    [KNOWN.length],
+    KNOWN.map(([, , p]) => logit(p)),
+  );
+  g.output(
+    g.node('Sigmoid', [g.node('Add', [g.node('Unsqueeze', [zero, g.ints([0])]), bias])]),
+    'predictions_sigmoid',
+    ['batch', KNOWN.length],
+  );
   return g.build().model;
 }
 
 describe('WD14 tag selection', () => {
   test('characters above 0.85 first, then general tags above 0.35, each in CSV order; ratings never; ( ) escaped, _ → space', () => {
     const tags = parseTagsCsv(knownCsv());
-    const text = selectTags(tags, KNOWN.map(([, , p]) => p));
+    const text = selectTags(
+      tags,
+      KNOWN.map(([, , p]) => p),
+    );
     assert.equal(text, 'kagamine rin \\(vocaloid\\), megurine luka, 1girl, smile \\(happy\\), long hair');
   });
 
@@ -81,7 +102,8 @@ describe('tagger input', () => {
   test('a wide image is LANCZOS-fitted into a white square, centred, as BGR 0..255 NHWC', () => {
     const feed = taggerInput(solid(40, 20, [200, 100, 50]), 8);
     assert.deepEqual(feed.dims, [1, 8, 8, 3]);
-    const at = (x: number, y: number) => Array.from(feed.data as Float32Array).slice((y * 8 + x) * 3, (y * 8 + x) * 3 + 3);
+    const at = (x: number, y: number) =>
+      Array.from(feed.data as Float32Array).slice((y * 8 + x) * 3, (y * 8 + x) * 3 + 3);
     // 40×20 → 8×4 at rows 2..5; rows 0, 1, 6, 7 stay white.
     assert.deepEqual(at(0, 0), [255, 255, 255]);
     assert.deepEqual(at(7, 7), [255, 255, 255]);
@@ -94,7 +116,7 @@ describe('tagger input', () => {
 describe('caption decoding', () => {
   test('byte-level BPE and WordPiece vocabularies decode as transformers does, special tokens skipped', () => {
     const bpe = new CaptionTokenizer({
-      model: { type: 'BPE', vocab: { a: 0, 'Ġcat': 1, 'Ġon': 2, 'Ġthe': 3, 'Ġmat': 4, '.': 5 } },
+      model: { type: 'BPE', vocab: { a: 0, Ġcat: 1, Ġon: 2, Ġthe: 3, Ġmat: 4, '.': 5 } },
       added_tokens: [{ id: 6, content: '<|endoftext|>', special: true }],
       decoder: { type: 'ByteLevel' },
     });
@@ -152,8 +174,14 @@ describe('Describer on the demo models', () => {
 
   test('demo models off and nothing installed: model-missing naming models/describe', async () => {
     const describer = new Describer(root, false, open);
-    await assert.rejects(describer.describe(solid(8, 8, [0, 0, 0]), 'Anime'), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing' && /models\/describe\//.test(e.message));
-    await assert.rejects(describer.describe(solid(8, 8, [0, 0, 0]), 'Photo'), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing');
+    await assert.rejects(
+      describer.describe(solid(8, 8, [0, 0, 0]), 'Anime'),
+      (e: unknown) => e instanceof EngineError && e.kind === 'model-missing' && /models\/describe\//.test(e.message),
+    );
+    await assert.rejects(
+      describer.describe(solid(8, 8, [0, 0, 0]), 'Photo'),
+      (e: unknown) => e instanceof EngineError && e.kind === 'model-missing',
+    );
   });
 
   test("optimum's merged decoder layout: use_cache_branch false and empty past key/values are fed", async () => {
@@ -172,7 +200,10 @@ describe('Describer on the demo models', () => {
       const files = (await findCaptioner(root, false))!;
       assert.equal(files.isMergedDecoder, true);
       const captioner = await ImageCaptioner.load(files, open);
-      assert.equal(await captioner.caption(solid(20, 20, [20, 200, 30])), 'a tiny demo caption of an image that is mostly green.');
+      assert.equal(
+        await captioner.caption(solid(20, 20, [20, 200, 30])),
+        'a tiny demo caption of an image that is mostly green.',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

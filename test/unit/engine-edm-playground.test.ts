@@ -10,7 +10,12 @@ const CONFIG: CheckpointConfig = { ...SDXL_CONFIG, warnings: [] };
 import { planSampling } from '../../engine/pipeline/sampling-plan.ts';
 import { schedule, SDXL_SIGMA_MAX } from '../../engine/schedulers/sigmas.ts';
 import { continuousEdmSampling, discreteEpsSampling } from '../../engine/unet/model-sampling.ts';
-import { fromVaeLatent, PLAYGROUND_LATENT_FORMAT, sdxlLatentFormat, toVaeLatent } from '../../engine/vae/latent-format.ts';
+import {
+  fromVaeLatent,
+  PLAYGROUND_LATENT_FORMAT,
+  sdxlLatentFormat,
+  toVaeLatent,
+} from '../../engine/vae/latent-format.ts';
 import { sigmaTable } from '../../engine/schedulers/sigma-table.ts';
 
 test('the schedule is karras over the EDM range: (σmax^(1/7) + i/(n−1)·(σmin^(1/7) − σmax^(1/7)))^7, then 0', () => {
@@ -23,7 +28,10 @@ test('the schedule is karras over the EDM range: (σmax^(1/7) + i/(n−1)·(σmi
     for (let i = 0; i < steps; i++) {
       const ramp = steps === 1 ? 0 : i / (steps - 1);
       const expected = (hi + ramp * (lo - hi)) ** 7;
-      assert.ok(Math.abs(sigmas[i] - expected) <= 1e-6 * expected, `${steps} steps [${i}]: ${sigmas[i]} vs ${expected}`);
+      assert.ok(
+        Math.abs(sigmas[i] - expected) <= 1e-6 * expected,
+        `${steps} steps [${i}]: ${sigmas[i]} vs ${expected}`,
+      );
     }
   }
 });
@@ -64,7 +72,9 @@ test('EDM preconditioning: c_in = 1/√(σ²+¼), t = ¼·ln σ, D = x·¼/(σ²
     const ideal = Array.from(x, (v) => (v * s2) / (s2 + sigma * sigma));
     const f = Float32Array.from(x, (v, i) => (ideal[i] - skip * v) / cOut);
     const d = edm.denoised(x, sigma, f);
-    d.forEach((v, i) => assert.ok(Math.abs(v - ideal[i]) <= 1e-5 * Math.max(1, Math.abs(ideal[i])), `σ ${sigma} [${i}]`));
+    d.forEach((v, i) =>
+      assert.ok(Math.abs(v - ideal[i]) <= 1e-5 * Math.max(1, Math.abs(ideal[i])), `σ ${sigma} [${i}]`),
+    );
   }
   const eps = discreteEpsSampling(sigmaTable(), 0.0291675, SDXL_SIGMA_MAX);
   assert.equal(eps.inputScale(3), 1 / Math.sqrt(10));

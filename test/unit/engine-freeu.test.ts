@@ -100,7 +100,9 @@ function closedFormPlane(x: ArrayLike<number>, H: number, W: number, s: number):
   for (let a = 0; a < H; a++) {
     for (let d = 0; d < W; d++) {
       let p = 0;
-      for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) p += (rows.r(a, y) * cols.r(xx, d) + rows.i(a, y) * cols.i(xx, d)) * x[y * W + xx];
+      for (let y = 0; y < H; y++)
+        for (let xx = 0; xx < W; xx++)
+          p += (rows.r(a, y) * cols.r(xx, d) + rows.i(a, y) * cols.i(xx, d)) * x[y * W + xx];
       out[a * W + d] = x[a * W + d] + (s - 1) * p;
     }
   }
@@ -108,7 +110,13 @@ function closedFormPlane(x: ArrayLike<number>, H: number, W: number, s: number):
 }
 
 /** FreeU_V2's output_block_patch on h [B,C,H,W] and hsp [B,Cs,H,W], in float64. */
-function freeuReference(h: ArrayLike<number>, hDims: number[], hsp: ArrayLike<number>, sDims: number[], scales: Scales): { hidden: Float64Array; skip: Float64Array } {
+function freeuReference(
+  h: ArrayLike<number>,
+  hDims: number[],
+  hsp: ArrayLike<number>,
+  sDims: number[],
+  scales: Scales,
+): { hidden: Float64Array; skip: Float64Array } {
   const [B, C, H, W] = hDims;
   const hidden = Float64Array.from(h);
   const skip = Float64Array.from(hsp);
@@ -129,7 +137,8 @@ function freeuReference(h: ArrayLike<number>, hDims: number[], hsp: ArrayLike<nu
       }
     }
   }
-  for (let k = 0; k < sDims[0] * sDims[1]; k++) skip.set(dftFilterPlane(slice(hsp, k * plane, (k + 1) * plane), H, W, s), k * plane);
+  for (let k = 0; k < sDims[0] * sDims[1]; k++)
+    skip.set(dftFilterPlane(slice(hsp, k * plane, (k + 1) * plane), H, W, s), k * plane);
   return { hidden, skip };
 }
 
@@ -155,19 +164,33 @@ function bytesOf(values: Float32Array): Buffer {
 // ---------- models and runs ----------
 
 function tinyUnet(io: 'float32' | 'float16', upBlocks: boolean): ModelProto {
-  const graph = buildUnet({ context: TINY_DIMS.te1Hidden + TINY_DIMS.te2Hidden, pooled: TINY_DIMS.projection, attention: TINY_DIMS.attention }, 'int64', io, createWeightRng(7), upBlocks ? createWeightRng(8) : undefined);
+  const graph = buildUnet(
+    {
+      context: TINY_DIMS.te1Hidden + TINY_DIMS.te2Hidden,
+      pooled: TINY_DIMS.projection,
+      attention: TINY_DIMS.attention,
+    },
+    'int64',
+    io,
+    createWeightRng(7),
+    upBlocks ? createWeightRng(8) : undefined,
+  );
   return onnx.ModelProto.decode(graph.build().model);
 }
 
 /** A copy of `model` that also outputs the float32 values `names`. */
 function withOutputs(model: ModelProto, names: readonly string[]): Uint8Array {
   const copy = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
-  for (const name of names) copy.graph!.output!.push({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+  for (const name of names)
+    copy.graph!.output!.push({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
   return onnx.ModelProto.encode(copy).finish();
 }
 
 async function session(model: ModelProto | Uint8Array): Promise<OnnxSession> {
-  return OnnxSession.create(model instanceof Uint8Array ? model : onnx.ModelProto.encode(model).finish(), { provider: 'cpu', threads: 1 });
+  return OnnxSession.create(model instanceof Uint8Array ? model : onnx.ModelProto.encode(model).finish(), {
+    provider: 'cpu',
+    threads: 1,
+  });
 }
 
 function unetFeeds(batch: number, height: number, width: number, seed: number): Record<string, FeedTensor> {
@@ -178,7 +201,10 @@ function unetFeeds(batch: number, height: number, width: number, seed: number): 
     timestep: { data: new Array<number>(batch).fill(601), dims: [batch] },
     encoder_hidden_states: { data: rand(batch * 3 * context, 1), dims: [batch, 3, context] },
     text_embeds: { data: rand(batch * TINY_DIMS.projection, 1), dims: [batch, TINY_DIMS.projection] },
-    time_ids: { data: Float32Array.from({ length: batch * 6 }, (_, i) => [1024, 1024, 0, 0, 1024, 1024][i % 6]), dims: [batch, 6] },
+    time_ids: {
+      data: Float32Array.from({ length: batch * 6 }, (_, i) => [1024, 1024, 0, 0, 1024, 1024][i % 6]),
+      dims: [batch, 6],
+    },
   };
 }
 
@@ -187,14 +213,35 @@ const scalesFeed = (scales: Scales): FeedTensor => ({ data: scales, dims: [4] })
 /** A graph holding just Concat(h, skip) named like an up-block site, with its own I/O dtype and opset. */
 function concatGraph(elem: 'float32' | 'float16', opset: number): ModelProto {
   const elemType = elem === 'float32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.FLOAT16;
-  const io = (name: string, channels: string) => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'batch' }, { dimParam: channels }, { dimParam: 'height' }, { dimParam: 'width' }] } } } });
-  const convIn = { name: 'conv_in.weight', dims: [MC, 4, 1, 1], dataType: elemType, rawData: new Uint8Array(MC * 4 * (elem === 'float32' ? 4 : 2)) };
+  const io = (name: string, channels: string) => ({
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: [{ dimParam: 'batch' }, { dimParam: channels }, { dimParam: 'height' }, { dimParam: 'width' }] },
+      },
+    },
+  });
+  const convIn = {
+    name: 'conv_in.weight',
+    dims: [MC, 4, 1, 1],
+    dataType: elemType,
+    rawData: new Uint8Array(MC * 4 * (elem === 'float32' ? 4 : 2)),
+  };
   return onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: opset }],
     graph: {
       name: 'one_site',
-      node: [{ name: '/up_blocks.0/Concat', opType: 'Concat', input: ['h', 'skip'], output: ['out'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }],
+      node: [
+        {
+          name: '/up_blocks.0/Concat',
+          opType: 'Concat',
+          input: ['h', 'skip'],
+          output: ['out'],
+          attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+        },
+      ],
       initializer: [convIn],
       input: [io('h', 'channels'), io('skip', 'skip_channels')],
       output: [io('out', 'out_channels')],
@@ -204,7 +251,9 @@ function concatGraph(elem: 'float32' | 'float16', opset: number): ModelProto {
 
 /** How many inserted FreeU nodes Cast to `elemType`. */
 function castsTo(model: ModelProto, elemType: number): number {
-  return model.graph!.node!.filter((n) => n.name?.startsWith('/freeu/') && n.opType === 'Cast' && n.attribute?.[0]?.i === elemType).length;
+  return model.graph!.node!.filter(
+    (n) => n.name?.startsWith('/freeu/') && n.opType === 'Cast' && n.attribute?.[0]?.i === elemType,
+  ).length;
 }
 
 // ---------- tests ----------
@@ -224,17 +273,23 @@ test('the Fourier closed form equals the direct DFT filter with the shifted mask
 test('finds the up-block skip Concats in graph order with their block index, and none in the default tiny UNet', () => {
   const model = tinyUnet('float32', true);
   const sites = findFreeuSites(model);
-  assert.deepEqual(sites.map((s) => [s.name, s.block]), [
-    ['/up_blocks.0/Concat', 0],
-    ['/up_blocks.1/Concat', 1],
-    ['/up_blocks.1/Concat_1', 1],
-  ]);
+  assert.deepEqual(
+    sites.map((s) => [s.name, s.block]),
+    [
+      ['/up_blocks.0/Concat', 0],
+      ['/up_blocks.1/Concat', 1],
+      ['/up_blocks.1/Concat_1', 1],
+    ],
+  );
   assert.ok(sites.every((s, i) => i === 0 || s.nodeIndex > sites[i - 1].nodeIndex));
   assert.deepEqual(findFreeuSites(tinyUnet('float32', false)), []);
   // Matched by name, op, axis 1 and two inputs: another axis is not a site.
   const other = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
   other.graph!.node![sites[1].nodeIndex].attribute![0].i = 2;
-  assert.deepEqual(findFreeuSites(other).map((s) => s.name), ['/up_blocks.0/Concat', '/up_blocks.1/Concat_1']);
+  assert.deepEqual(
+    findFreeuSites(other).map((s) => s.name),
+    ['/up_blocks.0/Concat', '/up_blocks.1/Concat_1'],
+  );
   assert.throws(() => rewriteForFreeu(tinyUnet('float32', false)), /no up-block skip Concat/);
 });
 
@@ -250,8 +305,14 @@ test('the rewrite adds freeu_scales and keeps every original node, initializer a
     else assert.deepEqual({ ...kept[i], input: node.input }, { ...node }, node.name ?? '');
   }
   const initializers = new Set(rewritten.graph!.initializer!);
-  assert.ok(model.graph!.initializer!.every((t) => initializers.has(t)), 'original initializers are kept as they are');
-  assert.deepEqual(rewritten.graph!.input!.map((i) => i.name), [...model.graph!.input!.map((i) => i.name), FREEU_INPUT]);
+  assert.ok(
+    model.graph!.initializer!.every((t) => initializers.has(t)),
+    'original initializers are kept as they are',
+  );
+  assert.deepEqual(
+    rewritten.graph!.input!.map((i) => i.name),
+    [...model.graph!.input!.map((i) => i.name), FREEU_INPUT],
+  );
   assert.equal(rewritten.opsetImport![0].version, model.opsetImport![0].version);
   assert.throws(() => rewriteForFreeu(rewritten), /already has a freeu_scales input/);
 });
@@ -284,8 +345,14 @@ test('every patched Concat input of the tiny UNet matches a float64 FreeU_V2 ref
       const hsp = out[site.skip];
       const expected = freeuReference(h.data, h.dims, hsp.data, hsp.dims, SCALES);
       const where = `${site.name} at ${height}×${width}`;
-      assert.ok(relativeError(out[hidden].data, expected.hidden) <= 1e-5, `h ${where}: ${relativeError(out[hidden].data, expected.hidden)}`);
-      assert.ok(relativeError(out[skip].data, expected.skip) <= 1e-5, `hsp ${where}: ${relativeError(out[skip].data, expected.skip)}`);
+      assert.ok(
+        relativeError(out[hidden].data, expected.hidden) <= 1e-5,
+        `h ${where}: ${relativeError(out[hidden].data, expected.hidden)}`,
+      );
+      assert.ok(
+        relativeError(out[skip].data, expected.skip) <= 1e-5,
+        `hsp ${where}: ${relativeError(out[skip].data, expected.skip)}`,
+      );
       if (h.dims[1] === MC) {
         assert.equal(Buffer.compare(bytesOf(out[hidden].data), bytesOf(h.data)), 0, `C = mc is untouched: ${where}`);
         assert.equal(Buffer.compare(bytesOf(out[skip].data), bytesOf(hsp.data)), 0, `C = mc is untouched: ${where}`);
@@ -298,7 +365,15 @@ test('every patched Concat input of the tiny UNet matches a float64 FreeU_V2 ref
 });
 
 test('a single float32 site (opset 14 and 17) matches the reference over odd, even and unit sizes and every channel case', async () => {
-  const shapes: [number, number][] = [[1, 1], [1, 4], [3, 1], [2, 3], [5, 7], [6, 8], [9, 4]];
+  const shapes: [number, number][] = [
+    [1, 1],
+    [1, 4],
+    [3, 1],
+    [2, 3],
+    [5, 7],
+    [6, 8],
+    [9, 4],
+  ];
   for (const opset of [14, 17]) {
     const run = await session(rewriteForFreeu(concatGraph('float32', opset)));
     for (const [i, [H, W]] of shapes.entries()) {
@@ -316,7 +391,14 @@ test('a single float32 site (opset 14 and 17) matches the reference over odd, ev
 });
 
 /** [B,Ch,..] ‖ [B,Cs,..] along channels, as Concat(axis 1) lays them out. */
-function concatChannels(hidden: ArrayLike<number>, ch: number, skip: ArrayLike<number>, cs: number, batch: number, plane: number): Float64Array {
+function concatChannels(
+  hidden: ArrayLike<number>,
+  ch: number,
+  skip: ArrayLike<number>,
+  cs: number,
+  batch: number,
+  plane: number,
+): Float64Array {
   const out = new Float64Array(batch * (ch + cs) * plane);
   for (let n = 0; n < batch; n++) {
     out.set(slice(hidden, n * ch * plane, (n + 1) * ch * plane), n * (ch + cs) * plane);
@@ -327,10 +409,18 @@ function concatChannels(hidden: ArrayLike<number>, ch: number, skip: ArrayLike<n
 
 test('an fp16 site computes in float32 and casts back: identity at (1,1,1,1), reference within fp16 rounding otherwise', async () => {
   const model = concatGraph('float16', 14);
-  assert.equal(castsTo(rewriteForFreeu(model), onnx.TensorProto.DataType.FLOAT16), 2, 'h and hsp are cast back to fp16');
+  assert.equal(
+    castsTo(rewriteForFreeu(model), onnx.TensorProto.DataType.FLOAT16),
+    2,
+    'h and hsp are cast back to fp16',
+  );
   const [original, rewritten] = await Promise.all([session(model), session(rewriteForFreeu(model))]);
   const half = (values: Float32Array) => fromFloat16Array(toFloat16Array(values));
-  for (const [H, W] of [[6, 8], [5, 7], [1, 1]] as const) {
+  for (const [H, W] of [
+    [6, 8],
+    [5, 7],
+    [1, 1],
+  ] as const) {
     for (const C of [4 * MC, 2 * MC, MC]) {
       const rand = createWeightRng(H * 100 + W * 10 + C);
       const h = { data: half(rand(2 * C * H * W, 1)), dims: [2, C, H, W] };
@@ -349,11 +439,21 @@ test('an fp16 site computes in float32 and casts back: identity at (1,1,1,1), re
 test('the fp16-I/O tiny UNet (float32 inside) rewrites without casts and stays bit-identical at (1,1,1,1)', async () => {
   const model = tinyUnet('float16', true);
   const rewritten = rewriteForFreeu(model);
-  assert.equal(castsTo(rewritten, onnx.TensorProto.DataType.FLOAT16), 0, 'its Concats read float32, so nothing is cast back to fp16');
+  assert.equal(
+    castsTo(rewritten, onnx.TensorProto.DataType.FLOAT16),
+    0,
+    'its Concats read float32, so nothing is cast back to fp16',
+  );
   const [original, patched] = await Promise.all([session(model), session(rewritten)]);
   const feeds = unetFeeds(2, 6, 5, 300);
   const expected = (await original.run(feeds)).out_sample.data;
-  assert.equal(Buffer.compare(bytesOf((await patched.run({ ...feeds, [FREEU_INPUT]: scalesFeed(ONES) })).out_sample.data), bytesOf(expected)), 0);
+  assert.equal(
+    Buffer.compare(
+      bytesOf((await patched.run({ ...feeds, [FREEU_INPUT]: scalesFeed(ONES) })).out_sample.data),
+      bytesOf(expected),
+    ),
+    0,
+  );
   const changed = (await patched.run({ ...feeds, [FREEU_INPUT]: scalesFeed(SCALES) })).out_sample.data;
   assert.ok(changed.every(Number.isFinite));
   assert.ok(relativeError(changed, expected) > 1e-3);
@@ -375,15 +475,30 @@ test('freeuModelPath hard-links the external data, reuses its set, keeps two set
   assert.ok(linked.nlink >= 2);
   const rewritten = onnx.ModelProto.decode(await readFile(built));
   const original = onnx.ModelProto.decode(await readFile(source));
-  const external = (m: ModelProto) => JSON.stringify(m.graph!.initializer!.filter((t) => t.externalData?.length).map((t) => [t.name, t.externalData]));
+  const external = (m: ModelProto) =>
+    JSON.stringify(m.graph!.initializer!.filter((t) => t.externalData?.length).map((t) => [t.name, t.externalData]));
   assert.notEqual(external(original), '[]');
   assert.equal(external(rewritten), external(original), 'external-data references are unchanged');
 
   // The runner feeds freeu_scales only to a rewritten UNet; (1,1,1,1) by default.
-  const [plain, freeu] = await Promise.all([OnnxSession.create(source, { provider: 'cpu', threads: 1 }), OnnxSession.create(built, { provider: 'cpu', threads: 1 })]);
+  const [plain, freeu] = await Promise.all([
+    OnnxSession.create(source, { provider: 'cpu', threads: 1 }),
+    OnnxSession.create(built, { provider: 'cpu', threads: 1 }),
+  ]);
   const rand = createWeightRng(400);
   const context = TINY_DIMS.te1Hidden + TINY_DIMS.te2Hidden;
-  const batch = { sample: rand(4 * 4 * 6, 1), batch: 1, latentHeight: 4, latentWidth: 6, timestep: 700, context: rand(2 * context, 1), tokens: 2, contextWidth: context, textEmbeds: rand(TINY_DIMS.projection, 1), timeIds: Float32Array.from([1024, 1024, 0, 0, 1024, 1024]) };
+  const batch = {
+    sample: rand(4 * 4 * 6, 1),
+    batch: 1,
+    latentHeight: 4,
+    latentWidth: 6,
+    timestep: 700,
+    context: rand(2 * context, 1),
+    tokens: 2,
+    contextWidth: context,
+    textEmbeds: rand(TINY_DIMS.projection, 1),
+    timeIds: Float32Array.from([1024, 1024, 0, 0, 1024, 1024]),
+  };
   const plainRunner = new UnetRunner(plain);
   const freeuRunner = new UnetRunner(freeu);
   assert.ok(!(FREEU_INPUT in plainRunner.feedsFor(batch)));
@@ -414,7 +529,12 @@ test('freeuModelPath hard-links the external data, reuses its set, keeps two set
 
   const plainCheckpoint = join(root, 'checkpoints', 'plain');
   await writeTinyCheckpoint(plainCheckpoint, { externalData: true });
-  assert.equal(await freeuModelPath(join(plainCheckpoint, 'unet', 'model.onnx'), join(root, 'other-cache'), { log: (l) => lines.push(l) }), null);
+  assert.equal(
+    await freeuModelPath(join(plainCheckpoint, 'unet', 'model.onnx'), join(root, 'other-cache'), {
+      log: (l) => lines.push(l),
+    }),
+    null,
+  );
   assert.match(lines.at(-1)!, /no up-block skip Concat/);
   await assert.rejects(stat(join(root, 'other-cache', 'unet')), { code: 'ENOENT' });
 });

@@ -26,8 +26,17 @@ test('shape ceil and set_image_shape_ceil: 101×77 is raised to 1152×896 (three
   assert.equal(shapeCeil(77, 101), 128);
   assert.deepEqual(shapeCeilSize({ width: 101, height: 77 }, 1024), { width: 1152, height: 896 });
   assert.deepEqual(shapeCeilSize({ width: 202, height: 154 }, 1024), { width: 1152, height: 896 });
-  assert.deepEqual(shapeCeilSize({ width: 1000, height: 1000 }, 1024), { width: 1000, height: 1000 }, 'shape ceil already 1024');
-  for (const [w, h] of [[64, 64], [333, 999], [4000, 100], [1, 1]]) {
+  assert.deepEqual(
+    shapeCeilSize({ width: 1000, height: 1000 }, 1024),
+    { width: 1000, height: 1000 },
+    'shape ceil already 1024',
+  );
+  for (const [w, h] of [
+    [64, 64],
+    [333, 999],
+    [4000, 100],
+    [1, 1],
+  ]) {
     const out = shapeCeilSize({ width: w, height: h }, 1024);
     assert.equal(shapeCeil(out.height, out.width), 1024, `${w}×${h} → ${out.width}×${out.height}`);
     assert.ok(out.width % 64 === 0 && out.height % 64 === 0);
@@ -37,13 +46,24 @@ test('shape ceil and set_image_shape_ceil: 101×77 is raised to 1152×896 (three
 const noOverride = -1;
 
 test('vary: subtle 0.5, strong 0.85 (overwrite_vary_strength wins); small inputs raised to 1024, large ones cut to 2048, others kept', () => {
-  assert.deepEqual(varyPlan('Vary (Subtle)', { width: 101, height: 77 }, noOverride), { denoise: 0.5, size: { width: 1152, height: 896 } });
+  assert.deepEqual(varyPlan('Vary (Subtle)', { width: 101, height: 77 }, noOverride), {
+    denoise: 0.5,
+    size: { width: 1152, height: 896 },
+  });
   assert.equal(varyPlan('Vary (Strong)', { width: 101, height: 77 }, noOverride).denoise, 0.85);
   assert.equal(varyPlan('Vary (Strong)', { width: 101, height: 77 }, 0.3).denoise, 0.3);
-  assert.deepEqual(varyPlan('Vary (Subtle)', { width: 1501, height: 999 }, noOverride).size, { width: 1501, height: 999 }, 'shape ceil 1280: untouched');
+  assert.deepEqual(
+    varyPlan('Vary (Subtle)', { width: 1501, height: 999 }, noOverride).size,
+    { width: 1501, height: 999 },
+    'shape ceil 1280: untouched',
+  );
   const big = varyPlan('Vary (Subtle)', { width: 3000, height: 2000 }, noOverride).size;
   assert.equal(shapeCeil(big.height, big.width), 2048);
-  assert.deepEqual(vaeCroppedSize({ width: 1501, height: 999 }), { width: 1496, height: 992 }, 'the VAE keeps the centred multiple-of-8 part');
+  assert.deepEqual(
+    vaeCroppedSize({ width: 1501, height: 999 }),
+    { width: 1496, height: 992 },
+    'the VAE keeps the centred multiple-of-8 part',
+  );
 });
 
 test('upscale sizes for every method: W·f × H·f truncated, 1024 floor from the super-resolved size, Fast and > 2800 return directly', () => {
@@ -61,12 +81,24 @@ test('upscale sizes for every method: W·f × H·f truncated, 1024 floor from th
   ];
   for (const [method, [w, h], custom, [tw, th], isDirect] of cases) {
     const plan = upscalePlan(method, { width: w, height: h }, { width: w * 4, height: h * 4 }, custom, noOverride);
-    assert.deepEqual([plan.size.width, plan.size.height, plan.isDirectReturn], [tw, th, isDirect], `${method} ${w}×${h}`);
+    assert.deepEqual(
+      [plan.size.width, plan.size.height, plan.isDirectReturn],
+      [tw, th, isDirect],
+      `${method} ${w}×${h}`,
+    );
     assert.equal(plan.denoise, 0.382);
   }
   const small = upscalePlan('Upscale (2x)', { width: 101, height: 77 }, { width: 202, height: 154 }, 1, 0.6);
-  assert.deepEqual([small.size, small.isDirectReturn, small.denoise], [{ width: 1152, height: 896 }, false, 0.6], 'below 1024: raised from the super-resolved image');
-  assert.equal(upscalePlan('Upscale (Fast 2x)', { width: 101, height: 77 }, { width: 202, height: 154 }, 1, noOverride).isDirectReturn, true);
+  assert.deepEqual(
+    [small.size, small.isDirectReturn, small.denoise],
+    [{ width: 1152, height: 896 }, false, 0.6],
+    'below 1024: raised from the super-resolved image',
+  );
+  assert.equal(
+    upscalePlan('Upscale (Fast 2x)', { width: 101, height: 77 }, { width: 202, height: 154 }, 1, noOverride)
+      .isDirectReturn,
+    true,
+  );
 });
 
 function rgbImage(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Bitmap8 {
@@ -80,9 +112,22 @@ test('outpaint: every side combination, top/bottom from the original height, lef
   for (let bits = 0; bits < 16; bits++) {
     const chosen = sides.filter((_, i) => bits & (1 << i));
     const m = outpaintMargins(101, 77, chosen, [0, 0, 0, 0]);
-    assert.deepEqual(m, { left: chosen.includes('left') ? 30 : 0, top: chosen.includes('top') ? 23 : 0, right: chosen.includes('right') ? 30 : 0, bottom: chosen.includes('bottom') ? 23 : 0 }, chosen.join(','));
+    assert.deepEqual(
+      m,
+      {
+        left: chosen.includes('left') ? 30 : 0,
+        top: chosen.includes('top') ? 23 : 0,
+        right: chosen.includes('right') ? 30 : 0,
+        bottom: chosen.includes('bottom') ? 23 : 0,
+      },
+      chosen.join(','),
+    );
   }
-  assert.deepEqual(outpaintMargins(101, 77, ['left', 'bottom'], [7, 9, 11, 13]), { left: 7, top: 0, right: 0, bottom: 13 }, 'unselected sides add nothing');
+  assert.deepEqual(
+    outpaintMargins(101, 77, ['left', 'bottom'], [7, 9, 11, 13]),
+    { left: 7, top: 0, right: 0, bottom: 13 },
+    'unselected sides add nothing',
+  );
 });
 
 test('outpaint canvas: edge pixels repeated outward, the added margin masked 255, the original mask kept', () => {
@@ -94,7 +139,10 @@ test('outpaint canvas: edge pixels repeated outward, the added margin masked 255
   assert.deepEqual(px(0, 0), [0, 0, 7], 'corner repeats the original corner');
   assert.deepEqual(px(4, 3), [20, 10, 7]);
   assert.deepEqual(px(3, 1), [10, 0, 7], 'original pixels shifted by the margins');
-  assert.deepEqual(Array.from(outMask), [255, 255, 255, 255, 255, 255, 255, 0, 255, 0, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255]);
+  assert.deepEqual(
+    Array.from(outMask),
+    [255, 255, 255, 255, 255, 255, 255, 0, 255, 0, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255],
+  );
 });
 
 test('working crop: the mask box squared around its centre at 1.15×, clamped; grown to k·H × k·W; k = 1 is the whole image', () => {
@@ -160,8 +208,14 @@ test('inpaint composite: the crop is pasted back and blended by the feathered ma
   const image = rgbImage(width, height, (x, y) => [(x * 7) % 256, (y * 5) % 256, (x + y) % 256]);
   const mask = new Uint8Array(width * height);
   for (let y = 40; y < 50; y++) for (let x = 55; x < 65; x++) mask[y * width + x] = 255;
-  const prep = await prepareInpaint({ image, mask }, { useFill: false, respectiveField: 0.618, superResolve: async (crop) => crop });
-  assert.ok(prep.interestedImage.width % 64 === 0 && shapeCeil(prep.interestedImage.height, prep.interestedImage.width) === 1024);
+  const prep = await prepareInpaint(
+    { image, mask },
+    { useFill: false, respectiveField: 0.618, superResolve: async (crop) => crop },
+  );
+  assert.ok(
+    prep.interestedImage.width % 64 === 0 &&
+      shapeCeil(prep.interestedImage.height, prep.interestedImage.width) === 1024,
+  );
   const generated = rgbImage(prep.interestedImage.width, prep.interestedImage.height, () => [255, 255, 255]);
   const out = composite(prep, generated);
   const feather = featherMask(mask, width, height);

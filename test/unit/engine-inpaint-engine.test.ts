@@ -9,7 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import onnxProto from 'onnx-proto';
-import { INPAINT_HEAD_INPUT, inpaintHeadUnsupportedReason, rewriteForInpaintHead } from '../../engine/inpaint/inpaint-head-graph.ts';
+import {
+  INPAINT_HEAD_INPUT,
+  inpaintHeadUnsupportedReason,
+  rewriteForInpaintHead,
+} from '../../engine/inpaint/inpaint-head-graph.ts';
 import { findInpaintEngine } from '../../engine/inpaint/inpaint-engine-files.ts';
 import { inpaintUnetPath } from '../../engine/inpaint/inpaint-unet-cache.ts';
 import { ExternalFiles, readInitializer } from '../../engine/lora/initializer-data.ts';
@@ -52,7 +56,10 @@ test('the inpaint head after conv_in: zero feed leaves the UNet output bit-ident
   const original = await run(bytes, unetFeeds());
   assert.deepEqual(await run(rewritten, unetFeeds(new Float32Array(5 * 30))), original);
   const changed = await run(rewritten, unetFeeds(Float32Array.from({ length: 5 * 30 }, (_, i) => (i % 7) / 7)));
-  assert.ok(changed.some((v, i) => Math.abs(v - original[i]) > 1e-4), 'a non-zero feed changes the prediction');
+  assert.ok(
+    changed.some((v, i) => Math.abs(v - original[i]) > 1e-4),
+    'a non-zero feed changes the prediction',
+  );
 
   assert.match(inpaintHeadUnsupportedReason(model, [320, 5, 3, 3]) ?? '', /needs \[8,5,3,3\]/);
   const plain = await tinyCheckpoint({}, 'tiny-no-conv-in');
@@ -63,7 +70,9 @@ test('the inpaint head after conv_in: zero feed leaves the UNet output bit-ident
 test('the inpaint patch adds its weight deltas (transposed into MatMul weights), skips biases and unknown modules, and the set is cached', async () => {
   const { modelsDir, checkpointDir } = await tinyCheckpoint({ upBlocks: true }, 'tiny-patch');
   await writeTinyInpaintEngine(modelsDir);
-  assert.deepEqual(await findInpaintEngine(modelsDir, 'v1'), { missing: [join(modelsDir, 'inpaint', 'inpaint.fooocus.safetensors')] });
+  assert.deepEqual(await findInpaintEngine(modelsDir, 'v1'), {
+    missing: [join(modelsDir, 'inpaint', 'inpaint.fooocus.safetensors')],
+  });
   const found = await findInpaintEngine(modelsDir, 'v2.6');
   assert.ok('files' in found);
   const unet = join(checkpointDir, 'unet', 'model.onnx');
@@ -97,7 +106,9 @@ test('the inpaint patch adds its weight deltas (transposed into MatMul weights),
     const q = (await patch.readFloat32('diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_q.weight')).data;
     const q0 = await values(before, dirname(unet), toQ.name);
     const q1 = await values(after, dirname(built.modelPath), toQ.name);
-    for (let o = 0; o < 8; o++) for (let i = 0; i < 8; i++) assert.ok(Math.abs(q1[i * 8 + o] - (q0[i * 8 + o] + q[o * 8 + i])) < 1e-6, `to_q[${o}, ${i}]`);
+    for (let o = 0; o < 8; o++)
+      for (let i = 0; i < 8; i++)
+        assert.ok(Math.abs(q1[i * 8 + o] - (q0[i * 8 + o] + q[o * 8 + i])) < 1e-6, `to_q[${o}, ${i}]`);
     const bias0 = await values(before, dirname(unet), 'conv_in.bias');
     assert.deepEqual(await values(after, dirname(built.modelPath), 'conv_in.bias'), bias0, 'biases are not patched');
   } finally {

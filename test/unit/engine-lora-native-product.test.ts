@@ -29,7 +29,10 @@ test('a weight above the threshold gets the same delta from onnxruntime as from 
       const halfExpected = Uint16Array.from(half);
       addLowRankDelta(new Uint8Array(halfExpected.buffer), DATA_TYPE.float16, layout, factors);
       await addLowRankDeltaNative(new Uint8Array(half.buffer), DATA_TYPE.float16, layout, factors, native);
-      const worstHalf = half.reduce((m, v, i) => Math.max(m, Math.abs(float16BitsToFloat32(v) - float16BitsToFloat32(halfExpected[i]))), 0);
+      const worstHalf = half.reduce(
+        (m, v, i) => Math.max(m, Math.abs(float16BitsToFloat32(v) - float16BitsToFloat32(halfExpected[i]))),
+        0,
+      );
       assert.ok(worstHalf <= 2 ** -8 * 64, `${layout} fp16: max difference ${worstHalf}`);
     }
   } finally {

@@ -10,7 +10,15 @@ import { mergeLoras } from '../../engine/lora/merge.ts';
 import { writeSafetensors } from '../../engine/lora/safetensors.ts';
 import { fromFloat16Array, toFloat16Array } from '../../engine/onnx/float16.ts';
 import { OnnxSession } from '../../engine/onnx/session.ts';
-import { dyadic, TE_NAMES, textEncoderLikeGraph, UNET_NAMES, unetLikeGraph, writeFixtureModel, type FixtureGraph } from '../fixtures/lora-models.ts';
+import {
+  dyadic,
+  TE_NAMES,
+  textEncoderLikeGraph,
+  UNET_NAMES,
+  unetLikeGraph,
+  writeFixtureModel,
+  type FixtureGraph,
+} from '../fixtures/lora-models.ts';
 
 const { onnx } = onnxProto;
 const root = await mkdtemp(join(tmpdir(), 'engine-lora-'));
@@ -35,7 +43,13 @@ interface Pair {
 
 function pair(seed: number, downShape: number[], upShape: number[], alpha?: number): Pair {
   const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  return { down: dyadic(count(downShape), seed), downShape, up: dyadic(count(upShape), seed + 1), upShape, scale: alpha === undefined ? 1 : alpha / downShape[0] };
+  return {
+    down: dyadic(count(downShape), seed),
+    downShape,
+    up: dyadic(count(upShape), seed + 1),
+    upShape,
+    scale: alpha === undefined ? 1 : alpha / downShape[0],
+  };
 }
 
 // kohya: F32 factors, F16 alpha. Module → pair.
@@ -84,7 +98,9 @@ function delta(terms: [Pair, number][]): Float64Array {
   const result = new Float64Array(out * k);
   for (const [p, weight] of terms) {
     const rank = p.downShape[0];
-    for (let o = 0; o < out; o++) for (let r = 0; r < rank; r++) for (let j = 0; j < k; j++) result[o * k + j] += weight * p.scale * p.up[o * rank + r] * p.down[r * k + j];
+    for (let o = 0; o < out; o++)
+      for (let r = 0; r < rank; r++)
+        for (let j = 0; j < k; j++) result[o * k + j] += weight * p.scale * p.up[o * rank + r] * p.down[r * k + j];
   }
   return result;
 }
@@ -110,7 +126,8 @@ async function tensorOf(modelPath: string, name: string): Promise<{ values: Floa
   const files = new ExternalFiles(dirname(modelPath));
   try {
     const bytes = await readInitializer(tensor, files);
-    const values = tensor.dataType === 10 ? fromFloat16Array(new Uint16Array(bytes.buffer)) : new Float32Array(bytes.buffer);
+    const values =
+      tensor.dataType === 10 ? fromFloat16Array(new Uint16Array(bytes.buffer)) : new Float32Array(bytes.buffer);
     return { values, location: externalRef(tensor)?.location };
   } finally {
     await files.close();
@@ -120,7 +137,8 @@ async function tensorOf(modelPath: string, name: string): Promise<{ values: Floa
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, label: string): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (tolerance + Math.abs(expected[i]) * tolerance));
+  for (let i = 0; i < actual.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (tolerance + Math.abs(expected[i]) * tolerance));
   assert.ok(worst <= 1, `${label}: off by ${worst}× the tolerance ${tolerance}`);
 }
 
@@ -137,26 +155,58 @@ const sample = { sample: { data: dyadic(4 * 64, 99), dims: [1, 4, 8, 8] } };
 
 test('merges a kohya and a diffusers LoRA into SDXL-named UNet initializers: exactly W + Σ w·(alpha/rank)·up@down', async () => {
   const cache = join(root, 'cache-exact');
-  const result = await mergeLoras(join(ckpt, 'unet'), [{ path: kohyaPath, weight: 0.8 }, { path: diffusersPath, weight: -1.5 }], cache);
+  const result = await mergeLoras(
+    join(ckpt, 'unet'),
+    [
+      { path: kohyaPath, weight: 0.8 },
+      { path: diffusersPath, weight: -1.5 },
+    ],
+    cache,
+  );
   assert.deepEqual([...result.changed].sort(), [UNET_NAMES.conv1, UNET_NAMES.projIn, UNET_NAMES.toQ].sort());
   assert.equal(result.isReused, false);
-  assert.ok(result.skipped.some((s) => s.includes('up_blocks.1.attentions.0.proj_out') && s.includes('no matching initializer')), result.skipped.join('\n'));
-  assert.ok(result.skipped.some((s) => s.includes('hada_w1_a')), result.skipped.join('\n'));
+  assert.ok(
+    result.skipped.some(
+      (s) => s.includes('up_blocks.1.attentions.0.proj_out') && s.includes('no matching initializer'),
+    ),
+    result.skipped.join('\n'),
+  );
+  assert.ok(
+    result.skipped.some((s) => s.includes('hada_w1_a')),
+    result.skipped.join('\n'),
+  );
   const setDir = dirname(result.modelPath);
   assert.equal(dirname(setDir), join(cache, 'unet'));
 
-  const conv1 = delta([[KOHYA.lora_unet_input_blocks_1_0_in_layers_2, 0.8], [DIFFUSERS['unet.down_blocks.0.resnets.0.conv1'], -1.5]]);
+  const conv1 = delta([
+    [KOHYA.lora_unet_input_blocks_1_0_in_layers_2, 0.8],
+    [DIFFUSERS['unet.down_blocks.0.resnets.0.conv1'], -1.5],
+  ]);
   const projIn = delta([[KOHYA.lora_unet_input_blocks_4_1_proj_in, 0.8]]);
   // to_q is an anonymous MatMul weight stored [in,out]: the delta lands transposed.
-  const toQ = transposed(delta([[KOHYA.lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q, 0.8], [DIFFUSERS['unet.down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'], -1.5]]), 8, 8);
+  const toQ = transposed(
+    delta([
+      [KOHYA.lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q, 0.8],
+      [DIFFUSERS['unet.down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'], -1.5],
+    ]),
+    8,
+    8,
+  );
   const sideName = `lora-${setDir.split('/').pop()}.onnx_data`;
-  for (const [name, d] of [[UNET_NAMES.conv1, conv1], [UNET_NAMES.projIn, projIn], [UNET_NAMES.toQ, toQ]] as const) {
+  for (const [name, d] of [
+    [UNET_NAMES.conv1, conv1],
+    [UNET_NAMES.projIn, projIn],
+    [UNET_NAMES.toQ, toQ],
+  ] as const) {
     const merged = await tensorOf(result.modelPath, name);
     assert.equal(merged.location, sideName, `${name} points at the side file`);
     const base = original(unetGraph, name);
     const expected = Float64Array.from(base, (v, i) => v + d[i]);
     assertClose(merged.values, expected, 1e-6, name);
-    assert.ok(d.some((v) => Math.abs(v) > 0.01), `${name}: the delta is not trivially small`);
+    assert.ok(
+      d.some((v) => Math.abs(v) > 0.01),
+      `${name}: the delta is not trivially small`,
+    );
   }
   for (const name of [UNET_NAMES.toK, UNET_NAMES.conv1Bias]) {
     const kept = await tensorOf(result.modelPath, name);
@@ -174,7 +224,10 @@ test('the merged UNet loads and runs in onnxruntime and matches a model built wi
   const result = await mergeLoras(join(ckpt, 'unet'), [{ path: kohyaPath, weight: 1 }], join(root, 'cache-run'));
   const before = (await run(join(ckpt, 'unet', 'model.onnx'), sample)).out_sample.data;
   const after_ = (await run(result.modelPath, sample)).out_sample.data;
-  assert.ok(after_.some((v, i) => Math.abs(v - before[i]) > 1e-3), 'the LoRA changes the output');
+  assert.ok(
+    after_.some((v, i) => Math.abs(v - before[i]) > 1e-3),
+    'the LoRA changes the output',
+  );
   const expectedGraph = structuredClone(unetGraph);
   const kohyaDelta: Record<string, Float64Array> = {
     [UNET_NAMES.conv1]: delta([[KOHYA.lora_unet_input_blocks_1_0_in_layers_2, 1]]),
@@ -192,10 +245,25 @@ test('the merged UNet loads and runs in onnxruntime and matches a model built wi
 
 test('merges te1 LoRA keys into a named Gemm(transB=1) weight and te2 keys into an fp16 inline MatMul weight behind a Cast', async () => {
   const cache = join(root, 'cache-te');
-  const te1 = await mergeLoras(join(ckpt, 'text_encoder'), [{ path: kohyaPath, weight: 1 }, { path: diffusersPath, weight: 0.5 }], cache);
+  const te1 = await mergeLoras(
+    join(ckpt, 'text_encoder'),
+    [
+      { path: kohyaPath, weight: 1 },
+      { path: diffusersPath, weight: 0.5 },
+    ],
+    cache,
+  );
   assert.deepEqual(te1.changed, [TE_NAMES.qProj]);
-  const qDelta = delta([[KOHYA.lora_te1_text_model_encoder_layers_0_self_attn_q_proj, 1], [DIFFUSERS['text_encoder.text_model.encoder.layers.0.self_attn.q_proj'], 0.5]]);
-  assertClose((await tensorOf(te1.modelPath, TE_NAMES.qProj)).values, Float64Array.from(original(te1Graph, TE_NAMES.qProj), (v, i) => v + qDelta[i]), 1e-6, 'q_proj');
+  const qDelta = delta([
+    [KOHYA.lora_te1_text_model_encoder_layers_0_self_attn_q_proj, 1],
+    [DIFFUSERS['text_encoder.text_model.encoder.layers.0.self_attn.q_proj'], 0.5],
+  ]);
+  assertClose(
+    (await tensorOf(te1.modelPath, TE_NAMES.qProj)).values,
+    Float64Array.from(original(te1Graph, TE_NAMES.qProj), (v, i) => v + qDelta[i]),
+    1e-6,
+    'q_proj',
+  );
   assert.deepEqual((await tensorOf(te1.modelPath, TE_NAMES.fc1)).values, original(te1Graph, TE_NAMES.fc1));
 
   const te2 = await mergeLoras(join(ckpt, 'text_encoder_2'), [{ path: kohyaPath, weight: -2 }], cache);
@@ -203,7 +271,12 @@ test('merges te1 LoRA keys into a named Gemm(transB=1) weight and te2 keys into 
   const fcDelta = transposed(delta([[KOHYA.lora_te2_text_model_encoder_layers_0_mlp_fc1, -2]]), 32, 16);
   const merged = await tensorOf(te2.modelPath, TE_NAMES.fc1);
   // float16 storage: within one half-precision rounding of the exact sum.
-  assertClose(merged.values, Float64Array.from(original(te2Graph, TE_NAMES.fc1), (v, i) => v + fcDelta[i]), 2 ** -10, 'fc1 (fp16)');
+  assertClose(
+    merged.values,
+    Float64Array.from(original(te2Graph, TE_NAMES.fc1), (v, i) => v + fcDelta[i]),
+    2 ** -10,
+    'fc1 (fp16)',
+  );
   const inlineKept = (await loadModel(te2.modelPath)).graph!.initializer!.find((t) => t.name === TE_NAMES.qProj)!;
   assert.equal(inlineKept.rawData?.length, 256 * 2, 'unchanged inline initializers stay inline');
 
@@ -225,7 +298,11 @@ test('reuses a merged set for the same model, LoRAs and weights and keeps at mos
   await mergeLoras(unet, [{ path: kohyaPath, weight: 1 }], cache); // a is now the most recently used
   const c = await mergeLoras(unet, [{ path: diffusersPath, weight: 1 }], cache);
   const sets = (await readdir(join(cache, 'unet'))).sort();
-  assert.deepEqual(sets, [dirname(a.modelPath), dirname(c.modelPath)].map((p) => p.split('/').pop()).sort(), 'b (least recently used) was evicted');
+  assert.deepEqual(
+    sets,
+    [dirname(a.modelPath), dirname(c.modelPath)].map((p) => p.split('/').pop()).sort(),
+    'b (least recently used) was evicted',
+  );
   const bAgain = await mergeLoras(unet, [{ path: kohyaPath, weight: 0.5 }], cache);
   assert.equal(bAgain.isReused, false, 'an evicted set is rebuilt');
   assert.equal((await readdir(join(cache, 'unet'))).length, 2);
@@ -235,10 +312,32 @@ test('reuses a merged set for the same model, LoRAs and weights and keeps at mos
 test('returns the original model without LoRAs or with zero weights, and rejects more than six LoRAs (five user ones plus the performance LoRA) or weights beyond ±2', async () => {
   const unet = join(ckpt, 'unet');
   const cache = join(root, 'cache-none');
-  assert.deepEqual(await mergeLoras(unet, [], cache), { modelPath: join(unet, 'model.onnx'), changed: [], skipped: [], isReused: false });
+  assert.deepEqual(await mergeLoras(unet, [], cache), {
+    modelPath: join(unet, 'model.onnx'),
+    changed: [],
+    skipped: [],
+    isReused: false,
+  });
   assert.equal((await mergeLoras(unet, [{ path: kohyaPath, weight: 0 }], cache)).modelPath, join(unet, 'model.onnx'));
-  const isInvalid = (pattern: RegExp) => (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'loras' && pattern.test(error.message);
-  await assert.rejects(mergeLoras(unet, Array.from({ length: 7 }, () => ({ path: kohyaPath, weight: 1 })), cache), isInvalid(/at most 6 LoRAs/));
-  await assert.rejects(mergeLoras(unet, [{ path: kohyaPath, weight: 2.5 }], cache), isInvalid(/weight 2\.5 is outside/));
-  await assert.rejects(mergeLoras(unet, [{ path: join(root, 'missing.safetensors'), weight: 1 }], cache), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing');
+  const isInvalid = (pattern: RegExp) => (error: unknown) =>
+    error instanceof EngineError &&
+    error.kind === 'invalid-input' &&
+    error.field === 'loras' &&
+    pattern.test(error.message);
+  await assert.rejects(
+    mergeLoras(
+      unet,
+      Array.from({ length: 7 }, () => ({ path: kohyaPath, weight: 1 })),
+      cache,
+    ),
+    isInvalid(/at most 6 LoRAs/),
+  );
+  await assert.rejects(
+    mergeLoras(unet, [{ path: kohyaPath, weight: 2.5 }], cache),
+    isInvalid(/weight 2\.5 is outside/),
+  );
+  await assert.rejects(
+    mergeLoras(unet, [{ path: join(root, 'missing.safetensors'), weight: 1 }], cache),
+    (e: unknown) => e instanceof EngineError && e.kind === 'model-missing',
+  );
 });

@@ -35,7 +35,9 @@ function subject(width: number, height: number, box: [number, number, number, nu
   return { width, height, channels: 3, data };
 }
 
-async function decodeGrey(png: Uint8Array): Promise<{ width: number; height: number; at: (x: number, y: number) => number }> {
+async function decodeGrey(
+  png: Uint8Array,
+): Promise<{ width: number; height: number; at: (x: number, y: number) => number }> {
   const image = await Jimp.read(Buffer.from(png));
   const { width, height, data } = image.bitmap;
   return { width, height, at: (x, y) => data[(y * width + x) * 4] };
@@ -113,7 +115,11 @@ describe('MaskGenerator', () => {
     await writeFile(join(root, MASK_FOLDER, 'u2netp.onnx'), g.build().model);
     try {
       assert.equal((await findMaskModel(root, 'u2netp', true))?.isDemo, false);
-      const result = await new MaskGenerator(root, true, open).generate(subject(40, 30, [0, 20, 0, 30]), 'u2netp', 'full');
+      const result = await new MaskGenerator(root, true, open).generate(
+        subject(40, 30, [0, 20, 0, 30]),
+        'u2netp',
+        'full',
+      );
       assert.deepEqual(result.warnings, []);
       const mask = await decodeGrey(result.png);
       // Not exactly 255/0: LANCZOS rings at the red edge, and the stretch maps the overshoot to 255.
@@ -133,8 +139,14 @@ describe('MaskGenerator', () => {
 
   test('refusals: an unknown cloth category is invalid input; no model and no demo is model-missing naming the file', async () => {
     const generator = new MaskGenerator(root, true, open);
-    await assert.rejects(generator.generate(subject(8, 8, [0, 4, 0, 4]), 'u2net_cloth_seg', 'hat'), (e: unknown) => e instanceof EngineError && e.kind === 'invalid-input' && e.field === 'cloth_category');
+    await assert.rejects(
+      generator.generate(subject(8, 8, [0, 4, 0, 4]), 'u2net_cloth_seg', 'hat'),
+      (e: unknown) => e instanceof EngineError && e.kind === 'invalid-input' && e.field === 'cloth_category',
+    );
     const strict = new MaskGenerator(root, false, open);
-    await assert.rejects(strict.generate(subject(8, 8, [0, 4, 0, 4]), 'silueta', 'full'), (e: unknown) => e instanceof EngineError && e.kind === 'model-missing' && /silueta\.onnx/.test(e.message));
+    await assert.rejects(
+      strict.generate(subject(8, 8, [0, 4, 0, 4]), 'silueta', 'full'),
+      (e: unknown) => e instanceof EngineError && e.kind === 'model-missing' && /silueta\.onnx/.test(e.message),
+    );
   });
 });

@@ -13,7 +13,12 @@ import { allowFileUrlFetch } from '../../engine/image/wasm-file-fetch.ts';
 import { crc32 } from '../../engine/metadata/crc32.ts';
 import { embedMetadata, readEmbeddedMetadata, type EmbeddedMetadata } from '../../engine/metadata/embed-metadata.ts';
 import { buildExif, readExif } from '../../engine/metadata/exif.ts';
-import { ExifTooLargeError, insertJpegExif, MAX_JPEG_EXIF_BYTES, readJpegExif } from '../../engine/metadata/jpeg-exif.ts';
+import {
+  ExifTooLargeError,
+  insertJpegExif,
+  MAX_JPEG_EXIF_BYTES,
+  readJpegExif,
+} from '../../engine/metadata/jpeg-exif.ts';
 import { insertPngText, listPngChunks, readPngTextMap } from '../../engine/metadata/png-text.ts';
 import { insertWebpExif, readWebpExif } from '../../engine/metadata/webp-exif.ts';
 import type { RgbaImage } from '../../engine/vae/vae-decoder.ts';
@@ -32,13 +37,21 @@ async function decodedSize(bytes: Uint8Array): Promise<[number, number]> {
   return [decoded.bitmap.width, decoded.bitmap.height];
 }
 
-const ASCII_META: EmbeddedMetadata = { parameters: '{"prompt": "a fox", "seed": "42"}', scheme: 'fooocus', software: 'fooocus-gateway 0.1.0' };
-const UNICODE_META: EmbeddedMetadata = { parameters: 'a fox — 雪 🦊, café\nNegative prompt: blurry\nSteps: 2, Seed: 42', scheme: 'a1111', software: 'fooocus-gateway 0.1.0' };
+const ASCII_META: EmbeddedMetadata = {
+  parameters: '{"prompt": "a fox", "seed": "42"}',
+  scheme: 'fooocus',
+  software: 'fooocus-gateway 0.1.0',
+};
+const UNICODE_META: EmbeddedMetadata = {
+  parameters: 'a fox — 雪 🦊, café\nNegative prompt: blurry\nSteps: 2, Seed: 42',
+  scheme: 'a1111',
+  software: 'fooocus-gateway 0.1.0',
+};
 
 function riffChunks(bytes: Uint8Array): string[] {
   const out: string[] = [];
   const buf = Buffer.from(bytes);
-  for (let p = 12; p + 8 <= buf.length; ) {
+  for (let p = 12; p + 8 <= buf.length;) {
     const size = buf.readUInt32LE(p + 4);
     out.push(buf.toString('latin1', p, p + 4));
     p += 8 + size + (size & 1);
@@ -63,17 +76,35 @@ describe('PNG text chunks', () => {
       { keyword: 'fooocus_scheme', text: 'fooocus' },
     ]);
     const chunks = listPngChunks(out);
-    assert.deepEqual(chunks.slice(-3).map((c) => c.type), ['tEXt', 'tEXt', 'IEND']);
+    assert.deepEqual(
+      chunks.slice(-3).map((c) => c.type),
+      ['tEXt', 'tEXt', 'IEND'],
+    );
     assert.ok(chunks.every((c) => c.isCrcValid));
-    assert.deepEqual([...readPngTextMap(out)], [['parameters', 'café, 42'], ['fooocus_scheme', 'fooocus']]);
+    assert.deepEqual(
+      [...readPngTextMap(out)],
+      [
+        ['parameters', 'café, 42'],
+        ['fooocus_scheme', 'fooocus'],
+      ],
+    );
     assert.deepEqual(await decodedSize(out), [7, 5]);
   });
 
   it('falls back to iTXt (UTF-8) for text that is not Latin-1', async () => {
     const out = embedMetadata(await encodeImage(image(4, 4), 'png'), 'png', UNICODE_META);
-    assert.deepEqual(listPngChunks(out).slice(-3).map((c) => c.type), ['iTXt', 'tEXt', 'IEND']);
+    assert.deepEqual(
+      listPngChunks(out)
+        .slice(-3)
+        .map((c) => c.type),
+      ['iTXt', 'tEXt', 'IEND'],
+    );
     assert.ok(listPngChunks(out).every((c) => c.isCrcValid));
-    assert.deepEqual(readEmbeddedMetadata(out), { parameters: UNICODE_META.parameters, scheme: 'a1111', software: null });
+    assert.deepEqual(readEmbeddedMetadata(out), {
+      parameters: UNICODE_META.parameters,
+      scheme: 'a1111',
+      software: null,
+    });
     assert.deepEqual(await decodedSize(out), [4, 4]);
   });
 
@@ -103,7 +134,9 @@ describe('EXIF block', () => {
     const tags0 = Array.from({ length: view.readUInt16BE(ifd0) }, (_, i) => view.readUInt16BE(ifd0 + 2 + i * 12));
     assert.deepEqual(tags0, [0x0131, 0x8769]);
     const exifIfd = view.readUInt32BE(ifd0 + 2 + 12 + 8);
-    const tagsExif = Array.from({ length: view.readUInt16BE(exifIfd) }, (_, i) => view.readUInt16BE(exifIfd + 2 + i * 12));
+    const tagsExif = Array.from({ length: view.readUInt16BE(exifIfd) }, (_, i) =>
+      view.readUInt16BE(exifIfd + 2 + i * 12),
+    );
     assert.deepEqual(tagsExif, [0x927c, 0x9286]);
   });
 });
@@ -113,7 +146,11 @@ describe('JPEG EXIF', () => {
     const jpeg = await encodeImage(image(9, 6), 'jpeg');
     for (const meta of [ASCII_META, UNICODE_META]) {
       const out = embedMetadata(jpeg, 'jpeg', meta);
-      assert.deepEqual(readEmbeddedMetadata(out), { parameters: meta.parameters, scheme: meta.scheme, software: meta.software });
+      assert.deepEqual(readEmbeddedMetadata(out), {
+        parameters: meta.parameters,
+        scheme: meta.scheme,
+        software: meta.software,
+      });
       assert.deepEqual(await decodedSize(out), [9, 6]);
       // Writing again replaces, never duplicates, the Exif segment.
       const twice = embedMetadata(out, 'jpeg', ASCII_META);
@@ -143,7 +180,11 @@ describe('WebP EXIF', () => {
       assert.equal(buf[20] & 0x08, 0x08, 'EXIF flag');
       assert.equal(buf[20] & 0x10, 0, 'no alpha flag for an opaque VP8');
       assert.deepEqual([buf.readUIntLE(24, 3) + 1, buf.readUIntLE(27, 3) + 1], [10, 6]);
-      assert.deepEqual(readEmbeddedMetadata(out), { parameters: meta.parameters, scheme: meta.scheme, software: meta.software });
+      assert.deepEqual(readEmbeddedMetadata(out), {
+        parameters: meta.parameters,
+        scheme: meta.scheme,
+        software: meta.software,
+      });
       assert.deepEqual(await decodedSize(out), [10, 6]);
     }
     assert.equal(readWebpExif(plain), null);

@@ -46,10 +46,17 @@ test('imageMetadataFor: null without saveMetadata; the record of the given seed 
   const modelDir = await checkpoint('m', { 'model.onnx': 'g' });
   const base = { seed: 7n, sampler: 'euler', scheduler: 'karras', modelName: 'm', modelDir };
   assert.equal(await imageMetadataFor({ ...base, job: engineJob({ saveMetadata: false }) }), null);
-  const meta = await imageMetadataFor({ ...base, job: engineJob({ saveMetadata: true, metadataScheme: 'fooocus' }), loras: [{ path: join(root, 'lora.safetensors'), weight: 0.5 }] });
+  const meta = await imageMetadataFor({
+    ...base,
+    job: engineJob({ saveMetadata: true, metadataScheme: 'fooocus' }),
+    loras: [{ path: join(root, 'lora.safetensors'), weight: 0.5 }],
+  });
   assert.ok(meta);
   const record = JSON.parse(meta.parameters) as Record<string, unknown>;
-  assert.deepEqual([record.seed, record.base_model_hash, record.sampler, record.lora_combined_1], ['7', sha10('g'), 'euler', 'lora : 0.5']);
+  assert.deepEqual(
+    [record.seed, record.base_model_hash, record.sampler, record.lora_combined_1],
+    ['7', sha10('g'), 'euler', 'lora : 0.5'],
+  );
   assert.deepEqual(record.loras, [['lora', 0.5, sha10('version 2')]]);
   assert.equal(meta.scheme, 'fooocus');
 });
@@ -57,13 +64,25 @@ test('imageMetadataFor: null without saveMetadata; the record of the given seed 
 test('imageMetadataFor fails with invalid-input on saveMetadata when a JPEG could not hold the record', async () => {
   const modelDir = await checkpoint('big', { 'model.onnx': 'g' });
   const job = engineJob({ saveMetadata: true, outputFormat: 'jpeg', prompt: 'x'.repeat(40000) });
-  await assert.rejects(imageMetadataFor({ job, seed: 1n, sampler: 'euler', scheduler: 'karras', modelName: 'big', modelDir }), (error: unknown) => {
-    assert.ok(error instanceof EngineError);
-    assert.equal(error.kind, 'invalid-input');
-    assert.equal(error.field, 'saveMetadata');
-    assert.match(error.message, /use png or webp/);
-    return true;
-  });
+  await assert.rejects(
+    imageMetadataFor({ job, seed: 1n, sampler: 'euler', scheduler: 'karras', modelName: 'big', modelDir }),
+    (error: unknown) => {
+      assert.ok(error instanceof EngineError);
+      assert.equal(error.kind, 'invalid-input');
+      assert.equal(error.field, 'saveMetadata');
+      assert.match(error.message, /use png or webp/);
+      return true;
+    },
+  );
   // The same record fits a PNG or WebP.
-  assert.ok(await imageMetadataFor({ job: { ...job, outputFormat: 'png' }, seed: 1n, sampler: 'euler', scheduler: 'karras', modelName: 'big', modelDir }));
+  assert.ok(
+    await imageMetadataFor({
+      job: { ...job, outputFormat: 'png' },
+      seed: 1n,
+      sampler: 'euler',
+      scheduler: 'karras',
+      modelName: 'big',
+      modelDir,
+    }),
+  );
 });

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { a1111SamplerName } from '../../engine/metadata/a1111-sampler-names.ts';
-import { fileStem, metadataFactsFromJob, METADATA_VERSION, serializeMetadata, toA1111Scheme, toFooocusScheme, type ImageMetadataFacts } from '../../engine/metadata/build-metadata.ts';
+import {
+  fileStem,
+  metadataFactsFromJob,
+  METADATA_VERSION,
+  serializeMetadata,
+  toA1111Scheme,
+  toFooocusScheme,
+  type ImageMetadataFacts,
+} from '../../engine/metadata/build-metadata.ts';
 import { pyFloat, pyJsonDumps, pyStrList, pyStrRepr } from '../../engine/metadata/python-format.ts';
 import { engineJob } from '../fixtures/engine-job.ts';
 
@@ -43,8 +51,20 @@ const FACTS: ImageMetadataFacts = {
 describe('Python value formats', () => {
   it('prints floats as Python repr does', () => {
     const cases: [number, string][] = [
-      [4, '4.0'], [0.1, '0.1'], [-2.5, '-2.5'], [0.0001, '0.0001'], [0.00001, '1e-05'], [1e16, '1e+16'], [1.5e16, '1.5e+16'],
-      [123456789012345.6, '123456789012345.6'], [1e22, '1e+22'], [5e-324, '5e-324'], [0, '0.0'], [-0, '-0.0'], [0.3, '0.3'], [100, '100.0'],
+      [4, '4.0'],
+      [0.1, '0.1'],
+      [-2.5, '-2.5'],
+      [0.0001, '0.0001'],
+      [0.00001, '1e-05'],
+      [1e16, '1e+16'],
+      [1.5e16, '1.5e+16'],
+      [123456789012345.6, '123456789012345.6'],
+      [1e22, '1e+22'],
+      [5e-324, '5e-324'],
+      [0, '0.0'],
+      [-0, '-0.0'],
+      [0.3, '0.3'],
+      [100, '100.0'],
     ];
     for (const [value, expected] of cases) assert.equal(pyFloat(value), expected, String(value));
   });
@@ -59,7 +79,10 @@ describe('Python value formats', () => {
   });
 
   it('dumps JSON as Python json.dumps: separators, ensure_ascii with surrogate pairs, ints vs floats, sorted keys', () => {
-    assert.equal(pyJsonDumps({ b: [1n, 2.5, 3], a: 'é🦊\x7f"\\\n', c: null, d: true }, true), String.raw`{"a": "\u00e9\ud83e\udd8a\u007f\"\\\n", "b": [1, 2.5, 3.0], "c": null, "d": true}`);
+    assert.equal(
+      pyJsonDumps({ b: [1n, 2.5, 3], a: 'é🦊\x7f"\\\n', c: null, d: true }, true),
+      String.raw`{"a": "\u00e9\ud83e\udd8a\u007f\"\\\n", "b": [1, 2.5, 3.0], "c": null, "d": true}`,
+    );
   });
 
   it('maps samplers to A1111 names with the Karras rule', () => {
@@ -88,7 +111,14 @@ describe('fooocus scheme', () => {
   });
 
   it('adds adaptive_cfg when not 7, drops clip_skip at 1, performance when unknown, and writes a null hash', () => {
-    const text = toFooocusScheme({ ...FACTS, adaptiveCfg: 5, clipSkip: 1, performance: null, baseModelHash: null, loras: [] });
+    const text = toFooocusScheme({
+      ...FACTS,
+      adaptiveCfg: 5,
+      clipSkip: 1,
+      performance: null,
+      baseModelHash: null,
+      loras: [],
+    });
     const parsed = JSON.parse(text) as Record<string, unknown>;
     assert.equal(parsed.adaptive_cfg, 5);
     assert.match(text, /"adaptive_cfg": 5\.0, "adm_guidance"/);
@@ -98,20 +128,38 @@ describe('fooocus scheme', () => {
   });
 
   it('with a refiner: its name always, switch, overwrite switch when > 0, swap method when not joint, and refiner_model(_hash)', () => {
-    const refined: ImageMetadataFacts = { ...FACTS, refiner: { model: 'sd_xl_refiner_1.0_0.9vae', hash: '0123abcdef', swapMethod: 'separate', overwriteSwitch: 20 }, refinerSwitch: 0.75, loras: [] };
+    const refined: ImageMetadataFacts = {
+      ...FACTS,
+      refiner: { model: 'sd_xl_refiner_1.0_0.9vae', hash: '0123abcdef', swapMethod: 'separate', overwriteSwitch: 20 },
+      refinerSwitch: 0.75,
+      loras: [],
+    };
     const parsed = JSON.parse(toFooocusScheme(refined)) as Record<string, unknown>;
     assert.deepEqual(
-      [parsed.refiner_model, parsed.refiner_model_hash, parsed.refiner_switch, parsed.overwrite_switch, parsed.refiner_swap_method],
+      [
+        parsed.refiner_model,
+        parsed.refiner_model_hash,
+        parsed.refiner_switch,
+        parsed.overwrite_switch,
+        parsed.refiner_swap_method,
+      ],
       ['sd_xl_refiner_1.0_0.9vae', '0123abcdef', 0.75, 20, 'separate'],
     );
     assert.match(toFooocusScheme(refined), /"overwrite_switch": 20, /, 'a Python int');
-    const joint = JSON.parse(toFooocusScheme({ ...refined, refiner: { ...refined.refiner!, swapMethod: 'joint', overwriteSwitch: 0 } })) as Record<string, unknown>;
+    const joint = JSON.parse(
+      toFooocusScheme({ ...refined, refiner: { ...refined.refiner!, swapMethod: 'joint', overwriteSwitch: 0 } }),
+    ) as Record<string, unknown>;
     assert.ok(!('refiner_swap_method' in joint) && !('overwrite_switch' in joint));
     const none = JSON.parse(toFooocusScheme({ ...FACTS, refinerSwitch: null })) as Record<string, unknown>;
     assert.ok(!('refiner_switch' in none) && !('refiner_model_hash' in none));
     assert.equal(none.refiner_model, 'None');
-    const line = toA1111Scheme({ ...refined, scheme: 'a1111' }).split('\n').at(-1)!;
-    assert.match(line, /Raw negative prompt: blurry, Refiner: sd_xl_refiner_1\.0_0\.9vae, Refiner hash: 0123abcdef, Clip skip: 2, Overwrite Switch: 20, Refiner Swap Method: separate, Version: /);
+    const line = toA1111Scheme({ ...refined, scheme: 'a1111' })
+      .split('\n')
+      .at(-1)!;
+    assert.match(
+      line,
+      /Raw negative prompt: blurry, Refiner: sd_xl_refiner_1\.0_0\.9vae, Refiner hash: 0123abcdef, Clip skip: 2, Overwrite Switch: 20, Refiner Swap Method: separate, Version: /,
+    );
   });
 });
 
@@ -151,9 +199,24 @@ describe('a1111 scheme', () => {
 
 describe('facts from a job', () => {
   it('takes the job fields, the image seed and what the pipeline used; prompts default to the boxes', () => {
-    const job = engineJob({ prompt: 'p', negativePrompt: 'n', styles: ['Fooocus Sharp'], metadataScheme: 'a1111', saveMetadata: true });
-    const facts = metadataFactsFromJob(job, { seed: 43n, sampler: 'euler', scheduler: 'karras', baseModel: 'tiny', baseModelHash: '0123456789' });
-    assert.deepEqual([facts.positive, facts.negative, facts.styles, facts.seed, facts.sampler, facts.scheme, facts.version], [['p'], ['n'], ['Fooocus Sharp'], 43n, 'euler', 'a1111', METADATA_VERSION]);
+    const job = engineJob({
+      prompt: 'p',
+      negativePrompt: 'n',
+      styles: ['Fooocus Sharp'],
+      metadataScheme: 'a1111',
+      saveMetadata: true,
+    });
+    const facts = metadataFactsFromJob(job, {
+      seed: 43n,
+      sampler: 'euler',
+      scheduler: 'karras',
+      baseModel: 'tiny',
+      baseModelHash: '0123456789',
+    });
+    assert.deepEqual(
+      [facts.positive, facts.negative, facts.styles, facts.seed, facts.sampler, facts.scheme, facts.version],
+      [['p'], ['n'], ['Fooocus Sharp'], 43n, 'euler', 'a1111', METADATA_VERSION],
+    );
     assert.deepEqual(facts.admGuidance, [1.5, 0.8, 0.3]);
   });
 

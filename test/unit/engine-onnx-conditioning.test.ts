@@ -61,7 +61,8 @@ test('rejects sizes that are not multiples of 8 and other bad fields with an inv
   for (const [override, field] of cases) {
     assert.throws(
       () => validateJob(engineJob(override)),
-      (e: unknown) => e instanceof EngineError && e.kind === 'invalid-input' && e.field === field && e.message.startsWith(field),
+      (e: unknown) =>
+        e instanceof EngineError && e.kind === 'invalid-input' && e.field === field && e.message.startsWith(field),
       field,
     );
   }

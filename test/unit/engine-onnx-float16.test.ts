@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from '../../engine/onnx/float16.ts';
+import {
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  fromFloat16Array,
+  toFloat16Array,
+} from '../../engine/onnx/float16.ts';
 
 // Expected bit patterns are IEEE 754 binary16 encodings (e.g. numpy.float16(x).view(uint16)).
 const CASES: [number, number][] = [

@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { listCheckpoints, listLoras, readCheckpointConfig, resolveCheckpointName, TINY_DEMO_MODEL_NAME } from '../../engine/models/registry.ts';
+import {
+  listCheckpoints,
+  listLoras,
+  readCheckpointConfig,
+  resolveCheckpointName,
+  TINY_DEMO_MODEL_NAME,
+} from '../../engine/models/registry.ts';
 import { readPadId } from '../../engine/models/checkpoint-config.ts';
 import { tinyCheckpoint } from '../fixtures/tiny-checkpoint.ts';
 
@@ -53,10 +59,26 @@ test('resolves client checkpoint names with a .safetensors suffix or other case,
 test('reads VAE and scheduler config from the checkpoint and falls back to SDXL values with warnings', async () => {
   const { checkpointDir } = await tinyCheckpoint();
   const config = await readCheckpointConfig(checkpointDir);
-  assert.deepEqual({ ...config, warnings: config.warnings.length }, { scalingFactor: 0.13025, latentChannels: 4, vaeScaleFactor: 8, betaStart: 0.00085, betaEnd: 0.012, trainSteps: 1000, betaSchedule: 'scaled_linear', forceZerosForEmptyPrompt: true, warnings: 0 });
+  assert.deepEqual(
+    { ...config, warnings: config.warnings.length },
+    {
+      scalingFactor: 0.13025,
+      latentChannels: 4,
+      vaeScaleFactor: 8,
+      betaStart: 0.00085,
+      betaEnd: 0.012,
+      trainSteps: 1000,
+      betaSchedule: 'scaled_linear',
+      forceZerosForEmptyPrompt: true,
+      warnings: 0,
+    },
+  );
   const custom = join(dir, 'custom');
   await mkdir(join(custom, 'vae_decoder'), { recursive: true });
-  await writeFile(join(custom, 'vae_decoder', 'config.json'), JSON.stringify({ scaling_factor: 0.18215, latent_channels: 4, block_out_channels: [32, 64] }));
+  await writeFile(
+    join(custom, 'vae_decoder', 'config.json'),
+    JSON.stringify({ scaling_factor: 0.18215, latent_channels: 4, block_out_channels: [32, 64] }),
+  );
   const partial = await readCheckpointConfig(custom);
   assert.equal(partial.scalingFactor, 0.18215);
   assert.equal(partial.vaeScaleFactor, 2);
@@ -80,7 +102,8 @@ test('the registry module imports no onnxruntime (the gateway loads it to list m
     const source = await readFile(new URL(`../../engine/models/${file}`, import.meta.url), 'utf8');
     const specifiers = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     assert.ok(specifiers.length > 0);
-    for (const s of specifiers) assert.ok(s.startsWith('node:') || s === './checkpoint-config.ts', `${file} imports ${s}`);
+    for (const s of specifiers)
+      assert.ok(s.startsWith('node:') || s === './checkpoint-config.ts', `${file} imports ${s}`);
   }
 });
 

@@ -11,7 +11,11 @@ describe('emphasis parsing (ComfyUI token_weights, fooocus-semantics §4.6)', ()
   });
 
   it('multiplies by 1.1 per nesting level, in float64 like Python', () => {
-    assert.deepEqual(parsed('a (b) c'), [['a ', 1], ['b', 1.1], [' c', 1]]);
+    assert.deepEqual(parsed('a (b) c'), [
+      ['a ', 1],
+      ['b', 1.1],
+      [' c', 1],
+    ]);
     assert.deepEqual(parsed('((b))'), [['b', 1.1 * 1.1]]);
     assert.equal(parsed('((b))')[0][1], 1.2100000000000002);
     assert.deepEqual(parsed('(((b)))'), [['b', 1.1 * 1.1 * 1.1]]);
@@ -20,8 +24,14 @@ describe('emphasis parsing (ComfyUI token_weights, fooocus-semantics §4.6)', ()
   it('sets an absolute weight with (text:w), also inside other groups', () => {
     assert.deepEqual(parsed('(b:1.3)'), [['b', 1.3]]);
     assert.deepEqual(parsed('((b:1.3))'), [['b', 1.3]]);
-    assert.deepEqual(parsed('(a (b):1.5)'), [['a ', 1.5], ['b', 1.5 * 1.1]]);
-    assert.deepEqual(parsed('(a:1.2)(b)'), [['a', 1.2], ['b', 1.1]]);
+    assert.deepEqual(parsed('(a (b):1.5)'), [
+      ['a ', 1.5],
+      ['b', 1.5 * 1.1],
+    ]);
+    assert.deepEqual(parsed('(a:1.2)(b)'), [
+      ['a', 1.2],
+      ['b', 1.1],
+    ]);
     assert.deepEqual(parsed('(b: 1.2 )'), [['b', 1.2]]);
     assert.deepEqual(parsed('(b:0.5e1)'), [['b', 5]]);
     assert.deepEqual(parsed('(b:-1)'), [['b', -1]]);
@@ -40,7 +50,10 @@ describe('emphasis parsing (ComfyUI token_weights, fooocus-semantics §4.6)', ()
   it('treats \\( and \\) as literal parentheses and drops the backslash', () => {
     assert.deepEqual(parsed('\\(b\\)'), [['(b)', 1]]);
     assert.deepEqual(parsed('(a \\) b)'), [['a ) b', 1.1]]);
-    assert.deepEqual(parsed('smile \\(happy\\) (eyes:1.2)'), [['smile (happy) ', 1], ['eyes', 1.2]]);
+    assert.deepEqual(parsed('smile \\(happy\\) (eyes:1.2)'), [
+      ['smile (happy) ', 1],
+      ['eyes', 1.2],
+    ]);
   });
 
   it('gives square brackets no meaning', () => {
@@ -50,7 +63,11 @@ describe('emphasis parsing (ComfyUI token_weights, fooocus-semantics §4.6)', ()
   it('keeps unbalanced parentheses as literal text', () => {
     assert.deepEqual(parsed('(b'), [['(b', 1]]);
     // The outer '(' opens a group the inner ')' closes: ComfyUI then weights its inside, '(c' literal.
-    assert.deepEqual(parsed('a (b (c)'), [['a ', 1], ['b ', 1.1], ['(c', 1.1]]);
+    assert.deepEqual(parsed('a (b (c)'), [
+      ['a ', 1],
+      ['b ', 1.1],
+      ['(c', 1.1],
+    ]);
     // A stray ')' drives the depth negative, so the following '(b)' is no group.
     assert.deepEqual(parsed('a) (b)'), [['a) (b)', 1]]);
     assert.deepEqual(parsed('()'), []);
@@ -61,6 +78,7 @@ describe('emphasis parsing (ComfyUI token_weights, fooocus-semantics §4.6)', ()
     assert.equal(parsePythonFloat('.5'), 0.5);
     assert.equal(parsePythonFloat('5.'), 5);
     assert.equal(parsePythonFloat('+2E-1'), 0.2);
-    for (const bad of ['', ' ', 'nan', 'inf', '1__0', '_1', '1_', '0x10', '1.2.3', '1e']) assert.equal(parsePythonFloat(bad), null, bad);
+    for (const bad of ['', ' ', 'nan', 'inf', '1__0', '_1', '1_', '0x10', '1.2.3', '1e'])
+      assert.equal(parsePythonFloat(bad), null, bad);
   });
 });

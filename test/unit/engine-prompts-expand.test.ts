@@ -13,7 +13,16 @@ const templates: ReadonlyMap<string, StyleTemplate> = new Map([
   ['Weighted', { prompt: '(detailed:1.2) {prompt}', negative: '(ugly:1.3)' }],
 ]);
 const styled = (styles: string[], over: Partial<Parameters<typeof applyStyles>[0]> = {}) =>
-  applyStyles({ prompt: 'cat', negativePrompt: 'bad', extraPositive: [], extraNegative: [], styles, templates, rng: noRng, ...over });
+  applyStyles({
+    prompt: 'cat',
+    negativePrompt: 'bad',
+    extraPositive: [],
+    extraNegative: [],
+    styles,
+    templates,
+    rng: noRng,
+    ...over,
+  });
 
 describe('style application (§3.3)', () => {
   it('makes each style its own item, style negatives before the user negative, extras last', () => {
@@ -44,7 +53,12 @@ describe('style application (§3.3)', () => {
   });
 
   it('keeps selection order and repeats a style selected twice', () => {
-    assert.deepEqual(styled(['Twice', 'Wrap', 'Wrap']).positive, ['two cat', 'cat again', 'wrapped cat, shiny', 'wrapped cat, shiny']);
+    assert.deepEqual(styled(['Twice', 'Wrap', 'Wrap']).positive, [
+      'two cat',
+      'cat again',
+      'wrapped cat, shiny',
+      'wrapped cat, shiny',
+    ]);
   });
 
   it('replaces Random Style by a draw over all template names in order', () => {
@@ -81,7 +95,12 @@ const texts = (items: Array<{ text: string }>): string[] => items.map((item) => 
 
 describe('expandPrompts', () => {
   it('expands multi-line prompts: line 1 styled, extras appended unstyled to both lists', () => {
-    const out = expandPrompts({ ...base, prompt: 'a cat..\n\n second  line ,\nthird', negativePrompt: 'ugly\nworse', styles: ['Wrap', 'NegOnly'] });
+    const out = expandPrompts({
+      ...base,
+      prompt: 'a cat..\n\n second  line ,\nthird',
+      negativePrompt: 'ugly\nworse',
+      styles: ['Wrap', 'NegOnly'],
+    });
     assert.deepEqual(texts(out.positive), ['wrapped a cat, shiny', 'second line', 'third']);
     assert.deepEqual(texts(out.negative), ['dull', 'blurry', 'ugly', 'worse']);
     assert.equal(out.poolItemCount, 3);
@@ -105,12 +124,27 @@ describe('expandPrompts', () => {
       { text: 'red', weight: 1.5 },
       { text: ' cat', weight: 1 },
     ]);
-    assert.deepEqual(out.negative.map((item) => item.segments), [[{ text: 'ugly', weight: 1.3 }], [{ text: '(x)', weight: 1 }]]);
+    assert.deepEqual(
+      out.negative.map((item) => item.segments),
+      [[{ text: 'ugly', weight: 1.3 }], [{ text: '(x)', weight: 1 }]],
+    );
   });
 
   it('resolves wildcards in order by image index, in every line, nested', () => {
-    const wildcards = { color: ['red', 'blue'], flower: ['rose', 'tulip', 'lily'], color_flower: ['__color__ __flower__'] };
-    const run = (imageIndex: number) => expandPrompts({ ...base, prompt: 'a __color_flower__\nextra __flower__', negativePrompt: 'no __color__', imageIndex, wildcards, readWildcardsInOrder: true });
+    const wildcards = {
+      color: ['red', 'blue'],
+      flower: ['rose', 'tulip', 'lily'],
+      color_flower: ['__color__ __flower__'],
+    };
+    const run = (imageIndex: number) =>
+      expandPrompts({
+        ...base,
+        prompt: 'a __color_flower__\nextra __flower__',
+        negativePrompt: 'no __color__',
+        imageIndex,
+        wildcards,
+        readWildcardsInOrder: true,
+      });
     assert.deepEqual(texts(run(0).positive), ['a red rose', 'extra rose']);
     assert.deepEqual(texts(run(4).positive), ['a red tulip', 'extra tulip']);
     assert.deepEqual(texts(run(1).negative), ['no blue']);
@@ -129,21 +163,37 @@ describe('expandPrompts', () => {
   it('consumes the RNG in Fooocus order: main, negative, extra lines, then Random Style', () => {
     const names = [...STYLE_TEMPLATES.keys()];
     const seed = 123456789n;
-    const out = expandPrompts({ ...base, prompt: 'a __w__\nextra __w__', negativePrompt: '__w__', styles: ['Random Style'], seed, wildcards: { w: ['only'] }, templates: STYLE_TEMPLATES });
+    const out = expandPrompts({
+      ...base,
+      prompt: 'a __w__\nextra __w__',
+      negativePrompt: '__w__',
+      styles: ['Random Style'],
+      seed,
+      wildcards: { w: ['only'] },
+      templates: STYLE_TEMPLATES,
+    });
     const rng = createPromptRng(seed);
     for (let i = 0; i < 3; i++) rng.pickIndex(1);
     assert.deepEqual(out.stylesUsed, [names[rng.pickIndex(names.length)]]);
   });
 
   it('picks Random Style deterministically per seed and differently across seeds', () => {
-    const pick = (seed: bigint) => expandPrompts({ ...base, styles: ['Random Style'], seed, templates: STYLE_TEMPLATES }).stylesUsed[0];
+    const pick = (seed: bigint) =>
+      expandPrompts({ ...base, styles: ['Random Style'], seed, templates: STYLE_TEMPLATES }).stylesUsed[0];
     assert.equal(pick(99n), pick(99n));
     assert.ok(new Set([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n].map(pick)).size > 3);
     assert.ok(STYLE_TEMPLATES.has(pick((1n << 63n) - 1n)));
   });
 
   it('applies arrays by image index after wildcards (uncleaned: no added space), on the main line only', () => {
-    const run = (imageIndex: number) => expandPrompts({ ...base, prompt: 'a [[big]] [[__c__]]\nx [[1,2]]', imageIndex, wildcards: { c: ['red,blue'] }, readWildcardsInOrder: true });
+    const run = (imageIndex: number) =>
+      expandPrompts({
+        ...base,
+        prompt: 'a [[big]] [[__c__]]\nx [[1,2]]',
+        imageIndex,
+        wildcards: { c: ['red,blue'] },
+        readWildcardsInOrder: true,
+      });
     assert.deepEqual(texts(run(0).positive), ['a big red', 'x [[1,2]]']);
     assert.deepEqual(texts(run(1).positive), ['a big blue', 'x [[1,2]]']);
   });
@@ -162,10 +212,19 @@ describe('expandPrompts', () => {
   });
 
   it('works with our own templates for the default Fooocus selection', () => {
-    const out = expandPrompts({ ...base, negativePrompt: 'text', styles: ['Fooocus V2', 'Fooocus Enhance', 'Fooocus Sharp'], templates: STYLE_TEMPLATES });
+    const out = expandPrompts({
+      ...base,
+      negativePrompt: 'text',
+      styles: ['Fooocus V2', 'Fooocus Enhance', 'Fooocus Sharp'],
+      templates: STYLE_TEMPLATES,
+    });
     assert.equal(out.positive.length, 1);
     assert.ok(out.positive[0].text.includes('a cat'));
-    assert.deepEqual(texts(out.negative), [STYLE_TEMPLATES.get('Fooocus Enhance')!.negative, STYLE_TEMPLATES.get('Fooocus Sharp')!.negative, 'text']);
+    assert.deepEqual(texts(out.negative), [
+      STYLE_TEMPLATES.get('Fooocus Enhance')!.negative,
+      STYLE_TEMPLATES.get('Fooocus Sharp')!.negative,
+      'text',
+    ]);
     assert.ok(out.negative[0].segments.some((s) => s.weight === 1.4));
     assert.deepEqual(out.stylesUsed, ['Fooocus Enhance', 'Fooocus Sharp']);
   });

@@ -37,7 +37,10 @@ describe('prompt lines (safe_str, splitlines, remove_empty_str)', () => {
   });
 
   it('makes line 1 the main prompt and the rest extras, dropping empty lines', () => {
-    assert.deepEqual(toPromptLines('  a cat.. \n\n  second  line , \nthird'), { main: 'a cat', extras: ['second line', 'third'] });
+    assert.deepEqual(toPromptLines('  a cat.. \n\n  second  line , \nthird'), {
+      main: 'a cat',
+      extras: ['second line', 'third'],
+    });
     assert.deepEqual(toPromptLines('\n\nonly'), { main: 'only', extras: [] });
     assert.deepEqual(toPromptLines(''), { main: '', extras: [] });
   });
@@ -50,17 +53,35 @@ describe('prompt lines (safe_str, splitlines, remove_empty_str)', () => {
 
 describe('prompt LoRA tags (§5.4)', () => {
   it('removes each tag, keeps its weight, and cleans the line', () => {
-    assert.deepEqual(extractLoraTags('a cat, <lora:foo:0.8>, red'), { prompt: 'a cat, red', loras: [{ name: 'foo', weight: 0.8 }] });
-    assert.deepEqual(extractLoraTags('x<lora:a:1><lora:b-c:-.5>y'), { prompt: 'xy', loras: [{ name: 'a', weight: 1 }, { name: 'b-c', weight: -0.5 }] });
+    assert.deepEqual(extractLoraTags('a cat, <lora:foo:0.8>, red'), {
+      prompt: 'a cat, red',
+      loras: [{ name: 'foo', weight: 0.8 }],
+    });
+    assert.deepEqual(extractLoraTags('x<lora:a:1><lora:b-c:-.5>y'), {
+      prompt: 'xy',
+      loras: [
+        { name: 'a', weight: 1 },
+        { name: 'b-c', weight: -0.5 },
+      ],
+    });
     assert.deepEqual(extractLoraTags('<lora:a:+2.>'), { prompt: '', loras: [{ name: 'a', weight: 2 }] });
   });
 
   it('reports a repeated tag each time (the caller de-duplicates) and removes all of them', () => {
-    assert.deepEqual(extractLoraTags('<lora:a:1> b <lora:a:1>'), { prompt: 'b', loras: [{ name: 'a', weight: 1 }, { name: 'a', weight: 1 }] });
+    assert.deepEqual(extractLoraTags('<lora:a:1> b <lora:a:1>'), {
+      prompt: 'b',
+      loras: [
+        { name: 'a', weight: 1 },
+        { name: 'a', weight: 1 },
+      ],
+    });
   });
 
   it('leaves malformed tags as text', () => {
-    assert.deepEqual(extractLoraTags('<lora:bad:abc> <lora:sd:xl:1>'), { prompt: '<lora:bad:abc> <lora:sd:xl:1>', loras: [] });
+    assert.deepEqual(extractLoraTags('<lora:bad:abc> <lora:sd:xl:1>'), {
+      prompt: '<lora:bad:abc> <lora:sd:xl:1>',
+      loras: [],
+    });
   });
 
   it('always cleans the line, tags or not', () => {
@@ -71,10 +92,22 @@ describe('prompt LoRA tags (§5.4)', () => {
 });
 
 describe('wildcards (§5.5)', () => {
-  const files: WildcardFiles = { color: ['red', '', 'blue'], flower: ['rose'], color_flower: ['__color__ __flower__'], loop: ['__loop__ again'], 'a____b': ['greedy'] };
+  const files: WildcardFiles = {
+    color: ['red', '', 'blue'],
+    flower: ['rose'],
+    color_flower: ['__color__ __flower__'],
+    loop: ['__loop__ again'],
+    a____b: ['greedy'],
+  };
 
   it('in order: line imageIndex mod count, the same for every occurrence', () => {
-    const run = (imageIndex: number): string => applyWildcards('__color__ and __color__', { wildcards: files, imageIndex, readWildcardsInOrder: true, rng: noRng }).text;
+    const run = (imageIndex: number): string =>
+      applyWildcards('__color__ and __color__', {
+        wildcards: files,
+        imageIndex,
+        readWildcardsInOrder: true,
+        rng: noRng,
+      }).text;
     assert.equal(run(0), 'red and red');
     assert.equal(run(1), 'blue and blue');
     assert.equal(run(2), 'red and red');
@@ -82,23 +115,39 @@ describe('wildcards (§5.5)', () => {
 
   it('random: one draw per occurrence, left to right, over the non-empty lines', () => {
     const rng = scriptedRng([1, 0]);
-    assert.equal(applyWildcards('__color__ and __color__', { wildcards: files, imageIndex: 0, readWildcardsInOrder: false, rng }).text, 'blue and red');
+    assert.equal(
+      applyWildcards('__color__ and __color__', { wildcards: files, imageIndex: 0, readWildcardsInOrder: false, rng })
+        .text,
+      'blue and red',
+    );
     assert.deepEqual(rng.counts, [2, 2]);
   });
 
   it('resolves nested wildcards over several passes', () => {
-    assert.equal(applyWildcards('a __color_flower__', { wildcards: files, imageIndex: 1, readWildcardsInOrder: true, rng: noRng }).text, 'a blue rose');
+    assert.equal(
+      applyWildcards('a __color_flower__', { wildcards: files, imageIndex: 1, readWildcardsInOrder: true, rng: noRng })
+        .text,
+      'a blue rose',
+    );
   });
 
   it('turns a missing or empty wildcard into its bare name everywhere, with one warning', () => {
-    const out = applyWildcards('__nope__ x __nope__ __constructor__', { wildcards: { nope: [''] }, imageIndex: 0, readWildcardsInOrder: true, rng: noRng });
+    const out = applyWildcards('__nope__ x __nope__ __constructor__', {
+      wildcards: { nope: [''] },
+      imageIndex: 0,
+      readWildcardsInOrder: true,
+      rng: noRng,
+    });
     assert.equal(out.text, 'nope x nope constructor');
     assert.equal(out.warnings.length, 2);
     assert.match(out.warnings[0], /'nope'/);
   });
 
   it('reads names greedily like Python ([\\w-]+ includes "_")', () => {
-    assert.equal(applyWildcards('__a____b__', { wildcards: files, imageIndex: 0, readWildcardsInOrder: true, rng: noRng }).text, 'greedy');
+    assert.equal(
+      applyWildcards('__a____b__', { wildcards: files, imageIndex: 0, readWildcardsInOrder: true, rng: noRng }).text,
+      'greedy',
+    );
   });
 
   it('stops after 64 passes on a self-including wildcard and warns', () => {
@@ -108,7 +157,11 @@ describe('wildcards (§5.5)', () => {
   });
 
   it('inserts lines literally ($& is not a replacement pattern)', () => {
-    assert.equal(applyWildcards('__w__', { wildcards: { w: ['$& cost'] }, imageIndex: 0, readWildcardsInOrder: true, rng: noRng }).text, '$& cost');
+    assert.equal(
+      applyWildcards('__w__', { wildcards: { w: ['$& cost'] }, imageIndex: 0, readWildcardsInOrder: true, rng: noRng })
+        .text,
+      '$& cost',
+    );
   });
 });
 

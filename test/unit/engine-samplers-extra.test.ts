@@ -9,9 +9,30 @@ import { SDXL_SIGMA_MAX, SDXL_SIGMA_MIN, karrasSigmas } from '../../engine/sched
 
 /** Fooocus's 24 sampler names (modules/flags.py, fooocus-semantics §4.1). */
 const FOOOCUS_SAMPLERS = [
-  'euler', 'euler_ancestral', 'heun', 'heunpp2', 'dpm_2', 'dpm_2_ancestral', 'lms', 'dpm_fast', 'dpm_adaptive',
-  'dpmpp_2s_ancestral', 'dpmpp_sde', 'dpmpp_sde_gpu', 'dpmpp_2m', 'dpmpp_2m_sde', 'dpmpp_2m_sde_gpu', 'dpmpp_3m_sde',
-  'dpmpp_3m_sde_gpu', 'ddpm', 'lcm', 'tcd', 'restart', 'ddim', 'uni_pc', 'uni_pc_bh2',
+  'euler',
+  'euler_ancestral',
+  'heun',
+  'heunpp2',
+  'dpm_2',
+  'dpm_2_ancestral',
+  'lms',
+  'dpm_fast',
+  'dpm_adaptive',
+  'dpmpp_2s_ancestral',
+  'dpmpp_sde',
+  'dpmpp_sde_gpu',
+  'dpmpp_2m',
+  'dpmpp_2m_sde',
+  'dpmpp_2m_sde_gpu',
+  'dpmpp_3m_sde',
+  'dpmpp_3m_sde_gpu',
+  'ddpm',
+  'lcm',
+  'tcd',
+  'restart',
+  'ddim',
+  'uni_pc',
+  'uni_pc_bh2',
 ];
 
 const gaussianDenoiser: Denoiser = (x, sigma) => x.map((v) => v / (1 + sigma * sigma));
@@ -71,16 +92,25 @@ test('lms weights integrate the Lagrange basis exactly (Adams–Bashforth on an 
   const sigmas = [4, 3.5, 3, 2.5, 2];
   assert.equal(linearMultistepCoefficient(1, sigmas, 0, 0), h);
   const ab2 = [linearMultistepCoefficient(2, sigmas, 1, 0), linearMultistepCoefficient(2, sigmas, 1, 1)];
-  assert.deepEqual(ab2.map((c) => +(c / h).toFixed(12)), [1.5, -0.5]);
+  assert.deepEqual(
+    ab2.map((c) => +(c / h).toFixed(12)),
+    [1.5, -0.5],
+  );
   const ab4 = [0, 1, 2, 3].map((j) => +(linearMultistepCoefficient(4, sigmas, 3, j) / h).toFixed(12));
-  assert.deepEqual(ab4, [55 / 24, -59 / 24, 37 / 24, -9 / 24].map((c) => +c.toFixed(12)));
+  assert.deepEqual(
+    ab4,
+    [55 / 24, -59 / 24, 37 / 24, -9 / 24].map((c) => +c.toFixed(12)),
+  );
   assert.throws(() => linearMultistepCoefficient(3, sigmas, 1, 0), /order 3 needs 2 earlier steps/);
 });
 
 test('restart is heun below 20 steps and restarts from σ ≈ 0.1 up to σ ≈ 2 from 20 on', async () => {
   const short = karrasSigmas(12, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX);
   const x = createNormalRng(5n).fill(new Float32Array(16));
-  assert.deepEqual(await sample('restart', gaussianDenoiser, x, short, { seed: 1n }), await sample('heun', gaussianDenoiser, x, short, { seed: 1n }));
+  assert.deepEqual(
+    await sample('restart', gaussianDenoiser, x, short, { seed: 1n }),
+    await sample('heun', gaussianDenoiser, x, short, { seed: 1n }),
+  );
 
   const pairs = restartStepList(karrasSigmas(24, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX));
   // 24 − 9 = 15 Karras steps down, plus one restart of 9 steps.
@@ -101,9 +131,18 @@ test('samplers with their own step count report steps and model calls within 0..
       modelSteps.push(i);
       return gaussianDenoiser(x, sigma, i);
     };
-    await sample(name, denoise, new Float32Array(8).fill(20), sigmas, { seed: 3n, onStep: (i) => void reported.push(i) });
-    for (const [what, seen] of [['onStep', reported], ['model', modelSteps]] as const) {
-      assert.ok(seen.every((i, k) => Number.isInteger(i) && i >= 0 && i < n && (k === 0 || i >= seen[k - 1])), `${name} ${what}: ${seen.join(',')}`);
+    await sample(name, denoise, new Float32Array(8).fill(20), sigmas, {
+      seed: 3n,
+      onStep: (i) => void reported.push(i),
+    });
+    for (const [what, seen] of [
+      ['onStep', reported],
+      ['model', modelSteps],
+    ] as const) {
+      assert.ok(
+        seen.every((i, k) => Number.isInteger(i) && i >= 0 && i < n && (k === 0 || i >= seen[k - 1])),
+        `${name} ${what}: ${seen.join(',')}`,
+      );
     }
     assert.equal(reported[reported.length - 1], n - 1, `${name} last step`);
     if (name === 'dpm_fast') assert.equal(modelSteps.length, n, 'dpm_fast makes exactly n model calls');

@@ -63,19 +63,26 @@ for (const [name, minShrink, flow] of DETERMINISTIC) {
   });
 }
 
-test('uni_pc and uni_pc_bh2 on a schedule ending at 0 stay within the closing step\'s error', async () => {
+test("uni_pc and uni_pc_bh2 on a schedule ending at 0 stay within the closing step's error", async () => {
   for (const name of ['uni_pc', 'uni_pc_bh2']) {
     const error = await flowError(name, 40);
     assert.ok(error < 1e-3, `${name} error at 40 steps ${error}`);
   }
 });
 
-test('dpm_adaptive meets its tolerance whatever the step count (it uses only the schedule\'s ends)', async () => {
+test("dpm_adaptive meets its tolerance whatever the step count (it uses only the schedule's ends)", async () => {
   const flow = { stopsAtSigmaMin: true };
-  const errors = [await flowError('dpm_adaptive', 10, flow), await flowError('dpm_adaptive', 20, flow), await flowError('dpm_adaptive', 40, flow)];
+  const errors = [
+    await flowError('dpm_adaptive', 10, flow),
+    await flowError('dpm_adaptive', 20, flow),
+    await flowError('dpm_adaptive', 40, flow),
+  ];
   // rtol 0.05, atol 0.0078 (k-diffusion's defaults) give 2.8% here.
   assert.ok(errors[0] < 0.04, `error ${errors[0]}`);
-  assert.deepEqual(errors.map((e) => e.toFixed(12)), Array(3).fill(errors[0].toFixed(12)));
+  assert.deepEqual(
+    errors.map((e) => e.toFixed(12)),
+    Array(3).fill(errors[0].toFixed(12)),
+  );
 });
 
 async function finalVariance(sampler: string, steps: number, size: number): Promise<number> {
@@ -148,7 +155,10 @@ test('lcm takes the denoised estimate and re-noises it to the next sigma', async
   const noise = createNormalRng(11n).fill(new Float32Array(4));
   const afterFirst = [0.5, 1, 1.5, 2].map((v, j) => Math.fround(v + 2 * noise[j]));
   assert.deepEqual(seen[1].slice(1), afterFirst);
-  assert.deepEqual([...out], afterFirst.map((v) => Math.fround(v / 2)));
+  assert.deepEqual(
+    [...out],
+    afterFirst.map((v) => Math.fround(v / 2)),
+  );
 });
 
 test('euler performs exactly x + (x − D)/σ·(σnext − σ) per step', async () => {
@@ -160,21 +170,41 @@ test('euler performs exactly x + (x − D)/σ·(σnext − σ) per step', async 
 test('onStep is awaited after every step with the step index', async () => {
   const sigmas = karrasSigmas(5, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX);
   const events: string[] = [];
-  await sample('heun', async (x, sigma, i) => {
-    events.push(`model ${i}`);
-    return gaussianDenoiser(x, sigma, i);
-  }, new Float32Array(8).fill(3), sigmas, {
-    seed: 1n,
-    onStep: async (i, x, denoised) => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      assert.equal(x.length, 8);
-      assert.equal(denoised.length, 8);
-      events.push(`step ${i}`);
+  await sample(
+    'heun',
+    async (x, sigma, i) => {
+      events.push(`model ${i}`);
+      return gaussianDenoiser(x, sigma, i);
     },
-  });
+    new Float32Array(8).fill(3),
+    sigmas,
+    {
+      seed: 1n,
+      onStep: async (i, x, denoised) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        assert.equal(x.length, 8);
+        assert.equal(denoised.length, 8);
+        events.push(`step ${i}`);
+      },
+    },
+  );
   // heun calls the model twice per step except on the last step to σ = 0
-  assert.deepEqual(events, ['model 0', 'model 0', 'step 0', 'model 1', 'model 1', 'step 1', 'model 2', 'model 2', 'step 2',
-    'model 3', 'model 3', 'step 3', 'model 4', 'step 4']);
+  assert.deepEqual(events, [
+    'model 0',
+    'model 0',
+    'step 0',
+    'model 1',
+    'model 1',
+    'step 1',
+    'model 2',
+    'model 2',
+    'step 2',
+    'model 3',
+    'model 3',
+    'step 3',
+    'model 4',
+    'step 4',
+  ]);
 });
 
 test('an error thrown by onStep interrupts sampling and propagates', async () => {
@@ -216,15 +246,37 @@ test('every sampler leaves the input latent untouched and tolerates a denoiser r
 });
 
 test('the samplers Fooocus always offers are implemented', () => {
-  for (const name of ['euler', 'euler_ancestral', 'lcm', 'dpmpp_sde_gpu', 'dpmpp_2m', 'dpmpp_2m_sde_gpu', 'dpmpp_2m_sde', 'heun', 'dpm_2']) {
+  for (const name of [
+    'euler',
+    'euler_ancestral',
+    'lcm',
+    'dpmpp_sde_gpu',
+    'dpmpp_2m',
+    'dpmpp_2m_sde_gpu',
+    'dpmpp_2m_sde',
+    'heun',
+    'dpm_2',
+  ]) {
     assert.ok(SAMPLERS.includes(name), name);
   }
 });
 
 test('bad input is rejected naming what is wrong', async () => {
   const sigmas = [1, 0];
-  await assert.rejects(sample('warp', gaussianDenoiser, new Float32Array(1), sigmas, { seed: 1n }), /unknown sampler 'warp'/);
-  await assert.rejects(sample('euler', gaussianDenoiser, new Float32Array(1), [1, 2, 0], { seed: 1n }), /sigmas must be/);
-  await assert.rejects(sample('euler', () => new Float32Array(3), new Float32Array(2), sigmas, { seed: 1n }), /denoiser returned 3 values/);
-  await assert.rejects(sample('euler', gaussianDenoiser, new Float32Array(1), sigmas, { seed: 1 as unknown as bigint }), /options.seed/);
+  await assert.rejects(
+    sample('warp', gaussianDenoiser, new Float32Array(1), sigmas, { seed: 1n }),
+    /unknown sampler 'warp'/,
+  );
+  await assert.rejects(
+    sample('euler', gaussianDenoiser, new Float32Array(1), [1, 2, 0], { seed: 1n }),
+    /sigmas must be/,
+  );
+  await assert.rejects(
+    sample('euler', () => new Float32Array(3), new Float32Array(2), sigmas, { seed: 1n }),
+    /denoiser returned 3 values/,
+  );
+  await assert.rejects(
+    sample('euler', gaussianDenoiser, new Float32Array(1), sigmas, { seed: 1 as unknown as bigint }),
+    /options.seed/,
+  );
 });

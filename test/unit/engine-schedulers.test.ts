@@ -43,7 +43,7 @@ test('karras schedule follows its formula, has steps+1 values and ends with 0', 
   // Published Karras-30 head for SDXL.
   assertClose(sigmas.slice(0, 5), [14.614642, 12.660604, 10.934924, 9.414915, 8.079731], 1e-6, 'karras head');
   assert.deepEqual(schedule('karras', steps, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX), sigmas);
-  assertClose(karrasSigmas(1, 0.1, 10), [10, 0], 1e-12, "karras-1");
+  assertClose(karrasSigmas(1, 0.1, 10), [10, 0], 1e-12, 'karras-1');
 });
 
 test('exponential schedule is evenly spaced in log sigma', () => {
@@ -82,8 +82,10 @@ test('ddim_uniform takes entries 1, 1+k, ... in descending order', () => {
 
 test('beta schedule matches scipy Beta(0.6, 0.6) quantile timesteps', () => {
   // numpy: rint(scipy.stats.beta.ppf(1 − linspace(0, 1, 8, endpoint=False), 0.6, 0.6) · 999)
-  const expected = [14.614642143249512, 10.48347282409668, 5.686591625213623, 2.9636125564575195, 1.6182788610458374,
-    0.919833242893219, 0.5153905749320984, 0.24326977133750916, 0];
+  const expected = [
+    14.614642143249512, 10.48347282409668, 5.686591625213623, 2.9636125564575195, 1.6182788610458374, 0.919833242893219,
+    0.5153905749320984, 0.24326977133750916, 0,
+  ];
   assertClose(schedule('beta', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX), expected, 1e-6, 'beta-8');
   assertClose([betaPpf(0.25, 0.6, 0.6), betaPpf(0.9, 2, 5)], [0.17568037865269498, 0.5103163065514917], 1e-9, 'ppf');
 });
@@ -94,17 +96,24 @@ test('align_your_steps gives the published 10 levels and log-linear resampling o
   assert.equal(ten.length, 11);
   assert.equal(ten[10], 0);
   // numpy: exp(interp(linspace(0,1,9), linspace(0,1,11), ln(levels ascending))) reversed, last set to 0
-  const eight = [14.614641229299998, 5.552527576041544, 2.8668722413060417, 1.5140051523219875, 0.8620721141,
-    0.5048526254285276, 0.2976504679801153, 0.13401950140526192, 0];
+  const eight = [
+    14.614641229299998, 5.552527576041544, 2.8668722413060417, 1.5140051523219875, 0.8620721141, 0.5048526254285276,
+    0.2976504679801153, 0.13401950140526192, 0,
+  ];
   assertClose(schedule('align_your_steps', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX), eight, 1e-9, 'ays-8');
 });
 
 test('lcm and tcd use sgm_uniform over the distilled 50-entry table', () => {
   // numpy: σ at linspace(999, 19, 9)[:-1] interpolated over table[19 + 20k], k = 0..49
-  const expected = [14.614642143249512, 7.3917938759883794, 4.170772385946911, 2.5628577818185874,
-    1.6679018174346818, 1.1138553988778719, 0.7325183138657035, 0.4367247287277275, 0];
+  const expected = [
+    14.614642143249512, 7.3917938759883794, 4.170772385946911, 2.5628577818185874, 1.6679018174346818,
+    1.1138553988778719, 0.7325183138657035, 0.4367247287277275, 0,
+  ];
   assertClose(schedule('lcm', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX), expected, 1e-6, 'lcm-8');
-  assert.deepEqual(schedule('tcd', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX), schedule('lcm', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX));
+  assert.deepEqual(
+    schedule('tcd', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX),
+    schedule('lcm', 8, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX),
+  );
   assert.equal(distilledTimestep(table[999], table), 999);
   assert.equal(distilledTimestep(table[0], table), 19);
   assert.equal(distilledTimestep(table[505], table), 499);
@@ -130,7 +139,21 @@ test('sigmaToTimestep interpolates in log sigma and clamps to the table', () => 
 test('every listed scheduler returns a descending schedule ending with 0', () => {
   // Fooocus's eleven and ComfyUI's beta.
   assert.equal(SCHEDULERS.length, 12);
-  for (const name of ['normal', 'karras', 'exponential', 'sgm_uniform', 'simple', 'ddim_uniform', 'lcm', 'turbo', 'align_your_steps', 'tcd', 'edm_playground_v2.5', 'beta']) assert.ok(SCHEDULERS.includes(name), name);
+  for (const name of [
+    'normal',
+    'karras',
+    'exponential',
+    'sgm_uniform',
+    'simple',
+    'ddim_uniform',
+    'lcm',
+    'turbo',
+    'align_your_steps',
+    'tcd',
+    'edm_playground_v2.5',
+    'beta',
+  ])
+    assert.ok(SCHEDULERS.includes(name), name);
   for (const name of SCHEDULERS) {
     for (const steps of [1, 4, 30]) {
       const sigmas = schedule(name, steps, SDXL_SIGMA_MIN, SDXL_SIGMA_MAX);

@@ -6,7 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adaptiveAnisotropicFilter, jointBilateralBlur, standardiseGuide, type TensorShape } from '../../engine/sharpness/anisotropic.ts';
+import {
+  adaptiveAnisotropicFilter,
+  jointBilateralBlur,
+  standardiseGuide,
+  type TensorShape,
+} from '../../engine/sharpness/anisotropic.ts';
 import { expNonPositive } from '../../engine/sharpness/exp-non-positive.ts';
 import { jointBilateralBlurReference } from '../../engine/sharpness/joint-bilateral-reference.ts';
 
@@ -65,8 +70,14 @@ test('a guide with far-apart values (range weights below e^−40, where the exp 
   const shape = { channels: 4, height: 9, width: 10 };
   const x = values(360, 3);
   // A checkerboard of ±5 (taken as already standardised): neighbour distances up to 40, exponents down to −89.
-  const guide = Float64Array.from({ length: 360 }, (_, i) => (((i % 10) + Math.floor(i / 10)) % 2 ? 5 : -5) + 0.01 * (i % 7));
-  const worst = worstRelativeDifference(jointBilateralBlur(x, guide, shape), jointBilateralBlurReference(x, guide, shape));
+  const guide = Float64Array.from(
+    { length: 360 },
+    (_, i) => (((i % 10) + Math.floor(i / 10)) % 2 ? 5 : -5) + 0.01 * (i % 7),
+  );
+  const worst = worstRelativeDifference(
+    jointBilateralBlur(x, guide, shape),
+    jointBilateralBlurReference(x, guide, shape),
+  );
   assert.ok(worst <= 1e-6, String(worst));
 });
 
@@ -74,7 +85,10 @@ test('adaptiveAnisotropicFilter on a 1152×896 latent (4×112×144) equals the g
   const shape = { channels: 4, height: 112, width: 144 };
   const x = values(4 * 112 * 144, 11);
   const guide = values(4 * 112 * 144, 12);
-  const worst = worstRelativeDifference(adaptiveAnisotropicFilter(x, guide, shape), jointBilateralBlurReference(x, standardiseGuide(guide), shape));
+  const worst = worstRelativeDifference(
+    adaptiveAnisotropicFilter(x, guide, shape),
+    jointBilateralBlurReference(x, standardiseGuide(guide), shape),
+  );
   assert.ok(worst <= 1e-6, String(worst));
 });
 
@@ -89,7 +103,10 @@ test('a single value has no unbiased std, so both forms give NaN (torch.std of o
 test('rejects more than 4 channels and tensors that do not fill the shape, naming the sizes', () => {
   const five = { channels: 5, height: 2, width: 2 };
   assert.throws(() => jointBilateralBlur(new Float32Array(20), new Float32Array(20), five), /5 channels; at most 4/);
-  assert.throws(() => jointBilateralBlur(new Float32Array(15), new Float32Array(16), { channels: 4, height: 2, width: 2 }), /15 and 16 values do not match \[4,2,2\]/);
+  assert.throws(
+    () => jointBilateralBlur(new Float32Array(15), new Float32Array(16), { channels: 4, height: 2, width: 2 }),
+    /15 and 16 values do not match \[4,2,2\]/,
+  );
 });
 
 test('expNonPositive is within 1e-15 relative of Math.exp on [−40, 0] and defers to it beyond', () => {

@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adaptiveAnisotropicFilter, gaussianKernel1d, jointBilateralBlur, reflectIndex, standardiseGuide } from '../../engine/sharpness/anisotropic.ts';
+import {
+  adaptiveAnisotropicFilter,
+  gaussianKernel1d,
+  jointBilateralBlur,
+  reflectIndex,
+  standardiseGuide,
+} from '../../engine/sharpness/anisotropic.ts';
 import { sharpenConditionalEps, sharpnessWeight } from '../../engine/sharpness/sharpness.ts';
 import { consistentTimeIds, emphasizedTimeIds, isAdmEmphasized, roundTo64 } from '../../engine/unet/adm.ts';
 import { applyGuidance, isCfgOne, progressOf } from '../../engine/unet/guidance.ts';
@@ -69,20 +75,34 @@ function referenceFilter(x: Float32Array, g: Float32Array, C: number, H: number,
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, label = ''): void {
   assert.equal(actual.length, expected.length, label);
   for (let i = 0; i < actual.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])), `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])),
+      `${label}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
 test('mirrors indices like torch reflect padding (edge pixel not repeated)', () => {
-  assert.deepEqual([-6, -2, -1, 0, 1, 9, 10, 11, 15].map((i) => reflectIndex(i, 10)), [6, 2, 1, 0, 1, 9, 8, 7, 3]);
-  assert.deepEqual([-3, -1, 2, 3, 4].map((i) => reflectIndex(i, 3)), [1, 1, 2, 1, 0], 'folds again below the window radius');
+  assert.deepEqual(
+    [-6, -2, -1, 0, 1, 9, 10, 11, 15].map((i) => reflectIndex(i, 10)),
+    [6, 2, 1, 0, 1, 9, 8, 7, 3],
+  );
+  assert.deepEqual(
+    [-3, -1, 2, 3, 4].map((i) => reflectIndex(i, 3)),
+    [1, 1, 2, 1, 0],
+    'folds again below the window radius',
+  );
   assert.equal(reflectIndex(5, 1), 0);
 });
 
 test('builds the σ=3 Gaussian over offsets −6..6 normalised to 1 and standardises the guide with the unbiased std', () => {
   const k = gaussianKernel1d(13, 3);
   const total = 7.298054628114605; // Σ_{k=−6..6} e^{−k²/18}, computed by hand
-  assertClose(k, Array.from({ length: 13 }, (_, i) => Math.exp(-((i - 6) ** 2) / 18) / total), 1e-15);
+  assertClose(
+    k,
+    Array.from({ length: 13 }, (_, i) => Math.exp(-((i - 6) ** 2) / 18) / total),
+    1e-15,
+  );
   // g = 1,2,3,4: mean 2.5, unbiased std √(5/3).
   const s = Math.sqrt(5 / 3) + 1e-5;
   assertClose(standardiseGuide([1, 2, 3, 4]), [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], 1e-15);
@@ -99,7 +119,11 @@ test('with a flat guide the filter is the normalised Gaussian blur: an impulse k
   const k = 0.13702281648422548;
   assert.ok(Math.abs(out[6 * W + 8] - k * k * Math.exp(-4 / 18)) < 1e-8, 'two columns right: g(0)·g(2)');
   // A constant input stays constant whatever the guide.
-  const constant = jointBilateralBlur(new Float32Array(4 * 9 * 9).fill(0.25), values(4 * 9 * 9, 3), { channels: 4, height: 9, width: 9 });
+  const constant = jointBilateralBlur(new Float32Array(4 * 9 * 9).fill(0.25), values(4 * 9 * 9, 3), {
+    channels: 4,
+    height: 9,
+    width: 9,
+  });
   assertClose(constant, new Float32Array(constant.length).fill(0.25), 1e-7);
 });
 
@@ -125,7 +149,11 @@ test('sharpness weight is 0.001·sharpness·progress and blends the filtered con
   assert.equal(sharpenConditionalEps(eps, x0, 0, shape), eps, 'α = 0 returns ε_c untouched');
   const alpha = 0.03;
   const reference = referenceFilter(eps, x0, 4, 8, 8);
-  assertClose(sharpenConditionalEps(eps, x0, alpha, shape), Array.from(eps, (v, i) => reference[i] * alpha + v * (1 - alpha)), 2e-6);
+  assertClose(
+    sharpenConditionalEps(eps, x0, alpha, shape),
+    Array.from(eps, (v, i) => reference[i] * alpha + v * (1 - alpha)),
+    2e-6,
+  );
 });
 
 test('adaptive CFG: plain CFG at or below adaptive_cfg, real·p + mimic·(1−p) above it', () => {
@@ -150,13 +178,26 @@ test('cfg 1 is detected as Python math.isclose(cfg, 1.0) does', () => {
 });
 
 test('ADM: targets rounded to 64 half-to-even as Python round, originals truncated, switch on t > 999·(1−end)', () => {
-  assert.deepEqual([160, 96, 224, 1056, 1000, 760, 32, 1152, 896].map(roundTo64), [128, 128, 256, 1024, 1024, 768, 0, 1152, 896]);
+  assert.deepEqual(
+    [160, 96, 224, 1056, 1000, 760, 32, 1152, 896].map(roundTo64),
+    [128, 128, 256, 1024, 1024, 768, 0, 1152, 896],
+  );
   assert.deepEqual(emphasizedTimeIds(1152, 896, 1.5), [1344, 1728, 0, 0, 896, 1152]);
   assert.deepEqual(emphasizedTimeIds(1152, 896, 0.8), [716, 921, 0, 0, 896, 1152]);
   assert.deepEqual(emphasizedTimeIds(160, 96, 1.5), [144, 240, 0, 0, 128, 128]);
   assert.deepEqual(consistentTimeIds(160, 96), [128, 128, 0, 0, 128, 128]);
-  assert.deepEqual([700, 699].map((t) => isAdmEmphasized(t, 0.3)), [true, false]);
-  assert.deepEqual([500, 499].map((t) => isAdmEmphasized(t, 0.5)), [true, false]);
-  assert.deepEqual([1, 0].map((t) => isAdmEmphasized(t, 1)), [true, false], 'end 1: every t but 0');
+  assert.deepEqual(
+    [700, 699].map((t) => isAdmEmphasized(t, 0.3)),
+    [true, false],
+  );
+  assert.deepEqual(
+    [500, 499].map((t) => isAdmEmphasized(t, 0.5)),
+    [true, false],
+  );
+  assert.deepEqual(
+    [1, 0].map((t) => isAdmEmphasized(t, 1)),
+    [true, false],
+    'end 1: every t but 0',
+  );
   assert.equal(isAdmEmphasized(999, 0), false, 'end 0: never');
 });

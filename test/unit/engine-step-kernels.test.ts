@@ -56,7 +56,11 @@ test('the step loop runs as graphs on CUDA and WebGPU and in JavaScript on the C
 });
 
 test('the sharpness filter graph equals the JavaScript filter (float64) to float32 precision, reflect borders included', async () => {
-  for (const shape of [{ channels: 4, height: 7, width: 9 }, { channels: 4, height: 20, width: 13 }, { channels: 3, height: 16, width: 16 }] as TensorShape[]) {
+  for (const shape of [
+    { channels: 4, height: 7, width: 9 },
+    { channels: 4, height: 20, width: 13 },
+    { channels: 3, height: 16, width: 16 },
+  ] as TensorShape[]) {
     const n = shape.channels * shape.height * shape.width;
     const input = noise(1n, n);
     const guide = noise(2n, n, 2);
@@ -66,10 +70,13 @@ test('the sharpness filter graph equals the JavaScript filter (float64) to float
     g.output(addSharpnessFilter(g, g.input('input', 'float', dims), g.input('guide', 'float', dims)), 'out', dims);
     const session = await createSession(g.build().model, 'filter');
     const feedDims = [1, shape.channels, shape.height, shape.width];
-    const out = (await session.run({ input: { data: input, dims: feedDims }, guide: { data: guide, dims: feedDims } })).out.data;
+    const out = (await session.run({ input: { data: input, dims: feedDims }, guide: { data: guide, dims: feedDims } }))
+      .out.data;
     const expected = adaptiveAnisotropicFilter(input, guide, shape);
     const diff = maxAbsDiff(out, expected);
-    console.log(`  filter ${shape.channels}x${shape.height}x${shape.width}: max |graph − js| = ${diff.toExponential(2)} (values up to ${maxAbs(expected).toFixed(2)})`);
+    console.log(
+      `  filter ${shape.channels}x${shape.height}x${shape.width}: max |graph − js| = ${diff.toExponential(2)} (values up to ${maxAbs(expected).toFixed(2)})`,
+    );
     assert.ok(diff < 2e-5 * Math.max(1, maxAbs(expected)), `max difference ${diff}`);
   }
 });
@@ -100,14 +107,16 @@ test('guidance as a graph (x0 per row, sharpness, adaptive CFG) equals the JavaS
     ['sharpness 0 (no filter)', { sharpnessWeight: 0 }],
     ['batch 1 (cfg 1)', { batch: 1 }],
     ['EDM coefficients', { coefficients: continuousEdmSampling().denoisedCoefficients(2.5) }],
-    ['latent below the filter graph\'s 7 px (JavaScript filter)', { shape: { channels: 4, height: 5, width: 6 } }],
+    ["latent below the filter graph's 7 px (JavaScript filter)", { shape: { channels: 4, height: 5, width: 6 } }],
   ];
   for (const [label, overrides] of cases) {
     const input = guidanceCase(overrides);
     const expected = await javascriptStepKernels.guide(input);
     const actual = await graphs.guide(input);
     const diff = maxAbsDiff(actual, expected);
-    console.log(`  guidance, ${label}: max |graph − js| = ${diff.toExponential(2)} (values up to ${maxAbs(expected).toFixed(2)})`);
+    console.log(
+      `  guidance, ${label}: max |graph − js| = ${diff.toExponential(2)} (values up to ${maxAbs(expected).toFixed(2)})`,
+    );
     assert.ok(diff < 2e-5 * Math.max(1, maxAbs(expected)), `${label}: max difference ${diff}`);
   }
 });
@@ -128,9 +137,23 @@ test('combine as a graph equals the JavaScript linear combination, with a term a
   const vs = [1n, 2n, 3n, 4n, 5n].map((seed) => noise(seed, n));
   const termSets: LatentTerm[][] = [
     [[0.5, vs[0]]],
-    [[0.9, vs[0]], [-0.3, vs[1]]],
-    [[1, vs[0]], [0.25, vs[0]], [-2, vs[1]], [3e-3, vs[2]]],
-    [[1.2, vs[0]], [0.4, vs[1]], [-0.7, vs[2]], [0.1, vs[3]], [2.5, vs[4]]],
+    [
+      [0.9, vs[0]],
+      [-0.3, vs[1]],
+    ],
+    [
+      [1, vs[0]],
+      [0.25, vs[0]],
+      [-2, vs[1]],
+      [3e-3, vs[2]],
+    ],
+    [
+      [1.2, vs[0]],
+      [0.4, vs[1]],
+      [-0.7, vs[2]],
+      [0.1, vs[3]],
+      [2.5, vs[4]],
+    ],
   ];
   for (const terms of termSets) {
     const expected = await combineInJs(new Float32Array(n), terms);

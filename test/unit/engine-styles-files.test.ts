@@ -3,14 +3,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadStyleTemplates, normalizeStyleName, parseStyleFile, styleFileLoadOrder } from '../../engine/styles/style-files.ts';
+import {
+  loadStyleTemplates,
+  normalizeStyleName,
+  parseStyleFile,
+  styleFileLoadOrder,
+} from '../../engine/styles/style-files.ts';
 import { STYLE_TEMPLATES } from '../../engine/styles/style-templates.ts';
 
 const dirs: string[] = [];
 async function folderWith(files: Record<string, unknown>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'styles-'));
   dirs.push(dir);
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  for (const [name, content] of Object.entries(files))
+    await writeFile(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   return dir;
 }
 after(async () => {
@@ -34,7 +40,13 @@ describe('style name normalisation (Fooocus normalize_key)', () => {
 
 describe('style file parsing', () => {
   it('defaults missing fields to empty strings and normalises names', () => {
-    const { entries, warnings } = parseStyleFile(JSON.stringify([{ name: 'my-style', prompt: 'x {prompt}' }, { name: 'neg only', negative_prompt: 'bad' }]), 'a.json');
+    const { entries, warnings } = parseStyleFile(
+      JSON.stringify([
+        { name: 'my-style', prompt: 'x {prompt}' },
+        { name: 'neg only', negative_prompt: 'bad' },
+      ]),
+      'a.json',
+    );
     assert.deepEqual(entries, [
       ['My Style', { prompt: 'x {prompt}', negative: '' }],
       ['Neg Only', { prompt: '', negative: 'bad' }],
@@ -43,8 +55,14 @@ describe('style file parsing', () => {
   });
 
   it('skips bad entries and bad files with a warning naming the file', () => {
-    const bad = parseStyleFile(JSON.stringify([{ prompt: 'no name' }, { name: 'ok' }, { name: 'x', prompt: 3 }]), 'b.json');
-    assert.deepEqual(bad.entries.map(([name]) => name), ['Ok']);
+    const bad = parseStyleFile(
+      JSON.stringify([{ prompt: 'no name' }, { name: 'ok' }, { name: 'x', prompt: 3 }]),
+      'b.json',
+    );
+    assert.deepEqual(
+      bad.entries.map(([name]) => name),
+      ['Ok'],
+    );
     assert.equal(bad.warnings.length, 2);
     assert.match(bad.warnings[0], /b\.json entry 0/);
     assert.match(parseStyleFile('{nope', 'c.json').warnings[0], /c\.json is not valid JSON/);
@@ -52,13 +70,10 @@ describe('style file parsing', () => {
   });
 
   it('loads extra files first (case-insensitive order) and Fooocus own files last in their order', () => {
-    assert.deepEqual(styleFileLoadOrder(['sdxl_styles_sai.json', 'zeta.json', 'sdxl_styles_fooocus.json', 'Beta.json', 'alpha.json']), [
-      'alpha.json',
-      'Beta.json',
-      'zeta.json',
-      'sdxl_styles_fooocus.json',
-      'sdxl_styles_sai.json',
-    ]);
+    assert.deepEqual(
+      styleFileLoadOrder(['sdxl_styles_sai.json', 'zeta.json', 'sdxl_styles_fooocus.json', 'Beta.json', 'alpha.json']),
+      ['alpha.json', 'Beta.json', 'zeta.json', 'sdxl_styles_fooocus.json', 'sdxl_styles_sai.json'],
+    );
   });
 });
 
@@ -71,7 +86,10 @@ describe('loading a styles folder over our templates', () => {
 
   it('overrides our template in place, appends new names, and lets later files win', async () => {
     const dir = await folderWith({
-      'a.json': [{ name: 'sai-anime', prompt: 'A {prompt}', negative_prompt: 'a-neg' }, { name: 'brand-new', prompt: 'new {prompt}' }],
+      'a.json': [
+        { name: 'sai-anime', prompt: 'A {prompt}', negative_prompt: 'a-neg' },
+        { name: 'brand-new', prompt: 'new {prompt}' },
+      ],
       'b.json': [{ name: 'SAI Anime', prompt: 'B {prompt}' }],
       'sdxl_styles_fooocus.json': [{ name: 'brand-new', prompt: 'fooocus file wins {prompt}' }],
       'notes.txt': 'not a style file',
@@ -88,7 +106,10 @@ describe('loading a styles folder over our templates', () => {
   });
 
   it('keeps loading after a broken file and reports it', async () => {
-    const dir = await folderWith({ 'bad.json': '[{"name": ', 'good.json': [{ name: 'good one', prompt: '{prompt}!' }] });
+    const dir = await folderWith({
+      'bad.json': '[{"name": ',
+      'good.json': [{ name: 'good one', prompt: '{prompt}!' }],
+    });
     const { templates, warnings } = await loadStyleTemplates(dir);
     assert.equal(templates.get('Good One')?.prompt, '{prompt}!');
     assert.equal(warnings.length, 1);

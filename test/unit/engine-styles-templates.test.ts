@@ -41,7 +41,10 @@ describe('our style templates', () => {
   });
 
   it('gives Pony its score tags and Sharp a cinematic wrapper', () => {
-    assert.deepEqual(STYLE_TEMPLATES.get('Fooocus Pony'), { prompt: 'score_9, score_8_up, score_7_up, {prompt}', negative: 'score_6, score_5, score_4' });
+    assert.deepEqual(STYLE_TEMPLATES.get('Fooocus Pony'), {
+      prompt: 'score_9, score_8_up, score_7_up, {prompt}',
+      negative: 'score_6, score_5, score_4',
+    });
     assert.match(STYLE_TEMPLATES.get('Fooocus Sharp')!.prompt, /^cinematic still of \{prompt\}, /);
   });
 

@@ -28,7 +28,12 @@ const W2 = TINY_DIMS.te2Hidden;
 const W = W1 + W2;
 
 const tiny = await tinyCheckpoint();
-const model = await LoadedCheckpoint.load(tiny.name, tiny.checkpointDir, new ProviderSelector('cpu', 1, () => {}), () => {});
+const model = await LoadedCheckpoint.load(
+  tiny.name,
+  tiny.checkpointDir,
+  new ProviderSelector('cpu', 1, () => {}),
+  () => {},
+);
 const encoder = model.promptEncoder;
 after(() => model.release());
 
@@ -37,16 +42,24 @@ const item = (text: string): WeightedItem => ({ text, segments: parseEmphasis(te
 function assertClose(actual: Float32Array, expected: ArrayLike<number>, label: string, tolerance = 2e-6): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
+  for (let i = 0; i < actual.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
   assert.ok(worst <= tolerance, `${label}: largest relative difference ${worst}`);
 }
 
 /** The reference rule in float64: (z − e)·w + e on weighted tokens, then × mean(before)/mean(after). */
-function referenceWeighting(z: ArrayLike<number>, empty: ArrayLike<number>, weights: readonly number[], width: number, isRescaled = true): number[] {
+function referenceWeighting(
+  z: ArrayLike<number>,
+  empty: ArrayLike<number>,
+  weights: readonly number[],
+  width: number,
+  isRescaled = true,
+): number[] {
   const out = Array.from(z);
   for (let j = 0; j < weights.length; j++) {
     if (weights[j] === 1) continue;
-    for (let c = 0; c < width; c++) out[j * width + c] = (z[j * width + c] - empty[j * width + c]) * weights[j] + empty[j * width + c];
+    for (let c = 0; c < width; c++)
+      out[j * width + c] = (z[j * width + c] - empty[j * width + c]) * weights[j] + empty[j * width + c];
   }
   const mean = (values: ArrayLike<number>): number => Array.from(values).reduce((a, b) => a + b, 0) / values.length;
   const ratio = isRescaled ? mean(z) / mean(out) : 1;
@@ -94,7 +107,11 @@ test('weightChunk moves only weighted tokens away from the empty encoding, then 
   const mean = (v: Float32Array): number => v.reduce((a, b) => a + b, 0) / v.length;
   assert.ok(Math.abs(mean(out) - mean(z)) < 1e-6, 'mean restored');
   assert.ok(out[3 * width] !== z[3 * width] && out[10 * width] !== z[10 * width], 'weighted tokens moved');
-  assert.deepEqual(z, Float32Array.from({ length: 77 * width }, (_, i) => Math.sin(i) + 0.5), 'input untouched');
+  assert.deepEqual(
+    z,
+    Float32Array.from({ length: 77 * width }, (_, i) => Math.sin(i) + 0.5),
+    'input untouched',
+  );
 });
 
 test('combineItems concatenates along the sequence and sums the first poolCount pooled vectors in float32', () => {
@@ -110,7 +127,11 @@ test('combineItems concatenates along the sequence and sums the first poolCount 
   assert.deepEqual(combined.context, Float32Array.from([...x.context, ...y.context, ...z.context]));
   assert.deepEqual(combined.pooled, Float32Array.from([0, 1, 2].map((i) => Math.fround(x.pooled[i] + y.pooled[i]))));
   assert.deepEqual(combineItems([x, y], 0).pooled, new Float32Array(3));
-  const padded = padToChunks(x, 3, Float32Array.from({ length: 77 * 3 }, () => -1));
+  const padded = padToChunks(
+    x,
+    3,
+    Float32Array.from({ length: 77 * 3 }, () => -1),
+  );
   assert.equal(padded.tokens, 3 * 77);
   assert.deepEqual(padded.context.subarray(0, x.context.length), x.context);
   assert.ok(padded.context.subarray(x.context.length).every((v) => v === -1));
@@ -120,12 +141,19 @@ test('combineItems concatenates along the sequence and sums the first poolCount 
 test('an unweighted item is exactly the raw encoding of its chunks', async () => {
   const text = 'a red fox in the snow';
   const got = await encoder.encodeItem(parseEmphasis(text), 2);
-  const raw = await encoder.encode({ first: toPromptChunks(tokenizer, text, EOS), second: toPromptChunks(tokenizer, text, 0) }, 2);
+  const raw = await encoder.encode(
+    { first: toPromptChunks(tokenizer, text, EOS), second: toPromptChunks(tokenizer, text, 0) },
+    2,
+  );
   assert.deepEqual(got.context, raw.context);
   assert.deepEqual(got.pooled, raw.pooled);
   assert.equal(got.width, W);
   assert.equal(got.pooled.length, TINY_DIMS.projection);
-  assert.deepEqual((await encoder.encodeItem(parseEmphasis('a red (fox:1.0) in the snow'), 2)).context, raw.context, 'weight 1.0 is no weight');
+  assert.deepEqual(
+    (await encoder.encodeItem(parseEmphasis('a red (fox:1.0) in the snow'), 2)).context,
+    raw.context,
+    'weight 1.0 is no weight',
+  );
 });
 
 test('a weighted item follows Fooocus: per encoder, against the empty chunk, mean-rescaled; pooled untouched', async () => {
@@ -134,7 +162,10 @@ test('a weighted item follows Fooocus: per encoder, against the empty chunk, mea
   const weights = toWeightedChunks(tokenizer, parseEmphasis(text), EOS).weights[0];
   // Raw hidden states of [chunk, empty chunk] in one batch, as Fooocus encodes them.
   const raw = await encoder.encode(
-    { first: [toPromptChunks(tokenizer, plain, EOS)[0], encoder.emptyChunk('first')], second: [toPromptChunks(tokenizer, plain, 0)[0], encoder.emptyChunk('second')] },
+    {
+      first: [toPromptChunks(tokenizer, plain, EOS)[0], encoder.emptyChunk('first')],
+      second: [toPromptChunks(tokenizer, plain, 0)[0], encoder.emptyChunk('second')],
+    },
     2,
   );
   const size = 77 * W;
@@ -159,7 +190,8 @@ test('a list of items: sequences concatenated, pooled = sum over the first pool_
   let calls = 0;
   const counting = new Proxy(encoder, {
     get(target, key, receiver) {
-      if (key === 'encodeItem') return (...args: Parameters<typeof encoder.encodeItem>) => (calls++, target.encodeItem(...args));
+      if (key === 'encodeItem')
+        return (...args: Parameters<typeof encoder.encodeItem>) => (calls++, target.encodeItem(...args));
       return Reflect.get(target, key, receiver);
     },
   });
@@ -171,7 +203,8 @@ test('a list of items: sequences concatenated, pooled = sum over the first pool_
   assert.equal(got.tokens, 4 * 77);
   assert.deepEqual(got.context, Float32Array.from(each.flatMap((e) => [...e.context])));
   const pooled = new Float32Array(got.pooled.length);
-  for (const e of each.slice(0, 3)) for (let i = 0; i < pooled.length; i++) pooled[i] = Math.fround(pooled[i] + e.pooled[i]);
+  for (const e of each.slice(0, 3))
+    for (let i = 0; i < pooled.length; i++) pooled[i] = Math.fround(pooled[i] + e.pooled[i]);
   assert.deepEqual(got.pooled, pooled);
   await encodePromptItems(counting, [item('film grain')], 1, 2, cache);
   assert.equal(calls, 3, 'cached across lists of the same job');

@@ -9,7 +9,10 @@ import { cleanClipText, unescapeHtml } from '../../engine/tokenizer/text-clean.t
 const SHARED = fileURLToPath(new URL('../../../shared/data/clip', import.meta.url));
 const BUNDLED = fileURLToPath(new URL('../../engine/assets/clip-tokenizer/', import.meta.url));
 
-interface ParityCase { text: string; ids: number[] }
+interface ParityCase {
+  text: string;
+  ids: number[];
+}
 // Reference ids come from OpenAI's CLIP simple_tokenizer (bpe_simple_vocab_16e6), without BOS/EOS.
 const parity = JSON.parse(readFileSync(`${SHARED}/tokenizer-parity.json`, 'utf8')) as { cases: ParityCase[] };
 
@@ -17,7 +20,10 @@ test('parity file holds the expected 60 cases', () => {
   assert.equal(parity.cases.length, 60);
 });
 
-for (const [label, dir] of [['shared data', `${SHARED}/tokenizer/`], ['bundled asset', BUNDLED]] as const) {
+for (const [label, dir] of [
+  ['shared data', `${SHARED}/tokenizer/`],
+  ['bundled asset', BUNDLED],
+] as const) {
   test(`tokenizer from the ${label} reproduces every reference id sequence`, async () => {
     const tokenizer = await ClipTokenizer.fromFiles(`${dir}vocab.json`, `${dir}merges.txt`);
     for (const c of parity.cases) {
@@ -56,5 +62,8 @@ test('text cleaning unescapes HTML twice, collapses whitespace and lowercases', 
 });
 
 test('a merges file with a malformed line is rejected naming the line', () => {
-  assert.throws(() => ClipTokenizer.fromStrings('{"<|startoftext|>":0,"<|endoftext|>":1}', '#version: 0.2\na b c\n'), /malformed line 'a b c'/);
+  assert.throws(
+    () => ClipTokenizer.fromStrings('{"<|startoftext|>":0,"<|endoftext|>":1}', '#version: 0.2\na b c\n'),
+    /malformed line 'a b c'/,
+  );
 });

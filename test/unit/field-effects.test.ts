@@ -14,7 +14,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Request, Response } from 'express';
 import { toCommonRequest } from '../../adapters/all-in-one/generate.ts';
-import { COMMON_REQUEST_DEFAULTS, DEFAULT_STYLES, type CommonRequest, type ImageInput, type PerformanceSelection } from '../../adapters/common-request.ts';
+import {
+  COMMON_REQUEST_DEFAULTS,
+  DEFAULT_STYLES,
+  type CommonRequest,
+  type ImageInput,
+  type PerformanceSelection,
+} from '../../adapters/common-request.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import { errorHandler } from '../../src/http/error-handler.ts';
 import type { Logger } from '../../src/logging/logger.ts';
@@ -27,9 +33,14 @@ interface Row {
   kind: Kind;
   /** A non-default value: for effect-tested it must change the EngineJob; for every other kind it must not. */
   alt: unknown;
-  /** effect-tested: the other fields the effect needs (e.g. a refiner for refiner_switch); alt is compared on top of them. */
+  /**
+   * effect-tested: the other fields the effect needs (e.g. a refiner for refiner_switch); alt is compared on top of
+   * them.
+   */
   with?: Partial<CommonRequest>;
-  /** rejected-when-enabled: the fields that turn the feature on (alt included where it is the switch) and the status. */
+  /**
+   * rejected-when-enabled: the fields that turn the feature on (alt included where it is the switch) and the status.
+   */
   enable?: Partial<CommonRequest>;
   status?: 422 | 503;
   /** rejected by the dialect adapter (before a CommonRequest exists) rather than by assertSupported. */
@@ -40,16 +51,32 @@ interface Row {
 const URL_IMAGE: ImageInput = { kind: 'url', url: 'http://example.com/a.png' };
 const STORED: ImageInput = { kind: 'stored', file: 'a.png', width: 64, height: 64 };
 const OTHER_STORED: ImageInput = { kind: 'stored', file: 'b.png', width: 80, height: 48 };
-const UOV = { uov_input_image: STORED, uov_method: 'Vary (Subtle)', current_tab: 'uov' } as const satisfies Partial<CommonRequest>;
+const UOV = {
+  uov_input_image: STORED,
+  uov_method: 'Vary (Subtle)',
+  current_tab: 'uov',
+} as const satisfies Partial<CommonRequest>;
 const INPAINT = { inpaint_input_image: STORED, current_tab: 'inpaint' } as const satisfies Partial<CommonRequest>;
-const IMAGE_PROMPT: Partial<CommonRequest> = { controlnet_image: [{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'PyraCanny' }], current_tab: 'ip' };
+const IMAGE_PROMPT: Partial<CommonRequest> = {
+  controlnet_image: [{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'PyraCanny' }],
+  current_tab: 'ip',
+};
 /** An IP-Adapter slot (the types the engine runs). */
-const IP_SLOT: Partial<CommonRequest> = { controlnet_image: [{ cn_img: OTHER_STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }], current_tab: 'ip' };
+const IP_SLOT: Partial<CommonRequest> = {
+  controlnet_image: [{ cn_img: OTHER_STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }],
+  current_tab: 'ip',
+};
 const ENHANCE: Partial<CommonRequest> = { enhance_checkbox: true };
 const REFINER: Partial<CommonRequest> = { refiner_model_name: 'sd_xl_refiner_1.0.safetensors' };
 
 const effect = (alt: unknown, context?: Partial<CommonRequest>): Row => ({ kind: 'effect-tested', alt, with: context });
-const rejected = (alt: unknown, enable: Partial<CommonRequest>, status: 422 | 503, reason: string, byAdapter = false): Row => ({ kind: 'rejected-when-enabled', alt, enable, status, reason, byAdapter });
+const rejected = (
+  alt: unknown,
+  enable: Partial<CommonRequest>,
+  status: 422 | 503,
+  reason: string,
+  byAdapter = false,
+): Row => ({ kind: 'rejected-when-enabled', alt, enable, status, reason, byAdapter });
 const delivery = (alt: unknown, reason: string): Row => ({ kind: 'delivery-only', alt, reason });
 const ignored = (alt: unknown, reason: string): Row => ({ kind: 'ignored', alt, reason });
 
@@ -81,7 +108,10 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   inpaint_additional_prompt: effect('more', INPAINT),
   inpaint_mask_image_upload: effect(OTHER_STORED, { ...INPAINT, inpaint_advanced_masking_checkbox: true }),
   disable_preview: effect(true),
-  disable_intermediate_results: ignored(true, 'Fooocus hides intermediate gallery images; this server never produces any (previews are governed by disable_preview)'),
+  disable_intermediate_results: ignored(
+    true,
+    'Fooocus hides intermediate gallery images; this server never produces any (previews are governed by disable_preview)',
+  ),
   disable_seed_increment: effect(true),
   black_out_nsfw: ignored(true, `${WARNED} no NSFW checker model`),
   adm_scaler_positive: effect(2),
@@ -119,32 +149,80 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   inpaint_advanced_masking_checkbox: effect(true, { ...INPAINT, inpaint_mask_image_upload: STORED }),
   invert_mask_checkbox: effect(true, INPAINT),
   inpaint_erode_or_dilate: effect(5, INPAINT),
-  save_final_enhanced_image_only: rejected(true, { ...ENHANCE, save_final_enhanced_image_only: true }, 422, 'enhance only', true),
+  save_final_enhanced_image_only: rejected(
+    true,
+    { ...ENHANCE, save_final_enhanced_image_only: true },
+    422,
+    'enhance only',
+    true,
+  ),
   save_metadata_to_images: effect(false),
   metadata_scheme: effect('a1111'),
   controlnet_image: effect([{ cn_img: STORED, cn_stop: 0.6, cn_weight: 0.6, cn_type: 'CPDS' }], { current_tab: 'ip' }),
   debugging_dino: rejected(true, { ...ENHANCE, debugging_dino: true }, 422, 'enhance masks only', true),
   dino_erode_or_dilate: rejected(3, { ...ENHANCE, dino_erode_or_dilate: 3 }, 422, 'enhance masks only', true),
-  debugging_enhance_masks_checkbox: rejected(true, { ...ENHANCE, debugging_enhance_masks_checkbox: true }, 422, 'enhance only', true),
-  enhance_input_image: rejected(URL_IMAGE, { ...ENHANCE, enhance_input_image: URL_IMAGE }, 422, 'enhance only (without enhance_checkbox the image is not used, as Fooocus)', true),
+  debugging_enhance_masks_checkbox: rejected(
+    true,
+    { ...ENHANCE, debugging_enhance_masks_checkbox: true },
+    422,
+    'enhance only',
+    true,
+  ),
+  enhance_input_image: rejected(
+    URL_IMAGE,
+    { ...ENHANCE, enhance_input_image: URL_IMAGE },
+    422,
+    'enhance only (without enhance_checkbox the image is not used, as Fooocus)',
+    true,
+  ),
   enhance_checkbox: rejected(true, ENHANCE, 422, 'Fooocus 2.5 enhance out of scope (DECISIONS §1)', true),
-  enhance_uov_method: rejected('Vary (Subtle)', { ...ENHANCE, enhance_uov_method: 'Vary (Subtle)' }, 422, 'enhance only', true),
-  enhance_uov_processing_order: rejected('After Last Enhancement', { ...ENHANCE, enhance_uov_processing_order: 'After Last Enhancement' }, 422, 'enhance only', true),
-  enhance_uov_prompt_type: rejected('Last Filled Enhancement Prompts', { ...ENHANCE, enhance_uov_prompt_type: 'Last Filled Enhancement Prompts' }, 422, 'enhance only', true),
+  enhance_uov_method: rejected(
+    'Vary (Subtle)',
+    { ...ENHANCE, enhance_uov_method: 'Vary (Subtle)' },
+    422,
+    'enhance only',
+    true,
+  ),
+  enhance_uov_processing_order: rejected(
+    'After Last Enhancement',
+    { ...ENHANCE, enhance_uov_processing_order: 'After Last Enhancement' },
+    422,
+    'enhance only',
+    true,
+  ),
+  enhance_uov_prompt_type: rejected(
+    'Last Filled Enhancement Prompts',
+    { ...ENHANCE, enhance_uov_prompt_type: 'Last Filled Enhancement Prompts' },
+    422,
+    'enhance only',
+    true,
+  ),
   enhance_ctrls: rejected([{ enhance_enabled: true }], { ...ENHANCE }, 422, 'enhance only', true),
-  generate_image_grid: ignored(true, `${WARNED} no grid image is appended to the results (Fooocus adds one extra mosaic)`),
+  generate_image_grid: ignored(
+    true,
+    `${WARNED} no grid image is appended to the results (Fooocus adds one extra mosaic)`,
+  ),
   save_name: delivery('portrait', 'output file naming (src/storage/output-store.ts)'),
   outpaint_distance: effect([64, 0, 0, 0], { ...INPAINT, outpaint_selections: ['Left'] }),
   upscale_multiple: effect(3, { ...UOV, uov_method: 'Upscale (Custom)' }),
-  preset: ignored('anime', 'applied by the adapter (preset values fill unsent fields) before the CommonRequest exists; the name itself is inert'),
+  preset: ignored(
+    'anime',
+    'applied by the adapter (preset values fill unsent fields) before the CommonRequest exists; the name itself is inert',
+  ),
   stream_output: delivery(true, 'response mode (src/http/response-mode.ts)'),
   require_base64: delivery(true, 'legacy reply carries base64 of the files'),
   async_process: delivery(true, 'response mode: task id now, result later'),
   webhook_url: delivery('http://example.com/hook', 'webhook delivery after the task ends'),
 };
 
-const base = (overrides: Partial<CommonRequest> = {}): CommonRequest => ({ ...COMMON_REQUEST_DEFAULTS, base_model_name: 'tiny', image_seed: 7n, ...overrides });
-const jobOf = (overrides: Partial<CommonRequest> = {}, installed: readonly string[] = []) => toEngineJob('j', base(overrides), installed).job;
+const base = (overrides: Partial<CommonRequest> = {}): CommonRequest => ({
+  ...COMMON_REQUEST_DEFAULTS,
+  base_model_name: 'tiny',
+  image_seed: 7n,
+  ...overrides,
+});
+const jobOf = (overrides: Partial<CommonRequest> = {}, installed: readonly string[] = []) =>
+  toEngineJob('j', base(overrides), installed).job;
 
 /** The status and body the gateway's real error handler answers for what `fn` throws. */
 function answered(fn: () => unknown): { status: number; body: string } {
@@ -171,7 +249,12 @@ function answered(fn: () => unknown): { status: number; body: string } {
     setHeader: () => res,
   };
   const logger = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
-  errorHandler(logger)(thrown, { method: 'POST', path: '/v1/engine/generate/' } as Request, res as unknown as Response, () => {});
+  errorHandler(logger)(
+    thrown,
+    { method: 'POST', path: '/v1/engine/generate/' } as Request,
+    res as unknown as Response,
+    () => {},
+  );
   return reply;
 }
 
@@ -188,7 +271,8 @@ const SNAPSHOT: ServerSnapshot = {
 test('every CommonRequest field is classified, and nothing else is', () => {
   assert.deepEqual(Object.keys(FIELD_MATRIX).sort(), Object.keys(COMMON_REQUEST_DEFAULTS).sort());
   for (const [field, row] of Object.entries(FIELD_MATRIX)) {
-    if (row.kind === 'rejected-when-enabled') assert.ok(row.enable && row.status && row.reason, `${field}: rejection needs enable, status, reason`);
+    if (row.kind === 'rejected-when-enabled')
+      assert.ok(row.enable && row.status && row.reason, `${field}: rejection needs enable, status, reason`);
     if (row.kind === 'ignored' || row.kind === 'delivery-only') assert.ok(row.reason, `${field}: needs a reason`);
   }
 });
@@ -197,7 +281,8 @@ test('effect-tested fields change the EngineJob; every other field leaves it as 
   const reference = jobOf();
   for (const [field, row] of Object.entries(FIELD_MATRIX) as [keyof CommonRequest, Row][]) {
     const job = jobOf({ ...row.with, [field]: row.alt } as Partial<CommonRequest>, ['detail.safetensors']);
-    if (row.kind === 'effect-tested') assert.notDeepEqual(job, jobOf(row.with), `${field} = ${String(row.alt)} must reach the engine`);
+    if (row.kind === 'effect-tested')
+      assert.notDeepEqual(job, jobOf(row.with), `${field} = ${String(row.alt)} must reach the engine`);
     else assert.deepEqual(job, reference, `${field} (${row.kind}) must not change the engine job`);
   }
 });
@@ -226,7 +311,14 @@ test('image prompts: PyraCanny/CPDS slots reach the engine with their settings o
     { cn_img: { kind: 'none' }, cn_stop: 0.5, cn_weight: 1, cn_type: 'PyraCanny' },
     { cn_img: OTHER_STORED, cn_stop: 0.7, cn_weight: 0.9, cn_type: 'PyraCanny' },
   ] as CommonRequest['controlnet_image'];
-  const job = jobOf({ controlnet_image: slots, current_tab: 'ip', controlnet_softness: 0.1, canny_low_threshold: 20, canny_high_threshold: 90, skipping_cn_preprocessor: true });
+  const job = jobOf({
+    controlnet_image: slots,
+    current_tab: 'ip',
+    controlnet_softness: 0.1,
+    canny_low_threshold: 20,
+    canny_high_threshold: 90,
+    skipping_cn_preprocessor: true,
+  });
   assert.deepEqual(job.controlNet, {
     slots: [
       { type: 'CPDS', image: { file: 'a.png', width: 64, height: 64 }, stop: 0.4, weight: 1.2 },
@@ -240,8 +332,14 @@ test('image prompts: PyraCanny/CPDS slots reach the engine with their settings o
   });
   assert.equal(job.imageInput, undefined, 'the ip tab alone is text to image with control');
   // On the ip tab a mixing flag adds the upscale/vary or inpaint goal (Fooocus's goals).
-  assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind, 'upscale-or-vary');
-  assert.equal(jobOf({ ...INPAINT, ...IMAGE_PROMPT, mixing_image_prompt_and_inpaint: true }).imageInput?.kind, 'inpaint');
+  assert.equal(
+    jobOf({ ...UOV, ...IMAGE_PROMPT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind,
+    'upscale-or-vary',
+  );
+  assert.equal(
+    jobOf({ ...INPAINT, ...IMAGE_PROMPT, mixing_image_prompt_and_inpaint: true }).imageInput?.kind,
+    'inpaint',
+  );
   assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT }).imageInput, undefined);
   // On the uov tab without a mixing flag the slots are not used, as Fooocus.
   assert.equal(jobOf({ ...UOV, ...IMAGE_PROMPT, current_tab: 'uov' }).controlNet, undefined);
@@ -249,14 +347,31 @@ test('image prompts: PyraCanny/CPDS slots reach the engine with their settings o
   // All four types run; an engine that runs only the ControlNet types refuses the others per slot.
   const mixed = [...slots, { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'FaceSwap' as const }];
   assert.doesNotThrow(() => assertSupported(base({ controlnet_image: mixed, current_tab: 'ip' })));
-  const reply = answered(() => assertSupported(base({ controlnet_image: mixed, current_tab: 'ip' }), undefined, ['PyraCanny', 'CPDS']));
+  const reply = answered(() =>
+    assertSupported(base({ controlnet_image: mixed, current_tab: 'ip' }), undefined, ['PyraCanny', 'CPDS']),
+  );
   assert.equal(reply.status, 503, reply.body);
-  assert.match(reply.body, /image prompt type 'FaceSwap' \(controlnet_image slot 4\) is not supported yet[^"]*PyraCanny, CPDS/);
+  assert.match(
+    reply.body,
+    /image prompt type 'FaceSwap' \(controlnet_image slot 4\) is not supported yet[^"]*PyraCanny, CPDS/,
+  );
 });
 
 test('performance_selection: steps 60/30/8/4/4; restricted modes force sampler, scheduler, cfg 1, sharpness 0, neutral ADM, adaptive 1', () => {
-  const user = { sampler_name: 'euler_ancestral', scheduler_name: 'normal', guidance_scale: 9, sharpness: 20, adm_scaler_positive: 2, adm_scaler_negative: 0.5, adm_scaler_end: 0.9, adaptive_cfg: 3 };
-  const expected: Record<PerformanceSelection, [number, string, string, number, number, number, number, number, number]> = {
+  const user = {
+    sampler_name: 'euler_ancestral',
+    scheduler_name: 'normal',
+    guidance_scale: 9,
+    sharpness: 20,
+    adm_scaler_positive: 2,
+    adm_scaler_negative: 0.5,
+    adm_scaler_end: 0.9,
+    adaptive_cfg: 3,
+  };
+  const expected: Record<
+    PerformanceSelection,
+    [number, string, string, number, number, number, number, number, number]
+  > = {
     Quality: [60, 'euler_ancestral', 'normal', 9, 20, 2, 0.5, 0.9, 3],
     Speed: [30, 'euler_ancestral', 'normal', 9, 20, 2, 0.5, 0.9, 3],
     'Extreme Speed': [8, 'lcm', 'lcm', 1, 0, 1, 1, 0, 1],
@@ -265,7 +380,21 @@ test('performance_selection: steps 60/30/8/4/4; restricted modes force sampler, 
   };
   for (const [performance, values] of Object.entries(expected) as [PerformanceSelection, typeof expected.Quality][]) {
     const j = jobOf({ ...user, performance_selection: performance });
-    assert.deepEqual([j.steps, j.sampler, j.scheduler, j.guidanceScale, j.sharpness, j.admScalerPositive, j.admScalerNegative, j.admScalerEnd, j.adaptiveCfg], values, performance);
+    assert.deepEqual(
+      [
+        j.steps,
+        j.sampler,
+        j.scheduler,
+        j.guidanceScale,
+        j.sharpness,
+        j.admScalerPositive,
+        j.admScalerNegative,
+        j.admScalerEnd,
+        j.adaptiveCfg,
+      ],
+      values,
+      performance,
+    );
   }
 });
 
@@ -278,7 +407,10 @@ test('overwrite_step > 0 replaces the mode steps, restricted modes included; -1 
 
 test('aspect_ratios_selection sets the size; overwrite_width/height replace each side, floored to a multiple of 8', () => {
   assert.deepEqual([jobOf().width, jobOf().height], [1152, 896]);
-  assert.deepEqual([jobOf({ aspect_ratios_selection: '1024×1024' }).width, jobOf({ aspect_ratios_selection: '1024×1024' }).height], [1024, 1024]);
+  assert.deepEqual(
+    [jobOf({ aspect_ratios_selection: '1024×1024' }).width, jobOf({ aspect_ratios_selection: '1024×1024' }).height],
+    [1024, 1024],
+  );
   const j = jobOf({ overwrite_width: 1027, overwrite_height: 771 });
   assert.deepEqual([j.width, j.height], [1024, 768]);
   const w = jobOf({ overwrite_width: 640 });
@@ -292,25 +424,64 @@ test('image_number, image_seed and disable_seed_increment pass through (exact in
 });
 
 test('output_format: png, jpeg (jpg alias), webp; save_metadata_to_images and metadata_scheme pass through', () => {
-  assert.deepEqual(['png', 'jpeg', 'jpg', 'webp'].map((f) => jobOf({ output_format: f }).outputFormat), ['png', 'jpeg', 'jpeg', 'webp']);
-  assert.equal(jobOf({ output_format: 'gif' }).outputFormat, 'png', 'an unknown format falls back to png (the schema should refuse it first)');
+  assert.deepEqual(
+    ['png', 'jpeg', 'jpg', 'webp'].map((f) => jobOf({ output_format: f }).outputFormat),
+    ['png', 'jpeg', 'jpeg', 'webp'],
+  );
+  assert.equal(
+    jobOf({ output_format: 'gif' }).outputFormat,
+    'png',
+    'an unknown format falls back to png (the schema should refuse it first)',
+  );
   assert.deepEqual([jobOf().saveMetadata, jobOf().metadataScheme], [true, 'fooocus']);
   const j = jobOf({ save_metadata_to_images: false, metadata_scheme: 'a1111' });
   assert.deepEqual([j.saveMetadata, j.metadataScheme], [false, 'a1111']);
 });
 
 test('guidance: clip_skip, ADM scalers, adaptive_cfg, sharpness, guidance_scale, sampler/scheduler reach the job in Speed/Quality', () => {
-  const j = jobOf({ clip_skip: 1, adm_scaler_positive: 2, adm_scaler_negative: 0.5, adm_scaler_end: 0.5, adaptive_cfg: 3, sharpness: 10, guidance_scale: 7, sampler_name: 'euler', scheduler_name: 'sgm_uniform' });
+  const j = jobOf({
+    clip_skip: 1,
+    adm_scaler_positive: 2,
+    adm_scaler_negative: 0.5,
+    adm_scaler_end: 0.5,
+    adaptive_cfg: 3,
+    sharpness: 10,
+    guidance_scale: 7,
+    sampler_name: 'euler',
+    scheduler_name: 'sgm_uniform',
+  });
   assert.deepEqual(
-    [j.clipSkip, j.admScalerPositive, j.admScalerNegative, j.admScalerEnd, j.adaptiveCfg, j.sharpness, j.guidanceScale, j.sampler, j.scheduler],
+    [
+      j.clipSkip,
+      j.admScalerPositive,
+      j.admScalerNegative,
+      j.admScalerEnd,
+      j.adaptiveCfg,
+      j.sharpness,
+      j.guidanceScale,
+      j.sampler,
+      j.scheduler,
+    ],
     [1, 2, 0.5, 0.5, 3, 10, 7, 'euler', 'sgm_uniform'],
   );
-  assert.equal(jobOf({ clip_skip: 1, performance_selection: 'Lightning' }).clipSkip, 1, 'clip skip is not forced by restricted modes');
+  assert.equal(
+    jobOf({ clip_skip: 1, performance_selection: 'Lightning' }).clipSkip,
+    1,
+    'clip skip is not forced by restricted modes',
+  );
 });
 
 test('prompt, negative_prompt, base_model_name and read_wildcards_in_order pass through verbatim', () => {
-  const j = jobOf({ prompt: 'a __color__ fox\nsecond line', negative_prompt: 'blurry', base_model_name: 'other', read_wildcards_in_order: true });
-  assert.deepEqual([j.prompt, j.negativePrompt, j.model, j.readWildcardsInOrder], ['a __color__ fox\nsecond line', 'blurry', 'other', true]);
+  const j = jobOf({
+    prompt: 'a __color__ fox\nsecond line',
+    negative_prompt: 'blurry',
+    base_model_name: 'other',
+    read_wildcards_in_order: true,
+  });
+  assert.deepEqual(
+    [j.prompt, j.negativePrompt, j.model, j.readWildcardsInOrder],
+    ['a __color__ fox\nsecond line', 'blurry', 'other', true],
+  );
 });
 
 test('style_selections pass through in order; Fooocus V2 is kept in the list and reported as skipped when no expansion model is installed', () => {
@@ -319,32 +490,57 @@ test('style_selections pass through in order; Fooocus V2 is kept in the list and
   assert.ok(withV2.warnings.some((w) => w.startsWith('Fooocus V2 prompt expansion skipped')));
   const installed = toEngineJob('j', base({ style_selections: ['Fooocus V2', 'Fooocus Sharp'] }), [], null);
   assert.deepEqual(installed.warnings, [], 'an installed expansion model runs (engine/expansion): nothing to say');
-  const missing = toEngineJob('j', base({ style_selections: ['Fooocus V2'] }), [], 'no Fooocus V2 expansion model in models/prompt_expansion: missing positive.txt');
-  assert.deepEqual(missing.warnings, ['Fooocus V2 prompt expansion skipped: no Fooocus V2 expansion model in models/prompt_expansion: missing positive.txt']);
+  const missing = toEngineJob(
+    'j',
+    base({ style_selections: ['Fooocus V2'] }),
+    [],
+    'no Fooocus V2 expansion model in models/prompt_expansion: missing positive.txt',
+  );
+  assert.deepEqual(missing.warnings, [
+    'Fooocus V2 prompt expansion skipped: no Fooocus V2 expansion model in models/prompt_expansion: missing positive.txt',
+  ]);
   const without = toEngineJob('j', base({ style_selections: ['Fooocus Sharp', 'Fooocus Enhance'] }), []);
   assert.deepEqual(without.job.styles, ['Fooocus Sharp', 'Fooocus Enhance']);
   assert.deepEqual(without.warnings, []);
 });
 
 test('loras: enabled entries in order with their weights; disabled ones never reach the engine', () => {
-  const j = jobOf({ loras: [
-    { enabled: true, model_name: 'a.safetensors', weight: 0.7 },
-    { enabled: false, model_name: 'b.safetensors', weight: 1 },
-    { enabled: true, model_name: 'c.safetensors', weight: -0.5 },
-  ] });
-  assert.deepEqual(j.loras, [{ name: 'a.safetensors', weight: 0.7 }, { name: 'c.safetensors', weight: -0.5 }]);
+  const j = jobOf({
+    loras: [
+      { enabled: true, model_name: 'a.safetensors', weight: 0.7 },
+      { enabled: false, model_name: 'b.safetensors', weight: 1 },
+      { enabled: true, model_name: 'c.safetensors', weight: -0.5 },
+    ],
+  });
+  assert.deepEqual(j.loras, [
+    { name: 'a.safetensors', weight: 0.7 },
+    { name: 'c.safetensors', weight: -0.5 },
+  ]);
 });
 
 test('refiner: model, switch step round-half-even(steps × refiner_switch) or overwrite_switch, swap method; none for None, the base itself and restricted modes', () => {
   assert.equal(jobOf().refiner, undefined);
-  assert.deepEqual(jobOf(REFINER).refiner, { model: 'sd_xl_refiner_1.0.safetensors', switchAt: 15, swapMethod: 'joint' });
-  assert.equal(jobOf({ ...REFINER, refiner_switch: 0.75, overwrite_step: 10 }).refiner?.switchAt, 8, 'round(7.5) = 8 (half to even)');
-  assert.equal(jobOf({ ...REFINER, refiner_switch: 0.25, overwrite_step: 10 }).refiner?.switchAt, 2, 'round(2.5) = 2 (half to even)');
+  assert.deepEqual(jobOf(REFINER).refiner, {
+    model: 'sd_xl_refiner_1.0.safetensors',
+    switchAt: 15,
+    swapMethod: 'joint',
+  });
+  assert.equal(
+    jobOf({ ...REFINER, refiner_switch: 0.75, overwrite_step: 10 }).refiner?.switchAt,
+    8,
+    'round(7.5) = 8 (half to even)',
+  );
+  assert.equal(
+    jobOf({ ...REFINER, refiner_switch: 0.25, overwrite_step: 10 }).refiner?.switchAt,
+    2,
+    'round(2.5) = 2 (half to even)',
+  );
   assert.equal(jobOf({ ...REFINER, refiner_switch: 0.8, performance_selection: 'Quality' }).refiner?.switchAt, 48);
   assert.equal(jobOf({ ...REFINER, overwrite_switch: 10 }).refiner?.switchAt, 10);
   assert.equal(jobOf({ ...REFINER, refiner_swap_method: 'separate' }).refiner?.swapMethod, 'separate');
   assert.equal(jobOf({ refiner_model_name: 'tiny' }).refiner, undefined, 'base == refiner: disabled');
-  for (const performance of ['Extreme Speed', 'Lightning', 'Hyper-SD'] as const) assert.equal(jobOf({ ...REFINER, performance_selection: performance }).refiner, undefined, performance);
+  for (const performance of ['Extreme Speed', 'Lightning', 'Hyper-SD'] as const)
+    assert.equal(jobOf({ ...REFINER, performance_selection: performance }).refiner, undefined, performance);
 });
 
 test(`refiner_swap_method 'vae' is accepted and reaches the engine job (run for SDXL refiners, no interposer needed)`, () => {
@@ -359,23 +555,38 @@ test('disable_preview maps to isPreviewDisabled', () => {
 
 test('delivery-only and ignored fields never reach the engine job; ignored ones that matter are reported, the rest add no warning', () => {
   const isWarned = (r: Row) => r.kind === 'ignored' && (r.reason ?? '').startsWith(WARNED);
-  const delivery = Object.entries(FIELD_MATRIX).filter(([, r]) => (r.kind === 'delivery-only' || r.kind === 'ignored') && !isWarned(r));
+  const delivery = Object.entries(FIELD_MATRIX).filter(
+    ([, r]) => (r.kind === 'delivery-only' || r.kind === 'ignored') && !isWarned(r),
+  );
   const request = base(Object.fromEntries(delivery.map(([f, r]) => [f, r.alt])) as Partial<CommonRequest>);
   const mapped = toEngineJob('j', request, []);
   assert.deepEqual(mapped.job, jobOf());
   assert.deepEqual(mapped.warnings, toEngineJob('j', base(), []).warnings);
   assert.doesNotThrow(() => assertSupported(request));
   for (const [field, row] of Object.entries(FIELD_MATRIX).filter(([, r]) => isWarned(r))) {
-    const warned = toEngineJob('j', base({ [field]: row.kind === 'ignored' ? row.alt : undefined } as Partial<CommonRequest>), []);
+    const warned = toEngineJob(
+      'j',
+      base({ [field]: row.kind === 'ignored' ? row.alt : undefined } as Partial<CommonRequest>),
+      [],
+    );
     assert.deepEqual(warned.job, jobOf(), field);
-    assert.ok(warned.warnings.some((w) => w.includes(field)), `${field} is reported: ${warned.warnings.join(' | ')}`);
+    assert.ok(
+      warned.warnings.some((w) => w.includes(field)),
+      `${field} is reported: ${warned.warnings.join(' | ')}`,
+    );
   }
 });
 
 test('the performance LoRA travels base-only (not merged into the refiner); performance, refiner_switch and overwrite_switch reach the job for the metadata', () => {
   const user = { enabled: true, model_name: 'a.safetensors', weight: 0.7 };
-  const lightning = jobOf({ performance_selection: 'Lightning', loras: [user], refiner_switch: 0.6 }, ['a.safetensors', 'sdxl_lightning_4step_lora.safetensors']);
-  assert.deepEqual(lightning.loras, [{ name: 'a.safetensors', weight: 0.7 }, { name: 'sdxl_lightning_4step_lora.safetensors', weight: 1, baseOnly: true }]);
+  const lightning = jobOf({ performance_selection: 'Lightning', loras: [user], refiner_switch: 0.6 }, [
+    'a.safetensors',
+    'sdxl_lightning_4step_lora.safetensors',
+  ]);
+  assert.deepEqual(lightning.loras, [
+    { name: 'a.safetensors', weight: 0.7 },
+    { name: 'sdxl_lightning_4step_lora.safetensors', weight: 1, baseOnly: true },
+  ]);
   assert.equal(lightning.performance, 'Lightning');
   assert.equal(lightning.refinerSwitch, 1, 'restricted modes force refiner_switch 1.0');
   const speed = jobOf({ performance_selection: 'Speed', refiner_switch: 0.6, overwrite_switch: 12 });
@@ -401,15 +612,28 @@ test('image prompts: every slot with an image on the ip tab, as (type, image, st
   assert.deepEqual([mixedUov.imageInput?.kind, mixedUov.imagePrompts?.length], ['upscale-or-vary', 1]);
   // On the ip tab, the uov image needs the flag too (fooocusapi-new.md §9).
   assert.equal(jobOf({ ...UOV, ...IP_SLOT }).imageInput, undefined);
-  assert.equal(jobOf({ ...UOV, ...IP_SLOT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind, 'upscale-or-vary');
+  assert.equal(
+    jobOf({ ...UOV, ...IP_SLOT, mixing_image_prompt_and_vary_upscale: true }).imageInput?.kind,
+    'upscale-or-vary',
+  );
   assert.equal(jobOf({ ...INPAINT, ...IP_SLOT, mixing_image_prompt_and_inpaint: true }).imageInput?.kind, 'inpaint');
   assert.equal(jobOf({ ...INPAINT, ...IP_SLOT }).imageInput, undefined);
 });
 
 test('image prompts: ImagePrompt and FaceSwap are accepted; an engine without ControlNet refuses a CPDS slot with 503 naming it', () => {
   assert.doesNotThrow(() => assertSupported(base(IP_SLOT)));
-  assert.doesNotThrow(() => assertSupported(base({ ...IP_SLOT, controlnet_image: [{ cn_img: STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }] })));
-  const both: Partial<CommonRequest> = { controlnet_image: [{ cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' }, { cn_img: STORED, cn_stop: 0.5, cn_weight: 1, cn_type: 'CPDS' }], current_tab: 'ip' };
+  assert.doesNotThrow(() =>
+    assertSupported(
+      base({ ...IP_SLOT, controlnet_image: [{ cn_img: STORED, cn_stop: 0.9, cn_weight: 0.75, cn_type: 'FaceSwap' }] }),
+    ),
+  );
+  const both: Partial<CommonRequest> = {
+    controlnet_image: [
+      { cn_img: STORED, cn_stop: 0.5, cn_weight: 0.6, cn_type: 'ImagePrompt' },
+      { cn_img: STORED, cn_stop: 0.5, cn_weight: 1, cn_type: 'CPDS' },
+    ],
+    current_tab: 'ip',
+  };
   assert.doesNotThrow(() => assertSupported(base(both)));
   const reply = answered(() => assertSupported(base(both), undefined, ['ImagePrompt', 'FaceSwap']));
   assert.equal(reply.status, 503);

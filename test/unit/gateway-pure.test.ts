@@ -26,7 +26,15 @@ const resolve = (ref: string) => (ref === '#/components/schemas/Lora' ? lora : u
 
 test('lax coercion accepts what pydantic accepted and leaves strict strings alone', () => {
   const out = coerceLax(
-    { prompt: 123, image_number: '2', guidance_scale: '4.5', async_process: 'true', image_seed: 9223372036854775807n, loras: [{ enabled: 'False', weight: '0.5' }], extra: '1' },
+    {
+      prompt: 123,
+      image_number: '2',
+      guidance_scale: '4.5',
+      async_process: 'true',
+      image_seed: 9223372036854775807n,
+      loras: [{ enabled: 'False', weight: '0.5' }],
+      extra: '1',
+    },
     schema,
     resolve,
   );
@@ -39,7 +47,10 @@ test('lax coercion accepts what pydantic accepted and leaves strict strings alon
     loras: [{ enabled: false, weight: 0.5 }],
     extra: '1',
   });
-  assert.deepEqual(coerceLax({ image_number: 'abc', async_process: 'maybe' }, schema, resolve), { image_number: 'abc', async_process: 'maybe' });
+  assert.deepEqual(coerceLax({ image_number: 'abc', async_process: 'maybe' }, schema, resolve), {
+    image_number: 'abc',
+    async_process: 'maybe',
+  });
 });
 
 test('JSON keeps integers beyond 2^53 exact both ways', () => {
@@ -49,7 +60,10 @@ test('JSON keeps integers beyond 2^53 exact both ways', () => {
 });
 
 test('python-style dumps uses Python separators and escapes non-ASCII like json.dumps', () => {
-  assert.equal(pythonJsonDumps({ progress: 13, preview: null, message: 'Preparing task 1/1 ...', images: [] }), '{"progress": 13, "preview": null, "message": "Preparing task 1/1 ...", "images": []}');
+  assert.equal(
+    pythonJsonDumps({ progress: 13, preview: null, message: 'Preparing task 1/1 ...', images: [] }),
+    '{"progress": 13, "preview": null, "message": "Preparing task 1/1 ...", "images": []}',
+  );
   assert.equal(pythonJsonDumps('é'), '"\\u00e9"');
   assert.equal(pythonJsonDumps(pythonJsonDumps({ a: 'é' }, false)), '"{\\"a\\": \\"\\u00e9\\"}"');
 });
@@ -71,9 +85,24 @@ test('Accept chooses the response mode with FooocusAPI priority and our image/jp
 });
 
 test('legacy binary is exactly image/png; async_process wins but a binary Accept still marks the reply binary', () => {
-  assert.deepEqual(planLegacyReply('image/png', false, 'Image Prompt'), { mode: 'binary', format: 'png', isBinaryAccept: true, jobType: 'Image Prompt' });
-  assert.deepEqual(planLegacyReply('image/png', true, 'Text to Image'), { mode: 'async', format: 'png', isBinaryAccept: true, jobType: 'Text to Image' });
-  assert.deepEqual(planLegacyReply('image/jpeg', false, 'Text to Image'), { mode: 'sync', format: 'png', isBinaryAccept: false, jobType: 'Text to Image' });
+  assert.deepEqual(planLegacyReply('image/png', false, 'Image Prompt'), {
+    mode: 'binary',
+    format: 'png',
+    isBinaryAccept: true,
+    jobType: 'Image Prompt',
+  });
+  assert.deepEqual(planLegacyReply('image/png', true, 'Text to Image'), {
+    mode: 'async',
+    format: 'png',
+    isBinaryAccept: true,
+    jobType: 'Text to Image',
+  });
+  assert.deepEqual(planLegacyReply('image/jpeg', false, 'Text to Image'), {
+    mode: 'sync',
+    format: 'png',
+    isBinaryAccept: false,
+    jobType: 'Text to Image',
+  });
 });
 
 test('validator errors become pydantic items naming the field, one per field', () => {
@@ -82,7 +111,11 @@ test('validator errors become pydantic items naming the field, one per field', (
       { path: '/body/image_number', message: 'must be <= 32', errorCode: 'maximum.openapi.validation' },
       { path: '/body/image_seed', message: 'must be integer', errorCode: 'type.openapi.validation' },
       { path: '/body/image_seed', message: 'must be string', errorCode: 'type.openapi.validation' },
-      { path: '/body/loras/0', message: "must have required property 'model_name'", errorCode: 'required.openapi.validation' },
+      {
+        path: '/body/loras/0',
+        message: "must have required property 'model_name'",
+        errorCode: 'required.openapi.validation',
+      },
     ],
     { body: { image_number: 40, image_seed: true, loras: [{}] } },
   );
@@ -98,7 +131,7 @@ test('validator errors become pydantic items naming the field, one per field', (
 });
 
 test('extra headers are percent-encoded and capped at 1 KiB without splitting an escape', () => {
-  assert.equal(encodeHeaderList(['style \'Ünïcode\' is unknown']), "style%20'%C3%9Cn%C3%AFcode'%20is%20unknown");
+  assert.equal(encodeHeaderList(["style 'Ünïcode' is unknown"]), "style%20'%C3%9Cn%C3%AFcode'%20is%20unknown");
   const long = encodeHeaderList(['é'.repeat(2000)]);
   assert.ok(long.length <= 1024);
   assert.match(long, /^(%C3%A9)+\.\.\.$/);
@@ -107,7 +140,10 @@ test('extra headers are percent-encoded and capped at 1 KiB without splitting an
 test('/tasks query plan: end_at defaults to now, a range needs start < end, malformed end_at names the field', () => {
   const toEpoch = ([y, mo, d, h, mi, s]: number[]) => Date.UTC(y, mo - 1, d, h, mi, s);
   const now = Date.UTC(2026, 0, 2);
-  assert.deepEqual(planTasksQuery({ start_at: '2026-01-01T00:00:00.123+02:00' }, now, toEpoch).range, { startMills: Date.UTC(2026, 0, 1), endMills: now });
+  assert.deepEqual(planTasksQuery({ start_at: '2026-01-01T00:00:00.123+02:00' }, now, toEpoch).range, {
+    startMills: Date.UTC(2026, 0, 1),
+    endMills: now,
+  });
   assert.equal(planTasksQuery({ start_at: '2026-01-03T00:00:00' }, now, toEpoch).range, null);
   assert.equal(planTasksQuery({ start_at: 'garbage' }, now, toEpoch).range, null);
   assert.throws(() => planTasksQuery({ start_at: '2026-01-01T00:00:00', end_at: 'soon' }, now, toEpoch), /end_at/);

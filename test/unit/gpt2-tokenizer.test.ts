@@ -72,7 +72,13 @@ test('a literal <|endoftext|> becomes the special id', () => {
 });
 
 test('decode inverts encode byte for byte', () => {
-  for (const text of ['the cat', "It's 12345 cafés!", 'a   b\n\n  c', '🙂 emoji, ünïcödé', '  leading and trailing  ']) {
+  for (const text of [
+    'the cat',
+    "It's 12345 cafés!",
+    'a   b\n\n  c',
+    '🙂 emoji, ünïcödé',
+    '  leading and trailing  ',
+  ]) {
     assert.equal(tokenizer.decode(tokenizer.encode(text)), text);
   }
 });
@@ -91,7 +97,10 @@ test('decode replaces a cut UTF-8 sequence with U+FFFD and rejects unknown ids',
 
 test("decode's clean-up option applies transformers' space clean-up", () => {
   assert.equal(tokenizer.decode(tokenizer.encode('cat , the .'), { cleanUpTokenizationSpaces: true }), 'cat, the.');
-  assert.equal(cleanUpTokenizationSpaces("a , b . c ? d ! it 's do n't I 'm we 've they 're ' x"), "a, b. c? d! it's don't I'm we've they're'x");
+  assert.equal(
+    cleanUpTokenizationSpaces("a , b . c ? d ! it 's do n't I 'm we 've they 're ' x"),
+    "a, b. c? d! it's don't I'm we've they're'x",
+  );
 });
 
 test('rejects a vocabulary that is not a token → id object', () => {

@@ -34,9 +34,16 @@ describe('sniffImage', () => {
   it('reads lossless (VP8L) and extended (VP8X) WebP headers', () => {
     // VP8L: signature 0x2f, then 14-bit (width-1) | 14-bit (height-1) << 14, little-endian.
     const bits = (300 - 1) | ((200 - 1) << 14);
-    const vp8l = Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBPVP8L\0\0\0\0', 'latin1'), Buffer.from([0x2f]), Buffer.from(new Uint32Array([bits]).buffer)]);
+    const vp8l = Buffer.concat([
+      Buffer.from('RIFF\0\0\0\0WEBPVP8L\0\0\0\0', 'latin1'),
+      Buffer.from([0x2f]),
+      Buffer.from(new Uint32Array([bits]).buffer),
+    ]);
     assert.deepEqual(sniffImage(vp8l), { format: 'webp', width: 300, height: 200 });
-    const vp8x = Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBPVP8X\0\0\0\0', 'latin1'), Buffer.from([0x10, 0, 0, 0, 0xff, 0x0f, 0, 0x7f, 0x03, 0])]);
+    const vp8x = Buffer.concat([
+      Buffer.from('RIFF\0\0\0\0WEBPVP8X\0\0\0\0', 'latin1'),
+      Buffer.from([0x10, 0, 0, 0, 0xff, 0x0f, 0, 0x7f, 0x03, 0]),
+    ]);
     assert.deepEqual(sniffImage(vp8x), { format: 'webp', width: 4096, height: 896 });
   });
 
@@ -90,11 +97,17 @@ describe('WorkerImageCodec', () => {
   it('flattens transparent pixels on white when converting to JPEG', async () => {
     const jpeg = await codec.convert(await makePng(8, 8, [0, 0, 0, 0]), 'jpeg');
     const { data } = await decodeImage(jpeg);
-    assert.ok(data.every((value) => value >= 250), 'every channel should be near white');
+    assert.ok(
+      data.every((value) => value >= 250),
+      'every channel should be near white',
+    );
   });
 
   it('rejects garbage bytes with an InvalidFieldError naming the field', async () => {
-    const error = await rejection(codec.toPng(Buffer.from('this is not an image at all'), 'image_prompts.1.cn_img'), InvalidFieldError);
+    const error = await rejection(
+      codec.toPng(Buffer.from('this is not an image at all'), 'image_prompts.1.cn_img'),
+      InvalidFieldError,
+    );
     assert.equal(error.field, 'image_prompts.1.cn_img');
     assert.match(error.message, /^image_prompts\.1\.cn_img: not a decodable image \(.+\)$/);
   });
@@ -125,7 +138,7 @@ describe('WorkerImageCodec', () => {
     assert.deepEqual(order, [0, 1, 2]);
   });
 
-  it('does not detach or change the caller\'s buffer', async () => {
+  it("does not detach or change the caller's buffer", async () => {
     const png = await makePng(3, 3);
     const copy = Buffer.from(png);
     await codec.toPng(png, 'input_image');
@@ -156,7 +169,10 @@ describe('WorkerImageCodec', () => {
     } finally {
       clearInterval(timer);
     }
-    assert.ok(elapsed > 50, `the encode should take a while (took ${elapsed.toFixed(0)} ms), or the test proves nothing`);
+    assert.ok(
+      elapsed > 50,
+      `the encode should take a while (took ${elapsed.toFixed(0)} ms), or the test proves nothing`,
+    );
     // The loop's own busy share is what the worker keeps low; wall-clock lag also grows when other
     // processes hold the cores (the suite runs two files at a time), so it only bounds a block
     // as long as an on-loop encode (about 1 s).
@@ -167,7 +183,8 @@ describe('WorkerImageCodec', () => {
 
 describe('WorkerImageCodec worker lifecycle', () => {
   // CommonJS eval workers speaking the codec protocol: one that dies on its first job, one that answers.
-  const crashing = () => new Worker(`require('node:worker_threads').parentPort.on('message', () => process.exit(3));`, { eval: true });
+  const crashing = () =>
+    new Worker(`require('node:worker_threads').parentPort.on('message', () => process.exit(3));`, { eval: true });
   const answering = () =>
     new Worker(
       `const { parentPort } = require('node:worker_threads');
@@ -179,16 +196,26 @@ describe('WorkerImageCodec worker lifecycle', () => {
     const factories = [crashing, answering];
     let started = 0;
     const codec = new WorkerImageCodec({ createWorker: () => factories[started++]() });
-    const [first, second] = await Promise.allSettled([codec.toPng(Buffer.from('a'), 'f'), codec.toPng(Buffer.from('b'), 'f')]);
+    const [first, second] = await Promise.allSettled([
+      codec.toPng(Buffer.from('a'), 'f'),
+      codec.toPng(Buffer.from('b'), 'f'),
+    ]);
     assert.equal(first.status, 'rejected');
-    assert.ok(first.status === 'rejected' && first.reason instanceof ImageCodecError && first.reason.kind === 'worker-crashed');
-    assert.deepEqual(second.status === 'fulfilled' && { ...second.value, png: [...second.value.png] }, { png: [1, 2, 3], width: 7, height: 9 });
+    assert.ok(
+      first.status === 'rejected' && first.reason instanceof ImageCodecError && first.reason.kind === 'worker-crashed',
+    );
+    assert.deepEqual(second.status === 'fulfilled' && { ...second.value, png: [...second.value.png] }, {
+      png: [1, 2, 3],
+      width: 7,
+      height: 9,
+    });
     assert.equal(started, 2);
     await codec.close();
   });
 
   it('close() rejects waiting and running jobs and refuses new ones', async () => {
-    const silent = () => new Worker(`require('node:worker_threads').parentPort.on('message', () => {});`, { eval: true });
+    const silent = () =>
+      new Worker(`require('node:worker_threads').parentPort.on('message', () => {});`, { eval: true });
     const codec = new WorkerImageCodec({ createWorker: silent });
     const running = rejection(codec.convert(Buffer.from('a'), 'png'), ImageCodecError);
     const waiting = rejection(codec.convert(Buffer.from('b'), 'png'), ImageCodecError);
@@ -202,7 +229,9 @@ describe('WorkerImageCodec worker lifecycle', () => {
 
 describe('the default decode budget', () => {
   it('refuses an 8192² PNG by its header (not decoded), and keeps 6000×4000 within budget', async () => {
-    const codec = new WorkerImageCodec({ createWorker: () => assert.fail('no worker should start for an image over the budget') });
+    const codec = new WorkerImageCodec({
+      createWorker: () => assert.fail('no worker should start for an image over the budget'),
+    });
     // A PNG signature and IHDR claiming 8192×8192; nothing after it is read.
     const header = Buffer.alloc(33);
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
@@ -212,7 +241,10 @@ describe('the default decode budget', () => {
     header.writeUInt32BE(8192, 20);
     header[24] = 8;
     header[25] = 6;
-    const error = await codec.toPng(header, 'uov_input_image').then(() => assert.fail('accepted'), (e: unknown) => e as Error);
+    const error = await codec.toPng(header, 'uov_input_image').then(
+      () => assert.fail('accepted'),
+      (e: unknown) => e as Error,
+    );
     assert.match(error.message, /^uov_input_image: the image is 8192×8192, more than the 40000000-pixel limit$/);
     assert.ok(6000 * 4000 <= DEFAULT_MAX_PIXELS);
     await codec.close();

@@ -38,7 +38,9 @@ before(async () => {
     'stabilityai/sdxl-onnx': { files: SDXL_FILES },
     'someone/loras': { files: LORA_FILES },
     'gated/secret': { files: [lfs('unet/model.onnx', 100), text('model_index.json', '{}')], token: 'hf_test_token' },
-    'broken/mirror': { files: [text('model_index.json', '{}'), { ...lfs('unet/model.onnx', 1000), servedContent: randomBytes(1000) }] },
+    'broken/mirror': {
+      files: [text('model_index.json', '{}'), { ...lfs('unet/model.onnx', 1000), servedContent: randomBytes(1000) }],
+    },
   });
   root = await mkdtemp(join(tmpdir(), 'fooocus-models-'));
 });
@@ -49,7 +51,12 @@ after(async () => {
 
 async function models(args: string[], env: Record<string, string> = {}): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
-  const code = await runModelsCli([...args, '--models-dir', join(root, 'models')], { HF_ENDPOINT: hub.url, ...env }, (l) => lines.push(l), fetch);
+  const code = await runModelsCli(
+    [...args, '--models-dir', join(root, 'models')],
+    { HF_ENDPOINT: hub.url, ...env },
+    (l) => lines.push(l),
+    fetch,
+  );
   return { code, lines };
 }
 
@@ -61,7 +68,8 @@ describe('models pull', () => {
     assert.equal(code, 0);
     const dir = join(root, 'models', 'checkpoints', 'sdxl-base');
     const wanted = SDXL_FILES.filter((f) => !/safetensors|openvino|README|gitattributes/.test(f.path));
-    for (const file of wanted) assert.equal(sha256(await readFile(join(dir, file.path))), sha256(file.content), file.path);
+    for (const file of wanted)
+      assert.equal(sha256(await readFile(join(dir, file.path))), sha256(file.content), file.path);
     await assert.rejects(stat(join(dir, 'sd_xl_base_1.0.safetensors')));
     await assert.rejects(stat(join(dir, 'vae_decoder', 'openvino_model.bin')));
     assert.equal(lines.filter((l) => l.startsWith('verified: checkpoints/sdxl-base/')).length, wanted.length);
@@ -75,16 +83,25 @@ describe('models pull', () => {
   it('resumes a partial file with a Range request after the connection drops', async () => {
     hub.cutAfter('unet/model.onnx_data', 80_000);
     const name = 'sdxl-resumed';
-    await assert.rejects(models(['pull', 'stabilityai/sdxl-onnx', '--name', name]), /unet\/model\.onnx_data: the connection ended at 80000 of 200000 bytes; run the pull again to resume/);
+    await assert.rejects(
+      models(['pull', 'stabilityai/sdxl-onnx', '--name', name]),
+      /unet\/model\.onnx_data: the connection ended at 80000 of 200000 bytes; run the pull again to resume/,
+    );
     const part = join(root, 'models', 'checkpoints', name, 'unet', 'model.onnx_data.part');
     assert.equal((await stat(part)).size, 80_000);
     const listed = await models(['list']);
-    assert.ok(listed.lines.some((l) => l.includes(name)), 'the partial checkpoint is listed');
+    assert.ok(
+      listed.lines.some((l) => l.includes(name)),
+      'the partial checkpoint is listed',
+    );
     const mark = hub.requests.length;
     assert.equal((await models(['pull', 'stabilityai/sdxl-onnx', '--name', name])).code, 0);
     // The Range header goes to resolve and follows its redirect to storage, which answers 206.
     const ranged = hub.requests.slice(mark).filter((r) => r.range && r.url.startsWith('/storage/'));
-    assert.deepEqual(ranged.map((r) => r.range), ['bytes=80000-']);
+    assert.deepEqual(
+      ranged.map((r) => r.range),
+      ['bytes=80000-'],
+    );
     const data = SDXL_FILES.find((f) => f.path === 'unet/model.onnx_data')!.content;
     assert.ok((await readFile(join(root, 'models', 'checkpoints', name, 'unet', 'model.onnx_data'))).equals(data));
     await assert.rejects(stat(part));
@@ -92,7 +109,10 @@ describe('models pull', () => {
 
   it("fails on a checksum mismatch with the hub's sha256, keeping neither the file nor the partial download", async () => {
     await assert.rejects(models(['pull', 'broken/mirror']), (error: Error) => {
-      assert.match(error.message, /^unet\/model\.onnx: sha256 mismatch \(hub says [0-9a-f]{64}, downloaded [0-9a-f]{64}\)/);
+      assert.match(
+        error.message,
+        /^unet\/model\.onnx: sha256 mismatch \(hub says [0-9a-f]{64}, downloaded [0-9a-f]{64}\)/,
+      );
       return true;
     });
     const dir = join(root, 'models', 'checkpoints', 'mirror', 'unet');
@@ -100,7 +120,10 @@ describe('models pull', () => {
   });
 
   it('sends HF_TOKEN for a gated repo and says to set it when it is missing; --hub-endpoint wins over HF_ENDPOINT', async () => {
-    await assert.rejects(models(['pull', 'gated/secret']), /gated\/secret needs access \(gated or private\): accept its terms on the hub and set HF_TOKEN/);
+    await assert.rejects(
+      models(['pull', 'gated/secret']),
+      /gated\/secret needs access \(gated or private\): accept its terms on the hub and set HF_TOKEN/,
+    );
     const lines: string[] = [];
     const code = await runModelsCli(
       ['pull', 'gated/secret', '--models-dir', join(root, 'models'), '--hub-endpoint', hub.url],
@@ -109,7 +132,11 @@ describe('models pull', () => {
       fetch,
     );
     assert.equal(code, 0);
-    assert.ok(hub.requests.filter((r) => r.url.startsWith('/api/models/gated/secret')).some((r) => r.authorization === 'Bearer hf_test_token'));
+    assert.ok(
+      hub.requests
+        .filter((r) => r.url.startsWith('/api/models/gated/secret'))
+        .some((r) => r.authorization === 'Bearer hf_test_token'),
+    );
   });
 
   it('puts LoRAs from a subfolder straight into models/loras/, pinned to a revision', async () => {
@@ -123,12 +150,21 @@ describe('models pull', () => {
 describe('models list and remove', () => {
   it('lists installed models by kind with sizes, and removes one by name', async () => {
     const { lines } = await models(['list']);
-    assert.ok(lines.some((l) => /^checkpoint\s+sdxl-base\s+0\.2 MiB$/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^lora\s+detail\.safetensors\s+0\.0 MiB$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^checkpoint\s+sdxl-base\s+0\.2 MiB$/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^lora\s+detail\.safetensors\s+0\.0 MiB$/.test(l)),
+      lines.join('\n'),
+    );
     const removed = await models(['remove', 'detail.safetensors']);
     assert.deepEqual(removed.lines, [`removed ${join(root, 'models', 'loras', 'detail.safetensors')}`]);
     await assert.rejects(models(['remove', 'nothing-here']), /no model named 'nothing-here'/);
     await assert.rejects(models(['remove', '../outputs']), /is not a model name/);
-    await assert.rejects(models(['pull', 'x/y', '--kind', 'vae']), /--kind 'vae' is unknown; available: checkpoint, lora/);
+    await assert.rejects(
+      models(['pull', 'x/y', '--kind', 'vae']),
+      /--kind 'vae' is unknown; available: checkpoint, lora/,
+    );
   });
 });

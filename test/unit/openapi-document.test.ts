@@ -45,7 +45,8 @@ const ROUTES = [
 ];
 
 const loadApiDocument = (dir: string, defaults: ServerDefaults): Promise<Json> => loadDocument(dir, defaults);
-const loadSpecFile = (dir: string, name: string, defaults: ServerDefaults): Promise<Json> => loadSpec(dir, name, defaults);
+const loadSpecFile = (dir: string, name: string, defaults: ServerDefaults): Promise<Json> =>
+  loadSpec(dir, name, defaults);
 
 function collectRefs(node: unknown, out: string[] = []): string[] {
   if (Array.isArray(node)) node.forEach((item) => collectRefs(item, out));
@@ -60,7 +61,10 @@ function collectRefs(node: unknown, out: string[] = []): string[] {
 
 function operations(doc: Json): Array<{ route: string; operation: Json }> {
   return Object.entries(doc.paths as Json).flatMap(([path, item]) =>
-    Object.entries(item as Json).map(([method, operation]) => ({ route: `${method} ${path}`, operation: operation as Json })),
+    Object.entries(item as Json).map(([method, operation]) => ({
+      route: `${method} ${path}`,
+      operation: operation as Json,
+    })),
   );
 }
 
@@ -72,16 +76,30 @@ describe('bundled OpenAPI document under express-openapi-validator', () => {
     const doc = await loadApiDocument(OPENAPI_DIR, DEFAULTS);
     const app = express();
     app.use(express.json());
-    app.use(OpenApiValidator.middleware({ apiSpec: doc as never, validateRequests: true, validateResponses: false, ignoreUndocumented: true }));
+    app.use(
+      OpenApiValidator.middleware({
+        apiSpec: doc as never,
+        validateRequests: true,
+        validateResponses: false,
+        ignoreUndocumented: true,
+      }),
+    );
     const echo = (req: Request, res: Response): void => {
       res.json({ echo: req.body ?? null });
     };
     app.post(['/v1/engine/generate/', '/v1/engine/generate', '/v1/engine/control', '/v1/tools/describe-image'], echo);
     app.get('/tasks', echo);
     // Reports the validator's error paths so each test can assert which field was named.
-    app.use((err: { status?: number; errors?: Array<{ path: string }>; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      res.status(err.status ?? 500).json({ paths: (err.errors ?? []).map((e) => e.path), message: err.message });
-    });
+    app.use(
+      (
+        err: { status?: number; errors?: Array<{ path: string }>; message?: string },
+        _req: Request,
+        res: Response,
+        _next: NextFunction,
+      ) => {
+        res.status(err.status ?? 500).json({ paths: (err.errors ?? []).map((e) => e.path), message: err.message });
+      },
+    );
     server = app.listen(0, '127.0.0.1');
     await new Promise((ready) => server.once('listening', ready));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -90,7 +108,11 @@ describe('bundled OpenAPI document under express-openapi-validator', () => {
   after(() => new Promise<void>((done) => server.close(() => done())));
 
   async function post(path: string, body: unknown): Promise<ValidatorReply> {
-    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as ValidatorReply['body'] };
   }
 
@@ -130,7 +152,12 @@ describe('bundled OpenAPI document under express-openapi-validator', () => {
   });
 
   it('accepts null image fields and a null webhook_url', async () => {
-    const reply = await generate({ uov_input_image: null, inpaint_input_image: null, webhook_url: null, controlnet_image: [{ cn_img: null, cn_stop: null }] });
+    const reply = await generate({
+      uov_input_image: null,
+      inpaint_input_image: null,
+      webhook_url: null,
+      controlnet_image: [{ cn_img: null, cn_stop: null }],
+    });
     assert.equal(reply.status, 200);
     // The 3.1 type arrays are enforced, not ignored.
     const wrongType = await generate({ uov_input_image: 5 });
@@ -219,7 +246,10 @@ describe('loadApiDocument', () => {
   it('serves every all-in-one route of the contract with a unique operationId', async () => {
     const doc = await loadApiDocument(OPENAPI_DIR, DEFAULTS);
     const ops = operations(doc);
-    assert.deepEqual(ROUTES.filter((route) => !ops.some((op) => op.route === route)), []);
+    assert.deepEqual(
+      ROUTES.filter((route) => !ops.some((op) => op.route === route)),
+      [],
+    );
     const ids = ops.map((op) => op.operation.operationId);
     assert.ok(ids.every((id) => typeof id === 'string'));
     assert.equal(new Set(ids).size, ids.length);
@@ -240,7 +270,13 @@ describe('loadApiDocument', () => {
   it('documents the four generate reply modes and the error shapes', async () => {
     const doc = await loadApiDocument(OPENAPI_DIR, DEFAULTS);
     const responses = doc.paths['/v1/engine/generate/'].post.responses;
-    assert.deepEqual(Object.keys(responses['200'].content).sort(), ['application/json', 'image/jpeg', 'image/png', 'image/webp', 'text/event-stream']);
+    assert.deepEqual(Object.keys(responses['200'].content).sort(), [
+      'application/json',
+      'image/jpeg',
+      'image/png',
+      'image/webp',
+      'text/event-stream',
+    ]);
     assert.deepEqual(Object.keys(responses).sort(), ['200', '403', '422', '500', '501', '503']);
     assert.deepEqual(doc.components.schemas.ValidationError.required, ['type', 'loc', 'msg']);
     assert.ok(doc.components.schemas.StreamEvent);
@@ -279,7 +315,11 @@ describe('loadApiDocument', () => {
     delete expected.save_name;
     assert.deepEqual(Object.keys(properties).sort(), Object.keys(COMMON_REQUEST_DEFAULTS).sort());
     assert.equal('default' in properties.save_name, false);
-    const actual = Object.fromEntries(Object.entries(properties).filter(([, p]) => 'default' in p).map(([k, p]) => [k, p.default]));
+    const actual = Object.fromEntries(
+      Object.entries(properties)
+        .filter(([, p]) => 'default' in p)
+        .map(([k, p]) => [k, p.default]),
+    );
     assert.deepEqual(actual, expected);
   });
 
@@ -287,7 +327,10 @@ describe('loadApiDocument', () => {
     const dir = await copyOpenapi();
     try {
       const allInOne = parseYaml(await readFile(join(dir, 'all-in-one.yaml'), 'utf8'));
-      await writeFile(join(dir, 'legacy.yaml'), legacySpec({ '/v1/engines/styles': allInOne.paths['/v1/engines/styles'] }));
+      await writeFile(
+        join(dir, 'legacy.yaml'),
+        legacySpec({ '/v1/engines/styles': allInOne.paths['/v1/engines/styles'] }),
+      );
       const doc = await loadApiDocument(dir, DEFAULTS);
       assert.equal(doc.paths['/ping'].get.operationId, 'ping');
       assert.ok(doc.paths['/v1/engine/generate/']);
@@ -301,7 +344,12 @@ describe('loadApiDocument', () => {
   it('refuses a path that two specs define differently', async () => {
     const dir = await copyOpenapi();
     try {
-      await writeFile(join(dir, 'legacy.yaml'), legacySpec({ '/v1/engines/styles': { get: { operationId: 'stylesAgain', responses: { '200': { description: 'x' } } } } }));
+      await writeFile(
+        join(dir, 'legacy.yaml'),
+        legacySpec({
+          '/v1/engines/styles': { get: { operationId: 'stylesAgain', responses: { '200': { description: 'x' } } } },
+        }),
+      );
       await assert.rejects(loadApiDocument(dir, DEFAULTS), /path \/v1\/engines\/styles is defined differently/);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -335,7 +383,10 @@ describe('loadSpecFile', () => {
     const doc = await loadSpecFile(OPENAPI_DIR, 'all-in-one', { defaultModel: 'abc' });
     assert.equal(doc.openapi, '3.1.0');
     assert.equal(doc.components.schemas.CommonRequest.properties.base_model_name.default, 'abc');
-    assert.equal(collectRefs(doc).every((ref) => ref.startsWith('#/components/')), true);
+    assert.equal(
+      collectRefs(doc).every((ref) => ref.startsWith('#/components/')),
+      true,
+    );
   });
 
   it('rejects a spec name that could leave the folder', async () => {
@@ -354,7 +405,17 @@ function legacySpec(extraPaths: Json, extraSchemas: Json = {}): string {
     openapi: '3.1.0',
     info: { title: 'legacy', version: '0' },
     paths: {
-      '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'pong', content: { 'application/json': { schema: { $ref: '#/components/schemas/PingResponse' } } } } } } },
+      '/ping': {
+        get: {
+          operationId: 'ping',
+          responses: {
+            '200': {
+              description: 'pong',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/PingResponse' } } },
+            },
+          },
+        },
+      },
       ...extraPaths,
     },
     components: {

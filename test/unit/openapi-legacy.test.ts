@@ -8,7 +8,12 @@ import type { NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { toValidationDocument } from '../../src/openapi/validation-copy.ts';
 import multer from 'multer';
-import { parseFormBoolean, parseFormFloat, parseFormInt, parseFormIntegerText } from '../../adapters/legacy/form-values.ts';
+import {
+  parseFormBoolean,
+  parseFormFloat,
+  parseFormInt,
+  parseFormIntegerText,
+} from '../../adapters/legacy/form-values.ts';
 import { buildBodySchemaIndex, jsonBody } from '../../src/http/json-body.ts';
 import { loadApiDocument as loadDocument, loadSpecFile as loadSpec } from '../../src/openapi/openapi-document.ts';
 
@@ -56,12 +61,21 @@ const SHARED_OPERATIONS: Record<string, string> = {
   allStyles: 'get /v1/engines/styles',
 };
 
-const JSON_BODIES = ['LegacyV2TextToImageWithIpRequest', 'LegacyV2UpscaleVaryRequest', 'LegacyV2InpaintOutpaintRequest', 'LegacyV2ImagePromptRequest', 'LegacyV2ImageEnhanceRequest'];
+const JSON_BODIES = [
+  'LegacyV2TextToImageWithIpRequest',
+  'LegacyV2UpscaleVaryRequest',
+  'LegacyV2InpaintOutpaintRequest',
+  'LegacyV2ImagePromptRequest',
+  'LegacyV2ImageEnhanceRequest',
+];
 const FORM_BODIES = ['LegacyV1InpaintOutpaintForm', 'LegacyV1ImagePromptForm', 'LegacyV1ImageEnhanceForm'];
 
 function operations(doc: Json): Array<{ route: string; operation: Json }> {
   return Object.entries(doc.paths as Json).flatMap(([path, item]) =>
-    Object.entries(item as Json).map(([method, operation]) => ({ route: `${method} ${path}`, operation: operation as Json })),
+    Object.entries(item as Json).map(([method, operation]) => ({
+      route: `${method} ${path}`,
+      operation: operation as Json,
+    })),
   );
 }
 
@@ -115,7 +129,9 @@ describe('legacy.yaml bundling', () => {
       const path = route.split(' ')[1];
       assert.deepEqual(legacy.paths[path], allInOne.paths[path], path);
     }
-    const ids = operations(legacy).map((op) => op.operation.operationId).sort();
+    const ids = operations(legacy)
+      .map((op) => op.operation.operationId)
+      .sort();
     assert.deepEqual(ids, Object.keys({ ...LEGACY_OPERATIONS, ...SHARED_OPERATIONS }).sort());
   });
 
@@ -123,7 +139,8 @@ describe('legacy.yaml bundling', () => {
     const legacy = await loadLegacySpec();
     for (const { route, operation } of operations(legacy)) {
       if (route === 'get /ping') assert.deepEqual(operation.security, [], route);
-      else if (route === 'get /files/{date}/{file}') assert.deepEqual(operation.security, [{}, { APIKeyHeader: [] }], route);
+      else if (route === 'get /files/{date}/{file}')
+        assert.deepEqual(operation.security, [{}, { APIKeyHeader: [] }], route);
       else assert.deepEqual(operation.security, [{ APIKeyHeader: [] }, {}], route);
     }
   });
@@ -133,18 +150,23 @@ describe('legacy.yaml bundling', () => {
     const common = schemas.LegacyText2ImgRequest.properties as Json;
     assert.equal(Object.keys(common).length, 22);
     for (const name of JSON_BODIES) {
-      for (const [field, schema] of Object.entries(common)) assert.deepEqual(propertyOf(schemas, name, field), schema, `${name}.${field}`);
+      for (const [field, schema] of Object.entries(common))
+        assert.deepEqual(propertyOf(schemas, name, field), schema, `${name}.${field}`);
     }
-    const formCommon = Object.fromEntries(Object.keys(common).map((field) => [field, schemas.LegacyV1UpscaleVaryForm.properties[field]]));
+    const formCommon = Object.fromEntries(
+      Object.keys(common).map((field) => [field, schemas.LegacyV1UpscaleVaryForm.properties[field]]),
+    );
     assert.ok(Object.values(formCommon).every((schema) => schema !== undefined));
     for (const name of FORM_BODIES) {
-      for (const [field, schema] of Object.entries(formCommon)) assert.deepEqual(propertyOf(schemas, name, field), schema, `${name}.${field}`);
+      for (const [field, schema] of Object.entries(formCommon))
+        assert.deepEqual(propertyOf(schemas, name, field), schema, `${name}.${field}`);
     }
   });
 
   it('fills the server default model into the legacy JSON bodies', async () => {
     const schemas = (await loadApiDocument({ defaultModel: 'my-model' })).components.schemas as Json;
-    for (const name of ['LegacyText2ImgRequest', ...JSON_BODIES]) assert.equal(schemas[name].properties.base_model_name.default, 'my-model', name);
+    for (const name of ['LegacyText2ImgRequest', ...JSON_BODIES])
+      assert.equal(schemas[name].properties.base_model_name.default, 'my-model', name);
   });
 
   it('keeps the legacy LoRA `enabled` optional (defaulting to true), unlike the all-in-one Lora', async () => {
@@ -165,8 +187,43 @@ describe('legacy form text patterns', () => {
       return false;
     }
   };
-  const SAMPLES = ['', ' ', 'True', 'false', 'FALSE', 'yes', 'No', 'on', 'OFF', 't', 'F', 'y', 'n', '1', '0', '2', 'maybe', 'tru', ' true ',
-    '3', '-3', '+3', '3.0', '3.', '3.5', '.5', '1e3', '1E-2', '-1', '9223372036854775807', '12a', 'abc', '1,2', '0x10', '- 1'];
+  const SAMPLES = [
+    '',
+    ' ',
+    'True',
+    'false',
+    'FALSE',
+    'yes',
+    'No',
+    'on',
+    'OFF',
+    't',
+    'F',
+    'y',
+    'n',
+    '1',
+    '0',
+    '2',
+    'maybe',
+    'tru',
+    ' true ',
+    '3',
+    '-3',
+    '+3',
+    '3.0',
+    '3.',
+    '3.5',
+    '.5',
+    '1e3',
+    '1E-2',
+    '-1',
+    '9223372036854775807',
+    '12a',
+    'abc',
+    '1,2',
+    '0x10',
+    '- 1',
+  ];
 
   for (const [schema, parse] of [
     ['LegacyBooleanText', parseFormBoolean],
@@ -192,7 +249,8 @@ describe('legacy routes under express-openapi-validator', () => {
     // placeholders so `required` holds), then one validator that uploads nothing itself.
     app.use(jsonBody(buildBodySchemaIndex(doc)));
     app.use(multer({ storage: multer.memoryStorage() }).any(), (req: Request, _res: Response, next: NextFunction) => {
-      for (const file of (req.files as Express.Multer.File[] | undefined) ?? []) (req.body as Json)[file.fieldname] = '';
+      for (const file of (req.files as Express.Multer.File[] | undefined) ?? [])
+        (req.body as Json)[file.fieldname] = '';
       next();
     });
     app.use(
@@ -212,9 +270,16 @@ describe('legacy routes under express-openapi-validator', () => {
     app.get('/v1/generation/query-job', echo);
     app.get('/v1/generation/job-history', echo);
     // Reports the validator's error paths so each test can assert which field was named.
-    app.use((err: { status?: number; errors?: Array<{ path: string }>; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      res.status(err.status ?? 500).json({ paths: (err.errors ?? []).map((e) => e.path), message: err.message });
-    });
+    app.use(
+      (
+        err: { status?: number; errors?: Array<{ path: string }>; message?: string },
+        _req: Request,
+        res: Response,
+        _next: NextFunction,
+      ) => {
+        res.status(err.status ?? 500).json({ paths: (err.errors ?? []).map((e) => e.path), message: err.message });
+      },
+    );
     server = app.listen(0, '127.0.0.1');
     await new Promise((ready) => server.once('listening', ready));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -231,14 +296,18 @@ describe('legacy routes under express-openapi-validator', () => {
   }
   const postJson = (path: string, body: unknown): Promise<ValidatorReply> =>
     send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const postForm = (path: string, form: FormData): Promise<ValidatorReply> => send(path, { method: 'POST', body: form });
+  const postForm = (path: string, form: FormData): Promise<ValidatorReply> =>
+    send(path, { method: 'POST', body: form });
   const get = (path: string): Promise<ValidatorReply> => send(path, { method: 'GET' });
 
   const PNG = new Blob([Buffer.from('89504e470d0a1a0a', 'hex')], { type: 'image/png' });
   const BASE64_PNG = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
 
   it("accepts the docs' v1 text-to-image example", async () => {
-    const reply = await postJson('/v1/generation/text-to-image', { prompt: '1girl sitting on the ground', async_process: true });
+    const reply = await postJson('/v1/generation/text-to-image', {
+      prompt: '1girl sitting on the ground',
+      async_process: true,
+    });
     assert.equal(reply.status, 200);
     assert.equal(reply.body.echo?.body.prompt, '1girl sitting on the ground');
   });
@@ -286,7 +355,11 @@ describe('legacy routes under express-openapi-validator', () => {
   });
 
   it('accepts a LoRA without `enabled` and refuses a weight outside -2..2', async () => {
-    assert.equal((await postJson('/v1/generation/text-to-image', { loras: [{ model_name: 'x.safetensors', weight: 0.5 }] })).status, 200);
+    assert.equal(
+      (await postJson('/v1/generation/text-to-image', { loras: [{ model_name: 'x.safetensors', weight: 0.5 }] }))
+        .status,
+      200,
+    );
     const bad = await postJson('/v1/generation/text-to-image', { loras: [{ model_name: 'x', weight: 2.5 }] });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.paths, ['/body/loras/0/weight']);
@@ -300,7 +373,10 @@ describe('legacy routes under express-openapi-validator', () => {
   });
 
   it('accepts the a111 spelling of meta_scheme and refuses save_extension gif', async () => {
-    assert.equal((await postJson('/v1/generation/text-to-image', { meta_scheme: 'a111', save_extension: 'jpg' })).status, 200);
+    assert.equal(
+      (await postJson('/v1/generation/text-to-image', { meta_scheme: 'a111', save_extension: 'jpg' })).status,
+      200,
+    );
     const bad = await postJson('/v1/generation/text-to-image', { save_extension: 'gif' });
     assert.deepEqual(bad.body.paths, ['/body/save_extension']);
   });
@@ -314,7 +390,10 @@ describe('legacy routes under express-openapi-validator', () => {
   });
 
   it('refuses an unknown outpaint direction in a v2 body naming the item', async () => {
-    const reply = await postJson('/v2/generation/image-inpaint-outpaint', { input_image: BASE64_PNG, outpaint_selections: ['Left', 'Up'] });
+    const reply = await postJson('/v2/generation/image-inpaint-outpaint', {
+      input_image: BASE64_PNG,
+      outpaint_selections: ['Left', 'Up'],
+    });
     assert.deepEqual(reply.body.paths, ['/body/outpaint_selections/1']);
   });
 
@@ -344,7 +423,10 @@ describe('legacy routes under express-openapi-validator', () => {
     form.append('prompt', 'a cat');
     form.append('outpaint_selections', 'Left,Right');
     form.append('style_selections', 'Fooocus V2,Fooocus Enhance');
-    form.append('loras', JSON.stringify([{ enabled: true, model_name: 'sd_xl_offset_example-lora_1.0.safetensors', weight: 0.1 }]));
+    form.append(
+      'loras',
+      JSON.stringify([{ enabled: true, model_name: 'sd_xl_offset_example-lora_1.0.safetensors', weight: 0.1 }]),
+    );
     form.append('advanced_params', '{"inpaint_strength": 0.8}');
     form.append('outpaint_distance_left', '64');
     form.append('save_meta', 'false');

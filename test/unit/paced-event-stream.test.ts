@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { Response } from 'express';
-import { frameEvent, keepNewestPreview, PacedEventStream, pingComment } from '../../src/streaming/paced-event-stream.ts';
+import {
+  frameEvent,
+  keepNewestPreview,
+  PacedEventStream,
+  pingComment,
+} from '../../src/streaming/paced-event-stream.ts';
 
 class FakeResponse extends EventEmitter {
   readonly writes: { at: number; text: string }[] = [];
@@ -34,7 +39,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('frames events as FooocusAPI does: data line, empty data line, CRLF', () => {
   assert.equal(frameEvent('{"a": 1}'), 'data: {"a": 1}\r\ndata: \r\n\r\n');
-  assert.equal(pingComment(new Date(Date.UTC(2024, 6, 26, 8, 29, 10, 123))), ': ping - 2024-07-26 08:29:10.123000+00:00\r\n\r\n');
+  assert.equal(
+    pingComment(new Date(Date.UTC(2024, 6, 26, 8, 29, 10, 123))),
+    ': ping - 2024-07-26 08:29:10.123000+00:00\r\n\r\n',
+  );
 });
 
 test('sends at most one event per interval, the newest pending one wins, and the final event gets its own write', async () => {
@@ -49,7 +57,11 @@ test('sends at most one event per interval, the newest pending one wins, and the
   await sleep(250);
   const texts = res.writes.map((w) => w.text);
   assert.deepEqual(texts, [frameEvent('1'), frameEvent('3'), frameEvent('final')], '2 was superseded by 3');
-  for (let i = 1; i < res.writes.length; i++) assert.ok(res.writes[i].at - res.writes[i - 1].at >= 55, `write ${i} came ${res.writes[i].at - res.writes[i - 1].at} ms after the previous`);
+  for (let i = 1; i < res.writes.length; i++)
+    assert.ok(
+      res.writes[i].at - res.writes[i - 1].at >= 55,
+      `write ${i} came ${res.writes[i].at - res.writes[i - 1].at} ms after the previous`,
+    );
   assert.equal(res.ended, true);
   stream.push('late');
   assert.equal(res.writes.length, 3, 'nothing is written after the stream ended');
@@ -83,11 +95,14 @@ test('a text-only event that replaces an unsent preview event takes over its pre
   stream.push({ message: 'Saving image 1/1 to system ...', preview: null });
   stream.finish({ message: 'Finished', preview: null });
   await sleep(250);
-  assert.deepEqual(res.writes.map((w) => w.text), [
-    frameEvent('{"message":"Initializing ...","preview":null}'),
-    frameEvent('{"message":"Saving image 1/1 to system ...","preview":"p4"}'),
-    frameEvent('{"message":"Finished","preview":null}'),
-  ]);
+  assert.deepEqual(
+    res.writes.map((w) => w.text),
+    [
+      frameEvent('{"message":"Initializing ...","preview":null}'),
+      frameEvent('{"message":"Saving image 1/1 to system ...","preview":"p4"}'),
+      frameEvent('{"message":"Finished","preview":null}'),
+    ],
+  );
 });
 
 test('keepNewestPreview lets a newer preview win and leaves a preview that was already sent alone', () => {

@@ -21,7 +21,11 @@ import {
 import { newTokenBudget, safeStr } from '../../engine/expansion/expansion-text.ts';
 import { Gpt2Decoder, readGpt2Layout, type DecoderSession } from '../../engine/expansion/gpt2-decoder.ts';
 import { Gpt2Tokenizer } from '../../engine/expansion/gpt2-tokenizer.ts';
-import { TINY_POSITIVE_WORDS, writeTinyExpansionModel, type TinyExpansionOptions } from '../../engine/expansion/tiny-expansion-model.ts';
+import {
+  TINY_POSITIVE_WORDS,
+  writeTinyExpansionModel,
+  type TinyExpansionOptions,
+} from '../../engine/expansion/tiny-expansion-model.ts';
 import { ProviderSelector } from '../../engine/onnx/providers.ts';
 import type { FeedTensor, OutputTensor } from '../../engine/onnx/session.ts';
 
@@ -64,22 +68,38 @@ test('new tokens fill up to the next multiple of 75', () => {
 // ---- the sampling step ----
 
 test('positive words become 0 bias when they are single Ġ tokens; case folds to lower', () => {
-  const vocab = new Map([['Ġcinematic', 0], ['cinematic', 1], ['Ġsharp', 2], ['ĠSharp', 3], ['Ġnope', 4]]);
+  const vocab = new Map([
+    ['Ġcinematic', 0],
+    ['cinematic', 1],
+    ['Ġsharp', 2],
+    ['ĠSharp', 3],
+    ['Ġnope', 4],
+  ]);
   assert.deepEqual(parsePositiveWords('Cinematic\r\n\nSHARP\nmissing\n'), ['Cinematic', 'SHARP', 'missing']);
-  assert.deepEqual([...buildPositiveBias(vocab, ['Cinematic', 'SHARP', 'missing'], 6)], [0, BLOCKED_BIAS, 0, BLOCKED_BIAS, BLOCKED_BIAS, BLOCKED_BIAS]);
+  assert.deepEqual(
+    [...buildPositiveBias(vocab, ['Cinematic', 'SHARP', 'missing'], 6)],
+    [0, BLOCKED_BIAS, 0, BLOCKED_BIAS, BLOCKED_BIAS, BLOCKED_BIAS],
+  );
 });
 
 test('the logits processor blocks non-positive and used ids and always re-allows id 11', () => {
   const positive = new Float32Array(16).fill(BLOCKED_BIAS);
   for (const id of [2, 3, 5]) positive[id] = 0;
   const scores = applyExpansionBias(new Float32Array(16).fill(1), positive, [3, COMMA_ID, 7]);
-  assert.deepEqual([...scores].map((s, id) => [id, s]).filter(([, s]) => s === 1).map(([id]) => id), [2, 5, COMMA_ID]);
+  assert.deepEqual(
+    [...scores]
+      .map((s, id) => [id, s])
+      .filter(([, s]) => s === 1)
+      .map(([id]) => id),
+    [2, 5, COMMA_ID],
+  );
   assert.ok(scores.every((s) => s === 1 || s === 1 + BLOCKED_BIAS));
   assert.deepEqual([...positive].filter((b) => b === 0).length, 3, 'the static bias is not modified');
 });
 
 test('top-k keeps exactly k distinct scores, and every score tied with the k-th', () => {
-  const kept = (scores: number[], k: number): number[] => [...topKFilter(Float32Array.from(scores), k)].map((s, i) => (s === -Infinity ? -1 : i)).filter((i) => i >= 0);
+  const kept = (scores: number[], k: number): number[] =>
+    [...topKFilter(Float32Array.from(scores), k)].map((s, i) => (s === -Infinity ? -1 : i)).filter((i) => i >= 0);
   assert.deepEqual(kept([0.1, 5, 3, 4, -2, 2], 3), [1, 2, 3]);
   assert.deepEqual(kept([5, 4, 3, 3, 3, 1], 3), [0, 1, 2, 3, 4]);
   assert.deepEqual(kept([1, 2], 100), [0, 1]);
@@ -89,8 +109,14 @@ test('top-k keeps exactly k distinct scores, and every score tied with the k-th'
 
 test('softmax normalises and gives -Infinity zero mass; the draw walks the cumulative sum', () => {
   const probs = softmax([Math.log(2), -Infinity, Math.log(5), Math.log(3)]);
-  assert.deepEqual([...probs].map((p) => Math.round(p * 1e12) / 1e12), [0.2, 0, 0.5, 0.3]);
-  assert.deepEqual([0, 0.19, 0.2, 0.69, 0.71, 0.999999].map((u) => drawCategorical(probs, u)), [0, 0, 2, 2, 3, 3]);
+  assert.deepEqual(
+    [...probs].map((p) => Math.round(p * 1e12) / 1e12),
+    [0.2, 0, 0.5, 0.3],
+  );
+  assert.deepEqual(
+    [0, 0.19, 0.2, 0.69, 0.71, 0.999999].map((u) => drawCategorical(probs, u)),
+    [0, 0, 2, 2, 3, 3],
+  );
   assert.throws(() => softmax([-Infinity, -Infinity]), /no finite score/);
 });
 
@@ -107,8 +133,14 @@ test('draws over many seeds follow the top-k softmax (chi-square, df 3, p = 0.00
     const id = sampleNextToken(logits, positive, [6], createExpansionRng(BigInt(seed) * 7919n), 4);
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
-  assert.deepEqual([...counts.keys()].sort((a, b) => a - b), [1, 2, 3, 11]);
-  const chi2 = ids.reduce((sum, id, i) => sum + ((counts.get(id) ?? 0) - draws * expected[i]) ** 2 / (draws * expected[i]), 0);
+  assert.deepEqual(
+    [...counts.keys()].sort((a, b) => a - b),
+    [1, 2, 3, 11],
+  );
+  const chi2 = ids.reduce(
+    (sum, id, i) => sum + ((counts.get(id) ?? 0) - draws * expected[i]) ** 2 / (draws * expected[i]),
+    0,
+  );
   assert.ok(chi2 < 16.27, `chi-square ${chi2.toFixed(2)}; counts ${JSON.stringify([...counts])}`);
 });
 
@@ -119,9 +151,13 @@ test('the sampling stream is seeded by seed mod 2^32', () => {
   assert.equal(first(-1n), first((1n << 32n) - 1n), 'Python modulo: never negative');
   assert.notEqual(first(12345n), first(12346n));
   // Golden draws, so a change to the stream (which changes every seed's expansion) is deliberate.
-  // Recipe: xoshiro256** seeded via SplitMix64 from (42 mod 2^32) XOR 0x657870616e642121 ("expand!!"), top 53 bits / 2^53.
+  // Recipe: xoshiro256** seeded via SplitMix64 from (42 mod 2^32) XOR 0x657870616e642121 ("expand!!"), top 53 bits /
+  // 2^53.
   const rng = createExpansionRng(42n);
-  assert.deepEqual([rng.nextDouble(), rng.nextDouble(), rng.nextDouble()], [0.19464596634167342, 0.004673296417119555, 0.7281016553471409]);
+  assert.deepEqual(
+    [rng.nextDouble(), rng.nextDouble(), rng.nextDouble()],
+    [0.19464596634167342, 0.004673296417119555, 0.7281016553471409],
+  );
 });
 
 // ---- end to end on the tiny models ----
@@ -131,12 +167,16 @@ test('expand returns the cleaned prompt, a comma and only new positive words, 75
   const tokens = await noPast.generate(prompt, 42n);
   assert.equal(tokens.input, 'a photo of a cat,');
   assert.equal(tokens.inputIds.length + tokens.newIds.length, 75);
-  for (const id of tokens.newIds) assert.ok(id === COMMA_ID || positiveIds.has(id), `id ${id} is neither ',' nor a positive word`);
+  for (const id of tokens.newIds)
+    assert.ok(id === COMMA_ID || positiveIds.has(id), `id ${id} is neither ',' nor a positive word`);
   const words = [...tokens.inputIds, ...tokens.newIds].filter((id) => id !== COMMA_ID);
   assert.equal(new Set(words).size, words.length, 'no token but the comma repeats');
   const text = await noPast.expand(prompt, 42n);
   assert.ok(text.startsWith('a photo of a cat,'), text);
-  const added = text.slice('a photo of a cat,'.length).split(/[\s,]+/).filter((w) => w !== '');
+  const added = text
+    .slice('a photo of a cat,'.length)
+    .split(/[\s,]+/)
+    .filter((w) => w !== '');
   assert.ok(added.length > 10, text);
   for (const word of added) assert.ok(TINY_POSITIVE_WORDS.includes(word), `'${word}' is not in positive.txt`);
   assert.equal(text, safeStr(text));
@@ -166,8 +206,16 @@ test('same prompt and seed give the same text; seed s and s + 2^32 agree; s + 1 
 });
 
 test('the KV-cache model and the full-sequence model give identical expansions', async () => {
-  for (const [prompt, seed] of [['a photo of a cat', 3n], ['the city at night, red', 99n], [`x${' dog'.repeat(80)}`, 2n ** 40n]] as const) {
-    assert.equal(await withPast.expand(prompt, seed), await noPast.expand(prompt, seed), `prompt '${prompt.slice(0, 30)}' seed ${seed}`);
+  for (const [prompt, seed] of [
+    ['a photo of a cat', 3n],
+    ['the city at night, red', 99n],
+    [`x${' dog'.repeat(80)}`, 2n ** 40n],
+  ] as const) {
+    assert.equal(
+      await withPast.expand(prompt, seed),
+      await noPast.expand(prompt, seed),
+      `prompt '${prompt.slice(0, 30)}' seed ${seed}`,
+    );
   }
 });
 
@@ -191,7 +239,10 @@ test('with-past logits match full-sequence logits at every step and depend on th
     const other = new Gpt2Decoder(full.session, full.layout);
     const changed = await other.start([tokenizer.vocab.get('Ġdog') as number, ...prompt.slice(1)]);
     const same = await new Gpt2Decoder(full.session, full.layout).start(prompt);
-    assert.ok(changed.some((v, i) => Math.abs(v - same[i]) > 1e-3), 'changing the first token changes the last logits');
+    assert.ok(
+      changed.some((v, i) => Math.abs(v - same[i]) > 1e-3),
+      'changing the first token changes the last logits',
+    );
   } finally {
     await Promise.all([full.session.release(), cached.session.release()]);
   }
@@ -200,21 +251,35 @@ test('with-past logits match full-sequence logits at every step and depend on th
 test('past shapes come from present outputs or config.json when the inputs are symbolic; fp16 I/O works', async () => {
   const prompt = 'a cat in the forest';
   const reference = await noPast.expand(prompt, 8n);
-  for (const [name, options] of [['outputs-dims', { pastDims: 'outputs' }], ['config-dims', { pastDims: 'none' }], ['no-position-ids', { hasPositionIds: false }]] as const) {
+  for (const [name, options] of [
+    ['outputs-dims', { pastDims: 'outputs' }],
+    ['config-dims', { pastDims: 'none' }],
+    ['no-position-ids', { hasPositionIds: false }],
+  ] as const) {
     const model = await PromptExpansion.load(await tinyModel(name, { withPast: true, ...options }), providers);
     assert.equal(await model.expand(prompt, 8n), reference, name);
     await model.release();
   }
-  const half = await PromptExpansion.load(await tinyModel('fp16', { withPast: true, dtype: 'float16', modelFile: 'decoder_model_merged.onnx' }), providers);
+  const half = await PromptExpansion.load(
+    await tinyModel('fp16', { withPast: true, dtype: 'float16', modelFile: 'decoder_model_merged.onnx' }),
+    providers,
+  );
   const text = await half.expand(prompt, 8n);
   await half.release();
   assert.ok(text.startsWith('a cat in the forest,'), text);
-  for (const word of text.slice(20).split(/[\s,]+/).filter((w) => w !== '')) assert.ok(TINY_POSITIVE_WORDS.includes(word), word);
+  for (const word of text
+    .slice(20)
+    .split(/[\s,]+/)
+    .filter((w) => w !== ''))
+    assert.ok(TINY_POSITIVE_WORDS.includes(word), word);
 });
 
 test('an optimum merged decoder (decoder_model_merged.onnx with a bool use_cache_branch) runs: false on the first step, true with the cache after', async () => {
   const prompt = 'a cat in the forest';
-  const merged = await PromptExpansion.load(await tinyModel('merged', { withPast: true, useCacheBranch: true, modelFile: 'decoder_model_merged.onnx' }), providers);
+  const merged = await PromptExpansion.load(
+    await tinyModel('merged', { withPast: true, useCacheBranch: true, modelFile: 'decoder_model_merged.onnx' }),
+    providers,
+  );
   try {
     // The tiny merged model multiplies its pasts by use_cache_branch: a wrong flag would change the logits.
     assert.equal(await merged.expand(prompt, 8n), await noPast.expand(prompt, 8n));
@@ -225,13 +290,24 @@ test('an optimum merged decoder (decoder_model_merged.onnx with a bool use_cache
 
 test('with no past shape anywhere, the first step runs on [1,1,0,1] placeholders or fails naming config.json', async () => {
   // ORT's Concat skips empty inputs, so the tiny decoder (like a real attention Concat) accepts the placeholder.
-  const model = await PromptExpansion.load(await tinyModel('no-dims', { withPast: true, pastDims: 'none', writeConfig: false }), providers);
+  const model = await PromptExpansion.load(
+    await tinyModel('no-dims', { withPast: true, pastDims: 'none', writeConfig: false }),
+    providers,
+  );
   assert.equal(await model.expand('a cat', 1n), await noPast.expand('a cat', 1n));
   await model.release();
   const fed: number[][] = [];
   const session: DecoderSession = {
-    inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['b', 's'] }, { name: 'past_key_values.0.key', dtype: 'float32', shape: ['b', 'h', 'p', 'd'] }, { name: 'past_key_values.0.value', dtype: 'float32', shape: ['b', 'h', 'p', 'd'] }],
-    outputs: [{ name: 'logits', dtype: 'float32', shape: ['b', 's', 'v'] }, { name: 'present.0.key', dtype: 'float32', shape: ['b', 'h', 't', 'd'] }, { name: 'present.0.value', dtype: 'float32', shape: ['b', 'h', 't', 'd'] }],
+    inputs: [
+      { name: 'input_ids', dtype: 'int64', shape: ['b', 's'] },
+      { name: 'past_key_values.0.key', dtype: 'float32', shape: ['b', 'h', 'p', 'd'] },
+      { name: 'past_key_values.0.value', dtype: 'float32', shape: ['b', 'h', 'p', 'd'] },
+    ],
+    outputs: [
+      { name: 'logits', dtype: 'float32', shape: ['b', 's', 'v'] },
+      { name: 'present.0.key', dtype: 'float32', shape: ['b', 'h', 't', 'd'] },
+      { name: 'present.0.value', dtype: 'float32', shape: ['b', 'h', 't', 'd'] },
+    ],
     async run(feeds) {
       fed.push([...feeds['past_key_values.0.key'].dims]);
       throw new Error('Concat: dimension mismatch');
@@ -239,13 +315,24 @@ test('with no past shape anywhere, the first step runs on [1,1,0,1] placeholders
   };
   const layout = readGpt2Layout(session, 'scripted');
   assert.equal(layout.pastHeads, null);
-  await assert.rejects(new Gpt2Decoder(session, layout).start([1]), (error: unknown) => error instanceof EngineError && /placeholder past shapes.*config\.json.*dimension mismatch/.test(error.message));
+  await assert.rejects(
+    new Gpt2Decoder(session, layout).start([1]),
+    (error: unknown) =>
+      error instanceof EngineError && /placeholder past shapes.*config\.json.*dimension mismatch/.test(error.message),
+  );
   assert.deepEqual(fed, [[1, 1, 0, 1]]);
-  assert.deepEqual(readGpt2Layout(session, 'scripted', { heads: 12, headDim: 64 }).pastHeads, { heads: 12, headDim: 64 }, 'config.json fallback');
+  assert.deepEqual(
+    readGpt2Layout(session, 'scripted', { heads: 12, headDim: 64 }).pastHeads,
+    { heads: 12, headDim: 64 },
+    'config.json fallback',
+  );
 });
 
 test('a prompt longer than the model positions is rejected naming the prompt field', async () => {
-  await assert.rejects(noPast.expand(`x${' cat'.repeat(500)}`, 1n), (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'prompt');
+  await assert.rejects(
+    noPast.expand(`x${' cat'.repeat(500)}`, 1n),
+    (error: unknown) => error instanceof EngineError && error.kind === 'invalid-input' && error.field === 'prompt',
+  );
 });
 
 test('expand after release fails', async () => {
@@ -277,9 +364,16 @@ test('a merged decoder gets use_cache_branch false then true, zero-length then f
       calls.push(feeds);
       const seq = feeds.input_ids.dims[1];
       const total = feeds['past_key_values.0.key'].dims[2] + seq;
-      const present = (): OutputTensor => ({ data: new Float32Array(3 * total * 4).fill(total), dims: [1, 3, total, 4] });
+      const present = (): OutputTensor => ({
+        data: new Float32Array(3 * total * 4).fill(total),
+        dims: [1, 3, total, 4],
+      });
       const logits = Float32Array.from({ length: seq * vocab }, (_, i) => (i >= (seq - 1) * vocab ? total : -1));
-      return { logits: { data: logits, dims: [1, seq, vocab] }, 'present.0.key': present(), 'present.0.value': present() };
+      return {
+        logits: { data: logits, dims: [1, seq, vocab] },
+        'present.0.key': present(),
+        'present.0.value': present(),
+      };
     },
   };
   const layout = readGpt2Layout(session, 'scripted');
@@ -299,15 +393,23 @@ test('a merged decoder gets use_cache_branch false then true, zero-length then f
 
 test('a session that is no GPT-2 decoder is refused naming what is wrong', () => {
   const session: DecoderSession = {
-    inputs: [{ name: 'input_ids', dtype: 'int64', shape: [1, 'n'] }, { name: 'token_type_ids', dtype: 'int64', shape: [1, 'n'] }, { name: 'past_key_values.0.key', dtype: 'float32', shape: [1, 2, 'p', 4] }],
+    inputs: [
+      { name: 'input_ids', dtype: 'int64', shape: [1, 'n'] },
+      { name: 'token_type_ids', dtype: 'int64', shape: [1, 'n'] },
+      { name: 'past_key_values.0.key', dtype: 'float32', shape: [1, 2, 'p', 4] },
+    ],
     outputs: [{ name: 'last_hidden_state', dtype: 'float32', shape: [1, 'n', 8] }],
     run: async () => ({}),
   };
-  assert.throws(() => readGpt2Layout(session, 'odd.onnx'), (error: unknown) => {
-    assert.ok(error instanceof EngineError);
-    for (const part of ['token_type_ids', 'no logits output', 'present.0.key']) assert.ok(error.message.includes(part), error.message);
-    return true;
-  });
+  assert.throws(
+    () => readGpt2Layout(session, 'odd.onnx'),
+    (error: unknown) => {
+      assert.ok(error instanceof EngineError);
+      for (const part of ['token_type_ids', 'no logits output', 'present.0.key'])
+        assert.ok(error.message.includes(part), error.message);
+      return true;
+    },
+  );
 });
 
 // ---- finding the installed model ----
@@ -319,7 +421,7 @@ async function touch(dir: string, names: string[]): Promise<void> {
 
 const DATA = ['vocab.json', 'merges.txt', 'positive.txt'];
 
-test('finds the model in Fooocus\'s fooocus_expansion folder or directly in prompt_expansion', async () => {
+test("finds the model in Fooocus's fooocus_expansion folder or directly in prompt_expansion", async () => {
   const nested = join(root, 'find-nested');
   await touch(join(nested, 'prompt_expansion', 'fooocus_expansion'), ['decoder_model.onnx', 'model.onnx', ...DATA]);
   const found = await findExpansionModel(nested);
@@ -340,7 +442,11 @@ test('finds the model in Fooocus\'s fooocus_expansion folder or directly in prom
 test('reports the missing file by name', async () => {
   const none = await findExpansionModel(join(root, 'find-none'));
   assert.equal(none.files, null);
-  if (none.files === null) assert.match(none.reason, /missing model\.onnx or decoder_model_merged\.onnx or decoder_model\.onnx, vocab\.json, merges\.txt, positive\.txt/);
+  if (none.files === null)
+    assert.match(
+      none.reason,
+      /missing model\.onnx or decoder_model_merged\.onnx or decoder_model\.onnx, vocab\.json, merges\.txt, positive\.txt/,
+    );
   const partial = join(root, 'find-partial');
   await touch(join(partial, 'prompt_expansion'), ['model.onnx', 'vocab.json', 'merges.txt']);
   const result = await findExpansionModel(partial);

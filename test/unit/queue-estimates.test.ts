@@ -28,14 +28,25 @@ describe('queue estimates', () => {
   });
 
   it("keeps FooocusAPI's four stream keys, folding the demo note into a waiting event's message", () => {
-    const event = { progress: 0, preview: null, message: 'Waiting in queue: position 1', images: [], queue_position: 1, eta_seconds: null, demo_model: 'tiny' };
+    const event = {
+      progress: 0,
+      preview: null,
+      message: 'Waiting in queue: position 1',
+      images: [],
+      queue_position: 1,
+      eta_seconds: null,
+      demo_model: 'tiny',
+    };
     assert.deepEqual(toOriginalStreamEvent(event), {
       progress: 0,
       preview: null,
       message: "Waiting in queue: position 1 (demo checkpoint 'tiny': its images are noise)",
       images: [],
     });
-    assert.deepEqual(Object.keys(toOriginalStreamEvent({ progress: 5, preview: null, message: 'm', images: [], demo_model: 'tiny' })), ['progress', 'preview', 'message', 'images']);
+    assert.deepEqual(
+      Object.keys(toOriginalStreamEvent({ progress: 5, preview: null, message: 'm', images: [], demo_model: 'tiny' })),
+      ['progress', 'preview', 'message', 'images'],
+    );
   });
 
   it('times consecutive sampling steps of one image only (model loading and decoding do not count)', () => {
@@ -58,12 +69,23 @@ describe('queue estimates', () => {
 describe('metrics hooks', () => {
   it('counts engine restarts and webhook failures, final ones apart', async () => {
     const hub = new TaskEventHub();
-    const metrics = new GatewayMetrics({ hub, steps: new StepTimings(hub, Date.now), queueDepth: async () => ({ running: 0, pending: 0 }), countByStatus: async () => 0 });
+    const metrics = new GatewayMetrics({
+      hub,
+      steps: new StepTimings(hub, Date.now),
+      queueDepth: async () => ({ running: 0, pending: 0 }),
+      countByStatus: async () => 0,
+    });
     metrics.engineRestarted();
     const target = createServer((_req, res) => res.writeHead(500).end());
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/hook`;
-    const sender = new HttpWebhookSender({ logger: createMemoryLogger(), retries: 1, baseDelayMs: 1, allowPrivate: true, onFailure: (isFinal) => metrics.webhookFailed(isFinal) });
+    const sender = new HttpWebhookSender({
+      logger: createMemoryLogger(),
+      retries: 1,
+      baseDelayMs: 1,
+      allowPrivate: true,
+      onFailure: (isFinal) => metrics.webhookFailed(isFinal),
+    });
     sender.send({ url, body: '{}', isTrusted: true });
     await sender.drain();
     target.close();

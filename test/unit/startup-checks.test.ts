@@ -37,9 +37,16 @@ describe('folder check', () => {
   it('fails the start by default, and with --wait-for-writable-folders waits, says so once, and starts when fixed', async () => {
     const root = await scratch();
     await writeFile(join(root, 'blocker'), '');
-    const config = configFromEnvForTests({ dataDir: join(root, 'blocker', 'outputs'), modelsDir: join(root, 'models') });
+    const config = configFromEnvForTests({
+      dataDir: join(root, 'blocker', 'outputs'),
+      modelsDir: join(root, 'models'),
+    });
     await assert.rejects(awaitWritableFolders(config, createMemoryLogger()), /cannot write to --data-dir/);
-    const waiting = configFromEnvForTests({ dataDir: join(root, 'blocker', 'outputs'), modelsDir: join(root, 'models'), isWaitingForWritableFolders: true });
+    const waiting = configFromEnvForTests({
+      dataDir: join(root, 'blocker', 'outputs'),
+      modelsDir: join(root, 'models'),
+      isWaitingForWritableFolders: true,
+    });
     const logger = createMemoryLogger();
     let sleeps = 0;
     await awaitWritableFolders(waiting, logger, async () => {
@@ -47,7 +54,10 @@ describe('folder check', () => {
       if (sleeps === 2) await rm(join(root, 'blocker'));
     });
     assert.equal(sleeps, 2);
-    assert.equal(logger.lines.filter((l) => l.startsWith('error ') && l.includes('Waiting; checking again every 10 s')).length, 1);
+    assert.equal(
+      logger.lines.filter((l) => l.startsWith('error ') && l.includes('Waiting; checking again every 10 s')).length,
+      1,
+    );
     assert.ok(logger.lines.includes('info the folders are writable now; starting'));
   });
 });
@@ -62,7 +72,10 @@ describe('listening', () => {
         (e: unknown) => e,
       );
       assert.ok(error instanceof PortInUseError);
-      assert.match(error.message, new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use .*another --also-listen N$`));
+      assert.match(
+        error.message,
+        new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use .*another --also-listen N$`),
+      );
       const viaPort = new PortInUseError(8888, '0.0.0.0', '--port');
       assert.match(viaPort.message, /choose another port with --port N \(or the env API_PORT \/ PORT\)/);
     } finally {

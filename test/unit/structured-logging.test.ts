@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeProviderChoice, lineSplitter, logEngineLine, shortenReason } from '../../src/engine-client/engine-log-lines.ts';
+import {
+  describeProviderChoice,
+  lineSplitter,
+  logEngineLine,
+  shortenReason,
+} from '../../src/engine-client/engine-log-lines.ts';
 import { createMemoryLogger } from '../../src/logging/logger.ts';
 import { createPinoLogger, formatTextLine } from '../../src/logging/pino-logger.ts';
 import { correlationOf, rememberTaskRequest, runWithRequestId } from '../../src/logging/request-context.ts';
@@ -52,9 +57,15 @@ describe('engine stderr and the provider line', () => {
       'adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters ' +
       'found for the requested options with several more words after them to go past the limit';
     const line = describeProviderChoice({ provider: 'cpu', threads: 3, tried: [{ provider: 'webgpu', reason }] });
-    assert.match(line, /^engine ready: execution provider: tried webgpu \(Failed to get a WebGPU adapter: No supported adapters .* …\); chose cpu; 3 threads$/);
+    assert.match(
+      line,
+      /^engine ready: execution provider: tried webgpu \(Failed to get a WebGPU adapter: No supported adapters .* …\); chose cpu; 3 threads$/,
+    );
     assert.ok(!line.includes('webgpu_context.cc'));
-    assert.equal(describeProviderChoice({ provider: 'cpu', threads: 1 }), 'engine ready: execution provider cpu; 1 thread');
+    assert.equal(
+      describeProviderChoice({ provider: 'cpu', threads: 1 }),
+      'engine ready: execution provider cpu; 1 thread',
+    );
     assert.equal(shortenReason('short reason'), 'short reason');
     assert.equal(shortenReason('alpha beta gamma', 12), 'alpha beta …');
   });
@@ -62,7 +73,7 @@ describe('engine stderr and the provider line', () => {
   it('keeps native onnxruntime output at debug and engine failures at warn, splitting chunks into whole lines', () => {
     const logger = createMemoryLogger();
     const feed = lineSplitter((line) => logEngineLine(logger, line));
-    feed('Warning: Couldn\'t load Vulkan: libvulkan.so.1\n[engine] ready: provider cpu');
+    feed("Warning: Couldn't load Vulkan: libvulkan.so.1\n[engine] ready: provider cpu");
     feed(', 1 threads\n[engine] job abc failed: x\n[engine] fatal: y\n');
     assert.deepEqual(logger.lines, [
       "debug engine (native): Warning: Couldn't load Vulkan: libvulkan.so.1",

@@ -12,11 +12,17 @@ describe('Fooocus style names', () => {
   });
 
   it('starts with the pseudo-styles followed by the fooocus file in its order', () => {
-    assert.deepEqual(FOOOCUS_STYLE_NAMES.slice(0, 4), ['Fooocus V2', 'Random Style', 'Fooocus Enhance', 'Fooocus Semi Realistic']);
+    assert.deepEqual(FOOOCUS_STYLE_NAMES.slice(0, 4), [
+      'Fooocus V2',
+      'Random Style',
+      'Fooocus Enhance',
+      'Fooocus Semi Realistic',
+    ]);
   });
 
   it('contains every default style so `{}` never needs a substitution', () => {
-    for (const name of ['Fooocus V2', 'Fooocus Enhance', 'Fooocus Sharp']) assert.ok(FOOOCUS_STYLE_NAMES.includes(name), name);
+    for (const name of ['Fooocus V2', 'Fooocus Enhance', 'Fooocus Sharp'])
+      assert.ok(FOOOCUS_STYLE_NAMES.includes(name), name);
   });
 
   it('keeps the six style files in Fooocus load order with their template counts', () => {
@@ -32,7 +38,13 @@ describe('Fooocus style names', () => {
   });
 
   it('keeps Fooocus name normalisation quirks (SAI/MRE upper-case, 3D, lower-case 2d)', () => {
-    for (const name of ['SAI 3D Model', 'MRE Sumi E Symbolic', 'Flat 2d Art', 'Adorable 3D Character', 'Mk Shepard Fairey Style']) {
+    for (const name of [
+      'SAI 3D Model',
+      'MRE Sumi E Symbolic',
+      'Flat 2d Art',
+      'Adorable 3D Character',
+      'Mk Shepard Fairey Style',
+    ]) {
       assert.ok(FOOOCUS_STYLE_NAMES.includes(name), name);
     }
     assert.equal(FOOOCUS_STYLE_NAMES.at(-1), 'Mk Shepard Fairey Style');

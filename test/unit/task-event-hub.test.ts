@@ -19,7 +19,11 @@ test('the live state keeps the newest step preview through text-only updates, wh
   assert.deepEqual(hub.liveOf('t1'), { percent: 100, message: 'Saving image 1/1 to system ...', preview: b64(png(2)) });
   assert.equal(hub.previewOf('t1'), b64(png(2)));
   const previews = events.flatMap((e) => (e.type === 'progress' ? [e.live.preview] : []));
-  assert.deepEqual(previews, [b64(png(1)), b64(png(2)), null], 'the stream sees null on the text-only update (FooocusAPI wire)');
+  assert.deepEqual(
+    previews,
+    [b64(png(1)), b64(png(2)), null],
+    'the stream sees null on the text-only update (FooocusAPI wire)',
+  );
 });
 
 test('a finished task keeps its newest preview for query-job; only the last FINISHED_PREVIEWS_KEPT are kept', () => {

@@ -5,18 +5,41 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMMON_REQUEST_DEFAULTS, type CommonRequest, type ImageInput, type PerformanceSelection } from '../../adapters/common-request.ts';
+import {
+  COMMON_REQUEST_DEFAULTS,
+  type CommonRequest,
+  type ImageInput,
+  type PerformanceSelection,
+} from '../../adapters/common-request.ts';
 import { toEngineJob } from '../../src/tasks/to-engine-job.ts';
 
 const STORED: ImageInput = { kind: 'stored', file: 'abc.png', width: 101, height: 77 };
 const MASK: ImageInput = { kind: 'stored', file: 'mask.png', width: 50, height: 40 };
-const base = (overrides: Partial<CommonRequest>): CommonRequest => ({ ...COMMON_REQUEST_DEFAULTS, base_model_name: 'tiny', image_seed: 7n, style_selections: [], ...overrides });
-const uov = (method: CommonRequest['uov_method'], overrides: Partial<CommonRequest> = {}) => base({ uov_input_image: STORED, uov_method: method, current_tab: 'uov', ...overrides });
+const base = (overrides: Partial<CommonRequest>): CommonRequest => ({
+  ...COMMON_REQUEST_DEFAULTS,
+  base_model_name: 'tiny',
+  image_seed: 7n,
+  style_selections: [],
+  ...overrides,
+});
+const uov = (method: CommonRequest['uov_method'], overrides: Partial<CommonRequest> = {}) =>
+  base({ uov_input_image: STORED, uov_method: method, current_tab: 'uov', ...overrides });
 
 test('upscale 1.5x/2x/Custom sample with StepsUOV (36/18/8/4/4); vary and Fast 2x keep the mode steps; overwrite_step wins', () => {
-  const uovSteps: Record<PerformanceSelection, number> = { Quality: 36, Speed: 18, 'Extreme Speed': 8, Lightning: 4, 'Hyper-SD': 4 };
+  const uovSteps: Record<PerformanceSelection, number> = {
+    Quality: 36,
+    Speed: 18,
+    'Extreme Speed': 8,
+    Lightning: 4,
+    'Hyper-SD': 4,
+  };
   for (const [performance, steps] of Object.entries(uovSteps) as [PerformanceSelection, number][]) {
-    for (const method of ['Upscale (1.5x)', 'Upscale (2x)', 'Upscale (Custom)'] as const) assert.equal(toEngineJob('j', uov(method, { performance_selection: performance }), []).job.steps, steps, `${performance} ${method}`);
+    for (const method of ['Upscale (1.5x)', 'Upscale (2x)', 'Upscale (Custom)'] as const)
+      assert.equal(
+        toEngineJob('j', uov(method, { performance_selection: performance }), []).job.steps,
+        steps,
+        `${performance} ${method}`,
+      );
   }
   assert.equal(toEngineJob('j', uov('Vary (Strong)'), []).job.steps, 30);
   assert.equal(toEngineJob('j', uov('Upscale (Fast 2x)', { performance_selection: 'Quality' }), []).job.steps, 60);
@@ -24,9 +47,24 @@ test('upscale 1.5x/2x/Custom sample with StepsUOV (36/18/8/4/4); vary and Fast 2
 });
 
 test('upscale-or-vary job: the stored image, the method, the Custom factor clamped to 1..5, the strength overrides', () => {
-  const { job } = toEngineJob('j', uov('Upscale (Custom)', { upscale_multiple: 7, overwrite_vary_strength: 0.3, overwrite_upscale_strength: 0.6 }), []);
-  assert.deepEqual(job.imageInput, { kind: 'upscale-or-vary', image: { file: 'abc.png', width: 101, height: 77 }, method: 'Upscale (Custom)', customFactor: 5, varyStrength: 0.3, upscaleStrength: 0.6 });
-  assert.equal(toEngineJob('j', uov('Disabled'), []).job.imageInput, undefined, 'uov_method Disabled is text to image, as Fooocus');
+  const { job } = toEngineJob(
+    'j',
+    uov('Upscale (Custom)', { upscale_multiple: 7, overwrite_vary_strength: 0.3, overwrite_upscale_strength: 0.6 }),
+    [],
+  );
+  assert.deepEqual(job.imageInput, {
+    kind: 'upscale-or-vary',
+    image: { file: 'abc.png', width: 101, height: 77 },
+    method: 'Upscale (Custom)',
+    customFactor: 5,
+    varyStrength: 0.3,
+    upscaleStrength: 0.6,
+  });
+  assert.equal(
+    toEngineJob('j', uov('Disabled'), []).job.imageInput,
+    undefined,
+    'uov_method Disabled is text to image, as Fooocus',
+  );
 });
 
 test('a refiner switch is taken from the upscale steps (round(18 × 0.5) = 9)', () => {
@@ -34,9 +72,17 @@ test('a refiner switch is taken from the upscale steps (round(18 × 0.5) = 9)', 
 });
 
 test('Fast 2x processes no prompt, so no prompt-side warnings are given for it', () => {
-  const fast = toEngineJob('j', uov('Upscale (Fast 2x)', { performance_selection: 'Lightning', style_selections: ['Fooocus V2'] }), []);
+  const fast = toEngineJob(
+    'j',
+    uov('Upscale (Fast 2x)', { performance_selection: 'Lightning', style_selections: ['Fooocus V2'] }),
+    [],
+  );
   assert.deepEqual(fast.warnings, []);
-  const vary = toEngineJob('j', uov('Vary (Subtle)', { performance_selection: 'Lightning', style_selections: ['Fooocus V2'] }), []);
+  const vary = toEngineJob(
+    'j',
+    uov('Vary (Subtle)', { performance_selection: 'Lightning', style_selections: ['Fooocus V2'] }),
+    [],
+  );
   assert.equal(vary.warnings.length, 2);
 });
 
@@ -77,8 +123,16 @@ test('inpaint job: mask only with the masking checkbox, sides lower-cased and un
 });
 
 test('an unknown inpaint_engine runs v2.6 and says so; an image that was never stored is a bug, not a silent text job', () => {
-  const { job, warnings } = toEngineJob('j', base({ inpaint_input_image: STORED, current_tab: 'inpaint', inpaint_engine: 'v9' }), []);
+  const { job, warnings } = toEngineJob(
+    'j',
+    base({ inpaint_input_image: STORED, current_tab: 'inpaint', inpaint_engine: 'v9' }),
+    [],
+  );
   assert.equal(job.imageInput?.kind === 'inpaint' && job.imageInput.engine, 'v2.6');
   assert.deepEqual(warnings, ["inpaint_engine 'v9' is unknown; used v2.6 (available: None, v1, v2.5, v2.6)"]);
-  assert.throws(() => toEngineJob('j', uov('Vary (Subtle)', { uov_input_image: { kind: 'url', url: 'http://example.com/a.png' } }), []), /unresolved/);
+  assert.throws(
+    () =>
+      toEngineJob('j', uov('Vary (Subtle)', { uov_input_image: { kind: 'url', url: 'http://example.com/a.png' } }), []),
+    /unresolved/,
+  );
 });

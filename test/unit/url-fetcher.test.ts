@@ -84,7 +84,10 @@ describe('GuardedUrlFetcher', () => {
   it('refuses a redirect to a non-http scheme', async () => {
     const error = await fetchError(fetcher(lookupTo('127.0.0.2')).fetchBytes(`${base}/to-ftp`, 'input_image'));
     assert.equal(error.field, 'input_image');
-    assert.match(error.message, /^input_image: could not fetch http:\/\/localhost:\d+\/to-ftp: scheme 'ftp' is not allowed/);
+    assert.match(
+      error.message,
+      /^input_image: could not fetch http:\/\/localhost:\d+\/to-ftp: scheme 'ftp' is not allowed/,
+    );
   });
 
   it('resolves a redirect target host through the guard before connecting', async () => {
@@ -102,18 +105,24 @@ describe('GuardedUrlFetcher', () => {
   });
 
   it('fails on a non-2xx status, naming the status', async () => {
-    const error = await fetchError(fetcher(lookupTo('127.0.0.2')).fetchBytes(`${base}/missing`, 'image_prompts.0.cn_img'));
+    const error = await fetchError(
+      fetcher(lookupTo('127.0.0.2')).fetchBytes(`${base}/missing`, 'image_prompts.0.cn_img'),
+    );
     assert.equal(error.field, 'image_prompts.0.cn_img');
     assert.match(error.message, /HTTP status 404$/);
   });
 
   it('aborts a streamed body that grows past maxBytes', async () => {
-    const error = await fetchError(fetcher(lookupTo('127.0.0.2'), { maxBytes: 4096 }).fetchBytes(`${base}/big-chunked`, 'f'));
+    const error = await fetchError(
+      fetcher(lookupTo('127.0.0.2'), { maxBytes: 4096 }).fetchBytes(`${base}/big-chunked`, 'f'),
+    );
     assert.match(error.message, /larger than the 4096-byte limit/);
   });
 
   it('refuses a declared Content-Length above maxBytes', async () => {
-    const error = await fetchError(fetcher(lookupTo('127.0.0.2'), { maxBytes: 4096 }).fetchBytes(`${base}/big-declared`, 'f'));
+    const error = await fetchError(
+      fetcher(lookupTo('127.0.0.2'), { maxBytes: 4096 }).fetchBytes(`${base}/big-declared`, 'f'),
+    );
     assert.match(error.message, /larger than the 4096-byte limit/);
   });
 
@@ -127,7 +136,9 @@ describe('GuardedUrlFetcher', () => {
   it('refuses a private address without connecting when allowPrivate is off', async () => {
     hits['/img'] = 0;
     const lookup = lookupTo('127.0.0.2');
-    const error = await fetchError(new GuardedUrlFetcher({ allowPrivate: false, lookup }).fetchBytes(`${base}/img`, 'uov_input_image'));
+    const error = await fetchError(
+      new GuardedUrlFetcher({ allowPrivate: false, lookup }).fetchBytes(`${base}/img`, 'uov_input_image'),
+    );
     assert.match(error.message, /private, loopback or reserved address/);
     assert.equal(hits['/img'], 0);
   });

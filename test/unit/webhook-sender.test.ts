@@ -25,8 +25,12 @@ function memoryLogger(): WebhookLogger & { lines: string[] } {
 }
 
 // The all-in-one default format: a JSON string literal containing the record JSON, non-ASCII escaped.
-const RECORD_JSON = '{"id": 12, "task_id": "abc", "task_status": "finished", "result": ["http://127.0.0.1:8888/outputs/2024-07-04/é.png"]}';
-const BODY = JSON.stringify(RECORD_JSON).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const RECORD_JSON =
+  '{"id": 12, "task_id": "abc", "task_status": "finished", "result": ["http://127.0.0.1:8888/outputs/2024-07-04/é.png"]}';
+const BODY = JSON.stringify(RECORD_JSON).replace(
+  /[\u0080-\uffff]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+);
 
 describe('HttpWebhookSender', () => {
   before(async () => {

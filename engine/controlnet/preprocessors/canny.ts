@@ -16,7 +16,8 @@ export function canny(channel: Uint8Array, width: number, height: number, low: n
   const padded = new Int32Array(pw * (height + 2));
   for (let y = -1; y <= height; y++) {
     const sy = Math.min(height - 1, Math.max(0, y));
-    for (let x = -1; x <= width; x++) padded[(y + 1) * pw + x + 1] = channel[sy * width + Math.min(width - 1, Math.max(0, x))];
+    for (let x = -1; x <= width; x++)
+      padded[(y + 1) * pw + x + 1] = channel[sy * width + Math.min(width - 1, Math.max(0, x))];
   }
   const dx = new Int32Array(width * height);
   const dy = new Int32Array(width * height);
@@ -25,8 +26,18 @@ export function canny(channel: Uint8Array, width: number, height: number, low: n
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const c = (y + 1) * pw + x + 1;
-      const gx = padded[c - pw + 1] - padded[c - pw - 1] + 2 * (padded[c + 1] - padded[c - 1]) + padded[c + pw + 1] - padded[c + pw - 1];
-      const gy = padded[c + pw - 1] - padded[c - pw - 1] + 2 * (padded[c + pw] - padded[c - pw]) + padded[c + pw + 1] - padded[c - pw + 1];
+      const gx =
+        padded[c - pw + 1] -
+        padded[c - pw - 1] +
+        2 * (padded[c + 1] - padded[c - 1]) +
+        padded[c + pw + 1] -
+        padded[c + pw - 1];
+      const gy =
+        padded[c + pw - 1] -
+        padded[c - pw - 1] +
+        2 * (padded[c + pw] - padded[c - pw]) +
+        padded[c + pw + 1] -
+        padded[c - pw + 1];
       const i = y * width + x;
       dx[i] = gx;
       dy[i] = gy;
@@ -49,7 +60,7 @@ export function canny(channel: Uint8Array, width: number, height: number, low: n
       if (ay < ax * TAN_22_5) isMaximum = m > mag[c - 1] && m >= mag[c + 1];
       else if (ay > ax * TAN_67_5) isMaximum = m > mag[c - pw] && m >= mag[c + pw];
       else {
-        const s = (dx[i] < 0) !== (dy[i] < 0) ? -1 : 1;
+        const s = dx[i] < 0 !== dy[i] < 0 ? -1 : 1;
         isMaximum = m > mag[c - pw - s] && m > mag[c + pw + s];
       }
       if (!isMaximum) continue;

@@ -20,5 +20,10 @@ export function cpds(image: ByteImage): ByteImage {
     for (let c = 0; c < 3; c++) squares += (raw.data[p * 3 + c] - boost.data[p * 3 + c]) ** 2;
     result[p] = density[p] + Math.sqrt(squares);
   }
-  return { width: image.width, height: image.height, channels: 3, data: grayToRgb(normalisePercentiles(result, 4, 96)) };
+  return {
+    width: image.width,
+    height: image.height,
+    channels: 3,
+    data: grayToRgb(normalisePercentiles(result, 4, 96)),
+  };
 }

@@ -57,7 +57,8 @@ export function resizeArea(image: ByteImage, width: number, height: number): Byt
   for (let y = 0; y < image.height; y++) {
     const src = y * image.width * c;
     const dst = y * width * c;
-    for (const tap of xTaps) for (let k = 0; k < c; k++) rows[dst + tap.dst * c + k] += image.data[src + tap.src * c + k] * tap.weight;
+    for (const tap of xTaps)
+      for (let k = 0; k < c; k++) rows[dst + tap.dst * c + k] += image.data[src + tap.src * c + k] * tap.weight;
   }
   const acc = new Float64Array(width * height * c);
   const stride = width * c;

@@ -25,7 +25,9 @@ const LEVEL = 0.05;
 
 /** (r, g, b) exponents in OpenCV's loop order. */
 const MONOMIALS: [number, number, number][] = [];
-for (let r = 0; r <= ORDER; r++) for (let g = 0; g <= ORDER; g++) for (let b = 0; b <= ORDER; b++) if (r + g + b > 0 && r + g + b <= ORDER) MONOMIALS.push([r, g, b]);
+for (let r = 0; r <= ORDER; r++)
+  for (let g = 0; g <= ORDER; g++)
+    for (let b = 0; b <= ORDER; b++) if (r + g + b > 0 && r + g + b <= ORDER) MONOMIALS.push([r, g, b]);
 
 /** Forward differences I(x) − I(x+1) (last column 0), then I(y) − I(y+1) (last row 0). */
 function gradients(plane: Float64Array, width: number, height: number): Float64Array {
@@ -55,7 +57,10 @@ function planes(image: FloatImage): [Float64Array, Float64Array, Float64Array] {
   return [r, g, b];
 }
 
-function monomial(rgb: [Float64Array, Float64Array, Float64Array], [er, eg, eb]: [number, number, number]): Float64Array {
+function monomial(
+  rgb: [Float64Array, Float64Array, Float64Array],
+  [er, eg, eb]: [number, number, number],
+): Float64Array {
   const [r, g, b] = rgb;
   return r.map((v, p) => v ** er * g[p] ** eg * b[p] ** eb);
 }
@@ -88,10 +93,17 @@ function solve(a: Float64Array[], b: Float64Array[]): Float64Array[] {
 /** The monomial weights (step 2) for the float image in 0..1. */
 export function decolorWeights(image: FloatImage): number[] {
   const sum = image.width + image.height;
-  const small = sum > 800 ? resizeLinear(image, Math.trunc((image.width * 400) / sum + 0.5), Math.trunc((image.height * 400) / sum + 0.5)) : image;
+  const small =
+    sum > 800
+      ? resizeLinear(image, Math.trunc((image.width * 400) / sum + 0.5), Math.trunc((image.height * 400) / sum + 0.5))
+      : image;
   const { width, height } = small;
   const n = width * height;
-  const lab: [Float64Array, Float64Array, Float64Array] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const lab: [Float64Array, Float64Array, Float64Array] = [
+    new Float64Array(n),
+    new Float64Array(n),
+    new Float64Array(n),
+  ];
   for (let p = 0; p < n; p++) {
     const [L, A, B] = rgbToLab(small.data[p * 3 + 2], small.data[p * 3 + 1], small.data[p * 3]);
     lab[0][p] = L;
@@ -102,7 +114,11 @@ export function decolorWeights(image: FloatImage): number[] {
   const contrast = gL.map((v, i) => Math.sqrt(v * v + gA[i] * gA[i] + gB[i] * gB[i]) / 100);
   const rgb = planes(small);
   const [gR, gG, gBl] = rgb.map((plane) => gradients(plane, width, height));
-  const prior = gR.map((v, i) => (v > LEVEL && gG[i] > LEVEL && gBl[i] > LEVEL ? 1 : 0) - (v < -LEVEL && gG[i] < -LEVEL && gBl[i] < -LEVEL ? 1 : 0));
+  const prior = gR.map(
+    (v, i) =>
+      (v > LEVEL && gG[i] > LEVEL && gBl[i] > LEVEL ? 1 : 0) -
+      (v < -LEVEL && gG[i] < -LEVEL && gBl[i] < -LEVEL ? 1 : 0),
+  );
   const poly = MONOMIALS.map((m) => gradients(monomial(rgb, m), width, height));
   const m = poly.length;
   const dot = (u: Float64Array, v: Float64Array) => {
@@ -111,7 +127,10 @@ export function decolorWeights(image: FloatImage): number[] {
     return acc;
   };
   const gram = poly.map((pi) => Float64Array.from(poly, (pj) => dot(pi, pj)));
-  const update = solve(gram, poly.map((pi) => pi.map((v, k) => v * contrast[k])));
+  const update = solve(
+    gram,
+    poly.map((pi) => pi.map((v, k) => v * contrast[k])),
+  );
   let weights: number[] = MONOMIALS.map(([r, g, b]) => (r + g + b === 1 ? 0.33 : 0));
   const mismatch = () => {
     const out = new Float64Array(contrast.length);
@@ -148,14 +167,26 @@ export function decolorWeights(image: FloatImage): number[] {
 
 /** Σ w·R^r·G^g·B^b per pixel, the 9 monomials written out (MONOMIALS order). */
 function grayOf(weights: readonly number[], [r, g, b]: [Float64Array, Float64Array, Float64Array]): Float64Array {
-  const index = (er: number, eg: number, eb: number) => MONOMIALS.findIndex(([a, c, d]) => a === er && c === eg && d === eb);
-  const [wB, wBB, wG, wGB, wGG, wR, wRB, wRG, wRR] = [[0, 0, 1], [0, 0, 2], [0, 1, 0], [0, 1, 1], [0, 2, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0], [2, 0, 0]].map(([a, c, d]) => weights[index(a, c, d)]);
+  const index = (er: number, eg: number, eb: number) =>
+    MONOMIALS.findIndex(([a, c, d]) => a === er && c === eg && d === eb);
+  const [wB, wBB, wG, wGB, wGG, wR, wRB, wRG, wRR] = [
+    [0, 0, 1],
+    [0, 0, 2],
+    [0, 1, 0],
+    [0, 1, 1],
+    [0, 2, 0],
+    [1, 0, 0],
+    [1, 0, 1],
+    [1, 1, 0],
+    [2, 0, 0],
+  ].map(([a, c, d]) => weights[index(a, c, d)]);
   const gray = new Float64Array(r.length);
   for (let p = 0; p < gray.length; p++) {
     const R = r[p];
     const G = g[p];
     const B = b[p];
-    gray[p] = wB * B + wBB * B * B + wG * G + wGB * G * B + wGG * G * G + wR * R + wRB * R * B + wRG * R * G + wRR * R * R;
+    gray[p] =
+      wB * B + wBB * B * B + wG * G + wGB * G * B + wGG * G * G + wR * R + wRB * R * B + wRG * R * G + wRR * R * R;
   }
   return gray;
 }
@@ -173,7 +204,9 @@ export function decolor(image: ByteImage): { density: Uint8Array; boost: ByteIma
     max = Math.max(max, v);
   }
   const range = max - min;
-  const density = Uint8Array.from(gray, (v) => Math.min(255, Math.max(0, Math.round(range > 0 ? ((v - min) / range) * 255 : 0))));
+  const density = Uint8Array.from(gray, (v) =>
+    Math.min(255, Math.max(0, Math.round(range > 0 ? ((v - min) / range) * 255 : 0))),
+  );
   const boost = new Uint8Array(image.data.length);
   // Images repeat colours: the Lab round trip is cached per (colour, density).
   const cache = new Map<number, number>();

@@ -29,7 +29,11 @@ export function pyramidCannyColor(image: ByteImage, low: number, high: number): 
   let acc: FloatImage | null = null;
   for (const k of PYRAMID_SCALES) {
     // Python's int(H·k) on a float product: 0.3·10 is 3.0000000000000004, 0.7·10 is 7.000000000000001.
-    const small = resizeArea(image, Math.max(1, Math.trunc(image.width * k)), Math.max(1, Math.trunc(image.height * k)));
+    const small = resizeArea(
+      image,
+      Math.max(1, Math.trunc(image.width * k)),
+      Math.max(1, Math.trunc(image.height * k)),
+    );
     const edges = colorCanny(small, low, high);
     if (!acc) {
       acc = edges;

@@ -8,7 +8,17 @@
  * not needed and not converted.
  */
 import { GraphBuilder } from '../../models/onnx-graph-builder.ts';
-import { attention, expandToBatch, gelu, layerNorm, linear, mergeHeads, quickGelu, splitHeads, type WeightSource } from './graph-layers.ts';
+import {
+  attention,
+  expandToBatch,
+  gelu,
+  layerNorm,
+  linear,
+  mergeHeads,
+  quickGelu,
+  splitHeads,
+  type WeightSource,
+} from './graph-layers.ts';
 
 export const CLIP_VISION_INPUT = 'pixel_values';
 export const CLIP_VISION_OUTPUT = 'penultimate_hidden_states';
@@ -20,12 +30,19 @@ export interface ClipVisionOptions {
   activation?: 'gelu' | 'quick_gelu';
 }
 
-export async function buildClipVision(names: readonly string[], read: WeightSource, options: ClipVisionOptions = {}): Promise<{ graph: GraphBuilder; imageSize: number; tokens: number; hidden: number }> {
+export async function buildClipVision(
+  names: readonly string[],
+  read: WeightSource,
+  options: ClipVisionOptions = {},
+): Promise<{ graph: GraphBuilder; imageSize: number; tokens: number; hidden: number }> {
   const prefix = names.some((n) => n.startsWith('vision_model.')) ? 'vision_model.' : '';
   const w = (k: string) => read(`${prefix}${k}`);
   let layers = 0;
   while (names.includes(`${prefix}encoder.layers.${layers}.self_attn.q_proj.weight`)) layers++;
-  if (layers < 2) throw new Error(`found ${layers} CLIP vision encoder layers (${prefix}encoder.layers.N.*); need at least 2 for the penultimate hidden states`);
+  if (layers < 2)
+    throw new Error(
+      `found ${layers} CLIP vision encoder layers (${prefix}encoder.layers.N.*); need at least 2 for the penultimate hidden states`,
+    );
   const patch = await w('embeddings.patch_embedding.weight');
   const positions = await w('embeddings.position_embedding.weight');
   const [hidden, , p] = patch.shape;
@@ -38,16 +55,22 @@ export async function buildClipVision(names: readonly string[], read: WeightSour
 
   const g = new GraphBuilder('clip_vision');
   const pixels = g.input(CLIP_VISION_INPUT, 'float', ['batch_size', 3, imageSize, imageSize]);
-  const conv = g.node('Conv', [pixels, g.weight('patch_embedding.weight', patch.shape, patch.data)], { strides: [p, p] });
+  const conv = g.node('Conv', [pixels, g.weight('patch_embedding.weight', patch.shape, patch.data)], {
+    strides: [p, p],
+  });
   const patches = g.node('Transpose', [g.node('Reshape', [conv, g.ints([0, hidden, -1])])], { perm: [0, 2, 1] });
   const classParam = await w('embeddings.class_embedding');
   const classToken = expandToBatch(g, g.weight('class_embedding', [1, 1, hidden], classParam.data), pixels, 3);
-  const embedded = g.node('Add', [g.node('Concat', [classToken, patches], { axis: 1 }), g.weight('position_embedding', [tokens, hidden], positions.data)]);
+  const embedded = g.node('Add', [
+    g.node('Concat', [classToken, patches], { axis: 1 }),
+    g.weight('position_embedding', [tokens, hidden], positions.data),
+  ]);
   let x = layerNorm(g, embedded, 'pre_layrnorm', await w('pre_layrnorm.weight'), await w('pre_layrnorm.bias'));
   const scale = g.scalar(1 / Math.sqrt(headDim));
   for (let i = 0; i < layers - 1; i++) {
     const l = `encoder.layers.${i}`;
-    const proj = async (name: string, input: string) => linear(g, input, `${l}.${name}`, await w(`${l}.${name}.weight`), await w(`${l}.${name}.bias`));
+    const proj = async (name: string, input: string) =>
+      linear(g, input, `${l}.${name}`, await w(`${l}.${name}.weight`), await w(`${l}.${name}.bias`));
     const h = layerNorm(g, x, `${l}.layer_norm1`, await w(`${l}.layer_norm1.weight`), await w(`${l}.layer_norm1.bias`));
     const q = g.node('Mul', [splitHeads(g, await proj('self_attn.q_proj', h), heads, headDim), scale]);
     const k = splitHeads(g, await proj('self_attn.k_proj', h), heads, headDim);

@@ -27,7 +27,10 @@ export async function writeGraph(graph: GraphBuilder, dir: string, file: string)
   if (built.externalData) await writeFile(join(dir, `${file}_data`), built.externalData);
 }
 
-async function withReader<T>(path: string, use: (names: string[], read: WeightSource, metadata: Readonly<Record<string, string>>) => Promise<T>): Promise<T> {
+async function withReader<T>(
+  path: string,
+  use: (names: string[], read: WeightSource, metadata: Readonly<Record<string, string>>) => Promise<T>,
+): Promise<T> {
   const reader = await SafetensorsReader.open(path);
   try {
     return await use([...reader.entries.keys()], (name) => reader.readFloat32(name), reader.metadata);
@@ -42,7 +45,11 @@ export interface ConvertIpAdapterOptions {
   dimHead?: number;
 }
 
-export async function convertIpAdapter(source: string, outDir: string, options: ConvertIpAdapterOptions = {}): Promise<{ layers: number; tokens: number }> {
+export async function convertIpAdapter(
+  source: string,
+  outDir: string,
+  options: ConvertIpAdapterOptions = {},
+): Promise<{ layers: number; tokens: number }> {
   await mkdir(outDir, { recursive: true });
   const result = await withReader(source, async (names, read, metadata) => {
     const dimHead = options.dimHead ?? (metadata.dim_head ? Number(metadata.dim_head) : DEFAULT_DIM_HEAD);
@@ -56,7 +63,11 @@ export async function convertIpAdapter(source: string, outDir: string, options: 
   return result;
 }
 
-export async function convertClipVision(source: string, outDir: string, options: { heads?: number; activation?: 'gelu' | 'quick_gelu' } = {}): Promise<{ imageSize: number; tokens: number; hidden: number }> {
+export async function convertClipVision(
+  source: string,
+  outDir: string,
+  options: { heads?: number; activation?: 'gelu' | 'quick_gelu' } = {},
+): Promise<{ imageSize: number; tokens: number; hidden: number }> {
   await mkdir(outDir, { recursive: true });
   return withReader(source, async (names, read, metadata) => {
     const heads = options.heads ?? (metadata.num_attention_heads ? Number(metadata.num_attention_heads) : undefined);

@@ -24,13 +24,21 @@ export function transpose2d(w: WeightTensor): Float32Array {
 
 /** y = x Wᵀ (+ b), W [out, in] as torch stores it. */
 export function linear(g: GraphBuilder, x: string, name: string, weight: WeightTensor, bias?: WeightTensor): string {
-  if (weight.shape.length !== 2) throw new Error(`${name}: a Linear weight must be 2-D, got [${weight.shape.join(',')}]`);
+  if (weight.shape.length !== 2)
+    throw new Error(`${name}: a Linear weight must be 2-D, got [${weight.shape.join(',')}]`);
   const [out, inDim] = weight.shape;
   const product = g.node('MatMul', [x, g.weight(`${name}.weight`, [inDim, out], transpose2d(weight))]);
   return bias ? g.node('Add', [product, g.weight(`${name}.bias`, [out], bias.data)]) : product;
 }
 
-export function layerNorm(g: GraphBuilder, x: string, name: string, weight: WeightTensor, bias: WeightTensor, epsilon = 1e-5): string {
+export function layerNorm(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  weight: WeightTensor,
+  bias: WeightTensor,
+  epsilon = 1e-5,
+): string {
   const scale = g.weight(`${name}.weight`, [weight.data.length], weight.data);
   const shift = g.weight(`${name}.bias`, [bias.data.length], bias.data);
   return g.node('LayerNormalization', [x, scale, shift], { axis: -1, epsilon: new FloatAttr(epsilon) });

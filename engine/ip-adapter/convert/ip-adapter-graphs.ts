@@ -12,7 +12,17 @@
  * heads = inner / 64, q and k each scaled by dim_head^−¼, LayerNorm eps 1e-5, exact GELU.
  */
 import { GraphBuilder } from '../../models/onnx-graph-builder.ts';
-import { attention, expandToBatch, gelu, layerNorm, linear, mergeHeads, splitHeads, type WeightSource, type WeightTensor } from './graph-layers.ts';
+import {
+  attention,
+  expandToBatch,
+  gelu,
+  layerNorm,
+  linear,
+  mergeHeads,
+  splitHeads,
+  type WeightSource,
+  type WeightTensor,
+} from './graph-layers.ts';
 
 export const RESAMPLER_INPUT = 'clip_hidden_states';
 export const RESAMPLER_OUTPUT = 'image_prompt_embeds';
@@ -35,9 +45,16 @@ export interface ResamplerShape {
 }
 
 /** Reads the Resampler's sizes from the weights' shapes. */
-export async function resamplerShape(names: readonly string[], read: WeightSource, dimHead = DEFAULT_DIM_HEAD): Promise<ResamplerShape> {
+export async function resamplerShape(
+  names: readonly string[],
+  read: WeightSource,
+  dimHead = DEFAULT_DIM_HEAD,
+): Promise<ResamplerShape> {
   const key = (k: string) => prefixed(names, 'image_proj', k);
-  if (!names.includes(key('latents'))) throw new Error('no image_proj.latents tensor: only the IP-Adapter "plus" adapters (with a Resampler) are supported');
+  if (!names.includes(key('latents')))
+    throw new Error(
+      'no image_proj.latents tensor: only the IP-Adapter "plus" adapters (with a Resampler) are supported',
+    );
   const latents = await read(key('latents'));
   const projIn = await read(key('proj_in.weight'));
   const projOut = await read(key('proj_out.weight'));
@@ -45,11 +62,24 @@ export async function resamplerShape(names: readonly string[], read: WeightSourc
   let depth = 0;
   while (names.includes(key(`layers.${depth}.0.to_q.weight`))) depth++;
   const inner = toQ.shape[0];
-  if (inner % dimHead !== 0) throw new Error(`Resampler attention width ${inner} is not a multiple of dim_head ${dimHead}`);
-  return { depth, queries: latents.shape[1], dim: latents.shape[2], embedding: projIn.shape[1], output: projOut.shape[0], heads: inner / dimHead, dimHead };
+  if (inner % dimHead !== 0)
+    throw new Error(`Resampler attention width ${inner} is not a multiple of dim_head ${dimHead}`);
+  return {
+    depth,
+    queries: latents.shape[1],
+    dim: latents.shape[2],
+    embedding: projIn.shape[1],
+    output: projOut.shape[0],
+    heads: inner / dimHead,
+    dimHead,
+  };
 }
 
-export async function buildResampler(names: readonly string[], read: WeightSource, dimHead = DEFAULT_DIM_HEAD): Promise<{ graph: GraphBuilder; shape: ResamplerShape }> {
+export async function buildResampler(
+  names: readonly string[],
+  read: WeightSource,
+  dimHead = DEFAULT_DIM_HEAD,
+): Promise<{ graph: GraphBuilder; shape: ResamplerShape }> {
   const shape = await resamplerShape(names, read, dimHead);
   const key = (k: string) => prefixed(names, 'image_proj', k);
   const w = (k: string) => read(key(k));
@@ -70,7 +100,10 @@ export async function buildResampler(names: readonly string[], read: WeightSourc
     const v = g.node('Slice', [kv, g.ints([inner]), g.ints([2 * inner]), g.ints([-1])]);
     const heads = (t: string) => splitHeads(g, t, shape.heads, shape.dimHead);
     const attended = attention(g, g.node('Mul', [heads(q), scale]), g.node('Mul', [heads(k), scale]), heads(v));
-    latents = g.node('Add', [linear(g, mergeHeads(g, attended, shape.heads, shape.dimHead), `${p}.to_out`, await w(`${p}.to_out.weight`)), latents]);
+    latents = g.node('Add', [
+      linear(g, mergeHeads(g, attended, shape.heads, shape.dimHead), `${p}.to_out`, await w(`${p}.to_out.weight`)),
+      latents,
+    ]);
     const f = `layers.${i}.1`;
     const normed = layerNorm(g, latents, `${f}.0`, await w(`${f}.0.weight`), await w(`${f}.0.bias`));
     const hidden = gelu(g, linear(g, normed, `${f}.1`, await w(`${f}.1.weight`)));
@@ -92,7 +125,10 @@ export function kvLayerNumbers(names: readonly string[]): number[] {
   return [...numbers].sort((a, b) => a - b);
 }
 
-export async function buildToKv(names: readonly string[], read: WeightSource): Promise<{ graph: GraphBuilder; layers: { key: number; value: number }[] }> {
+export async function buildToKv(
+  names: readonly string[],
+  read: WeightSource,
+): Promise<{ graph: GraphBuilder; layers: { key: number; value: number }[] }> {
   const numbers = kvLayerNumbers(names);
   if (numbers.length === 0) throw new Error('no ip_adapter.<n>.to_k_ip.weight / to_v_ip.weight tensors');
   const key = (n: number, kind: 'k' | 'v') => prefixed(names, 'ip_adapter', `${n}.to_${kind}_ip.weight`);

@@ -18,9 +18,17 @@ export interface LoraModulePlan {
   kernel: 1 | 3;
 }
 
-const RESNET_TO_SGM: Record<string, string> = { conv1: 'in_layers.2', conv2: 'out_layers.3', time_emb_proj: 'emb_layers.1', conv_shortcut: 'skip_connection' };
+const RESNET_TO_SGM: Record<string, string> = {
+  conv1: 'in_layers.2',
+  conv2: 'out_layers.3',
+  time_emb_proj: 'emb_layers.1',
+  conv_shortcut: 'skip_connection',
+};
 
-/** diffusers → SGM (what kohya SDXL keys use); the inverse of engine/lora/sdxl-block-names.ts for SDXL's 3 layers per block. */
+/**
+ * diffusers → SGM (what kohya SDXL keys use); the inverse of engine/lora/sdxl-block-names.ts for SDXL's 3 layers per
+ * block.
+ */
 export function diffusersToSgm(path: string): string {
   let m = /^down_blocks\.(\d+)\.(resnets|attentions)\.(\d+)\.(.+)$/.exec(path);
   if (m) {
@@ -28,7 +36,10 @@ export function diffusersToSgm(path: string): string {
     return m[2] === 'resnets' ? `input_blocks.${block}.0.${RESNET_TO_SGM[m[4]]}` : `input_blocks.${block}.1.${m[4]}`;
   }
   m = /^mid_block\.(resnets|attentions)\.(\d+)\.(.+)$/.exec(path);
-  if (m) return m[1] === 'attentions' ? `middle_block.1.${m[3]}` : `middle_block.${m[2] === '0' ? 0 : 2}.${RESNET_TO_SGM[m[3]]}`;
+  if (m)
+    return m[1] === 'attentions'
+      ? `middle_block.1.${m[3]}`
+      : `middle_block.${m[2] === '0' ? 0 : 2}.${RESNET_TO_SGM[m[3]]}`;
   m = /^up_blocks\.(\d+)\.(resnets|attentions)\.(\d+)\.(.+)$/.exec(path);
   if (m) {
     const block = 3 * Number(m[1]) + Number(m[3]);
@@ -39,10 +50,16 @@ export function diffusersToSgm(path: string): string {
 
 /** Every attention Linear and resnet layer of the UNet, with its shape. */
 export function unetLoraModules(arch: UnetArchitecture, contextWidth: number): LoraModulePlan[] {
-  if (arch.layersPerBlock !== 2) throw new Error('kohya SGM block numbering assumes SDXL\'s 2 layers per down block');
+  if (arch.layersPerBlock !== 2) throw new Error("kohya SGM block numbering assumes SDXL's 2 layers per down block");
   const plans: LoraModulePlan[] = [];
   const add = (diffusers: string, inFeatures: number, outFeatures: number, kernel: 1 | 3 = 1) =>
-    plans.push({ diffusers, kohya: `lora_unet_${diffusersToSgm(diffusers).replaceAll('.', '_')}`, inFeatures, outFeatures, kernel });
+    plans.push({
+      diffusers,
+      kohya: `lora_unet_${diffusersToSgm(diffusers).replaceAll('.', '_')}`,
+      inFeatures,
+      outFeatures,
+      kernel,
+    });
   const resnet = (module: string, inC: number, outC: number) => {
     add(`${module}.conv1`, inC, outC, 3);
     add(`${module}.time_emb_proj`, arch.channels[0] * 4, outC);
@@ -92,15 +109,30 @@ export function unetLoraModules(arch: UnetArchitecture, contextWidth: number): L
 }
 
 /** Writes the LoRA; returns its byte size. Values: seeded, down ~ 1/√in, up small (a gentle LoRA). */
-export async function writeKohyaLora(path: string, modules: readonly LoraModulePlan[], rank: number, seed = 7): Promise<number> {
+export async function writeKohyaLora(
+  path: string,
+  modules: readonly LoraModulePlan[],
+  rank: number,
+  seed = 7,
+): Promise<number> {
   const entries: { key: string; shape: number[]; std: number; fill?: number }[] = [];
   for (const m of modules) {
     const r = Math.min(rank, m.inFeatures, m.outFeatures);
-    entries.push({ key: `${m.kohya}.lora_down.weight`, shape: m.kernel === 3 ? [r, m.inFeatures, 3, 3] : [r, m.inFeatures], std: 1 / Math.sqrt(m.inFeatures * m.kernel * m.kernel) });
-    entries.push({ key: `${m.kohya}.lora_up.weight`, shape: m.kernel === 3 ? [m.outFeatures, r, 1, 1] : [m.outFeatures, r], std: 0.01 / Math.sqrt(r) });
+    entries.push({
+      key: `${m.kohya}.lora_down.weight`,
+      shape: m.kernel === 3 ? [r, m.inFeatures, 3, 3] : [r, m.inFeatures],
+      std: 1 / Math.sqrt(m.inFeatures * m.kernel * m.kernel),
+    });
+    entries.push({
+      key: `${m.kohya}.lora_up.weight`,
+      shape: m.kernel === 3 ? [m.outFeatures, r, 1, 1] : [m.outFeatures, r],
+      std: 0.01 / Math.sqrt(r),
+    });
     entries.push({ key: `${m.kohya}.alpha`, shape: [], std: 0, fill: r / 2 });
   }
-  const header: Record<string, unknown> = { __metadata__: { ss_network_module: 'networks.lora', ss_network_dim: String(rank), synthetic: 'true' } };
+  const header: Record<string, unknown> = {
+    __metadata__: { ss_network_module: 'networks.lora', ss_network_dim: String(rank), synthetic: 'true' },
+  };
   let offset = 0;
   for (const e of entries) {
     const bytes = e.shape.reduce((a, b) => a * b, 1) * 2;
@@ -134,7 +166,8 @@ export async function writeKohyaLora(path: string, modules: readonly LoraModuleP
       }
       const bytes = new Uint8Array(out.buffer);
       let done = 0;
-      while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
+      while (done < bytes.length)
+        done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
       position += bytes.length;
     }
     return position;

@@ -23,9 +23,15 @@ const started = performance.now();
 if (size === 'tiny') {
   await writeTinyCheckpoint(out, { dtype, externalData: true });
 } else if (size === 'full' || size === 'scaled') {
-  const reports = await writeSyntheticCheckpoint(out, size === 'full' ? FULL_SDXL : SCALED_SDXL, { dtype, seed: Number(values.seed), log: (line) => console.log(line) });
+  const reports = await writeSyntheticCheckpoint(out, size === 'full' ? FULL_SDXL : SCALED_SDXL, {
+    dtype,
+    seed: Number(values.seed),
+    log: (line) => console.log(line),
+  });
   const bytes = reports.reduce((sum, r) => sum + r.modelBytes + r.dataBytes, 0);
-  console.log(`total: ${(reports.reduce((s, r) => s + r.parameters, 0) / 1e9).toFixed(3)} B parameters, ${bytes} bytes`);
+  console.log(
+    `total: ${(reports.reduce((s, r) => s + r.parameters, 0) / 1e9).toFixed(3)} B parameters, ${bytes} bytes`,
+  );
 } else {
   throw new Error(`--size must be full, scaled or tiny, not ${size}`);
 }

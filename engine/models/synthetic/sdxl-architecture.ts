@@ -48,7 +48,14 @@ export const SDXL_LATENT_CHANNELS = 4;
 
 export const FULL_SDXL: SdxlArchitecture = {
   name: 'full',
-  unet: { channels: [320, 640, 1280], depths: [0, 2, 10], layersPerBlock: 2, headDim: 64, groups: 32, addTimeEmbedDim: 256 },
+  unet: {
+    channels: [320, 640, 1280],
+    depths: [0, 2, 10],
+    layersPerBlock: 2,
+    headDim: 64,
+    groups: 32,
+    addTimeEmbedDim: 256,
+  },
   textEncoder: { hidden: 768, layers: 12, heads: 12, intermediate: 3072, activation: 'quick_gelu' },
   textEncoder2: { hidden: 1280, layers: 32, heads: 20, intermediate: 5120, activation: 'gelu', projection: 1280 },
   vae: { channels: [128, 256, 512, 512], layersPerBlock: 2, groups: 32 },

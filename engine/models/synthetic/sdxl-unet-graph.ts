@@ -30,15 +30,34 @@ interface Ctx {
 
 function resnet(c: Ctx, module: string, x: string, inC: number, outC: number): string {
   const { g, arch } = c;
-  let h = conv(g, `${module}.conv1`, silu(g, module, groupNorm(g, `${module}.norm1`, x, inC, arch.groups, EPS)), inC, outC);
+  let h = conv(
+    g,
+    `${module}.conv1`,
+    silu(g, module, groupNorm(g, `${module}.norm1`, x, inC, arch.groups, EPS)),
+    inC,
+    outC,
+  );
   const t = linear(g, `${module}.time_emb_proj`, silu(g, module, c.temb), c.tembWidth, outC);
   h = g.node(module, 'Add', [h, g.node(module, 'Unsqueeze', [t, g.ints([2, 3])])]);
-  h = conv(g, `${module}.conv2`, silu(g, module, groupNorm(g, `${module}.norm2`, h, outC, arch.groups, EPS)), outC, outC, { gain: 0.5 });
+  h = conv(
+    g,
+    `${module}.conv2`,
+    silu(g, module, groupNorm(g, `${module}.norm2`, h, outC, arch.groups, EPS)),
+    outC,
+    outC,
+    { gain: 0.5 },
+  );
   const shortcut = inC === outC ? x : conv(g, `${module}.conv_shortcut`, x, inC, outC, { kernel: 1 });
   return g.node(module, 'Add', [shortcut, h]);
 }
 
-function attention(c: Ctx, module: string, x: string, width: number, context?: { value: string; width: number }): string {
+function attention(
+  c: Ctx,
+  module: string,
+  x: string,
+  width: number,
+  context?: { value: string; width: number },
+): string {
   const { g, arch } = c;
   const source = context?.value ?? x;
   const sourceWidth = context?.width ?? width;
@@ -52,10 +71,18 @@ function attention(c: Ctx, module: string, x: string, width: number, context?: {
 function transformerBlock(c: Ctx, module: string, x: string, width: number): string {
   const { g } = c;
   let h = g.node(module, 'Add', [attention(c, `${module}.attn1`, layerNorm(g, `${module}.norm1`, x, width), width), x]);
-  h = g.node(module, 'Add', [attention(c, `${module}.attn2`, layerNorm(g, `${module}.norm2`, h, width), width, { value: c.context, width: c.contextWidth }), h]);
+  h = g.node(module, 'Add', [
+    attention(c, `${module}.attn2`, layerNorm(g, `${module}.norm2`, h, width), width, {
+      value: c.context,
+      width: c.contextWidth,
+    }),
+    h,
+  ]);
   const inner = width * 4;
   const projected = linear(g, `${module}.ff.net.0.proj`, layerNorm(g, `${module}.norm3`, h, width), width, inner * 2);
-  const [hidden, gate] = [0, 1].map((i) => g.node(`${module}.ff.net.0`, 'Slice', [projected, g.ints([i * inner]), g.ints([(i + 1) * inner]), g.ints([-1])]));
+  const [hidden, gate] = [0, 1].map((i) =>
+    g.node(`${module}.ff.net.0`, 'Slice', [projected, g.ints([i * inner]), g.ints([(i + 1) * inner]), g.ints([-1])]),
+  );
   const geglu = g.node(`${module}.ff.net.0`, 'Mul', [hidden, gelu(g, `${module}.ff.net.0`, gate)]);
   return g.node(module, 'Add', [linear(g, `${module}.ff.net.2`, geglu, inner, width, { gain: 0.5 }), h]);
 }
@@ -64,7 +91,9 @@ function transformer(c: Ctx, module: string, x: string, width: number, depth: nu
   const { g, arch } = c;
   const shape = g.node(module, 'Shape', [x]);
   const normed = groupNorm(g, `${module}.norm`, x, width, arch.groups, TRANSFORMER_NORM_EPS);
-  let h = g.node(module, 'Transpose', [g.node(module, 'Reshape', [normed, g.ints([0, width, -1])])], { perm: [0, 2, 1] });
+  let h = g.node(module, 'Transpose', [g.node(module, 'Reshape', [normed, g.ints([0, width, -1])])], {
+    perm: [0, 2, 1],
+  });
   h = linear(g, `${module}.proj_in`, h, width, width);
   for (let d = 0; d < depth; d++) h = transformerBlock(c, `${module}.transformer_blocks.${d}`, h, width);
   h = linear(g, `${module}.proj_out`, h, width, width, { gain: 0.5 });
@@ -72,7 +101,12 @@ function transformer(c: Ctx, module: string, x: string, width: number, depth: nu
   return g.node(module, 'Add', [back, x]);
 }
 
-export function buildSdxlUnet(arch: UnetArchitecture, contextWidth: number, pooledWidth: number, float: FloatType): StreamingGraph {
+export function buildSdxlUnet(
+  arch: UnetArchitecture,
+  contextWidth: number,
+  pooledWidth: number,
+  float: FloatType,
+): StreamingGraph {
   const g = new StreamingGraph('synthetic_sdxl_unet', float, 9000);
   const sampleDims = ['batch_size', SDXL_LATENT_CHANNELS, 'height', 'width'];
   const sample = g.input('sample', 'float', sampleDims);
@@ -85,12 +119,29 @@ export function buildSdxlUnet(arch: UnetArchitecture, contextWidth: number, pool
 
   // Time embedding; a scalar timestep gives [1, tembWidth], which broadcasts over the batch.
   const tProj = timestepEmbedding(g, 'time_proj', g.node('', 'Reshape', [timestep, g.ints([-1, 1])]), ch0);
-  let temb = linear(g, 'time_embedding.linear_2', silu(g, 'time_embedding', linear(g, 'time_embedding.linear_1', tProj, ch0, tembWidth)), tembWidth, tembWidth);
-  const idsEmb = timestepEmbedding(g, 'add_time_proj', g.node('', 'Reshape', [timeIds, g.ints([-1, 1])]), arch.addTimeEmbedDim);
+  let temb = linear(
+    g,
+    'time_embedding.linear_2',
+    silu(g, 'time_embedding', linear(g, 'time_embedding.linear_1', tProj, ch0, tembWidth)),
+    tembWidth,
+    tembWidth,
+  );
+  const idsEmb = timestepEmbedding(
+    g,
+    'add_time_proj',
+    g.node('', 'Reshape', [timeIds, g.ints([-1, 1])]),
+    arch.addTimeEmbedDim,
+  );
   const idsFlat = g.node('', 'Reshape', [idsEmb, g.ints([-1, SDXL_TIME_IDS * arch.addTimeEmbedDim])]);
   const addIn = g.node('', 'Concat', [textEmbeds, idsFlat], { axis: -1 });
   const addWidth = pooledWidth + SDXL_TIME_IDS * arch.addTimeEmbedDim;
-  const aug = linear(g, 'add_embedding.linear_2', silu(g, 'add_embedding', linear(g, 'add_embedding.linear_1', addIn, addWidth, tembWidth)), tembWidth, tembWidth);
+  const aug = linear(
+    g,
+    'add_embedding.linear_2',
+    silu(g, 'add_embedding', linear(g, 'add_embedding.linear_1', addIn, addWidth, tembWidth)),
+    tembWidth,
+    tembWidth,
+  );
   temb = g.node('', 'Add', [temb, aug]);
   const c: Ctx = { g, arch, temb, tembWidth, context, contextWidth };
 
@@ -125,12 +176,23 @@ export function buildSdxlUnet(arch: UnetArchitecture, contextWidth: number, pool
       if (depth > 0) h = transformer(c, `up_blocks.${i}.attentions.${j}`, h, width, depth);
     }
     if (i < last) {
-      const up = g.node(`up_blocks.${i}.upsamplers.0`, 'Resize', [h, '', g.float32([1, 1, 2, 2])], { mode: 'nearest', nearest_mode: 'floor', coordinate_transformation_mode: 'asymmetric' });
+      const up = g.node(`up_blocks.${i}.upsamplers.0`, 'Resize', [h, '', g.float32([1, 1, 2, 2])], {
+        mode: 'nearest',
+        nearest_mode: 'floor',
+        coordinate_transformation_mode: 'asymmetric',
+      });
       h = conv(g, `up_blocks.${i}.upsamplers.0.conv`, up, width, width);
     }
   });
 
-  h = conv(g, 'conv_out', silu(g, 'conv_norm_out', groupNorm(g, 'conv_norm_out', h, width, arch.groups, EPS)), width, SDXL_LATENT_CHANNELS, { gain: 0.5 });
+  h = conv(
+    g,
+    'conv_out',
+    silu(g, 'conv_norm_out', groupNorm(g, 'conv_norm_out', h, width, arch.groups, EPS)),
+    width,
+    SDXL_LATENT_CHANNELS,
+    { gain: 0.5 },
+  );
   g.output(h, 'out_sample', sampleDims);
   return g;
 }

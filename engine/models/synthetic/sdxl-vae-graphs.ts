@@ -13,9 +13,29 @@ import { attend, conv, groupNorm, linear, silu } from './torch-layers.ts';
 
 const EPS = 1e-6;
 
-function resnet(g: StreamingGraph, arch: VaeArchitecture, module: string, x: string, inC: number, outC: number): string {
-  let h = conv(g, `${module}.conv1`, silu(g, module, groupNorm(g, `${module}.norm1`, x, inC, arch.groups, EPS)), inC, outC);
-  h = conv(g, `${module}.conv2`, silu(g, module, groupNorm(g, `${module}.norm2`, h, outC, arch.groups, EPS)), outC, outC, { gain: 0.5 });
+function resnet(
+  g: StreamingGraph,
+  arch: VaeArchitecture,
+  module: string,
+  x: string,
+  inC: number,
+  outC: number,
+): string {
+  let h = conv(
+    g,
+    `${module}.conv1`,
+    silu(g, module, groupNorm(g, `${module}.norm1`, x, inC, arch.groups, EPS)),
+    inC,
+    outC,
+  );
+  h = conv(
+    g,
+    `${module}.conv2`,
+    silu(g, module, groupNorm(g, `${module}.norm2`, h, outC, arch.groups, EPS)),
+    outC,
+    outC,
+    { gain: 0.5 },
+  );
   const shortcut = inC === outC ? x : conv(g, `${module}.conv_shortcut`, x, inC, outC, { kernel: 1 });
   return g.node(module, 'Add', [shortcut, h]);
 }
@@ -24,7 +44,9 @@ function resnet(g: StreamingGraph, arch: VaeArchitecture, module: string, x: str
 function midAttention(g: StreamingGraph, arch: VaeArchitecture, module: string, x: string, width: number): string {
   const shape = g.node(module, 'Shape', [x]);
   const normed = groupNorm(g, `${module}.group_norm`, x, width, arch.groups, EPS);
-  const tokens = g.node(module, 'Transpose', [g.node(module, 'Reshape', [normed, g.ints([0, width, -1])])], { perm: [0, 2, 1] });
+  const tokens = g.node(module, 'Transpose', [g.node(module, 'Reshape', [normed, g.ints([0, width, -1])])], {
+    perm: [0, 2, 1],
+  });
   const q = linear(g, `${module}.to_q`, tokens, width, width);
   const k = linear(g, `${module}.to_k`, tokens, width, width);
   const v = linear(g, `${module}.to_v`, tokens, width, width);
@@ -49,10 +71,18 @@ export function buildSdxlVaeEncoder(arch: VaeArchitecture, float: FloatType): St
       h = resnet(g, arch, `encoder.down_blocks.${i}.resnets.${j}`, h, width, outC);
       width = outC;
     }
-    if (i < arch.channels.length - 1) h = conv(g, `encoder.down_blocks.${i}.downsamplers.0.conv`, h, width, width, { stride: 2, pads: [0, 0, 1, 1] });
+    if (i < arch.channels.length - 1)
+      h = conv(g, `encoder.down_blocks.${i}.downsamplers.0.conv`, h, width, width, { stride: 2, pads: [0, 0, 1, 1] });
   });
   h = midBlock(g, arch, 'encoder', h, width);
-  h = conv(g, 'encoder.conv_out', silu(g, 'encoder.conv_norm_out', groupNorm(g, 'encoder.conv_norm_out', h, width, arch.groups, EPS)), width, 2 * SDXL_LATENT_CHANNELS, { gain: 0.5 });
+  h = conv(
+    g,
+    'encoder.conv_out',
+    silu(g, 'encoder.conv_norm_out', groupNorm(g, 'encoder.conv_norm_out', h, width, arch.groups, EPS)),
+    width,
+    2 * SDXL_LATENT_CHANNELS,
+    { gain: 0.5 },
+  );
   h = conv(g, 'quant_conv', h, 2 * SDXL_LATENT_CHANNELS, 2 * SDXL_LATENT_CHANNELS, { kernel: 1 });
   g.output(h, 'latent_parameters', ['batch_size', 2 * SDXL_LATENT_CHANNELS, 'latent_height', 'latent_width']);
   return g;
@@ -60,7 +90,12 @@ export function buildSdxlVaeEncoder(arch: VaeArchitecture, float: FloatType): St
 
 export function buildSdxlVaeDecoder(arch: VaeArchitecture, float: FloatType): StreamingGraph {
   const g = new StreamingGraph('synthetic_sdxl_vae_decoder', float, 6000);
-  const latents = g.input('latent_sample', 'float', ['batch_size', SDXL_LATENT_CHANNELS, 'latent_height', 'latent_width']);
+  const latents = g.input('latent_sample', 'float', [
+    'batch_size',
+    SDXL_LATENT_CHANNELS,
+    'latent_height',
+    'latent_width',
+  ]);
   const reversed = [...arch.channels].reverse();
   let width = reversed[0];
   let h = conv(g, 'post_quant_conv', latents, SDXL_LATENT_CHANNELS, SDXL_LATENT_CHANNELS, { kernel: 1 });
@@ -72,11 +107,22 @@ export function buildSdxlVaeDecoder(arch: VaeArchitecture, float: FloatType): St
       width = outC;
     }
     if (i < reversed.length - 1) {
-      const up = g.node(`decoder.up_blocks.${i}.upsamplers.0`, 'Resize', [h, '', g.float32([1, 1, 2, 2])], { mode: 'nearest', nearest_mode: 'floor', coordinate_transformation_mode: 'asymmetric' });
+      const up = g.node(`decoder.up_blocks.${i}.upsamplers.0`, 'Resize', [h, '', g.float32([1, 1, 2, 2])], {
+        mode: 'nearest',
+        nearest_mode: 'floor',
+        coordinate_transformation_mode: 'asymmetric',
+      });
       h = conv(g, `decoder.up_blocks.${i}.upsamplers.0.conv`, up, width, width);
     }
   });
-  h = conv(g, 'decoder.conv_out', silu(g, 'decoder.conv_norm_out', groupNorm(g, 'decoder.conv_norm_out', h, width, arch.groups, EPS)), width, 3, { gain: 0.3 });
+  h = conv(
+    g,
+    'decoder.conv_out',
+    silu(g, 'decoder.conv_norm_out', groupNorm(g, 'decoder.conv_norm_out', h, width, arch.groups, EPS)),
+    width,
+    3,
+    { gain: 0.3 },
+  );
   g.output(h, 'sample', ['batch_size', 3, 'height', 'width']);
   return g;
 }

@@ -176,7 +176,13 @@ export class StreamingGraph {
     this.scopeCounts.set(key, count + 1);
     const name = count === 0 ? key : `${key}_${count}`;
     const output = Array.from({ length: outputs }, (_, i) => `${name}_output_${i}`);
-    this.nodes.push({ opType: op, name, input: inputs, output, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    this.nodes.push({
+      opType: op,
+      name,
+      input: inputs,
+      output,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
     return output[0];
   }
 
@@ -198,7 +204,13 @@ export class StreamingGraph {
   }
 
   /** The tensor's bytes for `[start, start + count)` elements, in the stored type. */
-  private encodeChunk(t: PlannedTensor, start: number, count: number, state: { s: number }, scratch: Float32Array): Uint8Array {
+  private encodeChunk(
+    t: PlannedTensor,
+    start: number,
+    count: number,
+    state: { s: number },
+    scratch: Float32Array,
+  ): Uint8Array {
     if (t.elem === 'int64') {
       const out = new BigInt64Array(count);
       const values = (t.recipe as { values: ArrayLike<number> }).values;
@@ -207,7 +219,8 @@ export class StreamingGraph {
     }
     const chunk = scratch.subarray(0, count);
     fillChunk(t.recipe, chunk, start, state);
-    if (t.elem === 'float32' || this.float === 'float32') return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (t.elem === 'float32' || this.float === 'float32')
+      return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const half = new Uint16Array(count);
     for (let i = 0; i < count; i++) half[i] = float32ToFloat16Bits(chunk[i]);
     return new Uint8Array(half.buffer);
@@ -217,7 +230,8 @@ export class StreamingGraph {
     const count = t.dims.reduce((a, b) => a * b, 1);
     const state = { s: tensorSeed(seed, t.name) };
     const scratch = new Float32Array(Math.min(count, CHUNK));
-    for (let start = 0; start < count; start += CHUNK) yield this.encodeChunk(t, start, Math.min(CHUNK, count - start), state, scratch);
+    for (let start = 0; start < count; start += CHUNK)
+      yield this.encodeChunk(t, start, Math.min(CHUNK, count - start), state, scratch);
   }
 
   private modelProto(tensors: TensorProto[]): Uint8Array {
@@ -256,7 +270,13 @@ export class StreamingGraph {
       if (length < 1024) {
         // Small tensors stay inline; built now (they are tiny).
         const count = t.dims.reduce((a, b) => a * b, 1);
-        const rawData = this.encodeChunk(t, 0, count, { s: tensorSeed(options.seed, t.name) }, new Float32Array(count)).slice();
+        const rawData = this.encodeChunk(
+          t,
+          0,
+          count,
+          { s: tensorSeed(options.seed, t.name) },
+          new Float32Array(count),
+        ).slice();
         return { name: t.name, dims: t.dims, dataType, rawData };
       }
       offset += (ALIGN - (offset % ALIGN)) % ALIGN;
@@ -267,7 +287,13 @@ export class StreamingGraph {
         { key: 'length', value: String(length) },
       ];
       offset += length;
-      return { name: t.name, dims: t.dims, dataType, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData };
+      return {
+        name: t.name,
+        dims: t.dims,
+        dataType,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData,
+      };
     });
     const data: FileHandle = await open(join(dir, location), 'w');
     try {
@@ -275,7 +301,8 @@ export class StreamingGraph {
         let position = at;
         for await (const part of this.bytes(tensor, options.seed)) {
           let done = 0;
-          while (done < part.length) done += (await data.write(part, done, part.length - done, position + done)).bytesWritten;
+          while (done < part.length)
+            done += (await data.write(part, done, part.length - done, position + done)).bytesWritten;
           position += part.length;
         }
       }

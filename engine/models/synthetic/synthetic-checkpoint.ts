@@ -9,7 +9,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeTokenizer } from '../tiny-checkpoint.ts';
 import { buildClipTextEncoder, CLIP_POSITIONS, CLIP_VOCAB } from './clip-text-graph.ts';
-import { contextWidth, pooledWidth, SDXL_LATENT_CHANNELS, SDXL_TIME_IDS, type ClipArchitecture, type SdxlArchitecture } from './sdxl-architecture.ts';
+import {
+  contextWidth,
+  pooledWidth,
+  SDXL_LATENT_CHANNELS,
+  SDXL_TIME_IDS,
+  type ClipArchitecture,
+  type SdxlArchitecture,
+} from './sdxl-architecture.ts';
 import { buildSdxlUnet } from './sdxl-unet-graph.ts';
 import { buildSdxlVaeDecoder, buildSdxlVaeEncoder } from './sdxl-vae-graphs.ts';
 import type { FloatType, StreamingGraph, WriteResult } from './streaming-graph.ts';
@@ -45,7 +52,11 @@ function clipConfig(arch: ClipArchitecture, dtype: FloatType, withProjection: bo
   };
 }
 
-export async function writeSyntheticCheckpoint(dir: string, arch: SdxlArchitecture, options: SyntheticCheckpointOptions = {}): Promise<ComponentReport[]> {
+export async function writeSyntheticCheckpoint(
+  dir: string,
+  arch: SdxlArchitecture,
+  options: SyntheticCheckpointOptions = {},
+): Promise<ComponentReport[]> {
   const dtype = options.dtype ?? 'float32';
   const seed = options.seed ?? 1234;
   const log = options.log ?? (() => {});
@@ -61,11 +72,21 @@ export async function writeSyntheticCheckpoint(dir: string, arch: SdxlArchitectu
     await writeFile(join(folder, 'config.json'), json(config));
     const report = { component, ms: performance.now() - started, ...result };
     reports.push(report);
-    log(`${component}: ${(result.parameters / 1e6).toFixed(1)} M parameters, model.onnx ${result.modelBytes} bytes, model.onnx_data ${result.dataBytes} bytes, ${(report.ms / 1000).toFixed(1)} s`);
+    log(
+      `${component}: ${(result.parameters / 1e6).toFixed(1)} M parameters, model.onnx ${result.modelBytes} bytes, model.onnx_data ${result.dataBytes} bytes, ${(report.ms / 1000).toFixed(1)} s`,
+    );
   };
   const u = arch.unet;
-  await write('text_encoder', () => buildClipTextEncoder(arch.textEncoder, dtype, 'synthetic_text_encoder', 2000), clipConfig(arch.textEncoder, dtype, false));
-  await write('text_encoder_2', () => buildClipTextEncoder(arch.textEncoder2, dtype, 'synthetic_text_encoder_2', 3000), clipConfig(arch.textEncoder2, dtype, true));
+  await write(
+    'text_encoder',
+    () => buildClipTextEncoder(arch.textEncoder, dtype, 'synthetic_text_encoder', 2000),
+    clipConfig(arch.textEncoder, dtype, false),
+  );
+  await write(
+    'text_encoder_2',
+    () => buildClipTextEncoder(arch.textEncoder2, dtype, 'synthetic_text_encoder_2', 3000),
+    clipConfig(arch.textEncoder2, dtype, true),
+  );
   await write('unet', () => buildSdxlUnet(u, contextWidth(arch), pooledWidth(arch), dtype), {
     _class_name: 'UNet2DConditionModel',
     in_channels: SDXL_LATENT_CHANNELS,
@@ -85,25 +106,51 @@ export async function writeSyntheticCheckpoint(dir: string, arch: SdxlArchitectu
     sample_size: 128,
   });
   // 2^(len(block_out_channels)−1) is the VAE scale factor readers derive (§1.5): 8 for 4 blocks.
-  const vaeConfig = { _class_name: 'AutoencoderKL', in_channels: 3, out_channels: 3, latent_channels: SDXL_LATENT_CHANNELS, block_out_channels: arch.vae.channels, layers_per_block: arch.vae.layersPerBlock, norm_num_groups: arch.vae.groups, scaling_factor: 0.13025, force_upcast: dtype === 'float16' };
+  const vaeConfig = {
+    _class_name: 'AutoencoderKL',
+    in_channels: 3,
+    out_channels: 3,
+    latent_channels: SDXL_LATENT_CHANNELS,
+    block_out_channels: arch.vae.channels,
+    layers_per_block: arch.vae.layersPerBlock,
+    norm_num_groups: arch.vae.groups,
+    scaling_factor: 0.13025,
+    force_upcast: dtype === 'float16',
+  };
   await write('vae_encoder', () => buildSdxlVaeEncoder(arch.vae, dtype), vaeConfig);
   await write('vae_decoder', () => buildSdxlVaeDecoder(arch.vae, dtype), vaeConfig);
   await writeTokenizer(join(dir, 'tokenizer'), '<|endoftext|>');
   await writeTokenizer(join(dir, 'tokenizer_2'), '!');
   await mkdir(join(dir, 'scheduler'), { recursive: true });
-  await writeFile(join(dir, 'scheduler', 'scheduler_config.json'), json({ _class_name: 'EulerDiscreteScheduler', beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, prediction_type: 'epsilon', steps_offset: 1, timestep_spacing: 'leading', interpolation_type: 'linear' }));
-  await writeFile(join(dir, 'model_index.json'), json({
-    _class_name: 'ORTStableDiffusionXLPipeline',
-    _synthetic_random_weights: { architecture: arch.name, seed, dtype },
-    force_zeros_for_empty_prompt: true,
-    text_encoder: ['optimum', 'ORTModelTextEncoder'],
-    text_encoder_2: ['optimum', 'ORTModelTextEncoder'],
-    unet: ['optimum', 'ORTModelUnet'],
-    vae_decoder: ['optimum', 'ORTModelVaeDecoder'],
-    vae_encoder: ['optimum', 'ORTModelVaeEncoder'],
-    tokenizer: ['transformers', 'CLIPTokenizer'],
-    tokenizer_2: ['transformers', 'CLIPTokenizer'],
-    scheduler: ['diffusers', 'EulerDiscreteScheduler'],
-  }));
+  await writeFile(
+    join(dir, 'scheduler', 'scheduler_config.json'),
+    json({
+      _class_name: 'EulerDiscreteScheduler',
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      num_train_timesteps: 1000,
+      prediction_type: 'epsilon',
+      steps_offset: 1,
+      timestep_spacing: 'leading',
+      interpolation_type: 'linear',
+    }),
+  );
+  await writeFile(
+    join(dir, 'model_index.json'),
+    json({
+      _class_name: 'ORTStableDiffusionXLPipeline',
+      _synthetic_random_weights: { architecture: arch.name, seed, dtype },
+      force_zeros_for_empty_prompt: true,
+      text_encoder: ['optimum', 'ORTModelTextEncoder'],
+      text_encoder_2: ['optimum', 'ORTModelTextEncoder'],
+      unet: ['optimum', 'ORTModelUnet'],
+      vae_decoder: ['optimum', 'ORTModelVaeDecoder'],
+      vae_encoder: ['optimum', 'ORTModelVaeEncoder'],
+      tokenizer: ['transformers', 'CLIPTokenizer'],
+      tokenizer_2: ['transformers', 'CLIPTokenizer'],
+      scheduler: ['diffusers', 'EulerDiscreteScheduler'],
+    }),
+  );
   return reports;
 }

@@ -12,8 +12,18 @@ import { Float, type StreamingGraph } from './streaming-graph.ts';
 const BIAS_STD = 0.02;
 
 /** `x @ Wᵀ (+ b)`: W stored transposed, [in,out], as anonymous `onnx::MatMul_<n>`; bias named `<module>.bias`. */
-export function linear(g: StreamingGraph, module: string, x: string, inFeatures: number, outFeatures: number, options: { bias?: boolean; gain?: number } = {}): string {
-  const weight = g.weight(g.anonymousMatMul(), [inFeatures, outFeatures], { kind: 'random', std: (options.gain ?? 1) / Math.sqrt(inFeatures) });
+export function linear(
+  g: StreamingGraph,
+  module: string,
+  x: string,
+  inFeatures: number,
+  outFeatures: number,
+  options: { bias?: boolean; gain?: number } = {},
+): string {
+  const weight = g.weight(g.anonymousMatMul(), [inFeatures, outFeatures], {
+    kind: 'random',
+    std: (options.gain ?? 1) / Math.sqrt(inFeatures),
+  });
   const product = g.node(module, 'MatMul', [x, weight]);
   if (options.bias === false) return product;
   return g.node(module, 'Add', [g.weight(`${module}.bias`, [outFeatures], { kind: 'random', std: BIAS_STD }), product]);
@@ -27,10 +37,20 @@ export interface ConvOptions {
   gain?: number;
 }
 
-export function conv(g: StreamingGraph, module: string, x: string, inChannels: number, outChannels: number, options: ConvOptions = {}): string {
+export function conv(
+  g: StreamingGraph,
+  module: string,
+  x: string,
+  inChannels: number,
+  outChannels: number,
+  options: ConvOptions = {},
+): string {
   const k = options.kernel ?? 3;
   const p = k >> 1;
-  const weight = g.weight(`${module}.weight`, [outChannels, inChannels, k, k], { kind: 'random', std: (options.gain ?? 1) / Math.sqrt(inChannels * k * k) });
+  const weight = g.weight(`${module}.weight`, [outChannels, inChannels, k, k], {
+    kind: 'random',
+    std: (options.gain ?? 1) / Math.sqrt(inChannels * k * k),
+  });
   const bias = g.weight(`${module}.bias`, [outChannels], { kind: 'random', std: BIAS_STD });
   return g.node(module, 'Conv', [x, weight, bias], {
     dilations: [1, 1],
@@ -45,12 +65,34 @@ export function conv(g: StreamingGraph, module: string, x: string, inChannels: n
  * GroupNorm as torch exports it at opset 17: Reshape to [B, groups, -1], InstanceNormalization
  * with unit scale, Reshape back, then the affine `<module>.weight`/`.bias` ([C,1,1]).
  */
-export function groupNorm(g: StreamingGraph, module: string, x: string, channels: number, groups: number, epsilon: number): string {
+export function groupNorm(
+  g: StreamingGraph,
+  module: string,
+  x: string,
+  channels: number,
+  groups: number,
+  epsilon: number,
+): string {
   const grouped = g.node(module, 'Reshape', [x, g.ints([0, groups, -1])]);
-  const normed = g.node(module, 'InstanceNormalization', [grouped, g.weight(`${module}.instance_scale`, [groups], { kind: 'fill', value: 1 }), g.weight(`${module}.instance_bias`, [groups], { kind: 'fill', value: 0 })], { epsilon: new Float(epsilon) });
+  const normed = g.node(
+    module,
+    'InstanceNormalization',
+    [
+      grouped,
+      g.weight(`${module}.instance_scale`, [groups], { kind: 'fill', value: 1 }),
+      g.weight(`${module}.instance_bias`, [groups], { kind: 'fill', value: 0 }),
+    ],
+    { epsilon: new Float(epsilon) },
+  );
   const back = g.node(module, 'Reshape', [normed, g.node(module, 'Shape', [x])]);
-  const scaled = g.node(module, 'Mul', [back, g.weight(`${module}.weight`, [channels, 1, 1], { kind: 'random', std: 0.02, mean: 1 })]);
-  return g.node(module, 'Add', [scaled, g.weight(`${module}.bias`, [channels, 1, 1], { kind: 'random', std: BIAS_STD })]);
+  const scaled = g.node(module, 'Mul', [
+    back,
+    g.weight(`${module}.weight`, [channels, 1, 1], { kind: 'random', std: 0.02, mean: 1 }),
+  ]);
+  return g.node(module, 'Add', [
+    scaled,
+    g.weight(`${module}.bias`, [channels, 1, 1], { kind: 'random', std: BIAS_STD }),
+  ]);
 }
 
 export function layerNorm(g: StreamingGraph, module: string, x: string, width: number, epsilon = 1e-5): string {
@@ -77,21 +119,37 @@ export function quickGelu(g: StreamingGraph, scope: string, x: string): string {
 
 /** [B,N,H·d] → [B,H,N,d]. */
 function heads(g: StreamingGraph, scope: string, x: string, count: number, dim: number): string {
-  return g.node(scope, 'Transpose', [g.node(scope, 'Reshape', [x, g.ints([0, -1, count, dim])])], { perm: [0, 2, 1, 3] });
+  return g.node(scope, 'Transpose', [g.node(scope, 'Reshape', [x, g.ints([0, -1, count, dim])])], {
+    perm: [0, 2, 1, 3],
+  });
 }
 
 /**
  * Multi-head attention core (scaled dot product) on projected q [B,N,C], k/v [B,M,C] → [B,N,C];
  * `mask` (broadcast to [B,H,N,M]) is added to the scores.
  */
-export function attend(g: StreamingGraph, scope: string, q: string, k: string, v: string, count: number, dim: number, mask?: string): string {
+export function attend(
+  g: StreamingGraph,
+  scope: string,
+  q: string,
+  k: string,
+  v: string,
+  count: number,
+  dim: number,
+  mask?: string,
+): string {
   const qh = heads(g, scope, q, count, dim);
-  const kt = g.node(scope, 'Transpose', [g.node(scope, 'Reshape', [k, g.ints([0, -1, count, dim])])], { perm: [0, 2, 3, 1] });
+  const kt = g.node(scope, 'Transpose', [g.node(scope, 'Reshape', [k, g.ints([0, -1, count, dim])])], {
+    perm: [0, 2, 3, 1],
+  });
   const vh = heads(g, scope, v, count, dim);
   let scores = g.node(scope, 'Mul', [g.node(scope, 'MatMul', [qh, kt]), g.scalar(1 / Math.sqrt(dim))]);
   if (mask) scores = g.node(scope, 'Add', [scores, mask]);
   const out = g.node(scope, 'MatMul', [g.node(scope, 'Softmax', [scores], { axis: -1 }), vh]);
-  return g.node(scope, 'Reshape', [g.node(scope, 'Transpose', [out], { perm: [0, 2, 1, 3] }), g.ints([0, -1, count * dim])]);
+  return g.node(scope, 'Reshape', [
+    g.node(scope, 'Transpose', [out], { perm: [0, 2, 1, 3] }),
+    g.ints([0, -1, count * dim]),
+  ]);
 }
 
 /** Sinusoidal embedding of a column of values [N,1] → [N, width] (diffusers Timesteps, flip_sin_to_cos). */

@@ -9,13 +9,22 @@
  */
 import type { AttrValue, GraphBuilder } from '../onnx-graph-builder.ts';
 
-/** `down_blocks.1.attentions.0.proj_in` + `Conv` → `/down_blocks.1/attentions.0/proj_in/Conv` (list indices stay dotted). */
+/**
+ * `down_blocks.1.attentions.0.proj_in` + `Conv` → `/down_blocks.1/attentions.0/proj_in/Conv` (list indices stay
+ * dotted).
+ */
 export function scopedNodeName(modulePath: string, op: string): string {
   return `/${modulePath.replace(/\.(?!\d)/g, '/')}/${op}`;
 }
 
 /** A node named after the module that runs it. */
-export function scopedNode(g: GraphBuilder, modulePath: string, op: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
+export function scopedNode(
+  g: GraphBuilder,
+  modulePath: string,
+  op: string,
+  inputs: string[],
+  attrs: Record<string, AttrValue> = {},
+): string {
   return g.node(op, inputs, attrs, undefined, scopedNodeName(modulePath, op));
 }
 
@@ -30,8 +39,17 @@ export class AnonymousWeights {
   }
 
   /** x [.., in] @ W [in,out] (+ bias `<modulePath>.bias` when given): a torch Linear as exported. */
-  linear(g: GraphBuilder, modulePath: string, x: string, dims: [number, number], values: ArrayLike<number>, bias?: ArrayLike<number>): string {
+  linear(
+    g: GraphBuilder,
+    modulePath: string,
+    x: string,
+    dims: [number, number],
+    values: ArrayLike<number>,
+    bias?: ArrayLike<number>,
+  ): string {
     const product = scopedNode(g, modulePath, 'MatMul', [x, g.weight(`onnx::MatMul_${this.next++}`, dims, values)]);
-    return bias === undefined ? product : scopedNode(g, modulePath, 'Add', [product, g.weight(`${modulePath}.bias`, [dims[1]], bias)]);
+    return bias === undefined
+      ? product
+      : scopedNode(g, modulePath, 'Add', [product, g.weight(`${modulePath}.bias`, [dims[1]], bias)]);
   }
 }

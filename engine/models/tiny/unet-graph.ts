@@ -63,10 +63,28 @@ function smoothingKernel(rand: WeightRng): Float32Array {
 
 /** float32 [B,4,h,w]: the up-block path's contribution to the clean latent (see the file comment). */
 function upBlockPath(g: GraphBuilder, sample: string, rand: WeightRng): string {
-  const conv = (module: string, input: string, out: number, inC: number, kernel: 1 | 3, std = 1 / Math.sqrt(inC * kernel * kernel)) =>
-    scopedNode(g, module, 'Conv', [input, g.weight(`${module}.weight`, [out, inC, kernel, kernel], rand(out * inC * kernel * kernel, std)), g.weight(`${module}.bias`, [out], rand(out, 0.1))], kernel === 3 ? { pads: [1, 1, 1, 1] } : {});
+  const conv = (
+    module: string,
+    input: string,
+    out: number,
+    inC: number,
+    kernel: 1 | 3,
+    std = 1 / Math.sqrt(inC * kernel * kernel),
+  ) =>
+    scopedNode(
+      g,
+      module,
+      'Conv',
+      [
+        input,
+        g.weight(`${module}.weight`, [out, inC, kernel, kernel], rand(out * inC * kernel * kernel, std)),
+        g.weight(`${module}.bias`, [out], rand(out, 0.1)),
+      ],
+      kernel === 3 ? { pads: [1, 1, 1, 1] } : {},
+    );
   const tanh = (x: string) => g.node('Tanh', [x]);
-  const concat = (block: number, op: string, h: string, skip: string) => g.node('Concat', [h, skip], { axis: 1 }, undefined, scopedNodeName(`up_blocks.${block}`, op));
+  const concat = (block: number, op: string, h: string, skip: string) =>
+    g.node('Concat', [h, skip], { axis: 1 }, undefined, scopedNodeName(`up_blocks.${block}`, op));
   const x0 = conv('conv_in', sample, 8, LATENT, 3, 0.4);
   const e1 = tanh(conv('down_blocks.1.resnets.0.conv1', x0, 16, 8, 1));
   const e2 = tanh(conv('down_blocks.2.resnets.0.conv1', e1, 32, 16, 1));
@@ -77,8 +95,16 @@ function upBlockPath(g: GraphBuilder, sample: string, rand: WeightRng): string {
   return conv('conv_out', h3, LATENT, 8, 3, 0.15);
 }
 
-/** `upBlocks`, when given, adds the up-block path with weights from that generator (so `rand`'s other draws stay put). */
-export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32' | 'float16', rand: WeightRng, upBlocks?: WeightRng): GraphBuilder {
+/**
+ * `upBlocks`, when given, adds the up-block path with weights from that generator (so `rand`'s other draws stay put).
+ */
+export function buildUnet(
+  shape: UnetShape,
+  timestep: TimestepKind,
+  io: 'float32' | 'float16',
+  rand: WeightRng,
+  upBlocks?: WeightRng,
+): GraphBuilder {
   const { context: D, pooled: P, attention: C } = shape;
   const ids = shape.timeIds ?? 6;
   const g = new GraphBuilder('tiny_unet', io);
@@ -93,37 +119,79 @@ export function buildUnet(shape: UnetShape, timestep: TimestepKind, io: 'float32
   const timeIds = g.input('time_ids', 'float', ['batch_size', ids]);
 
   const linears = new AnonymousWeights(9000);
-  const conv = scopedNode(g, `${RESNET}.conv1`, 'Conv', [sample, g.weight(`${RESNET}.conv1.weight`, [LATENT, LATENT, 3, 3], smoothingKernel(rand)), g.weight(`${RESNET}.conv1.bias`, [LATENT], rand(LATENT, 0.05))], { pads: [1, 1, 1, 1] });
+  const conv = scopedNode(
+    g,
+    `${RESNET}.conv1`,
+    'Conv',
+    [
+      sample,
+      g.weight(`${RESNET}.conv1.weight`, [LATENT, LATENT, 3, 3], smoothingKernel(rand)),
+      g.weight(`${RESNET}.conv1.bias`, [LATENT], rand(LATENT, 0.05)),
+    ],
+    { pads: [1, 1, 1, 1] },
+  );
 
   // Cross-attention: queries [B,hw,C] from the sample, keys [B,S,C] and values [B,S,4] from the prompt.
-  const projected = scopedNode(g, `${ATTENTION}.proj_in`, 'Conv', [sample, g.weight(`${ATTENTION}.proj_in.weight`, [C, LATENT, 1, 1], rand(C * LATENT, 1)), g.weight(`${ATTENTION}.proj_in.bias`, [C], rand(C, 0.5))]);
+  const projected = scopedNode(g, `${ATTENTION}.proj_in`, 'Conv', [
+    sample,
+    g.weight(`${ATTENTION}.proj_in.weight`, [C, LATENT, 1, 1], rand(C * LATENT, 1)),
+    g.weight(`${ATTENTION}.proj_in.bias`, [C], rand(C, 0.5)),
+  ]);
   const hidden = g.node('Transpose', [g.node('Reshape', [projected, g.ints([0, C, -1])])], { perm: [0, 2, 1] });
   const identity = new Float32Array(C * C);
   for (let i = 0; i < C; i++) identity[i * C + i] = 1;
   const queries = linears.linear(g, `${CROSS_ATTENTION}.to_q`, hidden, [C, C], identity);
-  const keys = g.node('Transpose', [linears.linear(g, `${CROSS_ATTENTION}.to_k`, context, [D, C], rand(D * C, 1 / Math.sqrt(D)))], { perm: [0, 2, 1] });
+  const keys = g.node(
+    'Transpose',
+    [linears.linear(g, `${CROSS_ATTENTION}.to_k`, context, [D, C], rand(D * C, 1 / Math.sqrt(D)))],
+    { perm: [0, 2, 1] },
+  );
   const scores = g.node('Mul', [g.node('MatMul', [queries, keys]), g.scalar(1 / Math.sqrt(C))]);
   const weights = g.node('Softmax', [scores], { axis: -1 });
-  const values = linears.linear(g, `${CROSS_ATTENTION}.to_v`, context, [D, LATENT], rand(D * LATENT, 1.5 / Math.sqrt(D)));
+  const values = linears.linear(
+    g,
+    `${CROSS_ATTENTION}.to_v`,
+    context,
+    [D, LATENT],
+    rand(D * LATENT, 1.5 / Math.sqrt(D)),
+  );
   const attended = g.node('Transpose', [g.node('MatMul', [weights, values])], { perm: [0, 2, 1] });
   const attention = g.node('Reshape', [attended, g.node('Shape', [sample])]);
 
   // Conditioning embedding [B,4] → [B,4,1,1]; a [1]/[]-shaped timestep broadcasts over the batch.
   const tFloat = g.node('Reshape', [g.node('Cast', [t], { to: 1 }), g.ints([-1, 1])]);
-  const tEmb = g.node('Sin', [g.node('Mul', [tFloat, g.weight('time_proj.frequencies', [1, LATENT], Float32Array.from([0.0021, 0.0047, 0.0093, 0.0151]))])]);
-  const pEmb = linears.linear(g, 'add_embedding.linear_1', textEmbeds, [P, LATENT], rand(P * LATENT, 0.5 / Math.sqrt(P)));
+  const tEmb = g.node('Sin', [
+    g.node('Mul', [
+      tFloat,
+      g.weight('time_proj.frequencies', [1, LATENT], Float32Array.from([0.0021, 0.0047, 0.0093, 0.0151])),
+    ]),
+  ]);
+  const pEmb = linears.linear(
+    g,
+    'add_embedding.linear_1',
+    textEmbeds,
+    [P, LATENT],
+    rand(P * LATENT, 0.5 / Math.sqrt(P)),
+  );
   const scaledIds = g.node('Mul', [timeIds, g.scalar(1 / 1024)]);
   // Tiny's own shortcut (real SDXL embeds time_ids sinusoidally, then concatenates them into add_embedding).
   const idEmb = linears.linear(g, 'add_time_proj', scaledIds, [ids, LATENT], rand(ids * LATENT, 0.5));
   const emb = g.node('Unsqueeze', [g.node('Add', [g.node('Add', [tEmb, pEmb]), idEmb]), g.ints([2, 3])]);
 
   const conditioned = g.node('Add', [g.node('Add', [conv, attention]), emb]);
-  const clean = g.node('Tanh', [upBlocks ? g.node('Add', [conditioned, upBlockPath(g, sample, upBlocks)]) : conditioned]);
+  const clean = g.node('Tanh', [
+    upBlocks ? g.node('Add', [conditioned, upBlockPath(g, sample, upBlocks)]) : conditioned,
+  ]);
 
   // σ(t) per row: round(clip(t)) indexes the 1000-entry table; shape [n,1] → [n,1,1,1] broadcasts over [B,4,h,w].
   const table = sigmaTable();
-  const index = g.node('Cast', [g.node('Round', [g.node('Clip', [tFloat, g.scalar(0), g.scalar(table.length - 1)])])], { to: 7 });
-  const sigma = g.node('Reshape', [g.node('Gather', [g.weight('sigma_table', [table.length], Float32Array.from(table)), index]), g.ints([-1, 1, 1, 1])]);
+  const index = g.node('Cast', [g.node('Round', [g.node('Clip', [tFloat, g.scalar(0), g.scalar(table.length - 1)])])], {
+    to: 7,
+  });
+  const sigma = g.node('Reshape', [
+    g.node('Gather', [g.weight('sigma_table', [table.length], Float32Array.from(table)), index]),
+    g.ints([-1, 1, 1, 1]),
+  ]);
   const cInInverse = g.node('Sqrt', [g.node('Add', [g.node('Mul', [sigma, sigma]), g.scalar(1)])]);
   const noisy = g.node('Mul', [sample, cInInverse]);
   g.output(g.node('Div', [g.node('Sub', [noisy, clean]), sigma]), 'out_sample', sampleDims);

@@ -58,7 +58,10 @@
           return function (props) {
             var isJson = /json/i.test(props.contentType || '') && typeof props.content === 'string';
             if (!isJson) return React.createElement(Original, props);
-            var exact = Object.assign({}, props, { content: indentJsonText(props.content), contentType: 'text/plain; charset=utf-8' });
+            var exact = Object.assign({}, props, {
+              content: indentJsonText(props.content),
+              contentType: 'text/plain; charset=utf-8',
+            });
             return React.createElement(Original, exact);
           };
         },

@@ -9,7 +9,11 @@ export function allModelsRoute(deps: RouteDeps, options: { rescan?: boolean } = 
     const { models, loras } = await deps.catalogue.listModels({ force: options.rescan });
     // Additive: the originals' two lists stay as they were; demo checkpoints are named beside them.
     const demo = deps.catalogue.demoModelName;
-    sendJson(res, 200, { model_filenames: models, lora_filenames: loras, demo_model_filenames: demo && models.includes(demo) ? [demo] : [] });
+    sendJson(res, 200, {
+      model_filenames: models,
+      lora_filenames: loras,
+      demo_model_filenames: demo && models.includes(demo) ? [demo] : [],
+    });
   };
 }
 
@@ -42,7 +46,11 @@ export function healthRoute(deps: RouteDeps) {
       models,
       node: {
         name: deps.node.name,
-        engines: deps.node.engines().map((e) => ({ device: e.device, provider: e.info?.provider ?? 'starting', threads: e.info?.threads ?? null })),
+        engines: deps.node.engines().map((e) => ({
+          device: e.device,
+          provider: e.info?.provider ?? 'starting',
+          threads: e.info?.threads ?? null,
+        })),
         running_tasks: deps.node.runningHere(),
       },
       nodes: nodes.map((n) => ({

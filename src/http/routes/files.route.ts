@@ -12,10 +12,16 @@ async function sendImage(deps: RouteDeps, req: Request, res: Response, bytes: Bu
   const stored = formatOfFile(name);
   const wanted = chooseFileFormat(req.headers.accept);
   if (wanted && wanted !== stored) {
-    res.status(200).type(`image/${wanted}`).send(await deps.codec.convert(bytes, wanted));
+    res
+      .status(200)
+      .type(`image/${wanted}`)
+      .send(await deps.codec.convert(bytes, wanted));
     return;
   }
-  res.status(200).type(stored ? `image/${stored}` : 'application/octet-stream').send(bytes);
+  res
+    .status(200)
+    .type(stored ? `image/${stored}` : 'application/octet-stream')
+    .send(bytes);
 }
 
 export function outputFileRoute(deps: RouteDeps) {

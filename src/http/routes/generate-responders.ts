@@ -17,7 +17,9 @@ async function respondSync(deps: RouteDeps, res: Response, task: TaskRecord): Pr
   if (!res.writableEnded) sendJson(res, 200, toTaskRow(done, deps.baseUrl));
 }
 
-/** FooocusAPI's framing and keys; the queue position and the demo checkpoint are said in `message` (queue-fields.ts). */
+/**
+ * FooocusAPI's framing and keys; the queue position and the demo checkpoint are said in `message` (queue-fields.ts).
+ */
 function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
   // Coalescing keeps the newest step preview (a fast job's text events would otherwise replace them all).
   const render = (event: StreamEvent) => pythonJsonDumps(toOriginalStreamEvent(event));
@@ -26,7 +28,12 @@ function respondStream(deps: RouteDeps, res: Response, task: TaskRecord): void {
   res.on('close', stop);
 }
 
-export async function sendAllInOneReply(deps: RouteDeps, res: Response, task: TaskRecord, reply: ReplyPlan): Promise<void> {
+export async function sendAllInOneReply(
+  deps: RouteDeps,
+  res: Response,
+  task: TaskRecord,
+  reply: ReplyPlan,
+): Promise<void> {
   switch (reply.mode) {
     case 'binary':
       // No image at all (stopped before the first): 204.

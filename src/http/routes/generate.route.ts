@@ -12,7 +12,10 @@ export function generateRoute(deps: RouteDeps) {
     const accept = req.headers.accept ?? '';
     const body = sentJsonBody(req);
     const idempotency = idempotencyOf(req, 'generate', accept, body);
-    const adapted = toCommonRequest(body, await deps.catalogue.refresh(), { randomSeed: deps.ids.randomSeed(), accept });
+    const adapted = toCommonRequest(body, await deps.catalogue.refresh(), {
+      randomSeed: deps.ids.randomSeed(),
+      accept,
+    });
     const task = await deps.service.accept(adapted, 'all-in-one', idempotency);
     setTaskHeaders(res, task.warnings, adapted.ignoredFields);
     await sendAllInOneReply(deps, res, task, adapted.reply);

@@ -13,7 +13,9 @@ export function legacyRefreshModelsRoute(deps: RouteDeps) {
   return allModelsRoute(deps, { rescan: true });
 }
 
-/** GET /v1/engines/clean_vram: answers once the engine has released its sessions (after the job in progress, if any). */
+/**
+ * GET /v1/engines/clean_vram: answers once the engine has released its sessions (after the job in progress, if any).
+ */
 export function legacyCleanVramRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
     await deps.service.releaseEngine();

@@ -29,11 +29,20 @@ function acceptValue(req: Request): string {
   return query !== '' ? query : (req.headers.accept ?? '');
 }
 
-async function acceptAndReply(deps: RouteDeps, res: Response, adapted: AdaptResult, idempotency: IdempotencyTag | undefined): Promise<void> {
+async function acceptAndReply(
+  deps: RouteDeps,
+  res: Response,
+  adapted: AdaptResult,
+  idempotency: IdempotencyTag | undefined,
+): Promise<void> {
   const task = await deps.service.accept(adapted, 'legacy', idempotency);
   setTaskHeaders(res, task.warnings, adapted.ignoredFields);
   if (adapted.reply.mode === 'async') {
-    return sendJson(res, 200, toAsyncJobResponse(task, null, { ...(await legacyReplyOptions(deps, task)), requireStepPreview: false }));
+    return sendJson(
+      res,
+      200,
+      toAsyncJobResponse(task, null, { ...(await legacyReplyOptions(deps, task)), requireStepPreview: false }),
+    );
   }
   // A client that disconnects does not lose the task: it still finishes, is recorded and notifies.
   const done = await deps.service.waitForFinish(task.taskId);
@@ -47,7 +56,10 @@ export function legacyJsonGenerateRoute(deps: RouteDeps, route: LegacyJsonRoute)
     const accept = acceptValue(req);
     const body = sentJsonBody(req);
     const idempotency = idempotencyOf(req, route, accept, body);
-    const adapted = toCommonRequestFromLegacyJson(route, body, await deps.catalogue.refresh(), { randomSeed: deps.ids.randomSeed(), accept });
+    const adapted = toCommonRequestFromLegacyJson(route, body, await deps.catalogue.refresh(), {
+      randomSeed: deps.ids.randomSeed(),
+      accept,
+    });
     await acceptAndReply(deps, res, adapted, idempotency);
   };
 }
@@ -57,7 +69,10 @@ export function legacyFormGenerateRoute(deps: RouteDeps, route: LegacyFormRoute)
     const form = sentForm(req);
     const accept = acceptValue(req);
     const idempotency = idempotencyOf(req, route, accept, formForFingerprint(form));
-    const adapted = toCommonRequestFromLegacyForm(route, form.fields, form.files, await deps.catalogue.refresh(), { randomSeed: deps.ids.randomSeed(), accept });
+    const adapted = toCommonRequestFromLegacyForm(route, form.fields, form.files, await deps.catalogue.refresh(), {
+      randomSeed: deps.ids.randomSeed(),
+      accept,
+    });
     await acceptAndReply(deps, res, adapted, idempotency);
   };
 }
@@ -65,6 +80,8 @@ export function legacyFormGenerateRoute(deps: RouteDeps, route: LegacyFormRoute)
 /** Fooocus 2.5 enhance is out of scope (DECISIONS §1). */
 export function legacyEnhanceRoute() {
   return (): never => {
-    throw new NotImplementedFeatureError('image-enhance: Fooocus enhance is not supported by this server yet; use image-upscale-vary, image-inpaint-outpaint or image-prompt');
+    throw new NotImplementedFeatureError(
+      'image-enhance: Fooocus enhance is not supported by this server yet; use image-upscale-vary, image-inpaint-outpaint or image-prompt',
+    );
   };
 }

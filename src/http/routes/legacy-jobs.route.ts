@@ -14,7 +14,11 @@ import { legacyReplyOptions } from '../legacy-reply-options.ts';
 
 /** pydantic's lax booleans for query values the spec may not declare (the old `require_step_preivew`). */
 function isTrue(value: unknown): boolean {
-  return ['true', '1', 'yes', 'on', 't', 'y'].includes(String(value ?? '').trim().toLowerCase());
+  return ['true', '1', 'yes', 'on', 't', 'y'].includes(
+    String(value ?? '')
+      .trim()
+      .toLowerCase(),
+  );
 }
 
 function queryString(req: Request, name: string): string | undefined {
@@ -45,14 +49,20 @@ export function legacyStopRoute(deps: RouteDeps) {
   };
 }
 
-/** GET /v1/generation/query-job: both id forms; RUNNING with live progress; the old `require_step_preivew` spelling too. */
+/**
+ * GET /v1/generation/query-job: both id forms; RUNNING with live progress; the old `require_step_preivew` spelling too.
+ */
 export function legacyQueryJobRoute(deps: RouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const task = await findJob(deps, String(req.query.job_id ?? ''));
     const requireStepPreview = isTrue(req.query.require_step_preview) || isTrue(req.query.require_step_preivew);
     const live = task.status === 'running' ? deps.hub.liveOf(task.taskId) : null;
     const stepPreview = deps.hub.previewOf(task.taskId);
-    const body = toAsyncJobResponse(task, live, { ...(await legacyReplyOptions(deps, task)), requireStepPreview, stepPreview });
+    const body = toAsyncJobResponse(task, live, {
+      ...(await legacyReplyOptions(deps, task)),
+      requireStepPreview,
+      stepPreview,
+    });
     // A waiting job's job_status (null in the original) tells its place in the queue and an ETA.
     const estimate = task.status === 'pending' ? await deps.queue.estimateOf(task.taskId) : null;
     sendJson(res, 200, estimate ? { ...body, job_status: queueMessage(estimate) } : body);
@@ -62,7 +72,10 @@ export function legacyQueryJobRoute(deps: RouteDeps) {
 /** GET /v1/generation/job-queue (and the documented /v1/engines/job-queue). */
 export function legacyJobQueueRoute(deps: RouteDeps) {
   return async (_req: Request, res: Response): Promise<void> => {
-    const [{ unfinished, finished }, lastJobId] = await Promise.all([deps.service.queueCounts(), deps.service.lastAcceptedTaskId()]);
+    const [{ unfinished, finished }, lastJobId] = await Promise.all([
+      deps.service.queueCounts(),
+      deps.service.lastAcceptedTaskId(),
+    ]);
     sendJson(res, 200, toJobQueueInfo(unfinished, finished, lastJobId));
   };
 }
@@ -96,7 +109,9 @@ export function legacyJobHistoryRoute(deps: RouteDeps) {
       const isPaged = page !== undefined || pageSize !== undefined;
       queue = await deps.service.list({ statuses: UNFINISHED_STATUSES });
       history = await deps.service.list(
-        isPaged ? { statuses: FINISHED_STATUSES, limit: pageSize ?? 20, offset: (page ?? 0) * (pageSize ?? 20) } : { statuses: FINISHED_STATUSES },
+        isPaged
+          ? { statuses: FINISHED_STATUSES, limit: pageSize ?? 20, offset: (page ?? 0) * (pageSize ?? 20) }
+          : { statuses: FINISHED_STATUSES },
       );
     }
     sendJson(res, 200, { queue: queue.map(toJobHistoryInfo), history: history.map(toJobHistoryInfo) });

@@ -4,9 +4,19 @@ import type { RouteDeps } from '../route-deps.ts';
 import { allModelsRoute, controlRoute, healthRoute, homeRoute, stylesRoute } from './engines.route.ts';
 import { inputFileRoute, outputFileRoute } from './files.route.ts';
 import { generateRoute } from './generate.route.ts';
-import { legacyCleanVramRoute, legacyFileRoute, legacyPingRoute, legacyRefreshModelsRoute } from './legacy-engines.route.ts';
+import {
+  legacyCleanVramRoute,
+  legacyFileRoute,
+  legacyPingRoute,
+  legacyRefreshModelsRoute,
+} from './legacy-engines.route.ts';
 import { legacyEnhanceRoute, legacyFormGenerateRoute, legacyJsonGenerateRoute } from './legacy-generate.route.ts';
-import { legacyJobHistoryRoute, legacyJobQueueRoute, legacyQueryJobRoute, legacyStopRoute } from './legacy-jobs.route.ts';
+import {
+  legacyJobHistoryRoute,
+  legacyJobQueueRoute,
+  legacyQueryJobRoute,
+  legacyStopRoute,
+} from './legacy-jobs.route.ts';
 import { cancelTaskRoute, getTaskRoute, listTasksRoute, taskEventsRoute } from './tasks.route.ts';
 import { describeImageRoute, generateMaskRoute } from './tools.route.ts';
 
