@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import onnxProto from 'onnx-proto';
+import { residualUnsupportedReason, rewriteForResiduals } from '../../engine/controlnet/residual-graph.ts';
+import { findIpAttentionLayers, ipUnsupportedReason } from '../../engine/ip-adapter/ip-attention-graph.ts';
 import { mergeLoras } from '../../engine/lora/merge.ts';
 import { LoraTargetIndex } from '../../engine/lora/onnx-targets.ts';
 import { sgmToDiffusers } from '../../engine/lora/sdxl-block-names.ts';
@@ -118,6 +120,21 @@ test('FreeU finds the 9 up-block skip Concats (3 per block) and rewrites the gra
   );
   assert.equal(modelChannels(model), SCALED_SDXL.unet.channels[0]);
   assert.ok(rewriteForFreeu(model).graph!.input!.some((i) => i.name === 'freeu_scales'));
+});
+
+test('the image-prompt rewrites find their sites in the real layout: ControlNet residuals and IP-Adapter attention', async () => {
+  const { checkpointDir } = await setup;
+  const model = await unetModel(checkpointDir);
+  assert.equal(residualUnsupportedReason(model), undefined);
+  const withResiduals = rewriteForResiduals(model).graph!.input!.map((i) => i.name ?? '');
+  // One residual per up-block skip Concat (9 in SDXL's layout) and one for the mid block.
+  assert.equal(withResiduals.filter((name) => /^down_block_\d+_additional_residual$/.test(name)).length, 9);
+  assert.ok(withResiduals.includes('mid_block_additional_residual'));
+  assert.equal(ipUnsupportedReason(model), undefined);
+  const attn2 = unetLoraModules(SCALED_SDXL.unet, contextWidth(SCALED_SDXL)).filter((m) =>
+    m.diffusers.endsWith('.attn2.to_k'),
+  );
+  assert.equal(findIpAttentionLayers(model).length, attn2.length, 'every cross-attention layer takes image tokens');
 });
 
 test('the engine loads the scaled checkpoint and generates one step, plain and with the all-layer LoRA and FreeU', async () => {
