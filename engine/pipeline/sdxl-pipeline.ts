@@ -6,8 +6,6 @@
 import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
 import { findExpansionModel } from '../expansion/expansion-files.ts';
-import { freeuUnsupportedReasonAt } from '../unet/freeu-graph.ts';
-import { freeuModelPath } from '../unet/freeu-model-cache.ts';
 import { PromptExpansion } from '../expansion/expansion-model.ts';
 import type { ExpandedPrompts } from '../prompts/expand-prompts.ts';
 import { parseEmphasis } from '../prompts/emphasis.ts';
@@ -50,22 +48,21 @@ import { OnnxUpscaler } from '../uov/super-resolution.ts';
 import { findUpscaler, UPSCALE_MODELS_FOLDER } from '../uov/upscaler-files.ts';
 import { encodeStage } from './image-latents.ts';
 import type { InpaintEngineFiles } from '../inpaint/inpaint-engine-files.ts';
+import { rewriteBaseUnet } from './unet-rewrites.ts';
+import { ImagePromptModels } from './image-prompt-models.ts';
 import { INPAINT_HEAD_INPUT } from '../inpaint/inpaint-head-graph.ts';
-import { inpaintUnetPath } from '../inpaint/inpaint-unet-cache.ts';
 import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } from './inpaint-engine.ts';
 import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
 import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
-import { ControlNetModels } from '../controlnet/controlnet-models.ts';
-import { residualUnetPath } from '../controlnet/residual-unet-cache.ts';
-import { ImagePromptEncoder } from '../ip-adapter/image-prompt-encoder.ts';
 import { ipLayersOfInputs } from '../ip-adapter/ip-attention-graph.ts';
-import { ipUnetPath } from '../ip-adapter/ip-unet-cache.ts';
 import { imagePromptFeeds, type ImagePromptFeedFn } from '../ip-adapter/image-prompt-feeds.ts';
-import { readInputImage } from '../image/input-image.ts';
-import { FaceCropper as FaceCropperModel } from '../faces/face-cropper.ts';
 
-/** Where FreeU-rewritten UNets live, inside the models folder (hard links to the weights need the same filesystem). */
-export const FREEU_CACHE_FOLDER = '.freeu-cache';
+export {
+  CONTROLNET_CACHE_FOLDER,
+  FREEU_CACHE_FOLDER,
+  INPAINT_CACHE_FOLDER,
+  IP_ADAPTER_CACHE_FOLDER,
+} from './unet-rewrites.ts';
 
 export interface SdxlPipelineOptions {
   modelsDir: string;
@@ -98,16 +95,6 @@ export interface CheckpointWithLoras {
   inpaintWarnings: string[];
 }
 
-/** Inpaint-engine UNets (head + patch), inside the models folder like the LoRA and FreeU caches. */
-export const INPAINT_CACHE_FOLDER = '.inpaint-cache';
-/** IP-rewritten UNets (engine/ip-adapter/ip-attention-graph.ts), beside the other caches. */
-export const IP_ADAPTER_CACHE_FOLDER = '.ip-adapter-cache';
-
-type ImagePromptTokensList = Parameters<typeof imagePromptFeeds>[0];
-
-/** UNets rewritten to take ControlNet residuals (engine/controlnet/residual-graph.ts), inside the models folder. */
-export const CONTROLNET_CACHE_FOLDER = '.controlnet-cache';
-
 function encodeDirectPng(image: Bitmap8, metadata: EmbeddedMetadata | null): Uint8Array {
   const png = encodeRgbPng(image.width, image.height, image.data, image.channels);
   return metadata ? embedMetadata(png, 'png', metadata) : png;
@@ -127,13 +114,12 @@ export class SdxlPipeline {
   /** The step graphs' sessions, made on the first job that runs them. */
   private graphKernels: GraphStepKernels | null = null;
   /** ControlNet sessions (PyraCanny, CPDS), made on the first job with such a slot. */
-  private controlNets: ControlNetModels | null = null;
-  /** CLIP vision, the IP-Adapters and the face detector, loaded on the first job with image prompts. */
-  private imagePromptEncoder: ImagePromptEncoder | null = null;
-  private faceCropper: FaceCropperModel | null = null;
+  /** ControlNets, CLIP vision, the IP-Adapters and the face detector, loaded on the first job that needs each. */
+  private readonly imagePromptModels: ImagePromptModels;
 
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
+    this.imagePromptModels = new ImagePromptModels(options.modelsDir, options.providers);
   }
 
   async checkpoint(requested: string): Promise<LoadedCheckpoint> {
@@ -163,41 +149,14 @@ export class SdxlPipeline {
     const dir = checkpointDir(this.options.modelsDir, name);
     const merged = await mergeJobLoras(this.options.modelsDir, dir, loras, this.log);
     const plainUnet = merged.models.unet;
-    const inpaintWarnings: string[] = [];
-    let hasInpaintEngine = false;
-    if (inpaint) {
-      const built = await inpaintUnetPath(plainUnet, inpaint, join(this.options.modelsDir, INPAINT_CACHE_FOLDER), {
-        folder: 'unet',
-        log: this.log,
-      });
-      if ('reason' in built)
-        inpaintWarnings.push(
-          `the inpaint engine cannot be put into this UNet export (${built.reason}): inpainted with engine None behaviour (latent blending only)`,
-        );
-      else {
-        merged.models.unet = built.modelPath;
-        hasInpaintEngine = true;
-        if (built.skipped.length > 0)
-          inpaintWarnings.push(
-            `inpaint patch: ${built.skipped.length} tensors did not fit this UNet (${built.skipped.slice(0, 3).join('; ')})`,
-          );
-      }
-    }
-    // Residuals before FreeU: the FreeU rewrite then sees skip + residual, ComfyUI's order.
-    if (controlnet) merged.models.unet = await this.residualUnet(merged.models.unet);
-    if (freeu) merged.models.unet = await this.freeuUnet(merged.models.unet);
-    if (imagePrompts) {
-      const rewritten = await ipUnetPath(merged.models.unet, join(this.options.modelsDir, IP_ADAPTER_CACHE_FOLDER), {
-        folder: 'unet',
-        log: this.log,
-      });
-      if ('reason' in rewritten)
-        throw invalidInput(
-          'controlnet_image',
-          `image prompts (IP-Adapter) cannot be applied to this UNet export: ${rewritten.reason}`,
-        );
-      merged.models.unet = rewritten.modelPath;
-    }
+    const rewritten = await rewriteBaseUnet(
+      plainUnet,
+      { inpaint, controlnet, freeu, imagePrompts },
+      this.options.modelsDir,
+      this.log,
+    );
+    merged.models.unet = rewritten.unet;
+    const { hasInpaintEngine, inpaintWarnings } = rewritten;
     const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({
       model,
       loras: merged,
@@ -231,42 +190,6 @@ export class SdxlPipeline {
     return this.refinerUnet;
   }
 
-  /**
-   * The UNet rewritten for FreeU (engine/unet/freeu-graph.ts), cached beside the LoRA sets; the
-   * base UNet only, as Fooocus patches `final_unet` and not the refiner.
-   */
-  private async freeuUnet(unetModel: string): Promise<string> {
-    const rewritten = await freeuModelPath(unetModel, join(this.options.modelsDir, FREEU_CACHE_FOLDER), {
-      folder: 'unet',
-      log: this.log,
-    });
-    if (rewritten === null) {
-      const reason = (await freeuUnsupportedReasonAt(unetModel)) ?? 'the graph cannot be rewritten';
-      throw invalidInput(
-        'freeu_enabled',
-        `FreeU cannot be applied to this UNet export (${reason}); send freeu_enabled false`,
-      );
-    }
-    return rewritten;
-  }
-
-  /**
-   * The UNet with ControlNet residual inputs (engine/controlnet/residual-graph.ts), cached like FreeU's; the base UNet
-   * only.
-   */
-  private async residualUnet(unetModel: string): Promise<string> {
-    const built = await residualUnetPath(unetModel, join(this.options.modelsDir, CONTROLNET_CACHE_FOLDER), {
-      folder: 'unet',
-      log: this.log,
-    });
-    if ('reason' in built)
-      throw invalidInput(
-        'controlnet_image',
-        `ControlNet residuals cannot be added to this UNet export (${built.reason}); send no PyraCanny/CPDS image prompt`,
-      );
-    return built.modelPath;
-  }
-
   private prompts(): Promise<PromptSources> {
     this.promptSources ??= loadPromptSources(
       this.options.stylesDir ?? 'styles',
@@ -289,50 +212,7 @@ export class SdxlPipeline {
     const graphs = this.graphKernels;
     this.graphKernels = null;
     await graphs?.release();
-    const controlNets = this.controlNets;
-    this.controlNets = null;
-    await controlNets?.release();
-    const encoder = this.imagePromptEncoder;
-    this.imagePromptEncoder = null;
-    await encoder?.release();
-    const faces = this.faceCropper;
-    this.faceCropper = null;
-    await faces?.release();
-  }
-
-  /**
-   * The ImagePrompt/FaceSwap slots' tokens (engine/ip-adapter), or the preprocessed images when the
-   * job asks for the preprocessor's output (debugging_cn_preprocessor).
-   */
-  private async ipAdapterTokens(
-    job: EngineJob,
-    ctx: JobContext,
-    warnings: string[],
-  ): Promise<{ tokens: ImagePromptTokensList } | { debug: Bitmap8[] } | null> {
-    const slots = (job.imagePrompts ?? []).filter((slot) => slot.type === 'ImagePrompt' || slot.type === 'FaceSwap');
-    if (slots.length === 0) return null;
-    await ctx.reportProgress(2, 'Image processing ...');
-    const images = await Promise.all(
-      slots.map((slot, i) => readInputImage(this.inputsDir(), slot.image, `controlnet_image.${i}.cn_img`)),
-    );
-    this.imagePromptEncoder ??= new ImagePromptEncoder(this.options.modelsDir, this.options.providers);
-    this.faceCropper ??= new FaceCropperModel(this.options.modelsDir, this.options.providers);
-    const faces = this.faceCropper;
-    const prepared = await this.imagePromptEncoder.prepare(
-      slots.map((slot, i) => ({
-        type: slot.type as 'ImagePrompt' | 'FaceSwap',
-        image: images[i],
-        stop: slot.stop,
-        weight: slot.weight,
-      })),
-      {
-        isPreprocessorSkipped: job.isImagePromptPreprocessorSkipped ?? false,
-        faceCrop: (image, w) => faces.crop(image, w),
-      },
-      warnings,
-    );
-    if (job.isImagePromptPreprocessorDebug) return { debug: prepared.preprocessed.slice(0, 1) };
-    return { tokens: prepared.tokens };
+    await this.imagePromptModels.release();
   }
 
   /** The step kernels for a UNet on `provider` (resolveStepMath). */
@@ -507,7 +387,9 @@ export class SdxlPipeline {
         )
       : ({ kind: 'text' } as const);
     if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
-    const ipTokens = await this.ipAdapterTokens(requested, ctx, imageWarnings);
+    const ipTokens = await this.imagePromptModels.ipAdapterTokens(requested, ctx, imageWarnings, () =>
+      this.inputsDir(),
+    );
     if (ipTokens && 'debug' in ipTokens)
       return this.emitDirect(
         requested,
@@ -612,9 +494,8 @@ export class SdxlPipeline {
           })
         : model.unet;
     // ---- ControlNet (engine/controlnet): maps at the generation size; the debug preprocessor returns them ----
-    this.controlNets ??= new ControlNetModels(this.options.modelsDir, this.options.providers);
     const control = job.controlNet
-      ? await this.controlNets.prepare(job.controlNet, {
+      ? await this.imagePromptModels.controlNets().prepare(job.controlNet, {
           inputsDir: this.inputsDir(),
           width: sized.width,
           height: sized.height,
