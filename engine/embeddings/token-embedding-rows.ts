@@ -30,6 +30,7 @@ type NodeProto = onnxProto.onnx.INodeProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
 
 const INT64 = onnx.TensorProto.DataType.INT64;
+const INT32 = onnx.TensorProto.DataType.INT32;
 const SCOPE = '/textual_inversion';
 const FLOAT16_MAX = 65504;
 
@@ -39,27 +40,32 @@ interface TableSite {
   gather: NodeProto;
   table: TensorProto;
   ids: string;
+  /** INT64 (optimum) or INT32 (some Olive/DirectML exports): the rewrite's constants match it. */
+  idType: number;
 }
 
 /**
  * The token-embedding lookup: the one Gather whose data is a rank-2 initializer and whose indices
- * are an int64 graph input (the position embedding gathers a constant, never an input).
+ * are an integer graph input (the position embedding gathers a constant, never an input).
  */
 function findTable(graph: GraphProto): TableSite | string {
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const int64Inputs = new Set(
-    (graph.input ?? []).filter((i) => i.type?.tensorType?.elemType === INT64).map((i) => i.name ?? ''),
+  const idInputs = new Map(
+    (graph.input ?? [])
+      .filter((i) => i.type?.tensorType?.elemType === INT64 || i.type?.tensorType?.elemType === INT32)
+      .map((i) => [i.name ?? '', i.type!.tensorType!.elemType!]),
   );
   const sites: TableSite[] = [];
   for (const node of graph.node ?? []) {
     if (node.opType !== 'Gather' || (node.input ?? []).length < 2) continue;
     const table = initializers.get(node.input![0]);
-    if (table && dimsOf(table).length === 2 && int64Inputs.has(node.input![1]))
-      sites.push({ gather: node, table, ids: node.input![1] });
+    const idType = idInputs.get(node.input![1]);
+    if (table && dimsOf(table).length === 2 && idType !== undefined)
+      sites.push({ gather: node, table, ids: node.input![1], idType });
   }
   if (sites.length === 1) return sites[0];
   return sites.length === 0
-    ? 'no token-embedding Gather reads the int64 input ids directly from an initializer table'
+    ? 'no token-embedding Gather reads the integer input ids directly from an initializer table'
     : `${sites.length} Gathers read the input ids from a table (${sites.map((s) => s.table.name).join(', ')}); expected one`;
 }
 
@@ -76,8 +82,10 @@ function sideRows(embeddings: readonly SdxlEmbedding[], side: EncoderSide): { da
   return { data, rows };
 }
 
-function int64Scalar(name: string, value: number): TensorProto {
-  return { name, dims: [], dataType: INT64, int64Data: [value] };
+function idScalar(name: string, value: number, idType: number): TensorProto {
+  return idType === INT32
+    ? { name, dims: [], dataType: INT32, int32Data: [value] }
+    : { name, dims: [], dataType: INT64, int64Data: [value] };
 }
 
 /**
@@ -148,9 +156,9 @@ export function tokenEmbeddingRowsRewrite(
           dataType: site.table.dataType,
           rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
         },
-        int64Scalar(names.base, EMBEDDING_ID_BASE),
-        int64Scalar(names.shift, EMBEDDING_ID_BASE - tableRows),
-        int64Scalar(names.zero, 0),
+        idScalar(names.base, EMBEDDING_ID_BASE, site.idType),
+        idScalar(names.shift, EMBEDDING_ID_BASE - tableRows, site.idType),
+        idScalar(names.zero, 0, site.idType),
       ];
       const node = (op: string, input: string[], output: string, attribute: NodeProto['attribute'] = []) => ({
         opType: op,
