@@ -38,40 +38,44 @@ function singleSetTensor(source: TensorSource): string | undefined {
   );
 }
 
-async function readVectors(source: TensorSource, tensor: string, describe: string): Promise<EmbeddingVectors> {
+async function readVectors(
+  source: TensorSource,
+  tensor: string,
+  describe: string,
+  field: string,
+): Promise<EmbeddingVectors> {
   const info = source.tensors.get(tensor)!;
   const shape = info.shape;
   const width = shape[shape.length - 1];
   const rows = shape.length === 0 ? 0 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
   if (shape.length === 0 || !(width > 0) || !(rows > 0))
-    throw invalidInput(
-      'prompt',
-      `${describe}: tensor \`${tensor}\` has shape [${shape.join(',')}], expected [n, width]`,
-    );
+    throw invalidInput(field, `${describe}: tensor \`${tensor}\` has shape [${shape.join(',')}], expected [n, width]`);
   let data: Float32Array;
   try {
     ({ data } = await source.readFloat32(tensor));
   } catch (error) {
     throw invalidInput(
-      'prompt',
+      field,
       `${describe}: tensor \`${tensor}\` (${info.dtype}) cannot be read as floats: ${(error as Error).message}`,
     );
   }
   const bad = data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0)
-    throw invalidInput('prompt', `${describe}: tensor \`${tensor}\` holds a non-finite value at index ${bad}`);
+  if (bad >= 0) throw invalidInput(field, `${describe}: tensor \`${tensor}\` holds a non-finite value at index ${bad}`);
   return { rows, width, data, tensor };
 }
 
-/** Reads `path` for the prompt word `embedding:<name>`; typed invalid-input errors name the file. */
-export async function readSdxlEmbedding(name: string, path: string): Promise<SdxlEmbedding> {
+/**
+ * Reads `path` for the prompt word `embedding:<name>`; typed invalid-input errors name the file and
+ * carry `field`, the job field whose text named it.
+ */
+export async function readSdxlEmbedding(name: string, path: string, field = 'prompt'): Promise<SdxlEmbedding> {
   const describe = `embedding '${name}' (${path})`;
   let source: TensorSource;
   try {
     source = await openTensorSource(path);
   } catch (error) {
     throw invalidInput(
-      'prompt',
+      field,
       `${describe} is not a readable embedding file (safetensors, or a PyTorch file where that reader is installed): ${(error as Error).message}`,
     );
   }
@@ -81,27 +85,27 @@ export async function readSdxlEmbedding(name: string, path: string): Promise<Sdx
       return {
         name,
         path,
-        first: await readVectors(source, 'clip_l', describe),
-        second: await readVectors(source, 'clip_g', describe),
+        first: await readVectors(source, 'clip_l', describe, field),
+        second: await readVectors(source, 'clip_g', describe, field),
       };
     }
     const lone = ['clip_l', 'clip_g'].find((n) => source.tensors.has(n));
     if (lone)
       throw invalidInput(
-        'prompt',
+        field,
         `${describe} holds \`${lone}\` but not \`${lone === 'clip_l' ? 'clip_g' : 'clip_l'}\`: an SDXL embedding needs vectors for both text encoders`,
       );
     const single = singleSetTensor(source);
     if (single === undefined)
       throw invalidInput(
-        'prompt',
+        field,
         `${describe} is malformed: no embedding vectors (expected tensors clip_l and clip_g; found ${names.length > 0 ? names.join(', ') : 'none'})`,
       );
     const info = source.tensors.get(single)!;
     const width = info.shape[info.shape.length - 1];
     const shape = `\`${single}\` [${info.shape.join(',')}]`;
     throw invalidInput(
-      'prompt',
+      field,
       width === 768
         ? `${describe} is an SD1.5 embedding (${shape}): its 768-wide vectors are only usable for the first text encoder (CLIP-L); SDXL's second encoder (CLIP-G) needs its own vectors. Use an SDXL embedding (tensors clip_l and clip_g)`
         : `${describe} is not an SDXL embedding: it holds ${shape} and no clip_l/clip_g tensors`,

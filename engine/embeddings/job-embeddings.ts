@@ -43,26 +43,34 @@ function placeholderIds(embeddings: readonly SdxlEmbedding[], side: 'first' | 's
   return ids;
 }
 
+/** The items of a job by the job field their text came from (positive items first). */
+export interface JobPromptItems {
+  prompt: readonly WeightedItem[];
+  negative_prompt: readonly WeightedItem[];
+}
+
 export async function resolveJobEmbeddings(
   roots: readonly string[],
-  items: readonly WeightedItem[],
+  items: JobPromptItems,
 ): Promise<{ set: EmbeddingSet; warnings: string[] }> {
-  const words = embeddingWordsOf(items);
-  if (words.length === 0) return { set: NO_EMBEDDINGS, warnings: [] };
+  const fieldOf = new Map<string, string>();
+  for (const field of ['prompt', 'negative_prompt'] as const)
+    for (const word of embeddingWordsOf(items[field])) if (!fieldOf.has(word)) fieldOf.set(word, field);
+  if (fieldOf.size === 0) return { set: NO_EMBEDDINGS, warnings: [] };
   const byName = new Map<string, SdxlEmbedding | null>();
-  const lookUp = async (name: string): Promise<SdxlEmbedding | null> => {
+  const lookUp = async (name: string, field: string): Promise<SdxlEmbedding | null> => {
     if (!byName.has(name)) {
       const path = await findEmbeddingFile(roots, name);
-      byName.set(name, path === null ? null : await readSdxlEmbedding(name, path));
+      byName.set(name, path === null ? null : await readSdxlEmbedding(name, path, field));
     }
     return byName.get(name)!;
   };
   const unknown: string[] = [];
-  for (const word of words) {
+  for (const [word, field] of fieldOf) {
     let isFound = false;
     const candidates = embeddingNameCandidates(word)!;
     for (const { name } of candidates) {
-      if (await lookUp(name)) {
+      if (await lookUp(name, field)) {
         isFound = true;
         break;
       }

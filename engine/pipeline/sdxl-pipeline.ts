@@ -416,7 +416,10 @@ export class SdxlPipeline {
     // The Fooocus V2 text, made later, is the main prompt plus positive.txt words: it names no other embedding.
     const embeddings = await resolveJobEmbeddings(
       this.options.embeddingsDirs ?? [join(this.options.modelsDir, EMBEDDINGS_FOLDER)],
-      prompts.images.flatMap((image) => [...image.positive, ...image.negative]),
+      {
+        prompt: prompts.images.flatMap((image) => image.positive),
+        negative_prompt: prompts.images.flatMap((image) => image.negative),
+      },
     );
     for (const warning of embeddings.warnings) this.log(`job ${job.jobId}: ${warning}`);
     // Tags are read from the main line before wildcards, so every image carries the same ones.

@@ -127,6 +127,7 @@ test('an SD1.5 embedding fails the SDXL job saying it only fits the first text e
   await assert.rejects(generate({ prompt: 'a fox', negativePrompt: 'embedding:old-sd15' }), (error: unknown) => {
     assert.ok(error instanceof EngineError, String(error));
     assert.equal(error.kind, 'invalid-input');
+    assert.equal(error.field, 'negative_prompt');
     assert.match(error.message, /embedding 'old-sd15' \(.*old-sd15\.safetensors\) is an SD1\.5 embedding/);
     assert.match(error.message, /only usable for the first text encoder \(CLIP-L\)/);
     return true;

@@ -189,10 +189,10 @@ test('malformed files fail with a typed error naming the file and the problem', 
 });
 
 test("a job's embeddings get per-encoder placeholder ids in order of use; unknown names become warnings", async () => {
-  const { set, warnings } = await resolveJobEmbeddings(
-    [root],
-    [item('embedding:nested, a (embedding:ghost:1.2)'), item('embedding:style embedding:nested')],
-  );
+  const { set, warnings } = await resolveJobEmbeddings([root], {
+    prompt: [item('embedding:nested, a (embedding:ghost:1.2)')],
+    negative_prompt: [item('embedding:style embedding:nested')],
+  });
   assert.deepEqual(
     set.embeddings.map((e) => e.name),
     ['nested', 'style'],
@@ -209,10 +209,16 @@ test("a job's embeddings get per-encoder placeholder ids in order of use; unknow
   assert.match(warnings[0], /'embedding:ghost' left out of the prompt \(as Fooocus does\)/);
   assert.match(warnings[0], /no ghost, ghost\.safetensors, ghost\.pt, ghost\.bin under/);
   assert.match(warnings[0], /available: .*style/);
-  const none = await resolveJobEmbeddings([root], [item('a fox')]);
+  const none = await resolveJobEmbeddings([root], { prompt: [item('a fox')], negative_prompt: [] });
   assert.deepEqual([none.set.embeddings.length, none.warnings], [0, []]);
 });
 
-test('a bad file named by the prompt fails the job rather than being skipped', async () => {
-  await rejectsWith(resolveJobEmbeddings([root], [item('a embedding:sd15')]), /SD1\.5/);
+test('a bad file fails the job rather than being skipped, naming the field whose text used it', async () => {
+  const fieldOf = async (items: Parameters<typeof resolveJobEmbeddings>[1]) =>
+    resolveJobEmbeddings([root], items).then(
+      () => assert.fail('resolved'),
+      (error: unknown) => (assert.ok(error instanceof EngineError && /SD1\.5/.test(error.message)), error.field),
+    );
+  assert.equal(await fieldOf({ prompt: [item('a embedding:sd15')], negative_prompt: [] }), 'prompt');
+  assert.equal(await fieldOf({ prompt: [item('a')], negative_prompt: [item('embedding:sd15')] }), 'negative_prompt');
 });
