@@ -6,7 +6,7 @@
  * (`embedding:sub/foo`) but never leaves the folder.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export const EMBEDDINGS_FOLDER = 'embeddings';
 export const EMBEDDING_EXTENSIONS = ['.safetensors', '.pt', '.bin'] as const;
@@ -54,7 +54,7 @@ export async function findEmbeddingFile(roots: readonly string[], name: string):
     for (const folder of await foldersUnder(resolve(root))) {
       const path = resolve(folder, name);
       const inside = relative(folder, path);
-      if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) continue;
+      if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) continue;
       if (await isFile(path)) return path;
       for (const extension of EMBEDDING_EXTENSIONS) if (await isFile(path + extension)) return path + extension;
     }

@@ -47,6 +47,7 @@ await writeSafetensors(join(root, 'style.safetensors'), sdxl(2, 4, 6));
 await writeSafetensors(join(root, 'style.pt'), sdxl(1, 4, 6));
 await writeSafetensors(join(root, 'sub', 'deeper', 'nested.bin'), sdxl(3, 4, 6));
 await writeSafetensors(join(root, 'exact'), sdxl(1, 4, 6));
+await writeSafetensors(join(root, '..dots.safetensors'), sdxl(1, 4, 6));
 await writeSafetensors(join(folder, 'outside.safetensors'), sdxl(1, 4, 6));
 await writeSafetensors(join(root, 'sd15.safetensors'), {
   emb_params: { dtype: 'F32', shape: [3, 768], data: ramp(3 * 768, 1e-4) },
@@ -138,6 +139,8 @@ test('files are found by name: exact file, then .safetensors, .pt, .bin; subfold
   assert.equal(await findEmbeddingFile([root], 'nested'), join(root, 'sub', 'deeper', 'nested.bin'));
   assert.equal(await findEmbeddingFile([root], 'deeper/nested'), join(root, 'sub', 'deeper', 'nested.bin'));
   assert.equal(await findEmbeddingFile([root], '../outside'), null);
+  assert.equal(await findEmbeddingFile([root], '..dots'), join(root, '..dots.safetensors'));
+  assert.equal(await findEmbeddingFile([root], 'sub/../../outside'), null);
   assert.equal(await findEmbeddingFile([root], ''), null);
   assert.equal(await findEmbeddingFile([join(folder, 'absent')], 'style'), null);
   const names = await listEmbeddingNames([root]);
