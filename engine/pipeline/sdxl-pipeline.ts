@@ -55,8 +55,12 @@ import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } 
 import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
 import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
 import { ipLayersOfInputs } from '../ip-adapter/ip-attention-graph.ts';
+import { EMBEDDINGS_FOLDER } from '../embeddings/embedding-files.ts';
+import { NO_EMBEDDINGS, resolveJobEmbeddings, type EmbeddingSet } from '../embeddings/job-embeddings.ts';
+import { embeddingEncoderModels } from './embedding-encoders.ts';
 import { imagePromptFeeds, type ImagePromptFeedFn } from '../ip-adapter/image-prompt-feeds.ts';
 
+export { EMBEDDING_CACHE_FOLDER } from './embedding-encoders.ts';
 export {
   CONTROLNET_CACHE_FOLDER,
   FREEU_CACHE_FOLDER,
@@ -83,6 +87,8 @@ export interface SdxlPipelineOptions {
   stepMath?: StepMathChoice;
   /** Replaces the JavaScript kernels (a diagnostics seam: the bench times them). */
   javascriptKernels?: StepKernels;
+  /** Folders `embedding:<name>` is looked up in; default `<modelsDir>/embeddings` (Fooocus's layout). */
+  embeddingsDirs?: readonly string[];
 }
 
 export interface CheckpointWithLoras {
@@ -127,9 +133,9 @@ export class SdxlPipeline {
   }
 
   /**
-   * The checkpoint with `loras` merged into its text encoders and UNet. Sessions stay as they are
-   * while (checkpoint, LoRA files, weights) stay the same; a new LoRA set reloads only the
-   * components it changes.
+   * The checkpoint with `loras` merged into its text encoders and UNet, and the text encoders
+   * rewritten for `embeddings` when there are any. Sessions stay as they are while (checkpoint, LoRA
+   * files, weights, embeddings) stay the same; a new set reloads only the components it changes.
    */
   async checkpointWithLoras(
     requested: string,
@@ -138,6 +144,7 @@ export class SdxlPipeline {
     inpaint: InpaintEngineFiles | null = null,
     controlnet = false,
     imagePrompts = false,
+    embeddings: EmbeddingSet = NO_EMBEDDINGS,
   ): Promise<CheckpointWithLoras> {
     const installed = await listCheckpoints(this.options.modelsDir);
     const name = resolveCheckpointName(installed, requested);
@@ -156,6 +163,7 @@ export class SdxlPipeline {
       this.log,
     );
     merged.models.unet = rewritten.unet;
+    merged.models = await embeddingEncoderModels(merged.models, embeddings, this.options.modelsDir, this.log);
     const { hasInpaintEngine, inpaintWarnings } = rewritten;
     const result = (model: LoadedCheckpoint): CheckpointWithLoras => ({
       model,
@@ -404,6 +412,16 @@ export class SdxlPipeline {
     await ctx.reportProgress(2, 'Loading models ...');
     const sources = await this.prompts();
     const prompts = expandJobPrompts(job, sources);
+    // Resolved before the model loads so the rewritten encoders are loaded once, not swapped in after.
+    // The Fooocus V2 text, made later, is the main prompt plus positive.txt words: it names no other embedding.
+    const embeddings = await resolveJobEmbeddings(
+      this.options.embeddingsDirs ?? [join(this.options.modelsDir, EMBEDDINGS_FOLDER)],
+      {
+        prompt: prompts.images.flatMap((image) => image.positive),
+        negative_prompt: prompts.images.flatMap((image) => image.negative),
+      },
+    );
+    for (const warning of embeddings.warnings) this.log(`job ${job.jobId}: ${warning}`);
     // Tags are read from the main line before wildcards, so every image carries the same ones.
     const tags = prompts.images[0]?.loras ?? [];
     const tagged =
@@ -419,6 +437,7 @@ export class SdxlPipeline {
       engineFiles,
       isControlled,
       ipTokens !== null,
+      embeddings.set,
     );
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [
@@ -427,6 +446,7 @@ export class SdxlPipeline {
       ...sources.warnings,
       ...prompts.warnings,
       ...tagged.warnings,
+      ...embeddings.warnings,
       ...imageWarnings,
       ...inpaintWarnings,
     ];
@@ -442,7 +462,7 @@ export class SdxlPipeline {
     const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
 
     const conditioning = await encodeImagePrompts(
-      model.promptEncoder,
+      model.promptEncoder.withEmbeddings(embeddings.set.first, embeddings.set.second),
       prompts.images,
       { clipSkip: job.clipSkip, isCfg, forceZerosForEmptyPrompt: model.config.forceZerosForEmptyPrompt, hasExpansion },
       ctx,

@@ -13,7 +13,13 @@ import type { ClipTokenizer } from '../tokenizer/clip-tokenizer.ts';
 
 import { EngineError } from '../errors.ts';
 import { weightChunk } from './token-weighting.ts';
-import { CHUNK_LENGTH, hasWeights, toWeightedChunks, type WeightedChunks } from './prompt-chunks.ts';
+import {
+  CHUNK_LENGTH,
+  hasWeights,
+  toWeightedChunks,
+  type EmbeddingTokenIds,
+  type WeightedChunks,
+} from './prompt-chunks.ts';
 
 export interface PromptEmbedding {
   /** float32 [1, tokens, width], row-major. */
@@ -28,6 +34,11 @@ export interface TextEncoderSide {
   session: OnnxSession;
   tokenizer: ClipTokenizer;
   padId: number;
+  /**
+   * Placeholder ids of the job's textual-inversion vectors; only valid when `session` is the encoder
+   * rewritten for exactly these embeddings (engine/pipeline/embedding-encoders.ts).
+   */
+  embeddings?: EmbeddingTokenIds;
 }
 
 /** Chunked ids for both encoders (77 ids per chunk); the two lists always have the same length. */
@@ -66,6 +77,14 @@ export class PromptEncoder {
     private readonly warn: (line: string) => void,
   ) {}
 
+  /**
+   * The same sessions with textual-inversion placeholder ids for each encoder; the sessions must be
+   * the ones rewritten for these embeddings, or the placeholder ids index past the token table.
+   */
+  withEmbeddings(first: EmbeddingTokenIds, second: EmbeddingTokenIds): PromptEncoder {
+    return new PromptEncoder({ ...this.first, embeddings: first }, { ...this.second, embeddings: second }, this.warn);
+  }
+
   /** The empty chunk [BOS, EOS, pad…] of one encoder: Fooocus's `gen_empty_tokens`. */
   emptyChunk(side: 'first' | 'second'): number[] {
     return toWeightedChunks(this[side].tokenizer, [], this[side].padId).ids[0];
@@ -76,8 +95,8 @@ export class PromptEncoder {
    * weighting rule applied. `[]` encodes the empty chunk.
    */
   async encodeItem(segments: readonly WeightedSegment[], clipSkip: number): Promise<PromptEmbedding> {
-    let first = toWeightedChunks(this.first.tokenizer, segments, this.first.padId);
-    let second = toWeightedChunks(this.second.tokenizer, segments, this.second.padId);
+    let first = toWeightedChunks(this.first.tokenizer, segments, this.first.padId, this.first.embeddings);
+    let second = toWeightedChunks(this.second.tokenizer, segments, this.second.padId, this.second.embeddings);
     const chunks = Math.max(first.ids.length, second.ids.length);
     first = this.padChunks(first, chunks, 'first');
     second = this.padChunks(second, chunks, 'second');
