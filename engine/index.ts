@@ -109,6 +109,7 @@ export { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './cont
 // ---- end ControlNet ----
 export {
   classifyFooocusFile,
+  classifyFooocusPath,
   readFooocusLayout,
   scanFooocusFiles,
   type FooocusFile,

@@ -5,7 +5,7 @@
  * Pure file-system reads.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { modelEntries } from '../models/registry.ts';
 
 /** What a file of Fooocus's models folder is to us; each kind has one conversion (fooocus-imports.ts). */
@@ -123,6 +123,25 @@ export function classifyFooocusFile(folder: FooocusFolderName, fileName: string)
     case 'fooocus_expansion':
       return name === 'pytorch_model.bin' ? 'expansion' : null;
   }
+}
+
+const FOLDER_NAMES: Record<string, FooocusFolderName> = {
+  checkpoints: 'checkpoints',
+  loras: 'loras',
+  embeddings: 'embeddings',
+  vae: 'vae',
+  upscale_models: 'upscale_models',
+  inpaint: 'inpaint',
+  controlnet: 'controlnet',
+  clip_vision: 'clip_vision',
+  fooocus_expansion: 'fooocus_expansion',
+};
+
+/** A single file outside a scanned layout, classified by the Fooocus folder it sits in. */
+export function classifyFooocusPath(path: string): FooocusFile | null {
+  const folder = FOLDER_NAMES[basename(dirname(path))];
+  const kind = folder ? classifyFooocusFile(folder, basename(path)) : null;
+  return kind ? { kind, name: basename(path), path } : null;
 }
 
 /** Every file of the layout we can use, by Fooocus name, in folder then name order. */

@@ -57,6 +57,9 @@ export class FooocusImportError extends Error {
 }
 
 /** Links `link` to `target` unless something else is there; true when the link is (now) in place. */
+/** Links already reported as taken by a user's own file: said once per process, not on every job. */
+const reportedTaken = new Set<string>();
+
 async function placeLink(link: string, target: string, progress: ImportProgress): Promise<boolean> {
   const existing = await lstat(link).catch(() => null);
   const wanted = relative(dirname(link), target);
@@ -64,6 +67,8 @@ async function placeLink(link: string, target: string, progress: ImportProgress)
     if ((await readlink(link)) === wanted) return true;
     await rm(link);
   } else if (existing) {
+    if (reportedTaken.has(link)) return false;
+    reportedTaken.add(link);
     progress.log(`${link} already exists and is not an import: left as it is (it wins over ${target})`);
     return false;
   }
@@ -114,11 +119,12 @@ export class FooocusImports {
    */
   async installCheckpoint(requested: string, progress: ImportProgress): Promise<string | null> {
     const checkpoints = (await this.files()).filter((f) => f.kind === 'checkpoint');
-    const name = resolveCheckpointName(
-      checkpoints.map((f) => f.name),
-      /\.safetensors$/i.test(requested) ? requested : `${requested}.safetensors`,
+    // Matched by stem, as resolveCheckpointName matches our folders: exact, without a suffix, then ignoring case.
+    const stem = resolveCheckpointName(
+      checkpoints.map((f) => fileStem(f.name)),
+      requested,
     );
-    const file = checkpoints.find((f) => f.name === name);
+    const file = checkpoints.find((f) => fileStem(f.name) === stem);
     if (!file) return null;
     await this.install(file, progress);
     return fileStem(file.name);

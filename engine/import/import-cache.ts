@@ -6,7 +6,7 @@
  * trust. Two engines (or the CLI and a server) importing the same file at once: the first takes a
  * lock folder, the other waits for its result. The source file is only ever read.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -57,7 +57,7 @@ export async function sourceHash(modelsDir: string, path: string): Promise<strin
   // Re-read before writing: another process may have added its own entries meanwhile.
   const latest = await readHashes(root);
   latest[path] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
-  const temp = join(root, `${HASHES_FILE}.${process.pid}.tmp`);
+  const temp = join(root, `${HASHES_FILE}.${process.pid}.${randomUUID()}.tmp`);
   await writeFile(temp, JSON.stringify(latest, null, 1));
   await rename(temp, join(root, HASHES_FILE));
   return sha256;
