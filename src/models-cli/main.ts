@@ -1,6 +1,7 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
- * | remove <name> [--kind K] | import <fooocus models folder | file> | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
+ * | remove <name> [--kind K] | import <fooocus models folder | file>
+ * | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
  * `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
