@@ -56,6 +56,7 @@ export {
   IP_ADAPTER_FOLDER,
   findClipVision,
   findIpAdapter,
+  isFaceAdapterName,
 } from './ip-adapter/ip-adapter-files.ts';
 export { writeTinyClipVision, writeTinyIpAdapter } from './ip-adapter/tiny-ip-models.ts';
 export { ipUnsupportedReasonAt } from './ip-adapter/ip-attention-graph.ts';
@@ -106,3 +107,14 @@ export type { ControlNetJob, ControlNetSlotJob, ControlNetTypeName } from './pro
 export { TINY_DEMO_CONTROLNET_NAME, writeTinyControlNet } from './controlnet/tiny-controlnet.ts';
 export { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './controlnet/controlnet-files.ts';
 // ---- end ControlNet ----
+export {
+  classifyFooocusFile,
+  classifyFooocusPath,
+  readFooocusLayout,
+  scanFooocusFiles,
+  type FooocusFile,
+  type FooocusFileKind,
+  type FooocusLayout,
+} from './import/fooocus-folder.ts';
+export { importCacheRoot, isImportLink } from './import/import-cache.ts';
+export { FooocusImports } from './import/fooocus-imports.ts';

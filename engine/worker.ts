@@ -9,6 +9,7 @@
  *      FOOOCUS_WILDCARDS_DIR (default ./wildcards), FOOOCUS_INPUTS_DIR (default ./outputs/inputs: where
  *      the gateway stores input images that image jobs name).
  */
+import { FooocusImports } from './import/fooocus-imports.ts';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineError, toEngineErrorData } from './errors.ts';
@@ -132,7 +133,9 @@ async function main(): Promise<void> {
   } catch (error) {
     log(`no execution provider could start: ${(error as Error).message}`);
   }
-  const pipeline = new SdxlPipeline({ modelsDir, stylesDir, wildcardsDir, inputsDir, providers, log });
+  const fooocusDir = process.env.FOOOCUS_IMPORT_DIR;
+  const fooocusImports = fooocusDir ? new FooocusImports(modelsDir, fooocusDir) : undefined;
+  const pipeline = new SdxlPipeline({ modelsDir, stylesDir, wildcardsDir, inputsDir, providers, log, fooocusImports });
   process.on('message', (raw: GatewayToEngine) => {
     if (raw.type === 'run') {
       // Jobs queue here one at a time (the gateway sends one, but a second must not interleave).

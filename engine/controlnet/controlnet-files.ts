@@ -5,9 +5,8 @@
  * CPDS (`fooocus_xl_cpds_128`) — first by name; else the demo (tiny-controlnet.ts), said in the
  * warnings; else none.
  */
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isFile } from '../models/registry.ts';
+import { isFile, modelEntries } from '../models/registry.ts';
 import { TINY_DEMO_CONTROLNET_NAME } from './tiny-controlnet.ts';
 
 export const CONTROLNET_FOLDER = 'controlnet';
@@ -23,17 +22,17 @@ export interface ControlNetFile {
 
 async function installed(modelsDir: string): Promise<ControlNetFile[]> {
   const root = join(modelsDir, CONTROLNET_FOLDER);
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const entries = await modelEntries(root);
   const found: ControlNetFile[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
-    if (entry.isDirectory() && (await isFile(join(root, entry.name, 'model.onnx'))))
+    if (entry.isDirectory && (await isFile(join(root, entry.name, 'model.onnx'))))
       found.push({
         name: entry.name,
         path: join(root, entry.name, 'model.onnx'),
         isDemo: entry.name === TINY_DEMO_CONTROLNET_NAME,
       });
-    else if (entry.isFile() && entry.name.endsWith('.onnx'))
+    else if (entry.isFile && entry.name.endsWith('.onnx'))
       found.push({ name: entry.name.slice(0, -5), path: join(root, entry.name), isDemo: false });
   }
   return found;

@@ -7,9 +7,8 @@
  *   models/ip_adapter/fooocus_ip_negative.safetensors         Fooocus's shared file
  * A real model wins over the demo; several real ones are taken in name order. Pure file reads.
  */
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isFile } from '../models/registry.ts';
+import { isFile, modelEntries } from '../models/registry.ts';
 import { CLIP_VISION_FILE, IP_NEGATIVE_FILE, RESAMPLER_FILE, TO_KV_FILE } from './convert/convert-files.ts';
 
 export const IP_ADAPTER_FOLDER = 'ip_adapter';
@@ -34,14 +33,10 @@ export interface IpAdapterFiles extends ModelFolder {
 }
 
 async function folders(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
+  return (await modelEntries(dir))
+    .filter((e) => e.isDirectory && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }
 
 function pick(names: readonly string[], demo: string): string | undefined {

@@ -22,12 +22,34 @@ export async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function entries(dir: string): Promise<import('node:fs').Dirent[]> {
+/** A folder entry with links followed: what a model finder needs to know of it. */
+export interface ModelEntry {
+  name: string;
+  isFile: boolean;
+  isDirectory: boolean;
+}
+
+/**
+ * The entries of `dir` (none when it is missing), symbolic links followed: people link model folders in
+ * from other disks, and imported models are links into models/.import-cache. A dangling link is skipped.
+ */
+export async function modelEntries(dir: string): Promise<ModelEntry[]> {
+  let found: import('node:fs').Dirent[];
   try {
-    return await readdir(dir, { withFileTypes: true });
+    found = await readdir(dir, { withFileTypes: true });
   } catch {
     return [];
   }
+  const out: ModelEntry[] = [];
+  for (const entry of found) {
+    if (!entry.isSymbolicLink()) {
+      out.push({ name: entry.name, isFile: entry.isFile(), isDirectory: entry.isDirectory() });
+      continue;
+    }
+    const target = await stat(join(dir, entry.name)).catch(() => null);
+    if (target) out.push({ name: entry.name, isFile: target.isFile(), isDirectory: target.isDirectory() });
+  }
+  return out;
 }
 
 export function checkpointDir(modelsDir: string, name: string): string {
@@ -37,8 +59,8 @@ export function checkpointDir(modelsDir: string, name: string): string {
 /** Folders under checkpoints/ holding unet/model.onnx, sorted by code point (stable across locales). */
 export async function listCheckpoints(modelsDir: string): Promise<string[]> {
   const names: string[] = [];
-  for (const entry of await entries(join(modelsDir, 'checkpoints'))) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+  for (const entry of await modelEntries(join(modelsDir, 'checkpoints'))) {
+    if (!entry.isDirectory || entry.name.startsWith('.')) continue;
     if (await isFile(join(modelsDir, 'checkpoints', entry.name, 'unet', 'model.onnx'))) names.push(entry.name);
   }
   return names.sort();
@@ -46,8 +68,8 @@ export async function listCheckpoints(modelsDir: string): Promise<string[]> {
 
 /** File names of loras/*.safetensors, sorted. */
 export async function listLoras(modelsDir: string): Promise<string[]> {
-  return (await entries(join(modelsDir, 'loras')))
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.safetensors'))
+  return (await modelEntries(join(modelsDir, 'loras')))
+    .filter((e) => e.isFile && e.name.toLowerCase().endsWith('.safetensors'))
     .map((e) => e.name)
     .sort();
 }

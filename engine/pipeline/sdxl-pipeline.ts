@@ -3,6 +3,8 @@
  * (noise → sampler over the CFG denoiser → VAE → encode). Progress texts and values follow
  * Fooocus without V2 (fooocus-semantics.md §13). Knows nothing of IPC: it gets a JobContext.
  */
+import type { FooocusImports } from '../import/fooocus-imports.ts';
+import { importForJob } from '../import/job-imports.ts';
 import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
 import { findExpansionModel } from '../expansion/expansion-files.ts';
@@ -89,6 +91,11 @@ export interface SdxlPipelineOptions {
   javascriptKernels?: StepKernels;
   /** Folders `embedding:<name>` is looked up in; default `<modelsDir>/embeddings` (Fooocus's layout). */
   embeddingsDirs?: readonly string[];
+  /**
+   * A Fooocus models folder (`--fooocus-models`): what a job names from it is imported (or, for LoRAs and
+   * embeddings, linked) into modelsDir before the job runs.
+   */
+  fooocusImports?: FooocusImports;
 }
 
 export interface CheckpointWithLoras {
@@ -382,6 +389,10 @@ export class SdxlPipeline {
 
   async run(requested: EngineJob, ctx: JobContext): Promise<JobOutcome> {
     validateJob(requested);
+    if (this.options.fooocusImports)
+      await importForJob(this.options.fooocusImports, this.options.modelsDir, requested, (message) =>
+        ctx.reportProgress(1, message),
+      );
     const n = requested.imageNumber;
     const isCfg = !isCfgOne(requested.guidanceScale);
     await ctx.reportProgress(1, 'Initializing ...');

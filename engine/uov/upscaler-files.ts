@@ -3,7 +3,7 @@
  * `models/upscale_models/` (DECISIONS §4). A real one wins over the demo; several real ones are
  * taken in name order. Pure file-system reads.
  */
-import { readdir } from 'node:fs/promises';
+import { modelEntries } from '../models/registry.ts';
 import { join } from 'node:path';
 import { TINY_DEMO_UPSCALER_FILE } from '../models/tiny-upscaler.ts';
 
@@ -17,14 +17,9 @@ export interface UpscalerFile {
 
 export async function findUpscaler(modelsDir: string): Promise<UpscalerFile | null> {
   const dir = join(modelsDir, UPSCALE_MODELS_FOLDER);
-  let names: string[];
-  try {
-    names = (await readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.onnx') && !e.name.startsWith('.'))
-      .map((e) => e.name);
-  } catch {
-    return null;
-  }
+  const names = (await modelEntries(dir))
+    .filter((e) => e.isFile && e.name.toLowerCase().endsWith('.onnx') && !e.name.startsWith('.'))
+    .map((e) => e.name);
   const real = names.filter((n) => n !== TINY_DEMO_UPSCALER_FILE).sort();
   const name = real[0] ?? (names.includes(TINY_DEMO_UPSCALER_FILE) ? TINY_DEMO_UPSCALER_FILE : undefined);
   return name === undefined ? null : { path: join(dir, name), name, isDemo: name === TINY_DEMO_UPSCALER_FILE };

@@ -22,6 +22,7 @@ import {
   findExpansionModel,
   findFaceDetector,
   findIpAdapter,
+  isFaceAdapterName,
   ipUnsupportedReasonAt,
   FOOOCUS_STYLE_NAMES,
   freeuUnsupportedReasonAt,
@@ -34,12 +35,21 @@ import {
   TINY_DEMO_MODEL_NAME,
 } from '../../engine/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import {
+  isImportLink,
+  readFooocusLayout,
+  scanFooocusFiles,
+  type FooocusFileKind,
+  type FooocusLayout,
+} from '../../engine/index.ts';
 
 /** A preset edited in place changes no folder's mtime: rescan at least this often. */
 const RESCAN_MS = 2000;
 
 export interface ModelCatalogueOptions {
   modelsDir: string;
+  /** `--fooocus-models`: its checkpoints and LoRAs are listed by Fooocus name, imported by the engine on first use. */
+  fooocusModelsDir?: string | null;
   presetsDir: string;
   configuredDefaultModel: string | null;
   serverPreset: string | null;
@@ -65,7 +75,22 @@ export class ModelCatalogue {
   /** The scan in flight: requests arriving meanwhile with the same folder stamp wait for it. */
   private pending: { stamp: string; scan: Promise<ServerSnapshot> } | null = null;
 
+  /** The Fooocus folder's layout (engine/import): the gateway only reads and lists it; the engine imports. */
+  private fooocusLayout: Promise<FooocusLayout> | null = null;
+
   constructor(private readonly options: ModelCatalogueOptions) {}
+
+  /** Fooocus-folder files of `kind`, by Fooocus name (none without --fooocus-models). */
+  private async fooocusFiles(kind: FooocusFileKind): Promise<string[]> {
+    const root = this.options.fooocusModelsDir;
+    if (!root) return [];
+    this.fooocusLayout ??= readFooocusLayout(root);
+    const files = await this.fooocusLayout.then(scanFooocusFiles).catch((error: unknown) => {
+      this.options.logger.warn(`--fooocus-models: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    });
+    return files.filter((f) => f.kind === kind).map((f) => f.name);
+  }
 
   get demoModelName(): string | null {
     return this.options.demoModelName;
@@ -85,6 +110,9 @@ export class ModelCatalogue {
    * there.
    */
   async controlNetUnavailable(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null> {
+    // A Fooocus Control-LoRA for the type is converted by the engine onto the job's checkpoint: it fits any.
+    const pattern = type === 'PyraCanny' ? /canny/i : /cpds/i;
+    if ((await this.fooocusFiles('control-lora')).some((name) => pattern.test(name))) return null;
     const found = await findControlNet(this.options.modelsDir, type);
     if (found === null)
       return `no ControlNet for ${type} is installed: ${controlNetInstallHint(this.options.modelsDir, type)}`;
@@ -107,14 +135,18 @@ export class ModelCatalogue {
   async imagePromptModelsMissing(types: readonly string[], isFaceCropSkipped: boolean): Promise<string | null> {
     const dir = this.options.modelsDir;
     const missing: string[] = [];
-    if ((await findClipVision(dir)) === null)
+    // What the Fooocus folder holds is imported by the engine before the job runs.
+    if ((await findClipVision(dir)) === null && (await this.fooocusFiles('clip-vision')).length === 0)
       missing.push(
         `a CLIP vision model under ${join(dir, CLIP_VISION_FOLDER)}/<name>/ (convert clip_vision_vit_h.safetensors; see README)`,
       );
     for (const kind of ['ImagePrompt', 'FaceSwap'] as const) {
       if (!types.includes(kind)) continue;
       const found = await findIpAdapter(dir, kind);
-      if ('reason' in found) missing.push(found.reason);
+      const fooocus = (await this.fooocusFiles('ip-adapter')).filter(
+        (n) => isFaceAdapterName(n) === (kind === 'FaceSwap'),
+      );
+      if ('reason' in found && fooocus.length === 0) missing.push(found.reason);
     }
     if (types.includes('FaceSwap') && !isFaceCropSkipped && (await findFaceDetector(dir)) === null) {
       missing.push(`a face detector under ${join(dir, FACES_FOLDER)}/ (a RetinaFace ONNX export; see README)`);
@@ -159,16 +191,26 @@ export class ModelCatalogue {
   }
 
   private async scanModels(): Promise<{ models: string[]; loras: string[] }> {
-    const [models, loras] = await Promise.all([
+    const [installed, loras, fooocusCheckpoints, fooocusLoras] = await Promise.all([
       listCheckpoints(this.options.modelsDir),
       listLoras(this.options.modelsDir),
+      this.fooocusFiles('checkpoint'),
+      this.fooocusFiles('lora'),
     ]);
-    return { models, loras };
+    // An imported checkpoint is a link to the import cache: it stays listed by its Fooocus file name.
+    const models: string[] = [];
+    for (const name of installed)
+      if (!(await isImportLink(this.options.modelsDir, checkpointDir(this.options.modelsDir, name)))) models.push(name);
+    return {
+      models: [...models, ...fooocusCheckpoints],
+      loras: [...new Set([...loras, ...fooocusLoras])].sort(),
+    };
   }
 
   private async findExpansionProblem(): Promise<string | null> {
     const found = await findExpansionModel(this.options.modelsDir);
-    return found.files ? null : found.reason;
+    if (found.files || (await this.fooocusFiles('expansion')).length > 0) return null;
+    return found.reason;
   }
 
   async presets(): Promise<Record<string, Partial<CommonRequest>>> {
@@ -219,9 +261,11 @@ export class ModelCatalogue {
    */
   private folderStamp(): string {
     const { modelsDir, presetsDir } = this.options;
+    const fooocus = this.options.fooocusModelsDir;
     const folders = [
       join(modelsDir, 'checkpoints'),
       join(modelsDir, 'loras'),
+      ...(fooocus ? [join(fooocus, 'checkpoints'), join(fooocus, 'loras')] : []),
       presetsDir,
       join(modelsDir, 'prompt_expansion'),
       join(modelsDir, 'prompt_expansion', 'fooocus_expansion'),
@@ -249,8 +293,12 @@ export class ModelCatalogue {
   private async scan(): Promise<ServerSnapshot> {
     const [{ models, loras }, presets] = await Promise.all([this.scanModels(), this.presets()]);
     const configured = this.options.configuredDefaultModel;
+    // The demo checkpoint is the default only when nothing real is there (a Fooocus folder's checkpoints are).
     const defaultModel =
-      (configured && models.find((m) => m === configured || `${m}.safetensors` === configured)) || models[0] || '';
+      (configured && models.find((m) => m === configured || `${m}.safetensors` === configured)) ||
+      models.find((m) => m !== this.options.demoModelName) ||
+      models[0] ||
+      '';
     return {
       models,
       defaultModel,

@@ -58,6 +58,7 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
   const dir = (flag: string, fallback: string): string =>
     parseDirectory(flags.last(flag) ?? fallback, flags.typed(flag), cwd);
   const dataDir = dir('--data-dir', './outputs');
+  const fooocusModels = flags.last('--fooocus-models') ?? envValue(env, 'FOOOCUS_MODELS');
   const device = parseChoice(flags.last('--device') ?? 'auto', '--device', DEVICES);
   const databaseFlag = flags.last('--database-url');
   const name = (flag: string): string | null => {
@@ -82,6 +83,7 @@ export function parseConfig(argv: string[], env: Env, cwd: string): { config: Co
       queueHistory: parseCount(flags.last('--queue-history') ?? '0', '--queue-history'),
       dataDir,
       modelsDir: dir('--models-dir', './models'),
+      fooocusModelsDir: fooocusModels ? parseDirectory(fooocusModels, flags.typed('--fooocus-models'), cwd) : null,
       stylesDir: dir('--styles-dir', './styles'),
       presetsDir: dir('--presets-dir', './presets'),
       wildcardsDir: dir('--wildcards-dir', './wildcards'),

@@ -47,6 +47,8 @@ export interface Config {
   readonly dataDir: string;
   /** Absolute paths from here on. */
   readonly modelsDir: string;
+  /** `--fooocus-models` / FOOOCUS_MODELS: a Fooocus models folder imported from (never written); null = none. */
+  readonly fooocusModelsDir: string | null;
   readonly stylesDir: string;
   readonly presetsDir: string;
   readonly wildcardsDir: string;

@@ -108,6 +108,13 @@ export const GATEWAY_FLAGS: readonly FlagSpec[] = [
     description: 'checkpoints/, loras/, upscale_models/, ...',
   },
   {
+    name: '--fooocus-models',
+    arity: 'value',
+    valueName: 'DIR',
+    defaultText: 'none',
+    description: 'a Fooocus models/ folder used as it is: its files listed by Fooocus name, converted on first use',
+  },
+  {
     name: '--styles-dir',
     arity: 'value',
     valueName: 'DIR',

@@ -32,6 +32,7 @@ export function configFromEnvForTests(overrides: Partial<Config>): Config {
     webhookUrl: '',
     webhookSecret: '',
     webhookFormat: 'string',
+    fooocusModelsDir: null,
     queueSize: 100,
     queueHistory: 0,
     stylesDir: resolve(repoRoot, 'styles'),

@@ -13,6 +13,8 @@ import { EngineJobError, type EngineClient, type EngineRunHandlers, type EngineR
 
 export interface ChildEngineOptions {
   modelsDir: string;
+  /** `--fooocus-models`: the engine imports what a job names from it (FOOOCUS_IMPORT_DIR). */
+  fooocusModelsDir?: string | null;
   /** Fooocus style files and wildcard files the engine reads (FOOOCUS_STYLES_DIR / FOOOCUS_WILDCARDS_DIR). */
   stylesDir?: string;
   wildcardsDir?: string;
@@ -64,6 +66,7 @@ export class ChildEngineClient implements EngineClient {
       env: {
         ...process.env,
         FOOOCUS_MODELS_DIR: this.options.modelsDir,
+        ...(this.options.fooocusModelsDir ? { FOOOCUS_IMPORT_DIR: this.options.fooocusModelsDir } : {}),
         FOOOCUS_DEVICE: this.options.device,
         ...(this.options.stylesDir ? { FOOOCUS_STYLES_DIR: this.options.stylesDir } : {}),
         ...(this.options.wildcardsDir ? { FOOOCUS_WILDCARDS_DIR: this.options.wildcardsDir } : {}),

@@ -1,6 +1,7 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
- * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
+ * | remove <name> [--kind K] | import <fooocus models folder | file>
+ * | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
  * `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
@@ -8,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { list, pull, remove, type CliContext } from './commands.ts';
 import { convert } from './convert.ts';
+import { importModels } from './import-command.ts';
 import { HubClient } from './hub-client.ts';
 import { KIND_NAMES, parseKind } from './model-kinds.ts';
 
@@ -17,6 +19,8 @@ const USAGE = `usage: npm run models -- <command> [options]
        [--kind ${KIND_NAMES.join('|')}] (default checkpoint: the diffusers-ONNX layout only)
        [--subfolder S] [--name N]
   remove <name> [--kind K]
+  import <fooocus models folder | file>  convert Fooocus's model files (checkpoints, upscaler, inpaint, IP-Adapters,
+       CLIP vision, expansion, …) into models/.import-cache, linked where the server finds them
   convert ip-adapter <file.safetensors>  our ONNX conversion into models/ip_adapter/<name>/
        [--name N] [--negative fooocus_ip_negative.safetensors]
   convert clip-vision <file.safetensors> our ONNX conversion into models/clip_vision/<name>/ [--name N]
@@ -75,6 +79,10 @@ export async function runModelsCli(
     case 'remove':
       if (!target) throw new Error('remove needs a model name');
       await remove(ctx, target, kind);
+      return 0;
+    case 'import':
+      if (!target) throw new Error('import needs a Fooocus models folder or one of its files');
+      await importModels(ctx.modelsDir, resolve(target), out);
       return 0;
     case 'convert':
       if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors file');

@@ -110,6 +110,7 @@ export async function composeServer(
   const ids = rememberingRequests(overrides.ids ?? randomIds);
   const catalogue = new ModelCatalogue({
     modelsDir: config.modelsDir,
+    fooocusModelsDir: config.fooocusModelsDir,
     presetsDir: config.presetsDir,
     configuredDefaultModel: config.defaultModel,
     serverPreset: config.preset,

@@ -84,6 +84,7 @@ export function createEngines(config: Config, logger: Logger, onRestart?: () => 
   return config.engines.map((slot) => {
     const engine = new ChildEngineClient({
       modelsDir: config.modelsDir,
+      fooocusModelsDir: config.fooocusModelsDir,
       stylesDir: config.stylesDir,
       wildcardsDir: config.wildcardsDir,
       inputsDir: join(config.dataDir, 'inputs'),
