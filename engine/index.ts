@@ -106,3 +106,13 @@ export type { ControlNetJob, ControlNetSlotJob, ControlNetTypeName } from './pro
 export { TINY_DEMO_CONTROLNET_NAME, writeTinyControlNet } from './controlnet/tiny-controlnet.ts';
 export { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './controlnet/controlnet-files.ts';
 // ---- end ControlNet ----
+// ---- Control-LoRA import (issue 16: Fooocus's PyraCanny and CPDS files → ControlNet ONNX) ----
+export {
+  CONTROL_LORA_MANIFEST,
+  controlLoraKey,
+  convertControlLora,
+  type ConvertControlLoraOptions,
+  type ControlLoraSummary,
+} from './import/control-lora/convert-control-lora.ts';
+export { ControlLoraError, type ControlLoraProblem } from './import/control-lora/control-lora-error.ts';
+// ---- end Control-LoRA import ----
