@@ -259,6 +259,34 @@ test('residuals have the shapes the residual-rewritten UNet takes, scale with th
   }
 });
 
+test('an fp16 base gives an fp16 ControlNet whose residuals follow the fp32 conversion', async () => {
+  const fp16Dir = join(root, 'checkpoint-fp16', 'unet');
+  await mkdir(fp16Dir, { recursive: true });
+  await buildSdxlUnet(ARCH, CONTEXT, POOLED, 'float16').write(fp16Dir, { external: true, seed: 1234 });
+  const file = join(root, 'for-fp16.safetensors');
+  await writeTestControlLora(file, ARCH, baseDir, { seed: 4 });
+  const half = await convertControlLora({
+    baseUnet: fp16Dir,
+    controlLoraPath: file,
+    outDir: join(controlnets, 'fp16'),
+  });
+  const full = await convertControlLora({
+    baseUnet: baseDir,
+    controlLoraPath: file,
+    outDir: join(controlnets, 'fp32'),
+  });
+  assert.equal(half.floatType, 'float16');
+  const model = onnx.ModelProto.decode(await readFile(half.modelPath));
+  const types = new Set(model.graph!.initializer!.filter((t) => t.dims!.length > 1).map((t) => t.dataType));
+  assert.deepEqual([...types], [10]);
+  const [a, b] = [await runControlNet(half.modelPath), await runControlNet(full.modelPath)];
+  a.forEach((r, k) => {
+    const peak = Math.max(...b[k].data.map(Math.abs));
+    const worst = Math.max(...r.data.map((v, i) => Math.abs(v - b[k].data[i])));
+    assert.ok(Number.isFinite(worst) && worst <= 0.01 * peak, `${NAMES[k]}: fp16 off by ${worst} (peak ${peak})`);
+  });
+});
+
 async function rejects(name: string, problem: string, write: (file: string) => Promise<void>, base = baseDir) {
   const file = join(root, `${name}.safetensors`);
   await write(file);
