@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import onnxProto from 'onnx-proto';
+import { findControlNet } from '../../engine/controlnet/controlnet-files.ts';
 import { ControlNetSession } from '../../engine/controlnet/controlnet-session.ts';
 import { writeTinyControlNet } from '../../engine/controlnet/tiny-controlnet.ts';
 import {
@@ -213,6 +214,8 @@ test('residuals have the shapes the residual-rewritten UNet takes, scale with th
     controlLoraPath: file,
     outDir: join(controlnets, 'canny'),
   });
+  const found = await findControlNet(join(root, 'models'), 'PyraCanny');
+  assert.deepEqual(found && { path: found.path, isDemo: found.isDemo }, { path: summary.modelPath, isDemo: false });
   const residuals = await runControlNet(summary.modelPath);
   const [c0, c1, c2] = ARCH.channels;
   const h = LATENT;
