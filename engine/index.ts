@@ -118,3 +118,13 @@ export {
 } from './import/fooocus-folder.ts';
 export { importCacheRoot, isImportLink } from './import/import-cache.ts';
 export { FooocusImports } from './import/fooocus-imports.ts';
+// ---- Control-LoRA import (issue 16: Fooocus's PyraCanny and CPDS files → ControlNet ONNX) ----
+export {
+  CONTROL_LORA_MANIFEST,
+  controlLoraKey,
+  convertControlLora,
+  type ConvertControlLoraOptions,
+  type ControlLoraSummary,
+} from './import/control-lora/convert-control-lora.ts';
+export { ControlLoraError, type ControlLoraProblem } from './import/control-lora/control-lora-error.ts';
+// ---- end Control-LoRA import ----
