@@ -7,13 +7,18 @@
  * (LoRAs, embeddings, the IP negative) need no conversion. Something a user installed by hand at a
  * link's place is left alone and wins.
  */
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { resolveCheckpointName } from '../models/registry.ts';
+import { controlLoraKey, convertControlLora } from './control-lora/convert-control-lora.ts';
 import { FOOOCUS_CONVERTERS, type FooocusConverter } from './fooocus-converters.ts';
 import { readFooocusLayout, scanFooocusFiles, type FooocusFile, type FooocusFileKind } from './fooocus-folder.ts';
 import type { FooocusLayout } from './fooocus-folder.ts';
 import { cachedImport, importCacheRoot, type ImportProgress } from './import-cache.ts';
+
+/** Inside a Control-LoRA's cache entry, the ControlNet folder (the converter stages and renames it itself). */
+const CONTROLNET_SUBFOLDER = 'controlnet';
 
 /** The file name without Fooocus's suffixes (`inpaint_v26.fooocus.patch` → `inpaint_v26.fooocus`). */
 export function fileStem(name: string): string {
@@ -33,7 +38,8 @@ export function linkPlacement(modelsDir: string, file: FooocusFile): { link: str
     case 'inpaint-patch':
       return { link: join(modelsDir, 'inpaint', `${stem}.safetensors`), inside: 'model.safetensors' };
     case 'control-lora':
-      return { link: join(modelsDir, 'controlnet', stem), inside: '.' };
+      // Converted per base checkpoint: installControlLoras.
+      return null;
     case 'ip-adapter':
       return { link: join(modelsDir, 'ip_adapter', stem), inside: '.' };
     case 'clip-vision':
@@ -128,6 +134,38 @@ export class FooocusImports {
     if (!file) return null;
     await this.install(file, progress);
     return fileStem(file.name);
+  }
+
+  /**
+   * The Control-LoRAs whose names match `pattern`, converted onto this base UNet (one cache entry per pair, as Fooocus
+   * merges them onto the loaded base) and linked as `controlnet/<stem>`: a job on another base re-points the link.
+   */
+  async installControlLoras(baseUnetDir: string, pattern: RegExp, progress: ImportProgress): Promise<string[]> {
+    const linked: string[] = [];
+    for (const file of await this.files()) {
+      if (file.kind !== 'control-lora' || !pattern.test(file.name)) continue;
+      const pair = createHash('sha1')
+        .update(await controlLoraKey(baseUnetDir, file.path))
+        .digest('hex')
+        .slice(0, 16);
+      const cached = await cachedImport(
+        this.modelsDir,
+        `control-lora/${pair}`,
+        file.path,
+        async (outDir) => {
+          await convertControlLora({
+            baseUnet: baseUnetDir,
+            controlLoraPath: file.path,
+            outDir: join(outDir, CONTROLNET_SUBFOLDER),
+            log: progress.log,
+          });
+        },
+        progress,
+      );
+      const link = join(this.modelsDir, 'controlnet', fileStem(file.name));
+      if (await placeLink(link, join(cached.dir, CONTROLNET_SUBFOLDER), progress)) linked.push(link);
+    }
+    return linked;
   }
 
   /** Imports every file of these kinds (npm run models -- import, and a job's needs). */

@@ -4,7 +4,8 @@
  * A first import takes minutes on a real checkpoint: the task's progress message says so.
  */
 import { EngineError, invalidInput } from '../errors.ts';
-import { listCheckpoints, resolveCheckpointName } from '../models/registry.ts';
+import { join } from 'node:path';
+import { checkpointDir, listCheckpoints, resolveCheckpointName } from '../models/registry.ts';
 import type { EngineJob } from '../protocol.ts';
 import type { FooocusFileKind } from './fooocus-folder.ts';
 import type { FooocusImports } from './fooocus-imports.ts';
@@ -17,7 +18,6 @@ export function kindsForJob(job: EngineJob): FooocusFileKind[] {
   if (input?.kind === 'inpaint' && input.engine !== 'None') kinds.push('inpaint-head', 'inpaint-patch');
   const types = new Set((job.imagePrompts ?? []).map((p) => p.type));
   if (types.has('ImagePrompt') || types.has('FaceSwap')) kinds.push('clip-vision', 'ip-adapter');
-  if ((job.controlNet?.slots.length ?? 0) > 0) kinds.push('control-lora');
   if (job.styles.includes('Fooocus V2')) kinds.push('expansion');
   return kinds;
 }
@@ -40,9 +40,20 @@ export async function importForJob(
         : invalidInput(name === job.model ? 'model' : 'refiner', message(error));
     });
   }
-  await imports.installKinds(kindsForJob(job), { log }).catch((error: unknown) => {
+  const failed = (error: unknown) => {
     throw error instanceof EngineError ? error : new EngineError('runtime-failure', message(error), { cause: error });
-  });
+  };
+  await imports.installKinds(kindsForJob(job), { log }).catch(failed);
+  const types = new Set((job.controlNet?.slots ?? []).map((slot) => slot.type));
+  if (types.size > 0) {
+    const base = resolveCheckpointName(await listCheckpoints(modelsDir), job.model);
+    if (base === null) return; // the pipeline says which checkpoint is missing
+    const pattern = new RegExp(
+      [types.has('PyraCanny') ? 'canny' : '', types.has('CPDS') ? 'cpds' : ''].filter(Boolean).join('|'),
+      'i',
+    );
+    await imports.installControlLoras(join(checkpointDir(modelsDir, base), 'unet'), pattern, { log }).catch(failed);
+  }
 }
 
 function message(error: unknown): string {

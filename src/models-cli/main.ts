@@ -21,6 +21,7 @@ const USAGE = `usage: npm run models -- <command> [options]
   remove <name> [--kind K]
   import <fooocus models folder | file>  convert Fooocus's model files (checkpoints, upscaler, inpaint, IP-Adapters,
        CLIP vision, expansion, …) into models/.import-cache, linked where the server finds them
+       [--base <checkpoint>] (Control-LoRAs are merged onto it; else onto the job's checkpoint on first use)
   convert ip-adapter <file.safetensors>  our ONNX conversion into models/ip_adapter/<name>/
        [--name N] [--negative fooocus_ip_negative.safetensors]
   convert clip-vision <file.safetensors> our ONNX conversion into models/clip_vision/<name>/ [--name N]
@@ -43,6 +44,7 @@ export async function runModelsCli(
       subfolder: { type: 'string' },
       name: { type: 'string' },
       negative: { type: 'string' },
+      base: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -82,7 +84,7 @@ export async function runModelsCli(
       return 0;
     case 'import':
       if (!target) throw new Error('import needs a Fooocus models folder or one of its files');
-      await importModels(ctx.modelsDir, resolve(target), out);
+      await importModels(ctx.modelsDir, resolve(target), out, values.base);
       return 0;
     case 'convert':
       if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors file');

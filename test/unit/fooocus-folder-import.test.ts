@@ -225,7 +225,6 @@ describe('a Fooocus models folder', () => {
       'ip-negative',
       'clip-vision',
       'ip-adapter',
-      'control-lora',
       'expansion',
     ]);
     const upscale = { styles: [], imageInput: { kind: 'upscale-or-vary', method: 'Upscale (2x)' } };
