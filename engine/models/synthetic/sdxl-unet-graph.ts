@@ -13,7 +13,7 @@
  *    GEGLU ff.net.0.proj / ff.net.2), proj_out Linear, residual.
  */
 import { SDXL_LATENT_CHANNELS, SDXL_TIME_IDS, type UnetArchitecture } from './sdxl-architecture.ts';
-import { StreamingGraph, type FloatType } from './streaming-graph.ts';
+import { StreamingGraph, type FloatType, type WeightResolver } from './streaming-graph.ts';
 import { attend, conv, gelu, groupNorm, layerNorm, linear, silu, timestepEmbedding } from './torch-layers.ts';
 
 const EPS = 1e-5;
@@ -106,8 +106,9 @@ export function buildSdxlUnet(
   contextWidth: number,
   pooledWidth: number,
   float: FloatType,
+  resolve?: WeightResolver,
 ): StreamingGraph {
-  const g = new StreamingGraph('synthetic_sdxl_unet', float, 9000);
+  const g = new StreamingGraph('synthetic_sdxl_unet', float, 9000, resolve);
   const sampleDims = ['batch_size', SDXL_LATENT_CHANNELS, 'height', 'width'];
   const sample = g.input('sample', 'float', sampleDims);
   const timestep = g.input('timestep', 'float', []);
