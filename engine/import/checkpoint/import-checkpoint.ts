@@ -13,7 +13,7 @@ import { checkCheckpointKeys } from './check-checkpoint-keys.ts';
 import { CheckpointImportError } from './checkpoint-import-error.ts';
 import { checkpointResolver } from './checkpoint-resolver.ts';
 import { foreignCheckpointProblem } from './foreign-checkpoint.ts';
-import { inferSdxlArchitecture, MissingStructureError } from './infer-architecture.ts';
+import { inferSdxlArchitecture, StructureError } from './infer-architecture.ts';
 import { openCheckpoint, storedFloatType } from './open-checkpoint.ts';
 import { sdxlKeyMap } from './sdxl-key-map.ts';
 import { writeAtomically } from './write-atomically.ts';
@@ -42,7 +42,7 @@ export function architectureOf(source: TensorSource, field?: string): SdxlArchit
   try {
     return inferSdxlArchitecture((key) => source.tensors.get(key)?.shape);
   } catch (error) {
-    if (error instanceof MissingStructureError)
+    if (error instanceof StructureError)
       throw new CheckpointImportError(source.path, `is not a complete SDXL checkpoint: ${error.message}`, {
         field,
         cause: error,

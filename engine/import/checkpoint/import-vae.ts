@@ -10,7 +10,7 @@ import { checkCheckpointKeys } from './check-checkpoint-keys.ts';
 import { CheckpointImportError } from './checkpoint-import-error.ts';
 import { checkpointResolver } from './checkpoint-resolver.ts';
 import type { ImportOptions, ImportReport } from './import-checkpoint.ts';
-import { inferVae, MissingStructureError } from './infer-architecture.ts';
+import { inferVae, StructureError } from './infer-architecture.ts';
 import { openCheckpoint, storedFloatType } from './open-checkpoint.ts';
 import { sdxlKeyMap } from './sdxl-key-map.ts';
 import { VAE_PREFIX } from './vae-keys.ts';
@@ -34,7 +34,7 @@ export async function importVae(
     try {
       vae = inferVae((key) => source.tensors.get(nameInFile(key))?.shape);
     } catch (error) {
-      if (!(error instanceof MissingStructureError)) throw error;
+      if (!(error instanceof StructureError)) throw error;
       throw new CheckpointImportError(sourcePath, `is not an SDXL VAE file: ${error.message}`, {
         field: options.field,
         cause: error,

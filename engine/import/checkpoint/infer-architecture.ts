@@ -23,12 +23,15 @@ const SDXL_HEAD_WIDTH = 64;
 /** Shape of a tensor by its checkpoint key, undefined when absent. */
 export type ShapeOf = (key: string) => readonly number[] | undefined;
 
-/** Thrown (and turned into a CheckpointImportError by the caller) when a tensor the inference needs is absent. */
-export class MissingStructureError extends Error {}
+/**
+ * Thrown (and turned into a CheckpointImportError by the caller) when a tensor the inference needs is absent or
+ * the shapes do not make a whole architecture.
+ */
+export class StructureError extends Error {}
 
 function need(shapeOf: ShapeOf, key: string): readonly number[] {
   const shape = shapeOf(key);
-  if (!shape) throw new MissingStructureError(`tensor ${key} is missing`);
+  if (!shape) throw new StructureError(`tensor ${key} is missing`);
   return shape;
 }
 
@@ -48,7 +51,7 @@ export function inferUnet(shapeOf: ShapeOf, pooled: number): UnetArchitecture {
   let downsampler = 1;
   while (downsampler < 64 && !shapeOf(u(`input_blocks.${downsampler}.0.op.weight`))) downsampler++;
   const layersPerBlock = downsampler - 1;
-  if (layersPerBlock < 1) throw new MissingStructureError('the UNet has no down block with resnets');
+  if (layersPerBlock < 1) throw new StructureError('the UNet has no down block with resnets');
   const channels: number[] = [];
   const depths: number[] = [];
   for (let i = 0; ; i++) {
@@ -121,8 +124,7 @@ export function inferVae(shapeOf: ShapeOf, prefix = VAE_PREFIX): VaeArchitecture
   const channels: number[] = [];
   while (shapeOf(v(`encoder.down.${channels.length}.block.0.conv1.weight`)))
     channels.push(shapeOf(v(`encoder.down.${channels.length}.block.0.conv1.weight`))![0]);
-  if (channels.length === 0)
-    throw new MissingStructureError(`tensor ${v('encoder.down.0.block.0.conv1.weight')} is missing`);
+  if (channels.length === 0) throw new StructureError(`tensor ${v('encoder.down.0.block.0.conv1.weight')} is missing`);
   const layersPerBlock = count(shapeOf, (n) => v(`encoder.down.0.block.${n}.conv1.weight`));
   const template = KNOWN.find((a) => same(a.vae.channels, channels))?.vae;
   return { channels, layersPerBlock, groups: template?.groups ?? FULL_SDXL.vae.groups };
@@ -141,6 +143,11 @@ function canonical(value: unknown): string {
 
 /** A known architecture when every inferred number matches it (so its name and data threshold carry over). */
 export function settle(inferred: Omit<SdxlArchitecture, 'name' | 'externalDataMinBytes'>): SdxlArchitecture {
+  const numbers = JSON.stringify(inferred).match(/-?[\d.]+(e[+-]?\d+)?/g) ?? [];
+  if (numbers.some((n) => !Number.isInteger(Number(n)) || Number(n) < 0) || inferred.unet.addTimeEmbedDim <= 0)
+    throw new StructureError(
+      `the tensor shapes do not fit together (label_emb, text_projection and the widths give ${canonical(inferred)})`,
+    );
   const key = (a: Omit<SdxlArchitecture, 'name' | 'externalDataMinBytes'>) =>
     canonical([a.unet, a.textEncoder, a.textEncoder2, a.vae]);
   const known = KNOWN.find((a) => key(a) === key(inferred));

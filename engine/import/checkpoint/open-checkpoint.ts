@@ -12,7 +12,12 @@ export async function openCheckpoint(path: string, field?: string): Promise<Tens
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new CheckpointImportError(path, 'does not exist', { field, cause: error });
     const reason = (error as Error).message.replace(`${path}: `, '');
-    const isTruncated = /outside the file|unexpected end of file|exceeds the file/.test(reason);
+    // A header length beyond the format's 100 MB cap is not safetensors at all; one within it that runs past the
+    // end of the file, like tensors that do, is a cut-off download.
+    const claimed = Number(/header length (\d+)/.exec(reason)?.[1] ?? Infinity);
+    const isTruncated =
+      /outside the file|unexpected end of file/.test(reason) ||
+      (/exceeds the file/.test(reason) && claimed <= 100_000_000);
     throw new CheckpointImportError(
       path,
       isTruncated ? `is truncated or corrupt (${reason})` : `is not a safetensors checkpoint (${reason})`,
