@@ -106,3 +106,12 @@ export type { ControlNetJob, ControlNetSlotJob, ControlNetTypeName } from './pro
 export { TINY_DEMO_CONTROLNET_NAME, writeTinyControlNet } from './controlnet/tiny-controlnet.ts';
 export { CONTROLNET_FOLDER, controlNetInstallHint, findControlNet } from './controlnet/controlnet-files.ts';
 // ---- end ControlNet ----
+// ---- Single-file checkpoint import (issue 16) ----
+export {
+  importCheckpoint,
+  type ImportOptions as CheckpointImportOptions,
+  type ImportReport as CheckpointImportReport,
+} from './import/checkpoint/import-checkpoint.ts';
+export { importVae } from './import/checkpoint/import-vae.ts';
+export { CheckpointImportError } from './import/checkpoint/checkpoint-import-error.ts';
+// ---- end checkpoint import ----
