@@ -103,23 +103,26 @@ const FAMILIES: [string, Record<string, number[]>, RegExp][] = [
   ],
   ['flux.safetensors', { 'double_blocks.0.img_attn.qkv.weight': [4, 4], 'img_in.weight': [4, 4] }, /Flux model/],
   [
-    'refiner.safetensors',
-    {
-      'model.diffusion_model.label_emb.0.0.weight': [1536, 2560],
-      'conditioner.embedders.0.model.token_embedding.weight': [4, 1280],
-    },
-    /SDXL refiner checkpoint .*not supported yet/,
-  ],
-  [
     'lora.safetensors',
     { 'lora_unet_input_blocks_4_1_proj_in.lora_down.weight': [4, 640] },
     /no model\.diffusion_model/,
   ],
 ];
 for (const [name, keys, problem] of FAMILIES)
-  test(`${name.replace('.safetensors', '')}: a non-SDXL-base file is refused naming what it is`, async () => {
+  test(`${name.replace('.safetensors', '')}: a non-SDXL file is refused naming what it is`, async () => {
     await assertRefused(await keysOnly(name, keys), problem);
   });
+
+test('a refiner fragment (its embedder and ADM width, nothing else) is refused naming the first missing tensor', async () => {
+  const path = await keysOnly('refiner-fragment.safetensors', {
+    'model.diffusion_model.label_emb.0.0.weight': [1536, 2560],
+    'conditioner.embedders.0.model.token_embedding.weight': [4, 1280],
+  });
+  await assertRefused(
+    path,
+    /is not a complete SDXL checkpoint: tensor conditioner\.embedders\.0\.model\.transformer\.resblocks\.0\.mlp\.c_fc\.weight is missing/,
+  );
+});
 
 test('a checkpoint missing a tensor is refused naming it', async () => {
   const key = 'model.diffusion_model.output_blocks.3.1.transformer_blocks.0.attn2.to_k.weight';

@@ -13,7 +13,12 @@ import { test } from 'node:test';
 import { exportSyntheticCheckpoint } from '../../engine/import/checkpoint/export-checkpoint.ts';
 import { importCheckpoint } from '../../engine/import/checkpoint/import-checkpoint.ts';
 import { importVae } from '../../engine/import/checkpoint/import-vae.ts';
-import { contextWidth, pooledWidth, SCALED_SDXL } from '../../engine/models/synthetic/sdxl-architecture.ts';
+import {
+  contextWidth,
+  pooledWidth,
+  SCALED_SDXL,
+  SCALED_SDXL_REFINER,
+} from '../../engine/models/synthetic/sdxl-architecture.ts';
 import type { FloatType } from '../../engine/models/synthetic/streaming-graph.ts';
 import { writeSyntheticCheckpoint } from '../../engine/models/synthetic/synthetic-checkpoint.ts';
 import { OnnxSession, type FeedTensor } from '../../engine/onnx/session.ts';
@@ -47,10 +52,10 @@ const FEEDS: Record<string, Record<string, FeedTensor>> = {
 };
 
 /** Every output of a component on its fixed feeds, as raw float32 bytes. */
-async function outputs(checkpoint: string, component: string): Promise<Map<string, Buffer>> {
+async function outputs(checkpoint: string, component: string, feeds = FEEDS): Promise<Map<string, Buffer>> {
   const session = await OnnxSession.create(join(checkpoint, component, 'model.onnx'), { provider: 'cpu', threads: 1 });
   try {
-    const result = await session.run(FEEDS[component]);
+    const result = await session.run(feeds[component]);
     return new Map(
       Object.entries(result).map(([name, t]) => [
         name,
@@ -62,9 +67,9 @@ async function outputs(checkpoint: string, component: string): Promise<Map<strin
   }
 }
 
-async function assertSameOutputs(expected: string, actual: string, components: string[]): Promise<void> {
+async function assertSameOutputs(expected: string, actual: string, components: string[], feeds = FEEDS): Promise<void> {
   for (const component of components) {
-    const [want, got] = [await outputs(expected, component), await outputs(actual, component)];
+    const [want, got] = [await outputs(expected, component, feeds), await outputs(actual, component, feeds)];
     assert.deepEqual([...got.keys()], [...want.keys()], `${component} outputs`);
     for (const [name, bytes] of want) {
       assert.ok(bytes.length > 0);
@@ -147,3 +152,33 @@ for (const isBare of [true, false]) {
     await assertSameOutputs(join(dir, 'synthetic-float32'), out, ['vae_encoder', 'vae_decoder']);
   });
 }
+
+test('an SDXL refiner checkpoint (bigG as embedders.0, 4 levels, mid depth apart, 5 time ids) imports bit-identical', async () => {
+  const arch = SCALED_SDXL_REFINER;
+  const synthetic = join(dir, 'synthetic-refiner');
+  const file = join(dir, 'refiner.safetensors');
+  const imported = join(dir, 'imported-refiner');
+  await writeSyntheticCheckpoint(synthetic, arch, { dtype: 'float16', seed: SEED });
+  await exportSyntheticCheckpoint(file, arch, {
+    dtype: 'float16',
+    seed: SEED,
+    extra: { 'conditioner.embedders.0.model.logit_scale': { shape: [], values: [4.6052] } },
+  });
+  const report = await importCheckpoint(file, imported);
+  assert.equal(report.architecture, arch);
+  const context = contextWidth(arch);
+  const feeds = {
+    ...FEEDS,
+    unet: {
+      ...FEEDS.unet,
+      encoder_hidden_states: { data: wave(77 * context, 1), dims: [1, 77, context] },
+      time_ids: { data: [64, 64, 0, 0, 6], dims: [1, 5] },
+    },
+  };
+  await assertSameOutputs(synthetic, imported, ['text_encoder_2', 'unet', 'vae_encoder', 'vae_decoder'], feeds);
+  const folders = (await readdir(imported)).sort();
+  assert.deepEqual(folders, (await readdir(synthetic)).sort());
+  assert.ok(!folders.includes('text_encoder') && !folders.includes('tokenizer'), folders.join());
+  const index = JSON.parse(await readFile(join(imported, 'model_index.json'), 'utf8'));
+  assert.equal(index.requires_aesthetics_score, true);
+});

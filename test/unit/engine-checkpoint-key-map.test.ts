@@ -14,7 +14,7 @@ import { isIgnoredKey, sdxlKeyMap } from '../../engine/import/checkpoint/sdxl-ke
 import { UNET_PREFIX } from '../../engine/import/checkpoint/unet-keys.ts';
 import type { TensorInfo } from '../../engine/import/tensor-source.ts';
 import { sgmToDiffusers } from '../../engine/lora/sdxl-block-names.ts';
-import { FULL_SDXL, SCALED_SDXL } from '../../engine/models/synthetic/sdxl-architecture.ts';
+import { FULL_SDXL, FULL_SDXL_REFINER, SCALED_SDXL } from '../../engine/models/synthetic/sdxl-architecture.ts';
 import { buildSdxlComponent, SDXL_COMPONENTS } from '../../engine/models/synthetic/synthetic-checkpoint.ts';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/sdxl-base-keys.json', import.meta.url), 'utf8')) as {
@@ -116,4 +116,24 @@ test('the real tensor list infers FULL_SDXL, passes the key check and is recogni
   );
   checkCheckpointKeys('sd_xl_base_1.0.safetensors', tensors, sdxlKeyMap(FULL_SDXL));
   assert.equal(foreignCheckpointProblem([...real.keys()]), undefined);
+});
+
+test('the refiner map follows sd_xl_refiner.yaml: bigG as embedders.0, attention at levels 1-2 only, mid depth 4, ADM 2560', () => {
+  const map = sdxlKeyMap(FULL_SDXL_REFINER);
+  const shape = (key: string) => map.keys.get(key)?.shape;
+  assert.deepEqual(shape('model.diffusion_model.label_emb.0.0.weight'), [1536, 2560]);
+  assert.deepEqual(shape('model.diffusion_model.input_blocks.0.0.weight'), [384, 4, 3, 3]);
+  assert.deepEqual(shape('model.diffusion_model.input_blocks.4.1.transformer_blocks.3.attn2.to_k.weight'), [768, 1280]);
+  assert.deepEqual(shape('model.diffusion_model.middle_block.1.transformer_blocks.3.attn2.to_v.weight'), [1536, 1280]);
+  assert.equal(shape('model.diffusion_model.input_blocks.1.1.proj_in.weight'), undefined, 'no attention at level 0');
+  assert.equal(shape('model.diffusion_model.input_blocks.10.1.proj_in.weight'), undefined, 'nor at level 3');
+  // The first up block has no attention, so its upsampler follows the resnet directly.
+  assert.deepEqual(shape('model.diffusion_model.output_blocks.2.1.conv.weight'), [1536, 1536, 3, 3]);
+  assert.deepEqual(shape('model.diffusion_model.output_blocks.5.2.conv.weight'), [1536, 1536, 3, 3]);
+  assert.deepEqual(shape('conditioner.embedders.0.model.text_projection'), [1280, 1280]);
+  assert.ok(![...map.keys.keys()].some((k) => k.startsWith('conditioner.embedders.1.')));
+  assert.equal(
+    inferSdxlArchitecture((key) => map.keys.get(key)?.shape),
+    FULL_SDXL_REFINER,
+  );
 });

@@ -4,11 +4,13 @@
  *  - text_encoder_2 (OpenCLIP ViT-bigG, `conditioner.embedders.1.model.`): OpenCLIP's own names: `resblocks.N`
  *    with `ln_1`/`ln_2`, fused q/k/v `attn.in_proj_weight`/`in_proj_bias` [3H,…] (q, k, v stacked in that order),
  *    `mlp.c_fc`/`c_proj`, `ln_final`, a bare `positional_embedding` [77,H] and `text_projection` P used as x@P.
+ *    A refiner's only embedder is the same OpenCLIP model, as `conditioner.embedders.0.model.`.
  */
 import type { KeyTransform } from './key-transforms.ts';
 
 export const TEXT_ENCODER_PREFIX = 'conditioner.embedders.0.transformer.';
 export const TEXT_ENCODER_2_PREFIX = 'conditioner.embedders.1.model.';
+export const REFINER_TEXT_ENCODER_2_PREFIX = 'conditioner.embedders.0.model.';
 
 export function textEncoderKey(parameter: string): { key: string; transform: KeyTransform } {
   return { key: `${TEXT_ENCODER_PREFIX}${parameter}`, transform: { kind: 'same' } };
@@ -24,8 +26,11 @@ const LAYER_PARTS: Record<string, string> = {
 };
 const QKV = ['q_proj', 'k_proj', 'v_proj'];
 
-export function textEncoder2Key(parameter: string): { key: string; transform: KeyTransform } {
-  const at = (name: string, transform: KeyTransform = SAME) => ({ key: `${TEXT_ENCODER_2_PREFIX}${name}`, transform });
+export function textEncoder2Key(
+  parameter: string,
+  prefix = TEXT_ENCODER_2_PREFIX,
+): { key: string; transform: KeyTransform } {
+  const at = (name: string, transform: KeyTransform = SAME) => ({ key: `${prefix}${name}`, transform });
   switch (parameter) {
     case 'text_model.embeddings.token_embedding.weight':
       return at('token_embedding.weight');

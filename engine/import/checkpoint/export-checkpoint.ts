@@ -3,11 +3,7 @@
  * seed and float type) written as one single-file checkpoint under SGM/A1111 names, q/k/v fused and
  * text_projection transposed as OpenCLIP stores them. What the import round trip and the real-size bench read.
  */
-import {
-  buildSdxlComponent,
-  SDXL_COMPONENTS,
-  type SdxlComponent,
-} from '../../models/synthetic/synthetic-checkpoint.ts';
+import { buildSdxlComponent, sdxlComponents, type SdxlComponent } from '../../models/synthetic/synthetic-checkpoint.ts';
 import type { SdxlArchitecture } from '../../models/synthetic/sdxl-architecture.ts';
 import { transpose, type FloatType, type StreamingGraph } from '../../models/synthetic/streaming-graph.ts';
 import { toCheckpoint } from './key-transforms.ts';
@@ -34,7 +30,7 @@ export async function exportSyntheticCheckpoint(
 ): Promise<number> {
   const dtype = options.dtype ?? 'float32';
   const seed = options.seed ?? 1234;
-  const components = options.components ?? SDXL_COMPONENTS;
+  const components = options.components ?? sdxlComponents(arch);
   const graphs = new Map<SdxlComponent, StreamingGraph>();
   for (const c of components) graphs.set(c, buildSdxlComponent(c, arch, dtype));
   const initializerOf = new Map<string, { graph: StreamingGraph; initializer: string; isTransposed: boolean }>();

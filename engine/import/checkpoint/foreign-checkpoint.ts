@@ -2,10 +2,10 @@
  * Recognises the single-file checkpoints people keep next to SDXL ones by their key names, so a wrong file is
  * refused with what it is rather than a list of a thousand unknown keys.
  */
-import { TEXT_ENCODER_2_PREFIX } from './clip-keys.ts';
+import { REFINER_TEXT_ENCODER_2_PREFIX, TEXT_ENCODER_2_PREFIX } from './clip-keys.ts';
 import { UNET_PREFIX } from './unet-keys.ts';
 
-/** Why `keys` are not an SDXL base checkpoint, or undefined when they look like one. */
+/** Why `keys` are not an SDXL base or refiner checkpoint, or undefined when they look like one. */
 export function foreignCheckpointProblem(keys: readonly string[]): string | undefined {
   const has = (test: (k: string) => boolean) => keys.some(test);
   if (has((k) => k.includes('double_blocks.')))
@@ -16,11 +16,9 @@ export function foreignCheckpointProblem(keys: readonly string[]): string | unde
     return 'is an SD 1.x checkpoint (cond_stage_model.transformer.*: one CLIP ViT-L, 768-wide context), not SDXL';
   if (has((k) => k.startsWith('cond_stage_model.model.')))
     return 'is an SD 2.x checkpoint (cond_stage_model.model.*: one OpenCLIP ViT-H, 1024-wide context), not SDXL';
-  if (has((k) => k.startsWith('conditioner.embedders.0.model.')) && !has((k) => k.startsWith(TEXT_ENCODER_2_PREFIX)))
-    return 'is an SDXL refiner checkpoint (only the OpenCLIP bigG embedder); refiner import is not supported yet';
   if (!has((k) => k.startsWith(UNET_PREFIX)))
     return 'holds no model.diffusion_model.* tensors: not a single-file Stable Diffusion checkpoint';
-  if (!has((k) => k.startsWith(TEXT_ENCODER_2_PREFIX)))
-    return 'has no conditioner.embedders.1 (OpenCLIP bigG) tensors: not an SDXL base checkpoint';
+  if (!has((k) => k.startsWith(TEXT_ENCODER_2_PREFIX) || k.startsWith(REFINER_TEXT_ENCODER_2_PREFIX)))
+    return 'has no OpenCLIP bigG (conditioner.embedders.*.model) tensors: not an SDXL checkpoint';
   return undefined;
 }

@@ -6,18 +6,22 @@
  */
 import {
   FULL_SDXL,
+  FULL_SDXL_REFINER,
   SCALED_SDXL,
+  SCALED_SDXL_REFINER,
   SDXL_TIME_IDS,
   type ClipArchitecture,
   type SdxlArchitecture,
   type UnetArchitecture,
   type VaeArchitecture,
 } from '../../models/synthetic/sdxl-architecture.ts';
-import { TEXT_ENCODER_2_PREFIX, TEXT_ENCODER_PREFIX } from './clip-keys.ts';
+import { REFINER_TEXT_ENCODER_2_PREFIX, TEXT_ENCODER_2_PREFIX, TEXT_ENCODER_PREFIX } from './clip-keys.ts';
 import { UNET_PREFIX } from './unet-keys.ts';
 import { VAE_PREFIX } from './vae-keys.ts';
 
-const KNOWN: readonly SdxlArchitecture[] = [FULL_SDXL, SCALED_SDXL];
+const KNOWN: readonly SdxlArchitecture[] = [FULL_SDXL, SCALED_SDXL, FULL_SDXL_REFINER, SCALED_SDXL_REFINER];
+/** The refiner's ADM input: 5 ids (size, crop, aesthetic score) where the base has 6. */
+const REFINER_TIME_IDS = 5;
 const SDXL_HEAD_WIDTH = 64;
 
 /** Shape of a tensor by its checkpoint key, undefined when absent. */
@@ -45,7 +49,7 @@ function same(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-export function inferUnet(shapeOf: ShapeOf, pooled: number): UnetArchitecture {
+export function inferUnet(shapeOf: ShapeOf, pooled: number, isRefiner = false): UnetArchitecture {
   const u = (name: string) => `${UNET_PREFIX}${name}`;
   need(shapeOf, u('input_blocks.0.0.weight'));
   let downsampler = 1;
@@ -62,6 +66,8 @@ export function inferUnet(shapeOf: ShapeOf, pooled: number): UnetArchitecture {
     depths.push(count(shapeOf, (n) => u(`input_blocks.${first}.1.transformer_blocks.${n}.attn1.to_q.weight`)));
   }
   const addIn = need(shapeOf, u('label_emb.0.0.weight'))[1];
+  const midDepth = count(shapeOf, (n) => u(`middle_block.1.transformer_blocks.${n}.attn1.to_q.weight`));
+  const timeIds = isRefiner ? REFINER_TIME_IDS : SDXL_TIME_IDS;
   const template = KNOWN.find((a) => same(a.unet.channels, channels))?.unet;
   return {
     channels,
@@ -69,7 +75,10 @@ export function inferUnet(shapeOf: ShapeOf, pooled: number): UnetArchitecture {
     layersPerBlock,
     headDim: template?.headDim ?? SDXL_HEAD_WIDTH,
     groups: template?.groups ?? FULL_SDXL.unet.groups,
-    addTimeEmbedDim: (addIn - pooled) / SDXL_TIME_IDS,
+    addTimeEmbedDim: (addIn - pooled) / timeIds,
+    // Only where they differ from the base's defaults, so an inferred base equals FULL_SDXL field for field.
+    ...(midDepth !== depths.at(-1) ? { midDepth } : {}),
+    ...(timeIds !== SDXL_TIME_IDS ? { timeIds } : {}),
   };
 }
 
@@ -104,8 +113,8 @@ export function inferTextEncoder(shapeOf: ShapeOf): ClipArchitecture {
   );
 }
 
-export function inferTextEncoder2(shapeOf: ShapeOf): ClipArchitecture {
-  const t = (name: string) => `${TEXT_ENCODER_2_PREFIX}${name}`;
+export function inferTextEncoder2(shapeOf: ShapeOf, prefix = TEXT_ENCODER_2_PREFIX): ClipArchitecture {
+  const t = (name: string) => `${prefix}${name}`;
   const clip = inferClip(
     shapeOf,
     {
@@ -149,17 +158,25 @@ export function settle(inferred: Omit<SdxlArchitecture, 'name' | 'externalDataMi
       `the tensor shapes do not fit together (label_emb, text_projection and the widths give ${canonical(inferred)})`,
     );
   const key = (a: Omit<SdxlArchitecture, 'name' | 'externalDataMinBytes'>) =>
-    canonical([a.unet, a.textEncoder, a.textEncoder2, a.vae]);
+    canonical([a.unet, a.textEncoder, a.textEncoder2, a.vae, Boolean(a.isRefiner)]);
   const known = KNOWN.find((a) => key(a) === key(inferred));
   return known ?? { ...inferred, name: 'inferred', externalDataMinBytes: FULL_SDXL.externalDataMinBytes };
 }
 
+/** A refiner's only embedder is OpenCLIP bigG, under embedders.0 where the base keeps CLIP ViT-L. */
+export function isRefinerCheckpoint(shapeOf: ShapeOf): boolean {
+  return (
+    shapeOf(`${REFINER_TEXT_ENCODER_2_PREFIX}token_embedding.weight`) !== undefined &&
+    shapeOf(`${TEXT_ENCODER_2_PREFIX}token_embedding.weight`) === undefined
+  );
+}
+
 export function inferSdxlArchitecture(shapeOf: ShapeOf): SdxlArchitecture {
-  const textEncoder2 = inferTextEncoder2(shapeOf);
-  return settle({
-    unet: inferUnet(shapeOf, textEncoder2.projection ?? textEncoder2.hidden),
-    textEncoder: inferTextEncoder(shapeOf),
-    textEncoder2,
-    vae: inferVae(shapeOf),
-  });
+  const isRefiner = isRefinerCheckpoint(shapeOf);
+  const textEncoder2 = inferTextEncoder2(shapeOf, isRefiner ? REFINER_TEXT_ENCODER_2_PREFIX : TEXT_ENCODER_2_PREFIX);
+  const unet = inferUnet(shapeOf, textEncoder2.projection ?? textEncoder2.hidden, isRefiner);
+  if (!isRefiner) return settle({ unet, textEncoder: inferTextEncoder(shapeOf), textEncoder2, vae: inferVae(shapeOf) });
+  // A refiner has no CLIP ViT-L; its unused `textEncoder` is the matching known refiner's (the base's).
+  const template = KNOWN.find((a) => a.isRefiner && a.textEncoder2.hidden === textEncoder2.hidden) ?? FULL_SDXL_REFINER;
+  return settle({ unet, textEncoder: template.textEncoder, textEncoder2, vae: inferVae(shapeOf), isRefiner: true });
 }

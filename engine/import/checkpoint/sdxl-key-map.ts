@@ -6,12 +6,8 @@
  * Keys a checkpoint carries that no graph uses are listed in IGNORED_KEYS; any other key is unknown.
  */
 import type { SdxlArchitecture } from '../../models/synthetic/sdxl-architecture.ts';
-import {
-  buildSdxlComponent,
-  SDXL_COMPONENTS,
-  type SdxlComponent,
-} from '../../models/synthetic/synthetic-checkpoint.ts';
-import { textEncoder2Key, textEncoderKey } from './clip-keys.ts';
+import { buildSdxlComponent, sdxlComponents, type SdxlComponent } from '../../models/synthetic/synthetic-checkpoint.ts';
+import { REFINER_TEXT_ENCODER_2_PREFIX, textEncoder2Key, textEncoderKey } from './clip-keys.ts';
 import { checkpointShape, type KeyTransform } from './key-transforms.ts';
 import { unetKey } from './unet-keys.ts';
 import { vaeKey } from './vae-keys.ts';
@@ -40,11 +36,12 @@ export interface SdxlKeyMap {
 
 /**
  * Tensors a full SDXL checkpoint may hold that no graph reads: the CLIP position ids buffer, OpenCLIP's
- * contrastive `logit_scale`, the training schedule buffers LDM/SGM save with the model, and EMA copies.
+ * contrastive `logit_scale` (under embedders.0 in a refiner), the training schedule buffers LDM/SGM save with the model, and EMA copies.
  */
 export const IGNORED_KEYS: readonly string[] = [
   'conditioner.embedders.0.transformer.text_model.embeddings.position_ids',
   'conditioner.embedders.1.model.logit_scale',
+  'conditioner.embedders.0.model.logit_scale',
   'denoiser.sigmas',
   'alphas_cumprod',
   'alphas_cumprod_prev',
@@ -76,7 +73,7 @@ function checkpointName(
     case 'text_encoder':
       return textEncoderKey(parameter);
     case 'text_encoder_2':
-      return textEncoder2Key(parameter);
+      return arch.isRefiner ? textEncoder2Key(parameter, REFINER_TEXT_ENCODER_2_PREFIX) : textEncoder2Key(parameter);
     case 'unet':
       return unetKey(parameter, arch.unet);
     case 'vae_encoder':
@@ -87,8 +84,11 @@ function checkpointName(
 
 const cache = new WeakMap<SdxlArchitecture, Map<string, SdxlKeyMap>>();
 
-/** The key map of `components` (default all five) of `arch`; built from the graphs' declarations, no weights. */
-export function sdxlKeyMap(arch: SdxlArchitecture, components: readonly SdxlComponent[] = SDXL_COMPONENTS): SdxlKeyMap {
+/** The key map of `components` (default all `arch` has) of `arch`; built from the graphs' declarations, no weights. */
+export function sdxlKeyMap(
+  arch: SdxlArchitecture,
+  components: readonly SdxlComponent[] = sdxlComponents(arch),
+): SdxlKeyMap {
   const id = components.join(',');
   const cached = cache.get(arch)?.get(id);
   if (cached) return cached;

@@ -13,7 +13,7 @@ import {
   contextWidth,
   pooledWidth,
   SDXL_LATENT_CHANNELS,
-  SDXL_TIME_IDS,
+  timeIdCount,
   type ClipArchitecture,
   type SdxlArchitecture,
 } from './sdxl-architecture.ts';
@@ -40,6 +40,11 @@ export interface SyntheticCheckpointOptions {
   components?: readonly SdxlComponent[];
   /** Where the weights came from, written to model_index.json in place of the synthetic seed. */
   importedFrom?: Record<string, unknown>;
+}
+
+/** The components a checkpoint of `arch` has: all five, or a refiner's four (no CLIP ViT-L). */
+export function sdxlComponents(arch: SdxlArchitecture): readonly SdxlComponent[] {
+  return arch.isRefiner ? SDXL_COMPONENTS.filter((c) => c !== 'text_encoder') : SDXL_COMPONENTS;
 }
 
 /** The graph of one component, with its weights' recipes (nothing materialised until written). */
@@ -98,7 +103,8 @@ export async function writeSyntheticCheckpoint(
   const log = options.log ?? (() => {});
   const reports: ComponentReport[] = [];
   const bytesPerWeight = dtype === 'float16' ? 2 : 4;
-  const wanted = options.components ?? SDXL_COMPONENTS;
+  const all = sdxlComponents(arch);
+  const wanted = options.components ?? all;
   const write = async (component: SdxlComponent, config: unknown) => {
     if (!wanted.includes(component)) return;
     const build = () => buildSdxlComponent(component, arch, dtype, options.resolverFor?.(component));
@@ -132,7 +138,7 @@ export async function writeSyntheticCheckpoint(
     cross_attention_dim: contextWidth(arch),
     addition_embed_type: 'text_time',
     addition_time_embed_dim: u.addTimeEmbedDim,
-    projection_class_embeddings_input_dim: pooledWidth(arch) + SDXL_TIME_IDS * u.addTimeEmbedDim,
+    projection_class_embeddings_input_dim: pooledWidth(arch) + timeIdCount(u) * u.addTimeEmbedDim,
     use_linear_projection: true,
     sample_size: 128,
   });
@@ -150,8 +156,8 @@ export async function writeSyntheticCheckpoint(
   };
   await write('vae_encoder', vaeConfig);
   await write('vae_decoder', vaeConfig);
-  if (SDXL_COMPONENTS.some((c) => !wanted.includes(c))) return reports;
-  await writeTokenizer(join(dir, 'tokenizer'), '<|endoftext|>');
+  if (all.some((c) => !wanted.includes(c))) return reports;
+  if (!arch.isRefiner) await writeTokenizer(join(dir, 'tokenizer'), '<|endoftext|>');
   await writeTokenizer(join(dir, 'tokenizer_2'), '!');
   await mkdir(join(dir, 'scheduler'), { recursive: true });
   await writeFile(
@@ -175,13 +181,14 @@ export async function writeSyntheticCheckpoint(
       ...(options.importedFrom
         ? { _imported_from: options.importedFrom }
         : { _synthetic_random_weights: { architecture: arch.name, seed, dtype } }),
-      force_zeros_for_empty_prompt: true,
-      text_encoder: ['optimum', 'ORTModelTextEncoder'],
+      force_zeros_for_empty_prompt: !arch.isRefiner,
+      ...(arch.isRefiner ? { requires_aesthetics_score: true } : {}),
+      text_encoder: arch.isRefiner ? [null, null] : ['optimum', 'ORTModelTextEncoder'],
       text_encoder_2: ['optimum', 'ORTModelTextEncoder'],
       unet: ['optimum', 'ORTModelUnet'],
       vae_decoder: ['optimum', 'ORTModelVaeDecoder'],
       vae_encoder: ['optimum', 'ORTModelVaeEncoder'],
-      tokenizer: ['transformers', 'CLIPTokenizer'],
+      tokenizer: arch.isRefiner ? [null, null] : ['transformers', 'CLIPTokenizer'],
       tokenizer_2: ['transformers', 'CLIPTokenizer'],
       scheduler: ['diffusers', 'EulerDiscreteScheduler'],
     }),
