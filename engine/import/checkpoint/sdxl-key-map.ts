@@ -36,7 +36,8 @@ export interface SdxlKeyMap {
 
 /**
  * Tensors a full SDXL checkpoint may hold that no graph reads: the CLIP position ids buffer, OpenCLIP's
- * contrastive `logit_scale` (under embedders.0 in a refiner), the training schedule buffers LDM/SGM save with the model, and EMA copies.
+ * contrastive `logit_scale` (under embedders.0 in a refiner), the training schedule buffers LDM/SGM save with
+ * the model, and EMA copies.
  */
 export const IGNORED_KEYS: readonly string[] = [
   'conditioner.embedders.0.transformer.text_model.embeddings.position_ids',
