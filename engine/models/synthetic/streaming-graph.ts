@@ -96,7 +96,9 @@ function fillChunk(
     return;
   }
   if (recipe.kind === 'values') {
-    for (let i = 0; i < out.length; i++) out[i] = recipe.values[start + i];
+    // A block copy for imported tensors (billions of values); element by element for plain arrays.
+    if (recipe.values instanceof Float32Array) out.set(recipe.values.subarray(start, start + out.length));
+    else for (let i = 0; i < out.length; i++) out[i] = recipe.values[start + i];
     return;
   }
   // mulberry32, inlined: the UNet alone needs 2.6 billion draws.
