@@ -22,6 +22,12 @@ import {
 import type { FloatType } from '../../engine/models/synthetic/streaming-graph.ts';
 import { writeSyntheticCheckpoint } from '../../engine/models/synthetic/synthetic-checkpoint.ts';
 import { OnnxSession, type FeedTensor } from '../../engine/onnx/session.ts';
+import {
+  SafetensorsReader,
+  writeSafetensors,
+  type FloatDtype,
+  type TensorToWrite,
+} from '../../engine/lora/safetensors.ts';
 
 const SEED = 31;
 const dir = await mkdtemp(join(tmpdir(), 'checkpoint-import-'));
@@ -181,4 +187,29 @@ test('an SDXL refiner checkpoint (bigG as embedders.0, 4 levels, mid depth apart
   assert.ok(!folders.includes('text_encoder') && !folders.includes('tokenizer'), folders.join());
   const index = JSON.parse(await readFile(join(imported, 'model_index.json'), 'utf8'));
   assert.equal(index.requires_aesthetics_score, true);
+});
+
+/** The file's tensors re-encoded as `dtype` (values read back as float32 first). */
+async function recoded(source: string, path: string, dtype: FloatDtype): Promise<void> {
+  const reader = await SafetensorsReader.open(source);
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [key, entry] of reader.entries)
+    tensors[key] = { dtype, shape: entry.shape, data: (await reader.readFloat32(key)).data };
+  await reader.close();
+  await writeSafetensors(path, tensors);
+}
+
+test('a BF16 checkpoint imports as float32, its values widened exactly (same graphs as an F32 file of those values)', async () => {
+  const bf16 = join(dir, 'bf16.safetensors');
+  const widened = join(dir, 'bf16-widened.safetensors');
+  await recoded(join(dir, 'checkpoint-float32.safetensors'), bf16, 'BF16');
+  await recoded(bf16, widened, 'F32');
+  const [a, b] = [join(dir, 'imported-bf16'), join(dir, 'imported-bf16-widened')];
+  assert.equal((await importCheckpoint(bf16, a)).dtype, 'float32');
+  await importCheckpoint(widened, b);
+  for (const component of COMPONENTS)
+    for (const name of await readdir(join(a, component)))
+      assert.ok((await readFile(join(a, component, name))).equals(await readFile(join(b, component, name))), name);
+  const original = await readFile(join(dir, 'synthetic-float32', 'unet', 'model.onnx_data'));
+  assert.ok(!(await readFile(join(a, 'unet', 'model.onnx_data'))).equals(original), 'BF16 rounding did change values');
 });
