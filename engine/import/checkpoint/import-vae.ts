@@ -4,7 +4,13 @@
  * (`encoder.…`, `decoder.…`, `quant_conv.…`) or carry a full checkpoint's `first_stage_model.` prefix.
  */
 import { basename } from 'node:path';
-import { FULL_SDXL, SCALED_SDXL, type SdxlArchitecture } from '../../models/synthetic/sdxl-architecture.ts';
+import {
+  FULL_SDXL,
+  SCALED_SDXL,
+  type SdxlArchitecture,
+  type VaeArchitecture,
+} from '../../models/synthetic/sdxl-architecture.ts';
+import type { TensorSource } from '../tensor-source.ts';
 import { writeSyntheticCheckpoint } from '../../models/synthetic/synthetic-checkpoint.ts';
 import { checkCheckpointKeys } from './check-checkpoint-keys.ts';
 import { CheckpointImportError } from './checkpoint-import-error.ts';
@@ -18,6 +24,15 @@ import { writeAtomically } from './write-atomically.ts';
 
 const VAE_COMPONENTS = ['vae_encoder', 'vae_decoder'] as const;
 
+function vaeArchitectureOf(source: TensorSource, nameInFile: (key: string) => string, field?: string): VaeArchitecture {
+  try {
+    return inferVae((key) => source.tensors.get(nameInFile(key))?.shape);
+  } catch (error) {
+    if (!(error instanceof StructureError)) throw error;
+    throw new CheckpointImportError(source.path, `is not an SDXL VAE file: ${error.message}`, { field, cause: error });
+  }
+}
+
 export async function importVae(
   sourcePath: string,
   outDir: string,
@@ -30,16 +45,7 @@ export async function importVae(
     const isPrefixed = names.some((n) => n.startsWith(VAE_PREFIX));
     const canonical = (name: string) => (isPrefixed ? name : `${VAE_PREFIX}${name}`);
     const nameInFile = (key: string) => (isPrefixed ? key : key.slice(VAE_PREFIX.length));
-    let vae;
-    try {
-      vae = inferVae((key) => source.tensors.get(nameInFile(key))?.shape);
-    } catch (error) {
-      if (!(error instanceof StructureError)) throw error;
-      throw new CheckpointImportError(sourcePath, `is not an SDXL VAE file: ${error.message}`, {
-        field: options.field,
-        cause: error,
-      });
-    }
+    const vae = vaeArchitectureOf(source, nameInFile, options.field);
     const template = [FULL_SDXL, SCALED_SDXL].find((a) => a.vae.channels.join() === vae.channels.join()) ?? FULL_SDXL;
     const architecture: SdxlArchitecture = { ...template, vae };
     const map = sdxlKeyMap(architecture, VAE_COMPONENTS);
