@@ -1,8 +1,10 @@
 /**
- * Single-file SDXL checkpoint (A1111/civitai `.safetensors`, SGM key names, fp16 or fp32) → our diffusers-ONNX
- * layout (the folder writeSyntheticCheckpoint writes: the same real-size graphs, filled from the file through the
- * key map, sdxl-key-map.ts). Everything is checked before anything is written; the folder appears complete or
- * not at all (write-atomically.ts); tensors are streamed one at a time.
+ * Single-file SDXL base or refiner checkpoint (A1111/civitai `.safetensors`, SGM key names, fp16, bf16 or fp32)
+ * → our diffusers-ONNX layout (the folder writeSyntheticCheckpoint writes: the same real-size graphs, filled from
+ * the file through the key map, sdxl-key-map.ts; a refiner has no text_encoder). Everything is checked before
+ * anything is written; the folder appears complete or not at all (write-atomically.ts); tensors are streamed one
+ * at a time. The VAE keeps the float type of the rest: fp16 SDXL VAEs overflow unless fp16-fixed
+ * (onnx-sdxl-engine.md §1.5), which is what importVae with an fp32 or fixed VAE file is for.
  */
 import { basename } from 'node:path';
 import type { SdxlArchitecture } from '../../models/synthetic/sdxl-architecture.ts';
