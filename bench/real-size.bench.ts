@@ -1,10 +1,13 @@
 /**
  * `npm run bench -- --real-size [--device cpu|cuda|webgpu] [--dtype float32|float16] [--out <dir>] [--keep]
- * [--phases generate,plain,lora,patched,http]`: the engine at real size, on a full-size synthetic SDXL
+ * [--phases generate,import,plain,lora,patched,http]`: the engine at real size, on a full-size synthetic SDXL
  * checkpoint (engine/models/synthetic; random weights: speed and memory do not depend on their values).
  * Takes minutes and ~25 GB of disk (checkpoint 13.9 GB fp32, LoRA-merged side file 10.1 GB), so not in the suite.
  * Reports:
  *  - generator time and bytes;
+ *  - the generated weights exported as one single-file checkpoint under SGM/A1111 names, then imported back
+ *    (engine/import/checkpoint) in a child process of its own: time, peak RSS above idle (goal <= 2 GiB), and
+ *    that the imported folder matches the generated one (model.onnx bytes, data file sizes and sampled bytes);
  *  - per model, session creation time; peak resident memory of the engine process against the
  *    checkpoint's bytes (bench/real-size-engine.ts, a child process of its own);
  *  - one UNet step (batch 2: CFG) and its time outside session.run; the second job's wall time and
@@ -16,13 +19,14 @@
  * checkpoint and the second job's wall time is the seconds per image.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mergeLoras } from '../engine/lora/merge.ts';
 import { unetLoraModules, writeKohyaLora } from '../engine/models/synthetic/kohya-lora.ts';
 import { contextWidth, FULL_SDXL } from '../engine/models/synthetic/sdxl-architecture.ts';
 import { writeSyntheticCheckpoint } from '../engine/models/synthetic/synthetic-checkpoint.ts';
+import { exportSyntheticCheckpoint } from '../engine/import/checkpoint/export-checkpoint.ts';
 import { freeuModelPath } from '../engine/unet/freeu-model-cache.ts';
 import { startServerProcess } from '../test/fixtures/server-process.ts';
 
@@ -51,6 +55,85 @@ async function folderBytes(dir: string): Promise<number> {
     if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
   }
   return total;
+}
+
+interface ImportChildReport {
+  ms: number;
+  architecture: string;
+  dtype: string;
+  reads: number;
+  idleRssMb: number;
+  peakRssMb: number;
+}
+
+function runChild<T>(script: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) reject(new Error(`${script} exited ${code}: ${out.slice(-2000)}`));
+      else resolve(JSON.parse(line) as T);
+    });
+  });
+}
+
+/** Same model.onnx bytes, same data file sizes, and 16 sampled 64 KiB windows of each data file equal. */
+async function assertSameCheckpoint(expected: string, actual: string): Promise<void> {
+  for (const component of ['text_encoder', 'text_encoder_2', 'unet', 'vae_encoder', 'vae_decoder']) {
+    const [a, b] = [join(expected, component), join(actual, component)];
+    if (!(await readFile(join(a, 'model.onnx'))).equals(await readFile(join(b, 'model.onnx'))))
+      throw new Error(`${component}/model.onnx differs after the import`);
+    const data = join(a, 'model.onnx_data');
+    const size = await stat(data).then(
+      (x) => x.size,
+      () => 0,
+    );
+    if (size === 0) continue;
+    if ((await stat(join(b, 'model.onnx_data'))).size !== size) throw new Error(`${component} data size differs`);
+    const [fa, fb] = [await open(data, 'r'), await open(join(b, 'model.onnx_data'), 'r')];
+    try {
+      for (let i = 0; i < 16; i++) {
+        const at = Math.floor(((size - 65536) * i) / 15);
+        const [x, y] = [Buffer.alloc(65536), Buffer.alloc(65536)];
+        await fa.read(x, 0, x.length, at);
+        await fb.read(y, 0, y.length, at);
+        if (!x.equals(y)) throw new Error(`${component}/model.onnx_data differs at byte ${at}`);
+      }
+    } finally {
+      await fa.close();
+      await fb.close();
+    }
+  }
+}
+
+async function importPhase(modelsDir: string, checkpointDir: string, dtype: 'float32' | 'float16'): Promise<void> {
+  const file = join(modelsDir, `synthetic-sdxl-single-file-${dtype}.safetensors`);
+  const imported = join(modelsDir, '.import-bench', 'imported');
+  await rm(join(modelsDir, '.import-bench'), { recursive: true, force: true });
+  try {
+    let started = performance.now();
+    // The generator's default seed: the export holds the weights of the checkpoint generated above.
+    const bytes = await exportSyntheticCheckpoint(file, FULL_SDXL, { dtype });
+    console.log(
+      `Export to one single-file checkpoint (SGM/A1111 names): ${bytes} bytes (${(bytes / GB).toFixed(2)} GB) in ${s(performance.now() - started)}`,
+    );
+    started = performance.now();
+    const r = await runChild<ImportChildReport>('bench/real-size-import.ts', [file, imported]);
+    const above = (r.peakRssMb - r.idleRssMb) / 1024;
+    console.log(
+      `Import (child process): ${s(r.ms)} (${s(performance.now() - started)} with process start), ${r.architecture} architecture, ${r.dtype}, ${r.reads} tensor reads; RSS idle ${(r.idleRssMb / 1024).toFixed(2)} GiB, peak ${(r.peakRssMb / 1024).toFixed(2)} GiB = ${above.toFixed(2)} GiB above idle (goal <= 2 GiB)`,
+    );
+    started = performance.now();
+    await assertSameCheckpoint(checkpointDir, imported);
+    console.log(`  imported folder matches the generated checkpoint (checked in ${s(performance.now() - started)})`);
+  } finally {
+    await rm(file, { force: true });
+    await rm(join(modelsDir, '.import-bench'), { recursive: true, force: true });
+  }
 }
 
 function runEngine(args: string[]): Promise<EngineReport> {
@@ -103,7 +186,7 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
       out: { type: 'string', default: join(process.cwd(), '.real-size-bench') },
       keep: { type: 'boolean', default: false },
       // A subset reuses what earlier phases left in --out (with --keep).
-      phases: { type: 'string', default: 'generate,plain,lora,patched,http' },
+      phases: { type: 'string', default: 'generate,import,plain,lora,patched,http' },
     },
   });
   const device = values.device!;
@@ -132,6 +215,7 @@ export async function runRealSizeBench(argv: string[]): Promise<void> {
     }
     const checkpointBytes = await folderBytes(checkpointDir);
     console.log(`Checkpoint: ${checkpointBytes} bytes (${(checkpointBytes / GB).toFixed(2)} GB)`);
+    if (phases.has('import')) await importPhase(modelsDir, checkpointDir, dtype);
 
     // On CPU the second job is one step: it shows the loaded model is reused; on a GPU it is the timed image.
     const secondSteps = isGpu ? steps : 1;

@@ -128,3 +128,12 @@ export {
 } from './import/control-lora/convert-control-lora.ts';
 export { ControlLoraError, type ControlLoraProblem } from './import/control-lora/control-lora-error.ts';
 // ---- end Control-LoRA import ----
+// ---- Single-file checkpoint import (issue 16) ----
+export {
+  importCheckpoint,
+  type ImportOptions as CheckpointImportOptions,
+  type ImportReport as CheckpointImportReport,
+} from './import/checkpoint/import-checkpoint.ts';
+export { importVae } from './import/checkpoint/import-vae.ts';
+export { CheckpointImportError } from './import/checkpoint/checkpoint-import-error.ts';
+// ---- end checkpoint import ----

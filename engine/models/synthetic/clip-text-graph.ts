@@ -7,7 +7,7 @@
  * bias-free `text_projection`.
  */
 import type { ClipArchitecture } from './sdxl-architecture.ts';
-import { StreamingGraph, type FloatType } from './streaming-graph.ts';
+import { StreamingGraph, type FloatType, type WeightResolver } from './streaming-graph.ts';
 import { attend, gelu, layerNorm, linear, quickGelu } from './torch-layers.ts';
 
 export const CLIP_VOCAB = 49408;
@@ -20,19 +20,31 @@ export function buildClipTextEncoder(
   float: FloatType,
   name: string,
   anonymousStart: number,
+  resolve?: WeightResolver,
 ): StreamingGraph {
-  const g = new StreamingGraph(name, float, anonymousStart);
+  const g = new StreamingGraph(name, float, anonymousStart, resolve);
   const H = arch.hidden;
   const headDim = H / arch.heads;
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const embeddings = 'text_model.embeddings';
   const tokens = g.node(`${embeddings}.token_embedding`, 'Gather', [
-    g.weight(`${embeddings}.token_embedding.weight`, [CLIP_VOCAB, H], { kind: 'random', std: 0.02 }),
+    g.parameter(`${embeddings}.token_embedding.weight`, `${embeddings}.token_embedding.weight`, [CLIP_VOCAB, H], {
+      kind: 'random',
+      std: 0.02,
+    }),
     ids,
   ]);
   const length = g.node(embeddings, 'Shape', [ids], { start: 1, end: 2 });
   const positions = g.node(embeddings, 'Slice', [
-    g.weight(`${embeddings}.position_embedding.weight`, [CLIP_POSITIONS, H], { kind: 'random', std: 0.01 }),
+    g.parameter(
+      `${embeddings}.position_embedding.weight`,
+      `${embeddings}.position_embedding.weight`,
+      [CLIP_POSITIONS, H],
+      {
+        kind: 'random',
+        std: 0.01,
+      },
+    ),
     g.ints([0]),
     length,
     g.ints([0]),

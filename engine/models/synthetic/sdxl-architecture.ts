@@ -13,8 +13,12 @@ export interface UnetArchitecture {
   layersPerBlock: number;
   headDim: number;
   groups: number;
-  /** addition_time_embed_dim: each of the 6 time_ids is embedded to this width. */
+  /** addition_time_embed_dim: each of the time_ids is embedded to this width. */
   addTimeEmbedDim: number;
+  /** The mid block's transformer depth when it differs from the last down block's (the refiner: 4, last block 0). */
+  midDepth?: number;
+  /** time_ids per sample when not SDXL_TIME_IDS: the refiner's 5 (an aesthetic score instead of the target size). */
+  timeIds?: number;
 }
 
 export interface ClipArchitecture {
@@ -41,6 +45,11 @@ export interface SdxlArchitecture {
   vae: VaeArchitecture;
   /** Components whose weights take at least this many bytes get external data (model.onnx_data). */
   externalDataMinBytes: number;
+  /**
+   * An SDXL refiner: no CLIP ViT-L (no text_encoder folder; `textEncoder` is unused), the UNet's context is
+   * text_encoder_2's hidden states alone.
+   */
+  isRefiner?: boolean;
 }
 
 export const SDXL_TIME_IDS = 6;
@@ -73,8 +82,50 @@ export const SCALED_SDXL: SdxlArchitecture = {
   externalDataMinBytes: 64 * 1024,
 };
 
+/**
+ * The SDXL refiner (stabilityai/stable-diffusion-xl-refiner-1.0 unet config: block_out_channels
+ * 384/768/1536/1536, down blocks Down/CrossAttn/CrossAttn/Down, transformer_layers_per_block 4, 5 time ids of 256
+ * → projection_class_embeddings_input_dim 2560, cross_attention_dim 1280); text encoder and VAE as the base's.
+ */
+export const FULL_SDXL_REFINER: SdxlArchitecture = {
+  ...FULL_SDXL,
+  name: 'full-refiner',
+  unet: {
+    channels: [384, 768, 1536, 1536],
+    depths: [0, 4, 4, 0],
+    layersPerBlock: 2,
+    headDim: 64,
+    groups: 32,
+    addTimeEmbedDim: 256,
+    midDepth: 4,
+    timeIds: 5,
+  },
+  isRefiner: true,
+};
+
+/** The refiner's layout at test size, as SCALED_SDXL is the base's. */
+export const SCALED_SDXL_REFINER: SdxlArchitecture = {
+  ...SCALED_SDXL,
+  name: 'scaled-refiner',
+  unet: {
+    channels: [16, 32, 64, 64],
+    depths: [0, 1, 1, 0],
+    layersPerBlock: 2,
+    headDim: 8,
+    groups: 8,
+    addTimeEmbedDim: 8,
+    midDepth: 1,
+    timeIds: 5,
+  },
+  isRefiner: true,
+};
+
 export function contextWidth(arch: SdxlArchitecture): number {
-  return arch.textEncoder.hidden + arch.textEncoder2.hidden;
+  return arch.isRefiner ? arch.textEncoder2.hidden : arch.textEncoder.hidden + arch.textEncoder2.hidden;
+}
+
+export function timeIdCount(unet: UnetArchitecture): number {
+  return unet.timeIds ?? SDXL_TIME_IDS;
 }
 
 export function pooledWidth(arch: SdxlArchitecture): number {

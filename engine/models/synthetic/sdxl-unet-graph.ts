@@ -12,8 +12,8 @@
  *  - transformers: GroupNorm, proj_in Linear, BasicTransformerBlocks (attn1 self, attn2 cross,
  *    GEGLU ff.net.0.proj / ff.net.2), proj_out Linear, residual.
  */
-import { SDXL_LATENT_CHANNELS, SDXL_TIME_IDS, type UnetArchitecture } from './sdxl-architecture.ts';
-import { StreamingGraph, type FloatType } from './streaming-graph.ts';
+import { SDXL_LATENT_CHANNELS, timeIdCount, type UnetArchitecture } from './sdxl-architecture.ts';
+import { StreamingGraph, type FloatType, type WeightResolver } from './streaming-graph.ts';
 import { attend, conv, gelu, groupNorm, layerNorm, linear, silu, timestepEmbedding } from './torch-layers.ts';
 
 const EPS = 1e-5;
@@ -106,14 +106,16 @@ export function buildSdxlUnet(
   contextWidth: number,
   pooledWidth: number,
   float: FloatType,
+  resolve?: WeightResolver,
 ): StreamingGraph {
-  const g = new StreamingGraph('synthetic_sdxl_unet', float, 9000);
+  const g = new StreamingGraph('synthetic_sdxl_unet', float, 9000, resolve);
   const sampleDims = ['batch_size', SDXL_LATENT_CHANNELS, 'height', 'width'];
   const sample = g.input('sample', 'float', sampleDims);
   const timestep = g.input('timestep', 'float', []);
   const context = g.input('encoder_hidden_states', 'float', ['batch_size', 'sequence_length', contextWidth]);
   const textEmbeds = g.input('text_embeds', 'float', ['batch_size', pooledWidth]);
-  const timeIds = g.input('time_ids', 'float', ['batch_size', SDXL_TIME_IDS]);
+  const idCount = timeIdCount(arch);
+  const timeIds = g.input('time_ids', 'float', ['batch_size', idCount]);
   const ch0 = arch.channels[0];
   const tembWidth = ch0 * 4;
 
@@ -132,9 +134,9 @@ export function buildSdxlUnet(
     g.node('', 'Reshape', [timeIds, g.ints([-1, 1])]),
     arch.addTimeEmbedDim,
   );
-  const idsFlat = g.node('', 'Reshape', [idsEmb, g.ints([-1, SDXL_TIME_IDS * arch.addTimeEmbedDim])]);
+  const idsFlat = g.node('', 'Reshape', [idsEmb, g.ints([-1, idCount * arch.addTimeEmbedDim])]);
   const addIn = g.node('', 'Concat', [textEmbeds, idsFlat], { axis: -1 });
-  const addWidth = pooledWidth + SDXL_TIME_IDS * arch.addTimeEmbedDim;
+  const addWidth = pooledWidth + idCount * arch.addTimeEmbedDim;
   const aug = linear(
     g,
     'add_embedding.linear_2',
@@ -163,7 +165,7 @@ export function buildSdxlUnet(
 
   const last = arch.channels.length - 1;
   h = resnet(c, 'mid_block.resnets.0', h, width, width);
-  h = transformer(c, 'mid_block.attentions.0', h, width, arch.depths[last]);
+  h = transformer(c, 'mid_block.attentions.0', h, width, arch.midDepth ?? arch.depths[last]);
   h = resnet(c, 'mid_block.resnets.1', h, width, width);
 
   [...arch.channels].reverse().forEach((outC, i) => {

@@ -8,7 +8,7 @@
  * upsampler except the last), conv_norm_out, conv_out.
  */
 import { SDXL_LATENT_CHANNELS, type VaeArchitecture } from './sdxl-architecture.ts';
-import { StreamingGraph, type FloatType } from './streaming-graph.ts';
+import { StreamingGraph, type FloatType, type WeightResolver } from './streaming-graph.ts';
 import { attend, conv, groupNorm, linear, silu } from './torch-layers.ts';
 
 const EPS = 1e-6;
@@ -61,8 +61,8 @@ function midBlock(g: StreamingGraph, arch: VaeArchitecture, prefix: string, x: s
   return resnet(g, arch, `${prefix}.mid_block.resnets.1`, h, width, width);
 }
 
-export function buildSdxlVaeEncoder(arch: VaeArchitecture, float: FloatType): StreamingGraph {
-  const g = new StreamingGraph('synthetic_sdxl_vae_encoder', float, 5000);
+export function buildSdxlVaeEncoder(arch: VaeArchitecture, float: FloatType, resolve?: WeightResolver): StreamingGraph {
+  const g = new StreamingGraph('synthetic_sdxl_vae_encoder', float, 5000, resolve);
   const pixels = g.input('sample', 'float', ['batch_size', 3, 'height', 'width']);
   let width = arch.channels[0];
   let h = conv(g, 'encoder.conv_in', pixels, 3, width);
@@ -88,8 +88,8 @@ export function buildSdxlVaeEncoder(arch: VaeArchitecture, float: FloatType): St
   return g;
 }
 
-export function buildSdxlVaeDecoder(arch: VaeArchitecture, float: FloatType): StreamingGraph {
-  const g = new StreamingGraph('synthetic_sdxl_vae_decoder', float, 6000);
+export function buildSdxlVaeDecoder(arch: VaeArchitecture, float: FloatType, resolve?: WeightResolver): StreamingGraph {
+  const g = new StreamingGraph('synthetic_sdxl_vae_decoder', float, 6000, resolve);
   const latents = g.input('latent_sample', 'float', [
     'batch_size',
     SDXL_LATENT_CHANNELS,

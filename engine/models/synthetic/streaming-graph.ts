@@ -35,7 +35,26 @@ const CHUNK = 1 << 20;
 export type WeightRecipe =
   | { kind: 'random'; std: number; mean?: number }
   | { kind: 'fill'; value: number }
-  | { kind: 'values'; values: ArrayLike<number> };
+  | { kind: 'values'; values: ArrayLike<number> }
+  /**
+   * Values read from a tensor source when the tensor is written (a checkpoint import), already in the stored
+   * layout; only this tensor is held while it is converted and written.
+   */
+  | { kind: 'source'; label: string; read: () => Promise<Float32Array> };
+
+/**
+ * Supplies a module parameter's values instead of the graph's own recipe: `parameter` is its diffusers/transformers
+ * name (`down_blocks.1.attentions.0.proj_in.weight`) and `shape` torch's shape of it, whatever the stored layout.
+ */
+export type WeightResolver = (parameter: string, shape: readonly number[]) => WeightRecipe | undefined;
+
+/** A module parameter as the graph stores it: a Linear's weight is its transpose, a GroupNorm's a [C,1,1] reshape. */
+export interface GraphParameter {
+  initializer: string;
+  parameter: string;
+  shape: number[];
+  isTransposed: boolean;
+}
 
 export class Float {
   constructor(readonly value: number) {}
@@ -66,13 +85,20 @@ function tensorSeed(seed: number, name: string): number {
 }
 
 /** Fills `out` with the recipe's values for elements [start, start + out.length). */
-function fillChunk(recipe: WeightRecipe, out: Float32Array, start: number, state: { s: number }): void {
+function fillChunk(
+  recipe: Exclude<WeightRecipe, { kind: 'source' }>,
+  out: Float32Array,
+  start: number,
+  state: { s: number },
+): void {
   if (recipe.kind === 'fill') {
     out.fill(recipe.value);
     return;
   }
   if (recipe.kind === 'values') {
-    for (let i = 0; i < out.length; i++) out[i] = recipe.values[start + i];
+    // A block copy for imported tensors (billions of values); element by element for plain arrays.
+    if (recipe.values instanceof Float32Array) out.set(recipe.values.subarray(start, start + out.length));
+    else for (let i = 0; i < out.length; i++) out[i] = recipe.values[start + i];
     return;
   }
   // mulberry32, inlined: the UNet alone needs 2.6 billion draws.
@@ -98,6 +124,7 @@ export interface WriteResult {
 export class StreamingGraph {
   private readonly nodes: NodeProto[] = [];
   private readonly tensors: PlannedTensor[] = [];
+  private readonly params: GraphParameter[] = [];
   private readonly inputs: ValueInfo[] = [];
   private readonly outputs: ValueInfo[] = [];
   private readonly scopeCounts = new Map<string, number>();
@@ -109,6 +136,7 @@ export class StreamingGraph {
     readonly float: FloatType,
     /** First number of the anonymous `onnx::MatMul_<n>` weights, distinct per model like an export's. */
     anonymousStart = 1000,
+    private readonly resolve?: WeightResolver,
   ) {
     this.anonymous = anonymousStart;
   }
@@ -136,6 +164,61 @@ export class StreamingGraph {
   weight(name: string, dims: number[], recipe: WeightRecipe): string {
     this.tensors.push({ name, dims, elem: 'float', recipe });
     return name;
+  }
+
+  /**
+   * A module parameter stored as `initializer`: with a resolver its values come from there (a missing one is an
+   * error, so an import never leaves a random weight behind), else from `recipe`.
+   */
+  parameter(
+    initializer: string,
+    parameter: string,
+    shape: number[],
+    recipe: WeightRecipe,
+    stored: { isTransposed?: boolean; dims?: number[] } = {},
+  ): string {
+    const isTransposed = stored.isTransposed ?? false;
+    const dims = isTransposed ? [shape[1], shape[0]] : (stored.dims ?? shape);
+    let chosen = recipe;
+    if (this.resolve) {
+      const resolved = this.resolve(parameter, shape);
+      if (!resolved)
+        throw new Error(`${this.name}: no weight supplied for parameter ${parameter} [${shape.join(',')}]`);
+      chosen =
+        isTransposed && resolved.kind === 'source'
+          ? { ...resolved, read: async () => transpose(await resolved.read(), shape[0], shape[1]) }
+          : resolved;
+    }
+    this.params.push({ initializer, parameter, shape, isTransposed });
+    return this.weight(initializer, dims, chosen);
+  }
+
+  /** The module parameters in the order they were added. */
+  get parameters(): readonly GraphParameter[] {
+    return this.params;
+  }
+
+  /** One tensor's values as float32, whole (before the float16 rounding of a float16 graph). */
+  async values(initializer: string, seed: number): Promise<Float32Array> {
+    const t = this.tensors.find((x) => x.name === initializer);
+    if (!t) throw new Error(`${this.name}: no initializer ${initializer}`);
+    const recipe = await this.loaded(t);
+    const count = t.dims.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(count);
+    fillChunk(recipe, out, 0, { s: tensorSeed(seed, t.name) });
+    return out;
+  }
+
+  /** A source recipe read into values (checked against the planned size); other recipes as they are. */
+  private async loaded(t: PlannedTensor): Promise<Exclude<WeightRecipe, { kind: 'source' }>> {
+    if (t.recipe.kind !== 'source') return t.recipe;
+    const values = await t.recipe.read();
+    const count = t.dims.reduce((a, b) => a * b, 1);
+    if (values.length !== count)
+      throw new Error(
+        `${this.name}: ${t.recipe.label} gave ${values.length} values for ${t.name} [${t.dims.join(',')}]`,
+      );
+    return { kind: 'values', values };
   }
 
   /** A torch-anonymous constant (`onnx::Mul_1234`-like). */
@@ -206,6 +289,7 @@ export class StreamingGraph {
   /** The tensor's bytes for `[start, start + count)` elements, in the stored type. */
   private encodeChunk(
     t: PlannedTensor,
+    recipe: Exclude<WeightRecipe, { kind: 'source' }>,
     start: number,
     count: number,
     state: { s: number },
@@ -213,12 +297,12 @@ export class StreamingGraph {
   ): Uint8Array {
     if (t.elem === 'int64') {
       const out = new BigInt64Array(count);
-      const values = (t.recipe as { values: ArrayLike<number> }).values;
+      const values = (recipe as { values: ArrayLike<number> }).values;
       for (let i = 0; i < count; i++) out[i] = BigInt(values[start + i]);
       return new Uint8Array(out.buffer);
     }
     const chunk = scratch.subarray(0, count);
-    fillChunk(t.recipe, chunk, start, state);
+    fillChunk(recipe, chunk, start, state);
     if (t.elem === 'float32' || this.float === 'float32')
       return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const half = new Uint16Array(count);
@@ -229,9 +313,10 @@ export class StreamingGraph {
   private async *bytes(t: PlannedTensor, seed: number): AsyncGenerator<Uint8Array> {
     const count = t.dims.reduce((a, b) => a * b, 1);
     const state = { s: tensorSeed(seed, t.name) };
+    const recipe = await this.loaded(t);
     const scratch = new Float32Array(Math.min(count, CHUNK));
     for (let start = 0; start < count; start += CHUNK)
-      yield this.encodeChunk(t, start, Math.min(CHUNK, count - start), state, scratch);
+      yield this.encodeChunk(t, recipe, start, Math.min(CHUNK, count - start), state, scratch);
   }
 
   private modelProto(tensors: TensorProto[]): Uint8Array {
@@ -264,20 +349,16 @@ export class StreamingGraph {
     const location = 'model.onnx_data';
     let offset = 0;
     const placed: { tensor: PlannedTensor; offset: number }[] = [];
-    const tensors: TensorProto[] = this.tensors.map((t) => {
+    const tensors: TensorProto[] = [];
+    for (const t of this.tensors) {
       const dataType = this.elemCode(t);
       const length = this.bytesOf(t);
       if (length < 1024) {
         // Small tensors stay inline; built now (they are tiny).
-        const count = t.dims.reduce((a, b) => a * b, 1);
-        const rawData = this.encodeChunk(
-          t,
-          0,
-          count,
-          { s: tensorSeed(options.seed, t.name) },
-          new Float32Array(count),
-        ).slice();
-        return { name: t.name, dims: t.dims, dataType, rawData };
+        const parts: Uint8Array[] = [];
+        for await (const part of this.bytes(t, options.seed)) parts.push(Uint8Array.from(part));
+        tensors.push({ name: t.name, dims: t.dims, dataType, rawData: Buffer.concat(parts) });
+        continue;
       }
       offset += (ALIGN - (offset % ALIGN)) % ALIGN;
       placed.push({ tensor: t, offset });
@@ -287,14 +368,14 @@ export class StreamingGraph {
         { key: 'length', value: String(length) },
       ];
       offset += length;
-      return {
+      tensors.push({
         name: t.name,
         dims: t.dims,
         dataType,
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
         externalData,
-      };
-    });
+      });
+    }
     const data: FileHandle = await open(join(dir, location), 'w');
     try {
       for (const { tensor, offset: at } of placed) {
@@ -313,4 +394,11 @@ export class StreamingGraph {
     await writeFile(join(dir, 'model.onnx'), model);
     return { modelBytes: model.length, dataBytes: offset, parameters };
   }
+}
+
+/** Row-major [rows, cols] → [cols, rows]. */
+export function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  return out;
 }

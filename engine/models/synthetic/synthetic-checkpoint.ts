@@ -13,18 +13,59 @@ import {
   contextWidth,
   pooledWidth,
   SDXL_LATENT_CHANNELS,
-  SDXL_TIME_IDS,
+  timeIdCount,
   type ClipArchitecture,
   type SdxlArchitecture,
 } from './sdxl-architecture.ts';
 import { buildSdxlUnet } from './sdxl-unet-graph.ts';
 import { buildSdxlVaeDecoder, buildSdxlVaeEncoder } from './sdxl-vae-graphs.ts';
-import type { FloatType, StreamingGraph, WriteResult } from './streaming-graph.ts';
+import type { FloatType, StreamingGraph, WeightResolver, WriteResult } from './streaming-graph.ts';
+
+export type SdxlComponent = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_encoder' | 'vae_decoder';
+export const SDXL_COMPONENTS: readonly SdxlComponent[] = [
+  'text_encoder',
+  'text_encoder_2',
+  'unet',
+  'vae_encoder',
+  'vae_decoder',
+];
 
 export interface SyntheticCheckpointOptions {
   dtype?: FloatType;
   seed?: number;
   log?: (line: string) => void;
+  /** Fills each component's parameters from elsewhere (a checkpoint import) instead of seeded random values. */
+  resolverFor?: (component: SdxlComponent) => WeightResolver;
+  /** Only these components (a VAE import writes vae_encoder and vae_decoder); tokenizers and index need all five. */
+  components?: readonly SdxlComponent[];
+  /** Where the weights came from, written to model_index.json in place of the synthetic seed. */
+  importedFrom?: Record<string, unknown>;
+}
+
+/** The components a checkpoint of `arch` has: all five, or a refiner's four (no CLIP ViT-L). */
+export function sdxlComponents(arch: SdxlArchitecture): readonly SdxlComponent[] {
+  return arch.isRefiner ? SDXL_COMPONENTS.filter((c) => c !== 'text_encoder') : SDXL_COMPONENTS;
+}
+
+/** The graph of one component, with its weights' recipes (nothing materialised until written). */
+export function buildSdxlComponent(
+  component: SdxlComponent,
+  arch: SdxlArchitecture,
+  dtype: FloatType,
+  resolve?: WeightResolver,
+): StreamingGraph {
+  switch (component) {
+    case 'text_encoder':
+      return buildClipTextEncoder(arch.textEncoder, dtype, 'synthetic_text_encoder', 2000, resolve);
+    case 'text_encoder_2':
+      return buildClipTextEncoder(arch.textEncoder2, dtype, 'synthetic_text_encoder_2', 3000, resolve);
+    case 'unet':
+      return buildSdxlUnet(arch.unet, contextWidth(arch), pooledWidth(arch), dtype, resolve);
+    case 'vae_encoder':
+      return buildSdxlVaeEncoder(arch.vae, dtype, resolve);
+    case 'vae_decoder':
+      return buildSdxlVaeDecoder(arch.vae, dtype, resolve);
+  }
 }
 
 export interface ComponentReport extends WriteResult {
@@ -62,7 +103,11 @@ export async function writeSyntheticCheckpoint(
   const log = options.log ?? (() => {});
   const reports: ComponentReport[] = [];
   const bytesPerWeight = dtype === 'float16' ? 2 : 4;
-  const write = async (component: string, build: () => StreamingGraph, config: unknown) => {
+  const all = sdxlComponents(arch);
+  const wanted = options.components ?? all;
+  const write = async (component: SdxlComponent, config: unknown) => {
+    if (!wanted.includes(component)) return;
+    const build = () => buildSdxlComponent(component, arch, dtype, options.resolverFor?.(component));
     const started = performance.now();
     const folder = join(dir, component);
     await mkdir(folder, { recursive: true });
@@ -77,17 +122,9 @@ export async function writeSyntheticCheckpoint(
     );
   };
   const u = arch.unet;
-  await write(
-    'text_encoder',
-    () => buildClipTextEncoder(arch.textEncoder, dtype, 'synthetic_text_encoder', 2000),
-    clipConfig(arch.textEncoder, dtype, false),
-  );
-  await write(
-    'text_encoder_2',
-    () => buildClipTextEncoder(arch.textEncoder2, dtype, 'synthetic_text_encoder_2', 3000),
-    clipConfig(arch.textEncoder2, dtype, true),
-  );
-  await write('unet', () => buildSdxlUnet(u, contextWidth(arch), pooledWidth(arch), dtype), {
+  await write('text_encoder', clipConfig(arch.textEncoder, dtype, false));
+  await write('text_encoder_2', clipConfig(arch.textEncoder2, dtype, true));
+  await write('unet', {
     _class_name: 'UNet2DConditionModel',
     in_channels: SDXL_LATENT_CHANNELS,
     out_channels: SDXL_LATENT_CHANNELS,
@@ -101,7 +138,7 @@ export async function writeSyntheticCheckpoint(
     cross_attention_dim: contextWidth(arch),
     addition_embed_type: 'text_time',
     addition_time_embed_dim: u.addTimeEmbedDim,
-    projection_class_embeddings_input_dim: pooledWidth(arch) + SDXL_TIME_IDS * u.addTimeEmbedDim,
+    projection_class_embeddings_input_dim: pooledWidth(arch) + timeIdCount(u) * u.addTimeEmbedDim,
     use_linear_projection: true,
     sample_size: 128,
   });
@@ -117,9 +154,10 @@ export async function writeSyntheticCheckpoint(
     scaling_factor: 0.13025,
     force_upcast: dtype === 'float16',
   };
-  await write('vae_encoder', () => buildSdxlVaeEncoder(arch.vae, dtype), vaeConfig);
-  await write('vae_decoder', () => buildSdxlVaeDecoder(arch.vae, dtype), vaeConfig);
-  await writeTokenizer(join(dir, 'tokenizer'), '<|endoftext|>');
+  await write('vae_encoder', vaeConfig);
+  await write('vae_decoder', vaeConfig);
+  if (all.some((c) => !wanted.includes(c))) return reports;
+  if (!arch.isRefiner) await writeTokenizer(join(dir, 'tokenizer'), '<|endoftext|>');
   await writeTokenizer(join(dir, 'tokenizer_2'), '!');
   await mkdir(join(dir, 'scheduler'), { recursive: true });
   await writeFile(
@@ -140,14 +178,17 @@ export async function writeSyntheticCheckpoint(
     join(dir, 'model_index.json'),
     json({
       _class_name: 'ORTStableDiffusionXLPipeline',
-      _synthetic_random_weights: { architecture: arch.name, seed, dtype },
-      force_zeros_for_empty_prompt: true,
-      text_encoder: ['optimum', 'ORTModelTextEncoder'],
+      ...(options.importedFrom
+        ? { _imported_from: options.importedFrom }
+        : { _synthetic_random_weights: { architecture: arch.name, seed, dtype } }),
+      force_zeros_for_empty_prompt: !arch.isRefiner,
+      ...(arch.isRefiner ? { requires_aesthetics_score: true } : {}),
+      text_encoder: arch.isRefiner ? [null, null] : ['optimum', 'ORTModelTextEncoder'],
       text_encoder_2: ['optimum', 'ORTModelTextEncoder'],
       unet: ['optimum', 'ORTModelUnet'],
       vae_decoder: ['optimum', 'ORTModelVaeDecoder'],
       vae_encoder: ['optimum', 'ORTModelVaeEncoder'],
-      tokenizer: ['transformers', 'CLIPTokenizer'],
+      tokenizer: arch.isRefiner ? [null, null] : ['transformers', 'CLIPTokenizer'],
       tokenizer_2: ['transformers', 'CLIPTokenizer'],
       scheduler: ['diffusers', 'EulerDiscreteScheduler'],
     }),

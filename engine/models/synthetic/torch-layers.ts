@@ -20,13 +20,17 @@ export function linear(
   outFeatures: number,
   options: { bias?: boolean; gain?: number } = {},
 ): string {
-  const weight = g.weight(g.anonymousMatMul(), [inFeatures, outFeatures], {
-    kind: 'random',
-    std: (options.gain ?? 1) / Math.sqrt(inFeatures),
-  });
+  const weight = g.parameter(
+    g.anonymousMatMul(),
+    `${module}.weight`,
+    [outFeatures, inFeatures],
+    { kind: 'random', std: (options.gain ?? 1) / Math.sqrt(inFeatures) },
+    { isTransposed: true },
+  );
   const product = g.node(module, 'MatMul', [x, weight]);
   if (options.bias === false) return product;
-  return g.node(module, 'Add', [g.weight(`${module}.bias`, [outFeatures], { kind: 'random', std: BIAS_STD }), product]);
+  const bias = g.parameter(`${module}.bias`, `${module}.bias`, [outFeatures], { kind: 'random', std: BIAS_STD });
+  return g.node(module, 'Add', [bias, product]);
 }
 
 export interface ConvOptions {
@@ -47,11 +51,11 @@ export function conv(
 ): string {
   const k = options.kernel ?? 3;
   const p = k >> 1;
-  const weight = g.weight(`${module}.weight`, [outChannels, inChannels, k, k], {
+  const weight = g.parameter(`${module}.weight`, `${module}.weight`, [outChannels, inChannels, k, k], {
     kind: 'random',
     std: (options.gain ?? 1) / Math.sqrt(inChannels * k * k),
   });
-  const bias = g.weight(`${module}.bias`, [outChannels], { kind: 'random', std: BIAS_STD });
+  const bias = g.parameter(`${module}.bias`, `${module}.bias`, [outChannels], { kind: 'random', std: BIAS_STD });
   return g.node(module, 'Conv', [x, weight, bias], {
     dilations: [1, 1],
     group: 1,
@@ -87,17 +91,29 @@ export function groupNorm(
   const back = g.node(module, 'Reshape', [normed, g.node(module, 'Shape', [x])]);
   const scaled = g.node(module, 'Mul', [
     back,
-    g.weight(`${module}.weight`, [channels, 1, 1], { kind: 'random', std: 0.02, mean: 1 }),
+    g.parameter(
+      `${module}.weight`,
+      `${module}.weight`,
+      [channels],
+      { kind: 'random', std: 0.02, mean: 1 },
+      { dims: [channels, 1, 1] },
+    ),
   ]);
   return g.node(module, 'Add', [
     scaled,
-    g.weight(`${module}.bias`, [channels, 1, 1], { kind: 'random', std: BIAS_STD }),
+    g.parameter(
+      `${module}.bias`,
+      `${module}.bias`,
+      [channels],
+      { kind: 'random', std: BIAS_STD },
+      { dims: [channels, 1, 1] },
+    ),
   ]);
 }
 
 export function layerNorm(g: StreamingGraph, module: string, x: string, width: number, epsilon = 1e-5): string {
-  const weight = g.weight(`${module}.weight`, [width], { kind: 'random', std: 0.02, mean: 1 });
-  const bias = g.weight(`${module}.bias`, [width], { kind: 'random', std: BIAS_STD });
+  const weight = g.parameter(`${module}.weight`, `${module}.weight`, [width], { kind: 'random', std: 0.02, mean: 1 });
+  const bias = g.parameter(`${module}.bias`, `${module}.bias`, [width], { kind: 'random', std: BIAS_STD });
   return g.node(module, 'LayerNormalization', [x, weight, bias], { axis: -1, epsilon: new Float(epsilon) });
 }
 
