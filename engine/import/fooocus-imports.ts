@@ -12,7 +12,7 @@ import { lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { resolveCheckpointName } from '../models/registry.ts';
 import { controlLoraKey, convertControlLora } from './control-lora/convert-control-lora.ts';
-import { FOOOCUS_CONVERTERS, type FooocusConverter } from './fooocus-converters.ts';
+import { CHECKPOINT_SUBFOLDER, FOOOCUS_CONVERTERS, type FooocusConverter } from './fooocus-converters.ts';
 import { readFooocusLayout, scanFooocusFiles, type FooocusFile, type FooocusFileKind } from './fooocus-folder.ts';
 import type { FooocusLayout } from './fooocus-folder.ts';
 import { cachedImport, importCacheRoot, type ImportProgress } from './import-cache.ts';
@@ -30,7 +30,7 @@ export function linkPlacement(modelsDir: string, file: FooocusFile): { link: str
   const stem = fileStem(file.name);
   switch (file.kind) {
     case 'checkpoint':
-      return { link: join(modelsDir, 'checkpoints', stem), inside: '.' };
+      return { link: join(modelsDir, 'checkpoints', stem), inside: CHECKPOINT_SUBFOLDER };
     case 'upscaler':
       return { link: join(modelsDir, 'upscale_models', `${stem}.onnx`), inside: 'model.onnx' };
     case 'inpaint-head':

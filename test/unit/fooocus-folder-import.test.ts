@@ -110,8 +110,8 @@ describe('a Fooocus models folder', () => {
     const imports = new FooocusImports(models, fooocus, {
       checkpoint: async ({ source, outDir }) => {
         conversions++;
-        await mkdir(join(outDir, 'unet'), { recursive: true });
-        await writeFile(join(outDir, 'unet', 'model.onnx'), await readFile(source));
+        await mkdir(join(outDir, 'checkpoint', 'unet'), { recursive: true });
+        await writeFile(join(outDir, 'checkpoint', 'unet', 'model.onnx'), await readFile(source));
       },
     });
     const lines: string[] = [];
@@ -208,8 +208,8 @@ describe('a Fooocus models folder', () => {
     assert.deepEqual(await catalogue.listModels(), expected);
     await new FooocusImports(models, fooocus, {
       checkpoint: async ({ outDir }) => {
-        await mkdir(join(outDir, 'unet'));
-        await writeFile(join(outDir, 'unet', 'model.onnx'), 'x');
+        await mkdir(join(outDir, 'checkpoint', 'unet'), { recursive: true });
+        await writeFile(join(outDir, 'checkpoint', 'unet', 'model.onnx'), 'x');
       },
     }).installKinds(['checkpoint', 'lora'], { log: () => {} });
     assert.deepEqual(await catalogue.listModels({ force: true }), expected);
