@@ -1,0 +1,243 @@
+/**
+ * Fooocus V2's expansion folder (a transformers GPT-2 pytorch_model.bin written here in torch.save's
+ * format, config.json and the tokenizer files) converted by engine/import/fooocus/gpt2-expansion.ts:
+ * the result is found by findExpansionModel, its logits through the engine's Gpt2Decoder match a
+ * plain JS GPT-2 forward of the same weights, and PromptExpansion loads and runs it.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { findExpansionModel } from '../../engine/expansion/expansion-files.ts';
+import { PromptExpansion } from '../../engine/expansion/expansion-model.ts';
+import { Gpt2Decoder, readGpt2Layout } from '../../engine/expansion/gpt2-decoder.ts';
+import { buildTinyVocab, TINY_POSITIVE_WORDS, TINY_PROMPT_WORDS } from '../../engine/expansion/tiny-expansion-vocab.ts';
+import { ModelConversionError } from '../../engine/import/fooocus/conversion-error.ts';
+import { convertExpansionModel, expansionTargetDir } from '../../engine/import/fooocus/gpt2-expansion.ts';
+import { createWeightRng } from '../../engine/models/tiny/seeded-weights.ts';
+import { ProviderSelector } from '../../engine/onnx/providers.ts';
+import { PyDict, tensor, torchSave, type StorageClass } from '../fixtures/torch-save.ts';
+
+const D = 8;
+const H = 2;
+const LAYERS = 2;
+const POSITIONS = 80;
+const providers = new ProviderSelector('cpu', 1, () => {});
+const root = await mkdtemp(join(tmpdir(), 'fooocus-expansion-'));
+
+type Weights = Map<string, { shape: number[]; data: Float32Array }>;
+
+function gpt2Weights(vocab: number): Weights {
+  const rand = createWeightRng(77);
+  const w: Weights = new Map();
+  const put = (name: string, shape: number[], std: number, mean = 0) => {
+    const data = rand(
+      shape.reduce((a, b) => a * b, 1),
+      std,
+    ).map((v) => v + mean);
+    w.set(name, { shape, data });
+  };
+  put('transformer.wte.weight', [vocab, D], 0.5);
+  put('transformer.wpe.weight', [POSITIONS, D], 0.2);
+  for (let i = 0; i < LAYERS; i++) {
+    const p = `transformer.h.${i}`;
+    put(`${p}.ln_1.weight`, [D], 0.1, 1);
+    put(`${p}.ln_1.bias`, [D], 0.1);
+    put(`${p}.attn.c_attn.weight`, [D, 3 * D], 0.4);
+    put(`${p}.attn.c_attn.bias`, [3 * D], 0.1);
+    put(`${p}.attn.c_proj.weight`, [D, D], 0.3);
+    put(`${p}.attn.c_proj.bias`, [D], 0.1);
+    put(`${p}.ln_2.weight`, [D], 0.1, 1);
+    put(`${p}.ln_2.bias`, [D], 0.1);
+    put(`${p}.mlp.c_fc.weight`, [D, 4 * D], 0.3);
+    put(`${p}.mlp.c_fc.bias`, [4 * D], 0.1);
+    put(`${p}.mlp.c_proj.weight`, [4 * D, D], 0.2);
+    put(`${p}.mlp.c_proj.bias`, [D], 0.1);
+  }
+  put('transformer.ln_f.weight', [D], 0.1, 1);
+  put('transformer.ln_f.bias', [D], 0.1);
+  return w;
+}
+
+/** transformers' GPT2LMHeadModel forward, written out plainly in float64: logits [S, V] for `ids`. */
+function referenceLogits(w: Weights, ids: number[], vocab: number): Float64Array[] {
+  const get = (name: string) => w.get(`transformer.${name}`)!.data;
+  const S = ids.length;
+  const dh = D / H;
+  let h = ids.map((id, t) =>
+    Array.from({ length: D }, (_, j) => get('wte.weight')[id * D + j] + get('wpe.weight')[t * D + j]),
+  );
+  const ln = (x: number[], name: string) => {
+    const mean = x.reduce((a, b) => a + b, 0) / D;
+    const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / D;
+    return x.map(
+      (v, j) => ((v - mean) / Math.sqrt(variance + 1e-5)) * get(`${name}.weight`)[j] + get(`${name}.bias`)[j],
+    );
+  };
+  const conv1d = (x: number[], name: string, out: number) =>
+    Array.from({ length: out }, (_, o) =>
+      x.reduce((acc, v, i) => acc + v * get(`${name}.weight`)[i * out + o], get(`${name}.bias`)[o]),
+    );
+  const geluNew = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+  for (let l = 0; l < LAYERS; l++) {
+    const p = `h.${l}`;
+    const qkv = h.map((x) => conv1d(ln(x, `${p}.ln_1`), `${p}.attn.c_attn`, 3 * D));
+    const attended = h.map(() => new Array<number>(D).fill(0));
+    for (let head = 0; head < H; head++) {
+      for (let t = 0; t < S; t++) {
+        const scores = Array.from({ length: t + 1 }, (_, u) => {
+          let dot = 0;
+          for (let j = 0; j < dh; j++) dot += qkv[t][head * dh + j] * qkv[u][D + head * dh + j];
+          return dot / Math.sqrt(dh);
+        });
+        const max = Math.max(...scores);
+        const exps = scores.map((s) => Math.exp(s - max));
+        const sum = exps.reduce((a, b) => a + b, 0);
+        for (let u = 0; u <= t; u++)
+          for (let j = 0; j < dh; j++) attended[t][head * dh + j] += (exps[u] / sum) * qkv[u][2 * D + head * dh + j];
+      }
+    }
+    h = h.map((x, t) => conv1d(attended[t], `${p}.attn.c_proj`, D).map((v, j) => x[j] + v));
+    h = h.map((x) => {
+      const hidden = conv1d(ln(x, `${p}.ln_2`), `${p}.mlp.c_fc`, 4 * D).map(geluNew);
+      return conv1d(hidden, `${p}.mlp.c_proj`, D).map((v, j) => x[j] + v);
+    });
+  }
+  return h.map((x) => {
+    const y = ln(x, 'ln_f');
+    return Float64Array.from({ length: vocab }, (_, v) =>
+      y.reduce((acc, yj, j) => acc + yj * get('wte.weight')[v * D + j], 0),
+    );
+  });
+}
+
+async function writeFooocusFolder(dir: string, storage: StorageClass, weights: Weights): Promise<number> {
+  const { vocab, merges, size } = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'vocab.json'), JSON.stringify(vocab));
+  await writeFile(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
+  await writeFile(join(dir, 'positive.txt'), `${TINY_POSITIVE_WORDS.join('\n')}\n`);
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      model_type: 'gpt2',
+      n_embd: D,
+      n_head: H,
+      n_layer: LAYERS,
+      n_positions: POSITIONS,
+      vocab_size: size,
+      activation_function: 'gelu_new',
+    }),
+  );
+  // transformers saves the causal-mask buffers too, and lm_head.weight as a view of wte's storage.
+  const entries = [...weights].map(
+    ([name, t]) => [name, tensor(storage, t.shape, t.data)] as [string, ReturnType<typeof tensor>],
+  );
+  const wte = entries[0][1];
+  await torchSave(
+    new PyDict([
+      ...entries,
+      ...Array.from(
+        { length: LAYERS },
+        (_, i) =>
+          [`transformer.h.${i}.attn.bias`, tensor('BoolStorage', [1, 1, 2, 2], [1, 0, 1, 1])] as [
+            string,
+            ReturnType<typeof tensor>,
+          ],
+      ),
+      ['lm_head.weight', wte],
+    ]),
+    join(dir, 'pytorch_model.bin'),
+  );
+  return size;
+}
+
+test('the Fooocus V2 expansion pytorch_model.bin converts to an ONNX GPT-2 whose logits match a JS GPT-2 forward, and PromptExpansion runs it', async () => {
+  const started = Date.now();
+  const vocabSize = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]).size;
+  const weights = gpt2Weights(vocabSize);
+  const source = join(root, 'fooocus', 'models', 'prompt_expansion', 'fooocus_expansion');
+  await writeFooocusFolder(source, 'FloatStorage', weights);
+  const models = join(root, 'ours');
+  const out = expansionTargetDir(models);
+  const summary = await convertExpansionModel(source, out);
+  assert.deepEqual(
+    {
+      layers: summary.layers,
+      heads: summary.heads,
+      width: summary.width,
+      vocab: summary.vocab,
+      positions: summary.positions,
+    },
+    { layers: LAYERS, heads: H, width: D, vocab: vocabSize, positions: POSITIONS },
+  );
+  assert.deepEqual((await readdir(source)).sort(), [
+    'config.json',
+    'merges.txt',
+    'positive.txt',
+    'pytorch_model.bin',
+    'vocab.json',
+  ]);
+  const found = await findExpansionModel(models);
+  assert.ok(found.files, 'reason' in found ? found.reason : '');
+  assert.equal(found.files.model, join(out, 'model.onnx'));
+
+  const session = await providers.createSession(found.files.model, 'converted gpt2');
+  try {
+    const layout = readGpt2Layout(session, 'converted gpt2');
+    const ids = [5, 17, 3, 29, 11];
+    const expected = referenceLogits(weights, ids, vocabSize);
+    const decoder = new Gpt2Decoder(session, layout);
+    const rows = [await decoder.start(ids.slice(0, 3))];
+    rows.push(await decoder.next(ids[3]), await decoder.next(ids[4]));
+    rows.forEach((row, k) => {
+      const reference = expected[2 + k];
+      const worst = Math.max(...Array.from(row, (v, i) => Math.abs(v - reference[i])));
+      assert.ok(worst < 1e-4, `position ${2 + k}: max |Δ| ${worst}`);
+    });
+    // The causal mask matters: a later token must not change an earlier position's logits.
+    assert.notDeepEqual([...rows[0]], [...rows[1]]);
+  } finally {
+    await session.release();
+  }
+
+  const expansion = await PromptExpansion.load(found.files, providers);
+  try {
+    const expanded = await expansion.expand(TINY_PROMPT_WORDS.slice(0, 3).join(' '), 12345n);
+    assert.ok(expanded.startsWith(TINY_PROMPT_WORDS.slice(0, 3).join(' ')), expanded);
+    assert.ok(expanded.length > TINY_PROMPT_WORDS.slice(0, 3).join(' ').length + 5, expanded);
+  } finally {
+    await expansion.release();
+  }
+  assert.ok(Date.now() - started < 20_000);
+});
+
+test('an fp16 pytorch_model.bin converts to the same function within fp16 rounding; a wrong config is refused naming the file', async () => {
+  const vocabSize = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]).size;
+  const weights = gpt2Weights(vocabSize);
+  const source = join(root, 'fp16');
+  await writeFooocusFolder(source, 'HalfStorage', weights);
+  const out = join(root, 'fp16-out');
+  await convertExpansionModel(source, out);
+  const session = await providers.createSession(join(out, 'model.onnx'), 'fp16 gpt2');
+  try {
+    const logits = await new Gpt2Decoder(session, readGpt2Layout(session, 'fp16 gpt2')).start([1, 2, 3]);
+    const reference = referenceLogits(weights, [1, 2, 3], vocabSize)[2];
+    const worst = Math.max(...Array.from(logits, (v, i) => Math.abs(v - reference[i])));
+    assert.ok(worst > 0 && worst < 0.05, `fp16 rounding only: max |Δ| ${worst}`);
+  } finally {
+    await session.release();
+  }
+  await writeFile(
+    join(source, 'config.json'),
+    JSON.stringify({ model_type: 'gpt2', n_embd: D, n_head: H, n_layer: LAYERS + 1 }),
+  );
+  await assert.rejects(convertExpansionModel(source, join(root, 'bad-out')), (error: unknown) => {
+    assert.ok(error instanceof ModelConversionError);
+    assert.equal(error.path, join(source, 'pytorch_model.bin'));
+    assert.match(error.problem, /missing transformer\.h\.2\.ln_1\.weight/);
+    return true;
+  });
+  await assert.rejects(readdir(join(root, 'bad-out')), { code: 'ENOENT' }, 'nothing is written for a refused file');
+});
