@@ -1,6 +1,7 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
- * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
+ * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors|file.bin> [--name N] [--negative F]
+ * [--dim-head N] [--heads N]`, with
  * `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
@@ -17,11 +18,19 @@ const USAGE = `usage: npm run models -- <command> [options]
        [--kind ${KIND_NAMES.join('|')}] (default checkpoint: the diffusers-ONNX layout only)
        [--subfolder S] [--name N]
   remove <name> [--kind K]
-  convert ip-adapter <file.safetensors>  our ONNX conversion into models/ip_adapter/<name>/
-       [--name N] [--negative fooocus_ip_negative.safetensors]
-  convert clip-vision <file.safetensors> our ONNX conversion into models/clip_vision/<name>/ [--name N]
+  convert ip-adapter <file.safetensors|.bin>  our ONNX conversion into models/ip_adapter/<name>/
+       [--name N] [--negative fooocus_ip_negative.safetensors] [--dim-head N (default 64)]
+  convert clip-vision <file.safetensors|.bin> our ONNX conversion into models/clip_vision/<name>/
+       [--name N] [--heads N (default 16)]
 options: --models-dir DIR (default ./models)  --hub-endpoint URL (default $HF_ENDPOINT or https://huggingface.co)
 env: HF_TOKEN for gated or private repos`;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} '${value}' is not a positive integer`);
+  return n;
+}
 
 export async function runModelsCli(
   argv: string[],
@@ -39,6 +48,8 @@ export async function runModelsCli(
       subfolder: { type: 'string' },
       name: { type: 'string' },
       negative: { type: 'string' },
+      'dim-head': { type: 'string' },
+      heads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,13 +88,15 @@ export async function runModelsCli(
       await remove(ctx, target, kind);
       return 0;
     case 'convert':
-      if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors file');
+      if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors or .bin file');
       await convert({
         modelsDir: ctx.modelsDir,
         what: target,
         source: resolve(source),
         name: values.name,
         negative: values.negative ? resolve(values.negative) : undefined,
+        dimHead: positiveInt(values['dim-head'], '--dim-head'),
+        heads: positiveInt(values.heads, '--heads'),
         out,
       });
       return 0;
