@@ -52,13 +52,14 @@ function rrdbConvs(stages: number, seed: number) {
 }
 type Convs = ReturnType<typeof rrdbConvs>;
 
-function oldKeys(c: Convs): Map<string, Conv> {
+/** `rdb`: `RDB` (ESRGAN) or `residual_block_` (Fooocus's own file, renamed back by Fooocus's upscaler.py). */
+function oldKeys(c: Convs, rdb = 'RDB'): Map<string, Conv> {
   const stages = c.ups.length;
   return new Map<string, Conv>([
     ['model.0', c.first],
     ...c.blocks.flatMap((block, i) =>
       block.flatMap((dense, r) =>
-        dense.map((conv, k) => [`model.1.sub.${i}.RDB${r + 1}.conv${k + 1}.0`, conv] as [string, Conv]),
+        dense.map((conv, k) => [`model.1.sub.${i}.${rdb}${r + 1}.conv${k + 1}.0`, conv] as [string, Conv]),
       ),
     ),
     [`model.1.sub.${BLOCKS}`, c.trunk],
@@ -181,7 +182,7 @@ function assertClose(actual: Float32Array, expected: Planes, label: string): voi
 test("Fooocus's upscaler .bin (old ESRGAN keys, ×4) converts to an ONNX RRDBNet that matches a JS forward and OnnxUpscaler runs", async () => {
   const convs = rrdbConvs(2, 409985);
   const source = join(root, 'fooocus_upscaler_s409985e5.bin');
-  await torchSave(stateDict(oldKeys(convs)), source);
+  await torchSave(stateDict(oldKeys(convs, 'residual_block_')), source);
   const models = join(root, 'models');
   const target = upscalerTargetPath(models, source);
   assert.equal(target, join(models, 'upscale_models', 'fooocus_upscaler_s409985e5.onnx'));
@@ -222,7 +223,7 @@ test("Fooocus's upscaler .bin (old ESRGAN keys, ×4) converts to an ONNX RRDBNet
   }
 });
 
-test('the later ESRGAN names (×2) and a BasicSR params_ema wrapper convert to the same network', async () => {
+test('the later ESRGAN names (×2), a BasicSR params_ema wrapper and the original RDB spelling convert to the same network', async () => {
   const convs = rrdbConvs(1, 7);
   const later = join(root, 'RealESRGAN_later.pth');
   await torchSave(stateDict(newKeys(convs)), later);
@@ -245,6 +246,10 @@ test('the later ESRGAN names (×2) and a BasicSR params_ema wrapper convert to t
   await torchSave(stateDict(basicKeys, 'params_ema'), basic);
   await convertEsrganUpscaler(basic, join(root, 'basic.onnx'));
   assertClose(await runModel(join(root, 'basic.onnx')), expected, 'BasicSR layout');
+  const esrgan = join(root, 'RRDB_ESRGAN_x2.pth');
+  await torchSave(stateDict(oldKeys(convs)), esrgan);
+  await convertEsrganUpscaler(esrgan, join(root, 'esrgan.onnx'));
+  assertClose(await runModel(join(root, 'esrgan.onnx')), expected, 'ESRGAN RDB spelling');
 });
 
 test('incomplete, unknown and non-RRDBNet state dicts are refused naming the file and the keys; nothing is written', async () => {

@@ -24,6 +24,7 @@ import {
   torchSave,
   torchSaveBytes,
   TorchTensor,
+  TorchTensorV3,
   Tuple,
 } from '../fixtures/torch-save.ts';
 
@@ -58,7 +59,7 @@ async function expectFileError(promise: Promise<unknown>, path: string, pattern:
   throw new assert.AssertionError({ message: `expected a TorchFileError matching ${pattern}` });
 }
 
-test('reads fp32, fp16, bf16, int64 and bool tensors bit-exact, flattening nested dicts, tuples and parameters to dotted names', async () => {
+test('reads fp32, fp16, bf16, int64 and bool tensors (v2 and v3 rebuilds) bit-exact, flattening nested dicts, tuples and parameters to dotted names', async () => {
   const path = join(dir, 'mixed.pth');
   await torchSave(
     new PyDict(
@@ -75,12 +76,21 @@ test('reads fp32, fp16, bf16, int64 and bool tensors bit-exact, flattening neste
         ['mask', tensor('BoolStorage', [3], [1, 0, 1])],
         ['quantised', new Tuple([tensor('ByteStorage', [3], [0, 128, 255]), tensor('FloatStorage', [1], [-1])])],
         ['param', new TorchTensor(storage('FloatStorage', [4, 5]), [2], 0, [1], true)],
+        ['v3', new TorchTensorV3(storage('HalfStorage', [0.25, -8, 3]), [3], 'float16')],
         ['epoch', 12],
         ['lr', new PyFloat(0.5)],
         ['note', 'not a tensor'],
         ['nothing', null],
       ],
-      true,
+      false,
+      // module.state_dict() carries `_metadata` as an attribute (BUILD), not as items: no tensors from it.
+      new PyDict(
+        [
+          ['_metadata', new PyDict([['', new PyDict([['version', 1]], true)]])],
+          ['stray', tensor('FloatStorage', [1], [9])],
+        ],
+        true,
+      ),
     ),
     path,
   );
@@ -97,6 +107,7 @@ test('reads fp32, fp16, bf16, int64 and bool tensors bit-exact, flattening neste
         'quantised.0 U8[3]',
         'quantised.1 F32[1]',
         'param F32[2]',
+        'v3 F16[3]',
       ],
     );
     assert.deepEqual([...(await source.readFloat32('image_proj.latents')).data], [...Float32Array.from(F32)]);
@@ -104,6 +115,7 @@ test('reads fp32, fp16, bf16, int64 and bool tensors bit-exact, flattening neste
     assert.deepEqual([...(await source.readFloat32('ip_adapter.1.to_k_ip.weight')).data], [1.5, -3]);
     assert.deepEqual([...(await source.readFloat32('quantised.0')).data], [0, 128, 255]);
     assert.deepEqual([...(await source.readFloat32('param')).data], [4, 5]);
+    assert.deepEqual([...(await source.readFloat32('v3')).data], [0.25, -8, 3]);
     const ids = await (source as TorchTensorSource).readRaw('steps.ids');
     assert.deepEqual(
       Array.from({ length: 6 }, (_, i) => ids.bytes.readBigInt64LE(i * 8)),

@@ -1,6 +1,7 @@
 /**
  * Which ESRGAN/RRDBNet key layout a state dict uses and its shape, from the keys alone:
- *  - the original ESRGAN ("old arch", Fooocus's `fooocus_upscaler_s409985e5.bin`): `model.0` conv_first,
+ *  - the original ESRGAN ("old arch", Fooocus's `fooocus_upscaler_s409985e5.bin`; its `residual_block_<r>`
+ *    spelling is read as `RDB<r>` by the caller, as Fooocus does): `model.0` conv_first,
  *    `model.1.sub.<i>.RDB<r>.conv<c>.0` the blocks, `model.1.sub.<nb>` the trunk conv, then per ×2 stage
  *    an Upsample, a conv and a LeakyReLU (`model.3`, `model.6`, …), `model.<3n+2>` HRconv, `model.<3n+4>` conv_last;
  *  - the later ESRGAN names: `conv_first`, `RRDB_trunk.<i>.RDB<r>.conv<c>`, `trunk_conv`, `upconv<k>`,

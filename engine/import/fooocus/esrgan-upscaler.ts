@@ -123,9 +123,26 @@ async function buildGraph(
   return { graph: g, features: nf, growth };
 }
 
+/**
+ * The source under Fooocus's reading of it: modules/upscaler.py renames `residual_block_` to `RDB` before
+ * building the RRDBNet, so its own file spells the dense blocks `residual_block_<r>`.
+ */
+function withRdbNames(file: TensorSource): TensorSource {
+  const original = new Map([...file.tensors.keys()].map((n) => [n.replace(/residual_block_/g, 'RDB'), n]));
+  const tensors = new Map([...original].map(([name, from]) => [name, { ...file.tensors.get(from)!, name }]));
+  return {
+    path: file.path,
+    metadata: file.metadata,
+    tensors,
+    readFloat32: (name) => file.readFloat32(original.get(name) ?? name),
+    close: () => file.close(),
+  };
+}
+
 /** Converts an RRDBNet state dict at `source` into the ONNX model at `outPath` (+ `<outPath>_data`). */
 export async function convertEsrganUpscaler(source: string, outPath: string): Promise<EsrganSummary> {
-  return withTensorSource(source, async (file) => {
+  return withTensorSource(source, async (opened) => {
+    const file = withRdbNames(opened);
     const names = [...file.tensors.keys()];
     const layout = detectEsrganLayout(names, source);
     const used = new Set(layoutKeys(layout));

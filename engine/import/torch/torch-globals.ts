@@ -4,7 +4,8 @@
  * as `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
  * backward_hooks[, metadata])` with the storage a persistent id `('storage', torch.<X>Storage,
  * key, location, numel)` naming `<archive>/data/<key>`; nn.Parameter wraps that in
- * `_rebuild_parameter(tensor, requires_grad, backward_hooks)`; dicts are `collections.OrderedDict`.
+ * `_rebuild_parameter(tensor, requires_grad, backward_hooks)`; newer dtypes use `_rebuild_tensor_v3(…, dtype)`
+ * over a `torch.UntypedStorage` with a `torch.<dtype>` object; dicts are `collections.OrderedDict`.
  * Anything else (os.system, builtins.eval, subprocess.Popen, numpy scalars, custom classes) is
  * refused by name before it could be called.
  */
@@ -25,6 +26,26 @@ export const STORAGE_DTYPES: Record<string, { dtype: string; bytes: number }> = 
   ByteStorage: { dtype: 'U8', bytes: 1 },
   BoolStorage: { dtype: 'BOOL', bytes: 1 },
   UntypedStorage: { dtype: 'U8', bytes: 1 },
+};
+
+/** `torch.<dtype>` objects, which `_rebuild_tensor_v3` passes for tensors over untyped storages. */
+const DTYPE_STORAGES: Record<string, string> = {
+  float64: 'DoubleStorage',
+  double: 'DoubleStorage',
+  float32: 'FloatStorage',
+  float: 'FloatStorage',
+  float16: 'HalfStorage',
+  half: 'HalfStorage',
+  bfloat16: 'BFloat16Storage',
+  int64: 'LongStorage',
+  long: 'LongStorage',
+  int32: 'IntStorage',
+  int: 'IntStorage',
+  int16: 'ShortStorage',
+  short: 'ShortStorage',
+  int8: 'CharStorage',
+  uint8: 'ByteStorage',
+  bool: 'BoolStorage',
 };
 
 export class StorageType {
@@ -76,6 +97,15 @@ function rebuildTensor(args: readonly PickleValue[], path: string): TensorRef {
   return new TensorRef(storage, offset, shape, strides);
 }
 
+/** v3: the storage is read as `dtype`, the offset counted in elements of it. */
+function rebuildTensorV3(args: readonly PickleValue[], path: string): TensorRef {
+  const [storage, , , , , , dtype] = args;
+  if (!(storage instanceof StorageRef) || !(dtype instanceof StorageType))
+    throw new TorchFileError(path, '_rebuild_tensor_v3 is not given a storage of the archive and a torch dtype');
+  const retyped = new StorageRef(storage.key, dtype, Math.floor((storage.numel * storage.type.bytes) / dtype.bytes));
+  return rebuildTensor([retyped, ...args.slice(1, 4)], path);
+}
+
 function callable(qualifiedName: string, call: (args: readonly PickleValue[]) => PickleValue): PickleCallable {
   return { qualifiedName, call };
 }
@@ -99,15 +129,18 @@ export function resolveTorchGlobal(module: string, name: string, path: string): 
   }
   if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor'))
     return callable(qualified, (args) => rebuildTensor(args, path));
+  if (module === 'torch._utils' && name === '_rebuild_tensor_v3')
+    return callable(qualified, (args) => rebuildTensorV3(args, path));
   if (module === 'torch._utils' && (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state')) {
     return callable(qualified, (args) => {
       if (!(args[0] instanceof TensorRef)) throw new TorchFileError(path, `${qualified} wraps something not a tensor`);
       return args[0];
     });
   }
-  if (module === 'torch' && STORAGE_DTYPES[name]) {
-    const { dtype, bytes } = STORAGE_DTYPES[name];
-    const type = new StorageType(name, dtype, bytes);
+  const storageName = module === 'torch' ? (STORAGE_DTYPES[name] ? name : DTYPE_STORAGES[name]) : undefined;
+  if (storageName !== undefined) {
+    const { dtype, bytes } = STORAGE_DTYPES[storageName];
+    const type = new StorageType(storageName, dtype, bytes);
     return Object.assign(type, {
       qualifiedName: qualified,
       call: (): PickleValue => {
@@ -117,6 +150,6 @@ export function resolveTorchGlobal(module: string, name: string, path: string): 
   }
   throw new TorchFileError(
     path,
-    `the pickle asks for ${qualified}, which is not an allowed constructor of a PyTorch state dict (nothing was run; allowed: collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.<dtype>Storage)`,
+    `the pickle asks for ${qualified}, which is not an allowed constructor of a PyTorch state dict (nothing was run; allowed: collections.OrderedDict, torch._utils._rebuild_tensor_v2/_v3, torch._utils._rebuild_parameter, torch.<X>Storage, torch.<dtype>)`,
   );
 }
