@@ -61,7 +61,7 @@ function gpt2Weights(vocab: number): Weights {
 }
 
 /** transformers' GPT2LMHeadModel forward, written out plainly in float64: logits [S, V] for `ids`. */
-function referenceLogits(w: Weights, ids: number[], vocab: number): Float64Array[] {
+function referenceLogits(w: Weights, ids: number[], vocab: number, head?: Float32Array): Float64Array[] {
   const get = (name: string) => w.get(`transformer.${name}`)!.data;
   const S = ids.length;
   const dh = D / H;
@@ -107,12 +107,17 @@ function referenceLogits(w: Weights, ids: number[], vocab: number): Float64Array
   return h.map((x) => {
     const y = ln(x, 'ln_f');
     return Float64Array.from({ length: vocab }, (_, v) =>
-      y.reduce((acc, yj, j) => acc + yj * get('wte.weight')[v * D + j], 0),
+      y.reduce((acc, yj, j) => acc + yj * (head ?? get('wte.weight'))[v * D + j], 0),
     );
   });
 }
 
-async function writeFooocusFolder(dir: string, storage: StorageClass, weights: Weights): Promise<number> {
+async function writeFooocusFolder(
+  dir: string,
+  storage: StorageClass,
+  weights: Weights,
+  untiedHead?: Float32Array,
+): Promise<number> {
   const { vocab, merges, size } = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'vocab.json'), JSON.stringify(vocab));
@@ -146,7 +151,7 @@ async function writeFooocusFolder(dir: string, storage: StorageClass, weights: W
             ReturnType<typeof tensor>,
           ],
       ),
-      ['lm_head.weight', wte],
+      ['lm_head.weight', untiedHead ? tensor(storage, [size, D], untiedHead) : wte],
     ]),
     join(dir, 'pytorch_model.bin'),
   );
@@ -240,4 +245,23 @@ test('an fp16 pytorch_model.bin converts to the same function within fp16 roundi
     return true;
   });
   await assert.rejects(readdir(join(root, 'bad-out')), { code: 'ENOENT' }, 'nothing is written for a refused file');
+});
+
+test('an lm_head.weight that differs from wte (an untied head) is used for the logits', async () => {
+  const vocabSize = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]).size;
+  const weights = gpt2Weights(vocabSize);
+  const head = createWeightRng(99)(vocabSize * D, 0.5);
+  const source = join(root, 'untied');
+  await writeFooocusFolder(source, 'FloatStorage', weights, head);
+  const out = join(root, 'untied-out');
+  await convertExpansionModel(source, out);
+  const session = await providers.createSession(join(out, 'model.onnx'), 'untied gpt2');
+  try {
+    const logits = await new Gpt2Decoder(session, readGpt2Layout(session, 'untied gpt2')).start([4, 9]);
+    const reference = referenceLogits(weights, [4, 9], vocabSize, head)[1];
+    const worst = Math.max(...Array.from(logits, (v, i) => Math.abs(v - reference[i])));
+    assert.ok(worst < 1e-4, `max |Δ| ${worst}`);
+  } finally {
+    await session.release();
+  }
 });

@@ -44,8 +44,8 @@ test('fooocus_inpaint_head.pth and inpaint_v26.fooocus.patch convert to the file
   await torchSave(new PyDict([['head', tensor('FloatStorage', [8, 5, 3, 3], head)]]), headSource);
   const ranges: Record<string, number[]> = {
     'diffusion_model.input_blocks.0.0.weight': [8, 1, 1, 1],
-    'diffusion_model.input_blocks.1.0.in_layers.2.weight': [],
-    'diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_q.weight': [8, 1],
+    'diffusion_model.input_blocks.1.0.in_layers.2.weight': [1, 4, 1, 1],
+    'diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_q.weight': [],
   };
   const entries = Object.entries(TINY_PATCH_DELTAS).map(([key, shape], i) => ({
     key,
@@ -93,8 +93,18 @@ test('fooocus_inpaint_head.pth and inpaint_v26.fooocus.patch convert to the file
       const entry = patch.entries.get(e.key)!;
       assert.deepEqual([entry.dtype, entry.shape], ['F16', e.shape], e.key);
       const values = (await patch.readFloat32(e.key)).data;
-      // The range's row for element k: per output channel ([out,1,…]) or one scalar ([]).
-      const row = (k: number) => (e.rangeShape.length === 0 ? 0 : Math.floor(k / (count(e.shape) / e.shape[0])));
+      // torch broadcasting: the range index of element k keeps k's coordinates on the range's non-1 axes.
+      const row = (k: number) => {
+        const coords: number[] = [];
+        for (let axis = e.shape.length - 1, rest = k; axis >= 0; axis--) {
+          coords[axis] = rest % e.shape[axis];
+          rest = Math.floor(rest / e.shape[axis]);
+        }
+        let index = 0;
+        for (let i = 0, offset = e.shape.length - e.rangeShape.length; i < e.rangeShape.length; i++)
+          index = index * e.rangeShape[i] + (e.rangeShape[i] === 1 ? 0 : coords[offset + i]);
+        return index;
+      };
       values.forEach((v, k) => {
         const lo = f16(e.lo[row(k)]);
         const hi = f16(e.hi[row(k)]);

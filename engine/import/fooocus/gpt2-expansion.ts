@@ -7,7 +7,7 @@
  * only read.
  * GPT-2 as transformers computes it: x = wte[ids] + wpe[pos]; per layer h += c_proj(attn(ln_1(h))),
  * h += mlp(ln_2(h)) with causal softmax(q kᵀ/√d) v and mlp = c_proj(act(c_fc(·))); logits = ln_f(h)·wteᵀ
- * (lm_head is tied to wte). Conv1D weights are stored [in, out], so they multiply as they are.
+ * (lm_head is tied to wte unless the file's differs). Conv1D weights are stored [in, out]: they multiply as stored.
  */
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -130,6 +130,19 @@ async function norm(
   return layerNorm(g, x, name, await w.read(`${name}.weight`, [width]), await w.read(`${name}.bias`, [width]), epsilon);
 }
 
+/** The file's lm_head.weight when it is present and not equal to wte (an untied head), else null. */
+async function lmHead(source: TensorSource, wte: Float32Array, shape: number[]): Promise<Float32Array | null> {
+  const info = source.tensors.get('lm_head.weight');
+  if (!info) return null;
+  if (info.shape.join(',') !== shape.join(','))
+    throw new ModelConversionError(
+      source.path,
+      `lm_head.weight is [${info.shape.join(',')}]; wte is [${shape.join(',')}]`,
+    );
+  const head = (await source.readFloat32('lm_head.weight')).data;
+  return head.every((v, i) => Object.is(v, wte[i])) ? null : head;
+}
+
 async function buildGraph(
   source: TensorSource,
   config: Gpt2Config,
@@ -150,7 +163,8 @@ async function buildGraph(
   const g = new GraphBuilder('fooocus_expansion_gpt2');
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
-  const wte = g.weight('wte.weight', [vocab, D], (await w.read('wte.weight', [vocab, D])).data);
+  const wteData = (await w.read('wte.weight', [vocab, D])).data;
+  const wte = g.weight('wte.weight', [vocab, D], wteData);
   let h = g.node('Add', [
     g.node('Gather', [wte, ids]),
     g.node('Gather', [
@@ -180,9 +194,14 @@ async function buildGraph(
     h = g.node('Add', [h, await conv1d(g, w, act, `${p}.mlp.c_proj`, 4 * D, D)]);
   }
   const final = await norm(g, w, h, 'ln_f', D, epsilon);
-  // lm_head is tied to wte: Gemm with transB reads wte as [V,D] instead of storing a transposed copy.
+  // lm_head is tied to wte (transformers saves it anyway, often as its own copy): Gemm with transB reads the
+  // [V,D] matrix as stored, and a separate initializer is kept only when the file's lm_head really differs.
+  const head = await lmHead(source, wteData, [vocab, D]);
   const flat = g.node('Reshape', [final, g.ints([-1, D])]);
-  const logits2d = g.node('Gemm', [flat, wte], { transB: 1, alpha: new FloatAttr(1) });
+  const logits2d = g.node('Gemm', [flat, head ? g.weight('lm_head.weight', [vocab, D], head) : wte], {
+    transB: 1,
+    alpha: new FloatAttr(1),
+  });
   const outShape = g.node('Concat', [g.node('Shape', [ids]), g.ints([vocab])], { axis: 0 });
   g.output(g.node('Reshape', [logits2d, outShape]), 'logits', ['batch_size', 'sequence_length', vocab]);
   return { graph: g, vocab, positions };

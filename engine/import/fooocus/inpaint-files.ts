@@ -75,6 +75,19 @@ function gather(values: Float32Array, strides: readonly number[], shape: readonl
   return values[index];
 }
 
+/**
+ * A direct index for the two common range shapes, one value ([] or all ones) and one per output channel
+ * ([out,1,…]), so a gigabyte patch is not dequantised through the general per-axis gather.
+ */
+function rowIndexer(strides: readonly number[], shape: readonly number[]): ((k: number) => number) | null {
+  if (strides.every((s) => s === 0)) return () => 0;
+  if (strides[0] === 1 && strides.slice(1).every((s) => s === 0)) {
+    const inner = shape.slice(1).reduce((a, b) => a * b, 1);
+    return (k) => Math.floor(k / inner);
+  }
+  return null;
+}
+
 async function dequantised(file: TensorSource, key: string, shape: number[]): Promise<Float32Array> {
   const w = (await file.readFloat32(`${key}.0`)).data;
   const lo = await file.readFloat32(`${key}.1`);
@@ -82,9 +95,11 @@ async function dequantised(file: TensorSource, key: string, shape: number[]): Pr
   const loStrides = broadcastStrides(lo.shape, shape, 'w_min');
   const hiStrides = broadcastStrides(hi.shape, shape, 'w_max');
   const out = new Float32Array(w.length);
+  const loRow = rowIndexer(loStrides, shape);
+  const hiRow = rowIndexer(hiStrides, shape);
   for (let k = 0; k < w.length; k++) {
-    const min = gather(lo.data, loStrides, shape, k);
-    const max = gather(hi.data, hiStrides, shape, k);
+    const min = loRow ? lo.data[loRow(k)] : gather(lo.data, loStrides, shape, k);
+    const max = hiRow ? hi.data[hiRow(k)] : gather(hi.data, hiStrides, shape, k);
     out[k] = Math.fround(Math.fround(Math.fround(w[k] / 255) * Math.fround(max - min)) + min);
   }
   return out;
