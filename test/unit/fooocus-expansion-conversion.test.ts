@@ -5,7 +5,7 @@
  * plain JS GPT-2 forward of the same weights, and PromptExpansion loads and runs it.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,50 +17,19 @@ import { ModelConversionError } from '../../engine/import/fooocus/conversion-err
 import { convertExpansionModel, expansionTargetDir } from '../../engine/import/fooocus/gpt2-expansion.ts';
 import { createWeightRng } from '../../engine/models/tiny/seeded-weights.ts';
 import { ProviderSelector } from '../../engine/onnx/providers.ts';
-import { PyDict, tensor, torchSave, type StorageClass } from '../fixtures/torch-save.ts';
+import {
+  D,
+  gpt2Weights,
+  H,
+  LAYERS,
+  POSITIONS,
+  writeFooocusFolder,
+  type Weights,
+} from '../fixtures/fooocus-expansion-files.ts';
 
-const D = 8;
-const H = 2;
-const LAYERS = 2;
-const POSITIONS = 80;
 const providers = new ProviderSelector('cpu', 1, () => {});
 const root = await mkdtemp(join(tmpdir(), 'fooocus-expansion-'));
 
-type Weights = Map<string, { shape: number[]; data: Float32Array }>;
-
-function gpt2Weights(vocab: number): Weights {
-  const rand = createWeightRng(77);
-  const w: Weights = new Map();
-  const put = (name: string, shape: number[], std: number, mean = 0) => {
-    const data = rand(
-      shape.reduce((a, b) => a * b, 1),
-      std,
-    ).map((v) => v + mean);
-    w.set(name, { shape, data });
-  };
-  put('transformer.wte.weight', [vocab, D], 0.5);
-  put('transformer.wpe.weight', [POSITIONS, D], 0.2);
-  for (let i = 0; i < LAYERS; i++) {
-    const p = `transformer.h.${i}`;
-    put(`${p}.ln_1.weight`, [D], 0.1, 1);
-    put(`${p}.ln_1.bias`, [D], 0.1);
-    put(`${p}.attn.c_attn.weight`, [D, 3 * D], 0.4);
-    put(`${p}.attn.c_attn.bias`, [3 * D], 0.1);
-    put(`${p}.attn.c_proj.weight`, [D, D], 0.3);
-    put(`${p}.attn.c_proj.bias`, [D], 0.1);
-    put(`${p}.ln_2.weight`, [D], 0.1, 1);
-    put(`${p}.ln_2.bias`, [D], 0.1);
-    put(`${p}.mlp.c_fc.weight`, [D, 4 * D], 0.3);
-    put(`${p}.mlp.c_fc.bias`, [4 * D], 0.1);
-    put(`${p}.mlp.c_proj.weight`, [4 * D, D], 0.2);
-    put(`${p}.mlp.c_proj.bias`, [D], 0.1);
-  }
-  put('transformer.ln_f.weight', [D], 0.1, 1);
-  put('transformer.ln_f.bias', [D], 0.1);
-  return w;
-}
-
-/** transformers' GPT2LMHeadModel forward, written out plainly in float64: logits [S, V] for `ids`. */
 function referenceLogits(w: Weights, ids: number[], vocab: number, head?: Float32Array): Float64Array[] {
   const get = (name: string) => w.get(`transformer.${name}`)!.data;
   const S = ids.length;
@@ -110,52 +79,6 @@ function referenceLogits(w: Weights, ids: number[], vocab: number, head?: Float3
       y.reduce((acc, yj, j) => acc + yj * (head ?? get('wte.weight'))[v * D + j], 0),
     );
   });
-}
-
-async function writeFooocusFolder(
-  dir: string,
-  storage: StorageClass,
-  weights: Weights,
-  untiedHead?: Float32Array,
-): Promise<number> {
-  const { vocab, merges, size } = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'vocab.json'), JSON.stringify(vocab));
-  await writeFile(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
-  await writeFile(join(dir, 'positive.txt'), `${TINY_POSITIVE_WORDS.join('\n')}\n`);
-  await writeFile(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      model_type: 'gpt2',
-      n_embd: D,
-      n_head: H,
-      n_layer: LAYERS,
-      n_positions: POSITIONS,
-      vocab_size: size,
-      activation_function: 'gelu_new',
-    }),
-  );
-  // transformers saves the causal-mask buffers too, and lm_head.weight as a view of wte's storage.
-  const entries = [...weights].map(
-    ([name, t]) => [name, tensor(storage, t.shape, t.data)] as [string, ReturnType<typeof tensor>],
-  );
-  const wte = entries[0][1];
-  await torchSave(
-    new PyDict([
-      ...entries,
-      ...Array.from(
-        { length: LAYERS },
-        (_, i) =>
-          [`transformer.h.${i}.attn.bias`, tensor('BoolStorage', [1, 1, 2, 2], [1, 0, 1, 1])] as [
-            string,
-            ReturnType<typeof tensor>,
-          ],
-      ),
-      ['lm_head.weight', untiedHead ? tensor(storage, [size, D], untiedHead) : wte],
-    ]),
-    join(dir, 'pytorch_model.bin'),
-  );
-  return size;
 }
 
 test('the Fooocus V2 expansion pytorch_model.bin converts to an ONNX GPT-2 whose logits match a JS GPT-2 forward, and PromptExpansion runs it', async () => {

@@ -11,87 +11,24 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ModelConversionError } from '../../engine/import/fooocus/conversion-error.ts';
 import { convertEsrganUpscaler, upscalerTargetPath } from '../../engine/import/fooocus/esrgan-upscaler.ts';
-import { createWeightRng } from '../../engine/models/tiny/seeded-weights.ts';
 import { ProviderSelector } from '../../engine/onnx/providers.ts';
 import { OnnxSession } from '../../engine/onnx/session.ts';
 import { OnnxUpscaler } from '../../engine/uov/super-resolution.ts';
 import { findUpscaler } from '../../engine/uov/upscaler-files.ts';
-import { PyDict, tensor, torchSave } from '../fixtures/torch-save.ts';
+import {
+  BLOCKS,
+  GC,
+  NF,
+  newKeys,
+  oldKeys,
+  rrdbConvs,
+  stateDict,
+  type Conv,
+  type Convs,
+} from '../fixtures/esrgan-state-dict.ts';
+import { torchSave } from '../fixtures/torch-save.ts';
 
-const NF = 4;
-const GC = 3;
-const BLOCKS = 2;
 const root = await mkdtemp(join(tmpdir(), 'fooocus-upscaler-'));
-
-interface Conv {
-  out: number;
-  in: number;
-  weight: Float32Array;
-  bias: Float32Array;
-}
-
-/** Canonical RRDBNet convolutions, drawn in one order. */
-function rrdbConvs(stages: number, seed: number) {
-  const rand = createWeightRng(seed);
-  const conv = (out: number, inC: number): Conv => ({
-    out,
-    in: inC,
-    weight: rand(out * inC * 9, 0.6 / Math.sqrt(inC * 9)),
-    bias: rand(out, 0.05),
-  });
-  return {
-    first: conv(NF, 3),
-    blocks: Array.from({ length: BLOCKS }, () =>
-      Array.from({ length: 3 }, () => [0, 1, 2, 3, 4].map((c) => conv(c === 4 ? NF : GC, NF + c * GC))),
-    ),
-    trunk: conv(NF, NF),
-    ups: Array.from({ length: stages }, () => conv(NF, NF)),
-    hr: conv(NF, NF),
-    last: conv(3, NF),
-  };
-}
-type Convs = ReturnType<typeof rrdbConvs>;
-
-/** `rdb`: `RDB` (ESRGAN) or `residual_block_` (Fooocus's own file, renamed back by Fooocus's upscaler.py). */
-function oldKeys(c: Convs, rdb = 'RDB'): Map<string, Conv> {
-  const stages = c.ups.length;
-  return new Map<string, Conv>([
-    ['model.0', c.first],
-    ...c.blocks.flatMap((block, i) =>
-      block.flatMap((dense, r) =>
-        dense.map((conv, k) => [`model.1.sub.${i}.${rdb}${r + 1}.conv${k + 1}.0`, conv] as [string, Conv]),
-      ),
-    ),
-    [`model.1.sub.${BLOCKS}`, c.trunk],
-    ...c.ups.map((conv, k) => [`model.${3 * (k + 1)}`, conv] as [string, Conv]),
-    [`model.${3 * stages + 2}`, c.hr],
-    [`model.${3 * stages + 4}`, c.last],
-  ]);
-}
-
-function newKeys(c: Convs): Map<string, Conv> {
-  return new Map<string, Conv>([
-    ['conv_first', c.first],
-    ...c.blocks.flatMap((block, i) =>
-      block.flatMap((dense, r) =>
-        dense.map((conv, k) => [`RRDB_trunk.${i}.RDB${r + 1}.conv${k + 1}`, conv] as [string, Conv]),
-      ),
-    ),
-    ['trunk_conv', c.trunk],
-    ...c.ups.map((conv, k) => [`upconv${k + 1}`, conv] as [string, Conv]),
-    ['HRconv', c.hr],
-    ['conv_last', c.last],
-  ]);
-}
-
-function stateDict(convs: Map<string, Conv>, wrap?: string): PyDict {
-  const entries = [...convs].flatMap(([name, c]) => [
-    [`${name}.weight`, tensor('FloatStorage', [c.out, c.in, 3, 3], c.weight)] as [string, ReturnType<typeof tensor>],
-    [`${name}.bias`, tensor('FloatStorage', [c.out], c.bias)] as [string, ReturnType<typeof tensor>],
-  ]);
-  return wrap ? new PyDict([[wrap, new PyDict(entries)]]) : new PyDict(entries);
-}
-
 interface Planes {
   c: number;
   h: number;

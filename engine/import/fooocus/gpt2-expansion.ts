@@ -10,7 +10,7 @@
  * (lm_head is tied to wte unless the file's differs). Conv1D weights are stored [in, out]: they multiply as stored.
  */
 import { copyFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isFile } from '../../models/registry.ts';
 import { FloatAttr, GraphBuilder } from '../../models/onnx-graph-builder.ts';
 import type { FloatTensor } from '../../lora/safetensors.ts';
@@ -35,6 +35,7 @@ export interface Gpt2Config {
 export interface ExpansionSummary extends Gpt2Config {
   vocab: number;
   positions: number;
+  /** File names written in the output folder. */
   files: string[];
 }
 
@@ -230,6 +231,6 @@ export async function convertExpansionModel(sourceDir: string, outDir: string): 
     ...config,
     vocab: built.vocab,
     positions: built.positions,
-    files: [...files.map((f) => join(outDir, f)), ...written],
+    files: [...files, ...written.map((f) => basename(f))],
   };
 }
