@@ -125,4 +125,10 @@ export {
   EXPANSION_SOURCE_WEIGHTS,
   type ExpansionSummary,
 } from './import/fooocus/gpt2-expansion.ts';
+export {
+  planFooocusConversion,
+  type FooocusConversion,
+  type FooocusConversionOptions,
+  type FooocusFileKind,
+} from './import/fooocus/fooocus-files.ts';
 // ---- end Fooocus's own model files ----

@@ -100,6 +100,14 @@ test('the Fooocus V2 expansion pytorch_model.bin converts to an ONNX GPT-2 whose
     },
     { layers: LAYERS, heads: H, width: D, vocab: vocabSize, positions: POSITIONS },
   );
+  assert.deepEqual(summary.files, [
+    'vocab.json',
+    'merges.txt',
+    'positive.txt',
+    'config.json',
+    'model.onnx_data',
+    'model.onnx',
+  ]);
   assert.deepEqual((await readdir(source)).sort(), [
     'config.json',
     'merges.txt',
