@@ -6,7 +6,8 @@
  *    an Upsample, a conv and a LeakyReLU (`model.3`, `model.6`, …), `model.<3n+2>` HRconv, `model.<3n+4>` conv_last;
  *  - the later ESRGAN names: `conv_first`, `RRDB_trunk.<i>.RDB<r>.conv<c>`, `trunk_conv`, `upconv<k>`,
  *    `HRconv`, `conv_last`;
- *  - BasicSR's: `conv_first`, `body.<i>.rdb<r>.conv<c>`, `conv_body`, `conv_up<k>`, `conv_hr`, `conv_last`.
+ *  - BasicSR's: `conv_first`, `body.<i>.rdb<r>.conv<c>` (read as `RDB<r>`), `conv_body`, `conv_up<k>`, `conv_hr`,
+ *    `conv_last`.
  * Each maps to one canonical list of convolutions, so the graph is built once.
  */
 import { ModelConversionError } from './conversion-error.ts';
@@ -87,7 +88,7 @@ export function detectEsrganLayout(allKeys: readonly string[], path: string): Es
   if (keys.includes('conv_first.weight') && keys.some((k) => k.startsWith('body.'))) {
     return {
       first: p('conv_first'),
-      blocks: blockNames(countMatching(keys, /^body\.(\d+)\./), (i, r, c) => p(`body.${i}.rdb${r + 1}.conv${c}`)),
+      blocks: blockNames(countMatching(keys, /^body\.(\d+)\./), (i, r, c) => p(`body.${i}.RDB${r + 1}.conv${c}`)),
       trunk: p('conv_body'),
       upsamples: Array.from({ length: countMatching(keys, /^conv_up(\d+)\.weight$/) - 1 }, (_, k) =>
         p(`conv_up${k + 1}`),

@@ -125,10 +125,12 @@ async function buildGraph(
 
 /**
  * The source under Fooocus's reading of it: modules/upscaler.py renames `residual_block_` to `RDB` before
- * building the RRDBNet, so its own file spells the dense blocks `residual_block_<r>`.
+ * building the RRDBNet, so its own file spells the dense blocks `residual_block_<r>`; BasicSR's `rdb<r>` is
+ * read the same way, so every layout names a dense block `RDB<r>`.
  */
 function withRdbNames(file: TensorSource): TensorSource {
-  const original = new Map([...file.tensors.keys()].map((n) => [n.replace(/residual_block_/g, 'RDB'), n]));
+  const canonical = (n: string) => n.replace(/residual_block_/g, 'RDB').replace(/\.rdb(\d)\./g, '.RDB$1.');
+  const original = new Map([...file.tensors.keys()].map((n) => [canonical(n), n]));
   const tensors = new Map([...original].map(([name, from]) => [name, { ...file.tensors.get(from)!, name }]));
   return {
     path: file.path,
