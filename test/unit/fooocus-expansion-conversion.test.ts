@@ -122,6 +122,8 @@ test('the Fooocus V2 expansion pytorch_model.bin converts to an ONNX GPT-2 whose
   const session = await providers.createSession(found.files.model, 'converted gpt2');
   try {
     const layout = readGpt2Layout(session, 'converted gpt2');
+    assert.equal(layout.past.length, 2 * LAYERS, 'a KV-cache decoder: after the prompt, one token per step');
+    assert.deepEqual(layout.pastHeads, { heads: H, headDim: D / H });
     const ids = [5, 17, 3, 29, 11];
     const expected = referenceLogits(weights, ids, vocabSize);
     const decoder = new Gpt2Decoder(session, layout);
