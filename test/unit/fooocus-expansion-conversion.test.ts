@@ -177,6 +177,14 @@ test('an fp16 pytorch_model.bin converts to the same function within fp16 roundi
     assert.match(error.problem, /missing transformer\.h\.2\.ln_1\.weight/);
     return true;
   });
+  await writeFile(
+    join(source, 'config.json'),
+    JSON.stringify({ model_type: 'gpt2', n_embd: D, n_head: H, n_layer: 1 }),
+  );
+  await assert.rejects(
+    convertExpansionModel(source, join(root, 'bad-out')),
+    /keys this GPT-2 conversion \(n_layer 1\) does not use: transformer\.h\.1\.ln_1\.weight/,
+  );
   await assert.rejects(readdir(join(root, 'bad-out')), { code: 'ENOENT' }, 'nothing is written for a refused file');
 });
 

@@ -33,6 +33,9 @@ function geluNew(g: GraphBuilder, x: string): string {
 }
 
 class Gpt2Weights {
+  /** Source keys read, to name the ones the conversion did not use. */
+  readonly used = new Set<string>();
+
   constructor(
     private readonly source: TensorSource,
     private readonly prefix: string,
@@ -42,6 +45,7 @@ class Gpt2Weights {
     const key = `${this.prefix}${name}`;
     const info = this.source.tensors.get(key);
     if (!info) throw new ModelConversionError(this.source.path, `missing ${key} (a GPT-2 weight)`);
+    this.used.add(key);
     if (info.shape.join(',') !== shape.join(','))
       throw new ModelConversionError(
         this.source.path,
@@ -171,5 +175,14 @@ export async function buildGpt2Graph(
   });
   const outShape = g.node('Concat', [g.node('Shape', [ids]), g.ints([vocab])], { axis: 0 });
   g.output(g.node('Reshape', [logits2d, outShape]), 'logits', ['batch_size', 'sequence_length', vocab]);
+  // transformers also saves the causal-mask buffers; anything else means another architecture or config.json.
+  const unknown = [...source.tensors.keys()].filter(
+    (k) => !w.used.has(k) && k !== 'lm_head.weight' && !/\.attn\.(masked_)?bias$/.test(k),
+  );
+  if (unknown.length > 0)
+    throw new ModelConversionError(
+      source.path,
+      `keys this GPT-2 conversion (n_layer ${layers}) does not use: ${unknown.slice(0, 6).join(', ')} (${unknown.length} in all)`,
+    );
   return { graph: g, vocab, positions };
 }
