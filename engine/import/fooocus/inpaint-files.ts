@@ -119,9 +119,10 @@ function quantisedProblem(file: TensorSource, key: string): string | undefined {
 }
 
 function toF16(values: Float32Array): Buffer {
-  const out = Buffer.alloc(values.length * 2);
-  for (let i = 0; i < values.length; i++) out.writeUInt16LE(float32ToFloat16Bits(values[i]), i * 2);
-  return out;
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) bits[i] = float32ToFloat16Bits(values[i]);
+  // Typed arrays are host-endian; like the graph builder's raw float data, this assumes a little-endian host.
+  return Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength);
 }
 
 export async function convertInpaintPatch(source: string, outPath: string): Promise<{ tensors: number }> {
