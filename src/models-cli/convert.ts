@@ -2,10 +2,12 @@
  * `convert ip-adapter|clip-vision <file.safetensors|file.bin>`: our conversions (engine/ip-adapter/convert)
  * of Fooocus's IP-Adapter and CLIP vision files (safetensors, or torch.save pickles read by the safe
  * reader in engine/import/torch) into the ONNX graphs the engine loads, written to
- * models/ip_adapter/<name>/ and models/clip_vision/<name>/ (name: --name, else the file's stem).
+ * models/ip_adapter/<name>/ and models/clip_vision/<name>/ (name: --name, else the file's stem); Fooocus's
+ * upscaler, inpaint and expansion files through convert-fooocus.ts.
  */
 import { basename, join } from 'node:path';
 import { CLIP_VISION_FOLDER, convertClipVision, convertIpAdapter, IP_ADAPTER_FOLDER } from '../../engine/index.ts';
+import { convertFooocusFile, FOOOCUS_CONVERSIONS } from './convert-fooocus.ts';
 
 export interface ConvertOptions {
   modelsDir: string;
@@ -42,5 +44,8 @@ export async function convert(options: ConvertOptions): Promise<void> {
     );
     return;
   }
-  throw new Error(`convert: '${options.what}' is unknown; convert ip-adapter|clip-vision <file.safetensors|file.bin>`);
+  if (await convertFooocusFile(options.what, options.source, options.modelsDir, options.out)) return;
+  throw new Error(
+    `convert: '${options.what}' is unknown; convert ip-adapter|clip-vision|${FOOOCUS_CONVERSIONS.join('|')} <file>`,
+  );
 }

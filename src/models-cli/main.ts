@@ -1,7 +1,7 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
  * | remove <name> [--kind K] | convert ip-adapter|clip-vision <file.safetensors|file.bin> [--name N] [--negative F]
- * [--dim-head N] [--heads N]`, with
+ * [--dim-head N] [--heads N] | convert upscaler|inpaint|expansion <file>`, with
  * `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
@@ -22,6 +22,9 @@ const USAGE = `usage: npm run models -- <command> [options]
        [--name N] [--negative fooocus_ip_negative.safetensors] [--dim-head N (default 64)]
   convert clip-vision <file.safetensors|.bin> our ONNX conversion into models/clip_vision/<name>/
        [--name N] [--heads N (default 16)]
+  convert upscaler <fooocus_upscaler_s409985e5.bin>   ESRGAN/RRDBNet into models/upscale_models/<stem>.onnx
+  convert inpaint <fooocus_inpaint_head.pth|inpaint_v26.fooocus.patch>   into models/inpaint/*.safetensors
+  convert expansion <prompt_expansion/fooocus_expansion>   GPT-2 into models/prompt_expansion/fooocus_expansion/
 options: --models-dir DIR (default ./models)  --hub-endpoint URL (default $HF_ENDPOINT or https://huggingface.co)
 env: HF_TOKEN for gated or private repos`;
 
@@ -88,7 +91,8 @@ export async function runModelsCli(
       await remove(ctx, target, kind);
       return 0;
     case 'convert':
-      if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors or .bin file');
+      if (!target || !source)
+        throw new Error('convert needs ip-adapter|clip-vision|upscaler|inpaint|expansion and a file');
       await convert({
         modelsDir: ctx.modelsDir,
         what: target,

@@ -1,7 +1,8 @@
 /**
  * A folder laid out like Fooocus's `models/`, holding test-written files of each type this importer
  * converts, run through planFooocusConversion: every file maps to its conversion, each result is what the
- * engine's own finder picks up, files of other importers answer null, and the Fooocus folder is not written.
+ * engine's own finder picks up, files of other importers answer null, and the Fooocus folder is not written;
+ * the same files through `npm run models -- convert`.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, stat } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import {
 } from '../../engine/ip-adapter/tiny-ip-models.ts';
 import { writeSafetensors } from '../../engine/lora/safetensors.ts';
 import { findUpscaler } from '../../engine/uov/upscaler-files.ts';
+import { runModelsCli } from '../../src/models-cli/main.ts';
 import { oldKeys, rrdbConvs, stateDict } from '../fixtures/esrgan-state-dict.ts';
 import { gpt2Weights, writeFooocusFolder } from '../fixtures/fooocus-expansion-files.ts';
 import { PyDict, tensor, torchSave, Tuple } from '../fixtures/torch-save.ts';
@@ -141,4 +143,27 @@ test('each Fooocus file this importer owns converts to what the engine finds, ot
   assert.ok(expansion.files, 'reason' in expansion ? expansion.reason : '');
   const leftovers = Object.keys(await listTree(models)).filter((p) => p.includes('.partial'));
   assert.deepEqual(leftovers, [], 'no staging files are left behind');
+});
+
+test('npm run models -- convert upscaler|inpaint|expansion converts Fooocus files where the engine looks', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'fooocus-models-cli-'));
+  const fooocus = join(root, 'Fooocus', 'models');
+  const models = join(root, 'models');
+  await writeFooocusModels(fooocus);
+  const lines: string[] = [];
+  const run = (...args: string[]) =>
+    runModelsCli(['convert', ...args, '--models-dir', models], {}, (l) => lines.push(l));
+  assert.equal(await run('upscaler', join(fooocus, 'upscale_models', 'fooocus_upscaler_s409985e5.bin')), 0);
+  assert.equal(await run('inpaint', join(fooocus, 'inpaint', 'fooocus_inpaint_head.pth')), 0);
+  assert.equal(await run('inpaint', join(fooocus, 'inpaint', 'inpaint_v26.fooocus.patch')), 0);
+  const before = await findExpansionModel(models);
+  assert.ok(!before.files);
+  assert.equal(await run('expansion', join(fooocus, 'prompt_expansion', 'fooocus_expansion')), 0);
+  assert.match(lines.join('\n'), /×4 RRDBNet \(2 blocks, 4 features\)/);
+  assert.match(lines.join('\n'), /1 dequantised weight deltas/);
+  assert.match(lines.join('\n'), /GPT-2 \(2 layers, 8 wide, .*\) with a KV cache/);
+  assert.equal((await findUpscaler(models))?.name, 'fooocus_upscaler_s409985e5.onnx');
+  assert.ok('files' in (await findInpaintEngine(models, 'v2.6')));
+  assert.ok((await findExpansionModel(models)).files);
+  await assert.rejects(run('expansion', join(fooocus, 'inpaint')), /no pytorch_model\.bin/);
 });
