@@ -137,3 +137,24 @@ export {
 export { importVae } from './import/checkpoint/import-vae.ts';
 export { CheckpointImportError } from './import/checkpoint/checkpoint-import-error.ts';
 // ---- end checkpoint import ----
+// ---- Fooocus's own model files (issue 16 item 2): the safe PyTorch reader and the conversions ----
+export { TorchFileError } from './import/torch/torch-file-error.ts';
+export { openTorchFile } from './import/torch/torch-opener.ts';
+export { TorchTensorSource, type RawTensor } from './import/torch/torch-tensor-source.ts';
+export { ModelConversionError } from './import/fooocus/conversion-error.ts';
+export { convertEsrganUpscaler, upscalerTargetPath, type EsrganSummary } from './import/fooocus/esrgan-upscaler.ts';
+export {
+  convertInpaintHead,
+  convertInpaintPatch,
+  convertedPatchName,
+  inpaintTargetPath,
+  INPAINT_HEAD_SOURCE,
+} from './import/fooocus/inpaint-files.ts';
+export {
+  convertExpansionModel,
+  expansionTargetDir,
+  EXPANSION_SOURCE_WEIGHTS,
+  type ExpansionSummary,
+} from './import/fooocus/gpt2-expansion.ts';
+export { fooocusConverters, type FooocusConversionOptions } from './import/fooocus-converters.ts';
+// ---- end Fooocus's own model files ----

@@ -65,7 +65,7 @@ export async function findExpansionModel(
   // Report on the folder that got furthest (fewest missing files; Fooocus's subfolder on a tie).
   const best = checks.reduce((a, b) => (b.missing.length < a.missing.length ? b : a));
   const torchHint = best.hasTorchWeights
-    ? '; pytorch_model.bin is there: export it with optimum-cli export onnx --task text-generation-with-past'
+    ? `; pytorch_model.bin is there: convert it with npm run models -- convert expansion ${best.dir}`
     : '';
   return {
     files: null,

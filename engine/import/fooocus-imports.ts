@@ -12,7 +12,13 @@ import { lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { resolveCheckpointName } from '../models/registry.ts';
 import { controlLoraKey, convertControlLora } from './control-lora/convert-control-lora.ts';
-import { CHECKPOINT_SUBFOLDER, FOOOCUS_CONVERTERS, type FooocusConverter } from './fooocus-converters.ts';
+import {
+  CHECKPOINT_SUBFOLDER,
+  FOOOCUS_CONVERTERS,
+  IMPORTED_ONNX_FILE,
+  IMPORTED_SAFETENSORS_FILE,
+  type FooocusConverter,
+} from './fooocus-converters.ts';
 import { readFooocusLayout, scanFooocusFiles, type FooocusFile, type FooocusFileKind } from './fooocus-folder.ts';
 import type { FooocusLayout } from './fooocus-folder.ts';
 import { cachedImport, importCacheRoot, type ImportProgress } from './import-cache.ts';
@@ -32,11 +38,10 @@ export function linkPlacement(modelsDir: string, file: FooocusFile): { link: str
     case 'checkpoint':
       return { link: join(modelsDir, 'checkpoints', stem), inside: CHECKPOINT_SUBFOLDER };
     case 'upscaler':
-      return { link: join(modelsDir, 'upscale_models', `${stem}.onnx`), inside: 'model.onnx' };
+      return { link: join(modelsDir, 'upscale_models', `${stem}.onnx`), inside: IMPORTED_ONNX_FILE };
     case 'inpaint-head':
-      return { link: join(modelsDir, 'inpaint', `${stem}.safetensors`), inside: 'model.safetensors' };
     case 'inpaint-patch':
-      return { link: join(modelsDir, 'inpaint', `${stem}.safetensors`), inside: 'model.safetensors' };
+      return { link: join(modelsDir, 'inpaint', `${stem}.safetensors`), inside: IMPORTED_SAFETENSORS_FILE };
     case 'control-lora':
       // Converted per base checkpoint: installControlLoras.
       return null;

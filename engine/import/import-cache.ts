@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 export const IMPORT_CACHE_FOLDER = '.import-cache';
@@ -124,8 +124,10 @@ export async function cachedImport(
   }
   try {
     if (await exists(join(dir, SOURCE_FILE))) return { dir, sha256, converted: false };
+    // Holding the lock, any other temporary entry of this file is left by a process that died mid-import.
+    for (const name of await readdir(kindDir))
+      if (name.startsWith(`${sha256}.tmp-`)) await rm(join(kindDir, name), { recursive: true, force: true });
     const temp = join(kindDir, `${sha256}.tmp-${process.pid}`);
-    await rm(temp, { recursive: true, force: true });
     await mkdir(temp, { recursive: true });
     const started = Date.now();
     progress.log(`importing ${source} (${kind}) into ${dir}`);

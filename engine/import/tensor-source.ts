@@ -60,6 +60,8 @@ async function readHead(path: string): Promise<Buffer> {
 
 /** Opens `path` by content: a registered opener that recognises it, else safetensors. */
 export async function openTensorSource(path: string): Promise<TensorSource> {
+  // Loaded here, not imported at the top: the reader imports this module to register itself.
+  await import('./torch/torch-opener.ts');
   const head = await readHead(path);
   for (const opener of openers) {
     const source = await opener(path, head);

@@ -1,6 +1,6 @@
 /**
  * Fooocus's inpaint engine on disk (DECISIONS §4 `models/inpaint/`), converted from Fooocus's
- * files to safetensors (README: one Python line each, no model code needed):
+ * files to safetensors (engine/import/fooocus/inpaint-files.ts, or the README's Python line):
  *  - `fooocus_inpaint_head.safetensors`: tensor `head` [320,5,3,3] from `fooocus_inpaint_head.pth`;
  *  - `inpaint.fooocus.safetensors` (v1), `inpaint_v25.fooocus.safetensors` (v2.5),
  *    `inpaint_v26.fooocus.safetensors` (v2.6): the `.fooocus.patch` weight deltas dequantised

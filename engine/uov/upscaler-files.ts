@@ -4,6 +4,7 @@
  * taken in name order. Pure file-system reads.
  */
 import { modelEntries } from '../models/registry.ts';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TINY_DEMO_UPSCALER_FILE } from '../models/tiny-upscaler.ts';
 
@@ -22,5 +23,8 @@ export async function findUpscaler(modelsDir: string): Promise<UpscalerFile | nu
     .map((e) => e.name);
   const real = names.filter((n) => n !== TINY_DEMO_UPSCALER_FILE).sort();
   const name = real[0] ?? (names.includes(TINY_DEMO_UPSCALER_FILE) ? TINY_DEMO_UPSCALER_FILE : undefined);
-  return name === undefined ? null : { path: join(dir, name), name, isDemo: name === TINY_DEMO_UPSCALER_FILE };
+  if (name === undefined) return null;
+  // A linked model (an import, or a file linked in by hand) loads from where it lies: its external data is there.
+  const path = await realpath(join(dir, name)).catch(() => join(dir, name));
+  return { path, name, isDemo: name === TINY_DEMO_UPSCALER_FILE };
 }

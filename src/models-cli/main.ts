@@ -1,7 +1,8 @@
 /**
  * `npm run models -- list | pull <owner/repo>[@revision] [--subfolder S] [--kind K] [--name N]
- * | remove <name> [--kind K] | import <fooocus models folder | file>
- * | convert ip-adapter|clip-vision <file.safetensors> [--name N] [--negative F]`, with
+ * | remove <name> [--kind K] | import <fooocus models folder | file> [--base <checkpoint>]
+ * | convert ip-adapter|clip-vision <file.safetensors|file.bin> [--name N] [--negative F]
+ * [--dim-head N] [--heads N] | convert upscaler|inpaint|expansion <file>`, with
  * `--models-dir DIR` (default ./models) and `--hub-endpoint URL`
  * (default HF_ENDPOINT, else https://huggingface.co). HF_TOKEN is sent to the hub for gated repos.
  */
@@ -22,11 +23,22 @@ const USAGE = `usage: npm run models -- <command> [options]
   import <fooocus models folder | file>  convert Fooocus's model files (checkpoints, upscaler, inpaint, IP-Adapters,
        CLIP vision, expansion, …) into models/.import-cache, linked where the server finds them
        [--base <checkpoint>] (Control-LoRAs are merged onto it; else onto the job's checkpoint on first use)
-  convert ip-adapter <file.safetensors>  our ONNX conversion into models/ip_adapter/<name>/
-       [--name N] [--negative fooocus_ip_negative.safetensors]
-  convert clip-vision <file.safetensors> our ONNX conversion into models/clip_vision/<name>/ [--name N]
+  convert ip-adapter <file.safetensors|.bin>  our ONNX conversion into models/ip_adapter/<name>/
+       [--name N] [--negative fooocus_ip_negative.safetensors] [--dim-head N (default 64)]
+  convert clip-vision <file.safetensors|.bin> our ONNX conversion into models/clip_vision/<name>/
+       [--name N] [--heads N (default 16)]
+  convert upscaler <fooocus_upscaler_s409985e5.bin>   ESRGAN/RRDBNet into models/upscale_models/<stem>.onnx
+  convert inpaint <fooocus_inpaint_head.pth|inpaint_v26.fooocus.patch>   into models/inpaint/*.safetensors
+  convert expansion <prompt_expansion/fooocus_expansion>   GPT-2 into models/prompt_expansion/fooocus_expansion/
 options: --models-dir DIR (default ./models)  --hub-endpoint URL (default $HF_ENDPOINT or https://huggingface.co)
 env: HF_TOKEN for gated or private repos`;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} '${value}' is not a positive integer`);
+  return n;
+}
 
 export async function runModelsCli(
   argv: string[],
@@ -45,6 +57,8 @@ export async function runModelsCli(
       name: { type: 'string' },
       negative: { type: 'string' },
       base: { type: 'string' },
+      'dim-head': { type: 'string' },
+      heads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -87,13 +101,16 @@ export async function runModelsCli(
       await importModels(ctx.modelsDir, resolve(target), out, values.base);
       return 0;
     case 'convert':
-      if (!target || !source) throw new Error('convert needs ip-adapter|clip-vision and a .safetensors file');
+      if (!target || !source)
+        throw new Error('convert needs ip-adapter|clip-vision|upscaler|inpaint|expansion and a file');
       await convert({
         modelsDir: ctx.modelsDir,
         what: target,
         source: resolve(source),
         name: values.name,
         negative: values.negative ? resolve(values.negative) : undefined,
+        dimHead: positiveInt(values['dim-head'], '--dim-head'),
+        heads: positiveInt(values.heads, '--heads'),
         out,
       });
       return 0;

@@ -1,16 +1,21 @@
 /**
  * Issue 16's acceptance: a folder laid out like Fooocus's `models/`, holding test-written files of
- * every kind we import (a single-file SDXL checkpoint in A1111/SGM names, a kohya LoRA, an SDXL
- * embedding, a Control-LoRA, …), serves generations through both dialects on the real server with
+ * every kind we import — a single-file SDXL checkpoint in A1111/SGM names, a kohya LoRA, an SDXL
+ * embedding, a Control-LoRA, and PyTorch pickles of the ESRGAN upscaler, the inpaint head and patch,
+ * an IP-Adapter plus, CLIP vision and the GPT-2 expansion — serves generations through both dialects on the real server with
  * `--fooocus-models` and no demo models: all-models lists the Fooocus names, the first task imports
  * what it uses (and says so), later tasks reuse the cache, and the Fooocus folder is never written.
  * The checkpoint is the scaled SDXL (same graph code and names as the real one, fewer channels).
  */
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import onnxProto from 'onnx-proto';
+import { buildTinyVocab, TINY_POSITIVE_WORDS, TINY_PROMPT_WORDS } from '../../engine/expansion/tiny-expansion-vocab.ts';
+import { findIpAttentionLayers } from '../../engine/ip-adapter/ip-attention-graph.ts';
+import { TINY_CLIP, tinyClipVisionTensors } from '../../engine/ip-adapter/tiny-ip-models.ts';
 import { exportSyntheticCheckpoint } from '../../engine/import/checkpoint/export-checkpoint.ts';
 import { writeSafetensors } from '../../engine/lora/safetensors.ts';
 import { unetLoraModules, writeKohyaLora } from '../../engine/models/synthetic/kohya-lora.ts';
@@ -18,9 +23,13 @@ import { contextWidth, SCALED_SDXL } from '../../engine/models/synthetic/sdxl-ar
 import { writeSyntheticCheckpoint } from '../../engine/models/synthetic/synthetic-checkpoint.ts';
 import { sniffImage } from '../../src/images/sniff-image.ts';
 import { writeTestControlLora } from '../fixtures/control-lora-file.ts';
+import { oldKeys, rrdbConvs, stateDict as esrganStateDict } from '../fixtures/esrgan-state-dict.ts';
+import { gpt2Weights, writeFooocusFolder as writeExpansionFolder } from '../fixtures/fooocus-expansion-files.ts';
 import { makePng } from '../fixtures/images.ts';
+import { PyDict, tensor, torchSave, Tuple, type PyValue } from '../fixtures/torch-save.ts';
 import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
 
+const { onnx } = onnxProto;
 const CHECKPOINT = 'scaledXL_v1Synthetic.safetensors';
 const LORA = 'scaled_all_layers.safetensors';
 const SEED = 2024;
@@ -39,8 +48,58 @@ async function listing(dir: string): Promise<string[]> {
   return out;
 }
 
+/** An IP-Adapter plus state dict for `layers` (the scaled UNet's attn2 widths), nested as Fooocus's .bin holds it. */
+function ipAdapterBin(layers: { key: number; value: number }[], embedding: number, output: number): PyDict {
+  let state = 11;
+  const rand = (n: number, std: number) =>
+    Array.from({ length: n }, () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state / 2 ** 32 - 0.5) * 2 * std;
+    });
+  const dim = 64; // one 64-wide head: Fooocus's dim_head, which the conversion assumes for a .bin
+  const proj: [string, PyValue][] = [];
+  const w = (name: string, out: number, inDim: number) =>
+    proj.push([name, tensor('FloatStorage', [out, inDim], rand(out * inDim, 1 / Math.sqrt(inDim)))]);
+  const norm = (name: string, width: number) => {
+    proj.push([`${name}.weight`, tensor('FloatStorage', [width], new Array<number>(width).fill(1))]);
+    proj.push([`${name}.bias`, tensor('FloatStorage', [width], new Array<number>(width).fill(0))]);
+  };
+  proj.push(['latents', tensor('FloatStorage', [1, 4, dim], rand(4 * dim, 1))]);
+  w('proj_in.weight', dim, embedding);
+  proj.push(['proj_in.bias', tensor('FloatStorage', [dim], rand(dim, 0.05))]);
+  norm('layers.0.0.norm1', dim);
+  norm('layers.0.0.norm2', dim);
+  w('layers.0.0.to_q.weight', dim, dim);
+  w('layers.0.0.to_kv.weight', 2 * dim, dim);
+  w('layers.0.0.to_out.weight', dim, dim);
+  norm('layers.0.1.0', dim);
+  w('layers.0.1.1.weight', 4 * dim, dim);
+  w('layers.0.1.3.weight', dim, 4 * dim);
+  w('proj_out.weight', output, dim);
+  proj.push(['proj_out.bias', tensor('FloatStorage', [output], rand(output, 0.05))]);
+  norm('norm_out', output);
+  const kv: [string, PyValue][] = [];
+  layers.forEach((layer, i) => {
+    kv.push([
+      `${2 * i + 1}.to_k_ip.weight`,
+      tensor('FloatStorage', [layer.key, output], rand(layer.key * output, 0.2)),
+    ]);
+    kv.push([
+      `${2 * i + 1}.to_v_ip.weight`,
+      tensor('FloatStorage', [layer.value, output], rand(layer.value * output, 0.2)),
+    ]);
+  });
+  return new PyDict(
+    [
+      ['image_proj', new PyDict(proj, true)],
+      ['ip_adapter', new PyDict(kv, true)],
+    ],
+    true,
+  );
+}
+
 async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
-  for (const sub of ['checkpoints', 'loras', 'embeddings', 'controlnet'])
+  for (const sub of ['checkpoints', 'loras', 'embeddings', 'controlnet', 'upscale_models', 'inpaint', 'clip_vision'])
     await mkdir(join(dir, sub), { recursive: true });
   await exportSyntheticCheckpoint(join(dir, 'checkpoints', CHECKPOINT), SCALED_SDXL, { seed: SEED });
   await writeKohyaLora(join(dir, 'loras', LORA), unetLoraModules(SCALED_SDXL.unet, contextWidth(SCALED_SDXL)), 4);
@@ -58,6 +117,50 @@ async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
     SCALED_SDXL.unet,
     join(base, 'unet'),
   );
+  // PyTorch pickles, written in torch.save's zip format.
+  await torchSave(
+    esrganStateDict(oldKeys(rrdbConvs(2, 1), 'residual_block_')),
+    join(dir, 'upscale_models', 'fooocus_upscaler_s409985e5.bin'),
+  );
+  const width = SCALED_SDXL.unet.channels[0];
+  await torchSave(
+    new PyDict([['head', tensor('FloatStorage', [width, 5, 3, 3], new Float32Array(width * 45).fill(0.01))]]),
+    join(dir, 'inpaint', 'fooocus_inpaint_head.pth'),
+  );
+  const quantised = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  await torchSave(
+    new PyDict(
+      [
+        [
+          'diffusion_model.input_blocks.0.0.weight',
+          new Tuple([
+            tensor('ByteStorage', [width, 4, 3, 3], new Array<number>(quantised([width, 4, 3, 3])).fill(140)),
+            tensor('HalfStorage', [width, 1, 1, 1], new Array<number>(width).fill(-0.02)),
+            tensor('HalfStorage', [width, 1, 1, 1], new Array<number>(width).fill(0.02)),
+          ]),
+        ],
+      ],
+      true,
+    ),
+    join(dir, 'inpaint', 'inpaint_v26.fooocus.patch'),
+  );
+  const clip = tinyClipVisionTensors(4);
+  await torchSave(
+    new PyDict(Object.entries(clip).map(([name, t]) => [name, tensor('FloatStorage', t.shape, t.data)])),
+    join(dir, 'clip_vision', 'clip_vision_vit_h.bin'),
+  );
+  const unet = onnx.ModelProto.decode(await readFile(join(base, 'unet', 'model.onnx')));
+  const layers = findIpAttentionLayers(unet).map((l) => ({ key: l.keyChannels!, value: l.valueChannels! }));
+  const context = contextWidth(SCALED_SDXL);
+  await torchSave(
+    ipAdapterBin(layers, TINY_CLIP.hidden, context),
+    join(dir, 'controlnet', 'ip-adapter-plus_sdxl_vit-h.bin'),
+  );
+  await writeSafetensors(join(dir, 'controlnet', 'fooocus_ip_negative.safetensors'), {
+    data: { dtype: 'F32', shape: [1, 4, context], data: new Array<number>(4 * context).fill(0) },
+  });
+  const vocab = buildTinyVocab([...TINY_POSITIVE_WORDS, ...TINY_PROMPT_WORDS]).size;
+  await writeExpansionFolder(join(dir, 'prompt_expansion', 'fooocus_expansion'), 'HalfStorage', gpt2Weights(vocab));
 }
 
 before(async () => {
@@ -151,4 +254,55 @@ test('all-in-one: the imported checkpoint with a PyraCanny slot runs the Control
   assert.ok(!row.warnings.some((w) => /demo/i.test(w)), JSON.stringify(row.warnings));
   const link = join(root, 'models', 'controlnet', 'control-lora-canny-rank128');
   assert.ok((await lstat(link)).isSymbolicLink());
+});
+
+test('legacy v2: Upscale (2x) uses the ESRGAN upscaler converted from fooocus_upscaler_s409985e5.bin', async () => {
+  const res = await fetch(`${server.url}/v2/generation/image-upscale-vary`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      ...FAST,
+      prompt: 'a lighthouse',
+      base_model_name: CHECKPOINT,
+      uov_method: 'Upscale (2x)',
+      input_image: (await makePng(96, 80)).toString('base64'),
+    }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const body = (await res.json()) as { url: string; finish_reason: string }[];
+  assert.equal(body[0]?.finish_reason, 'SUCCESS', JSON.stringify(body));
+  const warnings = decodeURIComponent(res.headers.get('x-fooocus-warnings') ?? '');
+  assert.doesNotMatch(warnings, /LANCZOS|demo/i, warnings);
+  assert.ok((await lstat(join(root, 'models', 'upscale_models', 'fooocus_upscaler_s409985e5.onnx'))).isSymbolicLink());
+});
+
+test('all-in-one: inpaint runs the v2.6 engine converted from the .pth head and the .fooocus.patch', async () => {
+  const rgba = new Uint8Array(128 * 128 * 4);
+  for (let i = 0; i < 128 * 128; i++) {
+    const [x, y] = [i % 128, Math.floor(i / 128)];
+    rgba.set(x >= 40 && x < 88 && y >= 40 && y < 88 ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4);
+  }
+  const row = await generate({
+    prompt: 'a boat',
+    inpaint_input_image: (await makePng(128, 128)).toString('base64'),
+    inpaint_mask_image_upload: (await makePng(128, 128, rgba)).toString('base64'),
+  });
+  assert.deepEqual(await imageSize(row.result[0]), [128, 128]);
+  assert.ok(!row.warnings.some((w) => /inpaint engine|engine None/i.test(w)), JSON.stringify(row.warnings));
+});
+
+test('all-in-one: an ImagePrompt slot runs the IP-Adapter and CLIP vision converted from their .bin files, and Fooocus V2 the converted GPT-2', async () => {
+  const row = await generate({
+    prompt: 'a lighthouse',
+    style_selections: ['Fooocus V2'],
+    controlnet_image: [{ cn_img: (await makePng(90, 70)).toString('base64'), cn_type: 'ImagePrompt' }],
+  });
+  assert.deepEqual(await imageSize(row.result[0]), [1024, 1024]);
+  assert.ok(!row.warnings.some((w) => /demo|Fooocus V2/i.test(w)), JSON.stringify(row.warnings));
+  for (const link of [
+    'ip_adapter/ip-adapter-plus_sdxl_vit-h',
+    'clip_vision/clip_vision_vit_h',
+    'prompt_expansion/fooocus_expansion',
+  ])
+    assert.ok((await lstat(join(root, 'models', link))).isSymbolicLink(), link);
 });

@@ -10,7 +10,7 @@ import {
   scanFooocusFiles,
 } from '../../engine/import/fooocus-folder.ts';
 import { FooocusImports } from '../../engine/import/fooocus-imports.ts';
-import { cachedImport, importCacheRoot, isImportLink } from '../../engine/import/import-cache.ts';
+import { cachedImport, importCacheRoot, isImportLink, sourceHash } from '../../engine/import/import-cache.ts';
 import { kindsForJob } from '../../engine/import/job-imports.ts';
 import { listCheckpoints, listLoras } from '../../engine/models/registry.ts';
 import { ModelCatalogue } from '../../src/catalogue/model-catalogue.ts';
@@ -150,6 +150,9 @@ describe('a Fooocus models folder', () => {
         throw new Error('the checkpoint is truncated');
       },
     });
+    // A process killed mid-import left its temporary entry: the next import clears it.
+    const sha = await sourceHash(models, join(fooocus, 'checkpoints', 'realisticStockPhoto_v20.safetensors'));
+    await mkdir(join(importCacheRoot(models), 'checkpoint', `${sha}.tmp-999999`, 'checkpoint'), { recursive: true });
     await assert.rejects(failing.installCheckpoint('realisticStockPhoto_v20', { log: () => {} }), /truncated/);
     const kindDir = join(importCacheRoot(models), 'checkpoint');
     assert.deepEqual(await readdir(kindDir), []);

@@ -1,14 +1,16 @@
 /**
- * File-level conversions (README "IP-Adapter and CLIP vision"): a `.safetensors` IP-Adapter plus
- * file → `<out>/resampler.onnx` + `<out>/to_kv.onnx` (weights in `*.onnx_data` side files when
- * large), and a CLIP vision `.safetensors` → `<out>/model.onnx` (+ `model.onnx_data`). Both read
- * tensors one at a time through SafetensorsReader; F16/BF16 files are widened to float32.
+ * File-level conversions (README "IP-Adapter and CLIP vision"): an IP-Adapter plus file
+ * (`.safetensors`, or the `.bin` Fooocus downloads, whose `{'image_proj': …, 'ip_adapter': …}` dicts
+ * the PyTorch reader flattens to the same dotted names) → `<out>/resampler.onnx` + `<out>/to_kv.onnx`
+ * (weights in `*.onnx_data` side files when large), and a CLIP vision file → `<out>/model.onnx`
+ * (+ `model.onnx_data`). Both read tensors one at a time through openTensorSource, which opens either
+ * container by content; F16/BF16 files are widened to float32.
  * `__metadata__` may carry `dim_head` (Resampler), `num_attention_heads` and `hidden_act` (CLIP):
  * the tiny demo files say theirs; real files need none (the defaults are the SDXL ViT-H ones).
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SafetensorsReader } from '../../lora/safetensors.ts';
+import { withTensorSource } from '../../import/tensor-source.ts';
 import type { GraphBuilder } from '../../models/onnx-graph-builder.ts';
 import { buildClipVision } from './clip-vision-graph.ts';
 import { buildResampler, buildToKv, DEFAULT_DIM_HEAD } from './ip-adapter-graphs.ts';
@@ -31,12 +33,9 @@ async function withReader<T>(
   path: string,
   use: (names: string[], read: WeightSource, metadata: Readonly<Record<string, string>>) => Promise<T>,
 ): Promise<T> {
-  const reader = await SafetensorsReader.open(path);
-  try {
-    return await use([...reader.entries.keys()], (name) => reader.readFloat32(name), reader.metadata);
-  } finally {
-    await reader.close();
-  }
+  return withTensorSource(path, (source) =>
+    use([...source.tensors.keys()], (name) => source.readFloat32(name), source.metadata),
+  );
 }
 
 export interface ConvertIpAdapterOptions {
