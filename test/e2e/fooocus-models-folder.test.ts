@@ -2,9 +2,10 @@
  * Issue 16's acceptance: a folder laid out like Fooocus's `models/`, holding test-written files of
  * every kind we import — a single-file SDXL checkpoint in A1111/SGM names, a kohya LoRA, an SDXL
  * embedding, a Control-LoRA, and PyTorch pickles of the ESRGAN upscaler, the inpaint head and patch,
- * an IP-Adapter plus, CLIP vision and the GPT-2 expansion — serves generations through both dialects on the real server with
- * `--fooocus-models` and no demo models: all-models lists the Fooocus names, the first task imports
- * what it uses (and says so), later tasks reuse the cache, and the Fooocus folder is never written.
+ * an IP-Adapter plus, CLIP vision and the GPT-2 expansion — serves generations through both dialects
+ * on the real server with `--fooocus-models` and no demo models: all-models lists the Fooocus names,
+ * the first task imports what it uses, later tasks reuse the cache, and the Fooocus folder is never
+ * written.
  * The checkpoint is the scaled SDXL (same graph code and names as the real one, fewer channels).
  */
 import assert from 'node:assert/strict';
@@ -305,4 +306,6 @@ test('all-in-one: an ImagePrompt slot runs the IP-Adapter and CLIP vision conver
     'prompt_expansion/fooocus_expansion',
   ])
     assert.ok((await lstat(join(root, 'models', link))).isSymbolicLink(), link);
+  const cache = await readdir(join(root, 'models', '.import-cache', 'checkpoint'));
+  assert.equal(cache.filter((name) => /^[0-9a-f]{64}$/.test(name)).length, 1, 'every task reused the one import');
 });
