@@ -59,6 +59,27 @@ export function resolveRefinerName(
   return 'None';
 }
 
+export const DEFAULT_VAE = 'Default (model)';
+
+/**
+ * `Default (model)`, or an installed VAE; an unknown one decodes with the checkpoint's own VAE, said (422 under
+ * --strict).
+ */
+export function resolveVaeName(requested: string | undefined, snapshot: ServerSnapshot, warnings: string[]): string {
+  if (requested === undefined || requested === '' || requested === DEFAULT_VAE) return DEFAULT_VAE;
+  const found = findModel(snapshot.vaes, requested);
+  if (found) return found;
+  if (snapshot.isStrict) {
+    throw new InvalidFieldError(
+      'vae_name',
+      `vae_name: VAE '${requested}' is not installed; available: ${DEFAULT_VAE}, ${listForMessage(snapshot.vaes)}`,
+      { input: requested },
+    );
+  }
+  warnings.push(`vae_name '${requested}' is not installed; the checkpoint's own VAE decodes`);
+  return DEFAULT_VAE;
+}
+
 /** Keeps enabled, installed LoRAs; drops "None" and disabled entries (as the worker did). */
 export function resolveLoras(
   requested: LoraSetting[],

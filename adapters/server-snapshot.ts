@@ -11,6 +11,8 @@ export interface ServerSnapshot {
   defaultModel: string;
   /** Installed LoRA file names, e.g. `sd_xl_offset_example-lora_1.0.safetensors`. */
   loras: readonly string[];
+  /** VAEs `vae_name` may name besides `Default (model)`: folders under models/vae, Fooocus's vae/ files. */
+  vaes: readonly string[];
   styles: readonly string[];
   /** Sampler and scheduler names the engine offers. */
   samplers: readonly string[];

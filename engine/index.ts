@@ -35,6 +35,8 @@ export {
   checkpointDir,
   listCheckpoints,
   listLoras,
+  listVaes,
+  VAE_FOLDER,
   resolveCheckpointName,
   TINY_DEMO_MODEL_NAME,
 } from './models/registry.ts';

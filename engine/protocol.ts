@@ -11,6 +11,8 @@ export interface EngineJob {
   jobId: string;
   /** Checkpoint folder name under models/checkpoints. */
   model: string;
+  /** `vae_name`: a VAE under models/vae (or a Fooocus vae/ file) used instead of the checkpoint's own. */
+  vae?: string;
   prompt: string;
   negativePrompt: string;
   /** Style names as sent (applied by the engine; v0 ignores unknown templates). */

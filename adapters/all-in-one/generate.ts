@@ -22,7 +22,7 @@ import { planAllInOneReply } from '../reply-plan.ts';
 import { defaultLoras, withLoraDefaults } from '../default-loras.ts';
 import { parseSeed } from '../parse-seed.ts';
 import { parseSaveName } from '../save-name.ts';
-import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles } from '../resolve-names.ts';
+import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles, resolveVaeName } from '../resolve-names.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
 
 export type AllInOneGenerateRequest = Record<string, unknown>;
@@ -118,6 +118,7 @@ export function toCommonRequest(
     image_seed: parseSeed(sent.image_seed, context.randomSeed),
     base_model_name: resolveModelName(requestedModel, snapshot, warnings),
     refiner_model_name: resolveRefinerName(pick('refiner_model_name'), snapshot, warnings),
+    vae_name: resolveVaeName(pick('vae_name'), snapshot, warnings),
     loras: resolveLoras(loras, snapshot, warnings),
     style_selections: resolveStyles(styles, snapshot, warnings),
     sampler_name: resolveOffered(

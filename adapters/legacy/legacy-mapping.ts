@@ -16,7 +16,7 @@ import { deriveCurrentTab } from '../current-tab.ts';
 import { defaultLoras } from '../default-loras.ts';
 import { InvalidFieldError } from '../invalid-field-error.ts';
 import { parseSeed } from '../parse-seed.ts';
-import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles } from '../resolve-names.ts';
+import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles, resolveVaeName } from '../resolve-names.ts';
 import { parseSaveName } from '../save-name.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
 import { parseAdvancedParams } from './advanced-params.ts';
@@ -218,6 +218,7 @@ export function adaptLegacy(source: LegacySource, snapshot: ServerSnapshot, cont
     image_seed: seedOf(body.image_seed, context.randomSeed),
     base_model_name: resolveModelName(asString('base_model_name', body.base_model_name), snapshot, warnings),
     refiner_model_name: resolveRefinerName(pick('refiner_model_name'), snapshot, warnings),
+    vae_name: resolveVaeName(pick('vae_name'), snapshot, warnings),
     loras: resolveLoras(loras, snapshot, warnings),
     style_selections: resolveStyles(pick('style_selections'), snapshot, warnings),
     sampler_name: resolveOffered(

@@ -10,6 +10,7 @@ import { convertEsrganUpscaler } from './fooocus/esrgan-upscaler.ts';
 import { convertExpansionModel } from './fooocus/gpt2-expansion.ts';
 import { convertInpaintHead, convertInpaintPatch } from './fooocus/inpaint-files.ts';
 import { importCheckpoint } from './checkpoint/import-checkpoint.ts';
+import { importVae } from './checkpoint/import-vae.ts';
 import type { FooocusFileKind } from './fooocus-folder.ts';
 
 export interface ConvertRequest {
@@ -21,8 +22,9 @@ export interface ConvertRequest {
 
 export type FooocusConverter = (request: ConvertRequest) => Promise<void>;
 
-/** Folder inside a checkpoint's cache entry (the import writes it atomically itself). */
+/** Folders inside a checkpoint's or VAE's cache entry (the import writes them atomically itself). */
 export const CHECKPOINT_SUBFOLDER = 'checkpoint';
+export const VAE_SUBFOLDER = 'vae';
 
 /** Reports a long conversion in tenths: a real checkpoint takes minutes. */
 function tenths(log: (line: string) => void, label: string): (done: number, total: number) => void {
@@ -57,6 +59,10 @@ export function fooocusConverters(
         log,
         onProgress: tenths(log, `Importing ${basename(source)}`),
       });
+    },
+    // float32 whatever the file stores: the stock SDXL VAE overflows in half precision.
+    vae: async ({ source, outDir, log }) => {
+      await importVae(source, join(outDir, VAE_SUBFOLDER), { dtype: 'float32', log, field: 'vae_name' });
     },
     upscaler: async ({ source, outDir }) => {
       await convertEsrganUpscaler(source, join(outDir, IMPORTED_ONNX_FILE));

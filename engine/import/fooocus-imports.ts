@@ -10,11 +10,12 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { resolveCheckpointName } from '../models/registry.ts';
+import { resolveCheckpointName, VAE_FOLDER } from '../models/registry.ts';
 import { controlLoraKey, convertControlLora } from './control-lora/convert-control-lora.ts';
 import {
   CHECKPOINT_SUBFOLDER,
   FOOOCUS_CONVERTERS,
+  VAE_SUBFOLDER,
   IMPORTED_ONNX_FILE,
   IMPORTED_SAFETENSORS_FILE,
   type FooocusConverter,
@@ -59,7 +60,7 @@ export function linkPlacement(modelsDir: string, file: FooocusFile): { link: str
       // Used as it is: linked straight to the source file.
       return { link: join(modelsDir, 'ip_adapter', file.name), inside: '' };
     case 'vae':
-      return null;
+      return { link: join(modelsDir, VAE_FOLDER, stem), inside: VAE_SUBFOLDER };
   }
 }
 
@@ -128,14 +129,23 @@ export class FooocusImports {
    * The Fooocus checkpoint a request names (as Fooocus lists it, with or without `.safetensors`), imported and linked
    * as `checkpoints/<stem>`; null when the Fooocus folder has no such file.
    */
-  async installCheckpoint(requested: string, progress: ImportProgress): Promise<string | null> {
-    const checkpoints = (await this.files()).filter((f) => f.kind === 'checkpoint');
+  installCheckpoint(requested: string, progress: ImportProgress): Promise<string | null> {
+    return this.installNamed('checkpoint', requested, progress);
+  }
+
+  /** The Fooocus VAE file `vae_name` names, imported (float32) and linked as `vae/<stem>`; null when there is none. */
+  installVae(requested: string, progress: ImportProgress): Promise<string | null> {
+    return this.installNamed('vae', requested, progress);
+  }
+
+  private async installNamed(kind: 'checkpoint' | 'vae', requested: string, progress: ImportProgress) {
+    const files = (await this.files()).filter((f) => f.kind === kind);
     // Matched by stem, as resolveCheckpointName matches our folders: exact, without a suffix, then ignoring case.
     const stem = resolveCheckpointName(
-      checkpoints.map((f) => fileStem(f.name)),
+      files.map((f) => fileStem(f.name)),
       requested,
     );
-    const file = checkpoints.find((f) => fileStem(f.name) === stem);
+    const file = files.find((f) => fileStem(f.name) === stem);
     if (!file) return null;
     await this.install(file, progress);
     return fileStem(file.name);

@@ -5,7 +5,7 @@
  */
 import { EngineError, invalidInput } from '../errors.ts';
 import { join } from 'node:path';
-import { checkpointDir, listCheckpoints, resolveCheckpointName } from '../models/registry.ts';
+import { checkpointDir, listCheckpoints, listVaes, resolveCheckpointName } from '../models/registry.ts';
 import type { EngineJob } from '../protocol.ts';
 import type { FooocusFileKind } from './fooocus-folder.ts';
 import type { FooocusImports } from './fooocus-imports.ts';
@@ -40,6 +40,12 @@ export async function importForJob(
         : invalidInput(name === job.model ? 'model' : 'refiner', message(error));
     });
   }
+  if (job.vae !== undefined && !(await listVaes(modelsDir)).some((name) => sameStem(name, job.vae!))) {
+    await report(`Importing ${job.vae} from the Fooocus models folder ...`);
+    await imports.installVae(job.vae, { log }).catch((error: unknown) => {
+      throw error instanceof EngineError ? error : invalidInput('vae_name', message(error));
+    });
+  }
   const failed = (error: unknown) => {
     throw error instanceof EngineError ? error : new EngineError('runtime-failure', message(error), { cause: error });
   };
@@ -58,4 +64,9 @@ export async function importForJob(
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Names as clients send them match folders with or without a file suffix (resolveCheckpointName's rule). */
+function sameStem(installed: string, requested: string): boolean {
+  return resolveCheckpointName([installed], requested) !== null;
 }

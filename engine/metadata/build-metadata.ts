@@ -118,7 +118,7 @@ export function metadataFactsFromJob(job: EngineJob, image: ImageFacts): ImageMe
     refinerSwitch: job.refinerSwitch ?? null,
     sampler: image.sampler,
     scheduler: image.scheduler,
-    vae: DEFAULT_VAE,
+    vae: job.vae ?? DEFAULT_VAE,
     seed: image.seed,
     freeu: job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : null,
     loras: image.loras ?? [],

@@ -66,6 +66,18 @@ export async function listCheckpoints(modelsDir: string): Promise<string[]> {
   return names.sort();
 }
 
+export const VAE_FOLDER = 'vae';
+
+/** Folders under vae/ holding vae_decoder/model.onnx (a VAE for `vae_name`), sorted. */
+export async function listVaes(modelsDir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await modelEntries(join(modelsDir, VAE_FOLDER))) {
+    if (!entry.isDirectory || entry.name.startsWith('.')) continue;
+    if (await isFile(join(modelsDir, VAE_FOLDER, entry.name, 'vae_decoder', 'model.onnx'))) names.push(entry.name);
+  }
+  return names.sort();
+}
+
 /** File names of loras/*.safetensors, sorted. */
 export async function listLoras(modelsDir: string): Promise<string[]> {
   return (await modelEntries(join(modelsDir, 'loras')))

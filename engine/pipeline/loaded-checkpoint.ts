@@ -37,6 +37,8 @@ export function originalModels(dir: string): ComponentModels {
 
 export class LoadedCheckpoint {
   private vaeEncoderSession: OnnxSession | null = null;
+  /** The folder holding vae_decoder/ and vae_encoder/: the checkpoint's own, or a `vae_name` VAE's. */
+  private vaeDir: string;
   /** Every session not yet released (a swapped-out one leaves at once). */
   private readonly live = new Set<OnnxSession>();
   private encoder: PromptEncoder;
@@ -49,13 +51,41 @@ export class LoadedCheckpoint {
     private readonly text: readonly [TokenizerSide, TokenizerSide],
     private models: ComponentModels,
     private readonly patchable: Record<LoraComponentFolder, OnnxSession>,
-    readonly vaeDecoder: OnnxSession,
+    private decoder: OnnxSession,
     private readonly providers: ProviderSelector,
     private readonly log: (line: string) => void,
   ) {
-    for (const session of [...Object.values(patchable), vaeDecoder]) this.live.add(session);
+    for (const session of [...Object.values(patchable), decoder]) this.live.add(session);
+    this.vaeDir = dir;
     this.encoder = this.buildEncoder();
     this.runner = new UnetRunner(patchable.unet);
+  }
+
+  get vaeDecoder(): OnnxSession {
+    return this.decoder;
+  }
+
+  /**
+   * Decodes and encodes with the VAE in `dir` (vae_decoder/ + vae_encoder/; the checkpoint's own folder restores its
+   * VAE). The old VAE sessions are released first; the encoder loads on its next use.
+   */
+  async useVae(dir: string): Promise<void> {
+    if (dir === this.vaeDir) return;
+    const decoderPath = join(dir, 'vae_decoder', 'model.onnx');
+    try {
+      await access(decoderPath);
+    } catch {
+      throw modelMissing(`the VAE at ${dir} has no vae_decoder/model.onnx`, 'vae_name');
+    }
+    for (const session of [this.decoder, this.vaeEncoderSession]) {
+      if (!session) continue;
+      this.live.delete(session);
+      await session.release();
+    }
+    this.vaeEncoderSession = null;
+    this.decoder = await this.providers.createSession(decoderPath, `${this.name}/vae_decoder (${dir})`);
+    this.live.add(this.decoder);
+    this.vaeDir = dir;
   }
 
   get promptEncoder(): PromptEncoder {
@@ -155,12 +185,12 @@ export class LoadedCheckpoint {
   async vaeEncoder(): Promise<OnnxSession> {
     if (!this.vaeEncoderSession) {
       try {
-        await access(join(this.dir, 'vae_encoder', 'model.onnx'));
+        await access(join(this.vaeDir, 'vae_encoder', 'model.onnx'));
       } catch {
-        throw modelMissing(`checkpoint '${this.name}' has no vae_encoder/model.onnx`);
+        throw modelMissing(`${this.vaeDir} has no vae_encoder/model.onnx`);
       }
       this.vaeEncoderSession = await this.providers.createSession(
-        join(this.dir, 'vae_encoder', 'model.onnx'),
+        join(this.vaeDir, 'vae_encoder', 'model.onnx'),
         `${this.name}/vae_encoder`,
       );
       this.live.add(this.vaeEncoderSession);

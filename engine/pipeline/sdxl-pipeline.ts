@@ -11,7 +11,15 @@ import { findExpansionModel } from '../expansion/expansion-files.ts';
 import { PromptExpansion } from '../expansion/expansion-model.ts';
 import type { ExpandedPrompts } from '../prompts/expand-prompts.ts';
 import { parseEmphasis } from '../prompts/emphasis.ts';
-import { checkpointDir, isFile, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
+import {
+  checkpointDir,
+  isFile,
+  listCheckpoints,
+  listLoras,
+  listVaes,
+  resolveCheckpointName,
+  VAE_FOLDER,
+} from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
@@ -387,6 +395,19 @@ export class SdxlPipeline {
     return this.refinerUnet;
   }
 
+  /** The folder of the job's `vae_name` VAE (models/vae/<name>), or the checkpoint's own. */
+  private async vaeDirFor(job: EngineJob, model: LoadedCheckpoint): Promise<string> {
+    if (job.vae === undefined) return model.dir;
+    const installed = await listVaes(this.options.modelsDir);
+    const name = resolveCheckpointName(installed, job.vae);
+    if (name === null)
+      throw modelMissing(
+        `VAE '${job.vae}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`,
+        'vae_name',
+      );
+    return join(this.options.modelsDir, VAE_FOLDER, name);
+  }
+
   async run(requested: EngineJob, ctx: JobContext): Promise<JobOutcome> {
     validateJob(requested);
     if (this.options.fooocusImports)
@@ -450,6 +471,7 @@ export class SdxlPipeline {
       ipTokens !== null,
       embeddings.set,
     );
+    await model.useVae(await this.vaeDirFor(job, model));
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [
       ...model.config.warnings,

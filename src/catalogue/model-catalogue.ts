@@ -28,6 +28,8 @@ import {
   freeuUnsupportedReasonAt,
   listCheckpoints,
   listLoras,
+  listVaes,
+  VAE_FOLDER,
   refinerUnsupportedReasonAt,
   resolveCheckpointName,
   SAMPLERS,
@@ -190,20 +192,28 @@ export class ModelCatalogue {
     return { models: [...snapshot.models], loras: [...snapshot.loras] };
   }
 
-  private async scanModels(): Promise<{ models: string[]; loras: string[] }> {
-    const [installed, loras, fooocusCheckpoints, fooocusLoras] = await Promise.all([
+  private async scanModels(): Promise<{ models: string[]; loras: string[]; vaes: string[] }> {
+    const [installed, loras, vaes, fooocusCheckpoints, fooocusLoras, fooocusVaes] = await Promise.all([
       listCheckpoints(this.options.modelsDir),
       listLoras(this.options.modelsDir),
+      listVaes(this.options.modelsDir),
       this.fooocusFiles('checkpoint'),
       this.fooocusFiles('lora'),
+      this.fooocusFiles('vae'),
     ]);
     // An imported checkpoint is a link to the import cache: it stays listed by its Fooocus file name.
     const models: string[] = [];
     for (const name of installed)
       if (!(await isImportLink(this.options.modelsDir, checkpointDir(this.options.modelsDir, name)))) models.push(name);
+    const ownVaes: string[] = [];
+    for (const name of vaes) {
+      const isImported = await isImportLink(this.options.modelsDir, join(this.options.modelsDir, VAE_FOLDER, name));
+      if (!isImported) ownVaes.push(name);
+    }
     return {
       models: [...models, ...fooocusCheckpoints],
       loras: [...new Set([...loras, ...fooocusLoras])].sort(),
+      vaes: [...ownVaes, ...fooocusVaes],
     };
   }
 
@@ -265,7 +275,8 @@ export class ModelCatalogue {
     const folders = [
       join(modelsDir, 'checkpoints'),
       join(modelsDir, 'loras'),
-      ...(fooocus ? [join(fooocus, 'checkpoints'), join(fooocus, 'loras')] : []),
+      join(modelsDir, VAE_FOLDER),
+      ...(fooocus ? [join(fooocus, 'checkpoints'), join(fooocus, 'loras'), join(fooocus, 'vae')] : []),
       presetsDir,
       join(modelsDir, 'prompt_expansion'),
       join(modelsDir, 'prompt_expansion', 'fooocus_expansion'),
@@ -291,7 +302,7 @@ export class ModelCatalogue {
   }
 
   private async scan(): Promise<ServerSnapshot> {
-    const [{ models, loras }, presets] = await Promise.all([this.scanModels(), this.presets()]);
+    const [{ models, loras, vaes }, presets] = await Promise.all([this.scanModels(), this.presets()]);
     const configured = this.options.configuredDefaultModel;
     // The demo checkpoint is the default only when nothing real is there (a Fooocus folder's checkpoints are).
     const defaultModel =
@@ -303,6 +314,7 @@ export class ModelCatalogue {
       models,
       defaultModel,
       loras,
+      vaes,
       styles: FOOOCUS_STYLE_NAMES,
       samplers: SAMPLERS,
       schedulers: SCHEDULERS,

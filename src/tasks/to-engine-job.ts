@@ -2,6 +2,7 @@
  * The one mapping from CommonRequest to the engine's own job type (house-style "Dependency
  * direction"): delivery fields (webhook, async flags, base64 preferences) never reach the engine.
  */
+import { DEFAULT_VAE } from '../../adapters/resolve-names.ts';
 import type {
   ControlNetJob,
   ControlNetSlotJob,
@@ -288,8 +289,6 @@ export function toEngineJob(
   }
   if (request.black_out_nsfw)
     warnings.push('black_out_nsfw: no NSFW checker model is installed; images are not checked');
-  if (request.vae_name !== 'Default (model)')
-    warnings.push(`vae_name '${request.vae_name}' is not supported; the checkpoint's own VAE decodes`);
   if (request.generate_image_grid)
     warnings.push('generate_image_grid: no grid image is made; the results are the single images');
   const steps = request.overwrite_step > 0 ? request.overwrite_step : modeSteps(request, imageInput);
@@ -297,6 +296,7 @@ export function toEngineJob(
   const job: EngineJob = {
     jobId,
     model: request.base_model_name,
+    ...(request.vae_name !== DEFAULT_VAE ? { vae: request.vae_name } : {}),
     prompt: request.prompt,
     negativePrompt: request.negative_prompt,
     styles: request.style_selections,

@@ -33,6 +33,7 @@ import { startServerProcess, type ServerProcess } from '../fixtures/server-proce
 const { onnx } = onnxProto;
 const CHECKPOINT = 'scaledXL_v1Synthetic.safetensors';
 const LORA = 'scaled_all_layers.safetensors';
+const VAE = 'scaled_vae_fix.safetensors';
 const SEED = 2024;
 
 let root: string;
@@ -100,9 +101,24 @@ function ipAdapterBin(layers: { key: number; value: number }[], embedding: numbe
 }
 
 async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
-  for (const sub of ['checkpoints', 'loras', 'embeddings', 'controlnet', 'upscale_models', 'inpaint', 'clip_vision'])
+  for (const sub of [
+    'checkpoints',
+    'loras',
+    'embeddings',
+    'controlnet',
+    'upscale_models',
+    'inpaint',
+    'clip_vision',
+    'vae',
+  ])
     await mkdir(join(dir, sub), { recursive: true });
   await exportSyntheticCheckpoint(join(dir, 'checkpoints', CHECKPOINT), SCALED_SDXL, { seed: SEED });
+  // A separate VAE file (bare encoder./decoder. keys, other weights), as Fooocus's vae/ folder holds.
+  await exportSyntheticCheckpoint(join(dir, 'vae', VAE), SCALED_SDXL, {
+    seed: SEED + 1,
+    components: ['vae_encoder', 'vae_decoder'],
+    isBareVae: true,
+  });
   await writeKohyaLora(join(dir, 'loras', LORA), unetLoraModules(SCALED_SDXL.unet, contextWidth(SCALED_SDXL)), 4);
   const vectors = (n: number, width: number, scale: number) =>
     Array.from({ length: n * width }, (_, i) => Math.sin(i * scale) * 0.5);
@@ -308,4 +324,16 @@ test('all-in-one: an ImagePrompt slot runs the IP-Adapter and CLIP vision conver
     assert.ok((await lstat(join(root, 'models', link))).isSymbolicLink(), link);
   const cache = await readdir(join(root, 'models', '.import-cache', 'checkpoint'));
   assert.equal(cache.filter((name) => /^[0-9a-f]{64}$/.test(name)).length, 1, 'every task reused the one import');
+});
+
+test("vae_name: a Fooocus vae/ file is imported and decodes instead of the checkpoint's VAE (same seed, other pixels)", async () => {
+  const same = { prompt: 'a lighthouse', image_seed: 11, save_meta_image: false };
+  const own = await generate(same);
+  const swapped = await generate({ ...same, vae_name: VAE });
+  const bytes = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
+  assert.notDeepEqual(await bytes(swapped.result[0]), await bytes(own.result[0]));
+  assert.ok(!swapped.warnings.some((w) => /vae_name/.test(w)), JSON.stringify(swapped.warnings));
+  assert.ok((await lstat(join(root, 'models', 'vae', 'scaled_vae_fix'))).isSymbolicLink());
+  const again = await generate(same);
+  assert.deepEqual(await bytes(again.result[0]), await bytes(own.result[0]), "the checkpoint's own VAE is back");
 });

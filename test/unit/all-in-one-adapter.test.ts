@@ -16,6 +16,7 @@ const snapshot: ServerSnapshot = {
   samplers: ['euler', 'dpmpp_2m_sde_gpu'],
   schedulers: ['karras', 'normal'],
   presets: { anime: { base_model_name: 'juggernaut-onnx', guidance_scale: 7, style_selections: ['SAI Anime'] } },
+  vaes: [],
   serverPreset: null,
   isStrict: false,
 };

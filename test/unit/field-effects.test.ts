@@ -121,7 +121,7 @@ export const FIELD_MATRIX: Record<keyof CommonRequest, Row> = {
   clip_skip: effect(1),
   sampler_name: effect('euler'),
   scheduler_name: effect('sgm_uniform'),
-  vae_name: ignored('sdxl_vae.safetensors', `${WARNED} the checkpoint's own VAE always decodes`),
+  vae_name: effect('sdxl_vae.safetensors'),
   overwrite_step: effect(12),
   overwrite_switch: effect(10, REFINER),
   overwrite_width: effect(1027),
@@ -638,4 +638,26 @@ test('image prompts: ImagePrompt and FaceSwap are accepted; an engine without Co
   const reply = answered(() => assertSupported(base(both), undefined, ['ImagePrompt', 'FaceSwap']));
   assert.equal(reply.status, 503);
   assert.match(reply.body, /image prompt type 'CPDS' \(controlnet_image slot 2\) is not supported yet/);
+});
+
+test('vae_name: an installed VAE reaches the engine by name, an unknown one is said and the checkpoint decodes, 422 under --strict', () => {
+  const snapshot = { ...SNAPSHOT, vaes: ['sdxl_vae'] } as ServerSnapshot;
+  const known = toCommonRequest({ prompt: 'x', vae_name: 'sdxl_vae.safetensors' } as never, snapshot, {
+    randomSeed: 1n,
+  });
+  assert.equal(known.request.vae_name, 'sdxl_vae');
+  assert.deepEqual(known.warnings, []);
+  const unknown = toCommonRequest({ prompt: 'x', vae_name: 'other.safetensors' } as never, snapshot, {
+    randomSeed: 1n,
+  });
+  assert.equal(unknown.request.vae_name, 'Default (model)');
+  assert.deepEqual(unknown.warnings, [
+    "vae_name 'other.safetensors' is not installed; the checkpoint's own VAE decodes",
+  ]);
+  const strict = { ...snapshot, isStrict: true } as ServerSnapshot;
+  const reply = answered(() =>
+    toCommonRequest({ prompt: 'x', vae_name: 'other.safetensors' } as never, strict, { randomSeed: 1n }),
+  );
+  assert.equal(reply.status, 422);
+  assert.match(reply.body, /"loc":\["body","vae_name"\]/);
 });

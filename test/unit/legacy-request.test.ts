@@ -20,6 +20,7 @@ const snapshot: ServerSnapshot = {
   samplers: ['euler', 'dpmpp_2m_sde_gpu'],
   schedulers: ['karras', 'normal'],
   presets: {},
+  vaes: [],
   serverPreset: null,
   isStrict: false,
 };
