@@ -22,7 +22,14 @@ import { planAllInOneReply } from '../reply-plan.ts';
 import { defaultLoras, withLoraDefaults } from '../default-loras.ts';
 import { parseSeed } from '../parse-seed.ts';
 import { parseSaveName } from '../save-name.ts';
-import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles, resolveVaeName } from '../resolve-names.ts';
+import {
+  resolveLoras,
+  resolveModelName,
+  resolveOffered,
+  resolveRefinerName,
+  resolveStyles,
+  resolveVaeName,
+} from '../resolve-names.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
 
 export type AllInOneGenerateRequest = Record<string, unknown>;

@@ -16,7 +16,14 @@ import { deriveCurrentTab } from '../current-tab.ts';
 import { defaultLoras } from '../default-loras.ts';
 import { InvalidFieldError } from '../invalid-field-error.ts';
 import { parseSeed } from '../parse-seed.ts';
-import { resolveLoras, resolveModelName, resolveOffered, resolveRefinerName, resolveStyles, resolveVaeName } from '../resolve-names.ts';
+import {
+  resolveLoras,
+  resolveModelName,
+  resolveOffered,
+  resolveRefinerName,
+  resolveStyles,
+  resolveVaeName,
+} from '../resolve-names.ts';
 import { parseSaveName } from '../save-name.ts';
 import type { AdaptContext, AdaptResult, ServerSnapshot } from '../server-snapshot.ts';
 import { parseAdvancedParams } from './advanced-params.ts';

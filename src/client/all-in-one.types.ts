@@ -442,7 +442,10 @@ export interface components {
             sampler_name: string;
             /** @default karras */
             scheduler_name: string;
-            /** @default Default (model) */
+            /**
+             * @description `Default (model)` (the checkpoint's own VAE), or a VAE under `models/vae/<name>/` or in the `--fooocus-models` folder's `vae/` (imported on first use); an unknown name is reported and the checkpoint's VAE decodes (422 under `--strict`).
+             * @default Default (model)
+             */
             vae_name: string;
             /** @default -1 */
             overwrite_step: number;

@@ -672,7 +672,10 @@ export interface components {
             inpaint_erode_or_dilate: number;
             /** @default false */
             black_out_nsfw: boolean;
-            /** @default Default (model) */
+            /**
+             * @description `Default (model)` (the checkpoint's own VAE), or a VAE under `models/vae/<name>/` or in the `--fooocus-models` folder's `vae/` (imported on first use); an unknown name is reported and the checkpoint's VAE decodes (422 under `--strict`).
+             * @default Default (model)
+             */
             vae_name: string;
             /** @default false */
             debugging_dino: boolean;
