@@ -22,10 +22,10 @@ import { writeSafetensors } from '../../engine/lora/safetensors.ts';
 import { unetLoraModules, writeKohyaLora } from '../../engine/models/synthetic/kohya-lora.ts';
 import { contextWidth, SCALED_SDXL } from '../../engine/models/synthetic/sdxl-architecture.ts';
 import { writeSyntheticCheckpoint } from '../../engine/models/synthetic/synthetic-checkpoint.ts';
-import { sniffImage } from '../../src/images/sniff-image.ts';
 import { writeTestControlLora } from '../fixtures/control-lora-file.ts';
 import { oldKeys, rrdbConvs, stateDict as esrganStateDict } from '../fixtures/esrgan-state-dict.ts';
 import { gpt2Weights, writeFooocusFolder as writeExpansionFolder } from '../fixtures/fooocus-expansion-files.ts';
+import { folderListing, generateFinished, imageSizeAt, type TaskRow } from '../fixtures/generated-results.ts';
 import { makePng } from '../fixtures/images.ts';
 import { PyDict, tensor, torchSave, Tuple, type PyValue } from '../fixtures/torch-save.ts';
 import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
@@ -39,16 +39,6 @@ const SEED = 2024;
 let root: string;
 let fooocus: string;
 let server: ServerProcess;
-
-/** Every entry under `dir` with size and mtime. */
-async function listing(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(dir, { recursive: true })).sort()) {
-    const info = await lstat(join(dir, name));
-    out.push(`${name}:${info.size}:${info.mtimeMs}`);
-  }
-  return out;
-}
 
 /** An IP-Adapter plus state dict for `layers` (the scaled UNet's attn2 widths), nested as Fooocus's .bin holds it. */
 function ipAdapterBin(layers: { key: number; value: number }[], embedding: number, output: number): PyDict {
@@ -201,30 +191,8 @@ after(async () => {
 
 const FAST = { performance_selection: 'Lightning', aspect_ratios_selection: '1024*1024' } as const;
 
-async function imageSize(url: string): Promise<[number, number]> {
-  const res = await fetch(url);
-  assert.equal(res.status, 200, url);
-  const info = sniffImage(Buffer.from(await res.arrayBuffer()));
-  return [info!.width, info!.height];
-}
-
-interface Row {
-  task_status: string;
-  result: string[];
-  error: string | null;
-  warnings: string[];
-}
-
-async function generate(body: Record<string, unknown>): Promise<Row> {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, {
-    method: 'POST',
-    body: JSON.stringify({ ...FAST, base_model_name: CHECKPOINT, ...body }),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  const row = (await res.json()) as Row;
-  assert.equal(row.error ?? null, null, JSON.stringify(row));
-  assert.equal(row.task_status, 'finished', JSON.stringify(row));
-  return row;
+function generate(body: Record<string, unknown>): Promise<TaskRow> {
+  return generateFinished(server.url, { ...FAST, base_model_name: CHECKPOINT, ...body });
 }
 
 test('all-models lists the Fooocus checkpoint and LoRA by their Fooocus names before anything is imported', async () => {
@@ -236,7 +204,7 @@ test('all-models lists the Fooocus checkpoint and LoRA by their Fooocus names be
 });
 
 test('legacy v1: text to image with the Fooocus checkpoint, its LoRA and an embedding imports on first use', async () => {
-  const before = await listing(fooocus);
+  const before = await folderListing(fooocus);
   const res = await fetch(`${server.url}/v1/generation/text-to-image`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -251,10 +219,10 @@ test('legacy v1: text to image with the Fooocus checkpoint, its LoRA and an embe
   assert.equal(res.status, 200, await res.clone().text());
   const body = (await res.json()) as { url: string; finish_reason: string }[];
   assert.equal(body[0]?.finish_reason, 'SUCCESS', JSON.stringify(body));
-  assert.deepEqual(await imageSize(body[0].url), [1024, 1024]);
+  assert.deepEqual(await imageSizeAt(body[0].url), [1024, 1024]);
   const warnings = decodeURIComponent(res.headers.get('x-fooocus-warnings') ?? '');
   assert.doesNotMatch(warnings, /embedding/i, 'the embedding was found');
-  assert.deepEqual(await listing(fooocus), before, 'the Fooocus folder is never written');
+  assert.deepEqual(await folderListing(fooocus), before, 'the Fooocus folder is never written');
   const cache = await readdir(join(root, 'models', '.import-cache', 'checkpoint'));
   assert.equal(cache.filter((name) => /^[0-9a-f]{64}$/.test(name)).length, 1);
 });
@@ -267,7 +235,7 @@ test('all-in-one: the imported checkpoint with a PyraCanny slot runs the Control
     controlnet_image: [{ cn_img: edges.toString('base64'), cn_type: 'PyraCanny', cn_stop: 0.6, cn_weight: 1 }],
   });
   assert.equal(row.result.length, 1);
-  assert.deepEqual(await imageSize(row.result[0]), [1024, 1024]);
+  assert.deepEqual(await imageSizeAt(row.result[0]), [1024, 1024]);
   assert.ok(!row.warnings.some((w) => /demo/i.test(w)), JSON.stringify(row.warnings));
   const link = join(root, 'models', 'controlnet', 'control-lora-canny-rank128');
   assert.ok((await lstat(link)).isSymbolicLink());
@@ -304,7 +272,7 @@ test('all-in-one: inpaint runs the v2.6 engine converted from the .pth head and 
     inpaint_input_image: (await makePng(128, 128)).toString('base64'),
     inpaint_mask_image_upload: (await makePng(128, 128, rgba)).toString('base64'),
   });
-  assert.deepEqual(await imageSize(row.result[0]), [128, 128]);
+  assert.deepEqual(await imageSizeAt(row.result[0]), [128, 128]);
   assert.ok(!row.warnings.some((w) => /inpaint engine|engine None/i.test(w)), JSON.stringify(row.warnings));
 });
 
@@ -314,7 +282,7 @@ test('all-in-one: an ImagePrompt slot runs the IP-Adapter and CLIP vision conver
     style_selections: ['Fooocus V2'],
     controlnet_image: [{ cn_img: (await makePng(90, 70)).toString('base64'), cn_type: 'ImagePrompt' }],
   });
-  assert.deepEqual(await imageSize(row.result[0]), [1024, 1024]);
+  assert.deepEqual(await imageSizeAt(row.result[0]), [1024, 1024]);
   assert.ok(!row.warnings.some((w) => /demo|Fooocus V2/i.test(w)), JSON.stringify(row.warnings));
   for (const link of [
     'ip_adapter/ip-adapter-plus_sdxl_vit-h',

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sniffImage } from '../../src/images/sniff-image.ts';
+import { generateFinished, imageSizeAt } from '../fixtures/generated-results.ts';
 import { makePng } from '../fixtures/images.ts';
 import { startServerProcess, waitFor, type ServerProcess } from '../fixtures/server-process.ts';
 
@@ -39,31 +39,8 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function sizeOf(url: string): Promise<[number, number]> {
-  const res = await fetch(url);
-  assert.equal(res.status, 200, url);
-  const info = sniffImage(Buffer.from(await res.arrayBuffer()));
-  return [info!.width, info!.height];
-}
-
-interface Row {
-  task_status: string;
-  result: string[];
-  error: string | null;
-  warnings: string[];
-}
-
-async function generate(body: Record<string, unknown>): Promise<Row> {
-  const res = await fetch(`${server.url}/v1/engine/generate/`, {
-    method: 'POST',
-    body: JSON.stringify({ ...FAST, ...body }),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  const row = (await res.json()) as Row;
-  assert.equal(row.task_status, 'finished', JSON.stringify(row));
-  assert.equal(row.error ?? null, null, JSON.stringify(row));
-  return row;
-}
+const sizeOf = imageSizeAt;
+const generate = (body: Record<string, unknown>) => generateFinished(server.url, { ...FAST, ...body });
 
 async function legacyResult(res: Response): Promise<{ url: string; finish_reason: string }> {
   assert.equal(res.status, 200, await res.clone().text());

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,16 +15,7 @@ import { kindsForJob } from '../../engine/import/job-imports.ts';
 import { listCheckpoints, listLoras } from '../../engine/models/registry.ts';
 import { ModelCatalogue } from '../../src/catalogue/model-catalogue.ts';
 import { createMemoryLogger } from '../../src/logging/logger.ts';
-
-/** Every entry under `dir` with its size and mtime: what "the source folder is never written" compares. */
-async function snapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(dir, { recursive: true })).sort()) {
-    const info = await lstat(join(dir, name));
-    out.push(`${name}:${info.size}:${info.mtimeMs}`);
-  }
-  return out;
-}
+import { folderListing } from '../fixtures/generated-results.ts';
 
 async function fooocusFolder(root: string): Promise<string> {
   const models = join(root, 'fooocus', 'models');
@@ -105,7 +96,7 @@ describe('a Fooocus models folder', () => {
 
   it('imports on demand into the cache, links where our finders look, and never writes the source folder', async () => {
     const models = join(root, 'models-a');
-    const before = await snapshot(fooocus);
+    const before = await folderListing(fooocus);
     let conversions = 0;
     const imports = new FooocusImports(models, fooocus, {
       checkpoint: async ({ source, outDir }) => {
@@ -139,7 +130,7 @@ describe('a Fooocus models folder', () => {
       new FooocusImports(models, fooocus, {}).installKinds(['upscaler'], { log: () => {} }),
       /fooocus_upscaler_s409985e5\.bin: importing a upscaler is not supported/,
     );
-    assert.deepEqual(await snapshot(fooocus), before);
+    assert.deepEqual(await folderListing(fooocus), before);
   });
 
   it('a failed conversion leaves no cache entry and no link; a file installed by hand wins over the import', async () => {

@@ -5,7 +5,7 @@
  * folder is not written, a second import reuses the cache; the same files through `npm run models -- convert`.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -24,21 +24,11 @@ import {
 } from '../../engine/ip-adapter/tiny-ip-models.ts';
 import { writeSafetensors } from '../../engine/lora/safetensors.ts';
 import { findUpscaler } from '../../engine/uov/upscaler-files.ts';
+import { folderListing } from '../fixtures/generated-results.ts';
 import { runModelsCli } from '../../src/models-cli/main.ts';
 import { oldKeys, rrdbConvs, stateDict } from '../fixtures/esrgan-state-dict.ts';
 import { gpt2Weights, writeFooocusFolder } from '../fixtures/fooocus-expansion-files.ts';
 import { PyDict, tensor, torchSave, Tuple } from '../fixtures/torch-save.ts';
-
-async function listTree(dir: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const info = await stat(path);
-    out[relative(dir, path)] = info.mtimeMs + info.size;
-  }
-  return out;
-}
 
 async function writeFooocusModels(fooocus: string): Promise<void> {
   for (const folder of ['upscale_models', 'inpaint', 'controlnet', 'clip_vision', 'checkpoints'])
@@ -104,7 +94,7 @@ test('each Fooocus file converts through the import cache to what the engine fin
   const fooocus = join(root, 'Fooocus', 'models');
   const models = join(root, 'models');
   await writeFooocusModels(fooocus);
-  const before = await listTree(fooocus);
+  const before = await folderListing(fooocus);
   const converters = fooocusConverters({ ipDimHead: TINY_RESAMPLER.dimHead, clipHeads: TINY_CLIP.heads });
   const imports = new FooocusImports(models, fooocus, converters);
   const kinds = ['upscaler', 'inpaint-head', 'inpaint-patch', 'ip-adapter', 'ip-negative', 'clip-vision', 'expansion'];
@@ -120,7 +110,7 @@ test('each Fooocus file converts through the import cache to what the engine fin
     'upscale_models/fooocus_upscaler_s409985e5.onnx',
   ]);
   assert.equal(lines.filter((line) => line.startsWith('imported ')).length, 6, lines.join('\n'));
-  assert.deepEqual(await listTree(fooocus), before, 'the Fooocus folder is only read');
+  assert.deepEqual(await folderListing(fooocus), before, 'the Fooocus folder is only read');
   lines.length = 0;
   await imports.installKinds(kinds as never, { log: (line) => lines.push(line) });
   assert.deepEqual(lines, [], 'a second import reuses the cache');
@@ -137,7 +127,7 @@ test('each Fooocus file converts through the import cache to what the engine fin
   assert.equal((await findClipVision(models))?.name, 'clip_vision_vit_h');
   const expansion = await findExpansionModel(models);
   assert.ok(expansion.files, 'reason' in expansion ? expansion.reason : '');
-  const leftovers = Object.keys(await listTree(models)).filter((p) => p.includes('.partial'));
+  const leftovers = (await folderListing(models)).filter((p) => p.includes('.partial'));
   assert.deepEqual(leftovers, [], 'no staging files are left behind');
 });
 
