@@ -132,6 +132,7 @@ export { ControlLoraError, type ControlLoraProblem } from './import/control-lora
 // ---- end Control-LoRA import ----
 // ---- Single-file checkpoint import (issue 16) ----
 export {
+  checkCheckpointFile,
   importCheckpoint,
   type ImportOptions as CheckpointImportOptions,
   type ImportReport as CheckpointImportReport,

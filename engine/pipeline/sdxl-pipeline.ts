@@ -3,14 +3,13 @@
  * (noise → sampler over the CFG denoiser → VAE → encode). Progress texts and values follow
  * Fooocus without V2 (fooocus-semantics.md §13). Knows nothing of IPC: it gets a JobContext.
  */
+import { emitDirect } from './direct-images.ts';
+import { ExpansionSlot } from './expansion-slot.ts';
+import { UpscalerSlot } from './upscaler-slot.ts';
 import type { FooocusImports } from '../import/fooocus-imports.ts';
 import { importForJob } from '../import/job-imports.ts';
 import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
-import { findExpansionModel } from '../expansion/expansion-files.ts';
-import { PromptExpansion } from '../expansion/expansion-model.ts';
-import type { ExpandedPrompts } from '../prompts/expand-prompts.ts';
-import { parseEmphasis } from '../prompts/emphasis.ts';
 import {
   checkpointDir,
   isFile,
@@ -48,22 +47,14 @@ import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
 import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
-import { encodeImage } from '../image/encode-image.ts';
-import { embedMetadata, type EmbeddedMetadata } from '../metadata/embed-metadata.ts';
-import { encodeRgbPng } from '../image/png-encoder.ts';
-import type { Bitmap8 } from '../image/lanczos-resample.ts';
-import { rgbToRgba } from '../image/input-image.ts';
 import { inpaintBlender } from '../inpaint/inpaint-denoiser.ts';
-import { OnnxUpscaler } from '../uov/super-resolution.ts';
-import { findUpscaler, UPSCALE_MODELS_FOLDER } from '../uov/upscaler-files.ts';
 import { encodeStage } from './image-latents.ts';
 import type { InpaintEngineFiles } from '../inpaint/inpaint-engine-files.ts';
 import { rewriteBaseUnet } from './unet-rewrites.ts';
 import { ImagePromptModels } from './image-prompt-models.ts';
 import { INPAINT_HEAD_INPUT } from '../inpaint/inpaint-head-graph.ts';
 import { inpaintEngineFiles, SYNTHETIC_REFINER_SWITCH, syntheticRefinerSwitch } from './inpaint-engine.ts';
-import { inpaintPrompt, preparePixels, type PixelStage, type SuperResolver } from './image-pixels.ts';
-import { upscaleFastMetadata } from '../metadata/upscale-fast-metadata.ts';
+import { inpaintPrompt, preparePixels } from './image-pixels.ts';
 import { ipLayersOfInputs } from '../ip-adapter/ip-attention-graph.ts';
 import { EMBEDDINGS_FOLDER } from '../embeddings/embedding-files.ts';
 import { NO_EMBEDDINGS, resolveJobEmbeddings, type EmbeddingSet } from '../embeddings/job-embeddings.ts';
@@ -116,11 +107,6 @@ export interface CheckpointWithLoras {
   inpaintWarnings: string[];
 }
 
-function encodeDirectPng(image: Bitmap8, metadata: EmbeddedMetadata | null): Uint8Array {
-  const png = encodeRgbPng(image.width, image.height, image.data, image.channels);
-  return metadata ? embedMetadata(png, 'png', metadata) : png;
-}
-
 export class SdxlPipeline {
   /** One resident checkpoint: a real SDXL needs ~7–14 GB, two would not fit most hosts. */
   private loaded: LoadedCheckpoint | null = null;
@@ -129,9 +115,9 @@ export class SdxlPipeline {
   private readonly log: (line: string) => void;
   private promptSources: Promise<PromptSources> | null = null;
   /** The Fooocus V2 expansion model, loaded on the first job that selects it. */
-  private expansion: { path: string; model: PromptExpansion } | null = null;
+  private readonly expansion: ExpansionSlot;
   /** The super-resolution model of the last upscale, kept while jobs keep using the same file. */
-  private upscaler: OnnxUpscaler | null = null;
+  private readonly upscaler: UpscalerSlot;
   /** The step graphs' sessions, made on the first job that runs them. */
   private graphKernels: GraphStepKernels | null = null;
   /** ControlNet sessions (PyraCanny, CPDS), made on the first job with such a slot. */
@@ -141,6 +127,8 @@ export class SdxlPipeline {
   constructor(private readonly options: SdxlPipelineOptions) {
     this.log = options.log ?? (() => {});
     this.imagePromptModels = new ImagePromptModels(options.modelsDir, options.providers);
+    this.expansion = new ExpansionSlot(options.modelsDir, options.providers, this.log);
+    this.upscaler = new UpscalerSlot(options.modelsDir, options.providers);
   }
 
   async checkpoint(requested: string): Promise<LoadedCheckpoint> {
@@ -226,12 +214,8 @@ export class SdxlPipeline {
     this.loaded = null;
     await loaded?.release();
     await this.releaseRefiner();
-    const expansion = this.expansion;
-    this.expansion = null;
-    await expansion?.model.release();
-    const upscaler = this.upscaler;
-    this.upscaler = null;
-    await upscaler?.release();
+    await this.expansion.release();
+    await this.upscaler.release();
     const graphs = this.graphKernels;
     this.graphKernels = null;
     await graphs?.release();
@@ -246,39 +230,6 @@ export class SdxlPipeline {
     return this.graphKernels;
   }
 
-  /**
-   * Fooocus's `perform_upscale` with what is installed under models/upscale_models (loaded on
-   * first use, so an inpaint that needs no super-resolution says nothing about it): a real ESRGAN
-   * export, else the demo, else plain resampling (the caller resamples; the input comes back as is).
-   */
-  private superResolver(warnings: string[]): SuperResolver {
-    const say = (warning: string) => {
-      if (!warnings.includes(warning)) warnings.push(warning);
-    };
-    return {
-      upscale: async (image) => {
-        const file = await findUpscaler(this.options.modelsDir);
-        if (!file) {
-          say(
-            `no super-resolution model under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)}: upscaled by LANCZOS resampling instead (install an ONNX ESRGAN export there; see README)`,
-          );
-          return image;
-        }
-        if (file.isDemo)
-          say(
-            `super-resolution by the tiny random-weight demo upscaler ${file.name}: install a real ONNX ESRGAN export under ${join(this.options.modelsDir, UPSCALE_MODELS_FOLDER)} (see README)`,
-          );
-        if (this.upscaler?.path !== file.path) {
-          const previous = this.upscaler;
-          this.upscaler = null;
-          await previous?.release();
-          this.upscaler = await OnnxUpscaler.load(file.path, this.options.providers, `upscale_models/${file.name}`);
-        }
-        return this.upscaler.upscale(image);
-      },
-    };
-  }
-
   private inputsDir(): string {
     if (!this.options.inputsDir)
       throw invalidInput(
@@ -286,74 +237,6 @@ export class SdxlPipeline {
         'this engine was started without an inputs folder (FOOOCUS_INPUTS_DIR), so it cannot read input images',
       );
     return this.options.inputsDir;
-  }
-
-  /** Images Fooocus returns without diffusion (Fast 2x, too large to diffuse, the inpaint debug preprocessor). */
-  private async emitDirect(
-    job: EngineJob,
-    stage: Extract<PixelStage, { kind: 'direct' }>,
-    ctx: JobContext,
-    warnings: string[],
-  ): Promise<JobOutcome> {
-    const metadata = stage.isUpscaleFast ? upscaleFastMetadata(job) : null;
-    for (const [index, image] of stage.images.entries()) {
-      if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
-      await ctx.reportProgress(100, 'Saving image to system ...');
-      // PNG straight from the RGB pixels (no RGBA copy of a 2800² image); the other formats go through RGBA.
-      const bytes =
-        job.outputFormat === 'png'
-          ? encodeDirectPng(image, metadata)
-          : await encodeImage(rgbToRgba(image), job.outputFormat, metadata);
-      await ctx.emitImage({
-        index,
-        seed: job.seed,
-        format: job.outputFormat,
-        width: image.width,
-        height: image.height,
-        bytes,
-      });
-    }
-    return { outcome: 'finished', warnings };
-  }
-
-  /**
-   * Fooocus V2 for every image that asks for it (fooocus-semantics.md §3.4): the GPT-2 expansion
-   * of the image's main prompt, seeded with the image seed, appended as the last positive item
-   * (encoded, not pooled). Without an installed model the job runs unexpanded and says why.
-   */
-  private async expandWithModel(
-    job: EngineJob,
-    images: ExpandedPrompts[],
-    ctx: JobContext,
-    warnings: string[],
-  ): Promise<boolean> {
-    if (!images.some((image) => image.isExpansionRequested)) return false;
-    const found = await findExpansionModel(this.options.modelsDir);
-    if (!found.files) {
-      warnings.push(`Fooocus V2 prompt expansion skipped: ${found.reason}`);
-      return false;
-    }
-    if (this.expansion?.path !== found.files.model) {
-      const previous = this.expansion;
-      this.expansion = null;
-      await previous?.model.release();
-      this.expansion = {
-        path: found.files.model,
-        model: await PromptExpansion.load(found.files, this.options.providers, this.log),
-      };
-    }
-    for (const [i, image] of images.entries()) {
-      await ctx.reportProgress(4, `Preparing Fooocus text #${i + 1} ...`);
-      if (!image.isExpansionRequested) continue;
-      const text = await this.expansion.model.expand(
-        image.mainPrompt,
-        imageSeed(job.seed, i, job.disableSeedIncrement),
-      );
-      this.log(`job ${job.jobId}: image ${i + 1} expansion: ${text}`);
-      image.expansion = text;
-      image.positive.push({ text, segments: parseEmphasis(text) });
-    }
-    return true;
   }
 
   private async releaseRefiner(): Promise<void> {
@@ -421,17 +304,17 @@ export class SdxlPipeline {
     const stage = requested.imageInput
       ? await preparePixels(
           requested,
-          { inputsDir: this.inputsDir(), superResolver: async (w) => this.superResolver(w) },
+          { inputsDir: this.inputsDir(), superResolver: async (w) => this.upscaler.resolver(w) },
           ctx,
           imageWarnings,
         )
       : ({ kind: 'text' } as const);
-    if (stage.kind === 'direct') return this.emitDirect(requested, stage, ctx, imageWarnings);
+    if (stage.kind === 'direct') return emitDirect(requested, stage, ctx, imageWarnings);
     const ipTokens = await this.imagePromptModels.ipAdapterTokens(requested, ctx, imageWarnings, () =>
       this.inputsDir(),
     );
     if (ipTokens && 'debug' in ipTokens)
-      return this.emitDirect(
+      return emitDirect(
         requested,
         { kind: 'direct', images: ipTokens.debug, isUpscaleFast: false },
         ctx,
@@ -492,7 +375,7 @@ export class SdxlPipeline {
       ? { model: model.name, switchAt: syntheticRefinerSwitch(job), swapMethod: 'joint' as const }
       : job.refiner;
     await ctx.reportProgress(3, 'Processing prompts ...');
-    const hasExpansion = await this.expandWithModel(job, prompts.images, ctx, warnings);
+    const hasExpansion = await this.expansion.expand(job, prompts.images, ctx, warnings);
 
     const conditioning = await encodeImagePrompts(
       model.promptEncoder.withEmbeddings(embeddings.set.first, embeddings.set.second),
@@ -558,7 +441,7 @@ export class SdxlPipeline {
         })
       : null;
     if (control?.kind === 'debug')
-      return this.emitDirect(job, { kind: 'direct', images: control.maps, isUpscaleFast: false }, ctx, warnings);
+      return emitDirect(job, { kind: 'direct', images: control.maps, isUpscaleFast: false }, ctx, warnings);
     const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn =>
       createCfgDenoiser({
         unet: refiner ? refiner.runner : baseUnet,

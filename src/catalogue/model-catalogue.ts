@@ -13,6 +13,7 @@ import { toPresetValues } from '../../adapters/preset-values.ts';
 import type { ServerSnapshot } from '../../adapters/server-snapshot.ts';
 import type { CommonRequest } from '../../adapters/common-request.ts';
 import {
+  checkCheckpointFile,
   checkpointDir,
   controlNetInstallHint,
   findControlNet,
@@ -68,10 +69,10 @@ const MAX_PROBED_GRAPH_BYTES = 16 * 1024 * 1024;
 
 export class ModelCatalogue {
   /**
-   * Answers of the UNet graph checks, per (check, file), kept while size and mtime stay (parsing a graph costs tens of
-   * ms).
+   * Answers of the UNet graph and checkpoint file checks, per (check, file), kept while size and mtime stay (parsing
+   * a graph or a checkpoint's header costs tens of ms).
    */
-  private readonly unetChecks = new Map<string, { stamp: string; reason: string | null }>();
+  private readonly fileChecks = new Map<string, { stamp: string; reason: string | null }>();
   private last: { snapshot: ServerSnapshot; expansionUnavailable: string | null } | null = null;
   private scanned: { stamp: string; at: number; snapshot: ServerSnapshot } | null = null;
   /** The scan in flight: requests arriving meanwhile with the same folder stamp wait for it. */
@@ -175,14 +176,40 @@ export class ModelCatalogue {
     if (!file?.isFile() || file.size > MAX_PROBED_GRAPH_BYTES) return null;
     const stamp = `${file.size}:${file.mtimeMs}`;
     const key = `${check}:${path}`;
-    const known = this.unetChecks.get(key);
+    const known = this.fileChecks.get(key);
     if (known?.stamp === stamp) return known.reason;
     const reason =
       (await reasonAt(path).catch(
         (error: unknown) =>
           `the UNet graph could not be read (${error instanceof Error ? error.message : String(error)})`,
       )) ?? null;
-    this.unetChecks.set(key, { stamp, reason });
+    this.fileChecks.set(key, { stamp, reason });
+    return reason;
+  }
+
+  /**
+   * Why the Fooocus single-file checkpoint behind `modelName` cannot be imported (checked as the import checks it,
+   * without writing; kept while the file's size and mtime stay), or null when it can or the name is not one.
+   */
+  async checkpointFileProblem(modelName: string): Promise<string | null> {
+    const root = this.options.fooocusModelsDir;
+    if (!root) return null;
+    this.fooocusLayout ??= readFooocusLayout(root);
+    const files = (await this.fooocusLayout.then(scanFooocusFiles).catch(() => [])).filter(
+      (f) => f.kind === 'checkpoint',
+    );
+    const file = files.find((f) => f.name === modelName);
+    const info = file ? await stat(file.path).catch(() => null) : null;
+    if (!file || !info) return null;
+    const stamp = `${info.size}:${info.mtimeMs}`;
+    const key = `checkpoint-file:${file.path}`;
+    const known = this.fileChecks.get(key);
+    if (known?.stamp === stamp) return known.reason;
+    const reason = await checkCheckpointFile(file.path).then(
+      () => null,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    this.fileChecks.set(key, { stamp, reason });
     return reason;
   }
 

@@ -84,6 +84,11 @@ export interface ModelFacts {
    */
   refinerUnavailable(modelName: string): Promise<string | null>;
   /**
+   * Why the file behind a checkpoint name cannot be imported (a Fooocus single-file checkpoint that is truncated,
+   * not SDXL, with missing or unknown tensors), or null when it can or is not such a file; absent = not checked.
+   */
+  checkpointFileProblem?(modelName: string): Promise<string | null>;
+  /**
    * Why a ControlNet image-prompt type cannot run (no model, no demo), or null when it can; absent = not checked here.
    */
   controlNetUnavailable?(type: 'PyraCanny' | 'CPDS', modelName: string): Promise<string | null>;

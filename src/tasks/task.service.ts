@@ -139,6 +139,13 @@ export class TaskService {
 
   private async assertModelsFit(request: AdaptResult['request']): Promise<void> {
     const { models } = this.deps;
+    const named: [string, string][] = [['base_model_name', request.base_model_name]];
+    if (request.refiner_model_name !== 'None') named.push(['refiner_model_name', request.refiner_model_name]);
+    for (const [field, name] of named) {
+      const problem = await models.checkpointFileProblem?.(name);
+      if (problem)
+        throw new InvalidFieldError(field, `${field}: '${name}' cannot be imported: ${problem}`, { input: name });
+    }
     if (request.freeu_enabled) {
       const reason = await models.freeuUnavailable(request.base_model_name);
       if (reason) {

@@ -34,6 +34,7 @@ const { onnx } = onnxProto;
 const CHECKPOINT = 'scaledXL_v1Synthetic.safetensors';
 const LORA = 'scaled_all_layers.safetensors';
 const VAE = 'scaled_vae_fix.safetensors';
+const SD15 = 'realisticVision_v51.safetensors';
 const SEED = 2024;
 
 let root: string;
@@ -103,6 +104,19 @@ async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
   ])
     await mkdir(join(dir, sub), { recursive: true });
   await exportSyntheticCheckpoint(join(dir, 'checkpoints', CHECKPOINT), SCALED_SDXL, { seed: SEED });
+  // An SD 1.5 checkpoint next to the SDXL one, as people keep them: listed, refused when named.
+  await writeSafetensors(join(dir, 'checkpoints', SD15), {
+    'cond_stage_model.transformer.text_model.embeddings.token_embedding.weight': {
+      dtype: 'F32',
+      shape: [4, 768],
+      data: new Array<number>(4 * 768).fill(0),
+    },
+    'model.diffusion_model.input_blocks.0.0.weight': {
+      dtype: 'F32',
+      shape: [320, 4, 3, 3],
+      data: new Float32Array(11520),
+    },
+  });
   // A separate VAE file (bare encoder./decoder. keys, other weights), as Fooocus's vae/ folder holds.
   await exportSyntheticCheckpoint(join(dir, 'vae', VAE), SCALED_SDXL, {
     seed: SEED + 1,
@@ -199,7 +213,7 @@ test('all-models lists the Fooocus checkpoint and LoRA by their Fooocus names be
   const res = await fetch(`${server.url}/v1/engines/all-models`);
   assert.equal(res.status, 200);
   const body = (await res.json()) as { model_filenames: string[]; lora_filenames: string[] };
-  assert.deepEqual(body.model_filenames, [CHECKPOINT]);
+  assert.deepEqual(body.model_filenames, [SD15, CHECKPOINT]);
   assert.deepEqual(body.lora_filenames, [LORA]);
 });
 
@@ -304,4 +318,21 @@ test("vae_name: a Fooocus vae/ file is imported and decodes instead of the check
   assert.ok((await lstat(join(root, 'models', 'vae', 'scaled_vae_fix'))).isSymbolicLink());
   const again = await generate(same);
   assert.deepEqual(await bytes(again.result[0]), await bytes(own.result[0]), "the checkpoint's own VAE is back");
+});
+
+test('a Fooocus checkpoint that is not SDXL is a 422 naming the field and the file, before anything is queued or imported', async () => {
+  const res = await fetch(`${server.url}/v1/engine/generate/`, {
+    method: 'POST',
+    body: JSON.stringify({ ...FAST, prompt: 'a lighthouse', base_model_name: SD15 }),
+  });
+  assert.equal(res.status, 422, await res.clone().text());
+  const body = await res.text();
+  assert.match(body, /"loc":\["body","base_model_name"\]/);
+  assert.match(body, /realisticVision_v51\.safetensors: is an SD 1\.x checkpoint/);
+  const tasks = (await (await fetch(`${server.url}/tasks?page_size=100`)).json()) as {
+    history: unknown[];
+    current: unknown[];
+  };
+  assert.ok(!JSON.stringify(tasks).includes(SD15), 'no task was queued for it');
+  assert.equal(await lstat(join(root, 'models', 'checkpoints', 'realisticVision_v51')).catch(() => null), null);
 });

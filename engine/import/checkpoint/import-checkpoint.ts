@@ -53,6 +53,20 @@ export function architectureOf(source: TensorSource, field?: string): SdxlArchit
   }
 }
 
+/**
+ * Everything the import checks before it writes (the file reads as safetensors, is an SDXL base or refiner
+ * checkpoint, has every tensor the graphs need with its shape and nothing unknown), without writing: the gateway
+ * answers a request naming a bad file with a 422 before queueing it. Throws a CheckpointImportError.
+ */
+export async function checkCheckpointFile(sourcePath: string, field?: string): Promise<void> {
+  const source = await openCheckpoint(sourcePath, field);
+  try {
+    checkCheckpointKeys(sourcePath, source.tensors, sdxlKeyMap(architectureOf(source, field)), { field });
+  } finally {
+    await source.close();
+  }
+}
+
 export async function importCheckpoint(
   sourcePath: string,
   outDir: string,
