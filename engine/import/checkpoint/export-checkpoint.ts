@@ -5,7 +5,8 @@
  */
 import { buildSdxlComponent, sdxlComponents, type SdxlComponent } from '../../models/synthetic/synthetic-checkpoint.ts';
 import type { SdxlArchitecture } from '../../models/synthetic/sdxl-architecture.ts';
-import { transpose, type FloatType, type StreamingGraph } from '../../models/synthetic/streaming-graph.ts';
+import type { FloatType, StreamingGraph } from '../../models/synthetic/streaming-graph.ts';
+import { transpose } from '../../models/synthetic/weight-recipes.ts';
 import { toCheckpoint } from './key-transforms.ts';
 import { sdxlKeyMap } from './sdxl-key-map.ts';
 import type { StreamedTensor } from './streamed-safetensors.ts';

@@ -14,6 +14,7 @@
  */
 import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fillChunk, tensorSeed, transpose, type WeightRecipe } from './weight-recipes.ts';
 import onnxProto from 'onnx-proto';
 import { float32ToFloat16Bits } from '../../onnx/float16.ts';
 
@@ -30,17 +31,6 @@ const ELEM = { float32: 1, int64: 7, float16: 10 } as const;
 const ALIGN = 4096;
 /** Elements generated per chunk while streaming a tensor. */
 const CHUNK = 1 << 20;
-
-/** How a weight's values are made; `random` is uniform, zero-mean, with the given std. */
-export type WeightRecipe =
-  | { kind: 'random'; std: number; mean?: number }
-  | { kind: 'fill'; value: number }
-  | { kind: 'values'; values: ArrayLike<number> }
-  /**
-   * Values read from a tensor source when the tensor is written (a checkpoint import), already in the stored
-   * layout; only this tensor is held while it is converted and written.
-   */
-  | { kind: 'source'; label: string; read: () => Promise<Float32Array> };
 
 /**
  * Supplies a module parameter's values instead of the graph's own recipe: `parameter` is its diffusers/transformers
@@ -75,43 +65,6 @@ function attribute(name: string, value: Attr): AttributeProto {
   if (typeof value === 'number') return { name, type: T.INT, i: value };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   return { name, type: T.INTS, ints: value };
-}
-
-/** FNV-1a of the name mixed with the seed: each tensor's values depend only on (seed, name). */
-function tensorSeed(seed: number, name: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-/** Fills `out` with the recipe's values for elements [start, start + out.length). */
-function fillChunk(
-  recipe: Exclude<WeightRecipe, { kind: 'source' }>,
-  out: Float32Array,
-  start: number,
-  state: { s: number },
-): void {
-  if (recipe.kind === 'fill') {
-    out.fill(recipe.value);
-    return;
-  }
-  if (recipe.kind === 'values') {
-    // A block copy for imported tensors (billions of values); element by element for plain arrays.
-    if (recipe.values instanceof Float32Array) out.set(recipe.values.subarray(start, start + out.length));
-    else for (let i = 0; i < out.length; i++) out[i] = recipe.values[start + i];
-    return;
-  }
-  // mulberry32, inlined: the UNet alone needs 2.6 billion draws.
-  const half = recipe.std * Math.sqrt(3);
-  const mean = recipe.mean ?? 0;
-  let s = state.s;
-  for (let i = 0; i < out.length; i++) {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = mean + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * half;
-  }
-  state.s = s;
 }
 
 export interface WriteResult {
@@ -394,11 +347,4 @@ export class StreamingGraph {
     await writeFile(join(dir, 'model.onnx'), model);
     return { modelBytes: model.length, dataBytes: offset, parameters };
   }
-}
-
-/** Row-major [rows, cols] → [cols, rows]. */
-export function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
-  return out;
 }
