@@ -203,7 +203,13 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const FAST = { performance_selection: 'Lightning', aspect_ratios_selection: '1024*1024' } as const;
+// 512² through overwrite_width/height: what is checked here does not depend on the size.
+const FAST = {
+  performance_selection: 'Lightning',
+  aspect_ratios_selection: '1024*1024',
+  overwrite_width: 512,
+  overwrite_height: 512,
+} as const;
 
 function generate(body: Record<string, unknown>): Promise<TaskRow> {
   return generateFinished(server.url, { ...FAST, base_model_name: CHECKPOINT, ...body });
@@ -223,7 +229,8 @@ test('legacy v1: text to image with the Fooocus checkpoint, its LoRA and an embe
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      ...FAST,
+      performance_selection: 'Lightning',
+      advanced_params: { overwrite_width: 512, overwrite_height: 512 },
       prompt: 'a lighthouse embedding:scaled-style',
       base_model_name: CHECKPOINT,
       loras: [{ model_name: LORA, weight: 0.6 }],
@@ -233,7 +240,7 @@ test('legacy v1: text to image with the Fooocus checkpoint, its LoRA and an embe
   assert.equal(res.status, 200, await res.clone().text());
   const body = (await res.json()) as { url: string; finish_reason: string }[];
   assert.equal(body[0]?.finish_reason, 'SUCCESS', JSON.stringify(body));
-  assert.deepEqual(await imageSizeAt(body[0].url), [1024, 1024]);
+  assert.deepEqual(await imageSizeAt(body[0].url), [512, 512]);
   const warnings = decodeURIComponent(res.headers.get('x-fooocus-warnings') ?? '');
   assert.doesNotMatch(warnings, /embedding/i, 'the embedding was found');
   assert.deepEqual(await folderListing(fooocus), before, 'the Fooocus folder is never written');
@@ -249,7 +256,7 @@ test('all-in-one: the imported checkpoint with a PyraCanny slot runs the Control
     controlnet_image: [{ cn_img: edges.toString('base64'), cn_type: 'PyraCanny', cn_stop: 0.6, cn_weight: 1 }],
   });
   assert.equal(row.result.length, 1);
-  assert.deepEqual(await imageSizeAt(row.result[0]), [1024, 1024]);
+  assert.deepEqual(await imageSizeAt(row.result[0]), [512, 512]);
   assert.ok(!row.warnings.some((w) => /demo/i.test(w)), JSON.stringify(row.warnings));
   const link = join(root, 'models', 'controlnet', 'control-lora-canny-rank128');
   assert.ok((await lstat(link)).isSymbolicLink());
@@ -260,7 +267,7 @@ test('legacy v2: Upscale (2x) uses the ESRGAN upscaler converted from fooocus_up
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
-      ...FAST,
+      performance_selection: 'Lightning',
       prompt: 'a lighthouse',
       base_model_name: CHECKPOINT,
       uov_method: 'Upscale (2x)',
@@ -296,7 +303,7 @@ test('all-in-one: an ImagePrompt slot runs the IP-Adapter and CLIP vision conver
     style_selections: ['Fooocus V2'],
     controlnet_image: [{ cn_img: (await makePng(90, 70)).toString('base64'), cn_type: 'ImagePrompt' }],
   });
-  assert.deepEqual(await imageSizeAt(row.result[0]), [1024, 1024]);
+  assert.deepEqual(await imageSizeAt(row.result[0]), [512, 512]);
   assert.ok(!row.warnings.some((w) => /demo|Fooocus V2/i.test(w)), JSON.stringify(row.warnings));
   for (const link of [
     'ip_adapter/ip-adapter-plus_sdxl_vit-h',
