@@ -6,7 +6,10 @@
  * float32; other dtypes are listed but refused on read.
  */
 import { open, writeFile, type FileHandle } from 'node:fs/promises';
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16.ts';
+import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array } from '../onnx/float16.ts';
+
+/** Tensor bytes are little-endian; on such a host F16 bits can be read through a Uint16Array view. */
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Bytes per element of the dtypes the safetensors format defines. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -144,9 +147,14 @@ export function decodeFloats(bytes: Uint8Array, dtype: string, label: string): F
       return out;
     }
     case 'F16': {
-      const out = new Float32Array(bytes.byteLength / 2);
-      for (let i = 0; i < out.length; i++) out[i] = float16BitsToFloat32(view.getUint16(i * 2, true));
-      return out;
+      if (!IS_LITTLE_ENDIAN) {
+        const out = new Float32Array(bytes.byteLength / 2);
+        for (let i = 0; i < out.length; i++) out[i] = float16BitsToFloat32(view.getUint16(i * 2, true));
+        return out;
+      }
+      // A Uint16Array view needs 2-byte alignment: copy the (rare) odd-offset buffer first.
+      const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
+      return fromFloat16Array(new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2));
     }
     case 'BF16': {
       // bfloat16 is the top half of a float32.

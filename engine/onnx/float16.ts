@@ -34,13 +34,32 @@ export function float32ToFloat16Bits(value: number): number {
   return sign | bits;
 }
 
-export function float16BitsToFloat32(bits: number): number {
+function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exp = (bits >>> 10) & 0x1f;
   const mant = bits & 0x3ff;
   if (exp === 0) return sign * mant * 2 ** -24;
   if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Every half's float value, built on first use (256 KB): a table read instead of the arithmetic, which makes the
+ * billions of conversions of an fp16 checkpoint import or a LoRA merge several times faster. Exact: the table holds
+ * halfToFloat's own answers.
+ */
+let halfTable: Float32Array | null = null;
+
+function table(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(0x10000);
+    for (let bits = 0; bits < 0x10000; bits++) halfTable[bits] = halfToFloat(bits);
+  }
+  return halfTable;
+}
+
+export function float16BitsToFloat32(bits: number): number {
+  return table()[bits & 0xffff];
 }
 
 export function toFloat16Array(values: ArrayLike<number>): Uint16Array {
@@ -50,7 +69,8 @@ export function toFloat16Array(values: ArrayLike<number>): Uint16Array {
 }
 
 export function fromFloat16Array(bits: ArrayLike<number>): Float32Array {
+  const lookup = table();
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = float16BitsToFloat32(bits[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = lookup[bits[i] & 0xffff];
   return out;
 }
