@@ -8,6 +8,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelMissing } from '../errors.ts';
 import { readCheckpointConfig, readPadId, type CheckpointConfig } from '../models/checkpoint-config.ts';
+import { listVaes, resolveCheckpointName, VAE_FOLDER } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { OnnxSession } from '../onnx/session.ts';
 import { PromptEncoder } from '../text-encoders/prompt-encoder.ts';
@@ -33,6 +34,18 @@ export function originalModels(dir: string): ComponentModels {
     text_encoder_2: join(dir, 'text_encoder_2', 'model.onnx'),
     unet: join(dir, 'unet', 'model.onnx'),
   };
+}
+
+/** The folder of an installed `vae_name` VAE (models/vae/<name>: vae_decoder/ + vae_encoder/). */
+export async function vaeDir(modelsDir: string, requested: string): Promise<string> {
+  const installed = await listVaes(modelsDir);
+  const name = resolveCheckpointName(installed, requested);
+  if (name === null)
+    throw modelMissing(
+      `VAE '${requested}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`,
+      'vae_name',
+    );
+  return join(modelsDir, VAE_FOLDER, name);
 }
 
 export class LoadedCheckpoint {

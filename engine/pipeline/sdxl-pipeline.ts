@@ -3,6 +3,7 @@
  * (noise → sampler over the CFG denoiser → VAE → encode). Progress texts and values follow
  * Fooocus without V2 (fooocus-semantics.md §13). Knows nothing of IPC: it gets a JobContext.
  */
+import { RefinerSlot } from './refiner-slot.ts';
 import { emitDirect } from './direct-images.ts';
 import { ExpansionSlot } from './expansion-slot.ts';
 import { UpscalerSlot } from './upscaler-slot.ts';
@@ -10,15 +11,7 @@ import type { FooocusImports } from '../import/fooocus-imports.ts';
 import { importForJob } from '../import/job-imports.ts';
 import { join } from 'node:path';
 import { invalidInput, modelMissing } from '../errors.ts';
-import {
-  checkpointDir,
-  isFile,
-  listCheckpoints,
-  listLoras,
-  listVaes,
-  resolveCheckpointName,
-  VAE_FOLDER,
-} from '../models/registry.ts';
+import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
 import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
@@ -40,8 +33,8 @@ import {
   type PromptSources,
 } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
-import { LoadedCheckpoint } from './loaded-checkpoint.ts';
-import { mergeJobLoras, mergeRefinerLoras, type JobLoraModels } from './lora-models.ts';
+import { LoadedCheckpoint, vaeDir } from './loaded-checkpoint.ts';
+import { mergeJobLoras, type JobLoraModels } from './lora-models.ts';
 import { ProgressPlan } from './progress-plan.ts';
 import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
@@ -111,7 +104,7 @@ export class SdxlPipeline {
   /** One resident checkpoint: a real SDXL needs ~7–14 GB, two would not fit most hosts. */
   private loaded: LoadedCheckpoint | null = null;
   /** The last refiner's UNet (only its UNet: refiner.ts), kept while jobs keep asking for it. */
-  private refinerUnet: RefinerUnet | null = null;
+  private readonly refiner: RefinerSlot;
   private readonly log: (line: string) => void;
   private promptSources: Promise<PromptSources> | null = null;
   /** The Fooocus V2 expansion model, loaded on the first job that selects it. */
@@ -129,6 +122,7 @@ export class SdxlPipeline {
     this.imagePromptModels = new ImagePromptModels(options.modelsDir, options.providers);
     this.expansion = new ExpansionSlot(options.modelsDir, options.providers, this.log);
     this.upscaler = new UpscalerSlot(options.modelsDir, options.providers);
+    this.refiner = new RefinerSlot(options.modelsDir, options.providers, this.log);
   }
 
   async checkpoint(requested: string): Promise<LoadedCheckpoint> {
@@ -189,18 +183,6 @@ export class SdxlPipeline {
     return result(this.loaded);
   }
 
-  /**
-   * Fooocus's synthetic refiner for the inpaint engine: the base UNet with the job's LoRAs but
-   * without the inpaint patch and head, resident beside it like a refiner.
-   */
-  private async syntheticRefiner(base: LoadedCheckpoint, plainUnet: string): Promise<RefinerUnet> {
-    if (this.refinerUnet?.name !== base.name || this.refinerUnet.modelPath !== plainUnet) {
-      await this.releaseRefiner();
-      this.refinerUnet = await RefinerUnet.load(base.name, base.dir, this.options.providers, plainUnet);
-    }
-    return this.refinerUnet;
-  }
-
   private prompts(): Promise<PromptSources> {
     this.promptSources ??= loadPromptSources(
       this.options.stylesDir ?? 'styles',
@@ -213,7 +195,7 @@ export class SdxlPipeline {
     const loaded = this.loaded;
     this.loaded = null;
     await loaded?.release();
-    await this.releaseRefiner();
+    await this.refiner.release();
     await this.expansion.release();
     await this.upscaler.release();
     const graphs = this.graphKernels;
@@ -237,58 +219,6 @@ export class SdxlPipeline {
         'this engine was started without an inputs folder (FOOOCUS_INPUTS_DIR), so it cannot read input images',
       );
     return this.options.inputsDir;
-  }
-
-  private async releaseRefiner(): Promise<void> {
-    const refiner = this.refinerUnet;
-    this.refinerUnet = null;
-    await refiner?.release();
-  }
-
-  /**
-   * The refiner UNet for `job.refiner`, or null when there is none to run: no refiner, the base
-   * itself (Fooocus: base == refiner ⇒ disabled), or a switch at/after the last step.
-   */
-  private async refinerFor(job: EngineJob, base: LoadedCheckpoint, warnings: string[]): Promise<RefinerUnet | null> {
-    const wanted = job.refiner;
-    if (!wanted || wanted.switchAt >= job.steps) {
-      await this.releaseRefiner();
-      return null;
-    }
-    const installed = await listCheckpoints(this.options.modelsDir);
-    const name = resolveCheckpointName(installed, wanted.model);
-    if (name === null)
-      throw modelMissing(
-        `refiner '${wanted.model}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`,
-        'refiner',
-      );
-    if (name === base.name) {
-      await this.releaseRefiner();
-      return null;
-    }
-    const dir = checkpointDir(this.options.modelsDir, name);
-    if (!(await isFile(join(dir, 'unet', 'model.onnx'))))
-      throw modelMissing(`refiner '${name}' at ${dir} has no unet/model.onnx`, 'refiner');
-    const merged = await mergeRefinerLoras(this.options.modelsDir, dir, job.loras, this.log);
-    warnings.push(...merged.warnings);
-    if (this.refinerUnet?.name !== name || this.refinerUnet.modelPath !== merged.modelPath) {
-      await this.releaseRefiner();
-      this.refinerUnet = await RefinerUnet.load(name, dir, this.options.providers, merged.modelPath);
-    }
-    return this.refinerUnet;
-  }
-
-  /** The folder of the job's `vae_name` VAE (models/vae/<name>), or the checkpoint's own. */
-  private async vaeDirFor(job: EngineJob, model: LoadedCheckpoint): Promise<string> {
-    if (job.vae === undefined) return model.dir;
-    const installed = await listVaes(this.options.modelsDir);
-    const name = resolveCheckpointName(installed, job.vae);
-    if (name === null)
-      throw modelMissing(
-        `VAE '${job.vae}' is not installed; available: ${installed.length > 0 ? installed.join(', ') : '(none)'}`,
-        'vae_name',
-      );
-    return join(this.options.modelsDir, VAE_FOLDER, name);
   }
 
   async run(requested: EngineJob, ctx: JobContext): Promise<JobOutcome> {
@@ -354,7 +284,7 @@ export class SdxlPipeline {
       ipTokens !== null,
       embeddings.set,
     );
-    await model.useVae(await this.vaeDirFor(job, model));
+    await model.useVae(job.vae === undefined ? model.dir : await vaeDir(this.options.modelsDir, job.vae));
     validateJob(job, model.config.vaeScaleFactor);
     const warnings = [
       ...model.config.warnings,
@@ -369,8 +299,8 @@ export class SdxlPipeline {
     // With the inpaint engine and no refiner chosen, Fooocus refines with the plain base UNet.
     const isSynthetic = hasInpaintEngine && !job.refiner;
     const refinerUnet = isSynthetic
-      ? await this.syntheticRefiner(model, plainUnet)
-      : await this.refinerFor({ ...job, loras: tagged.loras }, model, warnings);
+      ? await this.refiner.synthetic(model, plainUnet)
+      : await this.refiner.forJob({ ...job, loras: tagged.loras }, model, warnings);
     const refinerPlan = isSynthetic
       ? { model: model.name, switchAt: syntheticRefinerSwitch(job), swapMethod: 'joint' as const }
       : job.refiner;
