@@ -3,12 +3,17 @@
 // files, DECISIONS §6) and fails the run when fewer tests ran than test/expected-tests.json says,
 // so a file that silently stops registering its tests cannot turn the suite green.
 //
-// Two phases: unit, db and api files two at a time (each file is its own process; they share
-// nothing but temp dirs), then the e2e files one at a time (they spawn engine children and time
-// kills against them, so they get the machine to themselves).
+// Two phases. First every file that does not kill engines, two at a time (each file is its own
+// process with its own servers, engines, free ports and temp dirs; tests wait on events, not on
+// wall-clock budgets), longest first so that no long file starts last and runs alone: the order is
+// the previous run's file times (kept under node_modules/.cache), else e2e, api, db, unit. Then the e2e
+// files that kill engines or nodes mid-generation, one at a time, so the moment a kill lands is not
+// shifted by a neighbour's load; they get every core for the engine's intra-op threads
+// (FOOOCUS_THREADS), which the engine otherwise leaves one short for the HTTP server.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,20 +30,44 @@ function listTests(dir) {
   return out;
 }
 
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 const files = listTests(testDir).filter(
   (f) => filter.length === 0 || filter.some((p) => relative(root, f).includes(p)),
 );
 const { minimum } = JSON.parse(readFileSync(join(testDir, 'expected-tests.json'), 'utf8'));
-const isE2e = (file) => relative(testDir, file).startsWith('e2e');
+const KILLS_ENGINES = ['e2e/server-recovery.test.ts', 'e2e/cluster-failover.test.ts', 'e2e/engine-worker.test.ts'];
+const killsEngines = (file) => KILLS_ENGINES.includes(relative(testDir, file));
+const timesCache = join(root, 'node_modules', '.cache', 'fooocus-gateway', 'test-file-seconds.json');
+const previousSeconds = readJson(timesCache) ?? {};
+const KIND_ORDER = ['e2e', 'api', 'db', 'unit'];
+const kindRank = (file) => KIND_ORDER.indexOf(relative(testDir, file).split('/')[0]);
+const longestFirst = (a, b) =>
+  (previousSeconds[relative(root, b)] ?? -1) - (previousSeconds[relative(root, a)] ?? -1) ||
+  kindRank(a) - kindRank(b) ||
+  a.localeCompare(b);
 const phases = [
-  { name: 'unit, db and api', files: files.filter((f) => !isE2e(f)), concurrency: 2 },
-  { name: 'e2e', files: files.filter(isE2e), concurrency: 1 },
+  { name: 'all but engine kills', files: files.filter((f) => !killsEngines(f)).sort(longestFirst), concurrency: 2 },
+  {
+    name: 'e2e that kill engines',
+    files: files.filter(killsEngines),
+    concurrency: 1,
+    env: { FOOOCUS_THREADS: process.env.FOOOCUS_THREADS ?? String(availableParallelism()) },
+  },
 ].filter((phase) => phase.files.length > 0);
 console.log(`running ${files.length} test files`);
 
 /** Runs one phase; resolves with its exit code and the runner's closing counts. */
 function runPhase(phase) {
   console.log(`\n== ${phase.name}: ${phase.files.length} files, ${phase.concurrency} at a time`);
+  const timesFile = join(timesDir, `${phase.name.replace(/\W+/g, '-')}.jsonl`);
+  const started = Date.now();
   const child = spawn(
     process.execPath,
     [
@@ -46,11 +75,14 @@ function runPhase(phase) {
       'tsx',
       '--test',
       '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(testDir, 'file-times-reporter.mjs')}`,
+      `--test-reporter-destination=${timesFile}`,
       `--test-concurrency=${phase.concurrency}`,
       '--test-timeout=180000',
       ...phase.files,
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test', ...phase.env } },
   );
   let tail = '';
   let skippedPostgres = false;
@@ -62,6 +94,7 @@ function runPhase(phase) {
   });
   return new Promise((resolve) => {
     child.on('close', (code) => {
+      printSlowest(phase, timesFile, started);
       const count = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? NaN);
       resolve({
         code: code ?? 1,
@@ -74,6 +107,44 @@ function runPhase(phase) {
     });
   });
 }
+
+/**
+ * The phase's slowest files by wall time. Node reports no file start, so a file's span runs from the
+ * previous result of the phase (or the phase start) to its last result: exact when files run one at a
+ * time, approximate when two share the machine.
+ */
+function printSlowest(phase, timesFile, started) {
+  let entries;
+  try {
+    entries = readFileSync(timesFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => a.last - b.last);
+  const spans = entries.map((entry, i) => {
+    const from = Math.max(started, i >= phase.concurrency ? entries[i - phase.concurrency].last : started);
+    return { file: relative(root, entry.file), seconds: (entry.last - from) / 1000, tests: entry.tests };
+  });
+  spans.sort((a, b) => b.seconds - a.seconds);
+  const seconds = readJson(timesCache) ?? {};
+  for (const span of spans) seconds[span.file] = Math.round(span.seconds * 10) / 10;
+  try {
+    mkdirSync(dirname(timesCache), { recursive: true });
+    writeFileSync(timesCache, JSON.stringify(seconds, null, 1));
+  } catch {
+    // a read-only checkout: the next run orders files by kind
+  }
+  console.log(`\n${phase.name}: ${((Date.now() - started) / 1000).toFixed(1)} s wall; slowest files:`);
+  for (const span of spans.slice(0, 8))
+    console.log(`  ${span.seconds.toFixed(1).padStart(6)} s  ${span.file} (${span.tests} tests)`);
+}
+
+const timesDir = mkdtempSync(join(tmpdir(), 'fooocus-test-times-'));
+process.on('exit', () => rmSync(timesDir, { recursive: true, force: true }));
 
 let tests = 0;
 let passed = 0;

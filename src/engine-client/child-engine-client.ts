@@ -61,7 +61,11 @@ export class ChildEngineClient implements EngineClient {
       this.options.workerPath ??
       fileURLToPath(new URL(`../../engine/worker.${isSource ? 'ts' : 'js'}`, import.meta.url));
     const child = fork(workerPath, [], {
-      execArgv: isSource ? ['--import', 'tsx'] : [],
+      // ENGINE_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the engine child.
+      execArgv: [
+        ...(isSource ? ['--import', 'tsx'] : []),
+        ...(process.env.ENGINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
       serialization: 'advanced',
       env: {
         ...process.env,

@@ -6,7 +6,6 @@
  * (or the reverse) fails at start-up.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import type { ApiKeyChecker } from '../auth/api-key.ts';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -19,7 +18,6 @@ import {
   type OperationInfo,
   type OperationLookup,
 } from '../openapi/operation-index.ts';
-import { toValidationDocument } from '../openapi/validation-copy.ts';
 import { apiKeyGate } from './api-key-gate.ts';
 import { cors } from './cors.ts';
 import { mountDocs } from './docs.ts';
@@ -27,6 +25,7 @@ import { errorHandler } from './error-handler.ts';
 import { buildBodySchemaIndex, jsonBody } from './json-body.ts';
 import { multipartBody } from './multipart-body.ts';
 import { requestId } from './request-id.ts';
+import { requestValidator } from './request-validator.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { operationHandlers } from './routes/operation-handlers.ts';
 
@@ -91,17 +90,7 @@ export function createApp(options: AppOptions): Express {
   app.use(apiKeyGate(findOperation, options.apiKeys, options.isFileAccessProtected));
   // After the key check: uploads of unauthenticated clients are never buffered.
   app.use(multipartBody(buildMultipartFieldIndex(options.document), findOperation));
-  const validator = express.Router();
-  validator.use(
-    OpenApiValidator.middleware({
-      apiSpec: toValidationDocument(options.document) as never,
-      validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
-      validateResponses: false,
-      validateSecurity: false,
-      ignoreUndocumented: true,
-      fileUploader: false,
-    }),
-  );
+  const validator = requestValidator(options.document);
   // An operation without parameters or body (/ping, /health, the listings) has nothing to check:
   // unknown query parameters are allowed anyway, so the validator's per-request work is skipped.
   app.use((req: Request, res: Response, next: NextFunction) =>

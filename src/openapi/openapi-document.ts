@@ -52,6 +52,20 @@ function decodePointer(pointer: string): string[] {
     .map((part) => decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/**
+ * Parsed YAML per file, reused while the file's text is unchanged: a process that builds many apps
+ * (tests, a node with several listeners) parses each spec once. Callers get a copy, never the cached value.
+ */
+const parsedFiles = new Map<string, { text: string; value: unknown }>();
+
+function parseSpecText(file: string, text: string): unknown {
+  const cached = parsedFiles.get(file);
+  if (cached?.text === text) return structuredClone(cached.value);
+  const value = parseYaml(text) as unknown;
+  parsedFiles.set(file, { text, value });
+  return structuredClone(value);
+}
+
 /** Collects components from every file it visits; one instance per bundled document. */
 class SpecBundler {
   private readonly parsed = new Map<string, Promise<unknown>>();
@@ -88,7 +102,7 @@ class SpecBundler {
     if (!pending) {
       pending = readFile(file, 'utf8').then((text) => {
         try {
-          return parseYaml(text);
+          return parseSpecText(file, text);
         } catch (error) {
           throw new Error(`${this.name(file)}: ${(error as Error).message}`, { cause: error });
         }

@@ -72,7 +72,10 @@ export class PacedEventStream<E = string> {
   push(event: E): void {
     if (this.isClosed || this.final !== null) return;
     this.pending = this.pending === null ? event : this.coalesce(this.pending, event);
-    this.schedule();
+    // A free slot is used at once: through a timer, an event the engine sends in the same tick
+    // (a fast first step) would replace the first message ("Waiting in queue: position 1").
+    if (!this.timer && this.now() - this.lastWrite >= this.intervalMs) this.flush();
+    else this.schedule();
   }
 
   /** Sends the pending event (if any), then the final one in its own slot, then ends the response. */

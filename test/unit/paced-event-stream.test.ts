@@ -110,3 +110,16 @@ test('keepNewestPreview lets a newer preview win and leaves a preview that was a
   assert.deepEqual(keepNewestPreview({ n: 1, preview: 'a' }, { n: 2, preview: null }), { n: 2, preview: 'a' });
   assert.deepEqual(keepNewestPreview({ n: 1, preview: null }, { n: 2, preview: null }), { n: 2, preview: null });
 });
+
+test('the first event is written at once, so a step the engine sends in the same tick cannot replace it', async () => {
+  const res = new FakeResponse(() => performance.now());
+  const stream = new PacedEventStream(res as unknown as Response, { intervalMs: 60, pingMs: 10_000 });
+  stream.push('Waiting in queue: position 1');
+  stream.push('Sampling step 1/3');
+  stream.finish('final');
+  await sleep(200);
+  assert.deepEqual(
+    res.writes.map((w) => w.text),
+    [frameEvent('Waiting in queue: position 1'), frameEvent('Sampling step 1/3'), frameEvent('final')],
+  );
+});
