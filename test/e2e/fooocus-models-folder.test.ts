@@ -20,7 +20,7 @@ import { TINY_CLIP, tinyClipVisionTensors } from '../../engine/ip-adapter/tiny-i
 import { exportSyntheticCheckpoint } from '../../engine/import/checkpoint/export-checkpoint.ts';
 import { writeSafetensors } from '../../engine/lora/safetensors.ts';
 import { unetLoraModules, writeKohyaLora } from '../../engine/models/synthetic/kohya-lora.ts';
-import { contextWidth, SCALED_SDXL } from '../../engine/models/synthetic/sdxl-architecture.ts';
+import { contextWidth, SCALED_SDXL, type SdxlArchitecture } from '../../engine/models/synthetic/sdxl-architecture.ts';
 import { writeSyntheticCheckpoint } from '../../engine/models/synthetic/synthetic-checkpoint.ts';
 import { writeTestControlLora } from '../fixtures/control-lora-file.ts';
 import { oldKeys, rrdbConvs, stateDict as esrganStateDict } from '../fixtures/esrgan-state-dict.ts';
@@ -30,6 +30,16 @@ import { makePng } from '../fixtures/images.ts';
 import { PyDict, tensor, torchSave, Tuple, type PyValue } from '../fixtures/torch-save.ts';
 import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
 
+/**
+ * The scaled architecture without transformers at the middle level: inpaint always works on a
+ * crop resized to about 1024² (Fooocus), where the middle level's self-attention over 64×64 tokens
+ * took most of this file's time. The import code reads the block layout from the tensors either way.
+ */
+const ARCH: SdxlArchitecture = {
+  ...SCALED_SDXL,
+  name: 'scaled-lean',
+  unet: { ...SCALED_SDXL.unet, depths: [0, 0, 2] },
+};
 const { onnx } = onnxProto;
 const CHECKPOINT = 'scaledXL_v1Synthetic.safetensors';
 const LORA = 'scaled_all_layers.safetensors';
@@ -103,7 +113,7 @@ async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
     'vae',
   ])
     await mkdir(join(dir, sub), { recursive: true });
-  await exportSyntheticCheckpoint(join(dir, 'checkpoints', CHECKPOINT), SCALED_SDXL, { seed: SEED });
+  await exportSyntheticCheckpoint(join(dir, 'checkpoints', CHECKPOINT), ARCH, { seed: SEED });
   // An SD 1.5 checkpoint next to the SDXL one, as people keep them: listed, refused when named.
   await writeSafetensors(join(dir, 'checkpoints', SD15), {
     'cond_stage_model.transformer.text_model.embeddings.token_embedding.weight': {
@@ -118,24 +128,24 @@ async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
     },
   });
   // A separate VAE file (bare encoder./decoder. keys, other weights), as Fooocus's vae/ folder holds.
-  await exportSyntheticCheckpoint(join(dir, 'vae', VAE), SCALED_SDXL, {
+  await exportSyntheticCheckpoint(join(dir, 'vae', VAE), ARCH, {
     seed: SEED + 1,
     components: ['vae_encoder', 'vae_decoder'],
     isBareVae: true,
   });
-  await writeKohyaLora(join(dir, 'loras', LORA), unetLoraModules(SCALED_SDXL.unet, contextWidth(SCALED_SDXL)), 4);
+  await writeKohyaLora(join(dir, 'loras', LORA), unetLoraModules(ARCH.unet, contextWidth(ARCH)), 4);
   const vectors = (n: number, width: number, scale: number) =>
     Array.from({ length: n * width }, (_, i) => Math.sin(i * scale) * 0.5);
   await writeSafetensors(join(dir, 'embeddings', 'scaled-style.safetensors'), {
-    clip_l: { dtype: 'F32', shape: [2, SCALED_SDXL.textEncoder.hidden], data: vectors(2, 16, 0.7) },
-    clip_g: { dtype: 'F32', shape: [2, SCALED_SDXL.textEncoder2.hidden], data: vectors(2, 32, 1.3) },
+    clip_l: { dtype: 'F32', shape: [2, ARCH.textEncoder.hidden], data: vectors(2, 16, 0.7) },
+    clip_g: { dtype: 'F32', shape: [2, ARCH.textEncoder2.hidden], data: vectors(2, 32, 1.3) },
   });
   // A Control-LoRA is written against its base's encoder: the same weights as the checkpoint above.
   const base = join(scratch, 'base');
-  await writeSyntheticCheckpoint(base, SCALED_SDXL, { seed: SEED });
+  await writeSyntheticCheckpoint(base, ARCH, { seed: SEED });
   await writeTestControlLora(
     join(dir, 'controlnet', 'control-lora-canny-rank128.safetensors'),
-    SCALED_SDXL.unet,
+    ARCH.unet,
     join(base, 'unet'),
   );
   // PyTorch pickles, written in torch.save's zip format.
@@ -143,7 +153,7 @@ async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
     esrganStateDict(oldKeys(rrdbConvs(2, 1), 'residual_block_')),
     join(dir, 'upscale_models', 'fooocus_upscaler_s409985e5.bin'),
   );
-  const width = SCALED_SDXL.unet.channels[0];
+  const width = ARCH.unet.channels[0];
   await torchSave(
     new PyDict([['head', tensor('FloatStorage', [width, 5, 3, 3], new Float32Array(width * 45).fill(0.01))]]),
     join(dir, 'inpaint', 'fooocus_inpaint_head.pth'),
@@ -172,7 +182,7 @@ async function writeFooocusFolder(dir: string, scratch: string): Promise<void> {
   );
   const unet = onnx.ModelProto.decode(await readFile(join(base, 'unet', 'model.onnx')));
   const layers = findIpAttentionLayers(unet).map((l) => ({ key: l.keyChannels!, value: l.valueChannels! }));
-  const context = contextWidth(SCALED_SDXL);
+  const context = contextWidth(ARCH);
   await torchSave(
     ipAdapterBin(layers, TINY_CLIP.hidden, context),
     join(dir, 'controlnet', 'ip-adapter-plus_sdxl_vit-h.bin'),

@@ -9,16 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from '../fixtures/browser.ts';
+import { browserPerFile } from '../fixtures/browser.ts';
 import { startServerProcess, waitFor, type ServerProcess } from '../fixtures/server-process.ts';
 
 let server: ServerProcess;
 let root: string;
+const browsers = browserPerFile();
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'fooocus-playground-'));
   server = await startServerProcess(['--data-dir', join(root, 'outputs'), '--models-dir', join(root, 'models')]);
 });
 after(async () => {
+  await browsers.close();
   await server?.stop();
   await rm(root, { recursive: true, force: true });
 });
@@ -40,10 +42,10 @@ async function task(taskId: string): Promise<{ task_status: string | null; resul
 }
 
 test('generates on the demo checkpoint: banner, step previews, final image, then the task in history', async (t) => {
-  const browser = await launchBrowser(t);
+  const browser = await browsers.get(t);
   if (!browser) return;
+  const page = await browser.context.newPage();
   try {
-    const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}/playground`);
@@ -83,15 +85,15 @@ test('generates on the demo checkpoint: banner, step previews, final image, then
     assert.equal(await row.locator('img').count(), 1);
     assert.deepEqual(errors, []);
   } finally {
-    await browser.close();
+    await page.close();
   }
 });
 
 test('cancels a running task from the page', async (t) => {
-  const browser = await launchBrowser(t);
+  const browser = await browsers.get(t);
   if (!browser) return;
+  const page = await browser.context.newPage();
   try {
-    const page = await browser.context.newPage();
     await page.goto(`${server.url}/playground`);
     await page.locator('body[data-ready=true]').waitFor({ timeout: 30_000 });
     await fillSmall(page, 'a long one', 200, 4);
@@ -107,6 +109,6 @@ test('cancels a running task from the page', async (t) => {
     await row.waitFor();
     assert.match(await row.innerText(), /stop · a long one/);
   } finally {
-    await browser.close();
+    await page.close();
   }
 });

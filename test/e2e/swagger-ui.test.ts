@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, type Browser } from '../fixtures/browser.ts';
+import { browserPerFile, type launchBrowser } from '../fixtures/browser.ts';
 import { makePng } from '../fixtures/images.ts';
 import { startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 let server: TestServer;
+const browser = browserPerFile();
 before(async () => {
   server = await startTestServer({
     overrides: {
@@ -19,19 +20,22 @@ before(async () => {
     },
   });
 });
-after(async () => server?.close());
+after(async () => {
+  await browser.close();
+  await server?.close();
+});
 
 async function withPage(t: Parameters<typeof launchBrowser>[0], run: (page: Page) => Promise<void>): Promise<void> {
-  const browser: Browser | null = await launchBrowser(t);
-  if (!browser) return;
-  const page = await browser.context.newPage();
+  const opened = await browser.get(t);
+  if (!opened) return;
+  const page = await opened.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   try {
     await run(page);
     assert.deepEqual(errors, [], 'uncaught errors in the page');
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
 
