@@ -99,18 +99,23 @@ export async function measureSubmissions(
   return { perSecond: accepted / ((performance.now() - started) / 1000), accepted, refused, cpuMsEach };
 }
 
+const WARM_UP = 300;
+
 export interface ReadFigures {
   path: string;
   p50: number;
   p99: number;
 }
 
-/** p50/p99 of each cheap GET, `n` sequential requests over one keep-alive connection. */
+/**
+ * p50/p99 of each cheap GET, `n` sequential requests over one keep-alive connection, after `WARM_UP`
+ * unmeasured ones: the figures are the steady state, not V8 compiling the route's code.
+ */
 export async function measureReads(url: string, paths: string[], n = 400): Promise<ReadFigures[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const out: ReadFigures[] = [];
   for (const path of paths) {
-    for (let i = 0; i < 20; i++) await call(agent, `${url}${path}`, 'GET');
+    for (let i = 0; i < WARM_UP; i++) await call(agent, `${url}${path}`, 'GET');
     const times: number[] = [];
     for (let i = 0; i < n; i++) times.push((await call(agent, `${url}${path}`, 'GET')).ms);
     out.push({ path, p50: percentile(times, 50), p99: percentile(times, 99) });

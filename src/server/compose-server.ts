@@ -130,7 +130,7 @@ export async function composeServer(
     steps,
     // Cluster-wide, from the store (the queue is the task table).
     queueDepth: async () => {
-      const counts = await repo.countByStatus();
+      const counts = await repo.countByStatus(['running', 'pending']);
       return { running: counts.running, pending: counts.pending };
     },
     countByStatus: (status) => repo.count({ statuses: [status] }),

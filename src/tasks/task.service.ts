@@ -286,7 +286,7 @@ export class TaskService {
 
   /** Running and pending tasks in the whole store (health, metrics), in one read. */
   async activeCounts(): Promise<{ running: number; pending: number }> {
-    const counts = await this.repo.countByStatus();
+    const counts = await this.repo.countByStatus(['running', 'pending']);
     return { running: counts.running, pending: counts.pending };
   }
 

@@ -59,8 +59,8 @@ export interface TaskRepository {
   findByTaskId(taskId: string): Promise<TaskRecord | null>;
   find(query: TaskQuery): Promise<TaskRecord[]>;
   count(query: TaskQuery): Promise<number>;
-  /** Rows per status in the whole store, in one read. */
-  countByStatus(): Promise<Record<TaskStatus, number>>;
+  /** Rows per status in the whole store, in one read: every status, or only those asked for. */
+  countByStatus<S extends TaskStatus>(statuses?: readonly S[]): Promise<Record<S, number>>;
   /** Pending and running rows, in submission order (restart recovery). */
   findUnfinished(): Promise<TaskRecord[]>;
   deleteByTaskIds(taskIds: string[]): Promise<void>;

@@ -317,6 +317,8 @@ for (const { kind, skip } of await storeKinds())
         failed: 1,
         cancelled: 0,
       });
+      assert.deepEqual(await repo.countByStatus(['running', 'pending']), { running: 1, pending: 2 });
+      assert.deepEqual(await repo.countByStatus(['cancelled']), { cancelled: 0 });
     });
 
     it('insertIfRoom: a burst is answered with the records as stored, in call order, and a duplicate fails only itself', async () => {
