@@ -94,7 +94,9 @@ function runPhase(phase) {
   });
   return new Promise((resolve) => {
     child.on('close', (code) => {
-      printSlowest(phase, timesFile, started);
+      const spans = fileSpans(phase, timesFile, started);
+      rememberFileTimes(spans);
+      printSlowest(phase, spans, started);
       const count = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? NaN);
       resolve({
         code: code ?? 1,
@@ -109,11 +111,12 @@ function runPhase(phase) {
 }
 
 /**
- * The phase's slowest files by wall time. Node reports no file start, so a file's span runs from the
- * previous result of the phase (or the phase start) to its last result: exact when files run one at a
- * time, approximate when two share the machine.
+ * Each file's wall time in the phase. Node reports no file start, so a file's span runs from the
+ * result that freed its slot (or the phase start) to its last result: exact when files run one at a
+ * time, approximate when two share the machine. A file whose tests are registered by a fixture
+ * (describeWith in test/fixtures/postgres.ts) is reported under the fixture's name.
  */
-function printSlowest(phase, timesFile, started) {
+function fileSpans(phase, timesFile, started) {
   let entries;
   try {
     entries = readFileSync(timesFile, 'utf8')
@@ -122,14 +125,18 @@ function printSlowest(phase, timesFile, started) {
       .filter(Boolean)
       .map((line) => JSON.parse(line));
   } catch {
-    return;
+    return [];
   }
   entries.sort((a, b) => a.last - b.last);
   const spans = entries.map((entry, i) => {
     const from = Math.max(started, i >= phase.concurrency ? entries[i - phase.concurrency].last : started);
     return { file: relative(root, entry.file), seconds: (entry.last - from) / 1000, tests: entry.tests };
   });
-  spans.sort((a, b) => b.seconds - a.seconds);
+  return spans.sort((a, b) => b.seconds - a.seconds);
+}
+
+/** Keeps the spans for the next run's longest-first order. */
+function rememberFileTimes(spans) {
   const seconds = readJson(timesCache) ?? {};
   for (const span of spans) seconds[span.file] = Math.round(span.seconds * 10) / 10;
   try {
@@ -138,6 +145,9 @@ function printSlowest(phase, timesFile, started) {
   } catch {
     // a read-only checkout: the next run orders files by kind
   }
+}
+
+function printSlowest(phase, spans, started) {
   console.log(`\n${phase.name}: ${((Date.now() - started) / 1000).toFixed(1)} s wall; slowest files:`);
   for (const span of spans.slice(0, 8))
     console.log(`  ${span.seconds.toFixed(1).padStart(6)} s  ${span.file} (${span.tests} tests)`);
