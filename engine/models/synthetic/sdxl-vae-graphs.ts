@@ -9,7 +9,7 @@
  */
 import { SDXL_LATENT_CHANNELS, type VaeArchitecture } from './sdxl-architecture.ts';
 import { StreamingGraph, type FloatType, type WeightResolver } from './streaming-graph.ts';
-import { attend, conv, groupNorm, linear, silu } from './torch-layers.ts';
+import { conv, groupNorm, linear, silu } from './torch-layers.ts';
 
 const EPS = 1e-6;
 
@@ -40,7 +40,13 @@ function resnet(
   return g.node(module, 'Add', [shortcut, h]);
 }
 
-/** Single-head spatial self-attention over h·w tokens (diffusers Attention with group_norm). */
+/**
+ * Single-head spatial self-attention over h·w tokens (diffusers Attention with group_norm). The
+ * attention itself is onnxruntime's MultiHeadAttention (scale 1/√width, as diffusers): at 1024² the
+ * mid block sees 16384 tokens, and MatMul → Softmax → MatMul would materialise a 16384² score matrix
+ * (1 GiB in float32) where the fused kernel works in tiles. Nothing rewrites VAE graphs, unlike the
+ * UNet's attn2 (ip-adapter/ip-attention-graph.ts), so the fused op costs no rewrite.
+ */
 function midAttention(g: StreamingGraph, arch: VaeArchitecture, module: string, x: string, width: number): string {
   const shape = g.node(module, 'Shape', [x]);
   const normed = groupNorm(g, `${module}.group_norm`, x, width, arch.groups, EPS);
@@ -50,7 +56,8 @@ function midAttention(g: StreamingGraph, arch: VaeArchitecture, module: string, 
   const q = linear(g, `${module}.to_q`, tokens, width, width);
   const k = linear(g, `${module}.to_k`, tokens, width, width);
   const v = linear(g, `${module}.to_v`, tokens, width, width);
-  const out = linear(g, `${module}.to_out.0`, attend(g, module, q, k, v, 1, width), width, width, { gain: 0.5 });
+  const attended = g.microsoftNode(module, 'MultiHeadAttention', [q, k, v], { num_heads: 1 });
+  const out = linear(g, `${module}.to_out.0`, attended, width, width, { gain: 0.5 });
   const back = g.node(module, 'Reshape', [g.node(module, 'Transpose', [out], { perm: [0, 2, 1] }), shape]);
   return g.node(module, 'Add', [back, x]);
 }

@@ -25,6 +25,7 @@ type ValueInfo = onnxProto.onnx.IValueInfoProto;
 type AttributeProto = onnxProto.onnx.IAttributeProto;
 
 export const SYNTHETIC_OPSET = 17;
+const MICROSOFT_DOMAIN = 'com.microsoft';
 export type FloatType = 'float32' | 'float16';
 const ELEM = { float32: 1, int64: 7, float16: 10 } as const;
 /** Offsets in the data file are aligned like onnx's own external-data writer. */
@@ -222,6 +223,16 @@ export class StreamingGraph {
     return output[0];
   }
 
+  /**
+   * A node of onnxruntime's contrib domain (com.microsoft), e.g. MultiHeadAttention, which the CPU,
+   * CUDA and WebGPU providers all implement; the model then imports that domain too.
+   */
+  microsoftNode(scope: string, op: string, inputs: string[], attrs: Record<string, Attr> = {}): string {
+    const output = this.node(scope, op, inputs, attrs);
+    this.nodes[this.nodes.length - 1].domain = MICROSOFT_DOMAIN;
+    return output;
+  }
+
   get parameterCount(): number {
     return this.tensors.reduce((sum, t) => sum + t.dims.reduce((a, b) => a * b, 1), 0);
   }
@@ -276,7 +287,10 @@ export class StreamingGraph {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'fooocus-gateway synthetic-sdxl',
-      opsetImport: [{ domain: '', version: SYNTHETIC_OPSET }],
+      opsetImport: [
+        { domain: '', version: SYNTHETIC_OPSET },
+        ...(this.nodes.some((n) => n.domain === MICROSOFT_DOMAIN) ? [{ domain: MICROSOFT_DOMAIN, version: 1 }] : []),
+      ],
       graph: { name: this.name, node: this.nodes, initializer: tensors, input: this.inputs, output: this.outputs },
     });
     return onnx.ModelProto.encode(model).finish();
