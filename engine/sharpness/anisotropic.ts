@@ -162,8 +162,10 @@ function pairWeights(
 ): void {
   const rangeScale = -0.5 / (SIGMA_COLOR * SIGMA_COLOR);
   const laneShift = (oy * Wp + ox) * LANES;
-  const colFrom = r - Math.max(ox, 0);
-  const colTo = r + W + Math.max(-ox, 0);
+  // Not Math.max(-ox, 0): at ox = 0 that is −0, on which V8 deoptimises this function (trace-deopt:
+  // "minus zero") and recompiles it with less specialised arithmetic.
+  const colFrom = r - (ox > 0 ? ox : 0);
+  const colTo = r + W + (ox < 0 ? -ox : 0);
   for (let row = (r - oy) * Wp, endRow = (r + H) * Wp; row < endRow; row += Wp) {
     for (let P = row + colFrom, end = row + colTo; P < end; P++) {
       const a = P * LANES;
