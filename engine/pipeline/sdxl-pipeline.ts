@@ -14,7 +14,7 @@ import { invalidInput, modelMissing } from '../errors.ts';
 import { checkpointDir, listCheckpoints, listLoras, resolveCheckpointName } from '../models/registry.ts';
 import type { ProviderSelector } from '../onnx/providers.ts';
 import type { EngineJob } from '../protocol.ts';
-import { createCfgDenoiser, type DenoiseFn, type UnetCallObserver } from '../unet/cfg-denoiser.ts';
+import type { UnetCallObserver } from '../unet/cfg-denoiser.ts';
 import { isCfgOne } from '../unet/guidance.ts';
 import { GraphStepKernels } from '../step-kernels/graph-step-kernels.ts';
 import {
@@ -23,24 +23,19 @@ import {
   type StepKernels,
   type StepMathChoice,
 } from '../step-kernels/step-kernels.ts';
-import { generateImage, type ImageRefiner } from './generate-image.ts';
+import { generateImages } from './image-loop.ts';
 import {
   appendPromptLoras,
   encodeImagePrompts,
   expandJobPrompts,
   loadPromptSources,
-  type ImageConditioning,
   type PromptSources,
 } from './image-prompts.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { LoadedCheckpoint, vaeDir } from './loaded-checkpoint.ts';
 import { mergeJobLoras, type JobLoraModels } from './lora-models.ts';
-import { ProgressPlan } from './progress-plan.ts';
-import { RefinerUnet, refinerEmbedding, refinerTimeIds } from './refiner.ts';
 import { planSampling } from './sampling-plan.ts';
-import { imageSeed } from './seeds.ts';
 import { validateJob } from './validate-job.ts';
-import { inpaintBlender } from '../inpaint/inpaint-denoiser.ts';
 import { encodeStage } from './image-latents.ts';
 import type { InpaintEngineFiles } from '../inpaint/inpaint-engine-files.ts';
 import { rewriteBaseUnet } from './unet-rewrites.ts';
@@ -227,7 +222,6 @@ export class SdxlPipeline {
       await importForJob(this.options.fooocusImports, this.options.modelsDir, requested, (message) =>
         ctx.reportProgress(1, message),
       );
-    const n = requested.imageNumber;
     const isCfg = !isCfgOne(requested.guidanceScale);
     await ctx.reportProgress(1, 'Initializing ...');
     const imageWarnings: string[] = [];
@@ -372,73 +366,30 @@ export class SdxlPipeline {
       : null;
     if (control?.kind === 'debug')
       return emitDirect(job, { kind: 'direct', images: control.maps, isUpscaleFast: false }, ctx, warnings);
-    const denoiseFor = ({ positive, negative }: ImageConditioning, refiner?: RefinerUnet): DenoiseFn =>
-      createCfgDenoiser({
-        unet: refiner ? refiner.runner : baseUnet,
-        positive: refiner ? refinerEmbedding(positive, refiner.layout, refiner.session.label) : positive,
-        negative: refiner && negative ? refinerEmbedding(negative, refiner.layout, refiner.session.label) : negative,
-        fixedTimeIds: refiner ? refinerTimeIds(refiner.layout, sized.width, sized.height) : undefined,
-        guidanceScale: job.guidanceScale,
-        adaptiveCfg: job.adaptiveCfg,
-        sharpness: job.sharpness,
-        admScalerPositive: job.admScalerPositive,
-        admScalerNegative: job.admScalerNegative,
-        admScalerEnd: job.admScalerEnd,
-        width: sized.width,
-        height: sized.height,
-        latentWidth: latent.width,
-        latentHeight: latent.height,
-        modelSampling: plan.modelSampling,
-        freeuScales: !refiner && job.freeu ? [job.freeu.b1, job.freeu.b2, job.freeu.s1, job.freeu.s2] : undefined,
-        onUnetCall: this.options.onUnetCall,
-        imagePromptFeeds: refiner ? undefined : ipFeeds,
-        kernels,
-        // Dropped when the refiner takes over (fooocus-semantics.md §8.3).
-        residualFeeds: !refiner && control?.kind === 'control' ? control.residualFeeds : undefined,
-      });
-    const progress = new ProgressPlan(job.steps, n, hasExpansion);
-    for (let index = 0; index < n; index++) {
-      if (ctx.controlRequested() === 'stop') return { outcome: 'stopped', warnings };
-      await ctx.reportProgress(progress.preparing(index), `Preparing task ${index + 1}/${n} ...`);
-      const seed = imageSeed(job.seed, index, job.disableSeedIncrement);
-      // Inpaint: one blending wrapper (one seed+1 noise stream) around whichever model runs.
-      const blend = input?.inpaint
-        ? inpaintBlender(input.inpaint.fill, input.inpaint.mask, seed)
-        : (denoise: DenoiseFn) => denoise;
-      const refiner: ImageRefiner | undefined =
-        refinerUnet && refinerPlan
-          ? {
-              denoise: blend(denoiseFor(conditioning[index], refinerUnet)),
-              switchAt: refinerPlan.switchAt,
-              swapMethod: refinerPlan.swapMethod,
-            }
-          : undefined;
-      // Fooocus logs the synthetic refiner as no refiner.
-      const metadata = {
-        ...conditioning[index].metadata,
-        loras: loras.applied,
-        ...(refiner && refinerUnet && !isSynthetic
-          ? { refiner: { name: refinerUnet.name, dir: refinerUnet.dir } }
-          : {}),
-      };
-      const result = await generateImage({
-        job: sized,
-        index,
-        refiner,
-        seed,
+    return generateImages(
+      {
+        job,
+        sized,
         model,
         plan,
-        denoise: blend(denoiseFor(conditioning[index])),
         latent,
-        progress,
-        ctx,
-        metadata,
-        initialLatent: input?.initial,
-        toImage: input?.toImage,
-        combine: kernels.combine,
-      });
-      if (result === 'stop') return { outcome: 'stopped', warnings };
-    }
-    return { outcome: 'finished', warnings };
+        conditioning,
+        baseUnet,
+        refiner:
+          refinerUnet && refinerPlan
+            ? { unet: refinerUnet, switchAt: refinerPlan.switchAt, swapMethod: refinerPlan.swapMethod }
+            : null,
+        isSyntheticRefiner: isSynthetic,
+        input,
+        ipFeeds,
+        residualFeeds: control?.kind === 'control' ? control.residualFeeds : undefined,
+        loras: loras.applied,
+        kernels,
+        hasExpansion,
+        onUnetCall: this.options.onUnetCall,
+      },
+      ctx,
+      warnings,
+    );
   }
 }
