@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+let built = false;
+/** `npm run build` once per file: both tests read the same dist/, and a build is a full tsc run (~4 s). */
+function buildOnce(): void {
+  if (!built) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  built = true;
+}
+
 const probe = `
 const engine = await import('fooocus-gateway/engine');
 const tokenizer = await engine.ClipTokenizer.fromFiles('engine/assets/clip-tokenizer/vocab.json', 'engine/assets/clip-tokenizer/merges.txt');
@@ -27,7 +34,7 @@ console.log(JSON.stringify({
 `;
 
 test('npm run build produces an engine library that plain node imports as fooocus-gateway/engine', () => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  buildOnce();
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -48,7 +55,7 @@ test('npm run build produces an engine library that plain node imports as fooocu
 });
 
 test('the same build exports the typed client as fooocus-gateway/client for plain node', async () => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  buildOnce();
   const { createServer } = await import('node:http');
   const server = createServer((req, res) =>
     res
