@@ -68,9 +68,9 @@ const phases = [
 console.log(`running ${files.length} test files`);
 
 /** The path node --test runs for a unit: the file itself, or a generated module importing its files. */
-function entryOf(unit, index) {
+function entryOf(unit) {
   if (unit.files.length === 1) return unit.files[0];
-  const entry = join(timesDir, `shared-process-${index + 1}.test.mjs`);
+  const entry = join(timesDir, `shared-process-${unit.shared}.test.mjs`);
   writeFileSync(entry, sharedProcessSource(unit.files));
   return entry;
 }
@@ -95,7 +95,7 @@ function runPhase(phase) {
       `--test-reporter-destination=${timesFile}`,
       `--test-concurrency=${phase.concurrency}`,
       '--test-timeout=180000',
-      ...phase.units.map(entryOf),
+      ...phase.units.map((unit) => entryOf(unit)),
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test', ...phase.env } },
   );

@@ -41,7 +41,11 @@ export function planUnits({ files, root, testDir, previousSeconds }) {
   groups.forEach((group, i) => {
     const kinds = [...new Set(group.files.map((f) => kindOf(testDir, f)))].join('/');
     units.push({
-      label: `${group.files.length} ${kinds} files (shared process ${i + 1})`,
+      label:
+        group.files.length === 1
+          ? relative(root, group.files[0])
+          : `${group.files.length} ${kinds} files (shared process ${i + 1})`,
+      shared: i + 1,
       files: group.files.sort(),
       seconds: group.seconds,
       rank: Math.min(...group.files.map((f) => rankOf(testDir, f))),
