@@ -7,7 +7,7 @@
  */
 import { adaptiveAnisotropicFilter } from '../engine/sharpness/anisotropic.ts';
 import { denoisedRow, javascriptStepKernels, type GuidanceInput } from '../engine/step-kernels/step-kernels.ts';
-import { timeOnThread, type ThreadTime } from './thread-time.ts';
+import { timeOnThread, type ThreadTime } from '../engine/threads/thread-time.ts';
 
 export interface PlainGuidanceReply {
   guide: ThreadTime;

@@ -21,8 +21,9 @@ import {
   type StepKernels,
   type StepMathKind,
 } from '../engine/step-kernels/step-kernels.ts';
+import { ThreadedStepKernels } from '../engine/step-kernels/threaded-step-kernels.ts';
 import type { PlainGuidanceReply } from './plain-guidance.ts';
-import { timeOnThread, type ThreadTime } from './thread-time.ts';
+import { timeOnThread, type ThreadTime } from '../engine/threads/thread-time.ts';
 import { measureStepOverhead, type StepOverhead } from './step-overhead.ts';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -60,14 +61,27 @@ interface Pair {
 }
 
 /**
- * The JavaScript kernels with every sharpening guidance call timed, then replayed in the plain
+ * The engine's JavaScript kernels with every sharpening guidance call timed on the thread that ran
+ * it (the guidance thread, or the pipeline's own for the "before" rows), then replayed in the plain
  * process; `waits` gets, per guidance call, the time spent waiting for that replay (0 when none).
  */
-function pairedKernels(plain: ReturnType<typeof plainReplayer>, pairs: Pair[], waits: number[]): StepKernels {
+function pairedKernels(
+  plain: ReturnType<typeof plainReplayer>,
+  pairs: Pair[],
+  waits: number[],
+  onGuidanceThread: boolean,
+): StepKernels {
+  let threadTime: ThreadTime | null = null;
+  const threaded = new ThreadedStepKernels({ onGuided: (time) => (threadTime = time) });
+  const timedGuide = async (input: GuidanceInput): Promise<{ value: Float32Array; time: ThreadTime }> => {
+    if (!onGuidanceThread) return timeOnThread(() => javascriptStepKernels.guide(input));
+    const value = await threaded.guide(input);
+    return { value, time: threadTime! };
+  };
   return {
     ...javascriptStepKernels,
     async guide(input) {
-      const { value: out, time: pipeline } = await timeOnThread(() => javascriptStepKernels.guide(input));
+      const { value: out, time: pipeline } = await timedGuide(input);
       let waitMs = 0;
       if (input.batch === 2 && input.sharpnessWeight > 0) {
         const replayed = performance.now();
@@ -77,6 +91,7 @@ function pairedKernels(plain: ReturnType<typeof plainReplayer>, pairs: Pair[], w
       waits.push(waitMs);
       return out;
     },
+    release: () => threaded.release(),
   };
 }
 
@@ -123,12 +138,23 @@ export async function measureEngineThreads(): Promise<EngineThreadsReport> {
   const cores = os.availableParallelism();
   const engineDefault = Math.max(1, cores - 1);
   const configs = [
-    { label: `${cores} onnxruntime threads, pool threads spinning (before)`, threads: cores, allowSpinning: true },
-    { label: `${cores} onnxruntime threads, spinning off (now)`, threads: cores, allowSpinning: false },
     {
-      label: `${engineDefault} thread(s) (engine default), spinning off (now)`,
+      label: `${cores} onnxruntime threads spinning, guidance on the pipeline's thread (before)`,
+      threads: cores,
+      allowSpinning: true,
+      onGuidanceThread: false,
+    },
+    {
+      label: `${engineDefault} onnxruntime thread(s) (engine default), spinning off, guidance on the pipeline's thread`,
       threads: engineDefault,
       allowSpinning: false,
+      onGuidanceThread: false,
+    },
+    {
+      label: `${engineDefault} onnxruntime thread(s) (engine default), spinning off, guidance thread (now)`,
+      threads: engineDefault,
+      allowSpinning: false,
+      onGuidanceThread: true,
     },
   ];
   const root = await mkdtemp(join(tmpdir(), 'fooocus-bench-threads-'));
@@ -147,14 +173,11 @@ export async function measureEngineThreads(): Promise<EngineThreadsReport> {
         for (const [i, config] of configs.entries()) {
           const pairs: Pair[] = [];
           const waits: number[] = [];
+          const kernels = pairedKernels(plain, pairs, waits, config.onGuidanceThread);
           const [result] = await measureStepOverhead(
             [{ label: config.label, job: { isPreviewDisabled: true, steps: THREAD_STEPS } }],
-            {
-              threads: config.threads,
-              allowSpinning: config.allowSpinning,
-              javascriptKernels: pairedKernels(plain, pairs, waits),
-            },
-          );
+            { threads: config.threads, allowSpinning: config.allowSpinning, javascriptKernels: kernels },
+          ).finally(() => kernels.release());
           // The warm-up job's calls (compiling the kernels) are left out.
           rows[i].pairs.push(...pairs.slice(-(THREAD_STEPS - 2)));
           // Step k+2's interval holds guidance call k+1 of the job (one call per step); its replay wait is not the

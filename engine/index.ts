@@ -44,6 +44,7 @@ export { refinerUnsupportedReasonAt } from './pipeline/refiner.ts';
 export { freeuUnsupportedReasonAt } from './unet/freeu-graph.ts';
 export { FOOOCUS_STYLE_NAMES } from './styles/fooocus-style-names.ts';
 export { allowFileUrlFetch } from './image/wasm-file-fetch.ts';
+export { moduleWorker, siblingModule } from './threads/module-worker.ts';
 export { writeTinyCheckpoint, type TinyCheckpointOptions } from './models/tiny-checkpoint.ts';
 export { TINY_DEMO_UPSCALER_FILE, writeTinyUpscaler } from './models/tiny-upscaler.ts';
 export { findUpscaler, UPSCALE_MODELS_FOLDER } from './uov/upscaler-files.ts';

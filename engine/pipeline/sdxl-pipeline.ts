@@ -17,12 +17,8 @@ import type { EngineJob } from '../protocol.ts';
 import type { UnetCallObserver } from '../unet/cfg-denoiser.ts';
 import { isCfgOne } from '../unet/guidance.ts';
 import { GraphStepKernels } from '../step-kernels/graph-step-kernels.ts';
-import {
-  javascriptStepKernels,
-  resolveStepMath,
-  type StepKernels,
-  type StepMathChoice,
-} from '../step-kernels/step-kernels.ts';
+import { resolveStepMath, type StepKernels, type StepMathChoice } from '../step-kernels/step-kernels.ts';
+import { ThreadedStepKernels } from '../step-kernels/threaded-step-kernels.ts';
 import { generateImages } from './image-loop.ts';
 import {
   appendPromptLoras,
@@ -74,7 +70,7 @@ export interface SdxlPipelineOptions {
    * graphs (on CPU too: tests and the bench).
    */
   stepMath?: StepMathChoice;
-  /** Replaces the JavaScript kernels (a diagnostics seam: the bench times them). */
+  /** Replaces the JavaScript kernels, ThreadedStepKernels by default (a diagnostics seam: the bench times them). */
   javascriptKernels?: StepKernels;
   /** Folders `embedding:<name>` is looked up in; default `<modelsDir>/embeddings` (Fooocus's layout). */
   embeddingsDirs?: readonly string[];
@@ -108,6 +104,7 @@ export class SdxlPipeline {
   private readonly upscaler: UpscalerSlot;
   /** The step graphs' sessions, made on the first job that runs them. */
   private graphKernels: GraphStepKernels | null = null;
+  private threadedKernels: ThreadedStepKernels | null = null;
   /** ControlNet sessions (PyraCanny, CPDS), made on the first job with such a slot. */
   /** ControlNets, CLIP vision, the IP-Adapters and the face detector, loaded on the first job that needs each. */
   private readonly imagePromptModels: ImagePromptModels;
@@ -196,13 +193,16 @@ export class SdxlPipeline {
     const graphs = this.graphKernels;
     this.graphKernels = null;
     await graphs?.release();
+    const threaded = this.threadedKernels;
+    this.threadedKernels = null;
+    await threaded?.release();
     await this.imagePromptModels.release();
   }
 
   /** The step kernels for a UNet on `provider` (resolveStepMath). */
   private stepKernels(provider: string): StepKernels {
     if (resolveStepMath(this.options.stepMath ?? 'auto', provider) === 'javascript')
-      return this.options.javascriptKernels ?? javascriptStepKernels;
+      return this.options.javascriptKernels ?? (this.threadedKernels ??= new ThreadedStepKernels());
     this.graphKernels ??= new GraphStepKernels((model, label) => this.options.providers.createSession(model, label));
     return this.graphKernels;
   }

@@ -2,7 +2,8 @@
  * The step loop's per-step arithmetic apart from the UNet — the UNet's `sample` feed (x·c_in),
  * guidance (x0 per row, the sharpness filter, adaptive CFG) and the samplers' latent updates —
  * behind one interface with two implementations:
- *  - JavaScript (here): the CPU path, faster there than running graphs (no session calls);
+ *  - JavaScript (here): the CPU path, faster there than running graphs (no session calls); the
+ *    engine runs its guidance on a thread of its own (threaded-step-kernels.ts says why);
  *  - ONNX graphs on the UNet's execution provider (graph-step-kernels.ts), chosen automatically on
  *    CUDA and WebGPU so that nothing per step that grows with the image runs on the CPU.
  * Both compute the same maths; test/unit/engine-step-kernels.test.ts states how close they are.

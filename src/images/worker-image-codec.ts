@@ -4,7 +4,8 @@
  * FIFO queue; workers start on first use, are unref'd while idle so they never keep the process
  * alive, and a worker that dies fails its job and is replaced for the next one.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker, siblingModule } from '../../engine/index.ts';
 import { InvalidFieldError } from '../errors.ts';
 import type { CodecReply, CodecRequest } from './codec-protocol.ts';
 import { ImageCodecError, type ImageCodec, type ImageFormat } from './image-codec.ts';
@@ -163,11 +164,7 @@ export class WorkerImageCodec implements ImageCodec {
  * tiny ESM bootstrap registers tsx in the worker first, then imports the script.
  */
 function defaultWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./image-codec.worker.js', import.meta.url));
-  const script = new URL('./image-codec.worker.ts', import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(script)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
+  return moduleWorker(siblingModule('image-codec.worker', import.meta.url));
 }
 
 /** An exact-size copy the pool may transfer to the worker without detaching the caller's buffer. */
