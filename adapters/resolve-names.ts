@@ -109,8 +109,20 @@ export function resolveLoras(
   return out;
 }
 
+/** Style names by their lower case, built once per style list (a snapshot is reused for many requests). */
+const stylesByLower = new WeakMap<readonly string[], Map<string, string>>();
+
+function styleIndex(styles: readonly string[]): Map<string, string> {
+  let index = stylesByLower.get(styles);
+  if (!index) {
+    index = new Map(styles.map((s) => [s.toLowerCase(), s]));
+    stylesByLower.set(styles, index);
+  }
+  return index;
+}
+
 export function resolveStyles(requested: string[], snapshot: ServerSnapshot, warnings: string[]): string[] {
-  const byLower = new Map(snapshot.styles.map((s) => [s.toLowerCase(), s]));
+  const byLower = styleIndex(snapshot.styles);
   const out: string[] = [];
   requested.forEach((name, i) => {
     const found = byLower.get(name.trim().toLowerCase());

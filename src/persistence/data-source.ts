@@ -14,6 +14,7 @@ import { AddIdempotencyKeys1796430000000 } from '../../migrations/1796430000000-
 import { ClusterQueue1796400670446 } from '../../migrations/1796400670446-ClusterQueue.ts';
 import { NodeEntity } from './entities/node.entity.ts';
 import { TaskEntity } from './entities/task.entity.ts';
+import { runCloseHooks } from './close-hooks.ts';
 import { TaskLiveEntity } from './entities/task-live.entity.ts';
 
 type MigrationClass = new () => MigrationInterface;
@@ -67,6 +68,7 @@ export async function openDatabase(
 }
 
 export async function closeDatabase(dataSource: DataSource): Promise<void> {
+  await runCloseHooks(dataSource);
   if (dataSource.isInitialized) await dataSource.destroy();
 }
 

@@ -24,6 +24,7 @@ import type { IdempotentTask, InsertOutcome, NewTask, TaskQuery, TaskRepository 
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
 import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
 import { isPostgres } from './data-source.ts';
+import { ROWS_PER_STATEMENT, SqliteTaskBatchInsert, type NewTaskRow } from './sqlite-batch-insert.ts';
 
 /** Well under sqlite's host-parameter limit (32766 since 3.32; 999 before). */
 const IDS_PER_STATEMENT = 500;
@@ -38,6 +39,32 @@ interface Arrival {
   reject: (error: unknown) => void;
 }
 
+/** The row a new task starts as. */
+function newRow(task: NewTask): NewTaskRow {
+  return {
+    taskId: task.taskId,
+    dialect: task.dialect,
+    mode: task.mode,
+    responseMode: task.responseMode,
+    request: encodeJson(task.request),
+    webhookUrl: task.webhookUrl,
+    status: 'pending',
+    inQueueMills: task.inQueueMills,
+    startMills: null,
+    finishMills: null,
+    progress: 0,
+    result: '[]',
+    error: null,
+    warnings: encodeJson(task.warnings),
+    attempts: 0,
+    nodeName: null,
+    leaseUntil: null,
+    cancelRequested: false,
+    idempotencyKey: task.idempotency?.key ?? null,
+    requestFingerprint: task.idempotency?.fingerprint ?? null,
+  };
+}
+
 export class TypeOrmTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
 
@@ -45,6 +72,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
   private writes: Promise<unknown> = Promise.resolve();
   /** sqlite submissions waiting for the next group commit. */
   private arrivals: Arrival[] = [];
+  private batchInsert: SqliteTaskBatchInsert | undefined;
 
   constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(TaskEntity);
@@ -88,13 +116,60 @@ export class TypeOrmTaskRepository implements TaskRepository {
 
   /**
    * Group commit (sqlite): the submissions that arrived while the previous write ran are decided
-   * and inserted in one transaction, so a burst pays one WAL fsync rather than one each
-   * (synchronous stays FULL: every reply still follows the durable commit of its row). A failing
-   * statement in sqlite backs out only itself, so a submission that fails is answered with its
-   * error and the others still commit; only a failed BEGIN or COMMIT fails them all.
+   * and inserted together, so a burst pays one WAL fsync rather than one each (synchronous stays
+   * FULL: every reply still follows the durable commit of its row). Without idempotency keys that
+   * is one COUNT (only with a queue limit) and one multi-row INSERT; if that statement fails (it
+   * then wrote nothing), or keys must be checked, the batch goes row by row in one transaction,
+   * where a failing row is answered with its error and the others still commit.
    */
   private async commitArrivals(): Promise<void> {
     const batch = this.arrivals.splice(0);
+    for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) {
+      const chunk = batch.slice(i, i + ROWS_PER_STATEMENT);
+      if (chunk.some((arrival) => arrival.task.idempotency) || !(await this.insertAtOnce(chunk)))
+        await this.insertRowByRow(chunk);
+    }
+  }
+
+  /** The room check and one INSERT for the whole chunk; false (nothing written) if either failed. */
+  private async insertAtOnce(chunk: Arrival[]): Promise<boolean> {
+    this.batchInsert ??= new SqliteTaskBatchInsert(this.dataSource);
+    const fits: Arrival[] = [];
+    const full: Arrival[] = [];
+    let ids: Map<string, number>;
+    const rows: NewTaskRow[] = [];
+    try {
+      let unfinished = chunk.some((arrival) => arrival.limit > 0) ? await this.unfinishedCount(this.rows.manager) : 0;
+      for (const arrival of chunk) {
+        if (arrival.limit > 0 && unfinished >= arrival.limit) {
+          full.push(arrival);
+          continue;
+        }
+        fits.push(arrival);
+        rows.push(newRow(arrival.task));
+        unfinished += 1;
+      }
+      ids = await this.batchInsert.insert(rows);
+    } catch {
+      return false;
+    }
+    for (const arrival of full) arrival.resolve({ isFull: true });
+    fits.forEach((arrival, i) => {
+      const id = ids.get(arrival.task.taskId);
+      if (id === undefined || !Number.isSafeInteger(id)) {
+        arrival.reject(new Error(`task '${arrival.task.taskId}': the store returned no row id for the insert`));
+        return;
+      }
+      try {
+        arrival.resolve({ inserted: toTaskRecord({ ...rows[i], id }) });
+      } catch (error) {
+        arrival.reject(error);
+      }
+    });
+    return true;
+  }
+
+  private async insertRowByRow(batch: Arrival[]): Promise<void> {
     if (batch.length === 1) {
       const [arrival] = batch;
       await this.decide(this.rows.manager, arrival, { unfinished: null }).then(arrival.resolve, arrival.reject);
@@ -205,28 +280,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
 
   /** Inserts the task's row; the record is built from the values written (no read-back). */
   private async insertRow(manager: EntityManager, task: NewTask): Promise<TaskRecord> {
-    const row: Omit<TaskRow, 'id'> = {
-      taskId: task.taskId,
-      dialect: task.dialect,
-      mode: task.mode,
-      responseMode: task.responseMode,
-      request: encodeJson(task.request),
-      webhookUrl: task.webhookUrl,
-      status: 'pending',
-      inQueueMills: task.inQueueMills,
-      startMills: null,
-      finishMills: null,
-      progress: 0,
-      result: '[]',
-      error: null,
-      warnings: encodeJson(task.warnings),
-      attempts: 0,
-      nodeName: null,
-      leaseUntil: null,
-      cancelRequested: false,
-      idempotencyKey: task.idempotency?.key ?? null,
-      requestFingerprint: task.idempotency?.fingerprint ?? null,
-    };
+    const row = newRow(task);
     try {
       const postgres = isPostgres(this.dataSource);
       const insert = manager.createQueryBuilder().insert().into(TaskEntity).values(row).updateEntity(false);

@@ -321,6 +321,31 @@ for (const { kind, skip } of await storeKinds())
       assert.deepEqual(await repo.countByStatus(['cancelled']), { cancelled: 0 });
     });
 
+    it('insertIfRoom: a burst larger than one statement lands whole, in call order, and the store closes right after', async () => {
+      const burst = await openTempStore(kind);
+      try {
+        const own = new TypeOrmTaskRepository(burst.dataSource);
+        const count = 1100;
+        const outcomes = await Promise.all(
+          Array.from({ length: count }, (_, i) => own.insertIfRoom(newTask(`m${i}`), count - 50, 0)),
+        );
+        assert.equal(outcomes.filter((o) => 'inserted' in o).length, count - 50);
+        assert.equal(outcomes.filter((o) => 'isFull' in o).length, 50);
+        const ids = outcomes.flatMap((o) => ('inserted' in o ? [o.inserted.id] : []));
+        assert.deepEqual(
+          ids,
+          [...ids].sort((a, b) => a - b),
+        );
+        assert.deepEqual(
+          (await own.find({ limit: 3 })).map((r) => r.taskId),
+          ['m0', 'm1', 'm2'],
+        );
+      } finally {
+        // sqlite refuses to close over statements left prepared; closing must finalize them first.
+        await burst.cleanup();
+      }
+    });
+
     it('insertIfRoom: a burst is answered with the records as stored, in call order, and a duplicate fails only itself', async () => {
       await repo.insert(newTask('taken'));
       const names = ['b0', 'b1', 'taken', 'b2', 'b3'];

@@ -6,7 +6,8 @@ import { encodeHeaderList } from '../../src/http/response-headers.ts';
 import { planAllInOneReply, planLegacyReply } from '../../adapters/reply-plan.ts';
 import { chooseFileFormat } from '../../src/http/response-mode.ts';
 import { fromValidatorErrors, toLoc } from '../../src/http/validation-error.ts';
-import { parseJson, stringifyJson } from '../../src/json/big-json.ts';
+import { stringify as losslessStringify } from 'lossless-json';
+import { BIGINT_TAG_FOR_TESTS, parseJson, stringifyJson } from '../../src/json/big-json.ts';
 import { pythonJsonDumps } from '../../src/json/python-json.ts';
 import { alternateIdForm } from '../../src/tasks/task.service.ts';
 
@@ -57,6 +58,55 @@ test('JSON keeps integers beyond 2^53 exact both ways', () => {
   const value = parseJson('{"image_seed": 9223372036854775807, "x": 1.5}') as Record<string, unknown>;
   assert.equal(value.image_seed, 9223372036854775807n);
   assert.equal(stringifyJson(value), '{"image_seed":9223372036854775807,"x":1.5}');
+});
+
+test('parseJson: only whole integer literals outside strings become bigint', () => {
+  // 0.1 + 0.2 as Python and JavaScript write it: 17 fraction digits, a float, not a decode error.
+  assert.deepEqual(parseJson('{"denoising_strength": 0.30000000000000004, "x": 2.5e-12345678901234567}'), {
+    denoising_strength: 0.30000000000000004,
+    x: 0,
+  });
+  assert.deepEqual(
+    parseJson(
+      '[-9223372036854775808, "12345678901234567890", "q\\"12345678901234567890", "a\\\\", 18446744073709551615,' +
+        ' 12345678901234567.5, 9007199254740991]',
+    ),
+    [
+      -9223372036854775808n,
+      '12345678901234567890',
+      'q"12345678901234567890',
+      'a\\',
+      18446744073709551615n,
+      12345678901234568,
+      9007199254740991,
+    ],
+  );
+  assert.equal(parseJson('12345678901234567890'), 12345678901234567890n);
+  // A client's text that looks like a tag stays text.
+  assert.deepEqual(parseJson('{"p": "\\u0000bigint:12345678901234567890", "s": 12345678901234567890}'), {
+    p: '\u0000bigint:12345678901234567890',
+    s: 12345678901234567890n,
+  });
+  // A key named __proto__ keeps its own value and does not touch the prototype.
+  const odd = parseJson('{"__proto__": 12345678901234567890}') as object;
+  assert.equal(Object.getOwnPropertyDescriptor(odd, '__proto__')?.value, 12345678901234567890n);
+  assert.equal(Object.getPrototypeOf(odd), Object.prototype);
+});
+
+test('stringifyJson writes what the lossless stringifier writes, also for strings that hold its bigint tag', () => {
+  const values: unknown[] = [
+    { a: 1n, b: [-9223372036854775808n, 5, 'x'], c: undefined, d: new Date(0), e: Number.NaN, f: () => 1 },
+    [undefined, 7n, { toJSON: () => 'j' }],
+    // A client's text that spells the internal tag must stay text, next to a real bigint.
+    ['"\u0000bigint:5', 7n],
+    { k: 'a\u0000bigint:5"', n: 3n },
+    '\u0000bigint:12',
+    undefined,
+    // The real (random) tag in a string: the lossless stringifier writes the value instead.
+    [`${BIGINT_TAG_FOR_TESTS}5`, 7n],
+  ];
+  for (const value of values) assert.equal(stringifyJson(value), losslessStringify(value) ?? 'null');
+  assert.equal(stringifyJson(['"\u0000bigint:5', 7n]), '["\\"\\u0000bigint:5",7]');
 });
 
 test('python-style dumps uses Python separators and escapes non-ASCII like json.dumps', () => {
