@@ -100,6 +100,9 @@ export async function measureSubmissions(
 }
 
 const WARM_UP = 300;
+const SUBMISSION_WARM_UP_MS = 4000;
+const SUBMISSION_ROUNDS = 3;
+const SUBMISSION_ROUND_MS = 4000;
 
 export interface ReadFigures {
   path: string;
@@ -175,7 +178,14 @@ export async function runApiThroughputBench(): Promise<void> {
     );
     await new Promise((r) => setTimeout(r, 1500));
     const busy = await measureReads(server.url, paths);
-    const submissions = await measureSubmissions(server.url, 8, 4000, server.process.pid);
+    // Unmeasured first, as for the reads: the rounds measure the steady state, not V8 compiling the
+    // submission path on the machine's other core. The machine's speed drifts between rounds (a
+    // shared host), so three rounds are measured and their median is the figure.
+    await measureSubmissions(server.url, 8, SUBMISSION_WARM_UP_MS);
+    const rounds: Awaited<ReturnType<typeof measureSubmissions>>[] = [];
+    for (let i = 0; i < SUBMISSION_ROUNDS; i++)
+      rounds.push(await measureSubmissions(server.url, 8, SUBMISSION_ROUND_MS, server.process.pid));
+    const submissions = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[SUBMISSION_ROUNDS >> 1];
     console.log('Cheap GETs, keep-alive client, 400 each (target: p50 ≤ 1 ms, p99 ≤ 5 ms idle; busy p99 ≤ 1.2× idle)');
     for (const [i, r] of idle.entries()) {
       const b = busy[i];
@@ -184,7 +194,7 @@ export async function runApiThroughputBench(): Promise<void> {
       );
     }
     console.log(
-      `Async submissions, 8 keep-alive clients, while generating: ${submissions.perSecond.toFixed(0)}/s accepted (${submissions.accepted} in 4 s, ${submissions.refused} refused) (target ≥ 1000/s)`,
+      `Async submissions, 8 keep-alive clients, while generating: median ${submissions.perSecond.toFixed(0)}/s accepted of ${SUBMISSION_ROUNDS} rounds of ${SUBMISSION_ROUND_MS / 1000} s (${rounds.map((r) => r.perSecond.toFixed(0)).join(', ')}/s; ${submissions.refused} refused) after ${SUBMISSION_WARM_UP_MS / 1000} s unmeasured (target ≥ 1000/s)`,
     );
     if (submissions.cpuMsEach !== null) {
       console.log(

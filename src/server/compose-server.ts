@@ -50,9 +50,13 @@ import { webhookTargetCheck } from '../webhooks/webhook-target-check.ts';
 import { ChildToolsClient } from '../tools/child-tools-client.ts';
 import type { ToolsClient } from '../tools/tools-client.ts';
 import { ToolsService } from '../tools/tools-service.ts';
+import { RecentValue } from '../caching/recent-value.ts';
 import { createEngines, nodeNameOf, openTaskStore, slotLabel } from './compose-store.ts';
 
 export const OPENAPI_DIR = fileURLToPath(new URL('../../openapi/', import.meta.url));
+
+/** How old GET /health's node list may be (heartbeats are seconds apart; starts and ends refresh it at once). */
+const CLUSTER_VIEW_MAX_AGE_MS = 500;
 
 export interface ComposeOverrides {
   engine?: EngineClient;
@@ -240,6 +244,12 @@ export async function composeServer(
   )
     specs.legacy = await loadSpecFile(OPENAPI_DIR, 'legacy', defaults);
   for (const doc of [document, ...Object.values(specs)]) addDemoNotice(doc, demoModelName);
+  // GET /health lists the nodes with their running tasks: read at most every CLUSTER_VIEW_MAX_AGE_MS
+  // for polling monitors, and again at once after any start or end this node hears of.
+  const clusterView = new RecentValue(CLUSTER_VIEW_MAX_AGE_MS, () => store.nodes.list(config.leaseSeconds * 1000));
+  hub.observe((_taskId, event) => {
+    if (event.type !== 'progress') clusterView.invalidate();
+  });
   const app = createApp({
     document,
     specs,
@@ -260,7 +270,7 @@ export async function composeServer(
         name: nodeName,
         engines: () => engines.infos().map((info, i) => ({ device: deviceLabels[i], info })),
         runningHere: () => runner.runningHere(),
-        cluster: () => store.nodes.list(config.leaseSeconds * 1000),
+        cluster: () => clusterView.get(),
       },
       queue: new QueueView({
         pending: () => repo.find({ statuses: ['pending'] }),

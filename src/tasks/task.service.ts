@@ -21,6 +21,7 @@ import type { TaskRunner } from './task.runner.ts';
 import type { IdempotencyTag, IdempotentTask, TaskQuery, TaskRepository } from './task.types.ts';
 import { assertSupported } from './supported-features.ts';
 import type { ClientText } from './client-text.ts';
+import { RecentValue } from '../caching/recent-value.ts';
 import { controlNetSlotsOf, imagePromptTypesOf, refinerOf, toEngineJob } from './to-engine-job.ts';
 
 export interface TaskServiceOptions {
@@ -64,6 +65,20 @@ function repeatOf(prior: IdempotentTask, idempotency: IdempotencyTag): TaskRecor
   return prior.task;
 }
 
+/**
+ * How old GET /health's counts may be: monitors poll it, and each count is a database round trip.
+ * This node's own accepts, starts and ends show at once; only other nodes' accepts can be this late.
+ */
+const ACTIVE_COUNTS_MAX_AGE_MS = 250;
+
+/**
+ * A finished task's record never changes again, and clients poll it (query-job, GET /tasks/{id}):
+ * the last FINISHED_RECORDS_KEPT read are answered from memory. Only a deletion by another node of
+ * a cluster can be missed, for at most FINISHED_RECORD_MAX_AGE_MS; this node's own deletions evict.
+ */
+const FINISHED_RECORDS_KEPT = 512;
+const FINISHED_RECORD_MAX_AGE_MS = 2000;
+
 /** 32-hex and dashed uuid4 forms of the same id (DECISIONS §3: every route accepts both). */
 export function alternateIdForm(taskId: string): string | null {
   const hex = taskId.toLowerCase();
@@ -75,6 +90,9 @@ export function alternateIdForm(taskId: string): string | null {
 
 export class TaskService {
   private lastAccepted: string | null = null;
+  private readonly counts: RecentValue<{ running: number; pending: number }>;
+  /** Recently read finished records by task id, oldest first: see FINISHED_RECORD_MAX_AGE_MS. */
+  private readonly finishedRecords = new Map<string, { task: TaskRecord; at: number }>();
   /** Retention runs one at a time, in finish order. */
   private retention: Promise<void> = Promise.resolve();
   private readonly repo: TaskRepository;
@@ -88,6 +106,14 @@ export class TaskService {
     this.repo = deps.repo;
     this.runner = deps.runner;
     this.hub = deps.hub;
+    this.counts = new RecentValue(ACTIVE_COUNTS_MAX_AGE_MS, async () => {
+      const counts = await this.repo.countByStatus(['running', 'pending']);
+      return { running: counts.running, pending: counts.pending };
+    });
+    // Starts and ends (this node's, and other nodes' as the relay brings them) change the counts.
+    this.hub.observe((_taskId, event) => {
+      if (event.type !== 'progress') this.counts.invalidate();
+    });
   }
 
   /**
@@ -131,6 +157,7 @@ export class TaskService {
     if ('isFull' in outcome) throw new QueueFullError({ dialect, reply: adapted.reply });
     if ('existing' in outcome) return repeatOf(outcome.existing, idempotency!);
     const task = outcome.inserted;
+    this.counts.invalidate();
     await this.deps.inputs.store(resolved.files);
     this.lastAccepted = task.taskId;
     this.runner.enqueue(task.taskId);
@@ -264,10 +291,27 @@ export class TaskService {
   }
 
   async find(taskId: string): Promise<TaskRecord | null> {
-    const task = await this.repo.findByTaskId(taskId);
-    if (task) return task;
     const other = alternateIdForm(taskId);
-    return other ? this.repo.findByTaskId(other) : null;
+    const kept = this.keptFinished(taskId) ?? (other ? this.keptFinished(other) : null);
+    if (kept) return kept;
+    const task = (await this.repo.findByTaskId(taskId)) ?? (other ? await this.repo.findByTaskId(other) : null);
+    if (task && isFinished(task.status)) this.keepFinished(task);
+    return task;
+  }
+
+  private keptFinished(taskId: string): TaskRecord | null {
+    const kept = this.finishedRecords.get(taskId);
+    if (!kept) return null;
+    if (performance.now() - kept.at < FINISHED_RECORD_MAX_AGE_MS) return kept.task;
+    this.finishedRecords.delete(taskId);
+    return null;
+  }
+
+  private keepFinished(task: TaskRecord): void {
+    this.finishedRecords.delete(task.taskId);
+    this.finishedRecords.set(task.taskId, { task, at: performance.now() });
+    if (this.finishedRecords.size > FINISHED_RECORDS_KEPT)
+      this.finishedRecords.delete(this.finishedRecords.keys().next().value as string);
   }
 
   async get(taskId: string): Promise<TaskRecord> {
@@ -284,10 +328,9 @@ export class TaskService {
     return this.repo.count(query);
   }
 
-  /** Running and pending tasks in the whole store (health, metrics), in one read. */
-  async activeCounts(): Promise<{ running: number; pending: number }> {
-    const counts = await this.repo.countByStatus(['running', 'pending']);
-    return { running: counts.running, pending: counts.pending };
+  /** Running and pending tasks in the whole store (GET /health): see ACTIVE_COUNTS_MAX_AGE_MS. */
+  activeCounts(): Promise<{ running: number; pending: number }> {
+    return this.counts.get();
   }
 
   current(): TaskRecord | null {
@@ -337,5 +380,6 @@ export class TaskService {
       if (!(await this.repo.isFileReferenced(file, ids))) await this.deps.outputs.remove(file);
     }
     await this.repo.deleteByTaskIds(ids);
+    for (const id of ids) this.finishedRecords.delete(id);
   }
 }

@@ -71,6 +71,22 @@ describe('server routes', () => {
     assert.deepEqual(body.queue, { running: 0, pending: 0 });
   });
 
+  test('GET /health counts each accept, start and end at once, though it reads the store at most every 250 ms', async () => {
+    const health = async () =>
+      ((await (await fetch(`${server.url}/health`)).json()) as { queue: { running: number; pending: number } }).queue;
+    const gate = makeGate();
+    server.engine.script({ steps: 2, gate: gate.promise });
+    assert.deepEqual(await health(), { running: 0, pending: 0 });
+    const held = await generateJson<{ task_id: string }>(server, { async_process: true });
+    await waitForRunning(server, held.task_id);
+    assert.deepEqual(await health(), { running: 1, pending: 0 });
+    const queued = await generateJson<{ task_id: string }>(server, { async_process: true });
+    assert.deepEqual(await health(), { running: 1, pending: 1 }, 'the accept shows in the next read');
+    gate.open();
+    await waitForDone(server, queued.task_id);
+    assert.deepEqual(await health(), { running: 0, pending: 0 });
+  });
+
   test('an unknown route → 404 {"detail": "Not Found"}', async () => {
     for (const [method, path] of [
       ['GET', '/nope'],
