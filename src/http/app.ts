@@ -25,7 +25,7 @@ import { errorHandler } from './error-handler.ts';
 import { buildBodySchemaIndex, jsonBody } from './json-body.ts';
 import { multipartBody } from './multipart-body.ts';
 import { requestId } from './request-id.ts';
-import { requestValidator } from './request-validator.ts';
+import { requestValidators } from './request-validator.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { operationHandlers } from './routes/operation-handlers.ts';
 
@@ -90,12 +90,15 @@ export function createApp(options: AppOptions): Express {
   app.use(apiKeyGate(findOperation, options.apiKeys, options.isFileAccessProtected));
   // After the key check: uploads of unauthenticated clients are never buffered.
   app.use(multipartBody(buildMultipartFieldIndex(options.document), findOperation));
-  const validator = requestValidator(options.document);
+  const validatorFor = requestValidators(options.document);
   // An operation without parameters or body (/ping, /health, the listings) has nothing to check:
   // unknown query parameters are allowed anyway, so the validator's per-request work is skipped.
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    findOperation(req.method, req.path)?.hasInputs === false ? next() : validator(req, res, next),
-  );
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const op = findOperation(req.method, req.path);
+    if (op?.hasInputs === false) return next();
+    // Every request here names an operation (knownOperationsOnly); `op` is only missing in theory.
+    validatorFor(op?.path ?? req.path)(req, res, next);
+  });
   mountOperations(app, operations, options.deps);
   // Reached only if a handler passes the request on; the same answer as the gate above.
   app.use(knownOperationsOnly(operations, () => undefined));

@@ -10,6 +10,8 @@ import { stringify as losslessStringify } from 'lossless-json';
 import { BIGINT_TAG_FOR_TESTS, parseJson, stringifyJson } from '../../src/json/big-json.ts';
 import { pythonJsonDumps } from '../../src/json/python-json.ts';
 import { alternateIdForm } from '../../src/tasks/task.service.ts';
+import { randomIds } from '../../src/tasks/random-ids.ts';
+import { MAX_SEED } from '../../adapters/parse-seed.ts';
 
 const schema = {
   type: 'object',
@@ -204,4 +206,14 @@ test('task ids are found in both the 32-hex and the dashed uuid forms', () => {
   assert.equal(alternateIdForm('0123456789abcdef0123456789abcdef'), '01234567-89ab-cdef-0123-456789abcdef');
   assert.equal(alternateIdForm('01234567-89AB-cdef-0123-456789abcdef'), '0123456789abcdef0123456789abcdef');
   assert.equal(alternateIdForm('nope'), null);
+});
+
+test('random seeds: uniform 63-bit values, all different across several draws of the pool', () => {
+  const seeds = Array.from({ length: 1500 }, () => randomIds.randomSeed());
+  for (const seed of seeds) assert.ok(seed >= 0n && seed <= MAX_SEED, String(seed));
+  assert.equal(new Set(seeds).size, seeds.length);
+  assert.ok(
+    seeds.some((seed) => seed > MAX_SEED / 2n),
+    'the top bits are used',
+  );
 });
