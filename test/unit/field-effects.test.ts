@@ -246,6 +246,14 @@ function answered(fn: () => unknown): { status: number; body: string } {
       reply.body = body;
       return res;
     },
+    // sendJson writes JSON as node's ServerResponse: statusCode, setHeader, end.
+    set statusCode(code: number) {
+      reply.status = code;
+    },
+    end(body: string) {
+      reply.body = body;
+      return res;
+    },
     setHeader: () => res,
   };
   const logger = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
