@@ -115,7 +115,9 @@ async function main(): Promise<void> {
       runs.push(await job);
     }
     const ratios = runs.map((r) => r.wallMs / r.engineMs);
-    console.log('GET /v1/engines/styles latency (sampled every 10 ms)');
+    console.log(
+      'GET /v1/engines/styles latency through fetch (undici, its own client cost included; the keep-alive node client figures are further down), one request every 10 ms',
+    );
     console.log(`  idle:             p50 ${fmt(median(idle))}  p99 ${fmt(percentile(idle, 99))}  (n=${idle.length})`);
     console.log(
       `  while generating: p50 ${fmt(median(busy))}  p99 ${fmt(percentile(busy, 99))}  (n=${busy.length})  [4 images 1152x896, 30 steps + upload + JPEG conversion]`,
