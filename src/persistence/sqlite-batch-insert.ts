@@ -14,7 +14,7 @@
 import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { beforeClose } from './close-hooks.ts';
-import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
+import { TaskEntity, type NewTaskRow } from './entities/task.entity.ts';
 
 type RowsCallback = (error: Error | null, rows: unknown[]) => void;
 
@@ -32,8 +32,6 @@ const QUIET_MS = 1000;
 
 /** sqlite allows 32766 host parameters (since 3.32); 500 rows of the task table stay far below. */
 export const ROWS_PER_STATEMENT = 500;
-
-export type NewTaskRow = Omit<TaskRow, 'id'>;
 
 export class SqliteTaskBatchInsert {
   private readonly columns: ColumnMetadata[];

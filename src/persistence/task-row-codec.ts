@@ -13,7 +13,8 @@ import type {
   TaskResultFile,
   TaskStatus,
 } from '../../adapters/task-record.ts';
-import type { TaskRow } from './entities/task.entity.ts';
+import type { NewTask } from '../tasks/task.types.ts';
+import type { NewTaskRow, TaskRow } from './entities/task.entity.ts';
 
 interface StoredResultItem {
   file: unknown;
@@ -88,4 +89,30 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
 /** The file paths listed in a row's result column (seeds are not needed, so not validated). */
 export function decodeResultFiles(taskId: string, resultText: string): string[] {
   return parseResultItems(taskId, resultText).map((item) => String(item.file));
+}
+
+/** The row a new task starts as. */
+export function newTaskRow(task: NewTask): NewTaskRow {
+  return {
+    taskId: task.taskId,
+    dialect: task.dialect,
+    mode: task.mode,
+    responseMode: task.responseMode,
+    request: encodeJson(task.request),
+    webhookUrl: task.webhookUrl,
+    status: 'pending',
+    inQueueMills: task.inQueueMills,
+    startMills: null,
+    finishMills: null,
+    progress: 0,
+    result: '[]',
+    error: null,
+    warnings: encodeJson(task.warnings),
+    attempts: 0,
+    nodeName: null,
+    leaseUntil: null,
+    cancelRequested: false,
+    idempotencyKey: task.idempotency?.key ?? null,
+    requestFingerprint: task.idempotency?.fingerprint ?? null,
+  };
 }

@@ -22,57 +22,22 @@ import {
 } from '../../adapters/task-record.ts';
 import type { IdempotentTask, InsertOutcome, NewTask, TaskQuery, TaskRepository } from '../tasks/task.types.ts';
 import { TaskEntity, type TaskRow } from './entities/task.entity.ts';
-import { decodeResultFiles, encodeJson, toTaskRecord } from './task-row-codec.ts';
+import { decodeResultFiles, encodeJson, newTaskRow, toTaskRecord } from './task-row-codec.ts';
 import { isPostgres } from './data-source.ts';
-import { ROWS_PER_STATEMENT, SqliteTaskBatchInsert, type NewTaskRow } from './sqlite-batch-insert.ts';
+import { SqliteGroupCommit, type Arrival } from './sqlite-group-commit.ts';
 
 /** Well under sqlite's host-parameter limit (32766 since 3.32; 999 before). */
 const IDS_PER_STATEMENT = 500;
 /** Transaction-level advisory lock that serialises insertIfRoom across nodes ("fgw-room" as ASCII). */
 const QUEUE_ROOM_LOCK_KEY = 0x6667772d726f6f6dn;
 
-interface Arrival {
-  task: NewTask;
-  limit: number;
-  keysSinceMills: number;
-  resolve: (outcome: InsertOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
-/** The row a new task starts as. */
-function newRow(task: NewTask): NewTaskRow {
-  return {
-    taskId: task.taskId,
-    dialect: task.dialect,
-    mode: task.mode,
-    responseMode: task.responseMode,
-    request: encodeJson(task.request),
-    webhookUrl: task.webhookUrl,
-    status: 'pending',
-    inQueueMills: task.inQueueMills,
-    startMills: null,
-    finishMills: null,
-    progress: 0,
-    result: '[]',
-    error: null,
-    warnings: encodeJson(task.warnings),
-    attempts: 0,
-    nodeName: null,
-    leaseUntil: null,
-    cancelRequested: false,
-    idempotencyKey: task.idempotency?.key ?? null,
-    requestFingerprint: task.idempotency?.fingerprint ?? null,
-  };
-}
-
 export class TypeOrmTaskRepository implements TaskRepository {
   private readonly rows: Repository<TaskRow>;
 
   /** Tail of the write chain. */
   private writes: Promise<unknown> = Promise.resolve();
-  /** sqlite submissions waiting for the next group commit. */
-  private arrivals: Arrival[] = [];
-  private batchInsert: SqliteTaskBatchInsert | undefined;
+  /** sqlite's submissions, decided and stored together (made with the first). */
+  private groupCommit: SqliteGroupCommit | undefined;
 
   constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(TaskEntity);
@@ -108,104 +73,21 @@ export class TypeOrmTaskRepository implements TaskRepository {
         }),
       );
     }
-    return new Promise<InsertOutcome>((resolve, reject) => {
-      this.arrivals.push({ task, limit, keysSinceMills, resolve, reject });
-      if (this.arrivals.length === 1) void this.serially(() => this.commitArrivals());
-    });
-  }
-
-  /**
-   * Group commit (sqlite): the submissions that arrived while the previous write ran are decided
-   * and inserted together, so a burst pays one WAL fsync rather than one each (synchronous stays
-   * FULL: every reply still follows the durable commit of its row). Without idempotency keys that
-   * is one COUNT (only with a queue limit) and one multi-row INSERT; if that statement fails (it
-   * then wrote nothing), or keys must be checked, the batch goes row by row in one transaction,
-   * where a failing row is answered with its error and the others still commit.
-   */
-  private async commitArrivals(): Promise<void> {
-    const batch = this.arrivals.splice(0);
-    for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) {
-      const chunk = batch.slice(i, i + ROWS_PER_STATEMENT);
-      if (chunk.some((arrival) => arrival.task.idempotency) || !(await this.insertAtOnce(chunk)))
-        await this.insertRowByRow(chunk);
-    }
-  }
-
-  /** The room check and one INSERT for the whole chunk; false (nothing written) if either failed. */
-  private async insertAtOnce(chunk: Arrival[]): Promise<boolean> {
-    this.batchInsert ??= new SqliteTaskBatchInsert(this.dataSource);
-    const fits: Arrival[] = [];
-    const full: Arrival[] = [];
-    let ids: Map<string, number>;
-    const rows: NewTaskRow[] = [];
-    try {
-      let unfinished = chunk.some((arrival) => arrival.limit > 0) ? await this.unfinishedCount(this.rows.manager) : 0;
-      for (const arrival of chunk) {
-        if (arrival.limit > 0 && unfinished >= arrival.limit) {
-          full.push(arrival);
-          continue;
-        }
-        fits.push(arrival);
-        rows.push(newRow(arrival.task));
-        unfinished += 1;
-      }
-      ids = await this.batchInsert.insert(rows);
-    } catch {
-      return false;
-    }
-    for (const arrival of full) arrival.resolve({ isFull: true });
-    fits.forEach((arrival, i) => {
-      const id = ids.get(arrival.task.taskId);
-      if (id === undefined || !Number.isSafeInteger(id)) {
-        arrival.reject(new Error(`task '${arrival.task.taskId}': the store returned no row id for the insert`));
-        return;
-      }
-      try {
-        arrival.resolve({ inserted: toTaskRecord({ ...rows[i], id }) });
-      } catch (error) {
-        arrival.reject(error);
-      }
-    });
-    return true;
-  }
-
-  private async insertRowByRow(batch: Arrival[]): Promise<void> {
-    if (batch.length === 1) {
-      const [arrival] = batch;
-      await this.decide(this.rows.manager, arrival, { unfinished: null }).then(arrival.resolve, arrival.reject);
-      return;
-    }
-    type Answer = { outcome: InsertOutcome } | { error: unknown };
-    let answers: Answer[];
-    try {
-      answers = await this.dataSource.transaction(async (manager) => {
-        const room = { unfinished: null };
-        const decided: Answer[] = [];
-        for (const arrival of batch) {
-          decided.push(
-            await this.decide(manager, arrival, room).then(
-              (outcome) => ({ outcome }),
-              (error: unknown) => ({ error }),
-            ),
-          );
-        }
-        return decided;
-      });
-    } catch (error) {
-      for (const arrival of batch) arrival.reject(error);
-      return;
-    }
-    batch.forEach((arrival, i) => {
-      const answer = answers[i];
-      if ('outcome' in answer) arrival.resolve(answer.outcome);
-      else arrival.reject(answer.error);
-    });
+    this.groupCommit ??= new SqliteGroupCommit(
+      this.dataSource,
+      {
+        decide: (manager, arrival, room) => this.decide(manager, arrival, room),
+        unfinishedCount: (manager) => this.unfinishedCount(manager),
+      },
+      (write) => this.serially(write),
+    );
+    return this.groupCommit.submit({ task, limit, keysSinceMills });
   }
 
   /** The idempotency and room checks and the insert of one submission; `room` counts inserts within a batch. */
   private async decide(
     manager: EntityManager,
-    arrival: Omit<Arrival, 'resolve' | 'reject'>,
+    arrival: Arrival,
     room: { unfinished: number | null },
   ): Promise<InsertOutcome> {
     const { task, limit, keysSinceMills } = arrival;
@@ -280,7 +162,7 @@ export class TypeOrmTaskRepository implements TaskRepository {
 
   /** Inserts the task's row; the record is built from the values written (no read-back). */
   private async insertRow(manager: EntityManager, task: NewTask): Promise<TaskRecord> {
-    const row = newRow(task);
+    const row = newTaskRow(task);
     try {
       const postgres = isPostgres(this.dataSource);
       const insert = manager.createQueryBuilder().insert().into(TaskEntity).values(row).updateEntity(false);

@@ -39,6 +39,9 @@ export interface TaskRow {
   requestFingerprint: string | null;
 }
 
+/** A row before the store gives it its id. */
+export type NewTaskRow = Omit<TaskRow, 'id'>;
+
 export const TaskEntity = new EntitySchema<TaskRow>({
   name: 'Task',
   tableName: 'tasks',
