@@ -25,10 +25,12 @@ interface SqliteStatement {
 }
 interface SqliteConnection {
   all(sql: string, params: unknown[], callback: RowsCallback): void;
-  prepare(sql: string): SqliteStatement;
+  prepare(sql: string, callback: (error: Error | null) => void): SqliteStatement;
 }
 
 const QUIET_MS = 1000;
+/** Row counts with a statement kept (bursts repeat a few sizes); the oldest goes first. */
+const STATEMENTS_KEPT = 32;
 
 /** sqlite allows 32766 host parameters (since 3.32); 500 rows of the task table stay far below. */
 export const ROWS_PER_STATEMENT = 500;
@@ -37,7 +39,7 @@ export class SqliteTaskBatchInsert {
   private readonly columns: ColumnMetadata[];
   private readonly head: string;
   private readonly tuple: string;
-  private readonly statements = new Map<number, SqliteStatement>();
+  private readonly statements = new Map<number, Promise<SqliteStatement>>();
   private quietTimer: NodeJS.Timeout | undefined;
   private isClosing = false;
 
@@ -66,10 +68,11 @@ export class SqliteTaskBatchInsert {
     for (const row of rows) {
       for (const column of this.columns) params.push(driver.preparePersistentValue(column.getEntityValue(row), column));
     }
+    const statement = this.isClosing ? null : await this.statementFor(rows.length);
     const returned = await new Promise<unknown[]>((resolve, reject) => {
       const callback: RowsCallback = (error, result) => (error ? reject(error) : resolve(result));
-      if (this.isClosing) this.connection().all(this.sqlFor(rows.length), params, callback);
-      else this.statementFor(rows.length).all(params, callback);
+      if (statement) statement.all(params, callback);
+      else this.connection().all(this.sqlFor(rows.length), params, callback);
     });
     this.finalizeWhenQuiet();
     return new Map((returned as Array<{ id: number; task_id: string }>).map((r) => [r.task_id, Number(r.id)]));
@@ -83,13 +86,28 @@ export class SqliteTaskBatchInsert {
     return `${this.head}${Array(rowCount).fill(this.tuple).join(', ')} RETURNING "id", "task_id"`;
   }
 
-  private statementFor(rowCount: number): SqliteStatement {
-    let statement = this.statements.get(rowCount);
-    if (!statement) {
-      statement = this.connection().prepare(this.sqlFor(rowCount));
-      this.statements.set(rowCount, statement);
+  /**
+   * The statement for `rowCount` rows, once prepared. node-sqlite3 never answers the calls made on a
+   * statement whose prepare failed, so none is made before the prepare has answered; a failed one
+   * is dropped and tried again by the next batch.
+   */
+  private statementFor(rowCount: number): Promise<SqliteStatement> {
+    const kept = this.statements.get(rowCount);
+    if (kept) return kept;
+    const prepared = new Promise<SqliteStatement>((resolve, reject) => {
+      const statement = this.connection().prepare(this.sqlFor(rowCount), (error) => {
+        if (!error) return resolve(statement);
+        if (this.statements.get(rowCount) === prepared) this.statements.delete(rowCount);
+        reject(error);
+      });
+    });
+    this.statements.set(rowCount, prepared);
+    if (this.statements.size > STATEMENTS_KEPT) {
+      const [oldestCount, oldest] = this.statements.entries().next().value as [number, Promise<SqliteStatement>];
+      this.statements.delete(oldestCount);
+      void finalize(oldest);
     }
-    return statement;
+    return prepared;
   }
 
   private finalizeWhenQuiet(): void {
@@ -110,6 +128,12 @@ export class SqliteTaskBatchInsert {
     this.quietTimer = undefined;
     const statements = [...this.statements.values()];
     this.statements.clear();
-    await Promise.all(statements.map((statement) => new Promise<void>((resolve) => statement.finalize(resolve))));
+    await Promise.all(statements.map(finalize));
   }
+}
+
+/** Finalizes a kept statement (one whose prepare failed needs nothing). */
+async function finalize(prepared: Promise<SqliteStatement>): Promise<void> {
+  const statement = await prepared.catch(() => null);
+  if (statement) await new Promise<void>((resolve) => statement.finalize(resolve));
 }

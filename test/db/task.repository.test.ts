@@ -346,6 +346,23 @@ for (const { kind, skip } of await storeKinds())
       }
     });
 
+    it('insertIfRoom: a statement the store cannot prepare fails the submissions and nothing else (no crash)', async () => {
+      const broken = await openTempStore(kind);
+      try {
+        const own = new TypeOrmTaskRepository(broken.dataSource);
+        await broken.dataSource.query('ALTER TABLE "tasks" RENAME COLUMN "request_fingerprint" TO "renamed"');
+        const outcomes = await Promise.allSettled([0, 1, 2].map((i) => own.insertIfRoom(newTask(`x${i}`), 0, 0)));
+        assert.deepEqual(
+          outcomes.map((o) => o.status),
+          ['rejected', 'rejected', 'rejected'],
+        );
+        await broken.dataSource.query('ALTER TABLE "tasks" RENAME COLUMN "renamed" TO "request_fingerprint"');
+        assert.ok('inserted' in (await own.insertIfRoom(newTask('after'), 0, 0)), 'the next submission is stored');
+      } finally {
+        await broken.cleanup();
+      }
+    });
+
     it('insertIfRoom: a burst is answered with the records as stored, in call order, and a duplicate fails only itself', async () => {
       await repo.insert(newTask('taken'));
       const names = ['b0', 'b1', 'taken', 'b2', 'b3'];
