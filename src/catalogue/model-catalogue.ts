@@ -77,8 +77,6 @@ export class ModelCatalogue {
   private scanned: { stamp: string; at: number; snapshot: ServerSnapshot } | null = null;
   /** The scan in flight: requests arriving meanwhile with the same folder stamp wait for it. */
   private pending: { stamp: string; scan: Promise<ServerSnapshot> } | null = null;
-  /** The folder stamp read in the current event-loop turn (cleared by a setImmediate). */
-  private stampOfThisTurn: string | undefined;
 
   /** The Fooocus folder's layout (engine/import): the gateway only reads and lists it; the engine imports. */
   private fooocusLayout: Promise<FooocusLayout> | null = null;
@@ -295,18 +293,9 @@ export class ModelCatalogue {
   /**
    * mtimes of the folders whose entries make the catalogue (a missing folder reads -1). Read with
    * statSync: a metadata read of a local folder takes ~3 µs, the thread-pool round trip of an async
-   * stat ~55 µs, and this runs for every submission. The submissions handled in one turn of the
-   * event loop share one reading (a burst would otherwise stat the same folders for each).
+   * stat ~55 µs, and this runs for every submission.
    */
   private folderStamp(): string {
-    if (this.stampOfThisTurn === undefined) {
-      this.stampOfThisTurn = this.readFolderStamp();
-      setImmediate(() => (this.stampOfThisTurn = undefined));
-    }
-    return this.stampOfThisTurn;
-  }
-
-  private readFolderStamp(): string {
     const { modelsDir, presetsDir } = this.options;
     const fooocus = this.options.fooocusModelsDir;
     const folders = [
